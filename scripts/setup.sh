@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what building and testing wsync needs. Idempotent: each step checks first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+
+say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
+
+# 1. The wasm32 target.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# 2. wasm-bindgen-cli, the same version as the wasm-bindgen crate in Cargo.lock.
+if [ ! -f Cargo.lock ]; then cargo generate-lockfile; fi
+want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$want" ]; then
+  say "installing wasm-bindgen-cli $want (found: ${have:-none})"
+  # Not --locked: the registry lacks some versions its lockfile pins.
+  cargo install wasm-bindgen-cli --version "$want"
+fi
+
+# 3. Debian packages the tests use as peers.
+missing=()
+command -v rsync >/dev/null || missing+=(rsync)
+command -v rdiff >/dev/null || missing+=(rdiff)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# 4. npm packages (tests and benchmarks), when the lock file changed.
+if [ -f package-lock.json ] && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund
+fi
+say "ready"

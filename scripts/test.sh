@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole suite: formatting, lints (native and wasm32), Rust tests, the core's
+# tests as wasm32 under Node, and the JavaScript tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy (native)"
+cargo clippy --all-targets -- -D warnings
+
+step "clippy (wasm32)"
+cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
+
+step "Rust tests (native)"
+cargo test
+
+step "core tests as wasm32 under Node"
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --target wasm32-unknown-unknown --lib

@@ -1,0 +1,398 @@
+//! Delta encoding: the new file against a basis's [`Signature`].
+//!
+//! The encoder slides a window of `block_len` bytes over the new file,
+//! rolling its weak sum one byte at a time. A position whose weak sum may
+//! belong to a block (see `index.rs`) gets a strong sum; a block with the
+//! same weak and strong sums becomes a COPY and the window jumps a whole
+//! block. Bytes that match nothing become LITERALs, deflated when that makes
+//! them smaller. The block after the last match is tried first, so runs of
+//! blocks coalesce into one COPY. Memory is the signature, its index and a
+//! buffer of a few blocks, whatever the size of the new file.
+
+use crate::format::{self, DeltaFormat};
+use crate::hash::{strong_sum, Sha256};
+use crate::index::Index;
+use crate::rolling::{weak_sum, Rolling};
+use crate::signature::Signature;
+use miniz_oxide::deflate::core::{
+    compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus,
+};
+use std::borrow::Borrow;
+use thiserror::Error;
+
+/// Literal bytes are emitted in pieces of at most this size.
+const LITERAL_CHUNK: usize = 128 << 10;
+/// New-file bytes taken into the buffer per step.
+const INPUT_STEP: usize = 256 << 10;
+/// Bytes hashed for failed strong checks, per byte of input, at most.
+const MISS_HASH_PER_BYTE: u64 = 8;
+
+/// Errors from delta options.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeltaError {
+    #[error("compression level {found} is out of range (0 to 9)")]
+    CompressLevel { found: u32 },
+}
+
+/// How to encode a delta.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeltaOptions {
+    pub format: DeltaFormat,
+    /// Deflate level for literals, 0 (off) to 9; default 1 (fast).
+    /// The rdiff format has no compression and ignores it.
+    pub compress_level: u32,
+}
+
+impl Default for DeltaOptions {
+    fn default() -> Self {
+        DeltaOptions {
+            format: DeltaFormat::Wsync,
+            compress_level: 1,
+        }
+    }
+}
+
+/// What an encoder did, for `--stats` and progress.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeltaStats {
+    /// Bytes of the new file seen.
+    pub new_len: u64,
+    /// New-file bytes sent as COPY.
+    pub matched_bytes: u64,
+    /// New-file bytes sent as literals.
+    pub literal_bytes: u64,
+    /// Bytes those literals took on the wire (after compression).
+    pub literal_wire_bytes: u64,
+    pub copy_ops: u64,
+    pub literal_ops: u64,
+    /// Total delta bytes produced.
+    pub delta_bytes: u64,
+}
+
+/// Encodes a delta from a new file fed in chunks of any size; the output is
+/// the same whatever the chunking.
+pub struct DeltaEncoder<S: Borrow<Signature>> {
+    sig: S,
+    index: Index,
+    /// Number of full-length (indexed) blocks.
+    full_blocks: usize,
+    format: DeltaFormat,
+    compressor: Option<Compressor>,
+    /// Buffered new-file bytes; `buf[start..pos]` is the pending literal and
+    /// the window starts at `pos`.
+    buf: Vec<u8>,
+    start: usize,
+    pos: usize,
+    /// Weak sum of the window at `pos`, once computed.
+    rolling: Option<Rolling>,
+    /// Whether the window at `pos` has been looked up.
+    checked: bool,
+    /// Block tried first (the one after the last match).
+    expected: usize,
+    /// A COPY not yet written, grown while blocks follow each other.
+    pending_copy: Option<(u64, u64)>,
+    /// Bytes dropped from the front of `buf` so far.
+    drained: u64,
+    /// Bytes that strong sums which match nothing may still hash.
+    miss_budget: u64,
+    budget_at: u64,
+    sha: Sha256,
+    stats: DeltaStats,
+    started: bool,
+}
+
+impl<S: Borrow<Signature>> DeltaEncoder<S> {
+    /// An encoder against `sig`; building its index costs O(blocks log blocks).
+    pub fn new(sig: S, opts: DeltaOptions) -> Result<Self, DeltaError> {
+        if opts.compress_level > 9 {
+            return Err(DeltaError::CompressLevel {
+                found: opts.compress_level,
+            });
+        }
+        let compressor = (opts.format == DeltaFormat::Wsync && opts.compress_level > 0)
+            .then(|| Compressor::new(opts.compress_level));
+        let s: &Signature = sig.borrow();
+        let index = Index::new(s);
+        let n = s.block_count();
+        let full_blocks = if n > 0 && s.block_size(n - 1) < s.block_len() {
+            n - 1
+        } else {
+            n
+        };
+        let miss_budget = miss_cap(s.block_len());
+        Ok(DeltaEncoder {
+            sig,
+            index,
+            full_blocks,
+            format: opts.format,
+            compressor,
+            buf: Vec::new(),
+            start: 0,
+            pos: 0,
+            rolling: None,
+            checked: false,
+            expected: 0,
+            pending_copy: None,
+            drained: 0,
+            miss_budget,
+            budget_at: 0,
+            sha: Sha256::new(),
+            stats: DeltaStats::default(),
+            started: false,
+        })
+    }
+
+    /// The signature this encoder works against.
+    pub fn signature(&self) -> &Signature {
+        self.sig.borrow()
+    }
+
+    /// Counters so far (complete after `finish`).
+    pub fn stats(&self) -> DeltaStats {
+        self.stats
+    }
+
+    fn start(&mut self, out: &mut Vec<u8>) {
+        if !self.started {
+            self.started = true;
+            let before = out.len();
+            format::write_header(self.format, self.sig.borrow().basis_len(), out);
+            self.stats.delta_bytes += (out.len() - before) as u64;
+        }
+    }
+
+    /// Feeds the next bytes of the new file; delta bytes are appended to `out`.
+    pub fn update(&mut self, mut data: &[u8], out: &mut Vec<u8>) {
+        self.start(out);
+        let before = out.len();
+        self.stats.new_len += data.len() as u64;
+        if self.format == DeltaFormat::Wsync {
+            self.sha.update(data);
+        }
+        while !data.is_empty() {
+            // Drop emitted bytes once they are half the buffer: each byte moves
+            // at most once on average, and the buffer stays a few blocks long.
+            if self.start > 0 && self.start >= self.buf.len() / 2 {
+                self.buf.drain(..self.start);
+                self.pos -= self.start;
+                self.drained += self.start as u64;
+                self.start = 0;
+            }
+            let take = data.len().min(INPUT_STEP);
+            self.buf.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            self.scan(out);
+        }
+        self.stats.delta_bytes += (out.len() - before) as u64;
+    }
+
+    /// Moves the window as far as the buffered bytes allow.
+    fn scan(&mut self, out: &mut Vec<u8>) {
+        let b = self.sig.borrow().block_len() as usize;
+        loop {
+            if self.pos + b > self.buf.len() {
+                return;
+            }
+            let mut r = match self.rolling {
+                Some(r) => r,
+                None => Rolling::new(&self.buf[self.pos..self.pos + b]),
+            };
+            self.rolling = Some(r);
+            if !self.checked {
+                self.checked = true;
+                if self.index.may_contain(r.value()) {
+                    if let Some(block) = self.find_block(r.value()) {
+                        self.flush_literal(out);
+                        self.push_copy(block as u64 * b as u64, b as u64, out);
+                        self.expected = block + 1;
+                        self.pos += b;
+                        self.start = self.pos;
+                        self.rolling = None;
+                        self.checked = false;
+                        continue;
+                    }
+                }
+            }
+            if self.pos - self.start >= LITERAL_CHUNK {
+                self.flush_literal(out);
+            }
+            if self.pos + b >= self.buf.len() {
+                return; // rolling on needs the next byte
+            }
+            // Roll one byte, then on past positions no block can match.
+            let stop = (self.buf.len() - b).min(self.start + LITERAL_CHUNK);
+            let buf = &self.buf[..];
+            let mut pos = self.pos;
+            r.roll(buf[pos], buf[pos + b]);
+            pos += 1;
+            while pos < stop && !self.index.may_contain(r.value()) {
+                r.roll(buf[pos], buf[pos + b]);
+                pos += 1;
+            }
+            self.pos = pos;
+            self.rolling = Some(r);
+            self.checked = false;
+        }
+    }
+
+    /// The block whose sums match the full window at `pos`, if any.
+    fn find_block(&mut self, weak: u32) -> Option<usize> {
+        let sig: &Signature = self.sig.borrow();
+        let b = sig.block_len() as usize;
+        let expected = self.expected;
+        let try_expected = expected < self.full_blocks && sig.weak(expected) == weak;
+        if !try_expected && self.index.weak_range(sig, weak).is_empty() {
+            return None;
+        }
+        // Cap the bytes hashed for strong sums that match nothing, so that a
+        // signature whose blocks share weak sums cannot make this quadratic.
+        let at = self.drained + self.pos as u64;
+        self.miss_budget = (self.miss_budget + (at - self.budget_at) * MISS_HASH_PER_BYTE)
+            .min(miss_cap(sig.block_len()));
+        self.budget_at = at;
+        if self.miss_budget < b as u64 {
+            return None;
+        }
+        let strong = strong_sum(sig.seed(), &self.buf[self.pos..self.pos + b]);
+        let s = sig.strong_len() as usize;
+        let found = if try_expected && sig.strong(expected) == &strong[..s] {
+            Some(expected)
+        } else {
+            Index::find_strong(sig, self.index.weak_range(sig, weak), &strong).map(|i| i as usize)
+        };
+        if found.is_none() {
+            self.miss_budget -= b as u64;
+        }
+        found
+    }
+
+    fn push_copy(&mut self, offset: u64, len: u64, out: &mut Vec<u8>) {
+        self.stats.matched_bytes += len;
+        if let Some((o, l)) = &mut self.pending_copy {
+            if *o + *l == offset {
+                *l += len;
+                return;
+            }
+        }
+        self.flush_copy(out);
+        self.pending_copy = Some((offset, len));
+    }
+
+    fn flush_copy(&mut self, out: &mut Vec<u8>) {
+        if let Some((o, l)) = self.pending_copy.take() {
+            format::write_copy(self.format, o, l, out);
+            self.stats.copy_ops += 1;
+        }
+    }
+
+    /// Emits `buf[start..pos]` as a literal.
+    fn flush_literal(&mut self, out: &mut Vec<u8>) {
+        if self.pos == self.start {
+            return;
+        }
+        self.flush_copy(out);
+        let data = &self.buf[self.start..self.pos];
+        let before = out.len();
+        let compressed = match &mut self.compressor {
+            Some(c) => c.try_compress(data),
+            None => None,
+        };
+        match compressed {
+            Some(z) => format::write_deflate(data.len(), z, out),
+            None => format::write_literal(self.format, data, out),
+        }
+        self.stats.literal_bytes += data.len() as u64;
+        self.stats.literal_wire_bytes += (out.len() - before) as u64;
+        self.stats.literal_ops += 1;
+        self.start = self.pos;
+    }
+
+    /// Ends the new file: the tail, a short last block, and the trailer.
+    pub fn finish(mut self, out: &mut Vec<u8>) -> DeltaStats {
+        self.start(out);
+        let before = out.len();
+        let sig: &Signature = self.sig.borrow();
+        let n = sig.block_count();
+        let len = self.buf.len();
+        if n > self.full_blocks {
+            // rsync matches a short last block only at the very end of the file.
+            let r = sig.block_size(n - 1) as usize;
+            let offset = (n as u64 - 1) * u64::from(sig.block_len());
+            if len >= self.pos + r {
+                let tail = &self.buf[len - r..];
+                let s = sig.strong_len() as usize;
+                if weak_sum(tail) == sig.weak(n - 1)
+                    && strong_sum(sig.seed(), tail)[..s] == *sig.strong(n - 1)
+                {
+                    self.pos = len - r;
+                    self.flush_literal(out);
+                    self.push_copy(offset, r as u64, out);
+                    self.pos = len;
+                    self.start = len;
+                }
+            }
+        }
+        while self.start < len {
+            self.pos = len.min(self.start + LITERAL_CHUNK);
+            self.flush_literal(out);
+        }
+        self.flush_copy(out);
+        let sha = std::mem::take(&mut self.sha).finish();
+        format::write_end(self.format, self.stats.new_len, &sha, out);
+        self.stats.delta_bytes += (out.len() - before) as u64;
+        self.stats
+    }
+}
+
+/// Most bytes failed strong checks may hash in a burst: four blocks' worth
+/// of budget, refilled at MISS_HASH_PER_BYTE per byte of input.
+fn miss_cap(block_len: u32) -> u64 {
+    4 * u64::from(block_len) * MISS_HASH_PER_BYTE
+}
+
+/// Deflates literal runs; after runs that do not shrink it backs off, trying
+/// again after 1, 2, 4 ... 64 runs, so incompressible data costs little.
+struct Compressor {
+    z: Box<CompressorOxide>,
+    scratch: Vec<u8>,
+    skip: u32,
+    backoff: u32,
+}
+
+impl Compressor {
+    fn new(level: u32) -> Self {
+        let flags = create_comp_flags_from_zip_params(level as i32, -15, 0);
+        Compressor {
+            z: Box::new(CompressorOxide::new(flags)),
+            scratch: Vec::new(),
+            skip: 0,
+            backoff: 0,
+        }
+    }
+
+    /// The raw deflate of `data` if it is smaller than `data` by enough to pay
+    /// for the longer header.
+    fn try_compress(&mut self, data: &[u8]) -> Option<&[u8]> {
+        if data.len() < 32 {
+            return None;
+        }
+        if self.skip > 0 {
+            self.skip -= 1;
+            return None;
+        }
+        let room = data.len() - 8;
+        self.scratch.resize(room, 0);
+        self.z.reset();
+        let (status, used, written) =
+            compress(&mut self.z, data, &mut self.scratch, TDEFLFlush::Finish);
+        if status == TDEFLStatus::Done && used == data.len() && written < room {
+            self.backoff = 0;
+            Some(&self.scratch[..written])
+        } else {
+            self.backoff = (self.backoff * 2).clamp(1, 64);
+            self.skip = self.backoff;
+            None
+        }
+    }
+}

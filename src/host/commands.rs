@@ -1,0 +1,120 @@
+//! The rdiff-style commands: `signature`, `delta`, `patch`.
+
+use super::cli::{DeltaArgs, Format, PatchArgs, SignatureArgs};
+use super::files::{FileBasis, Input, Output};
+use super::Failure;
+use crate::{
+    DeltaEncoder, DeltaFormat, DeltaOptions, PatchOptions, Patcher, SignatureBuilder,
+    SignatureDecoder, SignatureLimits, SignatureOptions,
+};
+use std::io::Write;
+
+pub fn signature(a: SignatureArgs) -> Result<(), Failure> {
+    let mut input = Input::open(&a.basis)?;
+    let opts = SignatureOptions {
+        block_len: a.block_size,
+        strong_len: a.strong_len,
+        seed: a.seed,
+        len_hint: input.len,
+    };
+    let mut builder = SignatureBuilder::new(opts)
+        .map_err(|e| Failure::new(super::exit::SYNTAX, e.to_string()))?;
+    input.for_each_chunk(|c| {
+        builder.update(c);
+        Ok(())
+    })?;
+    let sig = builder.finish();
+    let mut out = Output::create(&a.sig)?;
+    out.write_all(&sig.encode())
+        .map_err(|e| Failure::io(&out.name, e))?;
+    out.commit()?;
+    if a.stats {
+        eprintln!(
+            "basis {} bytes, block {} bytes, {} blocks, strong sum {} bytes, signature {} bytes",
+            sig.basis_len(),
+            sig.block_len(),
+            sig.block_count(),
+            sig.strong_len(),
+            sig.encoded_len()
+        );
+    }
+    Ok(())
+}
+
+pub fn delta(a: DeltaArgs) -> Result<(), Failure> {
+    let mut sig_in = Input::open(&a.sig)?;
+    let mut dec = SignatureDecoder::new(SignatureLimits::default());
+    let sig_name = sig_in.name.clone();
+    sig_in.for_each_chunk(|c| dec.update(c).map_err(|e| Failure::stream(&sig_name, e)))?;
+    let sig = dec.finish().map_err(|e| Failure::stream(&sig_name, e))?;
+    let opts = DeltaOptions {
+        format: match a.format {
+            Format::Wsync => DeltaFormat::Wsync,
+            Format::Rdiff => DeltaFormat::Rdiff,
+        },
+        compress_level: a.compress_level,
+    };
+    let mut enc = DeltaEncoder::new(&sig, opts)
+        .map_err(|e| Failure::new(super::exit::SYNTAX, e.to_string()))?;
+    let mut input = Input::open(&a.new)?;
+    let mut out = Output::create(&a.delta)?;
+    let mut buf = Vec::new();
+    input.for_each_chunk(|c| {
+        enc.update(c, &mut buf);
+        out.write_all(&buf).map_err(|e| Failure::io(&out.name, e))?;
+        buf.clear();
+        Ok(())
+    })?;
+    let stats = enc.finish(&mut buf);
+    out.write_all(&buf).map_err(|e| Failure::io(&out.name, e))?;
+    out.commit()?;
+    if a.stats {
+        let wire = sig.encoded_len() + stats.delta_bytes;
+        eprintln!(
+            "block {} bytes; new file {} bytes: matched {}, literal {} ({} on the wire, {} ops); \
+             delta {} bytes; signature + delta {} bytes = {:.2}% of the file",
+            sig.block_len(),
+            stats.new_len,
+            stats.matched_bytes,
+            stats.literal_bytes,
+            stats.literal_wire_bytes,
+            stats.literal_ops,
+            stats.delta_bytes,
+            wire,
+            100.0 * wire as f64 / stats.new_len.max(1) as f64
+        );
+    }
+    Ok(())
+}
+
+pub fn patch(a: PatchArgs) -> Result<(), Failure> {
+    let basis = FileBasis::open(&a.basis)?;
+    let mut input = Input::open(&a.delta)?;
+    let out = Output::create(&a.new)?;
+    let opts = PatchOptions {
+        max_output: a.max_output.unwrap_or(u64::MAX),
+    };
+    let mut patcher = Patcher::new(basis, out, opts);
+    let delta_name = input.name.clone();
+    let fail = |e: crate::PatchError| match e {
+        crate::PatchError::BasisRead(e) => Failure::io("reading the basis", e),
+        crate::PatchError::Write(e) => Failure::io("writing the output", e),
+        e => Failure::stream(&delta_name, e),
+    };
+    input.for_each_chunk(|c| patcher.update(c).map_err(fail))?;
+    let (out, report) = patcher.finish().map_err(fail)?;
+    out.commit()?;
+    if a.stats {
+        eprintln!(
+            "{} bytes written: {} copied from the basis, {} literal{}",
+            report.new_len,
+            report.copied_bytes,
+            report.literal_bytes,
+            match report.sha256 {
+                Some(h) => format!("; SHA-256 {} verified", crate::hex(&h)),
+                None => "; rdiff delta: no whole-file check".into(),
+            }
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! Files for the commands: `-` for stdin/stdout, outputs that appear whole
+//! or not at all, and a file as a patch basis.
+
+use super::Failure;
+use crate::Basis;
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+/// Bytes read per step from inputs.
+pub const READ_CHUNK: usize = 1 << 20;
+
+fn is_stdio(p: &Path) -> bool {
+    p.as_os_str() == "-"
+}
+
+/// An input file or standard input.
+pub struct Input {
+    reader: Box<dyn Read>,
+    /// Length, when the input is a regular file.
+    pub len: Option<u64>,
+    pub name: String,
+}
+
+impl Input {
+    pub fn open(path: &Path) -> Result<Input, Failure> {
+        if is_stdio(path) {
+            return Ok(Input {
+                reader: Box::new(io::stdin().lock()),
+                len: None,
+                name: "standard input".into(),
+            });
+        }
+        let name = path.display().to_string();
+        let file = File::open(path).map_err(|e| Failure::io(&name, e))?;
+        let meta = file.metadata().map_err(|e| Failure::io(&name, e))?;
+        Ok(Input {
+            reader: Box::new(file),
+            len: meta.is_file().then_some(meta.len()),
+            name,
+        })
+    }
+
+    /// Calls `f` with successive chunks until the end of the input.
+    pub fn for_each_chunk(
+        &mut self,
+        mut f: impl FnMut(&[u8]) -> Result<(), Failure>,
+    ) -> Result<(), Failure> {
+        let mut buf = vec![0u8; READ_CHUNK];
+        loop {
+            let n = match self.reader.read(&mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Failure::io(&self.name, e)),
+            };
+            f(&buf[..n])?;
+        }
+    }
+}
+
+/// An output that replaces its path only when complete: bytes go to a
+/// temporary file in the same directory, renamed over the path by `commit`.
+/// Dropped without `commit`, the temporary file is removed.
+pub struct Output {
+    writer: BufWriter<Box<dyn Write>>,
+    temp: Option<(tempfile::TempPath, PathBuf)>,
+    pub name: String,
+}
+
+impl Output {
+    pub fn create(path: &Path) -> Result<Output, Failure> {
+        if is_stdio(path) {
+            return Ok(Output {
+                writer: BufWriter::with_capacity(READ_CHUNK, Box::new(io::stdout().lock())),
+                temp: None,
+                name: "standard output".into(),
+            });
+        }
+        let name = path.display().to_string();
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let file_name = path
+            .file_name()
+            .ok_or_else(|| Failure::io(&name, io::ErrorKind::InvalidInput.into()))?;
+        let (file, temp) = tempfile::Builder::new()
+            .prefix(&format!(".{}.", file_name.to_string_lossy()))
+            .suffix(".wsync-tmp")
+            .tempfile_in(dir)
+            .map_err(|e| Failure::io(&name, e))?
+            .into_parts();
+        Ok(Output {
+            writer: BufWriter::with_capacity(READ_CHUNK, Box::new(file)),
+            temp: Some((temp, path.to_path_buf())),
+            name,
+        })
+    }
+
+    /// Flushes and moves the output into place.
+    pub fn commit(mut self) -> Result<(), Failure> {
+        self.writer
+            .flush()
+            .map_err(|e| Failure::io(&self.name, e))?;
+        if let Some((temp, path)) = self.temp.take() {
+            temp.persist(&path)
+                .map_err(|e| Failure::io(&self.name, e.error))?;
+        }
+        Ok(())
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.writer.write(buf)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.writer.write_all(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+/// A file read at the offsets a delta asks for.
+pub struct FileBasis {
+    file: File,
+    len: u64,
+}
+
+impl FileBasis {
+    pub fn open(path: &Path) -> Result<FileBasis, Failure> {
+        let name = path.display().to_string();
+        if is_stdio(path) {
+            return Err(Failure::new(
+                super::exit::SYNTAX,
+                "the basis must be a file: it is read at the offsets the delta names",
+            ));
+        }
+        let file = File::open(path).map_err(|e| Failure::io(&name, e))?;
+        let len = file.metadata().map_err(|e| Failure::io(&name, e))?.len();
+        Ok(FileBasis { file, len })
+    }
+}
+
+impl Basis for FileBasis {
+    fn len(&self) -> u64 {
+        self.len
+    }
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        self.file.read_exact_at(buf, offset)
+    }
+}

@@ -1,0 +1,62 @@
+//! The host side of wsync: command line, files, and (later) the server.
+//! Native only; the core it drives is in the crate root.
+
+mod cli;
+mod commands;
+mod demo;
+mod files;
+
+use std::process::ExitCode;
+
+pub use cli::Cli;
+
+/// Exit statuses, as rsync numbers them (`errcode.h`).
+pub mod exit {
+    /// Syntax or usage error.
+    pub const SYNTAX: u8 = 1;
+    /// Error in file I/O.
+    pub const FILE_IO: u8 = 11;
+    /// Error in the data stream (a corrupt signature or delta, a failed check).
+    pub const STREAM: u8 = 12;
+}
+
+/// Entry point of the `wsync` binary.
+pub fn main() -> ExitCode {
+    let cli = match <Cli as clap::Parser>::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::SYNTAX } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("wsync: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+/// An error for the command line: a one-line message and an exit status.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Failure {
+    pub fn new(code: u8, message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            code,
+        }
+    }
+    pub fn io(what: &str, e: std::io::Error) -> Self {
+        Failure::new(exit::FILE_IO, format!("{what}: {e}"))
+    }
+    pub fn stream(what: &str, e: impl std::fmt::Display) -> Self {
+        Failure::new(exit::STREAM, format!("{what}: {e}"))
+    }
+}

@@ -1,0 +1,7 @@
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    wsync::host::main()
+}
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}

@@ -1,0 +1,407 @@
+//! Signatures: the weak and strong sum of every block of a basis file.
+//!
+//! Format (all integers big-endian; see `docs/FORMAT.md`):
+//!
+//! ```text
+//! magic "wsyS" | version 1 | block_len u32 | strong_len u8 | seed [16] | basis_len u64
+//! then ceil(basis_len / block_len) entries: weak u32 | strong [strong_len]
+//! ```
+
+use crate::hash::{strong_sum, Seed, MAX_STRONG_LEN};
+use crate::rolling::weak_sum;
+use thiserror::Error;
+
+/// First bytes of an encoded signature.
+pub const MAGIC: [u8; 4] = *b"wsyS";
+/// The format version this crate writes and reads.
+pub const VERSION: u8 = 1;
+/// Encoded header length.
+pub const HEADER_LEN: usize = 4 + 1 + 4 + 1 + 16 + 8;
+/// Largest block length accepted (1 MiB).
+pub const MAX_BLOCK_LEN: u32 = 1 << 20;
+/// rsync's smallest default block length (`BLOCK_SIZE`).
+const RSYNC_BLOCK_SIZE: u64 = 700;
+/// rsync's largest default block length (`MAX_BLOCK_SIZE`, protocol >= 30).
+const RSYNC_MAX_BLOCK_SIZE: u64 = 1 << 17;
+/// Defaults when the basis length is not known in advance.
+const UNKNOWN_LEN_BLOCK: u32 = 2048;
+const UNKNOWN_LEN_STRONG: u8 = 8;
+
+/// Errors from building or decoding a signature.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignatureError {
+    #[error("block length {found} is out of range (1 to {max})")]
+    BlockLen { found: u64, max: u32 },
+    #[error("strong-sum length {found} is out of range (1 to 32)")]
+    StrongLen { found: u64 },
+    #[error("not a wsync signature (magic {found:02x?})")]
+    BadMagic { found: [u8; 4] },
+    #[error("signature version {found} is not supported (this build reads {VERSION})")]
+    UnsupportedVersion { found: u8 },
+    #[error("signature claims {claimed} blocks, more than the limit of {max}")]
+    TooManyBlocks { claimed: u64, max: u64 },
+    #[error("signature truncated: {expected} bytes expected, {found} present")]
+    Truncated { expected: u64, found: u64 },
+    #[error("signature has {extra} trailing bytes after its last block")]
+    TrailingBytes { extra: u64 },
+    #[error("no random seed available: {0}")]
+    Random(String),
+}
+
+/// How to build a signature. Every field has a default; see [`default_block_len`]
+/// and [`default_strong_len`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SignatureOptions {
+    /// Block length in bytes (1 to [`MAX_BLOCK_LEN`]).
+    pub block_len: Option<u32>,
+    /// Bytes of each block's SHA-256 to keep (1 to 32).
+    pub strong_len: Option<u8>,
+    /// Seed for the strong sums; random (from `getrandom`) when `None`.
+    pub seed: Option<Seed>,
+    /// Length of the basis, if known: it picks the default block and strong lengths.
+    pub len_hint: Option<u64>,
+}
+
+/// rsync's block length rule (`sum_sizes_sqroot` in generator.c): 700 bytes
+/// for files under 700*700 bytes, otherwise the square root of the length
+/// rounded down to a multiple of 8, at most 128 KiB.
+pub fn default_block_len(len: u64) -> u32 {
+    if len < RSYNC_BLOCK_SIZE * RSYNC_BLOCK_SIZE {
+        return RSYNC_BLOCK_SIZE as u32;
+    }
+    let root = len.isqrt();
+    (root & !7).clamp(RSYNC_BLOCK_SIZE, RSYNC_MAX_BLOCK_SIZE) as u32
+}
+
+/// Strong-sum length so that a false block match is negligible: rsync's rule
+/// (`sum_sizes_sqroot`) counts `2*log2(len) - log2(block_len)` bits of risk
+/// (positions times blocks) and adds a bias; wsync adds 24 bits on top of
+/// the 32 of the weak sum, i.e. about one false match in 2^24 deltas of that
+/// size, and keeps at least 4 and at most 32 bytes. A false match is still
+/// caught by the whole-file SHA-256 at the end of every delta.
+pub fn default_strong_len(len: u64, block_len: u32) -> u8 {
+    let log2 = |x: u64| 63 - x.max(1).leading_zeros() as i64;
+    let bits = 2 * log2(len) - log2(block_len.into()) + 24 - 32;
+    let bytes = (bits + 7).div_euclid(8);
+    bytes.clamp(4, MAX_STRONG_LEN as i64) as u8
+}
+
+/// The weak and strong sums of every block of one basis.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signature {
+    block_len: u32,
+    strong_len: u8,
+    seed: Seed,
+    basis_len: u64,
+    weak: Vec<u32>,
+    strong: Vec<u8>,
+}
+
+impl Signature {
+    /// Signature of a whole basis in memory.
+    pub fn of(basis: &[u8], mut opts: SignatureOptions) -> Result<Signature, SignatureError> {
+        opts.len_hint.get_or_insert(basis.len() as u64);
+        let mut b = SignatureBuilder::new(opts)?;
+        b.update(basis);
+        Ok(b.finish())
+    }
+
+    pub fn block_len(&self) -> u32 {
+        self.block_len
+    }
+    pub fn strong_len(&self) -> u8 {
+        self.strong_len
+    }
+    pub fn seed(&self) -> &Seed {
+        &self.seed
+    }
+    /// Length of the basis this signature describes.
+    pub fn basis_len(&self) -> u64 {
+        self.basis_len
+    }
+    /// Number of blocks (the last one may be short).
+    pub fn block_count(&self) -> usize {
+        self.weak.len()
+    }
+    pub fn weak(&self, i: usize) -> u32 {
+        self.weak[i]
+    }
+    pub fn strong(&self, i: usize) -> &[u8] {
+        let s = self.strong_len as usize;
+        &self.strong[i * s..(i + 1) * s]
+    }
+    /// Length of block `i` (block_len, or less for the last block).
+    pub fn block_size(&self, i: usize) -> u32 {
+        let start = i as u64 * u64::from(self.block_len);
+        (self.basis_len - start).min(u64::from(self.block_len)) as u32
+    }
+
+    /// Encoded length in bytes.
+    pub fn encoded_len(&self) -> u64 {
+        HEADER_LEN as u64 + self.weak.len() as u64 * (4 + u64::from(self.strong_len))
+    }
+
+    /// Appends the encoded signature to `out`.
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        out.reserve(self.encoded_len() as usize);
+        out.extend_from_slice(&MAGIC);
+        out.push(VERSION);
+        out.extend_from_slice(&self.block_len.to_be_bytes());
+        out.push(self.strong_len);
+        out.extend_from_slice(&self.seed);
+        out.extend_from_slice(&self.basis_len.to_be_bytes());
+        for i in 0..self.weak.len() {
+            out.extend_from_slice(&self.weak[i].to_be_bytes());
+            out.extend_from_slice(self.strong(i));
+        }
+    }
+
+    /// The encoded signature.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.encode_into(&mut out);
+        out
+    }
+
+    /// Decodes a whole signature with the default limits.
+    pub fn decode(bytes: &[u8]) -> Result<Signature, SignatureError> {
+        let mut d = SignatureDecoder::new(SignatureLimits::default());
+        d.update(bytes)?;
+        d.finish()
+    }
+}
+
+fn random_seed() -> Result<Seed, SignatureError> {
+    let mut seed = [0u8; 16];
+    getrandom::fill(&mut seed).map_err(|e| SignatureError::Random(e.to_string()))?;
+    Ok(seed)
+}
+
+/// Builds a [`Signature`] from a basis fed in chunks of any size.
+pub struct SignatureBuilder {
+    sig: Signature,
+    /// Bytes of the current, incomplete block.
+    partial: Vec<u8>,
+}
+
+impl SignatureBuilder {
+    /// Validates `opts` and fills in the defaults.
+    pub fn new(opts: SignatureOptions) -> Result<Self, SignatureError> {
+        let block_len = match (opts.block_len, opts.len_hint) {
+            (Some(b), _) => b,
+            (None, Some(len)) => default_block_len(len),
+            (None, None) => UNKNOWN_LEN_BLOCK,
+        };
+        if block_len == 0 || block_len > MAX_BLOCK_LEN {
+            return Err(SignatureError::BlockLen {
+                found: block_len.into(),
+                max: MAX_BLOCK_LEN,
+            });
+        }
+        let strong_len = match (opts.strong_len, opts.len_hint) {
+            (Some(s), _) => s,
+            (None, Some(len)) => default_strong_len(len, block_len),
+            (None, None) => UNKNOWN_LEN_STRONG,
+        };
+        if strong_len == 0 || strong_len as usize > MAX_STRONG_LEN {
+            return Err(SignatureError::StrongLen {
+                found: strong_len.into(),
+            });
+        }
+        let seed = match opts.seed {
+            Some(s) => s,
+            None => random_seed()?,
+        };
+        Ok(SignatureBuilder {
+            sig: Signature {
+                block_len,
+                strong_len,
+                seed,
+                basis_len: 0,
+                weak: Vec::new(),
+                strong: Vec::new(),
+            },
+            partial: Vec::new(),
+        })
+    }
+
+    fn push_block(sig: &mut Signature, block: &[u8]) {
+        sig.weak.push(weak_sum(block));
+        let s = strong_sum(&sig.seed, block);
+        sig.strong.extend_from_slice(&s[..sig.strong_len as usize]);
+    }
+
+    /// Feeds the next bytes of the basis.
+    pub fn update(&mut self, mut data: &[u8]) {
+        let b = self.sig.block_len as usize;
+        self.sig.basis_len += data.len() as u64;
+        if !self.partial.is_empty() {
+            let take = (b - self.partial.len()).min(data.len());
+            self.partial.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            if self.partial.len() < b {
+                return;
+            }
+            Self::push_block(&mut self.sig, &self.partial);
+            self.partial.clear();
+        }
+        let mut blocks = data.chunks_exact(b);
+        for block in &mut blocks {
+            Self::push_block(&mut self.sig, block);
+        }
+        self.partial.extend_from_slice(blocks.remainder());
+    }
+
+    /// Ends the basis and returns its signature.
+    pub fn finish(mut self) -> Signature {
+        if !self.partial.is_empty() {
+            Self::push_block(&mut self.sig, &self.partial);
+        }
+        self.sig
+    }
+}
+
+/// Bounds on what a decoded signature may claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignatureLimits {
+    /// Most blocks accepted (default 2^24: 16 TiB at the largest default block length).
+    pub max_blocks: u64,
+}
+
+impl Default for SignatureLimits {
+    fn default() -> Self {
+        SignatureLimits {
+            max_blocks: 1 << 24,
+        }
+    }
+}
+
+/// Decodes a signature fed in chunks of any size. Memory grows only with the
+/// bytes actually received, never with what the header claims.
+pub struct SignatureDecoder {
+    limits: SignatureLimits,
+    header: Vec<u8>,
+    sig: Option<Signature>,
+    expected_blocks: u64,
+    entry: Vec<u8>,
+    received: u64,
+}
+
+impl SignatureDecoder {
+    pub fn new(limits: SignatureLimits) -> Self {
+        SignatureDecoder {
+            limits,
+            header: Vec::with_capacity(HEADER_LEN),
+            sig: None,
+            expected_blocks: 0,
+            entry: Vec::with_capacity(4 + MAX_STRONG_LEN),
+            received: 0,
+        }
+    }
+
+    fn parse_header(&mut self) -> Result<(), SignatureError> {
+        let h = &self.header;
+        let magic: [u8; 4] = h[0..4].try_into().unwrap();
+        if magic != MAGIC {
+            return Err(SignatureError::BadMagic { found: magic });
+        }
+        if h[4] != VERSION {
+            return Err(SignatureError::UnsupportedVersion { found: h[4] });
+        }
+        let block_len = u32::from_be_bytes(h[5..9].try_into().unwrap());
+        if block_len == 0 || block_len > MAX_BLOCK_LEN {
+            return Err(SignatureError::BlockLen {
+                found: block_len.into(),
+                max: MAX_BLOCK_LEN,
+            });
+        }
+        let strong_len = h[9];
+        if strong_len == 0 || strong_len as usize > MAX_STRONG_LEN {
+            return Err(SignatureError::StrongLen {
+                found: strong_len.into(),
+            });
+        }
+        let seed: Seed = h[10..26].try_into().unwrap();
+        let basis_len = u64::from_be_bytes(h[26..34].try_into().unwrap());
+        let blocks = basis_len.div_ceil(u64::from(block_len));
+        if blocks > self.limits.max_blocks {
+            return Err(SignatureError::TooManyBlocks {
+                claimed: blocks,
+                max: self.limits.max_blocks,
+            });
+        }
+        self.expected_blocks = blocks;
+        self.sig = Some(Signature {
+            block_len,
+            strong_len,
+            seed,
+            basis_len,
+            weak: Vec::new(),
+            strong: Vec::new(),
+        });
+        Ok(())
+    }
+
+    fn expected_len(&self) -> u64 {
+        match &self.sig {
+            Some(s) => HEADER_LEN as u64 + self.expected_blocks * (4 + u64::from(s.strong_len)),
+            None => HEADER_LEN as u64,
+        }
+    }
+
+    /// Feeds the next bytes of an encoded signature.
+    pub fn update(&mut self, mut data: &[u8]) -> Result<(), SignatureError> {
+        self.received += data.len() as u64;
+        if self.sig.is_none() {
+            let take = (HEADER_LEN - self.header.len()).min(data.len());
+            self.header.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            if self.header.len() < HEADER_LEN {
+                return Ok(());
+            }
+            self.parse_header()?;
+        }
+        let expected = self.expected_len();
+        if self.received > expected {
+            return Err(SignatureError::TrailingBytes {
+                extra: self.received - expected,
+            });
+        }
+        let sig = self.sig.as_mut().unwrap();
+        let entry_len = 4 + sig.strong_len as usize;
+        let mut add = |e: &[u8]| {
+            sig.weak
+                .push(u32::from_be_bytes(e[..4].try_into().unwrap()));
+            sig.strong.extend_from_slice(&e[4..]);
+        };
+        if !self.entry.is_empty() {
+            let take = (entry_len - self.entry.len()).min(data.len());
+            self.entry.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            if self.entry.len() < entry_len {
+                return Ok(());
+            }
+            add(&self.entry);
+            self.entry.clear();
+        }
+        let mut entries = data.chunks_exact(entry_len);
+        for e in &mut entries {
+            add(e);
+        }
+        self.entry.extend_from_slice(entries.remainder());
+        Ok(())
+    }
+
+    /// Checks that the signature is complete and returns it.
+    pub fn finish(self) -> Result<Signature, SignatureError> {
+        let expected = self.expected_len();
+        match self.sig {
+            Some(sig) if self.received == expected => Ok(sig),
+            _ => Err(SignatureError::Truncated {
+                expected,
+                found: self.received,
+            }),
+        }
+    }
+}

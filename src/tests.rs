@@ -1,0 +1,1 @@
+//! Core tests that run natively and as wasm32 under Node.
