@@ -88,7 +88,7 @@ pub fn default_strong_len(len: u64, block_len: u32) -> u8 {
 }
 
 /// The weak and strong sums of every block of one basis.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Signature {
     block_len: u32,
     strong_len: u8,
@@ -96,6 +96,17 @@ pub struct Signature {
     basis_len: u64,
     weak: Vec<u32>,
     strong: Vec<u8>,
+}
+
+impl std::fmt::Debug for Signature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signature")
+            .field("block_len", &self.block_len)
+            .field("strong_len", &self.strong_len)
+            .field("basis_len", &self.basis_len)
+            .field("blocks", &self.weak.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Signature {
