@@ -10,7 +10,7 @@
 //! buffer of a few blocks, whatever the size of the new file.
 
 use crate::format::{self, DeltaFormat};
-use crate::hash::{strong_sum, Sha256};
+use crate::hash::{strong_sum, Sha256, WholeHash};
 use crate::index::Index;
 use crate::rolling::{weak_sum, Rolling};
 use crate::signature::Signature;
@@ -97,7 +97,7 @@ pub struct DeltaEncoder<S: Borrow<Signature>> {
     /// Bytes that strong sums which match nothing may still hash.
     miss_budget: u64,
     budget_at: u64,
-    sha: Sha256,
+    sha: Box<dyn WholeHash>,
     stats: DeltaStats,
     started: bool,
 }
@@ -105,6 +105,15 @@ pub struct DeltaEncoder<S: Borrow<Signature>> {
 impl<S: Borrow<Signature>> DeltaEncoder<S> {
     /// An encoder against `sig`; building its index costs O(blocks log blocks).
     pub fn new(sig: S, opts: DeltaOptions) -> Result<Self, DeltaError> {
+        Self::with_hasher(sig, opts, Box::new(Sha256::new()))
+    }
+
+    /// Like `new`, with the new file's SHA-256 computed by `sha`.
+    pub fn with_hasher(
+        sig: S,
+        opts: DeltaOptions,
+        sha: Box<dyn WholeHash>,
+    ) -> Result<Self, DeltaError> {
         if opts.compress_level > 9 {
             return Err(DeltaError::CompressLevel {
                 found: opts.compress_level,
@@ -137,7 +146,7 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
             drained: 0,
             miss_budget,
             budget_at: 0,
-            sha: Sha256::new(),
+            sha,
             stats: DeltaStats::default(),
             started: false,
         })
@@ -222,15 +231,8 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
             }
             // Roll one byte, then on past positions no block can match.
             let stop = (self.buf.len() - b).min(self.start + LITERAL_CHUNK);
-            let buf = &self.buf[..];
-            let mut pos = self.pos;
-            r.roll(buf[pos], buf[pos + b]);
-            pos += 1;
-            while pos < stop && !self.index.may_contain(r.value()) {
-                r.roll(buf[pos], buf[pos + b]);
-                pos += 1;
-            }
-            self.pos = pos;
+            let (outs, ins) = (&self.buf[self.pos..stop], &self.buf[self.pos + b..stop + b]);
+            self.pos += self.index.skip_misses(&mut r, outs, ins);
             self.rolling = Some(r);
             self.checked = false;
         }
@@ -338,7 +340,7 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
             self.flush_literal(out);
         }
         self.flush_copy(out);
-        let sha = std::mem::take(&mut self.sha).finish();
+        let sha = self.sha.finish();
         format::write_end(self.format, self.stats.new_len, &sha, out);
         self.stats.delta_bytes += (out.len() - before) as u64;
         self.stats

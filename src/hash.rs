@@ -41,6 +41,24 @@ impl Sha256 {
     }
 }
 
+/// The whole-file check: SHA-256 of everything a delta produces. The core
+/// computes it itself by default; a host may supply its own (for example
+/// one hashing on another thread, or a platform's native SHA-256).
+pub trait WholeHash {
+    fn update(&mut self, data: &[u8]);
+    /// The digest of everything passed to `update`.
+    fn finish(&mut self) -> [u8; 32];
+}
+
+impl WholeHash for Sha256 {
+    fn update(&mut self, data: &[u8]) {
+        Sha256::update(self, data)
+    }
+    fn finish(&mut self) -> [u8; 32] {
+        std::mem::take(self).finish()
+    }
+}
+
 /// Lower-case hex, for messages and the command line.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

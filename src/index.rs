@@ -1,12 +1,13 @@
 //! Lookup from a window's weak sum to the signature blocks that share it.
 //!
-//! Three levels, cheapest first: a bit filter (16 bits per block, so about
-//! 15 of 16 missing positions stop after one load), a bucket table, and the
+//! Three levels, cheapest first: a bit filter (64 to 128 bits per block, so
+//! about 99% of missing positions stop after one load), a bucket table, and the
 //! blocks of a bucket sorted by (weak, strong, index) so that the block whose
 //! strong sum matches is found by binary search. One strong sum is computed
 //! per candidate position however many blocks share a weak sum, and the
 //! lowest-numbered block wins among identical ones.
 
+use crate::rolling::Rolling;
 use crate::signature::Signature;
 use std::cmp::Ordering;
 
@@ -36,7 +37,7 @@ impl Index {
             };
         let log = usize::BITS - full.max(1).leading_zeros(); // ceil-ish log2
         let bucket_bits = (log + 1).clamp(4, 30);
-        let filter_bits = (log + 4).clamp(10, 30);
+        let filter_bits = (log + 6).clamp(10, 30);
         let filter_shift = 32 - filter_bits;
         let bucket_shift = 32 - bucket_bits;
         let mut filter = vec![0u64; (1usize << filter_bits).div_ceil(64)];
@@ -73,6 +74,26 @@ impl Index {
         let f = (mix(weak) >> self.filter_shift) as usize;
         // `filter` has (1 << filter_bits) bits, and f < 1 << filter_bits.
         self.filter[f / 64] & (1 << (f % 64)) != 0
+    }
+
+    /// Rolls `r` over `outs`/`ins` (bytes leaving and entering the window)
+    /// until a position whose weak sum may be indexed; returns the steps
+    /// taken. The hot loop of delta encoding on unmatched data.
+    #[inline(never)]
+    pub fn skip_misses(&self, r: &mut Rolling, outs: &[u8], ins: &[u8]) -> usize {
+        let (filter, shift) = (&self.filter[..], self.filter_shift);
+        let mut roll = *r;
+        let mut steps = 0;
+        for (&x, &y) in outs.iter().zip(ins) {
+            roll.roll(x, y);
+            steps += 1;
+            let f = (mix(roll.value()) >> shift) as usize;
+            if filter[f / 64] & (1 << (f % 64)) != 0 {
+                break;
+            }
+        }
+        *r = roll;
+        steps
     }
 
     /// The blocks whose weak sum is `weak`, as a range of `order`.

@@ -55,7 +55,7 @@ mod format;
 mod hash;
 mod index;
 mod patch;
-pub mod rolling;
+mod rolling;
 mod signature;
 mod varint;
 
@@ -69,8 +69,9 @@ pub mod host;
 
 pub use delta::{DeltaEncoder, DeltaError, DeltaOptions, DeltaStats};
 pub use format::{rdiff, wsync as delta_format, DeltaFormat};
-pub use hash::{hex, strong_sum, Seed, Sha256, MAX_STRONG_LEN};
+pub use hash::{hex, strong_sum, Seed, Sha256, WholeHash, MAX_STRONG_LEN};
 pub use patch::{apply, Basis, PatchError, PatchOptions, PatchReport, Patcher};
+pub use rolling::weak_sum;
 pub use signature::{
     default_block_len, default_strong_len, Signature, SignatureBuilder, SignatureDecoder,
     SignatureError, SignatureLimits, SignatureOptions, MAX_BLOCK_LEN,

@@ -8,7 +8,7 @@
 //! SHA-256 are compared with the trailer.
 
 use crate::format::{rdiff, wsync, DeltaFormat};
-use crate::hash::{hex, Sha256};
+use crate::hash::{hex, Sha256, WholeHash};
 use crate::varint;
 use std::io::{self, Write};
 use thiserror::Error;
@@ -143,7 +143,7 @@ pub struct Patcher<B: Basis, W: Write> {
     pending: Vec<u8>,
     /// Delta offset of `pending[0]` (or of the next byte when it is empty).
     offset: u64,
-    sha: Sha256,
+    sha: Box<dyn WholeHash>,
     report: PatchReport,
     scratch: Vec<u8>,
 }
@@ -155,6 +155,11 @@ enum Parsed {
 
 impl<B: Basis, W: Write> Patcher<B, W> {
     pub fn new(basis: B, out: W, opts: PatchOptions) -> Self {
+        Self::with_hasher(basis, out, opts, Box::new(Sha256::new()))
+    }
+
+    /// Like `new`, with the result's SHA-256 computed by `sha`.
+    pub fn with_hasher(basis: B, out: W, opts: PatchOptions, sha: Box<dyn WholeHash>) -> Self {
         Patcher {
             basis,
             out,
@@ -162,7 +167,7 @@ impl<B: Basis, W: Write> Patcher<B, W> {
             state: State::Magic,
             pending: Vec::new(),
             offset: 0,
-            sha: Sha256::new(),
+            sha,
             report: PatchReport::default(),
             scratch: Vec::new(),
         }
@@ -315,7 +320,7 @@ impl<B: Basis, W: Write> Patcher<B, W> {
                         found: self.report.new_len,
                     });
                 }
-                let found = std::mem::take(&mut self.sha).finish();
+                let found = self.sha.finish();
                 if found[..] != t[8..40] {
                     return Err(PatchError::HashMismatch {
                         expected: hex(&t[8..40]),

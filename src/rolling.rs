@@ -18,12 +18,20 @@ pub fn weak_sum(block: &[u8]) -> u32 {
 }
 
 /// Adler-32 of a fixed-length window that slides over the data.
+///
+/// The sums are kept as exact integers (plus a multiple of the modulus that
+/// keeps them from going negative) rather than reduced at every step: a
+/// step is then two additions and two subtractions, and the reductions that
+/// `value` does are not on the loop-carried chain. Windows are at most
+/// `MAX_BLOCK_LEN` (2^20) bytes.
 #[derive(Clone, Copy, Debug)]
 pub struct Rolling {
+    /// `1 + sum(window)`, plus a multiple of MOD (below 2^30 for n <= 2^20).
     a: u32,
-    b: u32,
-    /// Window length mod MOD, for the `n*x` term.
-    n: u32,
+    /// `n + sum((n - i) * window[i])`, plus a multiple of MOD.
+    b: u64,
+    /// Window length.
+    n: u64,
 }
 
 impl Rolling {
@@ -31,11 +39,16 @@ impl Rolling {
     #[inline]
     pub fn new(window: &[u8]) -> Self {
         let w = weak_sum(window);
-        // A window longer than u32::MAX bytes is not a block; reduce first.
-        let n = (window.len() as u64 % MOD as u64) as u32;
+        let n = window.len() as u64;
+        let m = u64::from(MOD);
+        // Over any number of steps the exact sums stay within [1, 255n + 1]
+        // and [n, n + 255n(n+1)/2], so starting this far above the reduced
+        // values they can never go below zero (n <= 2^20 keeps b < 2^49).
+        let a_room = (255 * n).div_ceil(m) * m;
+        let b_room = (255 * n * (n + 1) / 2).div_ceil(m) * m;
         Rolling {
-            a: w & 0xffff,
-            b: w >> 16,
+            a: (w & 0xffff) + a_room as u32,
+            b: u64::from(w >> 16) + b_room,
             n,
         }
     }
@@ -43,25 +56,16 @@ impl Rolling {
     /// The current weak sum.
     #[inline(always)]
     pub fn value(&self) -> u32 {
-        (self.b << 16) | self.a
+        (((self.b % u64::from(MOD)) as u32) << 16) | (self.a % MOD)
     }
 
     /// Slides the window one byte: `out` leaves at the front, `inp` enters at the back.
     #[inline(always)]
     pub fn roll(&mut self, out: u8, inp: u8) {
         let (x, y) = (u32::from(out), u32::from(inp));
-        // a' = a - x + y; a < MOD, so a + MOD - x + y < 2*MOD + 255 < 3*MOD.
-        let mut a = self.a + MOD - x + y;
-        if a >= MOD {
-            a -= MOD;
-        }
-        if a >= MOD {
-            a -= MOD;
-        }
-        // b' = b + a' - 1 - n*x; n*x + 1 <= 65520*255 + 1 fits in u32.
-        let sub = (self.n * x + 1) % MOD;
-        self.b = (self.b + a + MOD - sub) % MOD;
-        self.a = a;
+        // a' = a - x + y;  b' = b + a' - 1 - n*x  (exact, see `new`).
+        self.a = self.a + y - x;
+        self.b = self.b + u64::from(self.a) - (self.n * u64::from(x) + 1);
     }
 }
 

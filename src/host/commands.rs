@@ -2,6 +2,7 @@
 
 use super::cli::{DeltaArgs, Format, PatchArgs, SignatureArgs};
 use super::files::{FileBasis, Input, Output};
+use super::hasher::ThreadedSha256;
 use super::Failure;
 use crate::{
     DeltaEncoder, DeltaFormat, DeltaOptions, PatchOptions, Patcher, SignatureBuilder,
@@ -94,7 +95,7 @@ pub fn patch(a: PatchArgs) -> Result<(), Failure> {
     let opts = PatchOptions {
         max_output: a.max_output.unwrap_or(u64::MAX),
     };
-    let mut patcher = Patcher::new(basis, out, opts);
+    let mut patcher = Patcher::with_hasher(basis, out, opts, Box::new(ThreadedSha256::new()));
     let delta_name = input.name.clone();
     let fail = |e: crate::PatchError| match e {
         crate::PatchError::BasisRead(e) => Failure::io("reading the basis", e),

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod demo;
 mod files;
+mod hasher;
 
 use std::process::ExitCode;
 
