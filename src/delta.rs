@@ -12,7 +12,7 @@
 use crate::format::{self, DeltaFormat};
 use crate::hash::{strong_sum, Sha256, WholeHash};
 use crate::index::Index;
-use crate::rolling::{weak_sum, Rolling};
+use crate::rolling::{weak_sum, OutTable, Rolling};
 use crate::signature::Signature;
 use miniz_oxide::deflate::core::{
     compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus,
@@ -75,6 +75,7 @@ pub struct DeltaStats {
 pub struct DeltaEncoder<S: Borrow<Signature>> {
     sig: S,
     index: Index,
+    out_table: OutTable,
     /// Number of full-length (indexed) blocks.
     full_blocks: usize,
     format: DeltaFormat,
@@ -130,9 +131,11 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
             n
         };
         let miss_budget = miss_cap(s.block_len());
+        let out_table = OutTable::new(s.block_len() as usize);
         Ok(DeltaEncoder {
             sig,
             index,
+            out_table,
             full_blocks,
             format: opts.format,
             compressor,
@@ -232,7 +235,7 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
             // Roll one byte, then on past positions no block can match.
             let stop = (self.buf.len() - b).min(self.start + LITERAL_CHUNK);
             let (outs, ins) = (&self.buf[self.pos..stop], &self.buf[self.pos + b..stop + b]);
-            self.pos += self.index.skip_misses(&mut r, outs, ins);
+            self.pos += self.index.skip_misses(&mut r, outs, ins, &self.out_table);
             self.rolling = Some(r);
             self.checked = false;
         }

@@ -7,7 +7,7 @@
 //! per candidate position however many blocks share a weak sum, and the
 //! lowest-numbered block wins among identical ones.
 
-use crate::rolling::Rolling;
+use crate::rolling::{OutTable, Rolling};
 use crate::signature::Signature;
 use std::cmp::Ordering;
 
@@ -80,12 +80,12 @@ impl Index {
     /// until a position whose weak sum may be indexed; returns the steps
     /// taken. The hot loop of delta encoding on unmatched data.
     #[inline(never)]
-    pub fn skip_misses(&self, r: &mut Rolling, outs: &[u8], ins: &[u8]) -> usize {
+    pub fn skip_misses(&self, r: &mut Rolling, outs: &[u8], ins: &[u8], table: &OutTable) -> usize {
         let (filter, shift) = (&self.filter[..], self.filter_shift);
         let mut roll = *r;
         let mut steps = 0;
         for (&x, &y) in outs.iter().zip(ins) {
-            roll.roll(x, y);
+            roll.roll_with(x, y, table);
             steps += 1;
             let f = (mix(roll.value()) >> shift) as usize;
             if filter[f / 64] & (1 << (f % 64)) != 0 {

@@ -19,19 +19,30 @@ pub fn weak_sum(block: &[u8]) -> u32 {
 
 /// Adler-32 of a fixed-length window that slides over the data.
 ///
-/// The sums are kept as exact integers (plus a multiple of the modulus that
-/// keeps them from going negative) rather than reduced at every step: a
-/// step is then two additions and two subtractions, and the reductions that
-/// `value` does are not on the loop-carried chain. Windows are at most
-/// `MAX_BLOCK_LEN` (2^20) bytes.
+/// Both halves stay reduced; a step is an add, a table look-up and a few
+/// conditional subtractions, with no division on the loop-carried chain.
 #[derive(Clone, Copy, Debug)]
 pub struct Rolling {
-    /// `1 + sum(window)`, plus a multiple of MOD (below 2^30 for n <= 2^20).
     a: u32,
-    /// `n + sum((n - i) * window[i])`, plus a multiple of MOD.
-    b: u64,
-    /// Window length.
-    n: u64,
+    b: u32,
+    /// Window length mod MOD (for `roll`, which tests use).
+    #[cfg(test)]
+    n: u32,
+}
+
+/// `(n * x + 1) mod MOD` for every byte `x`: the amount `b` loses when `x`
+/// leaves a window of `n` bytes.
+pub struct OutTable([u32; 256]);
+
+impl OutTable {
+    pub fn new(n: usize) -> Self {
+        let n = (n as u64 % u64::from(MOD)) as u32;
+        let mut t = [0u32; 256];
+        for (x, v) in t.iter_mut().enumerate() {
+            *v = (n * x as u32 + 1) % MOD;
+        }
+        OutTable(t)
+    }
 }
 
 impl Rolling {
@@ -39,33 +50,55 @@ impl Rolling {
     #[inline]
     pub fn new(window: &[u8]) -> Self {
         let w = weak_sum(window);
-        let n = window.len() as u64;
-        let m = u64::from(MOD);
-        // Over any number of steps the exact sums stay within [1, 255n + 1]
-        // and [n, n + 255n(n+1)/2], so starting this far above the reduced
-        // values they can never go below zero (n <= 2^20 keeps b < 2^49).
-        let a_room = (255 * n).div_ceil(m) * m;
-        let b_room = (255 * n * (n + 1) / 2).div_ceil(m) * m;
         Rolling {
-            a: (w & 0xffff) + a_room as u32,
-            b: u64::from(w >> 16) + b_room,
-            n,
+            a: w & 0xffff,
+            b: w >> 16,
+            #[cfg(test)]
+            n: (window.len() as u64 % u64::from(MOD)) as u32,
         }
     }
 
     /// The current weak sum.
     #[inline(always)]
     pub fn value(&self) -> u32 {
-        (((self.b % u64::from(MOD)) as u32) << 16) | (self.a % MOD)
+        (self.b << 16) | self.a
     }
 
     /// Slides the window one byte: `out` leaves at the front, `inp` enters at the back.
-    #[inline(always)]
+    #[cfg(test)]
     pub fn roll(&mut self, out: u8, inp: u8) {
-        let (x, y) = (u32::from(out), u32::from(inp));
-        // a' = a - x + y;  b' = b + a' - 1 - n*x  (exact, see `new`).
-        self.a = self.a + y - x;
-        self.b = self.b + u64::from(self.a) - (self.n * u64::from(x) + 1);
+        let sub = (self.n * u32::from(out) + 1) % MOD;
+        self.step(out, inp, sub);
+    }
+
+    /// `roll` with the outgoing term from a table made for this window length.
+    #[inline(always)]
+    pub fn roll_with(&mut self, out: u8, inp: u8, table: &OutTable) {
+        self.step(out, inp, table.0[out as usize]);
+    }
+
+    #[inline(always)]
+    fn step(&mut self, out: u8, inp: u8, sub: u32) {
+        // a' = a - x + y, in (-256, MOD + 255): one correction either way.
+        let mut a = self
+            .a
+            .wrapping_add(u32::from(inp))
+            .wrapping_sub(u32::from(out));
+        if (a as i32) < 0 {
+            a = a.wrapping_add(MOD);
+        } else if a >= MOD {
+            a -= MOD;
+        }
+        // b' = b + a' - (n*x + 1), in (0, 3*MOD) after adding MOD.
+        let mut b = self.b + a + MOD - sub;
+        if b >= MOD {
+            b -= MOD;
+        }
+        if b >= MOD {
+            b -= MOD;
+        }
+        self.a = a;
+        self.b = b;
     }
 }
 
@@ -96,9 +129,13 @@ mod tests {
         for n in [1usize, 2, 3, 16, 700, 5552, 65520] {
             let data = rng.bytes(n + 3000);
             let mut ours = Rolling::new(&data[..n]);
+            let mut tabled = ours;
+            let table = OutTable::new(n);
             let mut theirs = adler32::RollingAdler32::from_buffer(&data[..n]);
             for i in 0..3000 {
                 ours.roll(data[i], data[i + n]);
+                tabled.roll_with(data[i], data[i + n], &table);
+                assert_eq!(ours.value(), tabled.value());
                 theirs.remove(n, data[i]);
                 theirs.update(data[i + n]);
                 assert_eq!(ours.value(), theirs.hash(), "n {n} step {i}");

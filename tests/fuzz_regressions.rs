@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use wsync::{rdiff, DeltaOptions, PatchOptions, Signature};
 
 fn inputs(kind: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-crashers").join(kind);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz-crashers")
+        .join(kind);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
@@ -30,11 +32,23 @@ fn patch_inputs_are_refused() {
     // The basis of the `patch` fuzz target.
     let basis: Vec<u8> = (0..4096u32).map(|i| (i * 7 + i / 13) as u8).collect();
     for (name, bytes) in inputs("patch") {
-        let r = wsync::apply(&basis, &bytes, PatchOptions { max_output: 1 << 20 });
+        let r = wsync::apply(
+            &basis,
+            &bytes,
+            PatchOptions {
+                max_output: 1 << 20,
+            },
+        );
         assert!(r.is_err(), "{name}");
         let mut with_magic = rdiff::MAGIC.to_vec();
         with_magic.extend_from_slice(&bytes);
-        let _ = wsync::apply(&basis, &with_magic, PatchOptions { max_output: 1 << 20 });
+        let _ = wsync::apply(
+            &basis,
+            &with_magic,
+            PatchOptions {
+                max_output: 1 << 20,
+            },
+        );
     }
 }
 
