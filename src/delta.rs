@@ -68,6 +68,8 @@ pub struct DeltaStats {
     pub literal_ops: u64,
     /// Total delta bytes produced.
     pub delta_bytes: u64,
+    /// SHA-256 of the new file (after `finish`, wsync format).
+    pub sha256: Option<[u8; 32]>,
 }
 
 /// Encodes a delta from a new file fed in chunks of any size; the output is
@@ -345,6 +347,9 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
         self.flush_copy(out);
         let sha = self.sha.finish();
         format::write_end(self.format, self.stats.new_len, &sha, out);
+        if self.format == DeltaFormat::Wsync {
+            self.stats.sha256 = Some(sha);
+        }
         self.stats.delta_bytes += (out.len() - before) as u64;
         self.stats
     }

@@ -55,6 +55,7 @@ mod format;
 mod hash;
 mod index;
 mod patch;
+pub mod protocol;
 mod rolling;
 mod signature;
 mod varint;

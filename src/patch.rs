@@ -39,6 +39,15 @@ impl Basis for &[u8] {
     }
 }
 
+impl Basis for Vec<u8> {
+    fn len(&self) -> u64 {
+        self.as_slice().len() as u64
+    }
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        self.as_slice().read_at(offset, buf)
+    }
+}
+
 /// Errors from applying a delta. `offset` is the byte offset in the delta
 /// where the offending command starts.
 #[derive(Debug, Error)]

@@ -1,0 +1,498 @@
+//! The client side of a session, without I/O. The client encodes uploads
+//! itself (it owns the delta encoder, fed by the host with the file's bytes)
+//! and hands download deltas to the host's patcher.
+
+use super::auth;
+use super::message::{AuthRequest, AuthResponse, Code, Entry, Limits, Message, ModuleInfo};
+use super::sender::DeltaSender;
+use super::server::name;
+use super::{ProtocolError, VERSION};
+use crate::{DeltaEncoder, DeltaOptions, DeltaStats, Signature, SignatureDecoder, SignatureLimits};
+use std::collections::HashMap;
+
+/// What happened, for the host.
+#[derive(Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientEvent {
+    /// The server wants a response to this challenge: call `authenticate`.
+    Challenge,
+    /// The session is ready for requests.
+    Ready {
+        motd: String,
+    },
+    Modules {
+        id: u64,
+        modules: Vec<ModuleInfo>,
+    },
+    Entries {
+        id: u64,
+        entries: Vec<Entry>,
+        done: bool,
+    },
+    /// The basis's signature arrived: feed the file with `push_data`.
+    PushReady {
+        id: u64,
+    },
+    /// The server applied the delta up to `acked` bytes.
+    PushAcked {
+        id: u64,
+        acked: u64,
+    },
+    /// Delta bytes of a download, in order, for the host's patcher.
+    PullData {
+        id: u64,
+        data: Vec<u8>,
+    },
+    /// The end of a download: the patcher's result must have this SHA-256.
+    PullEnd {
+        id: u64,
+        sha256: [u8; 32],
+        mtime: i64,
+        mtime_nsec: u32,
+        mode: u32,
+    },
+    /// A request finished (an upload is committed).
+    Done {
+        id: u64,
+    },
+    /// A request failed; `BasisChanged` means: push again.
+    Failed {
+        id: u64,
+        code: Code,
+        message: String,
+    },
+}
+
+#[derive(Debug)]
+pub enum Output {
+    Send(Message),
+    Event(ClientEvent),
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Phase {
+    Hello,
+    Auth,
+    Ready,
+    Closed,
+}
+
+enum Transfer {
+    Request,
+    PushSig(SignatureDecoder),
+    Push {
+        encoder: Box<DeltaEncoder<Signature>>,
+        sender: DeltaSender,
+        basis: Vec<u8>,
+    },
+    Committing,
+    Pull {
+        next: u64,
+    },
+}
+
+pub struct ClientSession {
+    phase: Phase,
+    nonce: Option<[u8; 32]>,
+    limits: Limits,
+    delta: DeltaOptions,
+    transfers: HashMap<u64, Transfer>,
+    next_id: u64,
+    out: Vec<Output>,
+    stats: HashMap<u64, DeltaStats>,
+}
+
+impl ClientSession {
+    /// Starts a session; the Hello proposes `limits`.
+    pub fn new(agent: &str, limits: Limits, delta: DeltaOptions) -> Self {
+        let mut s = ClientSession {
+            phase: Phase::Hello,
+            nonce: None,
+            limits,
+            delta,
+            transfers: HashMap::new(),
+            next_id: 1,
+            out: Vec::new(),
+            stats: HashMap::new(),
+        };
+        s.send(Message::Hello {
+            min_version: VERSION,
+            max_version: VERSION,
+            agent: agent.into(),
+            limits,
+        });
+        s
+    }
+
+    pub fn poll(&mut self) -> Vec<Output> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// Limits granted by the server.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.phase == Phase::Ready
+    }
+
+    fn send(&mut self, m: Message) {
+        self.out.push(Output::Send(m));
+    }
+
+    fn event(&mut self, e: ClientEvent) {
+        self.out.push(Output::Event(e));
+    }
+
+    fn fail(&mut self, message: impl Into<String>) -> ProtocolError {
+        self.phase = Phase::Closed;
+        ProtocolError::Protocol(message.into())
+    }
+
+    /// Handles one encoded message from the server.
+    pub fn receive(&mut self, bytes: &[u8]) -> Result<(), ProtocolError> {
+        if self.phase == Phase::Closed {
+            return Err(ProtocolError::Closed);
+        }
+        if bytes.len() > self.limits.max_message as usize {
+            return Err(self.fail(format!(
+                "message of {} bytes exceeds {}",
+                bytes.len(),
+                self.limits.max_message
+            )));
+        }
+        let msg = Message::decode(bytes).map_err(|e| self.fail(e.to_string()))?;
+        match (&self.phase, msg) {
+            (
+                _,
+                Message::Error {
+                    id: 0,
+                    code,
+                    message,
+                },
+            ) => {
+                self.phase = Phase::Closed;
+                Err(ProtocolError::Peer { code, message })
+            }
+            (
+                Phase::Hello,
+                Message::Welcome {
+                    version,
+                    limits,
+                    auth,
+                    ..
+                },
+            ) => {
+                if version != VERSION {
+                    return Err(self.fail(format!("server chose version {version}")));
+                }
+                // The server may only lower what was proposed.
+                if limits.max_message > self.limits.max_message
+                    || limits.chunk > self.limits.chunk
+                    || limits.window > self.limits.window
+                {
+                    return Err(self.fail("server raised the proposed limits"));
+                }
+                self.limits = limits;
+                match auth {
+                    AuthRequest::None => {
+                        self.phase = Phase::Ready;
+                        self.event(ClientEvent::Ready {
+                            motd: String::new(),
+                        });
+                    }
+                    AuthRequest::Challenge { nonce } => {
+                        self.nonce = Some(nonce);
+                        self.phase = Phase::Auth;
+                        self.event(ClientEvent::Challenge);
+                    }
+                }
+                Ok(())
+            }
+            (Phase::Auth, Message::AuthOk { motd }) => {
+                self.phase = Phase::Ready;
+                self.event(ClientEvent::Ready { motd });
+                Ok(())
+            }
+            (Phase::Ready, msg) => self.reply(msg),
+            (_, msg) => Err(self.fail(format!("unexpected {} now", name(&msg)))),
+        }
+    }
+
+    fn reply(&mut self, msg: Message) -> Result<(), ProtocolError> {
+        match msg {
+            Message::Modules { id, modules } => {
+                self.expect_request(id)?;
+                self.transfers.remove(&id);
+                self.event(ClientEvent::Modules { id, modules });
+            }
+            Message::Entries { id, entries, done } => {
+                self.expect_request(id)?;
+                if done {
+                    self.transfers.remove(&id);
+                }
+                self.event(ClientEvent::Entries { id, entries, done });
+            }
+            Message::SigChunk { id, data } => match self.transfers.get_mut(&id) {
+                Some(Transfer::PushSig(d)) => {
+                    if let Err(e) = d.update(&data) {
+                        self.abandon(id, Code::Protocol, format!("bad signature: {e}"));
+                    }
+                }
+                _ => return Err(self.fail(format!("signature for unknown upload {id}"))),
+            },
+            Message::SigEnd { id, basis } => match self.transfers.remove(&id) {
+                Some(Transfer::PushSig(d)) => match d.finish() {
+                    Ok(sig) => {
+                        let encoder = DeltaEncoder::new(sig, self.delta)
+                            .map_err(|e| self.fail(e.to_string()))?;
+                        let mut first = Vec::new();
+                        let mut encoder = Box::new(encoder);
+                        // The delta header goes out with the first data.
+                        encoder.update(&[], &mut first);
+                        let mut sender = DeltaSender::new(id, self.limits);
+                        let msgs = sender.send(&first);
+                        self.out.extend(msgs.into_iter().map(Output::Send));
+                        self.transfers.insert(
+                            id,
+                            Transfer::Push {
+                                encoder,
+                                sender,
+                                basis,
+                            },
+                        );
+                        self.event(ClientEvent::PushReady { id });
+                    }
+                    Err(e) => self.abandon(id, Code::Protocol, format!("bad signature: {e}")),
+                },
+                _ => return Err(self.fail(format!("signature end for unknown upload {id}"))),
+            },
+            Message::Ack { id, received } => match self.transfers.get_mut(&id) {
+                Some(Transfer::Push { sender, .. }) => {
+                    sender.ack(received).map_err(ProtocolError::Protocol)?;
+                    self.event(ClientEvent::PushAcked {
+                        id,
+                        acked: received,
+                    });
+                }
+                Some(Transfer::Committing) => self.event(ClientEvent::PushAcked {
+                    id,
+                    acked: received,
+                }),
+                _ => return Err(self.fail(format!("acknowledgement for unknown upload {id}"))),
+            },
+            Message::DeltaChunk { id, offset, data } => match self.transfers.get_mut(&id) {
+                Some(Transfer::Pull { next }) if *next == offset && !data.is_empty() => {
+                    *next += data.len() as u64;
+                    self.event(ClientEvent::PullData { id, data });
+                }
+                _ => return Err(self.fail(format!("unexpected delta chunk for {id} at {offset}"))),
+            },
+            Message::PullEnd {
+                id,
+                sha256,
+                mtime,
+                mtime_nsec,
+                mode,
+            } => match self.transfers.remove(&id) {
+                Some(Transfer::Pull { .. }) => self.event(ClientEvent::PullEnd {
+                    id,
+                    sha256,
+                    mtime,
+                    mtime_nsec,
+                    mode,
+                }),
+                _ => return Err(self.fail(format!("unexpected end of download {id}"))),
+            },
+            Message::Done { id } => {
+                if self.transfers.remove(&id).is_none() {
+                    return Err(self.fail(format!("done for unknown request {id}")));
+                }
+                self.event(ClientEvent::Done { id });
+            }
+            Message::Error { id, code, message } => {
+                if self.transfers.remove(&id).is_some() {
+                    self.event(ClientEvent::Failed { id, code, message });
+                }
+            }
+            other => return Err(self.fail(format!("unexpected {}", name(&other)))),
+        }
+        Ok(())
+    }
+
+    fn expect_request(&mut self, id: u64) -> Result<(), ProtocolError> {
+        match self.transfers.get(&id) {
+            Some(Transfer::Request) => Ok(()),
+            _ => Err(self.fail(format!("reply to unknown request {id}"))),
+        }
+    }
+
+    /// Gives up on a transfer: tells the server, reports it to the host.
+    fn abandon(&mut self, id: u64, code: Code, message: String) {
+        self.transfers.remove(&id);
+        self.send(Message::Error {
+            id,
+            code,
+            message: message.clone(),
+        });
+        self.event(ClientEvent::Failed { id, code, message });
+    }
+
+    fn request_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    // ---- Requests ----
+
+    /// Answers the challenge with a shared secret.
+    pub fn authenticate(&mut self, user: &str, secret: &[u8]) -> Result<(), ProtocolError> {
+        let nonce = self
+            .nonce
+            .ok_or(ProtocolError::Protocol("no challenge to answer".into()))?;
+        let mac = auth::respond(secret, &nonce, user);
+        self.send(Message::Auth(AuthResponse::Hmac {
+            user: user.into(),
+            mac,
+        }));
+        Ok(())
+    }
+
+    /// Answers the challenge with a bearer token.
+    pub fn authenticate_token(&mut self, token: &str) {
+        self.send(Message::Auth(AuthResponse::Token {
+            token: token.into(),
+        }));
+    }
+
+    pub fn list_modules(&mut self) -> u64 {
+        let id = self.request_id();
+        self.transfers.insert(id, Transfer::Request);
+        self.send(Message::ListModules { id });
+        id
+    }
+
+    pub fn list(&mut self, module: &str, path: &str, recursive: bool) -> u64 {
+        let id = self.request_id();
+        self.transfers.insert(id, Transfer::Request);
+        self.send(Message::List {
+            id,
+            module: module.into(),
+            path: path.into(),
+            recursive,
+        });
+        id
+    }
+
+    pub fn delete(&mut self, module: &str, path: &str) -> u64 {
+        let id = self.request_id();
+        self.transfers.insert(id, Transfer::Request);
+        self.send(Message::Delete {
+            id,
+            module: module.into(),
+            path: path.into(),
+        });
+        id
+    }
+
+    /// Starts an upload of `size` bytes to `module/path`.
+    pub fn push(&mut self, module: &str, path: &str, size: u64) -> u64 {
+        let id = self.request_id();
+        self.transfers.insert(
+            id,
+            Transfer::PushSig(SignatureDecoder::new(SignatureLimits::default())),
+        );
+        self.send(Message::PushBegin {
+            id,
+            module: module.into(),
+            path: path.into(),
+            size,
+        });
+        id
+    }
+
+    /// Whether the upload may take more file bytes now (its window is open).
+    pub fn push_window_open(&self, id: u64) -> bool {
+        matches!(self.transfers.get(&id), Some(Transfer::Push { sender, .. }) if sender.window_open())
+    }
+
+    /// The next bytes of the file being uploaded.
+    pub fn push_data(&mut self, id: u64, data: &[u8]) -> Result<(), ProtocolError> {
+        let Some(Transfer::Push {
+            encoder, sender, ..
+        }) = self.transfers.get_mut(&id)
+        else {
+            return Err(ProtocolError::Protocol(format!("upload {id} is not ready")));
+        };
+        let mut delta = Vec::new();
+        encoder.update(data, &mut delta);
+        let msgs = sender.send(&delta);
+        self.out.extend(msgs.into_iter().map(Output::Send));
+        Ok(())
+    }
+
+    /// The end of the file: sends the rest of the delta and the commit.
+    pub fn push_finish(&mut self, id: u64) -> Result<DeltaStats, ProtocolError> {
+        let Some(Transfer::Push {
+            encoder,
+            mut sender,
+            basis,
+        }) = self.transfers.remove(&id)
+        else {
+            return Err(ProtocolError::Protocol(format!("upload {id} is not ready")));
+        };
+        let mut delta = Vec::new();
+        let stats = encoder.finish(&mut delta);
+        let mut msgs = sender.send(&delta);
+        msgs.extend(sender.flush());
+        self.out.extend(msgs.into_iter().map(Output::Send));
+        let sha256 = stats.sha256.unwrap_or([0; 32]);
+        self.send(Message::Commit { id, sha256, basis });
+        self.transfers.insert(id, Transfer::Committing);
+        self.stats.insert(id, stats);
+        Ok(stats)
+    }
+
+    /// Starts a download of `module/path`, against `signature` of the local copy.
+    pub fn pull(&mut self, module: &str, path: &str, signature: &Signature) -> u64 {
+        let id = self.request_id();
+        self.transfers.insert(id, Transfer::Pull { next: 0 });
+        self.send(Message::PullBegin {
+            id,
+            module: module.into(),
+            path: path.into(),
+        });
+        let bytes = signature.encode();
+        for c in bytes.chunks(self.limits.chunk as usize) {
+            self.send(Message::SigChunk {
+                id,
+                data: c.to_vec(),
+            });
+        }
+        self.send(Message::SigEnd {
+            id,
+            basis: Vec::new(),
+        });
+        id
+    }
+
+    /// The host applied a download's delta up to `upto` bytes.
+    pub fn pull_applied(&mut self, id: u64, upto: u64) {
+        if self.transfers.contains_key(&id) {
+            self.send(Message::Ack { id, received: upto });
+        }
+    }
+
+    /// Abandons a transfer (the server drops its temporary state).
+    pub fn cancel(&mut self, id: u64) {
+        if self.transfers.remove(&id).is_some() {
+            self.send(Message::Error {
+                id,
+                code: Code::Cancelled,
+                message: "cancelled".into(),
+            });
+        }
+    }
+}

@@ -1,0 +1,588 @@
+//! Protocol messages and their encoding. `docs/PROTOCOL.md` is the reference.
+
+use super::wire::{Reader, WireError, Writer};
+
+/// Longest path, module name or symlink target, in bytes.
+pub const MAX_PATH: usize = 4096;
+/// Longest agent string, comment, token or error text.
+pub const MAX_TEXT: usize = 1024;
+/// Longest basis identity.
+pub const MAX_BASIS_ID: usize = 64;
+/// Largest data field (the frame limit is normally smaller).
+pub const MAX_DATA: usize = 1 << 24;
+/// Most entries in one listing message.
+pub const MAX_ENTRIES: u64 = 100_000;
+
+/// Limits a peer proposes (Hello) and the server grants (Welcome): never
+/// more than the server's configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest message in bytes.
+    pub max_message: u32,
+    /// Largest data chunk in a SigChunk or DeltaChunk.
+    pub chunk: u32,
+    /// Unacknowledged delta bytes a sender may have in flight.
+    pub window: u64,
+}
+
+impl Limits {
+    /// Each limit the smaller of the two.
+    pub fn clamp_to(self, max: Limits) -> Limits {
+        Limits {
+            max_message: self.max_message.min(max.max_message),
+            chunk: self
+                .chunk
+                .min(max.chunk)
+                .min(max.max_message.saturating_sub(64))
+                .max(1),
+            window: self.window.min(max.window).max(1),
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message: 1 << 20,
+            chunk: 256 << 10,
+            window: 4 << 20,
+        }
+    }
+}
+
+/// How the server wants the client to prove who it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuthRequest {
+    None,
+    /// HMAC-SHA256 over this nonce with the user's secret (see `auth.rs`).
+    Challenge {
+        nonce: [u8; 32],
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuthResponse {
+    Hmac {
+        user: String,
+        mac: [u8; 32],
+    },
+    /// A bearer token (browsers).
+    Token {
+        token: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModuleInfo {
+    pub name: String,
+    pub comment: String,
+}
+
+/// File kinds in listings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    File = 0,
+    Dir = 1,
+    Symlink = 2,
+}
+
+/// One entry of a file list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub path: String,
+    pub kind: Kind,
+    pub size: u64,
+    /// Modification time: seconds since the epoch and nanoseconds.
+    pub mtime: i64,
+    pub mtime_nsec: u32,
+    pub mode: u32,
+    /// Symlink target (empty for other kinds).
+    pub target: String,
+}
+
+/// Error codes carried by [`Message::Error`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Code {
+    Protocol = 1,
+    Version = 2,
+    AuthFailed = 3,
+    NoModule = 4,
+    Denied = 5,
+    NotFound = 6,
+    BadPath = 7,
+    BasisChanged = 8,
+    HashMismatch = 9,
+    TooLarge = 10,
+    Busy = 11,
+    Io = 12,
+    BadDelta = 13,
+    TryLater = 14,
+    Cancelled = 15,
+}
+
+impl Code {
+    fn from_u64(v: u64) -> Result<Code, WireError> {
+        use Code::*;
+        Ok(match v {
+            1 => Protocol,
+            2 => Version,
+            3 => AuthFailed,
+            4 => NoModule,
+            5 => Denied,
+            6 => NotFound,
+            7 => BadPath,
+            8 => BasisChanged,
+            9 => HashMismatch,
+            10 => TooLarge,
+            11 => Busy,
+            12 => Io,
+            13 => BadDelta,
+            14 => TryLater,
+            15 => Cancelled,
+            value => {
+                return Err(WireError::BadValue {
+                    field: "code",
+                    value,
+                })
+            }
+        })
+    }
+}
+
+/// Every protocol message. `id` names a request and the replies to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Message {
+    Hello {
+        min_version: u32,
+        max_version: u32,
+        agent: String,
+        limits: Limits,
+    },
+    Welcome {
+        version: u32,
+        agent: String,
+        limits: Limits,
+        auth: AuthRequest,
+    },
+    Auth(AuthResponse),
+    AuthOk {
+        motd: String,
+    },
+    ListModules {
+        id: u64,
+    },
+    Modules {
+        id: u64,
+        modules: Vec<ModuleInfo>,
+    },
+    List {
+        id: u64,
+        module: String,
+        path: String,
+        recursive: bool,
+    },
+    Entries {
+        id: u64,
+        entries: Vec<Entry>,
+        done: bool,
+    },
+    /// Start an upload: the server answers with the basis's signature.
+    PushBegin {
+        id: u64,
+        module: String,
+        path: String,
+        size: u64,
+    },
+    /// Start a download: the client follows with its copy's signature.
+    PullBegin {
+        id: u64,
+        module: String,
+        path: String,
+    },
+    SigChunk {
+        id: u64,
+        data: Vec<u8>,
+    },
+    /// End of a signature; `basis` identifies the basis it was made from.
+    SigEnd {
+        id: u64,
+        basis: Vec<u8>,
+    },
+    DeltaChunk {
+        id: u64,
+        offset: u64,
+        data: Vec<u8>,
+    },
+    Ack {
+        id: u64,
+        received: u64,
+    },
+    /// End of an upload's delta: apply it if the basis is still `basis`.
+    Commit {
+        id: u64,
+        sha256: [u8; 32],
+        basis: Vec<u8>,
+    },
+    /// End of a download's delta, with the file's attributes.
+    PullEnd {
+        id: u64,
+        sha256: [u8; 32],
+        mtime: i64,
+        mtime_nsec: u32,
+        mode: u32,
+    },
+    Delete {
+        id: u64,
+        module: String,
+        path: String,
+    },
+    Done {
+        id: u64,
+    },
+    Error {
+        id: u64,
+        code: Code,
+        message: String,
+    },
+}
+
+mod kind {
+    pub const HELLO: u8 = 0x01;
+    pub const WELCOME: u8 = 0x02;
+    pub const AUTH: u8 = 0x03;
+    pub const AUTH_OK: u8 = 0x04;
+    pub const LIST_MODULES: u8 = 0x10;
+    pub const MODULES: u8 = 0x11;
+    pub const LIST: u8 = 0x12;
+    pub const ENTRIES: u8 = 0x13;
+    pub const PUSH_BEGIN: u8 = 0x20;
+    pub const PULL_BEGIN: u8 = 0x21;
+    pub const SIG_CHUNK: u8 = 0x22;
+    pub const SIG_END: u8 = 0x23;
+    pub const DELTA_CHUNK: u8 = 0x24;
+    pub const ACK: u8 = 0x25;
+    pub const COMMIT: u8 = 0x26;
+    pub const PULL_END: u8 = 0x27;
+    pub const DELETE: u8 = 0x30;
+    pub const DONE: u8 = 0x3e;
+    pub const ERROR: u8 = 0x3f;
+}
+
+fn put_limits(w: &mut Writer, l: &Limits) {
+    w.uint(l.max_message.into())
+        .uint(l.chunk.into())
+        .uint(l.window);
+}
+
+fn get_limits(r: &mut Reader) -> Result<Limits, WireError> {
+    Ok(Limits {
+        max_message: r.u32("max_message")?,
+        chunk: r.u32("chunk")?,
+        window: r.uint("window")?,
+    })
+}
+
+impl Message {
+    /// The encoded message (one WebSocket frame, or one length-prefixed record).
+    pub fn encode(&self) -> Vec<u8> {
+        use Message::*;
+        let mut w;
+        match self {
+            Hello {
+                min_version,
+                max_version,
+                agent,
+                limits,
+            } => {
+                w = Writer::new(kind::HELLO);
+                w.uint((*min_version).into())
+                    .uint((*max_version).into())
+                    .str(agent);
+                put_limits(&mut w, limits);
+            }
+            Welcome {
+                version,
+                agent,
+                limits,
+                auth,
+            } => {
+                w = Writer::new(kind::WELCOME);
+                w.uint((*version).into()).str(agent);
+                put_limits(&mut w, limits);
+                match auth {
+                    AuthRequest::None => w.u8(0),
+                    AuthRequest::Challenge { nonce } => w.u8(1).array(nonce),
+                };
+            }
+            Auth(AuthResponse::Hmac { user, mac }) => {
+                w = Writer::new(kind::AUTH);
+                w.u8(1).str(user).array(mac);
+            }
+            Auth(AuthResponse::Token { token }) => {
+                w = Writer::new(kind::AUTH);
+                w.u8(2).str(token);
+            }
+            AuthOk { motd } => {
+                w = Writer::new(kind::AUTH_OK);
+                w.str(motd);
+            }
+            ListModules { id } => {
+                w = Writer::new(kind::LIST_MODULES);
+                w.uint(*id);
+            }
+            Modules { id, modules } => {
+                w = Writer::new(kind::MODULES);
+                w.uint(*id).uint(modules.len() as u64);
+                for m in modules {
+                    w.str(&m.name).str(&m.comment);
+                }
+            }
+            List {
+                id,
+                module,
+                path,
+                recursive,
+            } => {
+                w = Writer::new(kind::LIST);
+                w.uint(*id).str(module).str(path).u8(*recursive as u8);
+            }
+            Entries { id, entries, done } => {
+                w = Writer::new(kind::ENTRIES);
+                w.uint(*id).u8(*done as u8).uint(entries.len() as u64);
+                for e in entries {
+                    w.str(&e.path).u8(e.kind as u8).uint(e.size).int(e.mtime);
+                    w.uint(e.mtime_nsec.into())
+                        .uint(e.mode.into())
+                        .str(&e.target);
+                }
+            }
+            PushBegin {
+                id,
+                module,
+                path,
+                size,
+            } => {
+                w = Writer::new(kind::PUSH_BEGIN);
+                w.uint(*id).str(module).str(path).uint(*size);
+            }
+            PullBegin { id, module, path } => {
+                w = Writer::new(kind::PULL_BEGIN);
+                w.uint(*id).str(module).str(path);
+            }
+            SigChunk { id, data } => {
+                w = Writer::new(kind::SIG_CHUNK);
+                w.uint(*id).bytes(data);
+            }
+            SigEnd { id, basis } => {
+                w = Writer::new(kind::SIG_END);
+                w.uint(*id).bytes(basis);
+            }
+            DeltaChunk { id, offset, data } => {
+                w = Writer::new(kind::DELTA_CHUNK);
+                w.uint(*id).uint(*offset).bytes(data);
+            }
+            Ack { id, received } => {
+                w = Writer::new(kind::ACK);
+                w.uint(*id).uint(*received);
+            }
+            Commit { id, sha256, basis } => {
+                w = Writer::new(kind::COMMIT);
+                w.uint(*id).array(sha256).bytes(basis);
+            }
+            PullEnd {
+                id,
+                sha256,
+                mtime,
+                mtime_nsec,
+                mode,
+            } => {
+                w = Writer::new(kind::PULL_END);
+                w.uint(*id)
+                    .array(sha256)
+                    .int(*mtime)
+                    .uint((*mtime_nsec).into())
+                    .uint((*mode).into());
+            }
+            Delete { id, module, path } => {
+                w = Writer::new(kind::DELETE);
+                w.uint(*id).str(module).str(path);
+            }
+            Done { id } => {
+                w = Writer::new(kind::DONE);
+                w.uint(*id);
+            }
+            Error { id, code, message } => {
+                w = Writer::new(kind::ERROR);
+                w.uint(*id).uint(*code as u64).str(message);
+            }
+        }
+        w.0
+    }
+
+    /// Decodes one whole message; every field is bounded and checked.
+    pub fn decode(bytes: &[u8]) -> Result<Message, WireError> {
+        use Message::*;
+        let (&k, body) = bytes.split_first().ok_or(WireError::Empty)?;
+        let mut r = Reader::new(body);
+        let m = match k {
+            kind::HELLO => Hello {
+                min_version: r.u32("min_version")?,
+                max_version: r.u32("max_version")?,
+                agent: r.str("agent", MAX_TEXT)?,
+                limits: get_limits(&mut r)?,
+            },
+            kind::WELCOME => Welcome {
+                version: r.u32("version")?,
+                agent: r.str("agent", MAX_TEXT)?,
+                limits: get_limits(&mut r)?,
+                auth: match r.u8("auth")? {
+                    0 => AuthRequest::None,
+                    1 => AuthRequest::Challenge {
+                        nonce: r.array("nonce")?,
+                    },
+                    v => {
+                        return Err(WireError::BadValue {
+                            field: "auth",
+                            value: v.into(),
+                        })
+                    }
+                },
+            },
+            kind::AUTH => match r.u8("method")? {
+                1 => Auth(AuthResponse::Hmac {
+                    user: r.str("user", MAX_TEXT)?,
+                    mac: r.array("mac")?,
+                }),
+                2 => Auth(AuthResponse::Token {
+                    token: r.str("token", MAX_TEXT)?,
+                }),
+                v => {
+                    return Err(WireError::BadValue {
+                        field: "method",
+                        value: v.into(),
+                    })
+                }
+            },
+            kind::AUTH_OK => AuthOk {
+                motd: r.str("motd", MAX_TEXT)?,
+            },
+            kind::LIST_MODULES => ListModules { id: r.uint("id")? },
+            kind::MODULES => {
+                let id = r.uint("id")?;
+                let n = r.uint("count")?;
+                if n > MAX_ENTRIES {
+                    return Err(WireError::TooLong {
+                        field: "modules",
+                        len: n,
+                        max: MAX_ENTRIES,
+                    });
+                }
+                let mut modules = Vec::new();
+                for _ in 0..n {
+                    modules.push(ModuleInfo {
+                        name: r.str("name", MAX_PATH)?,
+                        comment: r.str("comment", MAX_TEXT)?,
+                    });
+                }
+                Modules { id, modules }
+            }
+            kind::LIST => List {
+                id: r.uint("id")?,
+                module: r.str("module", MAX_PATH)?,
+                path: r.str("path", MAX_PATH)?,
+                recursive: r.bool("recursive")?,
+            },
+            kind::ENTRIES => {
+                let id = r.uint("id")?;
+                let done = r.bool("done")?;
+                let n = r.uint("count")?;
+                if n > MAX_ENTRIES {
+                    return Err(WireError::TooLong {
+                        field: "entries",
+                        len: n,
+                        max: MAX_ENTRIES,
+                    });
+                }
+                let mut entries = Vec::new();
+                for _ in 0..n {
+                    entries.push(Entry {
+                        path: r.str("path", MAX_PATH)?,
+                        kind: match r.u8("kind")? {
+                            0 => Kind::File,
+                            1 => Kind::Dir,
+                            2 => Kind::Symlink,
+                            v => {
+                                return Err(WireError::BadValue {
+                                    field: "kind",
+                                    value: v.into(),
+                                })
+                            }
+                        },
+                        size: r.uint("size")?,
+                        mtime: r.int("mtime")?,
+                        mtime_nsec: r.u32("mtime_nsec")?,
+                        mode: r.u32("mode")?,
+                        target: r.str("target", MAX_PATH)?,
+                    });
+                }
+                Entries { id, entries, done }
+            }
+            kind::PUSH_BEGIN => PushBegin {
+                id: r.uint("id")?,
+                module: r.str("module", MAX_PATH)?,
+                path: r.str("path", MAX_PATH)?,
+                size: r.uint("size")?,
+            },
+            kind::PULL_BEGIN => PullBegin {
+                id: r.uint("id")?,
+                module: r.str("module", MAX_PATH)?,
+                path: r.str("path", MAX_PATH)?,
+            },
+            kind::SIG_CHUNK => SigChunk {
+                id: r.uint("id")?,
+                data: r.bytes("data", MAX_DATA)?.to_vec(),
+            },
+            kind::SIG_END => SigEnd {
+                id: r.uint("id")?,
+                basis: r.bytes("basis", MAX_BASIS_ID)?.to_vec(),
+            },
+            kind::DELTA_CHUNK => DeltaChunk {
+                id: r.uint("id")?,
+                offset: r.uint("offset")?,
+                data: r.bytes("data", MAX_DATA)?.to_vec(),
+            },
+            kind::ACK => Ack {
+                id: r.uint("id")?,
+                received: r.uint("received")?,
+            },
+            kind::COMMIT => Commit {
+                id: r.uint("id")?,
+                sha256: r.array("sha256")?,
+                basis: r.bytes("basis", MAX_BASIS_ID)?.to_vec(),
+            },
+            kind::PULL_END => PullEnd {
+                id: r.uint("id")?,
+                sha256: r.array("sha256")?,
+                mtime: r.int("mtime")?,
+                mtime_nsec: r.u32("mtime_nsec")?,
+                mode: r.u32("mode")?,
+            },
+            kind::DELETE => Delete {
+                id: r.uint("id")?,
+                module: r.str("module", MAX_PATH)?,
+                path: r.str("path", MAX_PATH)?,
+            },
+            kind::DONE => Done { id: r.uint("id")? },
+            kind::ERROR => Error {
+                id: r.uint("id")?,
+                code: Code::from_u64(r.uint("code")?)?,
+                message: r.str("message", MAX_TEXT)?,
+            },
+            other => return Err(WireError::UnknownType(other)),
+        };
+        r.end()?;
+        Ok(m)
+    }
+}

@@ -1,0 +1,43 @@
+//! The session protocol both ends of a sync speak, without I/O.
+//!
+//! [`ClientSession`] and [`ServerSession`] are state machines: the host feeds
+//! each received message (one WebSocket binary frame, or one record of
+//! [`frame::FrameDecoder`] on a byte stream) to `receive`, and takes from
+//! `poll` the messages to send and the events that ask it for file work.
+//! No sockets, clocks or threads: the server, the native client and the wasm
+//! client all drive these same types. `docs/PROTOCOL.md` is the reference.
+
+pub mod auth;
+mod client;
+pub mod frame;
+mod message;
+mod sender;
+mod server;
+mod wire;
+
+#[cfg(test)]
+mod tests;
+
+pub use client::{ClientEvent, ClientSession, Output as ClientOutput};
+pub use message::{
+    AuthRequest, AuthResponse, Code, Entry, Kind, Limits, Message, ModuleInfo, MAX_PATH,
+};
+pub use server::{Output as ServerOutput, ServerConfig, ServerEvent, ServerSession};
+pub use wire::WireError;
+
+use thiserror::Error;
+
+/// The protocol version this build speaks.
+pub const VERSION: u32 = 1;
+
+/// Errors that end a session.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProtocolError {
+    #[error("protocol error: {0}")]
+    Protocol(String),
+    #[error("peer reported {code:?}: {message}")]
+    Peer { code: Code, message: String },
+    #[error("the session is closed")]
+    Closed,
+}

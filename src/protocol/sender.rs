@@ -1,0 +1,79 @@
+//! The sending side of a delta transfer: chunking to the negotiated size and
+//! a window of unacknowledged bytes.
+
+use super::message::{Limits, Message};
+
+pub struct DeltaSender {
+    id: u64,
+    chunk: usize,
+    window: u64,
+    /// Bytes sent so far (the next chunk's offset).
+    sent: u64,
+    /// Bytes the peer acknowledged.
+    acked: u64,
+    pending: Vec<u8>,
+}
+
+impl DeltaSender {
+    pub fn new(id: u64, limits: Limits) -> Self {
+        DeltaSender {
+            id,
+            chunk: limits.chunk.max(1) as usize,
+            window: limits.window.max(1),
+            sent: 0,
+            acked: 0,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Whether more may be sent before the next acknowledgement.
+    pub fn window_open(&self) -> bool {
+        self.sent - self.acked < self.window
+    }
+
+    /// Records an acknowledgement; it may not go backwards or past what was sent.
+    pub fn ack(&mut self, received: u64) -> Result<(), String> {
+        if received < self.acked || received > self.sent {
+            return Err(format!(
+                "acknowledgement of {received} bytes, with {} acknowledged and {} sent",
+                self.acked, self.sent
+            ));
+        }
+        self.acked = received;
+        Ok(())
+    }
+
+    /// Queues delta bytes; returns the whole chunks ready to send.
+    pub fn send(&mut self, mut data: &[u8]) -> Vec<Message> {
+        let mut out = Vec::new();
+        while !data.is_empty() {
+            let take = (self.chunk - self.pending.len()).min(data.len());
+            self.pending.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            if self.pending.len() == self.chunk {
+                out.push(self.chunk_message());
+            }
+        }
+        out
+    }
+
+    /// Sends what is queued.
+    pub fn flush(&mut self) -> Vec<Message> {
+        if self.pending.is_empty() {
+            Vec::new()
+        } else {
+            vec![self.chunk_message()]
+        }
+    }
+
+    fn chunk_message(&mut self) -> Message {
+        let data = std::mem::take(&mut self.pending);
+        let offset = self.sent;
+        self.sent += data.len() as u64;
+        Message::DeltaChunk {
+            id: self.id,
+            offset,
+            data,
+        }
+    }
+}

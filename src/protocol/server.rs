@@ -1,0 +1,514 @@
+//! The server side of a session, without I/O: messages in, events and
+//! messages out. The host (`wsync serve`, or a test) does the file work each
+//! event asks for and reports back through the methods below.
+
+use super::message::{AuthRequest, AuthResponse, Code, Entry, Limits, Message, ModuleInfo};
+use super::sender::DeltaSender;
+use super::{ProtocolError, VERSION};
+use crate::{Signature, SignatureDecoder, SignatureLimits};
+use std::collections::HashMap;
+
+/// What the host must do.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ServerEvent {
+    /// Check this response against the secret of `user` (or the token) for
+    /// `nonce`, then call [`ServerSession::auth_result`].
+    CheckAuth {
+        response: AuthResponse,
+        nonce: [u8; 32],
+    },
+    /// Answer with [`ServerSession::modules`].
+    ListModules { id: u64 },
+    /// Answer with [`ServerSession::entries`] (or `fail`).
+    List {
+        id: u64,
+        module: String,
+        path: String,
+        recursive: bool,
+    },
+    /// Open the target (its basis), then [`ServerSession::signature`] (or `fail`).
+    PushBegin {
+        id: u64,
+        module: String,
+        path: String,
+        size: u64,
+    },
+    /// The next delta bytes of an upload, in order; apply them, then `applied`.
+    PushData { id: u64, data: Vec<u8> },
+    /// The delta is complete: if the basis is still `basis`, finish the patch,
+    /// check `sha256`, move the result into place, then `done` (or `fail`
+    /// with `BasisChanged` or `HashMismatch`).
+    PushCommit {
+        id: u64,
+        sha256: [u8; 32],
+        basis: Vec<u8>,
+    },
+    /// The client's signature of its copy arrived: encode the file against it
+    /// with [`ServerSession::pull_data`] and [`ServerSession::pull_end`].
+    PullBegin {
+        id: u64,
+        module: String,
+        path: String,
+        signature: Signature,
+    },
+    Delete {
+        id: u64,
+        module: String,
+        path: String,
+    },
+    /// The client gave up on this transfer or the session ended: drop its
+    /// temporary state; the target must stay as it was.
+    Cancel { id: u64 },
+}
+
+/// Output of the session: messages to send and events for the host.
+#[derive(Debug)]
+pub enum Output {
+    Send(Message),
+    Event(ServerEvent),
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Phase {
+    Hello,
+    Auth,
+    Ready,
+    Closed,
+}
+
+enum Transfer {
+    /// Upload: expecting delta bytes from `next`.
+    Push { next: u64 },
+    /// Download: receiving the client's signature.
+    PullSig {
+        module: String,
+        path: String,
+        decoder: SignatureDecoder,
+    },
+    /// Download: sending the delta.
+    Pull(DeltaSender),
+}
+
+/// Server configuration that bounds what a client may ask for.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    pub agent: String,
+    /// The most this server allows; a client's proposals are clamped to it.
+    pub limits: Limits,
+    /// Signatures a client may send (downloads).
+    pub signature_limits: SignatureLimits,
+    /// Transfers open at once in one session.
+    pub max_transfers: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            agent: format!("wsync/{}", env!("CARGO_PKG_VERSION")),
+            limits: Limits::default(),
+            signature_limits: SignatureLimits::default(),
+            max_transfers: 64,
+        }
+    }
+}
+
+pub struct ServerSession {
+    config: ServerConfig,
+    limits: Limits,
+    auth: AuthRequest,
+    phase: Phase,
+    transfers: HashMap<u64, Transfer>,
+    out: Vec<Output>,
+}
+
+impl ServerSession {
+    /// `nonce`: fresh random bytes when authentication is required.
+    pub fn new(config: ServerConfig, nonce: Option<[u8; 32]>) -> Self {
+        ServerSession {
+            limits: config.limits,
+            auth: match nonce {
+                Some(nonce) => AuthRequest::Challenge { nonce },
+                None => AuthRequest::None,
+            },
+            config,
+            phase: Phase::Hello,
+            transfers: HashMap::new(),
+            out: Vec::new(),
+        }
+    }
+
+    /// The limits in force (after the client's Hello).
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Takes what the session produced since the last call.
+    pub fn poll(&mut self) -> Vec<Output> {
+        std::mem::take(&mut self.out)
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.phase == Phase::Closed
+    }
+
+    fn send(&mut self, m: Message) {
+        self.out.push(Output::Send(m));
+    }
+
+    fn event(&mut self, e: ServerEvent) {
+        self.out.push(Output::Event(e));
+    }
+
+    /// Ends the session with an error message to the peer.
+    fn close(&mut self, code: Code, message: impl Into<String>) -> ProtocolError {
+        let message = message.into();
+        self.send(Message::Error {
+            id: 0,
+            code,
+            message: message.clone(),
+        });
+        self.close_quietly();
+        ProtocolError::Peer { code, message }
+    }
+
+    /// Ends the session (the connection dropped): every open transfer is cancelled.
+    pub fn close_quietly(&mut self) {
+        self.phase = Phase::Closed;
+        let mut ids: Vec<u64> = self.transfers.keys().copied().collect();
+        ids.sort_unstable();
+        self.transfers.clear();
+        for id in ids {
+            self.event(ServerEvent::Cancel { id });
+        }
+    }
+
+    /// Handles one encoded message from the client. An error ends the
+    /// session (an Error message to the client is queued first).
+    pub fn receive(&mut self, bytes: &[u8]) -> Result<(), ProtocolError> {
+        if self.phase == Phase::Closed {
+            return Err(ProtocolError::Closed);
+        }
+        if bytes.len() > self.limits.max_message as usize {
+            let max = self.limits.max_message;
+            return Err(self.close(
+                Code::TooLarge,
+                format!("message of {} bytes exceeds {max}", bytes.len()),
+            ));
+        }
+        let msg = match Message::decode(bytes) {
+            Ok(m) => m,
+            Err(e) => return Err(self.close(Code::Protocol, e.to_string())),
+        };
+        self.handle(msg)
+    }
+
+    fn handle(&mut self, msg: Message) -> Result<(), ProtocolError> {
+        match (&self.phase, msg) {
+            (
+                Phase::Hello,
+                Message::Hello {
+                    min_version,
+                    max_version,
+                    limits,
+                    ..
+                },
+            ) => {
+                if min_version > VERSION || max_version < VERSION {
+                    return Err(self.close(
+                        Code::Version,
+                        format!("client speaks versions {min_version} to {max_version}, this server {VERSION}"),
+                    ));
+                }
+                self.limits = limits.clamp_to(self.config.limits);
+                self.send(Message::Welcome {
+                    version: VERSION,
+                    agent: self.config.agent.clone(),
+                    limits: self.limits,
+                    auth: self.auth.clone(),
+                });
+                self.phase = match self.auth {
+                    AuthRequest::None => Phase::Ready,
+                    AuthRequest::Challenge { .. } => Phase::Auth,
+                };
+                Ok(())
+            }
+            (Phase::Auth, Message::Auth(response)) => {
+                let AuthRequest::Challenge { nonce } = self.auth else {
+                    return Err(self.close(Code::Protocol, "unexpected Auth"));
+                };
+                self.event(ServerEvent::CheckAuth { response, nonce });
+                Ok(())
+            }
+            (Phase::Ready, msg) => self.request(msg),
+            (_, msg) => Err(self.close(Code::Protocol, format!("unexpected {} now", name(&msg)))),
+        }
+    }
+
+    fn open(&mut self, id: u64, t: Transfer) -> Result<(), ProtocolError> {
+        if self.transfers.contains_key(&id) {
+            return Err(self.close(Code::Protocol, format!("request id {id} is already in use")));
+        }
+        if self.transfers.len() >= self.config.max_transfers {
+            self.send(Message::Error {
+                id,
+                code: Code::TryLater,
+                message: "too many transfers in this session".into(),
+            });
+            return Ok(());
+        }
+        self.transfers.insert(id, t);
+        Ok(())
+    }
+
+    fn request(&mut self, msg: Message) -> Result<(), ProtocolError> {
+        match msg {
+            Message::ListModules { id } => self.event(ServerEvent::ListModules { id }),
+            Message::List {
+                id,
+                module,
+                path,
+                recursive,
+            } => self.event(ServerEvent::List {
+                id,
+                module,
+                path,
+                recursive,
+            }),
+            Message::PushBegin {
+                id,
+                module,
+                path,
+                size,
+            } => {
+                self.open(id, Transfer::Push { next: 0 })?;
+                if self.transfers.contains_key(&id) {
+                    self.event(ServerEvent::PushBegin {
+                        id,
+                        module,
+                        path,
+                        size,
+                    });
+                }
+            }
+            Message::DeltaChunk { id, offset, data } => match self.transfers.get_mut(&id) {
+                Some(Transfer::Push { next }) if *next == offset && !data.is_empty() => {
+                    *next += data.len() as u64;
+                    self.event(ServerEvent::PushData { id, data });
+                }
+                Some(Transfer::Push { next }) => {
+                    let next = *next;
+                    return Err(self.close(
+                        Code::Protocol,
+                        format!("delta chunk at {offset}, expected {next}"),
+                    ));
+                }
+                _ => return Err(self.close(Code::Protocol, format!("no upload {id}"))),
+            },
+            Message::Commit { id, sha256, basis } => match self.transfers.remove(&id) {
+                Some(Transfer::Push { .. }) => {
+                    self.event(ServerEvent::PushCommit { id, sha256, basis })
+                }
+                _ => return Err(self.close(Code::Protocol, format!("no upload {id}"))),
+            },
+            Message::PullBegin { id, module, path } => {
+                let decoder = SignatureDecoder::new(self.config.signature_limits);
+                self.open(
+                    id,
+                    Transfer::PullSig {
+                        module,
+                        path,
+                        decoder,
+                    },
+                )?;
+            }
+            Message::SigChunk { id, data } => match self.transfers.get_mut(&id) {
+                Some(Transfer::PullSig { decoder, .. }) => {
+                    if let Err(e) = decoder.update(&data) {
+                        self.transfers.remove(&id);
+                        self.send(Message::Error {
+                            id,
+                            code: Code::Protocol,
+                            message: e.to_string(),
+                        });
+                    }
+                }
+                _ => return Err(self.close(Code::Protocol, format!("no download {id}"))),
+            },
+            Message::SigEnd { id, .. } => match self.transfers.remove(&id) {
+                Some(Transfer::PullSig {
+                    module,
+                    path,
+                    decoder,
+                }) => match decoder.finish() {
+                    Ok(signature) => self.event(ServerEvent::PullBegin {
+                        id,
+                        module,
+                        path,
+                        signature,
+                    }),
+                    Err(e) => self.send(Message::Error {
+                        id,
+                        code: Code::Protocol,
+                        message: e.to_string(),
+                    }),
+                },
+                _ => return Err(self.close(Code::Protocol, format!("no download {id}"))),
+            },
+            Message::Ack { id, received } => match self.transfers.get_mut(&id) {
+                Some(Transfer::Pull(s)) => {
+                    if let Err(e) = s.ack(received) {
+                        return Err(self.close(Code::Protocol, e));
+                    }
+                }
+                _ => return Err(self.close(Code::Protocol, format!("no download {id}"))),
+            },
+            Message::Delete { id, module, path } => {
+                self.event(ServerEvent::Delete { id, module, path })
+            }
+            Message::Error { id, .. } => {
+                // The client abandons a transfer.
+                if self.transfers.remove(&id).is_some() {
+                    self.event(ServerEvent::Cancel { id });
+                }
+            }
+            other => return Err(self.close(Code::Protocol, format!("unexpected {}", name(&other)))),
+        }
+        Ok(())
+    }
+
+    // ---- The host's answers ----
+
+    /// The result of [`ServerEvent::CheckAuth`].
+    pub fn auth_result(&mut self, ok: bool, motd: &str) -> Result<(), ProtocolError> {
+        if self.phase != Phase::Auth {
+            return Err(ProtocolError::Closed);
+        }
+        if !ok {
+            return Err(self.close(Code::AuthFailed, "authentication failed"));
+        }
+        self.phase = Phase::Ready;
+        self.send(Message::AuthOk { motd: motd.into() });
+        Ok(())
+    }
+
+    pub fn modules(&mut self, id: u64, modules: Vec<ModuleInfo>) {
+        self.send(Message::Modules { id, modules });
+    }
+
+    /// Sends a listing, split into messages that fit the limits.
+    pub fn entries(&mut self, id: u64, entries: Vec<Entry>) {
+        let budget = (self.limits.max_message as usize / 2).max(1);
+        let mut batch = Vec::new();
+        let mut size = 0;
+        for e in entries {
+            size += e.path.len() + e.target.len() + 40;
+            batch.push(e);
+            if size >= budget {
+                self.send(Message::Entries {
+                    id,
+                    entries: std::mem::take(&mut batch),
+                    done: false,
+                });
+                size = 0;
+            }
+        }
+        self.send(Message::Entries {
+            id,
+            entries: batch,
+            done: true,
+        });
+    }
+
+    /// The basis's signature for an upload, with its identity; sent in chunks.
+    pub fn signature(&mut self, id: u64, signature: &[u8], basis: Vec<u8>) {
+        for c in signature.chunks(self.limits.chunk as usize) {
+            self.send(Message::SigChunk {
+                id,
+                data: c.to_vec(),
+            });
+        }
+        self.send(Message::SigEnd { id, basis });
+    }
+
+    /// Delta bytes up to `upto` are applied: acknowledge them.
+    pub fn applied(&mut self, id: u64, upto: u64) {
+        if self.transfers.contains_key(&id) {
+            self.send(Message::Ack { id, received: upto });
+        }
+    }
+
+    /// A request finished.
+    pub fn done(&mut self, id: u64) {
+        self.send(Message::Done { id });
+    }
+
+    /// A request failed; the session goes on.
+    pub fn fail(&mut self, id: u64, code: Code, message: impl Into<String>) {
+        self.transfers.remove(&id);
+        self.send(Message::Error {
+            id,
+            code,
+            message: message.into(),
+        });
+    }
+
+    /// Starts sending a download's delta (after [`ServerEvent::PullBegin`]).
+    pub fn pull_start(&mut self, id: u64) {
+        self.transfers
+            .insert(id, Transfer::Pull(DeltaSender::new(id, self.limits)));
+    }
+
+    /// Whether a download may send more now (its window is open).
+    pub fn pull_ready(&self, id: u64) -> bool {
+        matches!(self.transfers.get(&id), Some(Transfer::Pull(s)) if s.window_open())
+    }
+
+    /// Delta bytes of a download, in order.
+    pub fn pull_data(&mut self, id: u64, data: &[u8]) {
+        if let Some(Transfer::Pull(s)) = self.transfers.get_mut(&id) {
+            let msgs = s.send(data);
+            self.out.extend(msgs.into_iter().map(Output::Send));
+        }
+    }
+
+    /// The end of a download's delta, with the file's hash and attributes.
+    pub fn pull_end(&mut self, id: u64, sha256: [u8; 32], mtime: i64, mtime_nsec: u32, mode: u32) {
+        if let Some(Transfer::Pull(mut s)) = self.transfers.remove(&id) {
+            let msgs = s.flush();
+            self.out.extend(msgs.into_iter().map(Output::Send));
+            self.send(Message::PullEnd {
+                id,
+                sha256,
+                mtime,
+                mtime_nsec,
+                mode,
+            });
+        }
+    }
+}
+
+pub(super) fn name(m: &Message) -> &'static str {
+    use Message::*;
+    match m {
+        Hello { .. } => "Hello",
+        Welcome { .. } => "Welcome",
+        Auth(_) => "Auth",
+        AuthOk { .. } => "AuthOk",
+        ListModules { .. } => "ListModules",
+        Modules { .. } => "Modules",
+        List { .. } => "List",
+        Entries { .. } => "Entries",
+        PushBegin { .. } => "PushBegin",
+        PullBegin { .. } => "PullBegin",
+        SigChunk { .. } => "SigChunk",
+        SigEnd { .. } => "SigEnd",
+        DeltaChunk { .. } => "DeltaChunk",
+        Ack { .. } => "Ack",
+        Commit { .. } => "Commit",
+        PullEnd { .. } => "PullEnd",
+        Delete { .. } => "Delete",
+        Done { .. } => "Done",
+        Error { .. } => "Error",
+    }
+}

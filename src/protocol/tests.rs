@@ -1,0 +1,716 @@
+//! Client and server sessions against each other in memory, with a host
+//! that keeps files in a map: every byte crosses as an encoded message.
+
+use super::*;
+use crate::testutil::{test, Rng};
+use crate::{
+    DeltaEncoder, DeltaOptions, PatchOptions, Patcher, Sha256, Signature, SignatureOptions,
+};
+use std::collections::HashMap;
+
+/// An upload in progress: target key, basis identity, patcher, bytes applied.
+type Upload = (String, Vec<u8>, Patcher<Vec<u8>, Vec<u8>>, u64);
+
+struct Host {
+    files: HashMap<String, Vec<u8>>,
+    secrets: HashMap<String, Vec<u8>>,
+    uploads: HashMap<u64, Upload>,
+    /// Changes the file between signature and commit, once.
+    meddle: Option<String>,
+}
+
+fn basis_id(data: &[u8]) -> Vec<u8> {
+    Sha256::digest(data)[..16].to_vec()
+}
+
+impl Host {
+    fn new() -> Self {
+        Host {
+            files: HashMap::new(),
+            secrets: HashMap::new(),
+            uploads: HashMap::new(),
+            meddle: None,
+        }
+    }
+
+    fn handle(&mut self, s: &mut ServerSession, e: ServerEvent) {
+        match e {
+            ServerEvent::CheckAuth {
+                response: AuthResponse::Hmac { user, mac },
+                nonce,
+            } => {
+                let ok = self
+                    .secrets
+                    .get(&user)
+                    .is_some_and(|sec| auth::verify(sec, &nonce, &user, &mac));
+                let _ = s.auth_result(ok, "welcome");
+            }
+            ServerEvent::CheckAuth {
+                response: AuthResponse::Token { token },
+                ..
+            } => {
+                let _ = s.auth_result(token == "good-token", "");
+            }
+            ServerEvent::ListModules { id } => s.modules(
+                id,
+                vec![ModuleInfo {
+                    name: "data".into(),
+                    comment: "test files".into(),
+                }],
+            ),
+            ServerEvent::List { id, .. } => s.entries(id, Vec::new()),
+            ServerEvent::PushBegin {
+                id, module, path, ..
+            } => {
+                let key = format!("{module}/{path}");
+                let basis = self.files.get(&key).cloned().unwrap_or_default();
+                let sig = Signature::of(
+                    &basis,
+                    SignatureOptions {
+                        block_len: Some(64),
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+                s.signature(id, &sig.encode(), basis_id(&basis));
+                let patcher = Patcher::new(basis.clone(), Vec::new(), PatchOptions::default());
+                self.uploads
+                    .insert(id, (key.clone(), basis_id(&basis), patcher, 0));
+                if self.meddle.as_deref() == Some(&key) {
+                    self.meddle = None;
+                    self.files
+                        .insert(key, b"changed behind the client's back".to_vec());
+                }
+            }
+            ServerEvent::PushData { id, data } => {
+                let (_, _, p, n) = self.uploads.get_mut(&id).unwrap();
+                match p.update(&data) {
+                    Ok(()) => {
+                        *n += data.len() as u64;
+                        let upto = *n;
+                        s.applied(id, upto);
+                    }
+                    Err(e) => {
+                        self.uploads.remove(&id);
+                        s.fail(id, Code::BadDelta, e.to_string());
+                    }
+                }
+            }
+            ServerEvent::PushCommit { id, sha256, basis } => {
+                let (key, _, p, _) = self.uploads.remove(&id).unwrap();
+                let current = basis_id(self.files.get(&key).map(|v| &v[..]).unwrap_or(&[]));
+                if current != basis {
+                    s.fail(id, Code::BasisChanged, "basis changed");
+                    return;
+                }
+                match p.finish() {
+                    Ok((out, report)) if report.sha256 == Some(sha256) => {
+                        self.files.insert(key, out);
+                        s.done(id);
+                    }
+                    Ok(_) => s.fail(id, Code::HashMismatch, "commit hash differs"),
+                    Err(e) => s.fail(id, Code::BadDelta, e.to_string()),
+                }
+            }
+            ServerEvent::PullBegin {
+                id,
+                module,
+                path,
+                signature,
+            } => {
+                let Some(file) = self.files.get(&format!("{module}/{path}")).cloned() else {
+                    s.fail(id, Code::NotFound, "no such file");
+                    return;
+                };
+                let mut enc = DeltaEncoder::new(&signature, DeltaOptions::default()).unwrap();
+                let mut d = Vec::new();
+                enc.update(&file, &mut d);
+                let stats = enc.finish(&mut d);
+                s.pull_start(id);
+                s.pull_data(id, &d);
+                s.pull_end(id, stats.sha256.unwrap(), 1_700_000_000, 5, 0o644);
+            }
+            ServerEvent::Delete { id, module, path } => {
+                match self.files.remove(&format!("{module}/{path}")) {
+                    Some(_) => s.done(id),
+                    None => s.fail(id, Code::NotFound, "no such file"),
+                }
+            }
+            ServerEvent::Cancel { id } => {
+                self.uploads.remove(&id);
+            }
+        }
+    }
+}
+
+/// Moves messages both ways until neither side has anything to say;
+/// returns the client's events and the bytes sent each way.
+fn pump(
+    c: &mut ClientSession,
+    s: &mut ServerSession,
+    host: &mut Host,
+) -> (Vec<ClientEvent>, u64, u64) {
+    let (mut events, mut up, mut down) = (Vec::new(), 0u64, 0u64);
+    loop {
+        let mut quiet = true;
+        for o in c.poll() {
+            quiet = false;
+            match o {
+                ClientOutput::Send(m) => {
+                    let bytes = m.encode();
+                    up += bytes.len() as u64;
+                    let _ = s.receive(&bytes);
+                }
+                ClientOutput::Event(e) => events.push(e),
+            }
+        }
+        for o in s.poll() {
+            quiet = false;
+            match o {
+                ServerOutput::Send(m) => {
+                    let bytes = m.encode();
+                    down += bytes.len() as u64;
+                    let _ = c.receive(&bytes);
+                }
+                ServerOutput::Event(e) => host.handle(s, e),
+            }
+        }
+        if quiet {
+            return (events, up, down);
+        }
+    }
+}
+
+fn connect(host: &mut Host, nonce: Option<[u8; 32]>) -> (ClientSession, ServerSession) {
+    let mut c = ClientSession::new("test", Limits::default(), DeltaOptions::default());
+    let mut s = ServerSession::new(ServerConfig::default(), nonce);
+    pump(&mut c, &mut s, host);
+    (c, s)
+}
+
+/// Uploads `data` the way a host would: feed while the window is open.
+fn upload(
+    c: &mut ClientSession,
+    s: &mut ServerSession,
+    host: &mut Host,
+    path: &str,
+    data: &[u8],
+) -> (Vec<ClientEvent>, u64) {
+    let id = c.push("data", path, data.len() as u64);
+    let (mut events, mut up, _) = pump(c, s, host);
+    assert!(
+        events.contains(&ClientEvent::PushReady { id }),
+        "{events:?}"
+    );
+    for piece in data.chunks(1000) {
+        assert!(c.push_window_open(id));
+        c.push_data(id, piece).unwrap();
+        let (e, u, _) = pump(c, s, host);
+        events.extend(e);
+        up += u;
+    }
+    c.push_finish(id).unwrap();
+    let (e, u, _) = pump(c, s, host);
+    events.extend(e);
+    (events, up + u)
+}
+
+#[test]
+fn handshake_lists_modules() {
+    let mut host = Host::new();
+    let (mut c, mut s) = connect(&mut host, None);
+    assert!(c.is_ready());
+    let id = c.list_modules();
+    let (events, _, _) = pump(&mut c, &mut s, &mut host);
+    assert_eq!(
+        events,
+        vec![ClientEvent::Modules {
+            id,
+            modules: vec![ModuleInfo {
+                name: "data".into(),
+                comment: "test files".into()
+            }]
+        }]
+    );
+}
+
+#[test]
+fn uploads_send_about_the_changed_bytes() {
+    let mut rng = Rng::new(1);
+    let mut host = Host::new();
+    let (mut c, mut s) = connect(&mut host, None);
+    let first = rng.bytes(100_000);
+    let (events, _) = upload(&mut c, &mut s, &mut host, "f", &first);
+    assert!(
+        events.iter().any(|e| matches!(e, ClientEvent::Done { .. })),
+        "{events:?}"
+    );
+    assert_eq!(host.files["data/f"], first);
+    let mut second = first.clone();
+    second.splice(50_000..50_000, rng.bytes(500));
+    let (events, up) = upload(&mut c, &mut s, &mut host, "f", &second);
+    assert!(
+        events.iter().any(|e| matches!(e, ClientEvent::Done { .. })),
+        "{events:?}"
+    );
+    assert_eq!(host.files["data/f"], second);
+    assert!(up < 2000, "{up} bytes sent for a 500-byte change");
+}
+
+#[test]
+fn downloads_patch_the_local_copy() {
+    let mut rng = Rng::new(2);
+    let mut host = Host::new();
+    let server_copy = rng.text(80_000);
+    let mut local = server_copy.clone();
+    local.drain(10_000..10_300);
+    host.files.insert("data/g".into(), server_copy.clone());
+    let (mut c, mut s) = connect(&mut host, None);
+    let sig = Signature::of(
+        &local,
+        SignatureOptions {
+            block_len: Some(256),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let id = c.pull("data", "g", &sig);
+    let (events, _, down) = pump(&mut c, &mut s, &mut host);
+    let mut p = Patcher::new(&local[..], Vec::new(), PatchOptions::default());
+    let mut end = None;
+    for e in events {
+        match e {
+            ClientEvent::PullData { id: i, data } if i == id => p.update(&data).unwrap(),
+            ClientEvent::PullEnd {
+                id: i,
+                sha256,
+                mode,
+                ..
+            } if i == id => end = Some((sha256, mode)),
+            other => panic!("{other:?}"),
+        }
+    }
+    let (out, report) = p.finish().unwrap();
+    assert_eq!(out, server_copy);
+    assert_eq!(end, Some((report.sha256.unwrap(), 0o644)));
+    assert!(down < 5000, "{down} bytes down");
+}
+
+#[test]
+fn basis_changed_is_reported_and_a_retry_succeeds() {
+    let mut host = Host::new();
+    host.files
+        .insert("data/h".into(), b"old contents of h".repeat(100));
+    host.meddle = Some("data/h".into());
+    let (mut c, mut s) = connect(&mut host, None);
+    let new = b"new contents of h".repeat(100);
+    let (events, _) = upload(&mut c, &mut s, &mut host, "h", &new);
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            ClientEvent::Failed {
+                code: Code::BasisChanged,
+                ..
+            }
+        )),
+        "{events:?}"
+    );
+    assert_eq!(host.files["data/h"], b"changed behind the client's back");
+    let (events, _) = upload(&mut c, &mut s, &mut host, "h", &new);
+    assert!(
+        events.iter().any(|e| matches!(e, ClientEvent::Done { .. })),
+        "{events:?}"
+    );
+    assert_eq!(host.files["data/h"], new);
+}
+
+#[test]
+fn authentication_right_wrong_and_replayed() {
+    let mut host = Host::new();
+    host.secrets.insert("ann".into(), b"s3cret".to_vec());
+    let nonce = [5u8; 32];
+    // Right secret.
+    let (mut c, mut s) = connect(&mut host, Some(nonce));
+    assert!(!c.is_ready());
+    c.authenticate("ann", b"s3cret").unwrap();
+    let (events, _, _) = pump(&mut c, &mut s, &mut host);
+    assert_eq!(
+        events,
+        vec![ClientEvent::Ready {
+            motd: "welcome".into()
+        }]
+    );
+    // Wrong secret: the session ends with AuthFailed.
+    let (mut c, mut s) = connect(&mut host, Some(nonce));
+    c.authenticate("ann", b"guess").unwrap();
+    pump(&mut c, &mut s, &mut host);
+    assert!(s.is_closed());
+    assert!(!c.is_ready());
+    // A response recorded for one nonce does not open a session with another.
+    let replayed = Message::Auth(AuthResponse::Hmac {
+        user: "ann".into(),
+        mac: auth::respond(b"s3cret", &nonce, "ann"),
+    });
+    let mut s = ServerSession::new(ServerConfig::default(), Some([6u8; 32]));
+    let hello = Message::Hello {
+        min_version: 1,
+        max_version: 1,
+        agent: "x".into(),
+        limits: Limits::default(),
+    };
+    s.receive(&hello.encode()).unwrap();
+    s.receive(&replayed.encode()).unwrap();
+    for o in s.poll() {
+        if let ServerOutput::Event(e) = o {
+            host.handle(&mut s, e);
+        }
+    }
+    assert!(s.is_closed());
+    assert!(s.poll().iter().any(|o| matches!(
+        o,
+        ServerOutput::Send(Message::Error {
+            code: Code::AuthFailed,
+            ..
+        })
+    )));
+    // Tokens.
+    let (mut c, mut s) = connect(&mut host, Some(nonce));
+    c.authenticate_token("good-token");
+    pump(&mut c, &mut s, &mut host);
+    assert!(c.is_ready());
+}
+
+#[test]
+fn limits_are_clamped_never_raised() {
+    let max = ServerConfig::default().limits;
+    let greedy = Limits {
+        max_message: u32::MAX,
+        chunk: u32::MAX,
+        window: u64::MAX,
+    };
+    let mut c = ClientSession::new("greedy", greedy, DeltaOptions::default());
+    let mut s = ServerSession::new(ServerConfig::default(), None);
+    pump(&mut c, &mut s, &mut Host::new());
+    assert_eq!(s.limits().max_message, max.max_message);
+    assert_eq!(s.limits().window, max.window);
+    assert!(s.limits().chunk <= max.chunk);
+    assert_eq!(c.limits(), s.limits());
+    let modest = Limits {
+        max_message: 4096,
+        chunk: 1000,
+        window: 5000,
+    };
+    let mut c = ClientSession::new("modest", modest, DeltaOptions::default());
+    let mut s = ServerSession::new(ServerConfig::default(), None);
+    pump(&mut c, &mut s, &mut Host::new());
+    assert_eq!(s.limits(), modest);
+    // Zero is raised to the smallest workable value, not taken as "no limit".
+    let zero = Limits {
+        max_message: 4096,
+        chunk: 0,
+        window: 0,
+    };
+    let mut s = ServerSession::new(ServerConfig::default(), None);
+    s.receive(
+        &Message::Hello {
+            min_version: 1,
+            max_version: 1,
+            agent: String::new(),
+            limits: zero,
+        }
+        .encode(),
+    )
+    .unwrap();
+    assert_eq!((s.limits().chunk, s.limits().window), (1, 1));
+}
+
+#[test]
+fn the_window_holds_back_an_upload_until_acknowledged() {
+    let mut host = Host::new();
+    let small = Limits {
+        max_message: 4096,
+        chunk: 512,
+        window: 2048,
+    };
+    let mut c = ClientSession::new(
+        "w",
+        small,
+        DeltaOptions {
+            compress_level: 0,
+            ..Default::default()
+        },
+    );
+    let mut s = ServerSession::new(ServerConfig::default(), None);
+    pump(&mut c, &mut s, &mut host);
+    let id = c.push("data", "w", 400_000);
+    pump(&mut c, &mut s, &mut host);
+    // The encoder holds up to 128 KiB of literal bytes before emitting them.
+    let data = Rng::new(3).bytes(400_000);
+    // Without delivering anything to the server, the window fills.
+    let mut fed = 0;
+    while c.push_window_open(id) && fed < data.len() {
+        c.push_data(id, &data[fed..fed + 500]).unwrap();
+        fed += 500;
+    }
+    assert!(!c.push_window_open(id));
+    assert!(fed <= (128 << 10) + 3000, "fed {fed}");
+    // Once the server applies and acknowledges, it opens again.
+    pump(&mut c, &mut s, &mut host);
+    assert!(c.push_window_open(id));
+}
+
+#[test]
+fn bad_messages_end_the_session_with_a_reason() {
+    let hello = Message::Hello {
+        min_version: 1,
+        max_version: 1,
+        agent: "x".into(),
+        limits: Limits::default(),
+    }
+    .encode();
+    let cases: Vec<(Vec<Vec<u8>>, Code)> = vec![
+        (vec![vec![0x7e]], Code::Protocol), // unknown type
+        (vec![vec![]], Code::Protocol),     // empty
+        (vec![hello[..hello.len() - 1].to_vec()], Code::Protocol), // truncated
+        (
+            vec![Message::Hello {
+                min_version: 2,
+                max_version: 9,
+                agent: "x".into(),
+                limits: Limits::default(),
+            }
+            .encode()],
+            Code::Version,
+        ),
+        (
+            vec![Message::ListModules { id: 1 }.encode()],
+            Code::Protocol,
+        ), // before Hello
+        (
+            vec![hello.clone(), vec![0x10; (1 << 20) + 1]],
+            Code::TooLarge,
+        ), // one byte over
+        (
+            vec![
+                hello.clone(),
+                Message::DeltaChunk {
+                    id: 9,
+                    offset: 0,
+                    data: vec![1],
+                }
+                .encode(),
+            ],
+            Code::Protocol,
+        ),
+        (
+            vec![
+                hello.clone(),
+                Message::PushBegin {
+                    id: 1,
+                    module: "m".into(),
+                    path: "p".into(),
+                    size: 1,
+                }
+                .encode(),
+                Message::DeltaChunk {
+                    id: 1,
+                    offset: 5,
+                    data: vec![1],
+                }
+                .encode(),
+            ],
+            Code::Protocol,
+        ),
+        (
+            vec![
+                hello.clone(),
+                Message::PullBegin {
+                    id: 1,
+                    module: "m".into(),
+                    path: "p".into(),
+                }
+                .encode(),
+                Message::Ack {
+                    id: 1,
+                    received: 10,
+                }
+                .encode(),
+            ],
+            Code::Protocol,
+        ),
+    ];
+    for (i, (msgs, code)) in cases.into_iter().enumerate() {
+        let mut s = ServerSession::new(ServerConfig::default(), None);
+        let mut result = Ok(());
+        for m in &msgs {
+            result = s.receive(m);
+            if result.is_err() {
+                break;
+            }
+        }
+        assert!(
+            matches!(result, Err(ProtocolError::Peer { code: c, .. }) if c == code),
+            "case {i}: {result:?}"
+        );
+        assert!(s.is_closed(), "case {i}");
+        let sent = s.poll();
+        assert!(
+            sent.iter().any(
+                |o| matches!(o, ServerOutput::Send(Message::Error { code: c, .. }) if *c == code)
+            ),
+            "case {i}"
+        );
+    }
+}
+
+#[test]
+fn every_message_round_trips_and_truncations_fail() {
+    let e = Entry {
+        path: "a/b".into(),
+        kind: Kind::Symlink,
+        size: 7,
+        mtime: -5,
+        mtime_nsec: 999,
+        mode: 0o777,
+        target: "../x".into(),
+    };
+    let msgs = vec![
+        Message::Hello {
+            min_version: 1,
+            max_version: 3,
+            agent: "a".into(),
+            limits: Limits::default(),
+        },
+        Message::Welcome {
+            version: 1,
+            agent: "s".into(),
+            limits: Limits::default(),
+            auth: AuthRequest::Challenge { nonce: [1; 32] },
+        },
+        Message::Auth(AuthResponse::Hmac {
+            user: "u".into(),
+            mac: [2; 32],
+        }),
+        Message::Auth(AuthResponse::Token { token: "t".into() }),
+        Message::AuthOk { motd: "hi".into() },
+        Message::ListModules { id: 1 },
+        Message::Modules {
+            id: 1,
+            modules: vec![ModuleInfo {
+                name: "m".into(),
+                comment: "c".into(),
+            }],
+        },
+        Message::List {
+            id: 2,
+            module: "m".into(),
+            path: "p".into(),
+            recursive: true,
+        },
+        Message::Entries {
+            id: 2,
+            entries: vec![e],
+            done: true,
+        },
+        Message::PushBegin {
+            id: 3,
+            module: "m".into(),
+            path: "p".into(),
+            size: u64::MAX,
+        },
+        Message::PullBegin {
+            id: 4,
+            module: "m".into(),
+            path: "p".into(),
+        },
+        Message::SigChunk {
+            id: 3,
+            data: vec![1, 2, 3],
+        },
+        Message::SigEnd {
+            id: 3,
+            basis: vec![9; 16],
+        },
+        Message::DeltaChunk {
+            id: 3,
+            offset: 1 << 40,
+            data: vec![4; 100],
+        },
+        Message::Ack {
+            id: 3,
+            received: 77,
+        },
+        Message::Commit {
+            id: 3,
+            sha256: [3; 32],
+            basis: vec![1],
+        },
+        Message::PullEnd {
+            id: 4,
+            sha256: [4; 32],
+            mtime: i64::MIN,
+            mtime_nsec: 1,
+            mode: 2,
+        },
+        Message::Delete {
+            id: 5,
+            module: "m".into(),
+            path: "p".into(),
+        },
+        Message::Done { id: 5 },
+        Message::Error {
+            id: 5,
+            code: Code::BasisChanged,
+            message: "x".into(),
+        },
+    ];
+    for m in msgs {
+        let b = m.encode();
+        assert_eq!(Message::decode(&b).unwrap(), m);
+        for cut in 0..b.len() {
+            assert!(Message::decode(&b[..cut]).is_err(), "{m:?} cut at {cut}");
+        }
+        let mut long = b.clone();
+        long.push(0);
+        assert!(Message::decode(&long).is_err());
+    }
+}
+
+#[test]
+fn framing_refuses_oversized_records_before_buffering() {
+    let mut d = frame::FrameDecoder::new(100);
+    d.push(&frame::frame(b"hello"));
+    d.push(&frame::frame(b"world")[..3]);
+    assert_eq!(d.next_record().unwrap(), Some(b"hello".to_vec()));
+    assert_eq!(d.next_record().unwrap(), None);
+    assert_eq!(d.finish(), Err(frame::FrameError::Truncated));
+    let mut d = frame::FrameDecoder::new(100);
+    d.push(&101u32.to_be_bytes());
+    assert_eq!(
+        d.next_record(),
+        Err(frame::FrameError::TooLarge { len: 101, max: 100 })
+    );
+    let mut d = frame::FrameDecoder::new(100);
+    d.push(&[0, 0, 0, 0]);
+    assert_eq!(d.next_record(), Err(frame::FrameError::Empty));
+}
+
+#[test]
+fn a_dropped_connection_cancels_open_uploads() {
+    let mut host = Host::new();
+    host.files.insert("data/k".into(), b"keep me".to_vec());
+    let (mut c, mut s) = connect(&mut host, None);
+    let id = c.push("data", "k", 100);
+    pump(&mut c, &mut s, &mut host);
+    c.push_data(id, &[1; 100]).unwrap();
+    pump(&mut c, &mut s, &mut host);
+    assert!(host.uploads.contains_key(&id));
+    s.close_quietly();
+    for o in s.poll() {
+        if let ServerOutput::Event(e) = o {
+            host.handle(&mut s, e);
+        }
+    }
+    assert!(host.uploads.is_empty());
+    assert_eq!(host.files["data/k"], b"keep me");
+}
