@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Builds everything and shows wsync at work.
+# Builds everything, shows the delta engine at work, then serves ./data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 cargo build --release
-mkdir -p data
+[ -x scripts/build-wasm.sh ] && bash scripts/build-wasm.sh
 ./target/release/wsync demo --size "${WSYNC_DEMO_SIZE:-64M}"
+mkdir -p data
+www=()
+[ -d www ] && www=(--www www)
+echo
+echo "Upload with:  ./target/release/wsync push FILE ws://127.0.0.1:${WSYNC_PORT:-8080}/data/NAME"
+exec ./target/release/wsync serve data --port "${WSYNC_PORT:-8080}" "${www[@]}"

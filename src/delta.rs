@@ -10,7 +10,7 @@
 //! buffer of a few blocks, whatever the size of the new file.
 
 use crate::format::{self, DeltaFormat};
-use crate::hash::{strong_sum, Sha256, WholeHash};
+use crate::hash::{strong_sum, Sha256, WholeHasher};
 use crate::index::Index;
 use crate::rolling::{weak_sum, OutTable, Rolling};
 use crate::signature::Signature;
@@ -100,7 +100,7 @@ pub struct DeltaEncoder<S: Borrow<Signature>> {
     /// Bytes that strong sums which match nothing may still hash.
     miss_budget: u64,
     budget_at: u64,
-    sha: Box<dyn WholeHash>,
+    sha: WholeHasher,
     stats: DeltaStats,
     started: bool,
 }
@@ -112,11 +112,7 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
     }
 
     /// Like `new`, with the new file's SHA-256 computed by `sha`.
-    pub fn with_hasher(
-        sig: S,
-        opts: DeltaOptions,
-        sha: Box<dyn WholeHash>,
-    ) -> Result<Self, DeltaError> {
+    pub fn with_hasher(sig: S, opts: DeltaOptions, sha: WholeHasher) -> Result<Self, DeltaError> {
         if opts.compress_level > 9 {
             return Err(DeltaError::CompressLevel {
                 found: opts.compress_level,

@@ -50,6 +50,14 @@ pub trait WholeHash {
     fn finish(&mut self) -> [u8; 32];
 }
 
+/// A boxed [`WholeHash`]: `Send` natively, so encoders can move between
+/// threads; on wasm32 (one thread) it may hold JavaScript objects.
+#[cfg(not(target_arch = "wasm32"))]
+pub type WholeHasher = Box<dyn WholeHash + Send>;
+/// A boxed [`WholeHash`] (wasm32: no `Send` bound, JavaScript objects allowed).
+#[cfg(target_arch = "wasm32")]
+pub type WholeHasher = Box<dyn WholeHash>;
+
 impl WholeHash for Sha256 {
     fn update(&mut self, data: &[u8]) {
         Sha256::update(self, data)

@@ -70,7 +70,7 @@ pub mod host;
 
 pub use delta::{DeltaEncoder, DeltaError, DeltaOptions, DeltaStats};
 pub use format::{rdiff, wsync as delta_format, DeltaFormat};
-pub use hash::{hex, strong_sum, Seed, Sha256, WholeHash, MAX_STRONG_LEN};
+pub use hash::{hex, strong_sum, Seed, Sha256, WholeHash, WholeHasher, MAX_STRONG_LEN};
 pub use patch::{apply, Basis, PatchError, PatchOptions, PatchReport, Patcher};
 pub use rolling::weak_sum;
 pub use signature::{

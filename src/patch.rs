@@ -8,7 +8,7 @@
 //! SHA-256 are compared with the trailer.
 
 use crate::format::{rdiff, wsync, DeltaFormat};
-use crate::hash::{hex, Sha256, WholeHash};
+use crate::hash::{hex, Sha256, WholeHasher};
 use crate::varint;
 use std::io::{self, Write};
 use thiserror::Error;
@@ -152,7 +152,7 @@ pub struct Patcher<B: Basis, W: Write> {
     pending: Vec<u8>,
     /// Delta offset of `pending[0]` (or of the next byte when it is empty).
     offset: u64,
-    sha: Box<dyn WholeHash>,
+    sha: WholeHasher,
     report: PatchReport,
     scratch: Vec<u8>,
 }
@@ -168,7 +168,7 @@ impl<B: Basis, W: Write> Patcher<B, W> {
     }
 
     /// Like `new`, with the result's SHA-256 computed by `sha`.
-    pub fn with_hasher(basis: B, out: W, opts: PatchOptions, sha: Box<dyn WholeHash>) -> Self {
+    pub fn with_hasher(basis: B, out: W, opts: PatchOptions, sha: WholeHasher) -> Self {
         Patcher {
             basis,
             out,

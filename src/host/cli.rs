@@ -1,6 +1,6 @@
 //! Command-line arguments.
 
-use super::{commands, demo, Failure};
+use super::{client, commands, demo, serve, Failure};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -23,6 +23,12 @@ pub enum Command {
     Delta(DeltaArgs),
     /// Apply DELTA (wsync or rdiff format) to BASIS, writing NEW.
     Patch(PatchArgs),
+    /// Serve DIR as a module over WebSocket (and --www as a web page).
+    Serve(serve::ServeArgs),
+    /// Upload FILE to ws://HOST[:PORT]/MODULE/PATH, sending only what changed.
+    Push(client::PushArgs),
+    /// Download ws://HOST[:PORT]/MODULE/PATH into FILE, patching the local copy.
+    Pull(client::PullArgs),
     /// Sign, diff and patch a generated file in memory, printing sizes and speeds.
     Demo(demo::DemoArgs),
     /// Write a deterministic basis and an edited copy (for benchmarks).
@@ -98,6 +104,9 @@ impl Cli {
             Command::Signature(a) => commands::signature(a),
             Command::Delta(a) => commands::delta(a),
             Command::Patch(a) => commands::patch(a),
+            Command::Serve(a) => serve::serve(a),
+            Command::Push(a) => client::push(a),
+            Command::Pull(a) => client::pull(a),
             Command::Demo(a) => demo::demo(a),
             Command::BenchData(a) => demo::bench_data(a),
         }

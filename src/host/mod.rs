@@ -2,10 +2,12 @@
 //! Native only; the core it drives is in the crate root.
 
 mod cli;
+mod client;
 mod commands;
 mod demo;
 mod files;
 mod hasher;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -15,6 +17,12 @@ pub use cli::Cli;
 pub mod exit {
     /// Syntax or usage error.
     pub const SYNTAX: u8 = 1;
+    /// Errors selecting input/output files or directories.
+    pub const FILE_SELECT: u8 = 3;
+    /// Authentication failed (rsync: 5, error starting client-server protocol).
+    pub const AUTH: u8 = 5;
+    /// Error in socket I/O.
+    pub const SOCKET: u8 = 10;
     /// Error in file I/O.
     pub const FILE_IO: u8 = 11;
     /// Error in the data stream (a corrupt signature or delta, a failed check).

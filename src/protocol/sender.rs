@@ -31,6 +31,11 @@ impl DeltaSender {
         self.sent - self.acked < self.window
     }
 
+    /// Whether the peer acknowledged everything sent.
+    pub fn all_acked(&self) -> bool {
+        self.acked == self.sent
+    }
+
     /// Records an acknowledgement; it may not go backwards or past what was sent.
     pub fn ack(&mut self, received: u64) -> Result<(), String> {
         if received < self.acked || received > self.sent {

@@ -88,6 +88,8 @@ enum Transfer {
     },
     /// Download: sending the delta.
     Pull(DeltaSender),
+    /// Download: all sent; acknowledgements may still arrive.
+    PullSent(DeltaSender),
 }
 
 /// Server configuration that bounds what a client may ask for.
@@ -361,6 +363,14 @@ impl ServerSession {
                         return Err(self.close(Code::Protocol, e));
                     }
                 }
+                Some(Transfer::PullSent(s)) => {
+                    if let Err(e) = s.ack(received) {
+                        return Err(self.close(Code::Protocol, e));
+                    }
+                    if s.all_acked() {
+                        self.transfers.remove(&id);
+                    }
+                }
                 _ => return Err(self.close(Code::Protocol, format!("no download {id}"))),
             },
             Message::Delete { id, module, path } => {
@@ -484,6 +494,9 @@ impl ServerSession {
                 mtime_nsec,
                 mode,
             });
+            if !s.all_acked() {
+                self.transfers.insert(id, Transfer::PullSent(s));
+            }
         }
     }
 }

@@ -1,0 +1,335 @@
+//! The native client: `wsync push FILE URL` and `wsync pull URL FILE`,
+//! driving the protocol's `ClientSession` over a WebSocket.
+
+use super::files::{FileBasis, Output};
+use super::{exit, Failure};
+use crate::protocol::{ClientEvent, ClientOutput, ClientSession, Code, Limits};
+use crate::{DeltaOptions, PatchOptions, Patcher, Signature, SignatureBuilder, SignatureOptions};
+use clap::Parser;
+use futures_util::{SinkExt, StreamExt};
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use tokio_tungstenite::tungstenite::Message as Ws;
+
+#[derive(Parser, Debug)]
+pub struct PushArgs {
+    /// Bearer token, if the server asks for one.
+    #[arg(long)]
+    pub token: Option<String>,
+    pub file: PathBuf,
+    /// ws://HOST[:PORT]/MODULE/PATH
+    pub url: String,
+}
+
+#[derive(Parser, Debug)]
+pub struct PullArgs {
+    #[arg(long)]
+    pub token: Option<String>,
+    /// ws://HOST[:PORT]/MODULE/PATH
+    pub url: String,
+    pub file: PathBuf,
+}
+
+/// Where a `ws://HOST[:PORT]/MODULE/PATH` URL points.
+pub struct Target {
+    pub endpoint: String,
+    pub module: String,
+    pub path: String,
+}
+
+pub fn parse_url(url: &str) -> Result<Target, Failure> {
+    let bad = || {
+        Failure::new(
+            exit::SYNTAX,
+            format!("expected ws://HOST[:PORT]/MODULE/PATH, not {url:?}"),
+        )
+    };
+    let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
+    if scheme != "ws" && scheme != "wss" {
+        return Err(bad());
+    }
+    let (host, rest) = rest.split_once('/').ok_or_else(bad)?;
+    let (module, path) = rest.split_once('/').ok_or_else(bad)?;
+    if host.is_empty() || module.is_empty() || path.is_empty() {
+        return Err(bad());
+    }
+    Ok(Target {
+        endpoint: format!("{scheme}://{host}/ws"),
+        module: module.into(),
+        path: path.into(),
+    })
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+struct Client {
+    ws: Socket,
+    s: ClientSession,
+    events: Vec<ClientEvent>,
+}
+
+fn proto(e: impl std::fmt::Display) -> Failure {
+    Failure::new(exit::STREAM, e.to_string())
+}
+
+impl Client {
+    async fn connect(t: &Target, token: Option<&str>) -> Result<Client, Failure> {
+        let (ws, _) = tokio_tungstenite::connect_async(&t.endpoint)
+            .await
+            .map_err(|e| {
+                Failure::new(exit::SOCKET, format!("connecting to {}: {e}", t.endpoint))
+            })?;
+        let mut c = Client {
+            ws,
+            s: ClientSession::new("wsync-native", Limits::default(), DeltaOptions::default()),
+            events: Vec::new(),
+        };
+        loop {
+            c.flush().await?;
+            if c.s.is_ready() {
+                return Ok(c);
+            }
+            c.recv().await?;
+            if c.events.iter().any(|e| matches!(e, ClientEvent::Challenge)) {
+                c.events.clear();
+                match token {
+                    Some(t) => c.s.authenticate_token(t),
+                    None => {
+                        return Err(Failure::new(
+                            exit::AUTH,
+                            "the server wants authentication (--token)",
+                        ))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends queued messages and collects events.
+    async fn flush(&mut self) -> Result<(), Failure> {
+        for o in self.s.poll() {
+            match o {
+                ClientOutput::Send(m) => self
+                    .ws
+                    .send(Ws::Binary(m.encode().into()))
+                    .await
+                    .map_err(proto)?,
+                ClientOutput::Event(e) => self.events.push(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for one message from the server.
+    async fn recv(&mut self) -> Result<(), Failure> {
+        loop {
+            match self.ws.next().await {
+                Some(Ok(Ws::Binary(b))) => {
+                    let r = self.s.receive(&b);
+                    self.flush().await?;
+                    return r.map_err(proto);
+                }
+                Some(Ok(Ws::Close(_))) | None => {
+                    return Err(Failure::new(
+                        exit::SOCKET,
+                        "the server closed the connection",
+                    ))
+                }
+                Some(Err(e)) => return Err(Failure::new(exit::SOCKET, e.to_string())),
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    fn take(&mut self) -> Vec<ClientEvent> {
+        std::mem::take(&mut self.events)
+    }
+}
+
+fn failed(code: Code, message: &str) -> Failure {
+    let exit = match code {
+        Code::AuthFailed => exit::AUTH,
+        Code::NotFound | Code::BadPath | Code::Denied | Code::NoModule => exit::FILE_SELECT,
+        _ => exit::STREAM,
+    };
+    Failure::new(exit, format!("server: {message} ({code:?})"))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::io("tokio runtime", e))
+}
+
+pub fn push(a: PushArgs) -> Result<(), Failure> {
+    let t = parse_url(&a.url)?;
+    runtime()?.block_on(async {
+        let mut c = Client::connect(&t, a.token.as_deref()).await?;
+        // One retry when the file changed on the server meanwhile.
+        for attempt in 0..2 {
+            match push_once(&mut c, &t, &a.file).await? {
+                None => return Ok(()),
+                Some((Code::BasisChanged, _)) if attempt == 0 => continue,
+                Some((code, msg)) => return Err(failed(code, &msg)),
+            }
+        }
+        Ok(())
+    })
+}
+
+async fn push_once(
+    c: &mut Client,
+    t: &Target,
+    path: &Path,
+) -> Result<Option<(Code, String)>, Failure> {
+    let name = path.display().to_string();
+    let mut file = File::open(path).map_err(|e| Failure::io(&name, e))?;
+    let size = file.metadata().map_err(|e| Failure::io(&name, e))?.len();
+    let id = c.s.push(&t.module, &t.path, size);
+    c.flush().await?;
+    loop {
+        c.recv().await?;
+        for e in c.take() {
+            match e {
+                ClientEvent::PushReady { id: i } if i == id => {
+                    let mut buf = vec![0u8; 1 << 20];
+                    loop {
+                        while !c.s.push_window_open(id) {
+                            c.recv().await?;
+                            if let Some(f) = c.take().into_iter().find_map(|e| match e {
+                                ClientEvent::Failed {
+                                    id: i,
+                                    code,
+                                    message,
+                                } if i == id => Some((code, message)),
+                                _ => None,
+                            }) {
+                                return Ok(Some(f));
+                            }
+                        }
+                        let n = file.read(&mut buf).map_err(|e| Failure::io(&name, e))?;
+                        if n == 0 {
+                            break;
+                        }
+                        c.s.push_data(id, &buf[..n]).map_err(proto)?;
+                        c.flush().await?;
+                    }
+                    c.s.push_finish(id).map_err(proto)?;
+                    c.flush().await?;
+                }
+                ClientEvent::Done { id: i } if i == id => return Ok(None),
+                ClientEvent::Failed {
+                    id: i,
+                    code,
+                    message,
+                } if i == id => return Ok(Some((code, message))),
+                _ => {}
+            }
+        }
+    }
+}
+
+pub fn pull(a: PullArgs) -> Result<(), Failure> {
+    let t = parse_url(&a.url)?;
+    let name = a.file.display().to_string();
+    // Sign the local copy (empty when there is none).
+    let local = match File::open(&a.file) {
+        Ok(f) => Some(f),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Failure::io(&name, e)),
+    };
+    let sig = sign(local.as_ref()).map_err(|e| Failure::io(&name, e))?;
+    let basis: Box<dyn crate::Basis> = match local {
+        Some(_) => Box::new(FileBasis::open(&a.file)?),
+        None => Box::new(Vec::new()),
+    };
+    let out = Output::create(&a.file)?;
+    let mut patcher = Patcher::new(basis, out, PatchOptions::default());
+    runtime()?.block_on(async {
+        let mut c = Client::connect(&t, a.token.as_deref()).await?;
+        let id = c.s.pull(&t.module, &t.path, &sig);
+        c.flush().await?;
+        let mut applied = 0u64;
+        loop {
+            c.recv().await?;
+            for e in c.take() {
+                match e {
+                    ClientEvent::PullData { id: i, data } if i == id => {
+                        patcher
+                            .update(&data)
+                            .map_err(|e| Failure::stream("delta from the server", e))?;
+                        applied += data.len() as u64;
+                        c.s.pull_applied(id, applied);
+                        c.flush().await?;
+                    }
+                    ClientEvent::PullEnd {
+                        id: i,
+                        sha256,
+                        mtime,
+                        mtime_nsec,
+                        ..
+                    } if i == id => {
+                        let (out, report) = patcher
+                            .finish()
+                            .map_err(|e| Failure::stream("delta from the server", e))?;
+                        if report.sha256 != Some(sha256) {
+                            return Err(Failure::stream(
+                                "download",
+                                "SHA-256 differs from the server's",
+                            ));
+                        }
+                        out.commit()?;
+                        let when = std::time::UNIX_EPOCH
+                            + std::time::Duration::new(mtime.max(0) as u64, mtime_nsec);
+                        let _ = File::options()
+                            .write(true)
+                            .open(&a.file)
+                            .and_then(|f| f.set_modified(when));
+                        return Ok(());
+                    }
+                    ClientEvent::Failed {
+                        id: i,
+                        code,
+                        message,
+                    } if i == id => return Err(failed(code, &message)),
+                    _ => {}
+                }
+            }
+        }
+    })
+}
+
+impl crate::Basis for Box<dyn crate::Basis> {
+    fn len(&self) -> u64 {
+        (**self).len()
+    }
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        (**self).read_at(offset, buf)
+    }
+}
+
+fn sign(file: Option<&File>) -> std::io::Result<Signature> {
+    let len = match file {
+        Some(f) => f.metadata()?.len(),
+        None => 0,
+    };
+    let mut b = SignatureBuilder::new(SignatureOptions {
+        len_hint: Some(len),
+        ..Default::default()
+    })
+    .map_err(|e| std::io::Error::other(e.to_string()))?;
+    if let Some(mut f) = file {
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            b.update(&buf[..n]);
+        }
+    }
+    Ok(b.finish())
+}

@@ -1,0 +1,321 @@
+//! One WebSocket connection: the protocol session and the file work its
+//! events ask for. File work is blocking and runs in `block_in_place`.
+
+use super::store::{escape, Refusal, Upload};
+use super::Server;
+use crate::protocol::{
+    auth, AuthResponse, Code, ModuleInfo, ServerEvent, ServerOutput, ServerSession,
+};
+use crate::{DeltaEncoder, DeltaOptions, Signature};
+use axum::extract::ws::{Message as Ws, WebSocket};
+use futures_util::{SinkExt, StreamExt};
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::Read;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use tokio::time::timeout;
+
+/// A download being encoded.
+struct Pull {
+    id: u64,
+    file: File,
+    encoder: DeltaEncoder<Signature>,
+    attrs: (i64, u32, u32),
+}
+
+struct Conn {
+    server: Arc<Server>,
+    uploads: HashMap<u64, Upload>,
+    pulls: Vec<Pull>,
+}
+
+pub async fn run(socket: WebSocket, server: Arc<Server>) {
+    let n = server.connections.fetch_add(1, Ordering::SeqCst) + 1;
+    let result = session(socket, server.clone(), n).await;
+    server.connections.fetch_sub(1, Ordering::SeqCst);
+    if let Err(e) = result {
+        tracing::info!("session ended: {e}");
+    }
+}
+
+async fn session(socket: WebSocket, server: Arc<Server>, n: usize) -> Result<(), String> {
+    let (mut tx, mut rx) = socket.split();
+    let nonce = match server.token.is_some() {
+        true => Some(auth::nonce().map_err(|e| e.to_string())?),
+        false => None,
+    };
+    let mut s = ServerSession::new(server.config.clone(), nonce);
+    if n > server.max_connections {
+        let busy = crate::protocol::Message::Error {
+            id: 0,
+            code: Code::TryLater,
+            message: "too many sessions: try later".into(),
+        };
+        let _ = tx.send(Ws::Binary(busy.encode().into())).await;
+        return Err("over max connections".into());
+    }
+    let mut conn = Conn {
+        server: server.clone(),
+        uploads: HashMap::new(),
+        pulls: Vec::new(),
+    };
+    let mut started = false;
+    loop {
+        // Send what the session produced and do the work it asks for.
+        loop {
+            let out = s.poll();
+            if out.is_empty() {
+                break;
+            }
+            for o in out {
+                match o {
+                    ServerOutput::Send(m) => tx
+                        .send(Ws::Binary(m.encode().into()))
+                        .await
+                        .map_err(|e| e.to_string())?,
+                    ServerOutput::Event(e) => {
+                        tokio::task::block_in_place(|| conn.handle(&mut s, e))
+                    }
+                }
+            }
+        }
+        if s.is_closed() {
+            return Ok(());
+        }
+        // Downloads go on while their window is open.
+        if let Some(i) = conn.pulls.iter().position(|p| s.pull_ready(p.id)) {
+            tokio::task::block_in_place(|| conn.pull_step(&mut s, i));
+            continue;
+        }
+        let wait = if started {
+            server.idle
+        } else {
+            server.handshake
+        };
+        let msg = match timeout(wait, rx.next()).await {
+            Err(_) => {
+                s.close_quietly();
+                drain_events(&mut s, &mut conn);
+                return Err(if started {
+                    "idle timeout"
+                } else {
+                    "handshake deadline"
+                }
+                .into());
+            }
+            Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Ws::Close(_)))) => {
+                s.close_quietly();
+                drain_events(&mut s, &mut conn);
+                return Ok(());
+            }
+            Ok(Some(Ok(m))) => m,
+        };
+        match msg {
+            Ws::Binary(b) => {
+                started = true;
+                if let Err(e) = s.receive(&b) {
+                    for o in s.poll() {
+                        match o {
+                            ServerOutput::Send(m) => {
+                                let _ = tx.send(Ws::Binary(m.encode().into())).await;
+                            }
+                            ServerOutput::Event(e) => conn.handle(&mut s, e),
+                        }
+                    }
+                    return Err(e.to_string());
+                }
+            }
+            Ws::Text(_) => {
+                s.close_quietly();
+                drain_events(&mut s, &mut conn);
+                return Err("text frame".into());
+            }
+            _ => {} // ping/pong are answered by the WebSocket layer
+        }
+    }
+}
+
+fn drain_events(s: &mut ServerSession, conn: &mut Conn) {
+    for o in s.poll() {
+        if let ServerOutput::Event(e) = o {
+            conn.handle(s, e);
+        }
+    }
+}
+
+impl Conn {
+    fn handle(&mut self, s: &mut ServerSession, e: ServerEvent) {
+        match e {
+            ServerEvent::CheckAuth { response, .. } => {
+                let ok = match (&response, &self.server.token) {
+                    (AuthResponse::Token { token }, Some(want)) => {
+                        constant_time_eq(token.as_bytes(), want.as_bytes())
+                    }
+                    _ => false,
+                };
+                let _ = s.auth_result(ok, "");
+            }
+            ServerEvent::ListModules { id } => {
+                let list = self
+                    .server
+                    .modules
+                    .iter()
+                    .map(|m| ModuleInfo {
+                        name: m.name.clone(),
+                        comment: m.comment.clone(),
+                    })
+                    .collect();
+                s.modules(id, list);
+            }
+            ServerEvent::List { id, .. } => s.fail(
+                id,
+                Code::Protocol,
+                "listing is not implemented by this server yet",
+            ),
+            ServerEvent::PushBegin {
+                id,
+                module,
+                path,
+                size,
+            } => {
+                let r = self.push_begin(s, id, &module, &path, size);
+                if let Err(Refusal(code, msg)) = r {
+                    s.fail(id, code, msg);
+                }
+            }
+            ServerEvent::PushData { id, data } => {
+                let Some(u) = self.uploads.get_mut(&id) else {
+                    return;
+                };
+                match u.apply(&data) {
+                    Ok(()) => s.applied(id, u.applied),
+                    Err(Refusal(code, msg)) => {
+                        self.uploads.remove(&id);
+                        s.fail(id, code, msg);
+                    }
+                }
+            }
+            ServerEvent::PushCommit { id, sha256, basis } => {
+                let Some(u) = self.uploads.remove(&id) else {
+                    return;
+                };
+                match u.commit(&sha256, &basis) {
+                    Ok(len) => {
+                        tracing::info!(id, len, "upload committed");
+                        s.done(id)
+                    }
+                    Err(Refusal(code, msg)) => s.fail(id, code, msg),
+                }
+            }
+            ServerEvent::PullBegin {
+                id,
+                module,
+                path,
+                signature,
+            } => {
+                if let Err(Refusal(code, msg)) = self.pull_begin(s, id, &module, &path, signature) {
+                    s.fail(id, code, msg);
+                }
+            }
+            ServerEvent::Delete { id, module, path } => s.fail(
+                id,
+                Code::Denied,
+                format!(
+                    "deleting {}:{} is not supported by this server yet",
+                    escape(&module),
+                    escape(&path)
+                ),
+            ),
+            ServerEvent::Cancel { id } => {
+                self.uploads.remove(&id);
+                self.pulls.retain(|p| p.id != id);
+            }
+        }
+    }
+
+    fn push_begin(
+        &mut self,
+        s: &mut ServerSession,
+        id: u64,
+        module: &str,
+        path: &str,
+        size: u64,
+    ) -> Result<(), Refusal> {
+        let m = self
+            .server
+            .module(module)
+            .ok_or_else(|| Refusal(Code::NoModule, format!("unknown module {}", escape(module))))?
+            .clone();
+        if size > self.server.max_file_size {
+            return Err(Refusal(
+                Code::TooLarge,
+                format!("file of {size} bytes exceeds the limit"),
+            ));
+        }
+        let (upload, sig) = m.begin_upload(path, self.server.max_file_size)?;
+        s.signature(id, &sig, upload.identity.clone());
+        self.uploads.insert(id, upload);
+        Ok(())
+    }
+
+    fn pull_begin(
+        &mut self,
+        s: &mut ServerSession,
+        id: u64,
+        module: &str,
+        path: &str,
+        sig: Signature,
+    ) -> Result<(), Refusal> {
+        let m = self
+            .server
+            .module(module)
+            .ok_or_else(|| Refusal(Code::NoModule, format!("unknown module {}", escape(module))))?;
+        let file = m
+            .open_file(path)?
+            .ok_or_else(|| Refusal(Code::NotFound, format!("no such file: {}", escape(path))))?;
+        let meta = file.metadata()?;
+        use std::os::unix::fs::MetadataExt;
+        let attrs = (meta.mtime(), meta.mtime_nsec() as u32, meta.mode() & 0o7777);
+        let encoder = DeltaEncoder::new(sig, DeltaOptions::default())
+            .map_err(|e| Refusal(Code::Protocol, e.to_string()))?;
+        s.pull_start(id);
+        self.pulls.push(Pull {
+            id,
+            file,
+            encoder,
+            attrs,
+        });
+        Ok(())
+    }
+
+    /// Encodes the next piece of a download.
+    fn pull_step(&mut self, s: &mut ServerSession, i: usize) {
+        let mut buf = vec![0u8; 256 << 10];
+        let p = &mut self.pulls[i];
+        match p.file.read(&mut buf) {
+            Ok(0) => {
+                let p = self.pulls.remove(i);
+                let mut out = Vec::new();
+                let stats = p.encoder.finish(&mut out);
+                s.pull_data(p.id, &out);
+                let (mtime, nsec, mode) = p.attrs;
+                s.pull_end(p.id, stats.sha256.unwrap_or([0; 32]), mtime, nsec, mode);
+            }
+            Ok(n) => {
+                let mut out = Vec::new();
+                p.encoder.update(&buf[..n], &mut out);
+                let id = p.id;
+                s.pull_data(id, &out);
+            }
+            Err(e) => {
+                let id = self.pulls.remove(i).id;
+                s.fail(id, Code::Io, e.to_string());
+            }
+        }
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

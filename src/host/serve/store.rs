@@ -1,0 +1,425 @@
+//! A module's files: paths from the wire resolved beneath the module root
+//! (never by string checks alone), uploads patched into a temporary file and
+//! renamed over the target only when verified, one writer per path.
+
+use crate::protocol::{Code, MAX_PATH};
+use crate::{Basis, PatchOptions, Patcher};
+use rustix::fs::{self as rfs, Mode, OFlags, ResolveFlags};
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{self, BufWriter};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Suffix of temporary files; leftovers are removed at start.
+pub const TEMP_SUFFIX: &str = ".wsync-tmp";
+
+/// A refusal for the client: a code and a message.
+#[derive(Debug)]
+pub struct Refusal(pub Code, pub String);
+
+impl From<io::Error> for Refusal {
+    fn from(e: io::Error) -> Self {
+        match e.kind() {
+            io::ErrorKind::NotFound => Refusal(Code::NotFound, "no such file or directory".into()),
+            io::ErrorKind::PermissionDenied => Refusal(Code::Denied, e.to_string()),
+            _ => match e.raw_os_error() {
+                // EXDEV: the path would leave the module; ELOOP: a symlink where a file was expected.
+                Some(18) | Some(40) => Refusal(
+                    Code::BadPath,
+                    "path leaves the module or crosses a symlink".into(),
+                ),
+                Some(28) => Refusal(Code::Io, "no space left on the server".into()),
+                _ => Refusal(Code::Io, e.to_string()),
+            },
+        }
+    }
+}
+
+/// Splits a path from the wire into its directory and file name, refusing
+/// anything that is not a plain relative path.
+pub fn check_path(path: &str) -> Result<(&str, &str), Refusal> {
+    let bad = |why: &str| Err(Refusal(Code::BadPath, format!("{why}: {}", escape(path))));
+    if path.is_empty() {
+        return bad("empty path");
+    }
+    if path.len() > MAX_PATH {
+        return bad("path too long");
+    }
+    if path.contains('\0') || path.contains('\\') {
+        return bad("NUL or backslash in path");
+    }
+    if path.starts_with('/') {
+        return bad("absolute path");
+    }
+    let b = path.as_bytes();
+    if b.len() >= 2 && b[1] == b':' && b[0].is_ascii_alphabetic() {
+        return bad("drive-letter path");
+    }
+    for c in path.split('/') {
+        if c.is_empty() || c == "." || c == ".." {
+            return bad("path with an empty, '.' or '..' component");
+        }
+        if c.ends_with(TEMP_SUFFIX) {
+            return bad("reserved name");
+        }
+    }
+    Ok(match path.rfind('/') {
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => ("", path),
+    })
+}
+
+/// Control characters escaped, for logs and messages.
+pub fn escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+pub struct Module {
+    pub name: String,
+    pub comment: String,
+    pub path: PathBuf,
+    pub read_only: bool,
+    root: OwnedFd,
+    writers: Mutex<HashSet<String>>,
+}
+
+fn beneath() -> ResolveFlags {
+    ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS
+}
+
+impl Module {
+    pub fn open(name: &str, path: &Path, read_only: bool) -> io::Result<Arc<Module>> {
+        let root = rfs::open(
+            path,
+            OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        let m = Module {
+            name: name.into(),
+            comment: String::new(),
+            path: path.into(),
+            read_only,
+            root,
+            writers: Mutex::new(HashSet::new()),
+        };
+        m.remove_stray_temps(&m.path.clone())?;
+        Ok(Arc::new(m))
+    }
+
+    /// Temporary files left by a crash are removed at start.
+    fn remove_stray_temps(&self, dir: &Path) -> io::Result<()> {
+        for e in std::fs::read_dir(dir)? {
+            let e = e?;
+            let ft = e.file_type()?;
+            if ft.is_dir() {
+                self.remove_stray_temps(&e.path())?;
+            } else if ft.is_file() && e.file_name().to_string_lossy().ends_with(TEMP_SUFFIX) {
+                std::fs::remove_file(e.path())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A directory of the module, resolved beneath the root.
+    fn dir(&self, rel: &str) -> io::Result<OwnedFd> {
+        let rel = if rel.is_empty() { "." } else { rel };
+        Ok(rfs::openat2(
+            &self.root,
+            rel,
+            OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+            beneath(),
+        )?)
+    }
+
+    /// Opens a regular file for reading, without following a final symlink.
+    pub fn open_file(&self, path: &str) -> Result<Option<File>, Refusal> {
+        let (dir, name) = check_path(path)?;
+        let d = self.dir(dir)?;
+        match rfs::openat2(
+            &d,
+            name,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+            beneath(),
+        ) {
+            Ok(fd) => {
+                let f = File::from(fd);
+                if !f.metadata()?.is_file() {
+                    return Err(Refusal(
+                        Code::BadPath,
+                        format!("not a regular file: {}", escape(path)),
+                    ));
+                }
+                Ok(Some(f))
+            }
+            Err(rustix::io::Errno::NOENT) => Ok(None),
+            Err(e) => Err(io::Error::from(e).into()),
+        }
+    }
+
+    /// Starts an upload: takes the path's writer lock and creates the
+    /// temporary file next to the target.
+    /// Returns the upload and the signature of the basis (the file as it is
+    /// now, read through the same handle its identity comes from).
+    pub fn begin_upload(
+        self: &Arc<Self>,
+        path: &str,
+        max_output: u64,
+    ) -> Result<(Upload, Vec<u8>), Refusal> {
+        if self.read_only {
+            return Err(Refusal(
+                Code::Denied,
+                format!("module {} is read only", self.name),
+            ));
+        }
+        let (dir, name) = check_path(path)?;
+        if !self
+            .writers
+            .lock()
+            .map_err(|_| Refusal(Code::Io, "lock poisoned".into()))?
+            .insert(path.into())
+        {
+            return Err(Refusal(
+                Code::Busy,
+                format!("{} is being written by another client", escape(path)),
+            ));
+        }
+        let lock = WriterLock {
+            module: self.clone(),
+            path: path.into(),
+        };
+        let d = self.dir(dir)?;
+        let basis = self.open_file(path)?;
+        let identity = match &basis {
+            Some(f) => identity(f)?,
+            None => Vec::new(),
+        };
+        let signature = signature_of(basis.as_ref())?;
+        let basis = FileBasis::new(basis)?;
+        let mut temp_name = String::new();
+        let mut temp = None;
+        for _ in 0..16 {
+            let mut r = [0u8; 6];
+            getrandom::fill(&mut r).map_err(|e| Refusal(Code::Io, e.to_string()))?;
+            temp_name = format!(".{name}.{}{TEMP_SUFFIX}", crate::hex(&r));
+            match rfs::openat(
+                &d,
+                temp_name.as_str(),
+                OFlags::CREATE | OFlags::EXCL | OFlags::WRONLY | OFlags::CLOEXEC,
+                Mode::from_raw_mode(0o600),
+            ) {
+                Ok(fd) => {
+                    temp = Some(File::from(fd));
+                    break;
+                }
+                Err(rustix::io::Errno::EXIST) => continue,
+                Err(e) => return Err(io::Error::from(e).into()),
+            }
+        }
+        let temp =
+            temp.ok_or_else(|| Refusal(Code::Io, "could not create a temporary file".into()))?;
+        let sink = BufWriter::with_capacity(1 << 20, temp.try_clone()?);
+        Ok((
+            Upload {
+                dir: d,
+                name: name.into(),
+                temp_name,
+                temp,
+                identity,
+                patcher: Some(Patcher::new(basis, sink, PatchOptions { max_output })),
+                applied: 0,
+                _lock: lock,
+            },
+            signature,
+        ))
+    }
+}
+
+/// Signature of a file (or of nothing), read with positioned reads.
+fn signature_of(file: Option<&File>) -> io::Result<Vec<u8>> {
+    let len = match file {
+        Some(f) => f.metadata()?.len(),
+        None => 0,
+    };
+    let opts = crate::SignatureOptions {
+        len_hint: Some(len),
+        ..Default::default()
+    };
+    let mut b = crate::SignatureBuilder::new(opts).map_err(|e| io::Error::other(e.to_string()))?;
+    if let Some(f) = file {
+        let mut buf = vec![0u8; 1 << 20];
+        let mut at = 0u64;
+        while at < len {
+            let n = f.read_at(&mut buf, at)?;
+            if n == 0 {
+                break;
+            }
+            b.update(&buf[..n]);
+            at += n as u64;
+        }
+    }
+    Ok(b.finish().encode())
+}
+
+/// Identity of a basis for the commit precondition: size, mtime, inode.
+pub fn identity(f: &File) -> io::Result<Vec<u8>> {
+    use std::os::unix::fs::MetadataExt;
+    let m = f.metadata()?;
+    let mut id = Vec::with_capacity(32);
+    id.extend_from_slice(&m.len().to_be_bytes());
+    id.extend_from_slice(&m.mtime().to_be_bytes());
+    id.extend_from_slice(&(m.mtime_nsec() as u64).to_be_bytes());
+    id.extend_from_slice(&m.ino().to_be_bytes());
+    Ok(id)
+}
+
+/// The basis of an upload: the current file, or nothing.
+pub struct FileBasis {
+    file: Option<File>,
+    len: u64,
+}
+
+impl FileBasis {
+    pub fn new(file: Option<File>) -> io::Result<Self> {
+        let len = match &file {
+            Some(f) => f.metadata()?.len(),
+            None => 0,
+        };
+        Ok(FileBasis { file, len })
+    }
+}
+
+impl Basis for FileBasis {
+    fn len(&self) -> u64 {
+        self.len
+    }
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        match &self.file {
+            Some(f) => f.read_exact_at(buf, offset),
+            None => Err(io::ErrorKind::UnexpectedEof.into()),
+        }
+    }
+}
+
+struct WriterLock {
+    module: Arc<Module>,
+    path: String,
+}
+
+impl Drop for WriterLock {
+    fn drop(&mut self) {
+        if let Ok(mut w) = self.module.writers.lock() {
+            w.remove(&self.path);
+        }
+    }
+}
+
+/// An upload in progress. Dropped without `commit`, its temporary file is
+/// removed and the target is untouched.
+pub struct Upload {
+    dir: OwnedFd,
+    name: String,
+    temp_name: String,
+    temp: File,
+    pub identity: Vec<u8>,
+    patcher: Option<Patcher<FileBasis, BufWriter<File>>>,
+    pub applied: u64,
+    _lock: WriterLock,
+}
+
+impl Upload {
+    pub fn apply(&mut self, data: &[u8]) -> Result<(), Refusal> {
+        let p = self
+            .patcher
+            .as_mut()
+            .ok_or_else(|| Refusal(Code::Protocol, "upload already finished".into()))?;
+        p.update(data).map_err(|e| match e {
+            crate::PatchError::Write(e) | crate::PatchError::BasisRead(e) => Refusal::from(e),
+            crate::PatchError::OutputLimit { limit } => Refusal(
+                Code::TooLarge,
+                format!("file exceeds the limit of {limit} bytes"),
+            ),
+            e => Refusal(Code::BadDelta, e.to_string()),
+        })?;
+        self.applied += data.len() as u64;
+        Ok(())
+    }
+
+    /// Checks the precondition and the hash, then moves the file into place
+    /// durably: fsync the file, rename, fsync the directory.
+    pub fn commit(mut self, sha256: &[u8; 32], basis: &[u8]) -> Result<u64, Refusal> {
+        let now = match rfs::openat(
+            &self.dir,
+            self.name.as_str(),
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        ) {
+            Ok(fd) => identity(&File::from(fd))?,
+            Err(rustix::io::Errno::NOENT) => Vec::new(),
+            Err(e) => return Err(io::Error::from(e).into()),
+        };
+        if now != basis || now != self.identity {
+            return Err(Refusal(
+                Code::BasisChanged,
+                "the file changed since its signature was sent".into(),
+            ));
+        }
+        let p = self
+            .patcher
+            .take()
+            .ok_or_else(|| Refusal(Code::Protocol, "upload already finished".into()))?;
+        let (mut sink, report) = p
+            .finish()
+            .map_err(|e| Refusal(Code::BadDelta, e.to_string()))?;
+        if report.sha256.as_ref() != Some(sha256) {
+            return Err(Refusal(
+                Code::HashMismatch,
+                "the result's SHA-256 differs from the commit".into(),
+            ));
+        }
+        std::io::Write::flush(&mut sink)?;
+        // Keep the old file's permissions, or rw-r--r-- for a new file.
+        let mode = match rfs::statat(
+            &self.dir,
+            self.name.as_str(),
+            rfs::AtFlags::SYMLINK_NOFOLLOW,
+        ) {
+            Ok(st) if rfs::FileType::from_raw_mode(st.st_mode) == rfs::FileType::RegularFile => {
+                st.st_mode & 0o7777
+            }
+            _ => 0o644,
+        };
+        rfs::fchmod(&self.temp, Mode::from_raw_mode(mode)).map_err(io::Error::from)?;
+        self.temp.sync_all()?;
+        rfs::renameat(
+            &self.dir,
+            self.temp_name.as_str(),
+            &self.dir,
+            self.name.as_str(),
+        )
+        .map_err(io::Error::from)?;
+        self.temp_name.clear();
+        rfs::fsync(self.dir.as_fd()).map_err(io::Error::from)?;
+        Ok(report.new_len)
+    }
+}
+
+impl Drop for Upload {
+    fn drop(&mut self) {
+        if !self.temp_name.is_empty() {
+            let _ = rfs::unlinkat(&self.dir, self.temp_name.as_str(), rfs::AtFlags::empty());
+        }
+    }
+}
