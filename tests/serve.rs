@@ -162,3 +162,134 @@ fn tokens_are_required_when_set() {
     ok(wsync().args(["push", "--token", "letmein", s(&local), &url(&srv, "f")]));
     assert_eq!(std::fs::read(dir.path().join("f")).unwrap(), b"x");
 }
+
+#[test]
+fn listing_and_deleting() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::fs::write(dir.path().join("sub/a"), b"abc").unwrap();
+    std::fs::write(dir.path().join("top"), b"x".repeat(1234)).unwrap();
+    std::os::unix::fs::symlink("top", dir.path().join("ln")).unwrap();
+    let srv = serve(dir.path(), &[]);
+    let root = format!("ws://127.0.0.1:{}/", srv.port);
+    let modules = String::from_utf8(ok(wsync().args(["list", &root])).stdout).unwrap();
+    assert!(modules.starts_with("data"), "{modules}");
+    let all = String::from_utf8(ok(wsync().args(["list", "-r", &url(&srv, "")])).stdout).unwrap();
+    let lines: Vec<&str> = all.lines().collect();
+    assert_eq!(lines.len(), 4, "{all}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("-rw") && l.contains("1,234") && l.ends_with(" top")),
+        "{all}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with('l') && l.ends_with("ln -> top")),
+        "{all}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with('d') && l.ends_with(" sub")),
+        "{all}"
+    );
+    assert!(lines.iter().any(|l| l.ends_with(" sub/a")), "{all}");
+    ok(wsync().args(["delete", &url(&srv, "sub/a")]));
+    assert!(!dir.path().join("sub/a").exists());
+    let out = run(&["delete", &url(&srv, "sub/a")]);
+    assert_eq!(out.status.code(), Some(3));
+    let out = run(&["delete", &url(&srv, "../top")]);
+    assert!(!out.status.success());
+    assert!(dir.path().join("top").exists());
+}
+
+#[test]
+fn concurrent_uploads_to_one_path_leave_exactly_one_of_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("module");
+    std::fs::create_dir(&module).unwrap();
+    let srv = serve(&module, &[]);
+    let versions: Vec<Vec<u8>> = (0..6)
+        .map(|i| data(100 + i, 3_000_000, i % 2 == 0))
+        .collect();
+    let files: Vec<_> = versions
+        .iter()
+        .enumerate()
+        .map(|(i, v)| write(dir.path(), &format!("v{i}"), v))
+        .collect();
+    let children: Vec<_> = files
+        .iter()
+        .map(|f| {
+            wsync()
+                .args(["push", s(f), &url(&srv, "same")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut succeeded = 0;
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        if out.status.success() {
+            succeeded += 1;
+        } else {
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                err.contains("Busy") || err.contains("BasisChanged"),
+                "{err}"
+            );
+        }
+    }
+    assert!(succeeded >= 1);
+    let result = std::fs::read(module.join("same")).unwrap();
+    assert!(versions.contains(&result), "the file is a mix of uploads");
+    let names: Vec<_> = std::fs::read_dir(&module)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+}
+
+#[test]
+fn a_server_killed_mid_upload_leaves_the_old_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("module");
+    std::fs::create_dir(&module).unwrap();
+    let old = data(7, 1_000_000, true);
+    std::fs::write(module.join("f"), &old).unwrap();
+    let mut srv = serve(&module, &[]);
+    let big = write(dir.path(), "big", &data(8, 64 << 20, false));
+    let mut child = wsync()
+        .args(["push", s(&big), &url(&srv, "f")])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill the server once the temporary file exists (the patch is under way).
+    let start = std::time::Instant::now();
+    loop {
+        let temp = std::fs::read_dir(&module).unwrap().any(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".wsync-tmp")
+        });
+        if temp || start.elapsed().as_secs() > 20 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    srv.child.kill().unwrap();
+    srv.child.wait().unwrap();
+    let _ = child.wait();
+    assert_eq!(std::fs::read(module.join("f")).unwrap(), old);
+    // A restarted server removes the torn temporary file.
+    let _srv = serve(&module, &[]);
+    let names: Vec<_> = std::fs::read_dir(&module)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+}

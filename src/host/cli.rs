@@ -29,6 +29,10 @@ pub enum Command {
     Push(client::PushArgs),
     /// Download ws://HOST[:PORT]/MODULE/PATH into FILE, patching the local copy.
     Pull(client::PullArgs),
+    /// List modules (ws://HOST[:PORT]/) or a directory (ws://HOST[:PORT]/MODULE/DIR) like rsync.
+    List(client::ListArgs),
+    /// Delete ws://HOST[:PORT]/MODULE/PATH.
+    Delete(client::DeleteArgs),
     /// Sign, diff and patch a generated file in memory, printing sizes and speeds.
     Demo(demo::DemoArgs),
     /// Write a deterministic basis and an edited copy (for benchmarks).
@@ -107,6 +111,8 @@ impl Cli {
             Command::Serve(a) => serve::serve(a),
             Command::Push(a) => client::push(a),
             Command::Pull(a) => client::pull(a),
+            Command::List(a) => client::list(a),
+            Command::Delete(a) => client::delete(a),
             Command::Demo(a) => demo::demo(a),
             Command::BenchData(a) => demo::bench_data(a),
         }

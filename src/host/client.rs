@@ -31,6 +31,25 @@ pub struct PullArgs {
     pub file: PathBuf,
 }
 
+#[derive(Parser, Debug)]
+pub struct ListArgs {
+    #[arg(long)]
+    pub token: Option<String>,
+    /// List below directories too.
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// ws://HOST[:PORT]/ (modules), ws://HOST[:PORT]/MODULE/ or .../MODULE/DIR
+    pub url: String,
+}
+
+#[derive(Parser, Debug)]
+pub struct DeleteArgs {
+    #[arg(long)]
+    pub token: Option<String>,
+    /// ws://HOST[:PORT]/MODULE/PATH
+    pub url: String,
+}
+
 /// Where a `ws://HOST[:PORT]/MODULE/PATH` URL points.
 pub struct Target {
     pub endpoint: String,
@@ -39,6 +58,18 @@ pub struct Target {
 }
 
 pub fn parse_url(url: &str) -> Result<Target, Failure> {
+    let t = parse_url_loose(url)?;
+    if t.module.is_empty() || t.path.is_empty() {
+        return Err(Failure::new(
+            exit::SYNTAX,
+            format!("expected ws://HOST[:PORT]/MODULE/PATH, not {url:?}"),
+        ));
+    }
+    Ok(t)
+}
+
+/// Like `parse_url`, with the module and path optional.
+pub fn parse_url_loose(url: &str) -> Result<Target, Failure> {
     let bad = || {
         Failure::new(
             exit::SYNTAX,
@@ -49,9 +80,9 @@ pub fn parse_url(url: &str) -> Result<Target, Failure> {
     if scheme != "ws" && scheme != "wss" {
         return Err(bad());
     }
-    let (host, rest) = rest.split_once('/').ok_or_else(bad)?;
-    let (module, path) = rest.split_once('/').ok_or_else(bad)?;
-    if host.is_empty() || module.is_empty() || path.is_empty() {
+    let (host, rest) = rest.split_once('/').unwrap_or((rest, ""));
+    let (module, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if host.is_empty() {
         return Err(bad());
     }
     Ok(Target {
@@ -309,6 +340,118 @@ impl crate::Basis for Box<dyn crate::Basis> {
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
         (**self).read_at(offset, buf)
     }
+}
+
+/// rsync's listing line: permissions, size with thousands separators, time, name.
+fn listing_line(e: &crate::protocol::Entry) -> String {
+    use crate::protocol::Kind;
+    let kind = match e.kind {
+        Kind::Dir => 'd',
+        Kind::Symlink => 'l',
+        Kind::File => '-',
+    };
+    let mut perms = String::new();
+    for shift in [6, 3, 0] {
+        let bits = (e.mode >> shift) & 7;
+        perms.push(if bits & 4 != 0 { 'r' } else { '-' });
+        perms.push(if bits & 2 != 0 { 'w' } else { '-' });
+        perms.push(if bits & 1 != 0 { 'x' } else { '-' });
+    }
+    let digits = e.size.to_string();
+    let mut size = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            size.push(',');
+        }
+        size.push(ch);
+    }
+    let (y, mo, d, h, mi, s) = civil(e.mtime);
+    let name = super::serve::store::escape(&e.path);
+    let name = if e.kind == Kind::Symlink {
+        format!("{name} -> {}", super::serve::store::escape(&e.target))
+    } else {
+        name
+    };
+    format!("{kind}{perms} {size:>14} {y:04}/{mo:02}/{d:02} {h:02}:{mi:02}:{s:02} {name}")
+}
+
+/// UTC calendar date and time of a Unix time (Howard Hinnant's algorithm).
+fn civil(t: i64) -> (i64, u32, u32, u32, u32, u32) {
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400) as u32;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d, secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+pub fn list(a: ListArgs) -> Result<(), Failure> {
+    let t = parse_url_loose(&a.url)?;
+    runtime()?.block_on(async {
+        let mut c = Client::connect(&t, a.token.as_deref()).await?;
+        let id = if t.module.is_empty() {
+            c.s.list_modules()
+        } else {
+            c.s.list(&t.module, &t.path, a.recursive)
+        };
+        c.flush().await?;
+        loop {
+            c.recv().await?;
+            for e in c.take() {
+                match e {
+                    ClientEvent::Modules { modules, .. } => {
+                        for m in modules {
+                            println!("{:<15}\t{}", m.name, m.comment);
+                        }
+                        return Ok(());
+                    }
+                    ClientEvent::Entries { entries, done, .. } => {
+                        for e in &entries {
+                            println!("{}", listing_line(e));
+                        }
+                        if done {
+                            return Ok(());
+                        }
+                    }
+                    ClientEvent::Failed {
+                        id: i,
+                        code,
+                        message,
+                    } if i == id => return Err(failed(code, &message)),
+                    _ => {}
+                }
+            }
+        }
+    })
+}
+
+pub fn delete(a: DeleteArgs) -> Result<(), Failure> {
+    let t = parse_url(&a.url)?;
+    runtime()?.block_on(async {
+        let mut c = Client::connect(&t, a.token.as_deref()).await?;
+        let id = c.s.delete(&t.module, &t.path);
+        c.flush().await?;
+        loop {
+            c.recv().await?;
+            for e in c.take() {
+                match e {
+                    ClientEvent::Done { id: i } if i == id => return Ok(()),
+                    ClientEvent::Failed {
+                        id: i,
+                        code,
+                        message,
+                    } if i == id => return Err(failed(code, &message)),
+                    _ => {}
+                }
+            }
+        }
+    })
 }
 
 fn sign(file: Option<&File>) -> std::io::Result<Signature> {

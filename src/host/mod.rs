@@ -7,7 +7,7 @@ mod commands;
 mod demo;
 mod files;
 mod hasher;
-mod serve;
+pub(crate) mod serve;
 
 use std::process::ExitCode;
 

@@ -168,11 +168,24 @@ impl Conn {
                     .collect();
                 s.modules(id, list);
             }
-            ServerEvent::List { id, .. } => s.fail(
+            ServerEvent::List {
                 id,
-                Code::Protocol,
-                "listing is not implemented by this server yet",
-            ),
+                module,
+                path,
+                recursive,
+            } => match self
+                .server
+                .module(&module)
+                .map(|m| m.list(&path, recursive))
+            {
+                Some(Ok(entries)) => s.entries(id, entries),
+                Some(Err(Refusal(code, msg))) => s.fail(id, code, msg),
+                None => s.fail(
+                    id,
+                    Code::NoModule,
+                    format!("unknown module {}", escape(&module)),
+                ),
+            },
             ServerEvent::PushBegin {
                 id,
                 module,
@@ -218,15 +231,17 @@ impl Conn {
                     s.fail(id, code, msg);
                 }
             }
-            ServerEvent::Delete { id, module, path } => s.fail(
-                id,
-                Code::Denied,
-                format!(
-                    "deleting {}:{} is not supported by this server yet",
-                    escape(&module),
-                    escape(&path)
-                ),
-            ),
+            ServerEvent::Delete { id, module, path } => {
+                match self.server.module(&module).map(|m| m.delete(&path)) {
+                    Some(Ok(())) => s.done(id),
+                    Some(Err(Refusal(code, msg))) => s.fail(id, code, msg),
+                    None => s.fail(
+                        id,
+                        Code::NoModule,
+                        format!("unknown module {}", escape(&module)),
+                    ),
+                }
+            }
             ServerEvent::Cancel { id } => {
                 self.uploads.remove(&id);
                 self.pulls.retain(|p| p.id != id);

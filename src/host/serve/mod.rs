@@ -2,7 +2,7 @@
 //! protocol's `ServerSession`; `--www` also serves a static directory.
 
 mod conn;
-pub mod store;
+pub(crate) mod store;
 
 use super::Failure;
 use crate::protocol::{Limits, ServerConfig};
