@@ -293,3 +293,139 @@ fn a_server_killed_mid_upload_leaves_the_old_file() {
         .collect();
     assert_eq!(names.len(), 1, "{names:?}");
 }
+
+/// Starts `wsync serve --config` with modules under `dir`.
+fn serve_config(dir: &Path, conf: &str) -> Server {
+    let path = dir.join("wsyncd.conf");
+    std::fs::write(&path, conf).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wsync"))
+        .args(["serve", "--config", s(&path), "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .rsplit("127.0.0.1:")
+        .next()
+        .and_then(|r| r.split('/').next())
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    Server { child, port }
+}
+
+#[test]
+fn configured_modules_enforce_users_hosts_and_modes() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    for m in ["private", "ro", "wo", "nohosts", "hidden"] {
+        std::fs::create_dir(dir.path().join(m)).unwrap();
+    }
+    std::fs::write(dir.path().join("ro/file"), b"read me").unwrap();
+    let secrets = dir.path().join("secrets");
+    std::fs::write(&secrets, "ann:open sesame\n").unwrap();
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let p = |m: &str| dir.path().join(m).display().to_string();
+    let conf = format!(
+        "read only = no\n[private]\npath = {}\nauth users = ann\nsecrets file = {}\n[ro]\npath = {}\nread only = yes\n\
+         [wo]\npath = {}\nwrite only = yes\n[nohosts]\npath = {}\nhosts deny = 127.0.0.0/8\n[hidden]\npath = {}\nlist = no\n",
+        p("private"), secrets.display(), p("ro"), p("wo"), p("nohosts"), p("hidden")
+    );
+    let srv = serve_config(dir.path(), &conf);
+    let at =
+        |user: &str, m: &str, path: &str| format!("ws://{user}127.0.0.1:{}/{m}/{path}", srv.port);
+    let local = write(dir.path(), "local", b"payload");
+    let pw = write(dir.path(), "pw", b"open sesame\n");
+    let bad_pw = write(dir.path(), "badpw", b"guess\n");
+
+    // Users: the right password works, a wrong one or none does not.
+    ok(wsync().args([
+        "push",
+        "--password-file",
+        s(&pw),
+        s(&local),
+        &at("ann@", "private", "f"),
+    ]));
+    assert_eq!(
+        std::fs::read(dir.path().join("private/f")).unwrap(),
+        b"payload"
+    );
+    assert_eq!(
+        run(&[
+            "push",
+            "--password-file",
+            s(&bad_pw),
+            s(&local),
+            &at("ann@", "private", "g")
+        ])
+        .status
+        .code(),
+        Some(5)
+    );
+    assert_eq!(
+        run(&["push", s(&local), &at("", "private", "g")])
+            .status
+            .code(),
+        Some(5)
+    );
+    assert!(!dir.path().join("private/g").exists());
+    // Read only and write only.
+    assert!(!run(&["push", s(&local), &at("", "ro", "x")])
+        .status
+        .success());
+    ok(wsync().args(["pull", &at("", "ro", "file"), s(&dir.path().join("got"))]));
+    assert!(
+        !run(&["pull", &at("", "wo", "x"), s(&dir.path().join("got2"))])
+            .status
+            .success()
+    );
+    ok(wsync().args(["push", s(&local), &at("", "wo", "x")]));
+    // Hosts deny.
+    assert!(!run(&["push", s(&local), &at("", "nohosts", "x")])
+        .status
+        .success());
+    assert!(!dir.path().join("nohosts/x").exists());
+    // list = no hides a module from the listing, not from use.
+    let modules = String::from_utf8(
+        ok(wsync().args(["list", &format!("ws://127.0.0.1:{}/", srv.port)])).stdout,
+    )
+    .unwrap();
+    assert!(
+        modules.contains("private") && !modules.contains("hidden") && !modules.contains("nohosts"),
+        "{modules}"
+    );
+    ok(wsync().args(["push", s(&local), &at("", "hidden", "x")]));
+}
+
+#[test]
+fn bad_configurations_refuse_to_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("secrets");
+    std::fs::write(&secrets, "ann:pw\n").unwrap();
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let cases = [
+        (
+            format!("[m]\npath = {}\nfrobnicate = yes\n", dir.path().display()),
+            "wsyncd.conf:3: unknown setting",
+        ),
+        (
+            format!(
+                "[m]\npath = {}\nauth users = ann\nsecrets file = {}\n",
+                dir.path().display(),
+                secrets.display()
+            ),
+            "must not be accessible",
+        ),
+    ];
+    for (conf, want) in cases {
+        let path = write(dir.path(), "wsyncd.conf", conf.as_bytes());
+        let out = run(&["serve", "--config", s(&path), "--port", "0"]);
+        assert_eq!(out.status.code(), Some(1), "{conf}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{err}");
+    }
+}

@@ -3,7 +3,7 @@
 
 use super::files::{FileBasis, Output};
 use super::{exit, Failure};
-use crate::protocol::{ClientEvent, ClientOutput, ClientSession, Code, Limits};
+use crate::protocol::{ClientEvent, ClientOutput, ClientSession, Code, Limits, ProtocolError};
 use crate::{DeltaOptions, PatchOptions, Patcher, Signature, SignatureBuilder, SignatureOptions};
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
@@ -17,6 +17,9 @@ pub struct PushArgs {
     /// Bearer token, if the server asks for one.
     #[arg(long)]
     pub token: Option<String>,
+    /// File holding the password for USER in ws://USER@HOST/... (or $WSYNC_PASSWORD).
+    #[arg(long = "password-file")]
+    pub password_file: Option<PathBuf>,
     pub file: PathBuf,
     /// ws://HOST[:PORT]/MODULE/PATH
     pub url: String,
@@ -26,6 +29,9 @@ pub struct PushArgs {
 pub struct PullArgs {
     #[arg(long)]
     pub token: Option<String>,
+    /// File holding the password for USER in ws://USER@HOST/... (or $WSYNC_PASSWORD).
+    #[arg(long = "password-file")]
+    pub password_file: Option<PathBuf>,
     /// ws://HOST[:PORT]/MODULE/PATH
     pub url: String,
     pub file: PathBuf,
@@ -35,6 +41,9 @@ pub struct PullArgs {
 pub struct ListArgs {
     #[arg(long)]
     pub token: Option<String>,
+    /// File holding the password for USER in ws://USER@HOST/... (or $WSYNC_PASSWORD).
+    #[arg(long = "password-file")]
+    pub password_file: Option<PathBuf>,
     /// List below directories too.
     #[arg(short, long)]
     pub recursive: bool,
@@ -46,6 +55,9 @@ pub struct ListArgs {
 pub struct DeleteArgs {
     #[arg(long)]
     pub token: Option<String>,
+    /// File holding the password for USER in ws://USER@HOST/... (or $WSYNC_PASSWORD).
+    #[arg(long = "password-file")]
+    pub password_file: Option<PathBuf>,
     /// ws://HOST[:PORT]/MODULE/PATH
     pub url: String,
 }
@@ -53,6 +65,7 @@ pub struct DeleteArgs {
 /// Where a `ws://HOST[:PORT]/MODULE/PATH` URL points.
 pub struct Target {
     pub endpoint: String,
+    pub user: Option<String>,
     pub module: String,
     pub path: String,
 }
@@ -85,8 +98,13 @@ pub fn parse_url_loose(url: &str) -> Result<Target, Failure> {
     if host.is_empty() {
         return Err(bad());
     }
+    let (user, host) = match host.rsplit_once('@') {
+        Some((u, h)) => (Some(u.to_string()), h),
+        None => (None, host),
+    };
     Ok(Target {
         endpoint: format!("{scheme}://{host}/ws"),
+        user,
         module: module.into(),
         path: path.into(),
     })
@@ -106,7 +124,11 @@ fn proto(e: impl std::fmt::Display) -> Failure {
 }
 
 impl Client {
-    async fn connect(t: &Target, token: Option<&str>) -> Result<Client, Failure> {
+    async fn connect(
+        t: &Target,
+        token: Option<&str>,
+        password_file: Option<&Path>,
+    ) -> Result<Client, Failure> {
         let (ws, _) = tokio_tungstenite::connect_async(&t.endpoint)
             .await
             .map_err(|e| {
@@ -125,14 +147,14 @@ impl Client {
             c.recv().await?;
             if c.events.iter().any(|e| matches!(e, ClientEvent::Challenge)) {
                 c.events.clear();
-                match token {
-                    Some(t) => c.s.authenticate_token(t),
-                    None => {
-                        return Err(Failure::new(
-                            exit::AUTH,
-                            "the server wants authentication (--token)",
-                        ))
+                match (token, &t.user) {
+                    (Some(tok), _) => c.s.authenticate_token(tok),
+                    (None, Some(user)) => {
+                        let secret = password(password_file)?;
+                        c.s.authenticate(user, secret.as_bytes()).map_err(proto)?;
                     }
+                    // Anonymous: enough for modules without auth users.
+                    (None, None) => c.s.authenticate_token(""),
                 }
             }
         }
@@ -160,7 +182,10 @@ impl Client {
                 Some(Ok(Ws::Binary(b))) => {
                     let r = self.s.receive(&b);
                     self.flush().await?;
-                    return r.map_err(proto);
+                    return r.map_err(|e| match e {
+                        ProtocolError::Peer { code, message } => failed(code, &message),
+                        e => proto(e),
+                    });
                 }
                 Some(Ok(Ws::Close(_))) | None => {
                     return Err(Failure::new(
@@ -182,10 +207,28 @@ impl Client {
 fn failed(code: Code, message: &str) -> Failure {
     let exit = match code {
         Code::AuthFailed => exit::AUTH,
-        Code::NotFound | Code::BadPath | Code::Denied | Code::NoModule => exit::FILE_SELECT,
+        Code::NoModule | Code::Denied => exit::AUTH,
+        Code::NotFound | Code::BadPath => exit::FILE_SELECT,
         _ => exit::STREAM,
     };
     Failure::new(exit, format!("server: {message} ({code:?})"))
+}
+
+/// The password for challenge-response: a file (first line), or $WSYNC_PASSWORD.
+fn password(file: Option<&Path>) -> Result<String, Failure> {
+    match file {
+        Some(f) => {
+            let name = f.display().to_string();
+            let text = std::fs::read_to_string(f).map_err(|e| Failure::io(&name, e))?;
+            Ok(text.lines().next().unwrap_or("").to_string())
+        }
+        None => std::env::var("WSYNC_PASSWORD").map_err(|_| {
+            Failure::new(
+                exit::AUTH,
+                "the server wants a password: --password-file or $WSYNC_PASSWORD",
+            )
+        }),
+    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
@@ -198,7 +241,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 pub fn push(a: PushArgs) -> Result<(), Failure> {
     let t = parse_url(&a.url)?;
     runtime()?.block_on(async {
-        let mut c = Client::connect(&t, a.token.as_deref()).await?;
+        let mut c = Client::connect(&t, a.token.as_deref(), a.password_file.as_deref()).await?;
         // One retry when the file changed on the server meanwhile.
         for attempt in 0..2 {
             match push_once(&mut c, &t, &a.file).await? {
@@ -280,7 +323,7 @@ pub fn pull(a: PullArgs) -> Result<(), Failure> {
     let out = Output::create(&a.file)?;
     let mut patcher = Patcher::new(basis, out, PatchOptions::default());
     runtime()?.block_on(async {
-        let mut c = Client::connect(&t, a.token.as_deref()).await?;
+        let mut c = Client::connect(&t, a.token.as_deref(), a.password_file.as_deref()).await?;
         let id = c.s.pull(&t.module, &t.path, &sig);
         c.flush().await?;
         let mut applied = 0u64;
@@ -394,7 +437,7 @@ fn civil(t: i64) -> (i64, u32, u32, u32, u32, u32) {
 pub fn list(a: ListArgs) -> Result<(), Failure> {
     let t = parse_url_loose(&a.url)?;
     runtime()?.block_on(async {
-        let mut c = Client::connect(&t, a.token.as_deref()).await?;
+        let mut c = Client::connect(&t, a.token.as_deref(), a.password_file.as_deref()).await?;
         let id = if t.module.is_empty() {
             c.s.list_modules()
         } else {
@@ -434,7 +477,7 @@ pub fn list(a: ListArgs) -> Result<(), Failure> {
 pub fn delete(a: DeleteArgs) -> Result<(), Failure> {
     let t = parse_url(&a.url)?;
     runtime()?.block_on(async {
-        let mut c = Client::connect(&t, a.token.as_deref()).await?;
+        let mut c = Client::connect(&t, a.token.as_deref(), a.password_file.as_deref()).await?;
         let id = c.s.delete(&t.module, &t.path);
         c.flush().await?;
         loop {

@@ -4,7 +4,7 @@
 mod cli;
 mod client;
 mod commands;
-mod demo;
+pub(crate) mod demo;
 mod files;
 mod hasher;
 pub(crate) mod serve;
@@ -17,6 +17,8 @@ pub use cli::Cli;
 pub mod exit {
     /// Syntax or usage error.
     pub const SYNTAX: u8 = 1;
+    /// A bad configuration file (rsync exits 1 for these too).
+    pub const CONFIG: u8 = 1;
     /// Errors selecting input/output files or directories.
     pub const FILE_SELECT: u8 = 3;
     /// Authentication failed (rsync: 5, error starting client-server protocol).

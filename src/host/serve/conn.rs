@@ -1,7 +1,8 @@
 //! One WebSocket connection: the protocol session and the file work its
 //! events ask for. File work is blocking and runs in `block_in_place`.
 
-use super::store::{escape, Refusal, Upload};
+use super::config;
+use super::store::{escape, Module, Refusal, Upload};
 use super::Server;
 use crate::protocol::{
     auth, AuthResponse, Code, ModuleInfo, ServerEvent, ServerOutput, ServerSession,
@@ -12,6 +13,7 @@ use futures_util::{SinkExt, StreamExt};
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
+use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::time::timeout;
@@ -26,22 +28,30 @@ struct Pull {
 
 struct Conn {
     server: Arc<Server>,
+    peer: IpAddr,
+    /// Who authenticated: a user name, "" for anonymous, None before.
+    user: Option<String>,
     uploads: HashMap<u64, Upload>,
     pulls: Vec<Pull>,
 }
 
-pub async fn run(socket: WebSocket, server: Arc<Server>) {
+pub async fn run(socket: WebSocket, server: Arc<Server>, peer: IpAddr) {
     let n = server.connections.fetch_add(1, Ordering::SeqCst) + 1;
-    let result = session(socket, server.clone(), n).await;
+    let result = session(socket, server.clone(), n, peer).await;
     server.connections.fetch_sub(1, Ordering::SeqCst);
     if let Err(e) = result {
         tracing::info!("session ended: {e}");
     }
 }
 
-async fn session(socket: WebSocket, server: Arc<Server>, n: usize) -> Result<(), String> {
+async fn session(
+    socket: WebSocket,
+    server: Arc<Server>,
+    n: usize,
+    peer: IpAddr,
+) -> Result<(), String> {
     let (mut tx, mut rx) = socket.split();
-    let nonce = match server.token.is_some() {
+    let nonce = match server.auth_required() {
         true => Some(auth::nonce().map_err(|e| e.to_string())?),
         false => None,
     };
@@ -57,6 +67,12 @@ async fn session(socket: WebSocket, server: Arc<Server>, n: usize) -> Result<(),
     }
     let mut conn = Conn {
         server: server.clone(),
+        peer,
+        user: if server.auth_required() {
+            None
+        } else {
+            Some(String::new())
+        },
         uploads: HashMap::new(),
         pulls: Vec::new(),
     };
@@ -144,23 +160,85 @@ fn drain_events(s: &mut ServerSession, conn: &mut Conn) {
     }
 }
 
+/// Name given to clients that presented the bearer token.
+const TOKEN_USER: &str = "\0token";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Read,
+    Write,
+}
+
 impl Conn {
+    /// The module, if this client may use it this way: hosts allow/deny,
+    /// auth users, read only and write only, as rsyncd.conf says.
+    fn access(&self, name: &str, how: Access) -> Result<Arc<Module>, Refusal> {
+        let m = self
+            .server
+            .module(name)
+            .ok_or_else(|| Refusal(Code::NoModule, format!("unknown module {}", escape(name))))?;
+        let p = &m.policy;
+        if !config::host_allowed(p, self.peer) {
+            return Err(Refusal(
+                Code::Denied,
+                format!("host {} may not use module {}", self.peer, m.name),
+            ));
+        }
+        let user = self.user.as_deref().unwrap_or("");
+        if !p.auth_users.is_empty() && user != TOKEN_USER && !p.auth_users.iter().any(|u| u == user)
+        {
+            return Err(Refusal(
+                Code::Denied,
+                format!("module {} needs an authorized user", m.name),
+            ));
+        }
+        match how {
+            Access::Write if p.read_only => Err(Refusal(
+                Code::Denied,
+                format!("module {} is read only", m.name),
+            )),
+            Access::Read if p.write_only => Err(Refusal(
+                Code::Denied,
+                format!("module {} is write only", m.name),
+            )),
+            _ => Ok(m.clone()),
+        }
+    }
+
     fn handle(&mut self, s: &mut ServerSession, e: ServerEvent) {
         match e {
-            ServerEvent::CheckAuth { response, .. } => {
-                let ok = match (&response, &self.server.token) {
-                    (AuthResponse::Token { token }, Some(want)) => {
-                        constant_time_eq(token.as_bytes(), want.as_bytes())
-                    }
-                    _ => false,
+            ServerEvent::CheckAuth { response, nonce } => {
+                self.user = match &response {
+                    AuthResponse::Hmac { user, mac } => self
+                        .server
+                        .secrets
+                        .iter()
+                        .any(|sec| {
+                            sec.get(user)
+                                .is_some_and(|p| auth::verify(p, &nonce, user, mac))
+                        })
+                        .then(|| user.clone()),
+                    AuthResponse::Token { token } => match &self.server.token {
+                        Some(want) if constant_time_eq(token.as_bytes(), want.as_bytes()) => {
+                            Some(TOKEN_USER.into())
+                        }
+                        // Anonymous: only where no token is configured.
+                        None if token.is_empty() => Some(String::new()),
+                        _ => None,
+                    },
                 };
-                let _ = s.auth_result(ok, "");
+                if self.user.is_none() {
+                    tracing::warn!(peer = %self.peer, "authentication failed");
+                }
+                let motd = self.server.motd.clone();
+                let _ = s.auth_result(self.user.is_some(), &motd);
             }
             ServerEvent::ListModules { id } => {
                 let list = self
                     .server
                     .modules
                     .iter()
+                    .filter(|m| m.policy.list && config::host_allowed(&m.policy, self.peer))
                     .map(|m| ModuleInfo {
                         name: m.name.clone(),
                         comment: m.comment.clone(),
@@ -174,17 +252,11 @@ impl Conn {
                 path,
                 recursive,
             } => match self
-                .server
-                .module(&module)
-                .map(|m| m.list(&path, recursive))
+                .access(&module, Access::Read)
+                .and_then(|m| m.list(&path, recursive))
             {
-                Some(Ok(entries)) => s.entries(id, entries),
-                Some(Err(Refusal(code, msg))) => s.fail(id, code, msg),
-                None => s.fail(
-                    id,
-                    Code::NoModule,
-                    format!("unknown module {}", escape(&module)),
-                ),
+                Ok(entries) => s.entries(id, entries),
+                Err(Refusal(code, msg)) => s.fail(id, code, msg),
             },
             ServerEvent::PushBegin {
                 id,
@@ -257,18 +329,15 @@ impl Conn {
         path: &str,
         size: u64,
     ) -> Result<(), Refusal> {
-        let m = self
-            .server
-            .module(module)
-            .ok_or_else(|| Refusal(Code::NoModule, format!("unknown module {}", escape(module))))?
-            .clone();
-        if size > self.server.max_file_size {
+        let m = self.access(module, Access::Write)?;
+        let max = m.policy.max_file_size.unwrap_or(self.server.max_file_size);
+        if size > max {
             return Err(Refusal(
                 Code::TooLarge,
                 format!("file of {size} bytes exceeds the limit"),
             ));
         }
-        let (upload, sig) = m.begin_upload(path, self.server.max_file_size)?;
+        let (upload, sig) = m.begin_upload(path, max)?;
         s.signature(id, &sig, upload.identity.clone());
         self.uploads.insert(id, upload);
         Ok(())
@@ -282,10 +351,7 @@ impl Conn {
         path: &str,
         sig: Signature,
     ) -> Result<(), Refusal> {
-        let m = self
-            .server
-            .module(module)
-            .ok_or_else(|| Refusal(Code::NoModule, format!("unknown module {}", escape(module))))?;
+        let m = self.access(module, Access::Read)?;
         let file = m
             .open_file(path)?
             .ok_or_else(|| Refusal(Code::NotFound, format!("no such file: {}", escape(path))))?;

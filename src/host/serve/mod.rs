@@ -1,18 +1,20 @@
 //! `wsync serve`: module directories over WebSocket (axum), driving the
 //! protocol's `ServerSession`; `--www` also serves a static directory.
 
+pub mod config;
 mod conn;
 pub(crate) mod store;
 
 use super::Failure;
 use crate::protocol::{Limits, ServerConfig};
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use clap::Parser;
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicUsize;
@@ -24,6 +26,9 @@ use store::Module;
 pub struct ServeArgs {
     /// Directory to serve as the writable module `data` (default: ./data).
     pub dir: Option<PathBuf>,
+    /// rsyncd.conf-style configuration: modules, users, hosts, limits.
+    #[arg(long, conflicts_with = "dir")]
+    pub config: Option<PathBuf>,
     /// Address to listen on (loopback unless you say otherwise).
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: String,
@@ -54,6 +59,9 @@ pub struct ServeArgs {
 
 pub struct Server {
     pub modules: Vec<Arc<Module>>,
+    /// Every user's secret, from the modules' secrets files.
+    pub secrets: Vec<HashMap<String, Vec<u8>>>,
+    pub motd: String,
     pub config: ServerConfig,
     pub token: Option<String>,
     pub origins: Vec<String>,
@@ -68,6 +76,11 @@ impl Server {
     pub fn module(&self, name: &str) -> Option<&Arc<Module>> {
         self.modules.iter().find(|m| m.name == name)
     }
+
+    /// Whether sessions must authenticate (a token, or users on a module).
+    pub fn auth_required(&self) -> bool {
+        self.token.is_some() || self.modules.iter().any(|m| !m.policy.auth_users.is_empty())
+    }
 }
 
 pub fn serve(a: ServeArgs) -> Result<(), Failure> {
@@ -77,22 +90,64 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         )
         .with_writer(std::io::stderr)
         .try_init();
-    let dir = a.dir.clone().unwrap_or_else(|| PathBuf::from("data"));
-    std::fs::create_dir_all(&dir).map_err(|e| Failure::io(&dir.display().to_string(), e))?;
-    let module = Module::open(&a.module, &dir, false)
-        .map_err(|e| Failure::io(&dir.display().to_string(), e))?;
+    let cfg = match &a.config {
+        Some(path) => config::Config::load(path)?,
+        None => {
+            let dir = a.dir.clone().unwrap_or_else(|| PathBuf::from("data"));
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| Failure::io(&dir.display().to_string(), e))?;
+            config::Config {
+                modules: vec![config::ModuleConfig {
+                    name: a.module.clone(),
+                    path: dir,
+                    list: true,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }
+        }
+    };
+    let mut modules = Vec::new();
+    let mut secrets = Vec::new();
+    for m in &cfg.modules {
+        if let Some(f) = &m.secrets_file {
+            secrets.push(config::read_secrets(f)?);
+        }
+        let name = m.path.display().to_string();
+        modules.push(Module::open(m.clone()).map_err(|e| Failure::io(&name, e))?);
+    }
+    let motd = match &cfg.motd_file {
+        Some(f) => {
+            std::fs::read_to_string(f).map_err(|e| Failure::io(&f.display().to_string(), e))?
+        }
+        None => String::new(),
+    };
+    let mut origins = a.origins.clone();
+    origins.extend(cfg.origins.iter().cloned());
+    let port = cfg.port.filter(|_| a.port == 8080).unwrap_or(a.port);
+    let bind = cfg
+        .address
+        .clone()
+        .filter(|_| a.bind == "127.0.0.1")
+        .unwrap_or_else(|| a.bind.clone());
+    let described: Vec<String> = modules
+        .iter()
+        .map(|m| format!("{:?} ({})", m.name, m.path.display()))
+        .collect();
     let server = Arc::new(Server {
-        modules: vec![module],
+        modules,
+        secrets,
+        motd,
         config: ServerConfig {
             limits: Limits::default(),
             ..ServerConfig::default()
         },
-        token: a.token.clone(),
-        origins: a.origins.clone(),
-        max_connections: a.max_connections,
+        token: a.token.clone().or(cfg.token.clone()),
+        origins,
+        max_connections: cfg.max_connections.unwrap_or(a.max_connections),
         connections: AtomicUsize::new(0),
         handshake: Duration::from_secs(10),
-        idle: Duration::from_secs(a.timeout.max(1)),
+        idle: Duration::from_secs(cfg.timeout.unwrap_or(a.timeout).max(1)),
         max_file_size: a.max_file_size,
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -107,9 +162,9 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         if let Some(www) = &a.www {
             app = app.fallback_service(tower_http::services::ServeDir::new(www));
         }
-        let addr: SocketAddr = format!("{}:{}", a.bind, a.port)
+        let addr: SocketAddr = format!("{bind}:{port}")
             .parse()
-            .map_err(|e| Failure::new(super::exit::SYNTAX, format!("--bind {}: {e}", a.bind)))?;
+            .map_err(|e| Failure::new(super::exit::SYNTAX, format!("--bind {bind}: {e}")))?;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| Failure::io(&format!("listening on {addr}"), e))?;
@@ -117,11 +172,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
             .local_addr()
             .map_err(|e| Failure::io("listener", e))?;
         // Tests and scripts read this line to learn the port.
-        println!(
-            "wsync serving module {:?} ({}) on ws://{local}/ws",
-            a.module,
-            dir.display()
-        );
+        println!("wsync serving {} on ws://{local}/ws", described.join(", "));
         if let Some(www) = &a.www {
             println!("demo page: http://{local}/ (from {})", www.display());
         }
@@ -137,6 +188,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
 /// Checks the origin and the connection count, then upgrades.
 async fn upgrade(
     State(server): State<Arc<Server>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -154,5 +206,5 @@ async fn upgrade(
     let max = server.config.limits.max_message as usize;
     ws.max_message_size(max)
         .max_frame_size(max)
-        .on_upgrade(move |socket| conn::run(socket, server))
+        .on_upgrade(move |socket| conn::run(socket, server, peer.ip()))
 }

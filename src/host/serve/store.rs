@@ -90,6 +90,8 @@ pub struct Module {
     pub comment: String,
     pub path: PathBuf,
     pub read_only: bool,
+    /// Access rules from the configuration (defaults in quick-start mode).
+    pub policy: super::config::ModuleConfig,
     root: OwnedFd,
     writers: Mutex<HashSet<String>>,
 }
@@ -99,17 +101,19 @@ fn beneath() -> ResolveFlags {
 }
 
 impl Module {
-    pub fn open(name: &str, path: &Path, read_only: bool) -> io::Result<Arc<Module>> {
+    pub fn open(policy: super::config::ModuleConfig) -> io::Result<Arc<Module>> {
+        let path = policy.path.clone();
         let root = rfs::open(
-            path,
+            &path,
             OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
             Mode::empty(),
         )?;
         let m = Module {
-            name: name.into(),
-            comment: String::new(),
-            path: path.into(),
-            read_only,
+            name: policy.name.clone(),
+            comment: policy.comment.clone(),
+            path,
+            read_only: policy.read_only,
+            policy,
             root,
             writers: Mutex::new(HashSet::new()),
         };
