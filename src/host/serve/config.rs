@@ -38,6 +38,9 @@ pub struct Config {
     pub modules: Vec<ModuleConfig>,
 }
 
+/// Settings as read: normalized key -> (value, line index).
+type Settings = HashMap<String, (String, usize)>;
+
 fn norm(key: &str) -> String {
     key.chars()
         .filter(|c| !c.is_whitespace())
@@ -74,8 +77,8 @@ impl Config {
     pub fn parse(text: &str, file: &str) -> Result<Config, Failure> {
         let mut cfg = Config::default();
         // Global values of module settings are the modules' defaults.
-        let mut defaults: HashMap<String, (String, usize)> = HashMap::new();
-        let mut current: Option<(ModuleConfig, HashMap<String, (String, usize)>)> = None;
+        let mut defaults: Settings = HashMap::new();
+        let mut current: Option<(ModuleConfig, Settings)> = None;
         let mut lines = text.lines().enumerate();
         let err =
             |n: usize, msg: String| Failure::new(exit::CONFIG, format!("{file}:{}: {msg}", n + 1));
@@ -209,8 +212,8 @@ impl Config {
 
 fn finish(
     mut m: ModuleConfig,
-    keys: HashMap<String, (String, usize)>,
-    defaults: &HashMap<String, (String, usize)>,
+    keys: Settings,
+    defaults: &Settings,
     file: &str,
 ) -> Result<ModuleConfig, Failure> {
     let mut all = defaults.clone();
