@@ -183,11 +183,14 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
         while !data.is_empty() {
             // Drop emitted bytes once they are half the buffer: each byte moves
             // at most once on average, and the buffer stays a few blocks long.
-            if self.start > 0 && self.start >= self.buf.len() / 2 {
-                self.buf.drain(..self.start);
-                self.pos -= self.start;
-                self.drained += self.start as u64;
-                self.start = 0;
+            // The last DICT_WINDOW bytes before `start` stay: they are the
+            // compression dictionary of the next literal.
+            let cut = self.start.saturating_sub(format::wsync::DICT_WINDOW);
+            if cut > 0 && cut >= self.buf.len() / 2 {
+                self.buf.drain(..cut);
+                self.pos -= cut;
+                self.start -= cut;
+                self.drained += cut as u64;
             }
             let take = data.len().min(INPUT_STEP);
             self.buf.extend_from_slice(&data[..take]);
@@ -296,9 +299,10 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
         }
         self.flush_copy(out);
         let data = &self.buf[self.start..self.pos];
+        let dict = &self.buf[self.start.saturating_sub(format::wsync::DICT_WINDOW)..self.start];
         let before = out.len();
         let compressed = match &mut self.compressor {
-            Some(c) => c.try_compress(data),
+            Some(c) => c.try_compress(dict, data),
             None => None,
         };
         match compressed {
@@ -377,9 +381,10 @@ impl Compressor {
         }
     }
 
-    /// The raw deflate of `data` if it is smaller than `data` by enough to pay
-    /// for the longer header.
-    fn try_compress(&mut self, data: &[u8]) -> Option<&[u8]> {
+    /// The raw deflate of `data`, primed with `dict` (the new file's bytes
+    /// just before it, which the receiver has already written), if that is
+    /// smaller than `data` by enough to pay for the longer header.
+    fn try_compress(&mut self, dict: &[u8], data: &[u8]) -> Option<&[u8]> {
         if data.len() < 32 {
             return None;
         }
@@ -387,9 +392,21 @@ impl Compressor {
             self.skip -= 1;
             return None;
         }
+        self.z.reset();
+        if !dict.is_empty() {
+            // Compress the dictionary and throw its output away: what counts
+            // is the compressor's window. The sync flush ends that part on a
+            // byte boundary, so what follows is a stream of its own whose
+            // back-references may reach into the dictionary.
+            self.scratch.resize(dict.len() + dict.len() / 8 + 1024, 0);
+            let (status, used, _) =
+                compress(&mut self.z, dict, &mut self.scratch, TDEFLFlush::Sync);
+            if status != TDEFLStatus::Okay || used != dict.len() {
+                return None;
+            }
+        }
         let room = data.len() - 8;
         self.scratch.resize(room, 0);
-        self.z.reset();
         let (status, used, written) =
             compress(&mut self.z, data, &mut self.scratch, TDEFLFlush::Finish);
         if status == TDEFLStatus::Done && used == data.len() && written < room {

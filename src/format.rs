@@ -27,8 +27,12 @@ pub mod wsync {
     pub const OP_COPY: u8 = 0x01;
     /// LITERAL: varint length, bytes.
     pub const OP_LITERAL: u8 = 0x02;
-    /// DEFLATE: varint raw length, varint compressed length, raw deflate bytes.
+    /// DEFLATE: varint raw length, varint compressed length, raw deflate
+    /// bytes, decompressed with the last DICT_WINDOW bytes of output (fewer
+    /// at the start) as the preset dictionary.
     pub const OP_DEFLATE: u8 = 0x03;
+    /// Output bytes that prime the decompression of a DEFLATE literal.
+    pub const DICT_WINDOW: usize = 32 << 10;
     /// Longest literal payload (raw or inflated) a reader must accept.
     pub const MAX_LITERAL: u64 = 1 << 22;
 }

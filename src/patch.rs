@@ -155,6 +155,9 @@ pub struct Patcher<B: Basis, W: Write> {
     sha: WholeHasher,
     report: PatchReport,
     scratch: Vec<u8>,
+    /// The last output bytes (at least DICT_WINDOW once that many were
+    /// written): the dictionary of compressed literals.
+    history: Vec<u8>,
 }
 
 enum Parsed {
@@ -179,6 +182,7 @@ impl<B: Basis, W: Write> Patcher<B, W> {
             sha,
             report: PatchReport::default(),
             scratch: Vec::new(),
+            history: Vec::new(),
         }
     }
 
@@ -479,17 +483,27 @@ impl<B: Basis, W: Write> Patcher<B, W> {
     }
 
     fn inflate(&mut self, raw_len: usize, at: u64) -> Result<(), PatchError> {
+        use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
+        use miniz_oxide::inflate::TINFLStatus;
+        let dict_len = self.history.len().min(wsync::DICT_WINDOW);
         let mut buf = std::mem::take(&mut self.scratch);
-        buf.resize(raw_len.max(buf.len()), 0);
-        let got = miniz_oxide::inflate::decompress_slice_iter_to_slice(
-            &mut buf[..raw_len],
-            std::iter::once(&self.pending[..]),
-            false,
-            true,
+        buf.clear();
+        buf.extend_from_slice(&self.history[self.history.len() - dict_len..]);
+        buf.resize(dict_len + raw_len, 0);
+        // The dictionary sits in the output buffer before the new bytes, so
+        // back-references may reach into it (and no further).
+        let mut r = Box::new(DecompressorOxide::new());
+        let (status, used, written) = decompress(
+            &mut r,
+            &self.pending,
+            &mut buf,
+            dict_len,
+            inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
         );
-        let result = match got {
-            Ok(n) if n == raw_len => self.emit(&buf[..raw_len]),
-            _ => Err(PatchError::Inflate { offset: at }),
+        let ok = status == TINFLStatus::Done && used == self.pending.len() && written == raw_len;
+        let result = match ok {
+            true => self.emit(&buf[dict_len..]),
+            false => Err(PatchError::Inflate { offset: at }),
         };
         self.report.literal_bytes += raw_len as u64;
         self.scratch = buf;
@@ -500,6 +514,18 @@ impl<B: Basis, W: Write> Patcher<B, W> {
         self.out.write_all(data).map_err(PatchError::Write)?;
         if self.report.format == DeltaFormat::Wsync {
             self.sha.update(data);
+            // Keep the last DICT_WINDOW bytes, moving at most that much.
+            let w = wsync::DICT_WINDOW;
+            if data.len() >= w {
+                self.history.clear();
+                self.history.extend_from_slice(&data[data.len() - w..]);
+            } else {
+                self.history.extend_from_slice(data);
+                if self.history.len() > 2 * w {
+                    let cut = self.history.len() - w;
+                    self.history.drain(..cut);
+                }
+            }
         }
         self.report.new_len += data.len() as u64;
         Ok(())

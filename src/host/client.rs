@@ -4,7 +4,7 @@
 use super::files::{FileBasis, Output};
 use super::{exit, Failure};
 use crate::protocol::{ClientEvent, ClientOutput, ClientSession, Code, Limits, ProtocolError};
-use crate::{DeltaOptions, PatchOptions, Patcher, Signature, SignatureBuilder, SignatureOptions};
+use crate::{PatchOptions, Patcher, Signature, SignatureBuilder, SignatureOptions};
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
 use std::fs::File;
@@ -14,6 +14,9 @@ use tokio_tungstenite::tungstenite::Message as Ws;
 
 #[derive(Parser, Debug)]
 pub struct PushArgs {
+    /// Print the bytes sent and received, as rsync --stats does.
+    #[arg(long)]
+    pub stats: bool,
     /// Bearer token, if the server asks for one.
     #[arg(long)]
     pub token: Option<String>,
@@ -117,6 +120,9 @@ struct Client {
     ws: Socket,
     s: ClientSession,
     events: Vec<ClientEvent>,
+    /// Message bytes sent and received (WebSocket framing not counted).
+    sent: u64,
+    received: u64,
 }
 
 fn proto(e: impl std::fmt::Display) -> Failure {
@@ -136,8 +142,14 @@ impl Client {
             })?;
         let mut c = Client {
             ws,
-            s: ClientSession::new("wsync-native", Limits::default(), DeltaOptions::default()),
+            s: ClientSession::new(
+                "wsync-native",
+                Limits::default(),
+                super::serve::TRANSFER_DELTA,
+            ),
             events: Vec::new(),
+            sent: 0,
+            received: 0,
         };
         loop {
             c.flush().await?;
@@ -164,11 +176,14 @@ impl Client {
     async fn flush(&mut self) -> Result<(), Failure> {
         for o in self.s.poll() {
             match o {
-                ClientOutput::Send(m) => self
-                    .ws
-                    .send(Ws::Binary(m.encode().into()))
-                    .await
-                    .map_err(proto)?,
+                ClientOutput::Send(m) => {
+                    let bytes = m.encode();
+                    self.sent += bytes.len() as u64;
+                    self.ws
+                        .send(Ws::Binary(bytes.into()))
+                        .await
+                        .map_err(proto)?;
+                }
                 ClientOutput::Event(e) => self.events.push(e),
             }
         }
@@ -180,6 +195,7 @@ impl Client {
         loop {
             match self.ws.next().await {
                 Some(Ok(Ws::Binary(b))) => {
+                    self.received += b.len() as u64;
                     let r = self.s.receive(&b);
                     self.flush().await?;
                     return r.map_err(|e| match e {
@@ -245,7 +261,16 @@ pub fn push(a: PushArgs) -> Result<(), Failure> {
         // One retry when the file changed on the server meanwhile.
         for attempt in 0..2 {
             match push_once(&mut c, &t, &a.file).await? {
-                None => return Ok(()),
+                None => {
+                    if a.stats {
+                        let size = std::fs::metadata(&a.file).map(|m| m.len()).unwrap_or(0);
+                        eprintln!(
+                            "Total bytes sent: {}\nTotal bytes received: {}\nFile size: {size}",
+                            c.sent, c.received
+                        );
+                    }
+                    return Ok(());
+                }
                 Some((Code::BasisChanged, _)) if attempt == 0 => continue,
                 Some((code, msg)) => return Err(failed(code, &msg)),
             }

@@ -7,7 +7,7 @@ use super::Server;
 use crate::protocol::{
     auth, AuthResponse, Code, ModuleInfo, ServerEvent, ServerOutput, ServerSession,
 };
-use crate::{DeltaEncoder, DeltaOptions, Signature};
+use crate::{DeltaEncoder, Signature};
 use axum::extract::ws::{Message as Ws, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use std::collections::HashMap;
@@ -358,7 +358,7 @@ impl Conn {
         let meta = file.metadata()?;
         use std::os::unix::fs::MetadataExt;
         let attrs = (meta.mtime(), meta.mtime_nsec() as u32, meta.mode() & 0o7777);
-        let encoder = DeltaEncoder::new(sig, DeltaOptions::default())
+        let encoder = DeltaEncoder::new(sig, super::TRANSFER_DELTA)
             .map_err(|e| Refusal(Code::Protocol, e.to_string()))?;
         s.pull_start(id);
         self.pulls.push(Pull {

@@ -57,6 +57,14 @@ pub struct ServeArgs {
     pub max_file_size: u64,
 }
 
+/// Delta options for network transfers: deflate level 6, as rsync -z, since
+/// bytes on the wire cost more there than the CPU time of compressing the
+/// (usually few) literal bytes.
+pub const TRANSFER_DELTA: crate::DeltaOptions = crate::DeltaOptions {
+    format: crate::DeltaFormat::Wsync,
+    compress_level: 6,
+};
+
 pub struct Server {
     pub modules: Vec<Arc<Module>>,
     /// Every user's secret, from the modules' secrets files.
