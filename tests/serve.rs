@@ -429,3 +429,60 @@ fn bad_configurations_refuse_to_start() {
         assert!(err.contains(want), "{err}");
     }
 }
+
+#[test]
+fn remote_shell_transport_runs_serve_stdio() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    // A stand-in for ssh: drop the host name, run the command here.
+    let rsh = write(dir.path(), "fake-ssh", b"#!/bin/sh\nshift\nexec \"$@\"\n");
+    std::fs::set_permissions(&rsh, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let target = dir.path().join("remote");
+    std::fs::create_dir(&target).unwrap();
+    let v1 = data(30, 500_000, true);
+    let local = write(dir.path(), "local", &v1);
+    let dest = format!("somehost:{}/file", target.display());
+    let exe = env!("CARGO_BIN_EXE_wsync");
+    ok(wsync().args(["push", "-e", s(&rsh), "--rsync-path", exe, s(&local), &dest]));
+    assert_eq!(std::fs::read(target.join("file")).unwrap(), v1);
+    let v2 = edit(&v1, 31);
+    std::fs::write(&local, &v2).unwrap();
+    let st = ok(wsync().args([
+        "push",
+        "--stats",
+        "-e",
+        s(&rsh),
+        "--rsync-path",
+        exe,
+        s(&local),
+        &dest,
+    ]));
+    assert_eq!(std::fs::read(target.join("file")).unwrap(), v2);
+    let stats = String::from_utf8_lossy(&st.stderr).to_string();
+    let sent: u64 = stats
+        .lines()
+        .find_map(|l| l.strip_prefix("Total bytes sent: "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(sent < 10_000, "{stats}");
+    let back = dir.path().join("back");
+    ok(wsync().args(["pull", "-e", s(&rsh), "--rsync-path", exe, &dest, s(&back)]));
+    assert_eq!(std::fs::read(&back).unwrap(), v2);
+    // A remote program that is not there is an IPC error, not a hang.
+    let out = run(&[
+        "push",
+        "-e",
+        s(&rsh),
+        "--rsync-path",
+        "/nonexistent/wsync",
+        s(&local),
+        &dest,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(14),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -3,6 +3,7 @@
 
 use super::files::{FileBasis, Output};
 use super::{exit, Failure};
+use crate::protocol::frame::{frame, FrameDecoder};
 use crate::protocol::{ClientEvent, ClientOutput, ClientSession, Code, Limits, ProtocolError};
 use crate::{PatchOptions, Patcher, Signature, SignatureBuilder, SignatureOptions};
 use clap::Parser;
@@ -12,17 +13,30 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use tokio_tungstenite::tungstenite::Message as Ws;
 
-#[derive(Parser, Debug)]
-pub struct PushArgs {
-    /// Print the bytes sent and received, as rsync --stats does.
-    #[arg(long)]
-    pub stats: bool,
+/// How to reach and log in to the server.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ConnArgs {
     /// Bearer token, if the server asks for one.
     #[arg(long)]
     pub token: Option<String>,
     /// File holding the password for USER in ws://USER@HOST/... (or $WSYNC_PASSWORD).
     #[arg(long = "password-file")]
     pub password_file: Option<PathBuf>,
+    /// Remote shell for HOST:PATH targets (rsync's -e).
+    #[arg(short = 'e', long = "rsh", default_value = "ssh")]
+    pub rsh: String,
+    /// The wsync program on the remote machine (rsync's --rsync-path).
+    #[arg(long = "rsync-path", default_value = "wsync")]
+    pub rsync_path: String,
+}
+
+#[derive(Parser, Debug)]
+pub struct PushArgs {
+    /// Print the bytes sent and received, as rsync --stats does.
+    #[arg(long)]
+    pub stats: bool,
+    #[command(flatten)]
+    pub conn: ConnArgs,
     pub file: PathBuf,
     /// ws://HOST[:PORT]/MODULE/PATH
     pub url: String,
@@ -30,11 +44,8 @@ pub struct PushArgs {
 
 #[derive(Parser, Debug)]
 pub struct PullArgs {
-    #[arg(long)]
-    pub token: Option<String>,
-    /// File holding the password for USER in ws://USER@HOST/... (or $WSYNC_PASSWORD).
-    #[arg(long = "password-file")]
-    pub password_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub conn: ConnArgs,
     /// ws://HOST[:PORT]/MODULE/PATH
     pub url: String,
     pub file: PathBuf,
@@ -42,11 +53,8 @@ pub struct PullArgs {
 
 #[derive(Parser, Debug)]
 pub struct ListArgs {
-    #[arg(long)]
-    pub token: Option<String>,
-    /// File holding the password for USER in ws://USER@HOST/... (or $WSYNC_PASSWORD).
-    #[arg(long = "password-file")]
-    pub password_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub conn: ConnArgs,
     /// List below directories too.
     #[arg(short, long)]
     pub recursive: bool,
@@ -56,18 +64,20 @@ pub struct ListArgs {
 
 #[derive(Parser, Debug)]
 pub struct DeleteArgs {
-    #[arg(long)]
-    pub token: Option<String>,
-    /// File holding the password for USER in ws://USER@HOST/... (or $WSYNC_PASSWORD).
-    #[arg(long = "password-file")]
-    pub password_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub conn: ConnArgs,
     /// ws://HOST[:PORT]/MODULE/PATH
     pub url: String,
 }
 
 /// Where a `ws://HOST[:PORT]/MODULE/PATH` URL points.
 pub struct Target {
+    /// ws:// or wss:// endpoint; empty for a remote-shell target.
     pub endpoint: String,
+    /// `[USER@]HOST` for a remote-shell target (`HOST:PATH`).
+    pub shell_host: Option<String>,
+    /// Directory the remote `wsync serve --stdio` serves.
+    pub shell_root: String,
     pub user: Option<String>,
     pub module: String,
     pub path: String,
@@ -86,6 +96,25 @@ pub fn parse_url(url: &str) -> Result<Target, Failure> {
 
 /// Like `parse_url`, with the module and path optional.
 pub fn parse_url_loose(url: &str) -> Result<Target, Failure> {
+    // [USER@]HOST:PATH, as rsync: a colon before any slash, no "://".
+    if !url.contains("://") {
+        if let Some((host, path)) = url.split_once(':') {
+            if !host.is_empty() && !host.contains('/') && !path.starts_with(':') {
+                let (root, rel) = match path.strip_prefix('/') {
+                    Some(rel) => ("/", rel),
+                    None => (".", path),
+                };
+                return Ok(Target {
+                    endpoint: String::new(),
+                    shell_host: Some(host.to_string()),
+                    shell_root: root.into(),
+                    user: None,
+                    module: "data".into(),
+                    path: rel.into(),
+                });
+            }
+        }
+    }
     let bad = || {
         Failure::new(
             exit::SYNTAX,
@@ -107,6 +136,8 @@ pub fn parse_url_loose(url: &str) -> Result<Target, Failure> {
     };
     Ok(Target {
         endpoint: format!("{scheme}://{host}/ws"),
+        shell_host: None,
+        shell_root: String::new(),
         user,
         module: module.into(),
         path: path.into(),
@@ -116,8 +147,128 @@ pub fn parse_url_loose(url: &str) -> Result<Target, Failure> {
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// The connection: a WebSocket, or a remote shell running `wsync serve --stdio`.
+enum Link {
+    Ws(Box<Socket>),
+    Shell {
+        child: tokio::process::Child,
+        stdin: tokio::process::ChildStdin,
+        stdout: tokio::process::ChildStdout,
+        frames: FrameDecoder,
+    },
+}
+
+impl Link {
+    async fn open(t: &Target, a: &ConnArgs) -> Result<Link, Failure> {
+        match &t.shell_host {
+            None => {
+                let (ws, _) = tokio_tungstenite::connect_async(&t.endpoint)
+                    .await
+                    .map_err(|e| {
+                        Failure::new(exit::SOCKET, format!("connecting to {}: {e}", t.endpoint))
+                    })?;
+                Ok(Link::Ws(Box::new(ws)))
+            }
+            Some(host) => {
+                // rsync's -e: a command line split on white space.
+                let mut words = a.rsh.split_whitespace();
+                let prog = words
+                    .next()
+                    .ok_or_else(|| Failure::new(exit::SYNTAX, "empty --rsh"))?;
+                let mut cmd = tokio::process::Command::new(prog);
+                cmd.args(words)
+                    .arg(host)
+                    .arg(&a.rsync_path)
+                    .args(["serve", "--stdio", "--module", "data", &t.shell_root])
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::piped())
+                    .kill_on_drop(true);
+                let mut child = cmd
+                    .spawn()
+                    .map_err(|e| Failure::new(exit::IPC, format!("starting {}: {e}", a.rsh)))?;
+                let stdin = child
+                    .stdin
+                    .take()
+                    .ok_or_else(|| Failure::new(exit::IPC, "no stdin"))?;
+                let stdout = child
+                    .stdout
+                    .take()
+                    .ok_or_else(|| Failure::new(exit::IPC, "no stdout"))?;
+                Ok(Link::Shell {
+                    child,
+                    stdin,
+                    stdout,
+                    frames: FrameDecoder::new(Limits::default().max_message),
+                })
+            }
+        }
+    }
+
+    async fn send(&mut self, msg: Vec<u8>) -> Result<(), Failure> {
+        match self {
+            Link::Ws(ws) => ws.send(Ws::Binary(msg.into())).await.map_err(proto),
+            Link::Shell { stdin, .. } => {
+                use tokio::io::AsyncWriteExt;
+                stdin
+                    .write_all(&frame(&msg))
+                    .await
+                    .map_err(|e| Failure::new(exit::IPC, e.to_string()))?;
+                stdin
+                    .flush()
+                    .await
+                    .map_err(|e| Failure::new(exit::IPC, e.to_string()))
+            }
+        }
+    }
+
+    /// The next message, or an error when the peer went away.
+    async fn recv(&mut self) -> Result<Vec<u8>, Failure> {
+        match self {
+            Link::Ws(ws) => loop {
+                match ws.next().await {
+                    Some(Ok(Ws::Binary(b))) => return Ok(b.to_vec()),
+                    Some(Ok(Ws::Close(_))) | None => {
+                        return Err(Failure::new(
+                            exit::SOCKET,
+                            "the server closed the connection",
+                        ))
+                    }
+                    Some(Err(e)) => return Err(Failure::new(exit::SOCKET, e.to_string())),
+                    Some(Ok(_)) => continue,
+                }
+            },
+            Link::Shell {
+                stdout,
+                frames,
+                child,
+                ..
+            } => {
+                use tokio::io::AsyncReadExt;
+                let mut buf = vec![0u8; 64 << 10];
+                loop {
+                    if let Some(r) = frames.next_record().map_err(proto)? {
+                        return Ok(r);
+                    }
+                    let n = stdout
+                        .read(&mut buf)
+                        .await
+                        .map_err(|e| Failure::new(exit::IPC, e.to_string()))?;
+                    if n == 0 {
+                        let status = child.wait().await.ok().and_then(|s| s.code());
+                        return Err(Failure::new(
+                            exit::IPC,
+                            format!("the remote wsync ended (exit status {status:?})"),
+                        ));
+                    }
+                    frames.push(&buf[..n]);
+                }
+            }
+        }
+    }
+}
+
 struct Client {
-    ws: Socket,
+    link: Link,
     s: ClientSession,
     events: Vec<ClientEvent>,
     /// Message bytes sent and received (WebSocket framing not counted).
@@ -130,18 +281,11 @@ fn proto(e: impl std::fmt::Display) -> Failure {
 }
 
 impl Client {
-    async fn connect(
-        t: &Target,
-        token: Option<&str>,
-        password_file: Option<&Path>,
-    ) -> Result<Client, Failure> {
-        let (ws, _) = tokio_tungstenite::connect_async(&t.endpoint)
-            .await
-            .map_err(|e| {
-                Failure::new(exit::SOCKET, format!("connecting to {}: {e}", t.endpoint))
-            })?;
+    async fn connect(t: &Target, a: &ConnArgs) -> Result<Client, Failure> {
+        let (token, password_file) = (a.token.as_deref(), a.password_file.as_deref());
+        let link = Link::open(t, a).await?;
         let mut c = Client {
-            ws,
+            link,
             s: ClientSession::new(
                 "wsync-native",
                 Limits::default(),
@@ -179,10 +323,7 @@ impl Client {
                 ClientOutput::Send(m) => {
                     let bytes = m.encode();
                     self.sent += bytes.len() as u64;
-                    self.ws
-                        .send(Ws::Binary(bytes.into()))
-                        .await
-                        .map_err(proto)?;
+                    self.link.send(bytes).await?;
                 }
                 ClientOutput::Event(e) => self.events.push(e),
             }
@@ -192,27 +333,14 @@ impl Client {
 
     /// Waits for one message from the server.
     async fn recv(&mut self) -> Result<(), Failure> {
-        loop {
-            match self.ws.next().await {
-                Some(Ok(Ws::Binary(b))) => {
-                    self.received += b.len() as u64;
-                    let r = self.s.receive(&b);
-                    self.flush().await?;
-                    return r.map_err(|e| match e {
-                        ProtocolError::Peer { code, message } => failed(code, &message),
-                        e => proto(e),
-                    });
-                }
-                Some(Ok(Ws::Close(_))) | None => {
-                    return Err(Failure::new(
-                        exit::SOCKET,
-                        "the server closed the connection",
-                    ))
-                }
-                Some(Err(e)) => return Err(Failure::new(exit::SOCKET, e.to_string())),
-                Some(Ok(_)) => continue,
-            }
-        }
+        let b = self.link.recv().await?;
+        self.received += b.len() as u64;
+        let r = self.s.receive(&b);
+        self.flush().await?;
+        r.map_err(|e| match e {
+            ProtocolError::Peer { code, message } => failed(code, &message),
+            e => proto(e),
+        })
     }
 
     fn take(&mut self) -> Vec<ClientEvent> {
@@ -257,7 +385,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 pub fn push(a: PushArgs) -> Result<(), Failure> {
     let t = parse_url(&a.url)?;
     runtime()?.block_on(async {
-        let mut c = Client::connect(&t, a.token.as_deref(), a.password_file.as_deref()).await?;
+        let mut c = Client::connect(&t, &a.conn).await?;
         // One retry when the file changed on the server meanwhile.
         for attempt in 0..2 {
             match push_once(&mut c, &t, &a.file).await? {
@@ -348,7 +476,7 @@ pub fn pull(a: PullArgs) -> Result<(), Failure> {
     let out = Output::create(&a.file)?;
     let mut patcher = Patcher::new(basis, out, PatchOptions::default());
     runtime()?.block_on(async {
-        let mut c = Client::connect(&t, a.token.as_deref(), a.password_file.as_deref()).await?;
+        let mut c = Client::connect(&t, &a.conn).await?;
         let id = c.s.pull(&t.module, &t.path, &sig);
         c.flush().await?;
         let mut applied = 0u64;
@@ -462,7 +590,7 @@ fn civil(t: i64) -> (i64, u32, u32, u32, u32, u32) {
 pub fn list(a: ListArgs) -> Result<(), Failure> {
     let t = parse_url_loose(&a.url)?;
     runtime()?.block_on(async {
-        let mut c = Client::connect(&t, a.token.as_deref(), a.password_file.as_deref()).await?;
+        let mut c = Client::connect(&t, &a.conn).await?;
         let id = if t.module.is_empty() {
             c.s.list_modules()
         } else {
@@ -502,7 +630,7 @@ pub fn list(a: ListArgs) -> Result<(), Failure> {
 pub fn delete(a: DeleteArgs) -> Result<(), Failure> {
     let t = parse_url(&a.url)?;
     runtime()?.block_on(async {
-        let mut c = Client::connect(&t, a.token.as_deref(), a.password_file.as_deref()).await?;
+        let mut c = Client::connect(&t, &a.conn).await?;
         let id = c.s.delete(&t.module, &t.path);
         c.flush().await?;
         loop {

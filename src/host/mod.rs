@@ -25,6 +25,8 @@ pub mod exit {
     pub const AUTH: u8 = 5;
     /// Error in socket I/O.
     pub const SOCKET: u8 = 10;
+    /// Error in IPC code (the remote shell or the remote program).
+    pub const IPC: u8 = 14;
     /// Error in file I/O.
     pub const FILE_IO: u8 = 11;
     /// Error in the data stream (a corrupt signature or delta, a failed check).

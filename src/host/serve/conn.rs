@@ -4,12 +4,13 @@
 use super::config;
 use super::store::{escape, Module, Refusal, Upload};
 use super::Server;
+use crate::protocol::frame::{frame, FrameDecoder};
 use crate::protocol::{
     auth, AuthResponse, Code, ModuleInfo, ServerEvent, ServerOutput, ServerSession,
 };
 use crate::{DeltaEncoder, Signature};
 use axum::extract::ws::{Message as Ws, WebSocket};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
@@ -35,22 +36,100 @@ struct Conn {
     pulls: Vec<Pull>,
 }
 
+/// Moves whole protocol messages: WebSocket binary frames, or
+/// length-prefixed records on a byte stream (`--stdio`).
+pub trait Transport {
+    async fn send(&mut self, msg: Vec<u8>) -> Result<(), String>;
+    /// The next message; `None` when the peer closed.
+    async fn recv(&mut self) -> Option<Result<Vec<u8>, String>>;
+}
+
+pub struct WsTransport(pub WebSocket);
+
+impl Transport for WsTransport {
+    async fn send(&mut self, msg: Vec<u8>) -> Result<(), String> {
+        self.0
+            .send(Ws::Binary(msg.into()))
+            .await
+            .map_err(|e| e.to_string())
+    }
+    async fn recv(&mut self) -> Option<Result<Vec<u8>, String>> {
+        loop {
+            return match self.0.next().await? {
+                Ok(Ws::Binary(b)) => Some(Ok(b.to_vec())),
+                Ok(Ws::Text(_)) => Some(Err("text frame".into())),
+                Ok(Ws::Close(_)) => None,
+                Ok(_) => continue, // ping/pong are answered by the WebSocket layer
+                Err(e) => Some(Err(e.to_string())),
+            };
+        }
+    }
+}
+
+/// Records on standard input and output.
+pub struct StdioTransport {
+    stdin: tokio::io::Stdin,
+    stdout: tokio::io::Stdout,
+    frames: FrameDecoder,
+}
+
+impl StdioTransport {
+    pub fn new(max: u32) -> Self {
+        StdioTransport {
+            stdin: tokio::io::stdin(),
+            stdout: tokio::io::stdout(),
+            frames: FrameDecoder::new(max),
+        }
+    }
+}
+
+impl Transport for StdioTransport {
+    async fn send(&mut self, msg: Vec<u8>) -> Result<(), String> {
+        use tokio::io::AsyncWriteExt;
+        self.stdout
+            .write_all(&frame(&msg))
+            .await
+            .map_err(|e| e.to_string())?;
+        self.stdout.flush().await.map_err(|e| e.to_string())
+    }
+    async fn recv(&mut self) -> Option<Result<Vec<u8>, String>> {
+        use tokio::io::AsyncReadExt;
+        let mut buf = vec![0u8; 64 << 10];
+        loop {
+            match self.frames.next_record() {
+                Ok(Some(r)) => return Some(Ok(r)),
+                Ok(None) => {}
+                Err(e) => return Some(Err(e.to_string())),
+            }
+            match self.stdin.read(&mut buf).await {
+                Ok(0) => return self.frames.finish().err().map(|e| Err(e.to_string())),
+                Ok(n) => self.frames.push(&buf[..n]),
+                Err(e) => return Some(Err(e.to_string())),
+            }
+        }
+    }
+}
+
 pub async fn run(socket: WebSocket, server: Arc<Server>, peer: IpAddr) {
+    serve_session(WsTransport(socket), server, peer).await
+}
+
+/// Serves one session over any transport, counting it against the limit.
+pub async fn serve_session<T: Transport>(t: T, server: Arc<Server>, peer: IpAddr) {
     let n = server.connections.fetch_add(1, Ordering::SeqCst) + 1;
-    let result = session(socket, server.clone(), n, peer).await;
+    let result = session(t, server.clone(), n, peer).await;
     server.connections.fetch_sub(1, Ordering::SeqCst);
     if let Err(e) = result {
         tracing::info!("session ended: {e}");
     }
 }
 
-async fn session(
-    socket: WebSocket,
+async fn session<T: Transport>(
+    mut t: T,
     server: Arc<Server>,
     n: usize,
     peer: IpAddr,
 ) -> Result<(), String> {
-    let (mut tx, mut rx) = socket.split();
     let nonce = match server.auth_required() {
         true => Some(auth::nonce().map_err(|e| e.to_string())?),
         false => None,
@@ -62,7 +141,7 @@ async fn session(
             code: Code::TryLater,
             message: "too many sessions: try later".into(),
         };
-        let _ = tx.send(Ws::Binary(busy.encode().into())).await;
+        let _ = t.send(busy.encode()).await;
         return Err("over max connections".into());
     }
     let mut conn = Conn {
@@ -86,10 +165,7 @@ async fn session(
             }
             for o in out {
                 match o {
-                    ServerOutput::Send(m) => tx
-                        .send(Ws::Binary(m.encode().into()))
-                        .await
-                        .map_err(|e| e.to_string())?,
+                    ServerOutput::Send(m) => t.send(m.encode()).await?,
                     ServerOutput::Event(e) => {
                         tokio::task::block_in_place(|| conn.handle(&mut s, e))
                     }
@@ -109,7 +185,7 @@ async fn session(
         } else {
             server.handshake
         };
-        let msg = match timeout(wait, rx.next()).await {
+        let msg = match timeout(wait, t.recv()).await {
             Err(_) => {
                 s.close_quietly();
                 drain_events(&mut s, &mut conn);
@@ -120,34 +196,29 @@ async fn session(
                 }
                 .into());
             }
-            Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Ws::Close(_)))) => {
+            Ok(None) => {
                 s.close_quietly();
                 drain_events(&mut s, &mut conn);
                 return Ok(());
             }
-            Ok(Some(Ok(m))) => m,
-        };
-        match msg {
-            Ws::Binary(b) => {
-                started = true;
-                if let Err(e) = s.receive(&b) {
-                    for o in s.poll() {
-                        match o {
-                            ServerOutput::Send(m) => {
-                                let _ = tx.send(Ws::Binary(m.encode().into())).await;
-                            }
-                            ServerOutput::Event(e) => conn.handle(&mut s, e),
-                        }
-                    }
-                    return Err(e.to_string());
-                }
-            }
-            Ws::Text(_) => {
+            Ok(Some(Err(e))) => {
                 s.close_quietly();
                 drain_events(&mut s, &mut conn);
-                return Err("text frame".into());
+                return Err(e);
             }
-            _ => {} // ping/pong are answered by the WebSocket layer
+            Ok(Some(Ok(m))) => m,
+        };
+        started = true;
+        if let Err(e) = s.receive(&msg) {
+            for o in s.poll() {
+                match o {
+                    ServerOutput::Send(m) => {
+                        let _ = t.send(m.encode()).await;
+                    }
+                    ServerOutput::Event(e) => conn.handle(&mut s, e),
+                }
+            }
+            return Err(e.to_string());
         }
     }
 }

@@ -2,7 +2,7 @@
 //! protocol's `ServerSession`; `--www` also serves a static directory.
 
 pub mod config;
-mod conn;
+pub(crate) mod conn;
 pub(crate) mod store;
 
 use super::Failure;
@@ -52,6 +52,10 @@ pub struct ServeArgs {
     /// Seconds a session may stay idle.
     #[arg(long, default_value_t = 300)]
     pub timeout: u64,
+    /// Speak the protocol on standard input and output (one session), for
+    /// clients that reach this machine through a remote shell.
+    #[arg(long)]
+    pub stdio: bool,
     /// Largest file an upload may produce.
     #[arg(long, default_value_t = u64::MAX)]
     pub max_file_size: u64,
@@ -122,7 +126,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
             secrets.push(config::read_secrets(f)?);
         }
         let name = m.path.display().to_string();
-        modules.push(Module::open(m.clone()).map_err(|e| Failure::io(&name, e))?);
+        modules.push(Module::open(m.clone(), !a.stdio).map_err(|e| Failure::io(&name, e))?);
     }
     let motd = match &cfg.motd_file {
         Some(f) => {
@@ -158,6 +162,21 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         idle: Duration::from_secs(cfg.timeout.unwrap_or(a.timeout).max(1)),
         max_file_size: a.max_file_size,
     });
+    if a.stdio {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .map_err(|e| Failure::io("tokio runtime", e))?;
+        let max = server.config.limits.max_message;
+        let local = std::net::IpAddr::from([127, 0, 0, 1]);
+        rt.block_on(conn::serve_session(
+            conn::StdioTransport::new(max),
+            server,
+            local,
+        ));
+        return Ok(());
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

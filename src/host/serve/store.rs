@@ -101,7 +101,9 @@ fn beneath() -> ResolveFlags {
 }
 
 impl Module {
-    pub fn open(policy: super::config::ModuleConfig) -> io::Result<Arc<Module>> {
+    /// `clean`: remove temporary files left by a crash (not for `--stdio`,
+    /// whose root may be a whole file system).
+    pub fn open(policy: super::config::ModuleConfig, clean: bool) -> io::Result<Arc<Module>> {
         let path = policy.path.clone();
         let root = rfs::open(
             &path,
@@ -117,7 +119,9 @@ impl Module {
             root,
             writers: Mutex::new(HashSet::new()),
         };
-        m.remove_stray_temps(&m.path.clone())?;
+        if clean {
+            m.remove_stray_temps(&m.path.clone())?;
+        }
         Ok(Arc::new(m))
     }
 
