@@ -150,12 +150,14 @@ type Socket =
 /// The connection: a WebSocket, or a remote shell running `wsync serve --stdio`.
 enum Link {
     Ws(Box<Socket>),
-    Shell {
-        child: tokio::process::Child,
-        stdin: tokio::process::ChildStdin,
-        stdout: tokio::process::ChildStdout,
-        frames: FrameDecoder,
-    },
+    Shell(Box<Shell>),
+}
+
+struct Shell {
+    child: tokio::process::Child,
+    stdin: tokio::process::ChildStdin,
+    stdout: tokio::process::ChildStdout,
+    frames: FrameDecoder,
 }
 
 impl Link {
@@ -194,12 +196,12 @@ impl Link {
                     .stdout
                     .take()
                     .ok_or_else(|| Failure::new(exit::IPC, "no stdout"))?;
-                Ok(Link::Shell {
+                Ok(Link::Shell(Box::new(Shell {
                     child,
                     stdin,
                     stdout,
                     frames: FrameDecoder::new(Limits::default().max_message),
-                })
+                })))
             }
         }
     }
@@ -207,8 +209,9 @@ impl Link {
     async fn send(&mut self, msg: Vec<u8>) -> Result<(), Failure> {
         match self {
             Link::Ws(ws) => ws.send(Ws::Binary(msg.into())).await.map_err(proto),
-            Link::Shell { stdin, .. } => {
+            Link::Shell(sh) => {
                 use tokio::io::AsyncWriteExt;
+                let stdin = &mut sh.stdin;
                 stdin
                     .write_all(&frame(&msg))
                     .await
@@ -237,13 +240,14 @@ impl Link {
                     Some(Ok(_)) => continue,
                 }
             },
-            Link::Shell {
-                stdout,
-                frames,
-                child,
-                ..
-            } => {
+            Link::Shell(sh) => {
                 use tokio::io::AsyncReadExt;
+                let Shell {
+                    stdout,
+                    frames,
+                    child,
+                    ..
+                } = &mut **sh;
                 let mut buf = vec![0u8; 64 << 10];
                 loop {
                     if let Some(r) = frames.next_record().map_err(proto)? {
