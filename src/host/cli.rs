@@ -35,6 +35,9 @@ pub enum Command {
     Delete(client::DeleteArgs),
     /// Sign, diff and patch a generated file in memory, printing sizes and speeds.
     Demo(demo::DemoArgs),
+    /// Hold N idle sessions open against a server (for benchmarks).
+    #[command(hide = true)]
+    BenchIdle(client::BenchIdleArgs),
     /// Write a deterministic basis and an edited copy (for benchmarks).
     #[command(hide = true)]
     BenchData(demo::BenchDataArgs),
@@ -115,6 +118,7 @@ impl Cli {
             Command::Delete(a) => client::delete(a),
             Command::Demo(a) => demo::demo(a),
             Command::BenchData(a) => demo::bench_data(a),
+            Command::BenchIdle(a) => client::bench_idle(a),
         }
     }
 }

@@ -676,3 +676,30 @@ fn sign(file: Option<&File>) -> std::io::Result<Signature> {
     }
     Ok(b.finish())
 }
+
+#[derive(Parser, Debug)]
+pub struct BenchIdleArgs {
+    /// ws://HOST[:PORT]/
+    pub url: String,
+    #[arg(long, default_value_t = 1000)]
+    pub sessions: usize,
+    /// Seconds to hold them after all are ready.
+    #[arg(long, default_value_t = 5)]
+    pub hold: u64,
+}
+
+/// Opens N sessions (handshake done, then idle), reports when all are
+/// ready, holds them, and closes them.
+pub fn bench_idle(a: BenchIdleArgs) -> Result<(), Failure> {
+    let t = parse_url_loose(&a.url)?;
+    let conn = ConnArgs { token: None, password_file: None, rsh: "ssh".into(), rsync_path: "wsync".into() };
+    runtime()?.block_on(async {
+        let mut held = Vec::with_capacity(a.sessions);
+        for _ in 0..a.sessions {
+            held.push(Client::connect(&t, &conn).await?);
+        }
+        println!("{} sessions ready", held.len());
+        tokio::time::sleep(std::time::Duration::from_secs(a.hold)).await;
+        Ok(())
+    })
+}

@@ -231,7 +231,11 @@ async fn upgrade(
         }
     }
     let max = server.config.limits.max_message as usize;
+    // Small initial buffers keep idle sessions cheap; they grow for big messages.
     ws.max_message_size(max)
         .max_frame_size(max)
+        .read_buffer_size(8 << 10)
+        .write_buffer_size(8 << 10)
+        .max_write_buffer_size(2 * max)
         .on_upgrade(move |socket| conn::run(socket, server, peer.ip()))
 }
