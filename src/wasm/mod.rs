@@ -68,6 +68,13 @@ export interface DeltaStats {
 export interface PatchOptions {
   /** Refuse deltas whose output would exceed this many bytes. */
   maxOutput?: number | bigint;
+  /**
+   * Receives the output as it is written (copies in pieces of at most
+   * 256 KiB) instead of `update()`'s result, which holds all the output of
+   * its delta bytes: one COPY can be the whole file. If it throws, the
+   * patch fails with code "Write".
+   */
+  onOutput?: (chunk: Uint8Array) => void;
 }
 /** What a finished patch did. */
 export interface PatchReport {

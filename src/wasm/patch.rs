@@ -1,6 +1,6 @@
 //! `Patcher`.
 
-use super::error::finished;
+use super::error::{finished, invalid_option};
 use super::js::{ObjectBuilder, Options};
 use crate::{Basis, DeltaFormat, PatchOptions};
 use std::cell::RefCell;
@@ -28,13 +28,29 @@ impl Basis for OwnedBasis {
     }
 }
 
-/// Where the patcher writes; each `update` hands its contents to JS.
-#[derive(Clone, Default)]
-struct Sink(Rc<RefCell<Vec<u8>>>);
+/// Where the patcher writes: a buffer each `update` hands to JS, or the
+/// `onOutput` callback, which bounds memory however long a COPY is.
+#[derive(Clone)]
+enum Sink {
+    Buffer(Rc<RefCell<Vec<u8>>>),
+    Callback(js_sys::Function),
+}
 
 impl io::Write for Sink {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(data);
+        match self {
+            Sink::Buffer(b) => b.borrow_mut().extend_from_slice(data),
+            Sink::Callback(f) => {
+                let chunk = js_sys::Uint8Array::from(data);
+                f.call1(&JsValue::NULL, &chunk).map_err(|e| {
+                    let msg = match e.dyn_ref::<js_sys::Error>() {
+                        Some(e) => String::from(e.message()),
+                        None => e.as_string().unwrap_or_else(|| "a value".into()),
+                    };
+                    io::Error::other(format!("onOutput threw {msg}"))
+                })?;
+            }
+        }
         Ok(data.len())
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -51,7 +67,11 @@ pub struct Patcher {
 
 #[wasm_bindgen]
 impl Patcher {
-    /// Options: `{ maxOutput }` (bytes; default unlimited).
+    /// Options: `{ maxOutput, onOutput }`: most output bytes (default
+    /// unlimited), and a function to receive the output as it is written
+    /// (copies in pieces of at most 256 KiB) instead of `update`'s result,
+    /// which holds all the output of its delta bytes: one COPY can be the
+    /// whole file.
     #[wasm_bindgen(constructor)]
     pub fn new(basis: Box<[u8]>, opts: Option<PatchOptionsArg>) -> Result<Patcher, JsValue> {
         let o = Options::new(&opts.map_or(JsValue::UNDEFINED, Into::into))?;
@@ -59,21 +79,34 @@ impl Patcher {
         if let Some(max) = o.u64("maxOutput")? {
             p.max_output = max;
         }
-        let sink = Sink::default();
+        let sink = match o.get("onOutput")? {
+            None => Sink::Buffer(Rc::default()),
+            Some(f) => Sink::Callback(
+                f.dyn_into()
+                    .map_err(|_| invalid_option("onOutput", "a function"))?,
+            ),
+        };
         Ok(Patcher {
             patcher: Some(crate::Patcher::new(OwnedBasis(basis), sink.clone(), p)),
             sink,
         })
     }
 
-    /// Feeds the next delta bytes; returns the output they produce. After an
-    /// error the patcher is finished: a bad delta is never resumed.
+    /// Feeds the next delta bytes; returns the output they produce (empty
+    /// with `onOutput`). After an error the patcher is finished: a bad delta
+    /// is never resumed.
     pub fn update(&mut self, bytes: &[u8]) -> Result<js_sys::Uint8Array, JsValue> {
         let p = self.patcher.as_mut().ok_or_else(|| finished("Patcher"))?;
         let result = p.update(bytes);
-        let mut out = self.sink.0.borrow_mut();
-        let produced = js_sys::Uint8Array::from(out.as_slice());
-        out.clear();
+        let produced = match &self.sink {
+            Sink::Buffer(b) => {
+                let mut b = b.borrow_mut();
+                let produced = js_sys::Uint8Array::from(b.as_slice());
+                b.clear();
+                produced
+            }
+            Sink::Callback(_) => js_sys::Uint8Array::new_with_length(0),
+        };
         match result {
             Ok(()) => Ok(produced),
             Err(e) => {

@@ -157,6 +157,25 @@ test("round trip in both formats, verified by SHA-256", () => {
   }
 });
 
+test("onOutput receives the output in pieces of at most 256 KiB", () => {
+  const big = concat(Array.from({ length: 8 }, () => basis)); // 1.6 MB
+  const bigNew = edited(rng(4), big);
+  const { delta } = encode(sign(big), bigNew);
+  const pieces = [];
+  const p = new Patcher(big, { onOutput: (c) => pieces.push(c.slice()) });
+  for (let i = 0; i < delta.length; i += 1000) {
+    assert.equal(p.update(delta.subarray(i, i + 1000)).length, 0);
+  }
+  assert.equal(p.finish().newLen, bigNew.length);
+  assert.deepEqual(concat(pieces), bigNew);
+  assert.ok(pieces.length > 6, `${pieces.length} pieces`);
+  assert.ok(pieces.every((c) => c.length <= 256 << 10));
+
+  const throwing = new Patcher(big, { onOutput: () => { throw new Error("disk full"); } });
+  assert.throws(() => throwing.update(delta), (e) => e.code === "Write" && /disk full/.test(e.message));
+  throwsCode(() => new Patcher(big, { onOutput: 5 }), "InvalidOption");
+});
+
 test("empty basis and empty new file", () => {
   const empty = new Uint8Array(0);
   for (const [b, n] of [[empty, empty], [empty, basis], [basis, empty]]) {
