@@ -47,6 +47,11 @@ export interface SignatureOptions {
   /** Length of the basis, if known: picks the default block and strong lengths. */
   lenHint?: number | bigint;
 }
+/** Options of `new SignatureDecoder()`. */
+export interface SignatureDecoderOptions {
+  /** Most blocks a signature may claim (default 2^24). */
+  maxBlocks?: number | bigint;
+}
 /** Options of `new DeltaEncoder()`. */
 export interface DeltaOptions {
   /** "wsync" (default) or "rdiff" (librsync's format, for `rdiff patch`). */

@@ -2,7 +2,7 @@
 
 use super::error::finished;
 use super::js::Options;
-use crate::{SignatureError, SignatureOptions};
+use crate::{SignatureError, SignatureLimits, SignatureOptions};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -10,6 +10,8 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     #[wasm_bindgen(typescript_type = "SignatureOptions")]
     pub type SignatureOptionsArg;
+    #[wasm_bindgen(typescript_type = "SignatureDecoderOptions")]
+    pub type SignatureDecoderOptionsArg;
 }
 
 /// Builds the signature of a basis fed in chunks of any size.
@@ -48,6 +50,43 @@ impl SignatureBuilder {
     pub fn finish(&mut self) -> Result<Signature, JsValue> {
         let b = self.0.take().ok_or_else(|| finished("SignatureBuilder"))?;
         Ok(Signature(Rc::new(b.finish())))
+    }
+}
+
+/// Decodes a signature fed in chunks of any size (as it arrives from the
+/// network); memory grows only with the bytes received.
+#[wasm_bindgen]
+pub struct SignatureDecoder(Option<crate::SignatureDecoder>);
+
+#[wasm_bindgen]
+impl SignatureDecoder {
+    /// Options: `{ maxBlocks }`, the most blocks accepted (default 2^24).
+    #[wasm_bindgen(constructor)]
+    pub fn new(opts: Option<SignatureDecoderOptionsArg>) -> Result<SignatureDecoder, JsValue> {
+        let o = Options::new(&opts.map_or(JsValue::UNDEFINED, Into::into))?;
+        let mut limits = SignatureLimits::default();
+        if let Some(max) = o.u64("maxBlocks")? {
+            limits.max_blocks = max;
+        }
+        Ok(SignatureDecoder(Some(crate::SignatureDecoder::new(limits))))
+    }
+
+    /// Feeds the next bytes; throws on bad bytes, after which the decoder is finished.
+    pub fn update(&mut self, bytes: &[u8]) -> Result<(), JsValue> {
+        let d = self
+            .0
+            .as_mut()
+            .ok_or_else(|| finished("SignatureDecoder"))?;
+        d.update(bytes).map_err(|e| {
+            self.0 = None;
+            e.into()
+        })
+    }
+
+    /// Checks that the signature is complete and returns it.
+    pub fn finish(&mut self) -> Result<Signature, JsValue> {
+        let d = self.0.take().ok_or_else(|| finished("SignatureDecoder"))?;
+        Ok(Signature(Rc::new(d.finish()?)))
     }
 }
 

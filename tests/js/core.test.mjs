@@ -15,7 +15,7 @@ const pkg = join(root, "pkg/wasm");
 const wsyncBin = join(root, "target/release/wsync");
 
 const wasm = await import(join(pkg, "wsync.js"));
-const { DeltaEncoder, Patcher, Sha256, Signature, SignatureBuilder } = wasm;
+const { DeltaEncoder, Patcher, Sha256, Signature, SignatureBuilder, SignatureDecoder } = wasm;
 wasm.initSync({ module: readFileSync(join(pkg, "wsync_bg.wasm")) });
 
 // ---------------------------------------------------------------- helpers
@@ -271,6 +271,9 @@ test("output does not depend on chunk sizes (0 1 2 3 7 100 10000 whole)", () => 
   const rdiffWhole = encode(sig, n, { format: "rdiff" }).delta;
   for (const chunk of CHUNKS) {
     assert.deepEqual(sign(b, opts, chunk).encode(), sigWhole, `signature, chunk ${chunk}`);
+    const dec = new SignatureDecoder();
+    inChunks(sigWhole, chunk, (c) => dec.update(c));
+    assert.deepEqual(dec.finish().encode(), sigWhole, `signature decoder, chunk ${chunk}`);
     assert.deepEqual(encode(sig, n, {}, chunk).delta, deltaWhole, `delta, chunk ${chunk}`);
     assert.deepEqual(encode(sig, n, { format: "rdiff" }, chunk).delta, rdiffWhole, `rdiff delta, chunk ${chunk}`);
     assert.deepEqual(patch(b, deltaWhole, {}, chunk).out, n, `patch, chunk ${chunk}`);
@@ -295,6 +298,13 @@ test("bad signature bytes throw Errors with a code", () => {
   const block0 = good.slice();
   new DataView(block0.buffer).setUint32(5, 0);
   throwsCode(() => Signature.decode(block0), "BlockLen");
+  // The streaming decoder: its own limit, errors while streaming, then finished.
+  const few = new SignatureDecoder({ maxBlocks: 10 });
+  throwsCode(() => few.update(good), "TooManyBlocks");
+  throwsCode(() => few.update(good), "Finished");
+  const dec = new SignatureDecoder();
+  dec.update(good.subarray(0, 100));
+  throwsCode(() => dec.finish(), "Truncated");
 });
 
 test("bad deltas throw Errors with a code", () => {
