@@ -104,10 +104,21 @@ function patch(basis, deltaPath, newPath) {
   return { ...out.close(), verified: report.sha256 !== null };
 }
 
+/** The patch without the file system: the output is only counted. */
+function patchDiscard(basis, deltaPath) {
+  let len = 0;
+  const p = new Patcher(readFileSync(basis), { onOutput: (c) => (len += c.length) });
+  eachChunk(deltaPath, (c) => p.update(c));
+  p.finish();
+  p.free();
+  return len;
+}
+
 const o = (name) => join(outDir, name);
 const sig = timed(() => signature(basisPath, o("wasm.sig")));
 const del = timed(() => delta(o("wasm.sig"), newPath, o("wasm.delta")));
 const pat = timed(() => patch(basisPath, o("wasm.delta"), o("wasm.out")));
+const patNull = timed(() => patchDiscard(basisPath, o("wasm.delta")));
 const rsig = signature(rbasisPath, o("wasm.rsig"));
 const worst = timed(() => delta(o("wasm.rsig"), rnewPath, o("wasm.rdelta")));
 
@@ -115,6 +126,7 @@ const lines = {
   sig_mbs: mbs(size(basisPath), sig.secs),
   delta_mbs: mbs(size(newPath), del.secs),
   patch_mbs: mbs(pat.result.len, pat.secs),
+  patch_null_mbs: mbs(patNull.result, patNull.secs),
   worst_mbs: mbs(size(rnewPath), worst.secs),
   sig_bytes: sig.result.len,
   delta_bytes: del.result.len,
