@@ -117,6 +117,7 @@ function patchDiscard(basis, deltaPath) {
 const o = (name) => join(outDir, name);
 const sig = timed(() => signature(basisPath, o("wasm.sig")));
 const del = timed(() => delta(o("wasm.sig"), newPath, o("wasm.delta")));
+const memoryBeforePatch = exports.memory.buffer.byteLength;
 const pat = timed(() => patch(basisPath, o("wasm.delta"), o("wasm.out")));
 const patNull = timed(() => patchDiscard(basisPath, o("wasm.delta")));
 const rsig = signature(rbasisPath, o("wasm.rsig"));
@@ -135,6 +136,7 @@ const lines = {
   delta_sha: del.result.hash,
   out_sha: pat.result.hash,
   verified: pat.result.verified,
+  memory_sig_delta_bytes: memoryBeforePatch,
   memory_bytes: exports.memory.buffer.byteLength,
   rss_kib: process.resourceUsage().maxRSS,
 };

@@ -63,6 +63,8 @@ impl io::Write for Sink {
 pub struct Patcher {
     patcher: Option<crate::Patcher<OwnedBasis, Sink>>,
     sink: Sink,
+    /// Output bytes so far, kept after `finish()`.
+    written: u64,
 }
 
 #[wasm_bindgen]
@@ -89,6 +91,7 @@ impl Patcher {
         Ok(Patcher {
             patcher: Some(crate::Patcher::new(OwnedBasis(basis), sink.clone(), p)),
             sink,
+            written: 0,
         })
     }
 
@@ -98,6 +101,7 @@ impl Patcher {
     pub fn update(&mut self, bytes: &[u8]) -> Result<js_sys::Uint8Array, JsValue> {
         let p = self.patcher.as_mut().ok_or_else(|| finished("Patcher"))?;
         let result = p.update(bytes);
+        self.written = p.written();
         let produced = match &self.sink {
             Sink::Buffer(b) => {
                 let mut b = b.borrow_mut();
@@ -119,7 +123,7 @@ impl Patcher {
     /// Bytes of output so far.
     #[wasm_bindgen(getter)]
     pub fn written(&self) -> f64 {
-        self.patcher.as_ref().map_or(0, |p| p.written()) as f64
+        self.written as f64
     }
 
     /// Checks that the delta is complete (for a wsync delta, that the

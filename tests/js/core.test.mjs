@@ -166,7 +166,9 @@ test("onOutput receives the output in pieces of at most 256 KiB", () => {
   for (let i = 0; i < delta.length; i += 1000) {
     assert.equal(p.update(delta.subarray(i, i + 1000)).length, 0);
   }
+  assert.equal(p.written, bigNew.length);
   assert.equal(p.finish().newLen, bigNew.length);
+  assert.equal(p.written, bigNew.length);
   assert.deepEqual(concat(pieces), bigNew);
   assert.ok(pieces.length > 6, `${pieces.length} pieces`);
   assert.ok(pieces.every((c) => c.length <= 256 << 10));
