@@ -20,21 +20,25 @@ if [ -f "$out/wsync_bg.wasm" ] && [ "$out/wsync_bg.wasm" -nt "$raw" ] && [ "$out
   exit 0
 fi
 
-rm -rf "$out.tmp"
-wasm-bindgen --target web --out-dir "$out.tmp" "$raw"
+tmp="$CARGO_TARGET_DIR/bindgen-out"
+rm -rf "$tmp"
+wasm-bindgen --target web --out-dir "$tmp" "$raw"
 
 # Debian's binaryen is too old for the features rustc emits; use wasm-opt
-# only from version 116 on.
-if command -v wasm-opt >/dev/null; then
-  v=$(wasm-opt --version | grep -oE 'version [0-9]+' | grep -oE '[0-9]+' || echo 0)
+# (from PATH, or npm's binaryen package) only from version 116 on.
+opt=$(command -v wasm-opt || true)
+[ -z "$opt" ] && [ -x node_modules/.bin/wasm-opt ] && opt=node_modules/.bin/wasm-opt
+if [ -n "$opt" ]; then
+  v=$("$opt" --version | grep -oE 'version [0-9]+' | grep -oE '[0-9]+' || echo 0)
   if [ "$v" -ge 116 ]; then
-    wasm-opt -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
+    "$opt" -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
       --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
-      "$out.tmp/wsync_bg.wasm" -o "$out.tmp/wsync_bg.wasm"
+      "$tmp/wsync_bg.wasm" -o "$tmp/wsync_bg.wasm"
   else
     echo "build-wasm: skipping wasm-opt (version $v < 116)" >&2
   fi
 fi
 rm -rf "$out"
-mv "$out.tmp" "$out"
-ls -l "$out/wsync_bg.wasm" | awk '{print "build-wasm: " $9 " " $5 " bytes"}'
+mkdir -p "$(dirname "$out")"
+mv "$tmp" "$out"
+echo "build-wasm: $out/wsync_bg.wasm, $(stat -c %s "$out/wsync_bg.wasm") bytes"
