@@ -178,6 +178,15 @@ test("onOutput receives the output in pieces of at most 256 KiB", () => {
   throwsCode(() => new Patcher(big, { onOutput: 5 }), "InvalidOption");
 });
 
+test("an encoder keeps its signature alive after the JS object is freed", () => {
+  const sig = sign(basis);
+  const expected = encode(sig, newFile).delta;
+  const enc = new DeltaEncoder(sig);
+  sig.free();
+  const delta = concat([enc.update(newFile), enc.finish()]);
+  assert.deepEqual(delta, expected);
+});
+
 test("empty basis and empty new file", () => {
   const empty = new Uint8Array(0);
   for (const [b, n] of [[empty, empty], [empty, basis], [basis, empty]]) {
