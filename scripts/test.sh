@@ -23,3 +23,8 @@ cargo test
 step "core tests as wasm32 under Node"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --target wasm32-unknown-unknown --lib
+
+step "JavaScript tests of the wasm bindings (pkg/wasm) under Node"
+cargo build --release --quiet # tests compare with target/release/wsync
+bash scripts/build-wasm.sh
+node --test tests/js/

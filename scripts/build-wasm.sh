@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds the core's JavaScript bindings into pkg/wasm (wasm-bindgen --target web),
+# with SIMD (+simd128) and the `wasm` profile. Quick when nothing changed: cargo
+# decides whether the .wasm is stale, and the bindgen/opt steps run only when
+# it is newer than their output.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+
+out=pkg/wasm
+
+# Its own RUSTFLAGS would otherwise invalidate the plain wasm32 builds (clippy,
+# tests) each time; a separate target directory keeps both cached.
+export CARGO_TARGET_DIR="${WSYNC_WASM_TARGET_DIR:-target/wasm-simd}"
+raw="$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm/wsync.wasm"
+RUSTFLAGS="-C target-feature=+simd128" \
+  cargo build --quiet --lib --target wasm32-unknown-unknown --profile wasm
+
+if [ -f "$out/wsync_bg.wasm" ] && [ "$out/wsync_bg.wasm" -nt "$raw" ] && [ "$out/wsync.js" -nt "$raw" ]; then
+  exit 0
+fi
+
+tmp="$CARGO_TARGET_DIR/bindgen-out"
+rm -rf "$tmp"
+wasm-bindgen --target web --out-dir "$tmp" "$raw"
+
+# Debian's binaryen is too old for the features rustc emits; use wasm-opt
+# (from PATH, or npm's binaryen package) only from version 116 on.
+opt=$(command -v wasm-opt || true)
+[ -z "$opt" ] && [ -x node_modules/.bin/wasm-opt ] && opt=node_modules/.bin/wasm-opt
+if [ -n "$opt" ]; then
+  v=$("$opt" --version | grep -oE 'version [0-9]+' | grep -oE '[0-9]+' || echo 0)
+  if [ "$v" -ge 116 ]; then
+    "$opt" -O3 --enable-simd --enable-bulk-memory --enable-nontrapping-float-to-int \
+      --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      "$tmp/wsync_bg.wasm" -o "$tmp/wsync_bg.wasm"
+  else
+    echo "build-wasm: skipping wasm-opt (version $v < 116)" >&2
+  fi
+fi
+rm -rf "$out"
+mkdir -p "$(dirname "$out")"
+mv "$tmp" "$out"
+echo "build-wasm: $out/wsync_bg.wasm, $(stat -c %s "$out/wsync_bg.wasm") bytes"

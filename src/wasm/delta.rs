@@ -1,0 +1,86 @@
+//! `DeltaEncoder`.
+
+use super::error::{finished, invalid_option};
+use super::js::{ObjectBuilder, Options};
+use super::signature::Signature;
+use crate::{DeltaFormat, DeltaOptions, DeltaStats};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(typescript_type = "DeltaOptions")]
+    pub type DeltaOptionsArg;
+    #[wasm_bindgen(typescript_type = "DeltaStats")]
+    pub type DeltaStatsObject;
+}
+
+type Encoder = crate::DeltaEncoder<Rc<crate::Signature>>;
+
+/// Encodes a new file, fed in chunks of any size, against a signature.
+#[wasm_bindgen]
+pub struct DeltaEncoder {
+    enc: Option<Encoder>,
+    /// The final counters, once finished.
+    stats: DeltaStats,
+    /// Delta bytes of one call, reused between calls.
+    out: Vec<u8>,
+}
+
+#[wasm_bindgen]
+impl DeltaEncoder {
+    /// Options: `{ format: "wsync" | "rdiff", compressLevel }`, both optional.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        signature: &Signature,
+        opts: Option<DeltaOptionsArg>,
+    ) -> Result<DeltaEncoder, JsValue> {
+        let o = Options::new(&opts.map_or(JsValue::UNDEFINED, Into::into))?;
+        let mut d = DeltaOptions::default();
+        match o.string("format")?.as_deref() {
+            None | Some("wsync") => d.format = DeltaFormat::Wsync,
+            Some("rdiff") => d.format = DeltaFormat::Rdiff,
+            Some(_) => return Err(invalid_option("format", "\"wsync\" or \"rdiff\"")),
+        }
+        if let Some(level) = o.u32("compressLevel")? {
+            d.compress_level = level;
+        }
+        Ok(DeltaEncoder {
+            enc: Some(crate::DeltaEncoder::new(Rc::clone(&signature.0), d)?),
+            stats: DeltaStats::default(),
+            out: Vec::new(),
+        })
+    }
+
+    /// Feeds the next bytes of the new file; returns the delta bytes produced
+    /// (often none: the encoder holds a few blocks back).
+    pub fn update(&mut self, bytes: &[u8]) -> Result<js_sys::Uint8Array, JsValue> {
+        let enc = self.enc.as_mut().ok_or_else(|| finished("DeltaEncoder"))?;
+        self.out.clear();
+        enc.update(bytes, &mut self.out);
+        Ok(self.out.as_slice().into())
+    }
+
+    /// Ends the new file; returns the last delta bytes.
+    pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
+        let enc = self.enc.take().ok_or_else(|| finished("DeltaEncoder"))?;
+        let mut out = std::mem::take(&mut self.out);
+        out.clear();
+        self.stats = enc.finish(&mut out);
+        Ok(out)
+    }
+
+    /// Counters so far, final after `finish()`.
+    pub fn stats(&self) -> DeltaStatsObject {
+        let s = self.enc.as_ref().map_or(self.stats, |e| e.stats());
+        ObjectBuilder::new()
+            .count("newLen", s.new_len)
+            .count("matchedBytes", s.matched_bytes)
+            .count("literalBytes", s.literal_bytes)
+            .count("literalWireBytes", s.literal_wire_bytes)
+            .count("copyOps", s.copy_ops)
+            .count("literalOps", s.literal_ops)
+            .count("deltaBytes", s.delta_bytes)
+            .build()
+    }
+}
