@@ -692,7 +692,12 @@ pub struct BenchIdleArgs {
 /// ready, holds them, and closes them.
 pub fn bench_idle(a: BenchIdleArgs) -> Result<(), Failure> {
     let t = parse_url_loose(&a.url)?;
-    let conn = ConnArgs { token: None, password_file: None, rsh: "ssh".into(), rsync_path: "wsync".into() };
+    let conn = ConnArgs {
+        token: None,
+        password_file: None,
+        rsh: "ssh".into(),
+        rsync_path: "wsync".into(),
+    };
     runtime()?.block_on(async {
         let mut held = Vec::with_capacity(a.sessions);
         for _ in 0..a.sessions {
