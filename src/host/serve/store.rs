@@ -94,6 +94,7 @@ pub struct Module {
     pub policy: super::config::ModuleConfig,
     root: OwnedFd,
     writers: Mutex<HashSet<String>>,
+    signatures: Mutex<SignatureCache>,
 }
 
 fn beneath() -> ResolveFlags {
@@ -118,6 +119,7 @@ impl Module {
             policy,
             root,
             writers: Mutex::new(HashSet::new()),
+            signatures: Mutex::new(SignatureCache::default()),
         };
         if clean {
             m.remove_stray_temps(&m.path.clone())?;
@@ -264,7 +266,7 @@ impl Module {
         self: &Arc<Self>,
         path: &str,
         max_output: u64,
-    ) -> Result<(Upload, Vec<u8>), Refusal> {
+    ) -> Result<(Upload, Arc<Vec<u8>>), Refusal> {
         if self.read_only {
             return Err(Refusal(
                 Code::Denied,
@@ -293,7 +295,10 @@ impl Module {
             Some(f) => identity(f)?,
             None => Vec::new(),
         };
-        let signature = signature_of(basis.as_ref())?;
+        let signature = match &basis {
+            Some(f) => self.cached_signature(path, &identity, f)?,
+            None => Arc::new(signature_of(None)?),
+        };
         let basis = FileBasis::new(basis)?;
         let mut temp_name = String::new();
         let mut temp = None;
@@ -358,6 +363,60 @@ fn signature_of(file: Option<&File>) -> io::Result<Vec<u8>> {
         }
     }
     Ok(b.finish().encode())
+}
+
+/// Signatures of recent bases, keyed by path and identity (size, mtime,
+/// inode), so repeated uploads against a large file do not rehash it.
+/// Bounded by total bytes; the oldest entries go first.
+#[derive(Default)]
+struct SignatureCache {
+    entries: std::collections::VecDeque<(String, Vec<u8>, Arc<Vec<u8>>)>,
+    bytes: usize,
+}
+
+fn lock<T>(m: &Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>, Refusal> {
+    m.lock()
+        .map_err(|_| Refusal(Code::Io, "lock poisoned".into()))
+}
+
+/// Memory the signature cache of one module may hold.
+const SIGNATURE_CACHE_BYTES: usize = 64 << 20;
+
+impl Module {
+    fn cached_signature(
+        &self,
+        path: &str,
+        identity: &[u8],
+        f: &File,
+    ) -> Result<Arc<Vec<u8>>, Refusal> {
+        {
+            let cache = lock(&self.signatures)?;
+            if let Some((_, _, sig)) = cache
+                .entries
+                .iter()
+                .find(|(p, id, _)| p == path && id == identity)
+            {
+                return Ok(sig.clone());
+            }
+        }
+        let sig = Arc::new(signature_of(Some(f))?);
+        let mut cache = lock(&self.signatures)?;
+        cache.entries.retain(|(p, _, _)| p != path);
+        cache.bytes = cache.entries.iter().map(|e| e.2.len()).sum();
+        if sig.len() <= SIGNATURE_CACHE_BYTES {
+            while cache.bytes + sig.len() > SIGNATURE_CACHE_BYTES {
+                match cache.entries.pop_front() {
+                    Some(old) => cache.bytes -= old.2.len(),
+                    None => break,
+                }
+            }
+            cache.bytes += sig.len();
+            cache
+                .entries
+                .push_back((path.to_string(), identity.to_vec(), sig.clone()));
+        }
+        Ok(sig)
+    }
 }
 
 /// Identity of a basis for the commit precondition: size, mtime, inode.
