@@ -486,3 +486,123 @@ fn remote_shell_transport_runs_serve_stdio() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A TCP proxy to `port` that cuts its first connection after `cut` bytes
+/// from the client, and passes later connections through.
+fn cutting_proxy(port: u16, cut: usize) -> u16 {
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let local = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for (n, client) in listener.incoming().enumerate() {
+            let Ok(client) = client else { return };
+            let Ok(server) = TcpStream::connect(("127.0.0.1", port)) else {
+                return;
+            };
+            let limit = if n == 0 { cut } else { usize::MAX };
+            let (mut c_in, mut s_out) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let (mut s_in, mut c_out) = (server, client);
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 16384];
+                let mut total = 0usize;
+                while let Ok(k) = c_in.read(&mut buf) {
+                    if k == 0 {
+                        break;
+                    }
+                    let k = k.min(limit - total);
+                    if s_out.write_all(&buf[..k]).is_err() {
+                        break;
+                    }
+                    total += k;
+                    if total >= limit {
+                        break;
+                    }
+                }
+                let _ = c_in.shutdown(Shutdown::Both);
+                let _ = s_out.shutdown(Shutdown::Both);
+            });
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 16384];
+                while let Ok(k) = s_in.read(&mut buf) {
+                    if k == 0 || c_out.write_all(&buf[..k]).is_err() {
+                        break;
+                    }
+                }
+                let _ = c_out.shutdown(Shutdown::Both);
+            });
+        }
+    });
+    local
+}
+
+#[test]
+fn a_cut_connection_leaves_the_old_file_and_the_upload_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("module");
+    std::fs::create_dir(&module).unwrap();
+    let old = data(40, 1_000_000, true);
+    let new = data(41, 3_000_000, false); // incompressible: the delta is ~3 MB
+    let local = write(dir.path(), "local", &new);
+    let srv = serve(&module, &[]);
+    for cut in [100_000usize, 600_000, 1_500_000, 2_500_000] {
+        std::fs::write(module.join("f"), &old).unwrap();
+        let port = cutting_proxy(srv.port, cut);
+        let url = format!("ws://127.0.0.1:{port}/data/f");
+        let out = ok(wsync().args(["push", "--stats", s(&local), &url]));
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(err.contains("resuming"), "cut at {cut}: {err}");
+        assert!(
+            std::fs::read(module.join("f")).unwrap() == new,
+            "cut at {cut}"
+        );
+        // Resumed where the server had got to, not started over (once the
+        // server has applied a whole 256 KiB chunk; before that it starts over).
+        let from: Option<u64> = err.lines().find_map(|l| {
+            l.strip_prefix("wsync: resumed at byte ")?
+                .split(' ')
+                .next()?
+                .parse()
+                .ok()
+        });
+        if cut >= 600_000 {
+            let from = from.unwrap_or_else(|| panic!("cut at {cut}: not resumed: {err}"));
+            assert!(
+                from > 0 && from <= cut as u64,
+                "cut at {cut}: resumed at {from}"
+            );
+        }
+        let names: Vec<_> = std::fs::read_dir(&module)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+    }
+}
+
+#[test]
+fn a_cut_connection_without_resume_keeps_the_old_file() {
+    // The client gives up (no reconnect possible): the target is untouched.
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("module");
+    std::fs::create_dir(&module).unwrap();
+    let old = data(42, 500_000, true);
+    std::fs::write(module.join("f"), &old).unwrap();
+    let local = write(dir.path(), "local", &data(43, 2_000_000, false));
+    let mut srv = serve(&module, &[]);
+    let port = cutting_proxy(srv.port, 700_000);
+    let url = format!("ws://127.0.0.1:{port}/data/f");
+    let mut child = wsync()
+        .args(["push", s(&local), &url])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Stop the server while the upload is under way or right after the cut.
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    srv.child.kill().unwrap();
+    srv.child.wait().unwrap();
+    let status = child.wait().unwrap();
+    if !status.success() {
+        assert_eq!(std::fs::read(module.join("f")).unwrap(), old);
+    }
+}

@@ -208,7 +208,10 @@ impl Link {
 
     async fn send(&mut self, msg: Vec<u8>) -> Result<(), Failure> {
         match self {
-            Link::Ws(ws) => ws.send(Ws::Binary(msg.into())).await.map_err(proto),
+            Link::Ws(ws) => ws
+                .send(Ws::Binary(msg.into()))
+                .await
+                .map_err(|e| Failure::new(exit::SOCKET, e.to_string())),
             Link::Shell(sh) => {
                 use tokio::io::AsyncWriteExt;
                 let stdin = &mut sh.stdin;
@@ -390,55 +393,118 @@ pub fn push(a: PushArgs) -> Result<(), Failure> {
     let t = parse_url(&a.url)?;
     runtime()?.block_on(async {
         let mut c = Client::connect(&t, &a.conn).await?;
-        // One retry when the file changed on the server meanwhile.
-        for attempt in 0..2 {
-            match push_once(&mut c, &t, &a.file).await? {
-                None => {
-                    if a.stats {
-                        let size = std::fs::metadata(&a.file).map(|m| m.len()).unwrap_or(0);
-                        eprintln!(
-                            "Total bytes sent: {}\nTotal bytes received: {}\nFile size: {size}",
-                            c.sent, c.received
-                        );
-                    }
-                    return Ok(());
+        let (mut sent, mut received) = (0, 0);
+        // Retry once when the file changed on the server meanwhile; resume
+        // (up to 3 times) when the connection drops mid-upload.
+        let (mut changed, mut drops, mut busy) = (0, 0, 0);
+        let mut resume: Option<Vec<u8>> = None;
+        loop {
+            let outcome = push_once(&mut c, &t, &a.file, resume.as_deref()).await;
+            sent += c.sent;
+            received += c.received;
+            c.sent = 0;
+            c.received = 0;
+            match outcome {
+                Push::Done => break,
+                Push::Failed(Code::BasisChanged, _) if changed == 0 => {
+                    changed += 1;
+                    resume = None;
                 }
-                Some((Code::BasisChanged, _)) if attempt == 0 => continue,
-                Some((code, msg)) => return Err(failed(code, &msg)),
+                // The server no longer has the interrupted upload: start over.
+                Push::Failed(Code::NotFound, _) if resume.is_some() => resume = None,
+                // After a drop, the old session may still hold the path for a moment.
+                Push::Failed(Code::Busy, _) if drops > 0 && busy < 50 => {
+                    busy += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Push::Failed(code, msg) => return Err(failed(code, &msg)),
+                Push::Dropped(token, e) if drops < 3 => {
+                    drops += 1;
+                    resume = token.or(resume);
+                    tracing_free_note(&format!("connection lost ({}); resuming", e.message));
+                    c = Client::connect(&t, &a.conn).await?;
+                }
+                Push::Dropped(_, e) => return Err(e),
             }
+        }
+        if a.stats {
+            let size = std::fs::metadata(&a.file).map(|m| m.len()).unwrap_or(0);
+            eprintln!(
+                "Total bytes sent: {sent}\nTotal bytes received: {received}\nFile size: {size}"
+            );
         }
         Ok(())
     })
 }
 
-async fn push_once(
+/// A message on stderr, as rsync prints its warnings.
+fn tracing_free_note(msg: &str) {
+    eprintln!("wsync: {msg}");
+}
+
+/// How one upload attempt ended.
+enum Push {
+    Done,
+    Failed(Code, String),
+    /// The connection dropped; the token resumes the upload if known.
+    Dropped(Option<Vec<u8>>, Failure),
+}
+
+async fn push_once(c: &mut Client, t: &Target, path: &Path, resume: Option<&[u8]>) -> Push {
+    let mut token = None;
+    match push_attempt(c, t, path, resume, &mut token).await {
+        Ok(p) => p,
+        Err(e) if e.code == exit::SOCKET || e.code == exit::IPC => Push::Dropped(token, e),
+        Err(e) => Push::Failed(Code::Io, e.message),
+    }
+}
+
+async fn push_attempt(
     c: &mut Client,
     t: &Target,
     path: &Path,
-) -> Result<Option<(Code, String)>, Failure> {
+    resume: Option<&[u8]>,
+    token: &mut Option<Vec<u8>>,
+) -> Result<Push, Failure> {
     let name = path.display().to_string();
     let mut file = File::open(path).map_err(|e| Failure::io(&name, e))?;
     let size = file.metadata().map_err(|e| Failure::io(&name, e))?.len();
-    let id = c.s.push(&t.module, &t.path, size);
+    let id = match resume {
+        Some(r) => c.s.push_resume(&t.module, &t.path, size, r),
+        None => c.s.push(&t.module, &t.path, size),
+    };
     c.flush().await?;
+    let failed_in = |events: Vec<ClientEvent>| {
+        events.into_iter().find_map(|e| match e {
+            ClientEvent::Failed {
+                id: i,
+                code,
+                message,
+            } if i == id => Some(Push::Failed(code, message)),
+            _ => None,
+        })
+    };
     loop {
         c.recv().await?;
         for e in c.take() {
             match e {
-                ClientEvent::PushReady { id: i } if i == id => {
+                ClientEvent::PushReady {
+                    id: i,
+                    token: tok,
+                    from,
+                } if i == id => {
+                    *token = Some(tok);
+                    if from > 0 {
+                        tracing_free_note(&format!("resumed at byte {from} of the delta"));
+                    }
+                    // The whole file goes through the encoder again when
+                    // resuming; the session skips what the server has.
                     let mut buf = vec![0u8; 1 << 20];
                     loop {
                         while !c.s.push_window_open(id) {
                             c.recv().await?;
-                            if let Some(f) = c.take().into_iter().find_map(|e| match e {
-                                ClientEvent::Failed {
-                                    id: i,
-                                    code,
-                                    message,
-                                } if i == id => Some((code, message)),
-                                _ => None,
-                            }) {
-                                return Ok(Some(f));
+                            if let Some(f) = failed_in(c.take()) {
+                                return Ok(f);
                             }
                         }
                         let n = file.read(&mut buf).map_err(|e| Failure::io(&name, e))?;
@@ -451,12 +517,12 @@ async fn push_once(
                     c.s.push_finish(id).map_err(proto)?;
                     c.flush().await?;
                 }
-                ClientEvent::Done { id: i } if i == id => return Ok(None),
+                ClientEvent::Done { id: i } if i == id => return Ok(Push::Done),
                 ClientEvent::Failed {
                     id: i,
                     code,
                     message,
-                } if i == id => return Ok(Some((code, message))),
+                } if i == id => return Ok(Push::Failed(code, message)),
                 _ => {}
             }
         }

@@ -29,9 +29,13 @@ pub enum ClientEvent {
         entries: Vec<Entry>,
         done: bool,
     },
-    /// The basis's signature arrived: feed the file with `push_data`.
+    /// The basis's signature arrived: feed the file with `push_data`, from
+    /// its start even when resuming (`from` > 0: what the server already has
+    /// is skipped). Keep `token` to resume the upload if the connection drops.
     PushReady {
         id: u64,
+        token: Vec<u8>,
+        from: u64,
     },
     /// The server applied the delta up to `acked` bytes.
     PushAcked {
@@ -242,7 +246,12 @@ impl ClientSession {
                 }
                 _ => return Err(self.fail(format!("signature for unknown upload {id}"))),
             },
-            Message::SigEnd { id, basis } => match self.transfers.remove(&id) {
+            Message::SigEnd {
+                id,
+                basis,
+                token,
+                from,
+            } => match self.transfers.remove(&id) {
                 Some(Transfer::PushSig(d)) => match d.finish() {
                     Ok(sig) => {
                         let encoder = DeltaEncoder::new(sig, self.delta)
@@ -251,7 +260,11 @@ impl ClientSession {
                         let mut encoder = Box::new(encoder);
                         // The delta header goes out with the first data.
                         encoder.update(&[], &mut first);
+                        // A resumed upload regenerates the same delta (the
+                        // encoder is deterministic) and skips what the
+                        // server already applied.
                         let mut sender = DeltaSender::new(id, self.limits);
+                        sender.skip_to(from);
                         let msgs = sender.send(&first);
                         self.out.extend(msgs.into_iter().map(Output::Send));
                         self.transfers.insert(
@@ -262,7 +275,7 @@ impl ClientSession {
                                 basis,
                             },
                         );
-                        self.event(ClientEvent::PushReady { id });
+                        self.event(ClientEvent::PushReady { id, token, from });
                     }
                     Err(e) => self.abandon(id, Code::Protocol, format!("bad signature: {e}")),
                 },
@@ -399,6 +412,13 @@ impl ClientSession {
 
     /// Starts an upload of `size` bytes to `module/path`.
     pub fn push(&mut self, module: &str, path: &str, size: u64) -> u64 {
+        self.push_resume(module, path, size, &[])
+    }
+
+    /// Like `push`, continuing the interrupted upload named by `token`
+    /// (from an earlier [`ClientEvent::PushReady`]); the server refuses with
+    /// `NotFound` when it no longer has it.
+    pub fn push_resume(&mut self, module: &str, path: &str, size: u64, token: &[u8]) -> u64 {
         let id = self.request_id();
         self.transfers.insert(
             id,
@@ -409,6 +429,7 @@ impl ClientSession {
             module: module.into(),
             path: path.into(),
             size,
+            resume: token.to_vec(),
         });
         id
     }
@@ -474,6 +495,8 @@ impl ClientSession {
         self.send(Message::SigEnd {
             id,
             basis: Vec::new(),
+            token: Vec::new(),
+            from: 0,
         });
         id
     }

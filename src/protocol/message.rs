@@ -189,11 +189,13 @@ pub enum Message {
         done: bool,
     },
     /// Start an upload: the server answers with the basis's signature.
+    /// `resume`: the token of an interrupted upload to continue (or empty).
     PushBegin {
         id: u64,
         module: String,
         path: String,
         size: u64,
+        resume: Vec<u8>,
     },
     /// Start a download: the client follows with its copy's signature.
     PullBegin {
@@ -206,9 +208,13 @@ pub enum Message {
         data: Vec<u8>,
     },
     /// End of a signature; `basis` identifies the basis it was made from.
+    /// For uploads, `token` names the upload so that it can be resumed, and
+    /// `from` is where its delta goes on (0, or the bytes already applied).
     SigEnd {
         id: u64,
         basis: Vec<u8>,
+        token: Vec<u8>,
+        from: u64,
     },
     DeltaChunk {
         id: u64,
@@ -363,9 +369,10 @@ impl Message {
                 module,
                 path,
                 size,
+                resume,
             } => {
                 w = Writer::new(kind::PUSH_BEGIN);
-                w.uint(*id).str(module).str(path).uint(*size);
+                w.uint(*id).str(module).str(path).uint(*size).bytes(resume);
             }
             PullBegin { id, module, path } => {
                 w = Writer::new(kind::PULL_BEGIN);
@@ -375,9 +382,14 @@ impl Message {
                 w = Writer::new(kind::SIG_CHUNK);
                 w.uint(*id).bytes(data);
             }
-            SigEnd { id, basis } => {
+            SigEnd {
+                id,
+                basis,
+                token,
+                from,
+            } => {
                 w = Writer::new(kind::SIG_END);
-                w.uint(*id).bytes(basis);
+                w.uint(*id).bytes(basis).bytes(token).uint(*from);
             }
             DeltaChunk { id, offset, data } => {
                 w = Writer::new(kind::DELTA_CHUNK);
@@ -534,6 +546,7 @@ impl Message {
                 module: r.str("module", MAX_PATH)?,
                 path: r.str("path", MAX_PATH)?,
                 size: r.uint("size")?,
+                resume: r.bytes("resume", MAX_BASIS_ID)?.to_vec(),
             },
             kind::PULL_BEGIN => PullBegin {
                 id: r.uint("id")?,
@@ -547,6 +560,8 @@ impl Message {
             kind::SIG_END => SigEnd {
                 id: r.uint("id")?,
                 basis: r.bytes("basis", MAX_BASIS_ID)?.to_vec(),
+                token: r.bytes("token", MAX_BASIS_ID)?.to_vec(),
+                from: r.uint("from")?,
             },
             kind::DELTA_CHUNK => DeltaChunk {
                 id: r.uint("id")?,

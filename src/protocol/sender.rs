@@ -12,6 +12,8 @@ pub struct DeltaSender {
     /// Bytes the peer acknowledged.
     acked: u64,
     pending: Vec<u8>,
+    /// Leading bytes still to drop (see `skip_to`).
+    skip: u64,
 }
 
 impl DeltaSender {
@@ -23,12 +25,21 @@ impl DeltaSender {
             sent: 0,
             acked: 0,
             pending: Vec::new(),
+            skip: 0,
         }
     }
 
     /// Whether more may be sent before the next acknowledgement.
     pub fn window_open(&self) -> bool {
         self.sent - self.acked < self.window
+    }
+
+    /// Resumes at `from`: the first `from` bytes given to `send` (the part
+    /// the peer already has) are dropped, and offsets continue from there.
+    pub fn skip_to(&mut self, from: u64) {
+        self.skip = from;
+        self.sent = from;
+        self.acked = from;
     }
 
     /// Whether the peer acknowledged everything sent.
@@ -51,6 +62,9 @@ impl DeltaSender {
     /// Queues delta bytes; returns the whole chunks ready to send.
     pub fn send(&mut self, mut data: &[u8]) -> Vec<Message> {
         let mut out = Vec::new();
+        let drop = self.skip.min(data.len() as u64) as usize;
+        self.skip -= drop as u64;
+        data = &data[drop..];
         while !data.is_empty() {
             let take = (self.chunk - self.pending.len()).min(data.len());
             self.pending.extend_from_slice(&data[..take]);

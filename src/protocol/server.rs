@@ -27,12 +27,15 @@ pub enum ServerEvent {
         path: String,
         recursive: bool,
     },
-    /// Open the target (its basis), then [`ServerSession::signature`] (or `fail`).
+    /// Open the target (its basis), then [`ServerSession::signature`] (or
+    /// `fail`). With a `resume` token, continue that interrupted upload: send
+    /// its signature again, with `from` = the delta bytes already applied.
     PushBegin {
         id: u64,
         module: String,
         path: String,
         size: u64,
+        resume: Vec<u8>,
     },
     /// The next delta bytes of an upload, in order; apply them, then `applied`.
     PushData { id: u64, data: Vec<u8> },
@@ -57,9 +60,10 @@ pub enum ServerEvent {
         module: String,
         path: String,
     },
-    /// The client gave up on this transfer or the session ended: drop its
-    /// temporary state; the target must stay as it was.
-    Cancel { id: u64 },
+    /// The client gave up on this transfer, or (`dropped`) the session ended
+    /// under it: drop its temporary state, or keep an upload's for a while so
+    /// that the client can resume it; the target must stay as it was.
+    Cancel { id: u64, dropped: bool },
 }
 
 /// Output of the session: messages to send and events for the host.
@@ -181,7 +185,7 @@ impl ServerSession {
         ids.sort_unstable();
         self.transfers.clear();
         for id in ids {
-            self.event(ServerEvent::Cancel { id });
+            self.event(ServerEvent::Cancel { id, dropped: true });
         }
     }
 
@@ -282,6 +286,7 @@ impl ServerSession {
                 module,
                 path,
                 size,
+                resume,
             } => {
                 self.open(id, Transfer::Push { next: 0 })?;
                 if self.transfers.contains_key(&id) {
@@ -290,6 +295,7 @@ impl ServerSession {
                         module,
                         path,
                         size,
+                        resume,
                     });
                 }
             }
@@ -379,7 +385,7 @@ impl ServerSession {
             Message::Error { id, .. } => {
                 // The client abandons a transfer.
                 if self.transfers.remove(&id).is_some() {
-                    self.event(ServerEvent::Cancel { id });
+                    self.event(ServerEvent::Cancel { id, dropped: false });
                 }
             }
             other => return Err(self.close(Code::Protocol, format!("unexpected {}", name(&other)))),
@@ -430,15 +436,31 @@ impl ServerSession {
         });
     }
 
-    /// The basis's signature for an upload, with its identity; sent in chunks.
-    pub fn signature(&mut self, id: u64, signature: &[u8], basis: Vec<u8>) {
+    /// The basis's signature for an upload, with its identity, the upload's
+    /// resume token, and where its delta goes on (0 for a new upload).
+    pub fn signature(
+        &mut self,
+        id: u64,
+        signature: &[u8],
+        basis: Vec<u8>,
+        token: Vec<u8>,
+        from: u64,
+    ) {
         for c in signature.chunks(self.limits.chunk as usize) {
             self.send(Message::SigChunk {
                 id,
                 data: c.to_vec(),
             });
         }
-        self.send(Message::SigEnd { id, basis });
+        if let Some(Transfer::Push { next }) = self.transfers.get_mut(&id) {
+            *next = from;
+        }
+        self.send(Message::SigEnd {
+            id,
+            basis,
+            token,
+            from,
+        });
     }
 
     /// Delta bytes up to `upto` are applied: acknowledge them.

@@ -72,7 +72,7 @@ impl Host {
                     },
                 )
                 .unwrap();
-                s.signature(id, &sig.encode(), basis_id(&basis));
+                s.signature(id, &sig.encode(), basis_id(&basis), vec![7; 16], 0);
                 let patcher = Patcher::new(basis.clone(), Vec::new(), PatchOptions::default());
                 self.uploads
                     .insert(id, (key.clone(), basis_id(&basis), patcher, 0));
@@ -136,7 +136,7 @@ impl Host {
                     None => s.fail(id, Code::NotFound, "no such file"),
                 }
             }
-            ServerEvent::Cancel { id } => {
+            ServerEvent::Cancel { id, .. } => {
                 self.uploads.remove(&id);
             }
         }
@@ -199,7 +199,9 @@ fn upload(
     let id = c.push("data", path, data.len() as u64);
     let (mut events, mut up, _) = pump(c, s, host);
     assert!(
-        events.contains(&ClientEvent::PushReady { id }),
+        events
+            .iter()
+            .any(|e| matches!(e, ClientEvent::PushReady { id: i, from: 0, .. } if *i == id)),
         "{events:?}"
     );
     for piece in data.chunks(1000) {
@@ -510,6 +512,7 @@ fn bad_messages_end_the_session_with_a_reason() {
                     module: "m".into(),
                     path: "p".into(),
                     size: 1,
+                    resume: Vec::new(),
                 }
                 .encode(),
                 Message::DeltaChunk {
@@ -617,6 +620,7 @@ fn every_message_round_trips_and_truncations_fail() {
             module: "m".into(),
             path: "p".into(),
             size: u64::MAX,
+            resume: vec![5; 16],
         },
         Message::PullBegin {
             id: 4,
@@ -630,6 +634,8 @@ fn every_message_round_trips_and_truncations_fail() {
         Message::SigEnd {
             id: 3,
             basis: vec![9; 16],
+            token: vec![8; 16],
+            from: 12345,
         },
         Message::DeltaChunk {
             id: 3,

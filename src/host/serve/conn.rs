@@ -19,6 +19,24 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::time::timeout;
 
+impl Drop for Conn {
+    fn drop(&mut self) {
+        // Whatever ended the session, its uploads are no longer live here.
+        for open in self.uploads.values() {
+            self.server.set_live(&open.token, false);
+        }
+    }
+}
+
+/// An upload of this session, with what resuming it needs.
+pub struct OpenUpload {
+    pub upload: Upload,
+    pub token: Vec<u8>,
+    pub module: String,
+    pub path: String,
+    pub signature: Arc<Vec<u8>>,
+}
+
 /// A download being encoded.
 struct Pull {
     id: u64,
@@ -32,7 +50,7 @@ struct Conn {
     peer: IpAddr,
     /// Who authenticated: a user name, "" for anonymous, None before.
     user: Option<String>,
-    uploads: HashMap<u64, Upload>,
+    uploads: HashMap<u64, OpenUpload>,
     pulls: Vec<Pull>,
 }
 
@@ -165,7 +183,14 @@ async fn session<T: Transport>(
             }
             for o in out {
                 match o {
-                    ServerOutput::Send(m) => t.send(m.encode()).await?,
+                    ServerOutput::Send(m) => {
+                        if let Err(e) = t.send(m.encode()).await {
+                            // The peer is gone: its uploads may be resumed.
+                            s.close_quietly();
+                            drain_events(&mut s, &mut conn);
+                            return Err(e);
+                        }
+                    }
                     ServerOutput::Event(e) => {
                         tokio::task::block_in_place(|| conn.handle(&mut s, e))
                     }
@@ -241,6 +266,14 @@ enum Access {
 }
 
 impl Conn {
+    /// Removes an upload from this session; its token is no longer live
+    /// here (it may be parked for resumption by the caller).
+    fn close_upload(&mut self, id: u64) -> Option<OpenUpload> {
+        let open = self.uploads.remove(&id)?;
+        self.server.set_live(&open.token, false);
+        Some(open)
+    }
+
     /// The module, if this client may use it this way: hosts allow/deny,
     /// auth users, read only and write only, as rsyncd.conf says.
     fn access(&self, name: &str, how: Access) -> Result<Arc<Module>, Refusal> {
@@ -334,26 +367,30 @@ impl Conn {
                 module,
                 path,
                 size,
+                resume,
             } => {
-                let r = self.push_begin(s, id, &module, &path, size);
+                let r = match resume.is_empty() {
+                    true => self.push_begin(s, id, &module, &path, size),
+                    false => self.push_resume(s, id, &module, &path, &resume),
+                };
                 if let Err(Refusal(code, msg)) = r {
                     s.fail(id, code, msg);
                 }
             }
             ServerEvent::PushData { id, data } => {
-                let Some(u) = self.uploads.get_mut(&id) else {
+                let Some(u) = self.uploads.get_mut(&id).map(|o| &mut o.upload) else {
                     return;
                 };
                 match u.apply(&data) {
                     Ok(()) => s.applied(id, u.applied),
                     Err(Refusal(code, msg)) => {
-                        self.uploads.remove(&id);
+                        self.close_upload(id);
                         s.fail(id, code, msg);
                     }
                 }
             }
             ServerEvent::PushCommit { id, sha256, basis } => {
-                let Some(u) = self.uploads.remove(&id) else {
+                let Some(u) = self.close_upload(id).map(|o| o.upload) else {
                     return;
                 };
                 match u.commit(&sha256, &basis) {
@@ -375,18 +412,25 @@ impl Conn {
                 }
             }
             ServerEvent::Delete { id, module, path } => {
-                match self.server.module(&module).map(|m| m.delete(&path)) {
-                    Some(Ok(())) => s.done(id),
-                    Some(Err(Refusal(code, msg))) => s.fail(id, code, msg),
-                    None => s.fail(
-                        id,
-                        Code::NoModule,
-                        format!("unknown module {}", escape(&module)),
-                    ),
+                match self
+                    .access(&module, Access::Write)
+                    .and_then(|m| m.delete(&path))
+                {
+                    Ok(()) => s.done(id),
+                    Err(Refusal(code, msg)) => s.fail(id, code, msg),
                 }
             }
-            ServerEvent::Cancel { id } => {
-                self.uploads.remove(&id);
+            ServerEvent::Cancel { id, dropped } => {
+                if let Some(open) = self.uploads.remove(&id) {
+                    // A dropped connection may come back to resume: park the
+                    // upload before its token stops being live, so that a
+                    // quick resume always finds one or the other.
+                    let token = open.token.clone();
+                    if dropped && open.upload.applied > 0 {
+                        self.server.park(open);
+                    }
+                    self.server.set_live(&token, false);
+                }
                 self.pulls.retain(|p| p.id != id);
             }
         }
@@ -408,9 +452,47 @@ impl Conn {
                 format!("file of {size} bytes exceeds the limit"),
             ));
         }
+        // A new upload takes over from an interrupted one to the same path.
+        self.server.unpark_path(module, path);
         let (upload, sig) = m.begin_upload(path, max)?;
-        s.signature(id, &sig, upload.identity.clone());
-        self.uploads.insert(id, upload);
+        let mut token = vec![0u8; 16];
+        getrandom::fill(&mut token).map_err(|e| Refusal(Code::Io, e.to_string()))?;
+        s.signature(id, &sig, upload.identity.clone(), token.clone(), 0);
+        self.server.set_live(&token, true);
+        let open = OpenUpload {
+            upload,
+            token,
+            module: module.into(),
+            path: path.into(),
+            signature: sig,
+        };
+        self.uploads.insert(id, open);
+        Ok(())
+    }
+
+    /// Continues an upload that a dropped connection left behind.
+    fn push_resume(
+        &mut self,
+        s: &mut ServerSession,
+        id: u64,
+        module: &str,
+        path: &str,
+        token: &[u8],
+    ) -> Result<(), Refusal> {
+        self.access(module, Access::Write)?;
+        let open = self
+            .server
+            .unpark(token, module, path)
+            .ok_or_else(|| Refusal(Code::NotFound, "no interrupted upload to resume".into()))?;
+        s.signature(
+            id,
+            &open.signature,
+            open.upload.identity.clone(),
+            open.token.clone(),
+            open.upload.applied,
+        );
+        self.server.set_live(&open.token, true);
+        self.uploads.insert(id, open);
         Ok(())
     }
 

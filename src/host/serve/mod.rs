@@ -82,9 +82,69 @@ pub struct Server {
     pub handshake: Duration,
     pub idle: Duration,
     pub max_file_size: u64,
+    /// Uploads whose connection dropped, kept for a while to be resumed.
+    pub parked: std::sync::Mutex<Vec<(std::time::Instant, conn::OpenUpload)>>,
+    /// Tokens of uploads open in some session right now.
+    pub live: std::sync::Mutex<std::collections::HashSet<Vec<u8>>>,
 }
 
+/// How long, and how many, interrupted uploads are kept for resumption.
+const PARK_TIME: Duration = Duration::from_secs(600);
+const PARK_MAX: usize = 64;
+
 impl Server {
+    /// Keeps an interrupted upload (its temporary file and writer lock).
+    pub fn park(&self, open: conn::OpenUpload) {
+        if let Ok(mut p) = self.parked.lock() {
+            p.retain(|(at, _)| at.elapsed() < PARK_TIME);
+            if p.len() >= PARK_MAX {
+                p.remove(0);
+            }
+            p.push((std::time::Instant::now(), open));
+        }
+    }
+
+    /// Takes back the interrupted upload with this token, for this target.
+    /// A client may come back before the server noticed that its old
+    /// connection dropped: while the token is still live, wait for it.
+    pub fn unpark(&self, token: &[u8], module: &str, path: &str) -> Option<conn::OpenUpload> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            {
+                let mut p = self.parked.lock().ok()?;
+                p.retain(|(at, _)| at.elapsed() < PARK_TIME);
+                let found = p
+                    .iter()
+                    .position(|(_, o)| o.token == token && o.module == module && o.path == path);
+                if let Some(i) = found {
+                    return Some(p.remove(i).1);
+                }
+            }
+            let live = self.live.lock().ok()?.contains(token);
+            if !live || std::time::Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Marks an upload's token as open in a session (or no longer).
+    pub fn set_live(&self, token: &[u8], live: bool) {
+        if let Ok(mut l) = self.live.lock() {
+            if live {
+                l.insert(token.to_vec());
+            } else {
+                l.remove(token);
+            }
+        }
+    }
+
+    /// Drops interrupted uploads to a path (a new upload takes over).
+    pub fn unpark_path(&self, module: &str, path: &str) {
+        if let Ok(mut p) = self.parked.lock() {
+            p.retain(|(_, o)| !(o.module == module && o.path == path));
+        }
+    }
     pub fn module(&self, name: &str) -> Option<&Arc<Module>> {
         self.modules.iter().find(|m| m.name == name)
     }
@@ -161,6 +221,8 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         handshake: Duration::from_secs(10),
         idle: Duration::from_secs(cfg.timeout.unwrap_or(a.timeout).max(1)),
         max_file_size: a.max_file_size,
+        parked: std::sync::Mutex::new(Vec::new()),
+        live: std::sync::Mutex::new(std::collections::HashSet::new()),
     });
     if a.stdio {
         let rt = tokio::runtime::Builder::new_multi_thread()
