@@ -6,6 +6,13 @@ cd "$(dirname "$0")/.."
 
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
+# 0. A regular file where /dev/null should be (left by a tool that renamed
+# a file over it) silently feeds garbage to every reader, rustc included.
+if [ ! -c /dev/null ] && [ "$(id -u)" = 0 ]; then
+  say "restoring /dev/null"
+  rm -f /dev/null && mknod -m 666 /dev/null c 1 3
+fi
+
 # 1. The wasm32 target.
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"

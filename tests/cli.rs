@@ -4,7 +4,7 @@
 mod common;
 use common::*;
 use std::io::Write;
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 
 #[test]
 fn signature_delta_patch_through_files() {
@@ -191,4 +191,33 @@ fn max_output_is_enforced() {
     assert_eq!(out.status.code(), Some(12));
     assert!(String::from_utf8_lossy(&out.stderr).contains("limit"));
     assert!(!dir.path().join("out").exists());
+}
+
+#[test]
+fn devices_and_pipes_are_written_not_replaced() {
+    // Renaming a temporary file over /dev/null once turned it into a
+    // regular file; outputs that are not regular files are written in place.
+    let dir = tempfile::tempdir().unwrap();
+    let b = write(dir.path(), "basis", &data(9, 10_000, true));
+    let fifo = dir.path().join("fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    ok(wsync().args(["signature", "--seed", "1", s(&b), s(&fifo)]));
+    let got = reader.join().unwrap();
+    let want = ok(wsync().args(["signature", "--seed", "1", s(&b), "-"])).stdout;
+    assert_eq!(got, want);
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    ok(wsync().args(["signature", s(&b), "/dev/null"]));
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
 }

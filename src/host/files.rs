@@ -79,6 +79,21 @@ impl Output {
             });
         }
         let name = path.display().to_string();
+        // Devices and pipes (/dev/null, a FIFO) are written to as they are:
+        // renaming a temporary file over them would replace the device.
+        if let Ok(meta) = std::fs::metadata(path) {
+            if !meta.is_file() {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .map_err(|e| Failure::io(&name, e))?;
+                return Ok(Output {
+                    writer: BufWriter::with_capacity(READ_CHUNK, Box::new(file)),
+                    temp: None,
+                    name,
+                });
+            }
+        }
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
