@@ -51,6 +51,7 @@
 //! nothing is allocated on a length the input merely claims.
 
 mod delta;
+pub mod filter;
 mod format;
 mod hash;
 mod index;
