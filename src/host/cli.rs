@@ -25,6 +25,13 @@ pub enum Command {
     Patch(PatchArgs),
     /// Sign, diff and patch a generated file in memory, printing sizes and speeds.
     Demo(demo::DemoArgs),
+    /// List what rsync would transfer: `wsync sync -r -n --out-format=%n [rsync filter options] SRC/ DST/`.
+    #[command(disable_help_flag = true)]
+    Sync {
+        /// rsync's options and paths (see `wsync sync --help`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
     /// Write a deterministic basis and an edited copy (for benchmarks).
     #[command(hide = true)]
     BenchData(demo::BenchDataArgs),
@@ -100,6 +107,10 @@ impl Cli {
             Command::Patch(a) => commands::patch(a),
             Command::Demo(a) => demo::demo(a),
             Command::BenchData(a) => demo::bench_data(a),
+            Command::Sync { args } => match super::sync::main(&args) {
+                0 => Ok(()),
+                code => Err(Failure::new(code, "sync failed")),
+            },
         }
     }
 }

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod demo;
 mod files;
+pub mod sync;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,11 @@ pub mod exit {
 
 /// Entry point of the `wsync` binary.
 pub fn main() -> ExitCode {
+    // `sync` takes rsync's command line, parsed by hand (order matters).
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if argv.get(1).is_some_and(|a| a == "sync") {
+        return ExitCode::from(sync::main(&argv[2..]));
+    }
     let cli = match <Cli as clap::Parser>::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -1,0 +1,302 @@
+//! `wsync sync`: rsync's command line, growing towards a replacement. For
+//! now it is `rsync -r -n --out-format=%n`: the same lines in the same
+//! order (see docs/FILTERS.md for the one place rsync itself is not
+//! deterministic), with rsync's filter rules, deletions and exit statuses.
+
+mod args;
+mod delete;
+mod flist;
+
+use crate::filter::{FilterOptions, Filters, MergeSource, ReadError, Side};
+use args::{DeleteWhen, SyncArgs, UsageError, USAGE};
+use flist::{Item, Kind};
+use std::ffi::OsString;
+use std::fs;
+use std::io::{Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+/// rsync's exit statuses (`errcode.h`).
+pub mod code {
+    pub const SYNTAX: u8 = 1;
+    pub const FILE_SELECT: u8 = 3;
+    pub const FILE_IO: u8 = 11;
+    pub const PARTIAL: u8 = 23;
+}
+
+/// An I/O error as rsync prints it: "No such file or directory (2)".
+pub(crate) fn os_error(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match (s.find(" (os error "), e.raw_os_error()) {
+        (Some(i), Some(n)) => format!("{} ({n})", &s[..i]),
+        _ => s,
+    }
+}
+
+/// Reads merge files from the file system, relative to the working
+/// directory; `-` is standard input, read once as rsync does.
+struct FsFiles {
+    stdin_used: bool,
+}
+
+impl MergeSource for FsFiles {
+    fn read(&mut self, path: &[u8]) -> Result<Vec<u8>, ReadError> {
+        if path == b"-" {
+            let mut buf = Vec::new();
+            if !self.stdin_used {
+                self.stdin_used = true;
+                std::io::stdin()
+                    .read_to_end(&mut buf)
+                    .map_err(|e| ReadError::Other(os_error(&e)))?;
+            }
+            return Ok(buf);
+        }
+        let p = Path::new(std::ffi::OsStr::from_bytes(path));
+        match fs::metadata(p) {
+            Ok(md) if md.is_dir() => return Err(ReadError::Other("Is a directory (21)".into())),
+            _ => {}
+        }
+        fs::read(p).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => ReadError::NotFound,
+            _ => ReadError::Other(os_error(&e)),
+        })
+    }
+}
+
+fn fail(msg: &str, code: u8) -> u8 {
+    eprintln!("{msg}");
+    let what = match code {
+        code::SYNTAX => "syntax or usage error",
+        code::FILE_SELECT => "errors selecting input/output files, dirs",
+        code::FILE_IO => "error in file IO",
+        _ => "some files/attrs were not transferred (see previous errors)",
+    };
+    eprintln!("wsync error: {what} (code {code})");
+    code
+}
+
+/// Runs `wsync sync ARGS`; returns the exit status.
+pub fn main(argv: &[OsString]) -> u8 {
+    let a = match SyncArgs::parse(argv) {
+        Ok(a) => a,
+        Err(UsageError(m)) => return fail(&format!("wsync: {m}"), code::SYNTAX),
+    };
+    if a.help {
+        print!("{USAGE}");
+        return 0;
+    }
+    match run(&a) {
+        Ok(code) => code,
+        Err((msg, code)) => fail(&msg, code),
+    }
+}
+
+/// What the destination holds at a path.
+fn dst_kind(dst: &Path, rel: &[u8]) -> Option<(Kind, u64, i64)> {
+    let md = fs::symlink_metadata(flist::join(dst, rel)).ok()?;
+    Some((Kind::of(&md), md.len(), md.mtime()))
+}
+
+/// Whether rsync's generator would itemize `it` (dry run, no -t): new,
+/// or a file whose size or modification second differs.
+fn changed(it: &Item, dst: Option<(Kind, u64, i64)>) -> bool {
+    match dst {
+        None => true,
+        Some((kind, size, mtime)) => match it.kind {
+            Kind::Dir => kind != Kind::Dir,
+            _ => kind != Kind::File || size != it.size || mtime != it.mtime,
+        },
+    }
+}
+
+fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
+    if !a.dry_run {
+        return Err((
+            "wsync sync: only --dry-run (-n) is implemented yet".into(),
+            code::SYNTAX,
+        ));
+    }
+    let names = match a.out_format.as_deref() {
+        None => false,
+        Some("%n") => true,
+        Some(f) => {
+            return Err((
+                format!("wsync sync: --out-format={f}: only %n is supported yet"),
+                code::SYNTAX,
+            ))
+        }
+    };
+    if a.paths.len() != 2 {
+        return Err((
+            format!("wsync sync: expected SRC/ DST/, got {} paths\n{USAGE}", a.paths.len()),
+            code::SYNTAX,
+        ));
+    }
+    let src_arg = a.paths[0].as_bytes();
+    if !(src_arg.ends_with(b"/") || src_arg == b"." || src_arg.ends_with(b"/.")) {
+        return Err((
+            "wsync sync: only a directory source with a trailing slash (SRC/) is supported yet"
+                .into(),
+            code::SYNTAX,
+        ));
+    }
+    let opts = FilterOptions {
+        delete_excluded: a.delete_excluded,
+        strict: false,
+        home: std::env::var("HOME").ok(),
+        cvsignore: std::env::var("CVSIGNORE").ok(),
+    };
+    let mut files = FsFiles { stdin_used: false };
+    let filters = Filters::parse(&a.filters, &opts, &mut files)
+        .map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
+    for w in filters.warnings() {
+        eprintln!("wsync: warning: {w}");
+    }
+    let src = PathBuf::from(&a.paths[0]);
+    let src_abs = fs::canonicalize(&src).map_err(|e| {
+        let shown = std::env::current_dir()
+            .map(|d| d.join(&src))
+            .unwrap_or(src.clone());
+        (
+            format!(
+                "rsync: [sender] change_dir \"{}\" failed: {}",
+                shown.display().to_string().trim_end_matches('/'),
+                os_error(&e)
+            ),
+            code::PARTIAL,
+        )
+    })?;
+    let dst = PathBuf::from(&a.paths[1]);
+    let dst_exists = match fs::metadata(&dst) {
+        Ok(md) if md.is_dir() => true,
+        Ok(_) => {
+            return Err((
+                "ERROR: destination must be a directory when copying more than 1 file".into(),
+                code::FILE_SELECT,
+            ))
+        }
+        Err(_) => false,
+    };
+    let mut out = std::io::stdout().lock();
+    if !a.recursive {
+        let _ = writeln!(out, "skipping directory .");
+        return Ok(0);
+    }
+    let inc = !(a.prune_empty_dirs
+        || matches!(a.delete, Some(DeleteWhen::Before) | Some(DeleteWhen::After)));
+    let mut sender = filters.for_side(Side::Sender, src_abs.as_os_str().as_bytes());
+    let mut sent = flist::send_tree(&src_abs, &mut sender, &mut files, true)
+        .map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
+    for w in sender.warnings() {
+        eprintln!("wsync: warning: {w}");
+    }
+    let dst_abs = if dst_exists {
+        fs::canonicalize(&dst).unwrap_or(dst.clone())
+    } else {
+        std::env::current_dir().map(|d| d.join(&dst)).unwrap_or(dst.clone())
+    };
+    let receiver = filters.for_side(Side::Receiver, dst_abs.as_os_str().as_bytes());
+    if a.prune_empty_dirs {
+        flist::prune_empty_dirs(&mut sent.items, &receiver);
+    }
+
+    // The sender's lines: the transfer root when new, then the items.
+    let mut items_top = Vec::new();
+    let mut items_rest = Vec::new();
+    if !dst_exists {
+        items_top.push("./".to_string());
+    }
+    for it in &sent.items {
+        if !names {
+            break;
+        }
+        if changed(it, if dst_exists { dst_kind(&dst, &it.path) } else { None }) {
+            if it.depth() == 1 && !it.is_dir() {
+                items_top.push(it.display());
+            } else {
+                items_rest.push(it.display());
+            }
+        }
+    }
+    let (skip_top, skip_rest): (Vec<_>, Vec<_>) =
+        sent.skipped.iter().partition(|(d, _)| *d == 0);
+
+    // The receiver's deletions, directory by directory in list order.
+    let mut del_top = Vec::new();
+    let mut del_rest = Vec::new();
+    if let (Some(_), true) = (a.delete, dst_exists) {
+        if sent.io_error && !a.ignore_errors {
+            del_top.push("IO error encountered -- skipping file deletion".to_string());
+        } else {
+            let by_dir = delete::names_by_dir(&sent.items);
+            let empty = Default::default();
+            let mut del = delete::Deleter::new(&dst_abs, receiver.clone(), &mut files);
+            let mut dirs: Vec<&[u8]> = vec![b""];
+            dirs.extend(sent.items.iter().filter(|i| i.is_dir()).map(|i| &i.path[..]));
+            for (n, d) in dirs.into_iter().enumerate() {
+                let exists = matches!(dst_kind(&dst_abs, d), Some((Kind::Dir, _, _)));
+                let r = if exists {
+                    del.delete_in_dir(d, by_dir.get(d).unwrap_or(&empty))
+                } else {
+                    del.enter(d)
+                };
+                r.map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
+                let lines = std::mem::take(&mut del.lines);
+                if n == 0 {
+                    del_top = lines;
+                } else {
+                    del_rest.extend(lines);
+                }
+            }
+        }
+        if !names {
+            // Without an out-format rsync does not log deletions.
+            del_top.retain(|l| !l.starts_with("deleting "));
+            del_rest.retain(|l| !l.starts_with("deleting "));
+        }
+    }
+
+    // rsync's output order: see docs/FILTERS.md.
+    let skip_top = skip_top.into_iter().map(|(_, s)| s.clone());
+    let skip_rest = skip_rest.into_iter().map(|(_, s)| s.clone());
+    let mut lines: Vec<String> = Vec::new();
+    let when = a.delete;
+    if inc {
+        if when == Some(DeleteWhen::During) {
+            lines.extend(del_top.drain(..));
+        }
+        lines.extend(skip_top);
+        lines.extend(items_top);
+        lines.extend(skip_rest);
+        if when == Some(DeleteWhen::During) {
+            lines.extend(del_rest.drain(..));
+        }
+        lines.extend(items_rest);
+    } else {
+        if matches!(when, Some(DeleteWhen::Before) | Some(DeleteWhen::During)) {
+            lines.extend(del_top.drain(..));
+            lines.extend(del_rest.drain(..));
+        }
+        lines.extend(skip_top);
+        lines.extend(skip_rest);
+        lines.extend(items_top);
+        lines.extend(items_rest);
+    }
+    lines.extend(del_top);
+    lines.extend(del_rest);
+    for l in &lines {
+        let _ = writeln!(out, "{l}");
+    }
+    let _ = out.flush();
+    for e in &sent.errors {
+        eprintln!("{e}");
+    }
+    if sent.io_error || !sent.errors.is_empty() {
+        eprintln!(
+            "wsync error: some files/attrs were not transferred (see previous errors) (code 23)"
+        );
+        return Ok(code::PARTIAL);
+    }
+    Ok(0)
+}
