@@ -251,7 +251,7 @@ pub(crate) fn parse_rule_tok(
     };
 
     if flags & CLEAR_LIST != 0 {
-        if flags & NO_PREFIXES == 0 && !xflags.old_prefixes && len > 0 {
+        if (flags | template) & NO_PREFIXES == 0 && !xflags.old_prefixes && len > 0 {
             return Err(FilterError::ClearWithArgument {
                 rule: rule_text(),
                 origin: origin.clone(),

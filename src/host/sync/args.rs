@@ -57,25 +57,104 @@ fn set_delete(a: &mut SyncArgs, when: Option<DeleteWhen>, count: &mut u8) {
 /// The options wsync knows. rsync options not listed here are refused as
 /// unknown, like rsync refuses options it does not know.
 const OPTIONS: &[Opt] = &[
-    Opt { long: "recursive", short: Some('r'), takes: Takes::Flag(|a, v| a.recursive = v) },
-    Opt { long: "dry-run", short: Some('n'), takes: Takes::Flag(|a, v| a.dry_run = v) },
-    Opt { long: "prune-empty-dirs", short: Some('m'), takes: Takes::Flag(|a, v| a.prune_empty_dirs = v) },
-    Opt { long: "ignore-errors", short: None, takes: Takes::Flag(|a, v| a.ignore_errors = v) },
-    Opt { long: "delete-excluded", short: None, takes: Takes::Flag(|a, v| a.delete_excluded = v) },
-    Opt { long: "help", short: Some('h'), takes: Takes::Flag(|a, v| a.help = v) },
-    Opt { long: "cvs-exclude", short: Some('C'), takes: Takes::Flag(|a, v| {
-        if v { a.filters.push(FilterArg::CvsExclude) } else { a.filters.retain(|f| *f != FilterArg::CvsExclude) }
-    }) },
-    Opt { long: "", short: Some('F'), takes: Takes::Flag(|a, v| if v { a.filters.push(FilterArg::RsyncFilter) }) },
-    Opt { long: "out-format", short: None, takes: Takes::Value(|a, v| {
-        a.out_format = Some(String::from_utf8_lossy(&v).into_owned());
-        Ok(())
-    }) },
-    Opt { long: "filter", short: Some('f'), takes: Takes::Value(|a, v| { a.filters.push(FilterArg::Filter(v)); Ok(()) }) },
-    Opt { long: "include", short: None, takes: Takes::Value(|a, v| { a.filters.push(FilterArg::Include(v)); Ok(()) }) },
-    Opt { long: "exclude", short: None, takes: Takes::Value(|a, v| { a.filters.push(FilterArg::Exclude(v)); Ok(()) }) },
-    Opt { long: "include-from", short: None, takes: Takes::Value(|a, v| { a.filters.push(FilterArg::IncludeFrom(v)); Ok(()) }) },
-    Opt { long: "exclude-from", short: None, takes: Takes::Value(|a, v| { a.filters.push(FilterArg::ExcludeFrom(v)); Ok(()) }) },
+    Opt {
+        long: "recursive",
+        short: Some('r'),
+        takes: Takes::Flag(|a, v| a.recursive = v),
+    },
+    Opt {
+        long: "dry-run",
+        short: Some('n'),
+        takes: Takes::Flag(|a, v| a.dry_run = v),
+    },
+    Opt {
+        long: "prune-empty-dirs",
+        short: Some('m'),
+        takes: Takes::Flag(|a, v| a.prune_empty_dirs = v),
+    },
+    Opt {
+        long: "ignore-errors",
+        short: None,
+        takes: Takes::Flag(|a, v| a.ignore_errors = v),
+    },
+    Opt {
+        long: "delete-excluded",
+        short: None,
+        takes: Takes::Flag(|a, v| a.delete_excluded = v),
+    },
+    Opt {
+        long: "help",
+        short: Some('h'),
+        takes: Takes::Flag(|a, v| a.help = v),
+    },
+    Opt {
+        long: "cvs-exclude",
+        short: Some('C'),
+        takes: Takes::Flag(|a, v| {
+            if v {
+                a.filters.push(FilterArg::CvsExclude)
+            } else {
+                a.filters.retain(|f| *f != FilterArg::CvsExclude)
+            }
+        }),
+    },
+    Opt {
+        long: "",
+        short: Some('F'),
+        takes: Takes::Flag(|a, v| {
+            if v {
+                a.filters.push(FilterArg::RsyncFilter)
+            }
+        }),
+    },
+    Opt {
+        long: "out-format",
+        short: None,
+        takes: Takes::Value(|a, v| {
+            a.out_format = Some(String::from_utf8_lossy(&v).into_owned());
+            Ok(())
+        }),
+    },
+    Opt {
+        long: "filter",
+        short: Some('f'),
+        takes: Takes::Value(|a, v| {
+            a.filters.push(FilterArg::Filter(v));
+            Ok(())
+        }),
+    },
+    Opt {
+        long: "include",
+        short: None,
+        takes: Takes::Value(|a, v| {
+            a.filters.push(FilterArg::Include(v));
+            Ok(())
+        }),
+    },
+    Opt {
+        long: "exclude",
+        short: None,
+        takes: Takes::Value(|a, v| {
+            a.filters.push(FilterArg::Exclude(v));
+            Ok(())
+        }),
+    },
+    Opt {
+        long: "include-from",
+        short: None,
+        takes: Takes::Value(|a, v| {
+            a.filters.push(FilterArg::IncludeFrom(v));
+            Ok(())
+        }),
+    },
+    Opt {
+        long: "exclude-from",
+        short: None,
+        takes: Takes::Value(|a, v| {
+            a.filters.push(FilterArg::ExcludeFrom(v));
+            Ok(())
+        }),
+    },
 ];
 
 /// The `--delete-WHEN` family, counted to refuse combinations as rsync.
@@ -91,8 +170,21 @@ const DELETES: &[(&str, Option<DeleteWhen>)] = &[
 /// rsync options that a later wsync will grow into: refused for now with
 /// a clear message rather than as unknown.
 const NOT_YET: &[&str] = &[
-    "archive", "verbose", "itemize-changes", "stats", "links", "times", "perms", "checksum",
-    "compress", "progress", "relative", "copy-links", "human-readable", "partial", "inplace",
+    "archive",
+    "verbose",
+    "itemize-changes",
+    "stats",
+    "links",
+    "times",
+    "perms",
+    "checksum",
+    "compress",
+    "progress",
+    "relative",
+    "copy-links",
+    "human-readable",
+    "partial",
+    "inplace",
 ];
 const NOT_YET_SHORT: &str = "avitlpgoDzcPRLHAXSuWxe";
 
@@ -124,7 +216,9 @@ impl SyncArgs {
                 let unknown = || UsageError(format!("--{name}: unknown option"));
                 if let Some((_, when)) = DELETES.iter().find(|(n, _)| *n == name) {
                     if inline.is_some() {
-                        return Err(UsageError(format!("--{name}: option does not take an argument")));
+                        return Err(UsageError(format!(
+                            "--{name}: option does not take an argument"
+                        )));
                     }
                     delete_set = true;
                     set_delete(&mut a, *when, &mut delete_count);
@@ -147,7 +241,9 @@ impl SyncArgs {
                     continue;
                 }
                 if NOT_YET.contains(&name.as_str()) {
-                    return Err(UsageError(format!("--{name}: not supported by wsync sync yet")));
+                    return Err(UsageError(format!(
+                        "--{name}: not supported by wsync sync yet"
+                    )));
                 }
                 let opt = OPTIONS
                     .iter()
@@ -156,7 +252,9 @@ impl SyncArgs {
                 match opt.takes {
                     Takes::Flag(f) => {
                         if inline.is_some() {
-                            return Err(UsageError(format!("--{name}: option does not take an argument")));
+                            return Err(UsageError(format!(
+                                "--{name}: option does not take an argument"
+                            )));
                         }
                         f(&mut a, true)
                     }

@@ -78,9 +78,7 @@ impl<'a> Deleter<'a> {
             }
             out.push(DstEntry { path, kind });
         }
-        out.sort_by(|a, b| {
-            f_name_cmp(&a.path, a.kind == Kind::Dir, &b.path, b.kind == Kind::Dir)
-        });
+        out.sort_by(|a, b| f_name_cmp(&a.path, a.kind == Kind::Dir, &b.path, b.kind == Kind::Dir));
         out
     }
 
@@ -92,11 +90,7 @@ impl<'a> Deleter<'a> {
 
     /// Deletes what the sender's list lacks in `dir` (rsync's
     /// `delete_in_dir`). `names` are the names the sender has there.
-    pub fn delete_in_dir(
-        &mut self,
-        dir: &[u8],
-        names: &HashSet<&[u8]>,
-    ) -> Result<(), FilterError> {
+    pub fn delete_in_dir(&mut self, dir: &[u8], names: &HashSet<&[u8]>) -> Result<(), FilterError> {
         self.filter.push_dir(dir, self.reader)?;
         let list = self.dirlist(dir);
         for e in list.iter().rev() {

@@ -103,7 +103,11 @@ pub fn f_name_cmp(a: &[u8], a_dir: bool, b: &[u8], b_dir: bool) -> Ordering {
                 let xp = ia.peek().is_some() || a_dir;
                 let yp = ib.peek().is_some() || b_dir;
                 if xp != yp {
-                    return if xp { Ordering::Greater } else { Ordering::Less };
+                    return if xp {
+                        Ordering::Greater
+                    } else {
+                        Ordering::Less
+                    };
                 }
                 let o = if xp { cmp_with_slash(x, y) } else { x.cmp(y) };
                 if o != Ordering::Equal {

@@ -129,7 +129,10 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     };
     if a.paths.len() != 2 {
         return Err((
-            format!("wsync sync: expected SRC/ DST/, got {} paths\n{USAGE}", a.paths.len()),
+            format!(
+                "wsync sync: expected SRC/ DST/, got {} paths\n{USAGE}",
+                a.paths.len()
+            ),
             code::SYNTAX,
         ));
     }
@@ -194,7 +197,9 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     let dst_abs = if dst_exists {
         fs::canonicalize(&dst).unwrap_or(dst.clone())
     } else {
-        std::env::current_dir().map(|d| d.join(&dst)).unwrap_or(dst.clone())
+        std::env::current_dir()
+            .map(|d| d.join(&dst))
+            .unwrap_or(dst.clone())
     };
     let receiver = filters.for_side(Side::Receiver, dst_abs.as_os_str().as_bytes());
     if a.prune_empty_dirs {
@@ -211,7 +216,14 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         if !names {
             break;
         }
-        if changed(it, if dst_exists { dst_kind(&dst, &it.path) } else { None }) {
+        if changed(
+            it,
+            if dst_exists {
+                dst_kind(&dst, &it.path)
+            } else {
+                None
+            },
+        ) {
             if it.depth() == 1 && !it.is_dir() {
                 items_top.push(it.display());
             } else {
@@ -219,8 +231,7 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
             }
         }
     }
-    let (skip_top, skip_rest): (Vec<_>, Vec<_>) =
-        sent.skipped.iter().partition(|(d, _)| *d == 0);
+    let (skip_top, skip_rest): (Vec<_>, Vec<_>) = sent.skipped.iter().partition(|(d, _)| *d == 0);
 
     // The receiver's deletions, directory by directory in list order.
     let mut del_top = Vec::new();
@@ -233,7 +244,12 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
             let empty = Default::default();
             let mut del = delete::Deleter::new(&dst_abs, receiver.clone(), &mut files);
             let mut dirs: Vec<&[u8]> = vec![b""];
-            dirs.extend(sent.items.iter().filter(|i| i.is_dir()).map(|i| &i.path[..]));
+            dirs.extend(
+                sent.items
+                    .iter()
+                    .filter(|i| i.is_dir())
+                    .map(|i| &i.path[..]),
+            );
             for (n, d) in dirs.into_iter().enumerate() {
                 let exists = matches!(dst_kind(&dst_abs, d), Some((Kind::Dir, _, _)));
                 let r = if exists {
