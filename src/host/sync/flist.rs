@@ -128,9 +128,6 @@ pub fn sort_items(items: &mut [Item]) {
 #[derive(Debug, Default)]
 pub struct Sent {
     pub items: Vec<Item>,
-    /// "skipping non-regular file" lines, with the depth of their
-    /// directory (0 is the transfer root).
-    pub skipped: Vec<(usize, String)>,
     pub errors: Vec<String>,
     pub io_error: bool,
 }
@@ -178,11 +175,6 @@ fn send_dir(
     sent: &mut Sent,
 ) -> Result<(), FilterError> {
     filter.push_dir(dir, reader)?;
-    let depth = if dir.is_empty() {
-        0
-    } else {
-        dir.iter().filter(|&&b| b == b'/').count() + 1
-    };
     let full = join(root, dir);
     let rd = match fs::read_dir(&full) {
         Ok(rd) => rd,
@@ -230,16 +222,6 @@ fn send_dir(
         };
         let kind = Kind::of(&md);
         if filter.is_excluded(&path, kind == Kind::Dir) {
-            continue;
-        }
-        if matches!(kind, Kind::Symlink | Kind::Other) {
-            sent.skipped.push((
-                depth,
-                format!(
-                    "skipping non-regular file \"{}\"",
-                    String::from_utf8_lossy(&path)
-                ),
-            ));
             continue;
         }
         if kind == Kind::Dir {

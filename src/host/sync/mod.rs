@@ -206,15 +206,16 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         flist::prune_empty_dirs(&mut sent.items, &receiver);
     }
 
-    // The sender's lines: the transfer root when new, then the items.
+    // The sender's lines: the transfer root when new, then the items
+    // (non-regular files are the generator's to report).
     let mut items_top = Vec::new();
     let mut items_rest = Vec::new();
-    if !dst_exists {
+    if !dst_exists && names {
         items_top.push("./".to_string());
     }
     for it in &sent.items {
-        if !names {
-            break;
+        if !names || matches!(it.kind, Kind::Symlink | Kind::Other) {
+            continue;
         }
         if changed(
             it,
@@ -231,26 +232,36 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
             }
         }
     }
-    let (skip_top, skip_rest): (Vec<_>, Vec<_>) = sent.skipped.iter().partition(|(d, _)| *d == 0);
 
-    // The receiver's deletions, directory by directory in list order.
-    let mut del_top = Vec::new();
-    let mut del_rest = Vec::new();
+    // The generator's lines, directory by directory in list order: its
+    // deletions there (when deleting during the transfer), then the
+    // non-regular files it skips.
+    let dirs: Vec<&[u8]> = std::iter::once(&b""[..])
+        .chain(
+            sent.items
+                .iter()
+                .filter(|i| i.is_dir())
+                .map(|i| &i.path[..]),
+        )
+        .collect();
+    let mut skips: std::collections::HashMap<&[u8], Vec<String>> = Default::default();
+    for it in &sent.items {
+        if matches!(it.kind, Kind::Symlink | Kind::Other) {
+            skips.entry(it.parent()).or_default().push(format!(
+                "skipping non-regular file \"{}\"",
+                String::from_utf8_lossy(&it.path)
+            ));
+        }
+    }
+    let mut deletes: Vec<Vec<String>> = vec![Vec::new(); dirs.len()];
     if let (Some(_), true) = (a.delete, dst_exists) {
         if sent.io_error && !a.ignore_errors {
-            del_top.push("IO error encountered -- skipping file deletion".to_string());
+            deletes[0].push("IO error encountered -- skipping file deletion".to_string());
         } else {
             let by_dir = delete::names_by_dir(&sent.items);
             let empty = Default::default();
             let mut del = delete::Deleter::new(&dst_abs, receiver.clone(), &mut files);
-            let mut dirs: Vec<&[u8]> = vec![b""];
-            dirs.extend(
-                sent.items
-                    .iter()
-                    .filter(|i| i.is_dir())
-                    .map(|i| &i.path[..]),
-            );
-            for (n, d) in dirs.into_iter().enumerate() {
+            for (n, d) in dirs.iter().enumerate() {
                 let exists = matches!(dst_kind(&dst_abs, d), Some((Kind::Dir, _, _)));
                 let r = if exists {
                     del.delete_in_dir(d, by_dir.get(d).unwrap_or(&empty))
@@ -258,49 +269,49 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
                     del.enter(d)
                 };
                 r.map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
-                let lines = std::mem::take(&mut del.lines);
-                if n == 0 {
-                    del_top = lines;
-                } else {
-                    del_rest.extend(lines);
+                deletes[n] = std::mem::take(&mut del.lines);
+                if !names {
+                    // Without an out-format rsync does not log deletions.
+                    deletes[n].retain(|l| !l.starts_with("deleting "));
                 }
             }
         }
-        if !names {
-            // Without an out-format rsync does not log deletions.
-            del_top.retain(|l| !l.starts_with("deleting "));
-            del_rest.retain(|l| !l.starts_with("deleting "));
-        }
     }
+    let during = a.delete == Some(DeleteWhen::During);
+    let mut gen_chunks: Vec<Vec<String>> = Vec::with_capacity(dirs.len());
+    for (n, d) in dirs.iter().enumerate() {
+        let mut chunk = if during {
+            std::mem::take(&mut deletes[n])
+        } else {
+            Vec::new()
+        };
+        chunk.extend(skips.remove(d).unwrap_or_default());
+        gen_chunks.push(chunk);
+    }
+    let deletes: Vec<String> = deletes.into_iter().flatten().collect();
 
-    // rsync's output order: see docs/FILTERS.md.
-    let skip_top = skip_top.into_iter().map(|(_, s)| s.clone());
-    let skip_rest = skip_rest.into_iter().map(|(_, s)| s.clone());
+    // rsync's output order (see docs/FILTERS.md): the generator runs ahead
+    // of the sender's log, and deletions before/after/delayed go first or
+    // last.
     let mut lines: Vec<String> = Vec::new();
-    let when = a.delete;
+    let before = a.delete == Some(DeleteWhen::Before);
+    let mut chunks = gen_chunks.into_iter();
+    if before {
+        lines.extend(deletes.iter().cloned());
+    }
     if inc {
-        if when == Some(DeleteWhen::During) {
-            lines.extend(del_top.drain(..));
-        }
-        lines.extend(skip_top);
+        lines.extend(chunks.next().unwrap_or_default());
         lines.extend(items_top);
-        lines.extend(skip_rest);
-        if when == Some(DeleteWhen::During) {
-            lines.extend(del_rest.drain(..));
-        }
+        lines.extend(chunks.flatten());
         lines.extend(items_rest);
     } else {
-        if matches!(when, Some(DeleteWhen::Before) | Some(DeleteWhen::During)) {
-            lines.extend(del_top.drain(..));
-            lines.extend(del_rest.drain(..));
-        }
-        lines.extend(skip_top);
-        lines.extend(skip_rest);
+        lines.extend(chunks.flatten());
         lines.extend(items_top);
         lines.extend(items_rest);
     }
-    lines.extend(del_top);
-    lines.extend(del_rest);
+    if !before {
+        lines.extend(deletes);
+    }
     for l in &lines {
         let _ = writeln!(out, "{l}");
     }
