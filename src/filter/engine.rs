@@ -5,7 +5,7 @@
 use super::error::{FilterError, Origin};
 use super::rule::*;
 use super::wildmatch::{pattern_flaw, PatternFlaw};
-use super::{FilterOptions, MergeSource, ReadError, Side, MAX_MERGE_DEPTH};
+use super::{FilterOptions, MergeSource, ReadError, Side, MAX_MERGE_DEPTH, MAX_MERGE_LISTS};
 
 /// A per-directory merge list (rsync: a `mergelist_parents` entry).
 #[derive(Debug, Clone)]
@@ -403,6 +403,13 @@ impl Engine {
                 .any(|m| m.active && basename(&m.def.pattern) == base)
             {
                 return Ok(());
+            }
+            if self.merges.len() >= MAX_MERGE_LISTS {
+                return Err(FilterError::TooManyMergeFiles {
+                    rule: String::from_utf8_lossy(pat).into_owned(),
+                    max: MAX_MERGE_LISTS,
+                    origin: origin.clone(),
+                });
             }
             rule.merge_id = self.merges.len();
             self.merges.push(MergeList {

@@ -77,6 +77,14 @@ pub enum FilterError {
     /// A merge file that merges itself, directly or through others.
     #[error("merge file {path} includes itself ({origin})")]
     MergeLoop { path: String, origin: Origin },
+    /// More per-directory merge files active at once than
+    /// [`super::MAX_MERGE_LISTS`].
+    #[error("more than {max} per-directory merge files at once, at `{rule}` ({origin})")]
+    TooManyMergeFiles {
+        rule: String,
+        max: usize,
+        origin: Origin,
+    },
     /// Merge files nested deeper than [`super::MAX_MERGE_DEPTH`].
     #[error("merge files nested deeper than {max} levels at {path} ({origin})")]
     MergeTooDeep {

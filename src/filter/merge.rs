@@ -49,6 +49,12 @@ impl DirFilter {
                 self.setup_merge_file(i, depth, reader)?;
             }
             let def = self.engine.merges[i].def.clone();
+            if def.pattern.is_empty() {
+                // A merge file named by a directory alone: nothing to read
+                // (rsync opens the directory and reads nothing).
+                i += 1;
+                continue;
+            }
             let mut path = self.engine.dirbuf.clone();
             path.extend_from_slice(&def.pattern);
             let mut target = ListTarget::default();

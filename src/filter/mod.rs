@@ -53,6 +53,9 @@ use rule::*;
 /// How deeply merge files may merge other merge files.
 pub const MAX_MERGE_DEPTH: usize = 32;
 
+/// How many per-directory merge files may be defined over a walk.
+pub const MAX_MERGE_LISTS: usize = 256;
+
 /// Which end of a transfer a rule list serves: the sender builds the file
 /// list (hide/show), the receiver decides what deletion spares
 /// (protect/risk).

@@ -400,3 +400,79 @@ fn never_panics_on_random_rules() {
         let _ = wildmatch::wildmatch(&path, &path);
     }
 }
+
+/// Every input the fuzzers found troublesome (tests/fuzz-crashers/filter)
+/// must parse to a result or an error, quickly, never a panic.
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn fuzz_crashers_end_cleanly() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz-crashers/filter");
+    let mut n = 0;
+    for ent in std::fs::read_dir(dir).unwrap() {
+        let data = std::fs::read(ent.unwrap().path()).unwrap();
+        fuzz_like_parse(&data);
+        fuzz_like_match(&data);
+        n += 1;
+    }
+    assert!(n > 0);
+}
+
+/// What fuzz/fuzz_targets/filter_parse.rs does with its input.
+fn fuzz_like_parse(data: &[u8]) {
+    let mut parts = data.splitn(2, |&b| b == 0);
+    let rules = parts.next().unwrap_or_default();
+    let file = parts.next().unwrap_or_default().to_vec();
+    let args: Vec<FilterArg> = rules
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let (k, rest) = (l[0], l[1..].to_vec());
+            match k % 8 {
+                0 => FilterArg::Include(rest),
+                1 => FilterArg::Exclude(rest),
+                2 => FilterArg::IncludeFrom(rest),
+                3 => FilterArg::ExcludeFrom(rest),
+                4 => FilterArg::CvsExclude,
+                5 => FilterArg::RsyncFilter,
+                _ => FilterArg::Filter(rest),
+            }
+        })
+        .collect();
+    let mut reader = |p: &[u8]| -> Result<Vec<u8>, ReadError> {
+        if p.len() % 3 == 0 {
+            Err(ReadError::NotFound)
+        } else {
+            Ok(file.clone())
+        }
+    };
+    let opts = FilterOptions {
+        delete_excluded: data.len() % 2 == 0,
+        strict: data.len() % 3 == 0,
+        home: Some("/home".into()),
+        cvsignore: Some("*.x !".into()),
+    };
+    if let Ok(f) = Filters::parse(&args, &opts, &mut reader) {
+        for side in [Side::Sender, Side::Receiver] {
+            let mut d = f.for_side(side, b"/r/s");
+            for dir in [&b""[..], b"a", b"a/b", b"c"] {
+                if d.push_dir(dir, &mut reader).is_err() {
+                    break;
+                }
+                for p in rules.split(|&b| b == b'\n').take(8) {
+                    let _ = d.check(p, p.len() % 2 == 0, p.len() % 5 == 0);
+                }
+            }
+        }
+    }
+}
+
+/// What fuzz/fuzz_targets/filter_match.rs does with its input.
+fn fuzz_like_match(data: &[u8]) {
+    let mut parts = data.splitn(2, |&b| b == 0);
+    let pattern = parts.next().unwrap_or_default();
+    let text = parts.next().unwrap_or_default();
+    let _ = wildmatch::wildmatch(pattern, text);
+    for w in [-1, 0, 1, 2] {
+        let _ = wildmatch::wildmatch_at(pattern, text, w);
+    }
+}
