@@ -2,7 +2,7 @@
 //! of rsync's manual, rule parsing and its errors.
 
 use super::*;
-use crate::testutil::{test, Rng};
+use crate::testutil::{in_chunks, test, Rng, CHUNKS};
 
 /// rsync's own wildmatch table (tests/fixtures/peer/wildtest.txt).
 const WILDTEST: &[u8] = include_bytes!("../../tests/fixtures/peer/wildtest.txt");
@@ -474,5 +474,42 @@ fn fuzz_like_match(data: &[u8]) {
     let _ = wildmatch::wildmatch(pattern, text);
     for w in [-1, 0, 1, 2] {
         let _ = wildmatch::wildmatch_at(pattern, text, w);
+    }
+}
+
+/// Every line of an --exclude-from file acts as one --exclude, whatever
+/// the line lengths and line ends (LF or CRLF).
+#[test]
+fn exclude_from_lines_equal_excludes() {
+    let mut rng = Rng::new(11);
+    let mut text = rng.text(400);
+    // A newline inside an --exclude is part of its pattern: keep to one line.
+    text.iter_mut().filter(|c| **c == b'\n').for_each(|c| *c = b' ');
+    for chunk in CHUNKS {
+        for eol in [&b"\n"[..], b"\r\n"] {
+            let mut file = Vec::new();
+            let mut args = Vec::new();
+            in_chunks(&text, chunk.min(text.len()), |piece| {
+                file.extend_from_slice(piece);
+                file.extend_from_slice(eol);
+                args.push(FilterArg::Exclude(piece.to_vec()));
+            });
+            let mut files = |_: &[u8]| -> Result<Vec<u8>, ReadError> { Ok(file.clone()) };
+            let opts = FilterOptions::default();
+            let a = Filters::parse(&[FilterArg::ExcludeFrom(b"f".to_vec())], &opts, &mut files)
+                .unwrap();
+            let b = Filters::parse(&args, &opts, &mut files).unwrap();
+            let (mut a, mut b) = (a.for_side(Side::Sender, b"/"), b.for_side(Side::Sender, b"/"));
+            a.push_dir(b"", &mut files).unwrap();
+            b.push_dir(b"", &mut files).unwrap();
+            for name in text.split(|&c| c == b' ' || c == b'\n').take(50) {
+                assert_eq!(
+                    a.check(name, false, false),
+                    b.check(name, false, false),
+                    "chunk {chunk}, {:?}",
+                    String::from_utf8_lossy(name)
+                );
+            }
+        }
     }
 }
