@@ -484,7 +484,9 @@ fn exclude_from_lines_equal_excludes() {
     let mut rng = Rng::new(11);
     let mut text = rng.text(400);
     // A newline inside an --exclude is part of its pattern: keep to one line.
-    text.iter_mut().filter(|c| **c == b'\n').for_each(|c| *c = b' ');
+    text.iter_mut()
+        .filter(|c| **c == b'\n')
+        .for_each(|c| *c = b' ');
     for chunk in CHUNKS {
         for eol in [&b"\n"[..], b"\r\n"] {
             let mut file = Vec::new();
@@ -499,7 +501,10 @@ fn exclude_from_lines_equal_excludes() {
             let a = Filters::parse(&[FilterArg::ExcludeFrom(b"f".to_vec())], &opts, &mut files)
                 .unwrap();
             let b = Filters::parse(&args, &opts, &mut files).unwrap();
-            let (mut a, mut b) = (a.for_side(Side::Sender, b"/"), b.for_side(Side::Sender, b"/"));
+            let (mut a, mut b) = (
+                a.for_side(Side::Sender, b"/"),
+                b.for_side(Side::Sender, b"/"),
+            );
             a.push_dir(b"", &mut files).unwrap();
             b.push_dir(b"", &mut files).unwrap();
             for name in text.split(|&c| c == b' ' || c == b'\n').take(50) {

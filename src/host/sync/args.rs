@@ -345,3 +345,87 @@ Options (as rsync's):
      --no-OPTION            turn off an implied OPTION (e.g. --no-r)
  -h, --help                 show this help
 ";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<SyncArgs, UsageError> {
+        let v: Vec<OsString> = args.iter().map(OsString::from).collect();
+        SyncArgs::parse(&v)
+    }
+
+    #[test]
+    fn rsync_style_options() {
+        let a = parse(&[
+            "-rnC",
+            "-f- x",
+            "-f",
+            "+ y",
+            "--exclude",
+            "z",
+            "--include=w",
+            "-FF",
+            "a/",
+            "b/",
+        ])
+        .unwrap();
+        assert!(a.recursive && a.dry_run);
+        assert_eq!(
+            a.filters,
+            vec![
+                FilterArg::CvsExclude,
+                FilterArg::Filter(b"- x".to_vec()),
+                FilterArg::Filter(b"+ y".to_vec()),
+                FilterArg::Exclude(b"z".to_vec()),
+                FilterArg::Include(b"w".to_vec()),
+                FilterArg::RsyncFilter,
+                FilterArg::RsyncFilter,
+            ]
+        );
+        assert_eq!(a.paths.len(), 2);
+        let a = parse(&["-r", "--no-r", "--no-recursive", "-n", "--out-format=%n"]).unwrap();
+        assert!(!a.recursive);
+        assert_eq!(a.out_format.as_deref(), Some("%n"));
+        assert_eq!(
+            parse(&["--delete"]).unwrap().delete,
+            Some(DeleteWhen::During)
+        );
+        assert_eq!(
+            parse(&["--delete-excluded"]).unwrap().delete,
+            Some(DeleteWhen::During)
+        );
+        assert_eq!(
+            parse(&["--delete", "--delete-after"]).unwrap().delete,
+            Some(DeleteWhen::After)
+        );
+        assert_eq!(parse(&["--del", "--no-delete"]).unwrap().delete, None);
+        assert_eq!(
+            parse(&["--", "-x"]).unwrap().paths,
+            vec![OsString::from("-x")]
+        );
+    }
+
+    #[test]
+    fn usage_errors() {
+        let cases: &[(&[&str], &str)] = &[
+            (&["--bogus"], "--bogus: unknown option"),
+            (&["-rQ"], "-Q: unknown option"),
+            (&["-a"], "-a: not supported by wsync sync yet"),
+            (&["--stats"], "--stats: not supported"),
+            (
+                &["--delete-before", "--delete-after"],
+                "You may not combine multiple --delete-WHEN options.",
+            ),
+            (&["--exclude"], "--exclude: missing argument"),
+            (&["-f"], "-f: missing argument"),
+            (&["--recursive=1"], "does not take an argument"),
+        ];
+        for (args, want) in cases {
+            match parse(args) {
+                Err(UsageError(m)) => assert!(m.contains(want), "{args:?}: {m}"),
+                Ok(_) => panic!("{args:?} parsed"),
+            }
+        }
+    }
+}
