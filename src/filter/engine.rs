@@ -388,12 +388,23 @@ impl Engine {
                 origin.clone(),
             ))?;
         }
+        let fast = if flags & WILD != 0 && flags & WILD2 == 0 && slash_cnt == 0 {
+            Fast::of(&pattern)
+        } else {
+            Fast::None
+        };
         let mut rule = Rule {
             flags,
             pattern: pattern.into_boxed_slice(),
             slash_cnt,
             merge_id: 0,
+            fast,
+            required: Box::default(),
         };
+        if flags & WILD != 0 {
+            let anchored = rule.pattern.strip_prefix(b"/").unwrap_or(&rule.pattern);
+            rule.required = required_literal(anchored);
+        }
         if flags & PERDIR_MERGE != 0 {
             let base = basename(&rule.pattern);
             // A merge file already active is not added again.

@@ -4,6 +4,82 @@
 use super::engine::{Engine, MergeList};
 use super::rule::*;
 use super::wildmatch::{litmatch_at, wildmatch_at};
+use std::cell::OnceCell;
+
+/// The texts one path is matched as, built on first use.
+pub(crate) struct Texts<'a> {
+    /// The path as given.
+    fname: &'a [u8],
+    /// Without a leading slash.
+    name: &'a [u8],
+    /// Its last element.
+    base: &'a [u8],
+    /// "/" + name + "/".
+    slashed: OnceCell<Vec<u8>>,
+    /// abs_prefix + "/" + name + "/".
+    abs: OnceCell<Vec<u8>>,
+}
+
+impl<'a> Texts<'a> {
+    fn new(fname: &'a [u8]) -> Self {
+        let name = fname.strip_prefix(b"/").unwrap_or(fname);
+        let base = match name.iter().rposition(|&b| b == b'/') {
+            Some(i) => &name[i + 1..],
+            None => name,
+        };
+        Texts {
+            fname,
+            name,
+            base,
+            slashed: OnceCell::new(),
+            abs: OnceCell::new(),
+        }
+    }
+
+    fn slashed(&self) -> &[u8] {
+        self.slashed.get_or_init(|| {
+            let mut v = Vec::with_capacity(self.name.len() + 2);
+            v.push(b'/');
+            v.extend_from_slice(self.name);
+            v.push(b'/');
+            v
+        })
+    }
+
+    fn abs(&self, prefix: &[u8]) -> &[u8] {
+        self.abs.get_or_init(|| {
+            let mut v = Vec::with_capacity(prefix.len() + self.name.len() + 2);
+            v.extend_from_slice(prefix);
+            v.push(b'/');
+            v.extend_from_slice(self.name);
+            v.push(b'/');
+            v
+        })
+    }
+}
+
+/// Whether `needle` (not empty) occurs in `hay`.
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    if needle.len() > hay.len() {
+        return false;
+    }
+    let last = hay.len() - needle.len();
+    let first = needle[0];
+    let mut i = 0;
+    while i <= last {
+        match hay[i..=last].iter().position(|&b| b == first) {
+            None => return false,
+            Some(k) => {
+                i += k;
+                if &hay[i..i + needle.len()] == needle {
+                    return true;
+                }
+                i += 1;
+            }
+        }
+    }
+    false
+}
 
 /// What the rules say about a name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +118,8 @@ impl DirFilter {
     /// The decision for `path` (relative to the transfer root, no leading
     /// slash), skipping perishable rules when `ignore_perishable`.
     pub fn check(&self, path: &[u8], is_dir: bool, ignore_perishable: bool) -> Decision {
-        match self.check_list(&self.top, path, is_dir, ignore_perishable) {
+        let t = Texts::new(path);
+        match self.check_list(&self.top, &t, is_dir, ignore_perishable) {
             1 => Decision::Included,
             -1 => Decision::Excluded,
             _ => Decision::NoMatch,
@@ -59,14 +136,14 @@ impl DirFilter {
         self.top.is_empty()
     }
 
-    fn check_list(&self, rules: &[Rule], name: &[u8], is_dir: bool, ign: bool) -> i8 {
+    fn check_list(&self, rules: &[Rule], t: &Texts<'_>, is_dir: bool, ign: bool) -> i8 {
         for r in rules {
             if ign && r.has(PERISHABLE) {
                 continue;
             }
             if r.has(PERDIR_MERGE) {
                 if let Some(m) = self.engine.merges.get(r.merge_id) {
-                    let rc = self.check_merge(m, name, is_dir, ign);
+                    let rc = self.check_merge(m, t, is_dir, ign);
                     if rc != 0 {
                         return rc;
                     }
@@ -75,26 +152,26 @@ impl DirFilter {
             }
             if r.has(CVS_IGNORE) {
                 if let Some(cvs) = &self.engine.cvs {
-                    let rc = self.check_list(cvs, name, is_dir, ign);
+                    let rc = self.check_list(cvs, t, is_dir, ign);
                     if rc != 0 {
                         return rc;
                     }
                 }
                 continue;
             }
-            if self.rule_matches(r, name, is_dir) {
+            if self.rule_matches(r, t, is_dir) {
                 return if r.has(INCLUDE) { 1 } else { -1 };
             }
         }
         0
     }
 
-    fn check_merge(&self, m: &MergeList, name: &[u8], is_dir: bool, ign: bool) -> i8 {
+    fn check_merge(&self, m: &MergeList, t: &Texts<'_>, is_dir: bool, ign: bool) -> i8 {
         if !m.active {
             return 0;
         }
         for level in m.levels.iter().rev() {
-            let rc = self.check_list(&level.rules, name, is_dir, ign);
+            let rc = self.check_list(&level.rules, t, is_dir, ign);
             if rc != 0 {
                 return rc;
             }
@@ -105,65 +182,39 @@ impl DirFilter {
         0
     }
 
-    /// rsync's `rule_matches`.
-    fn rule_matches(&self, r: &Rule, fname: &[u8], is_dir: bool) -> bool {
+    /// rsync's `rule_matches`. The texts a rule may need (the name, its
+    /// last element, "/" + name, the absolute path, each with a trailing
+    /// "/" for `***` on directories) are built at most once per path.
+    fn rule_matches(&self, r: &Rule, t: &Texts<'_>, is_dir: bool) -> bool {
         let ret_match = !r.has(NEGATE);
-        let name = fname.strip_prefix(b"/").unwrap_or(fname);
-        if name.is_empty() || r.has(XATTR) {
+        if t.name.is_empty() || r.has(XATTR) {
             return false;
-        }
-        let mut joined: Vec<u8>;
-        let mut text: &[u8] = name;
-        let mut parts = 1;
-        if r.slash_cnt == 0 && !r.has(WILD2) {
-            // No slash and no "**": match the name's last element only.
-            if let Some(i) = name.iter().rposition(|&b| b == b'/') {
-                text = &name[i + 1..];
-            }
-        } else if r.has(ABS_PATH) && fname.first() != Some(&b'/') && !self.abs_prefix.is_empty() {
-            joined = Vec::with_capacity(self.abs_prefix.len() + name.len() + 2);
-            joined.extend_from_slice(&self.abs_prefix);
-            joined.push(b'/');
-            joined.extend_from_slice(name);
-            parts = 3;
-            return self.finish_match(r, &mut joined, parts, is_dir, ret_match);
-        } else if r.has(WILD2_PREFIX) && fname.first() != Some(&b'/') {
-            // Let "**/" match at the start of the path.
-            joined = Vec::with_capacity(name.len() + 2);
-            joined.push(b'/');
-            joined.extend_from_slice(name);
-            parts = 2;
-            return self.finish_match(r, &mut joined, parts, is_dir, ret_match);
-        }
-        if is_dir && r.has(WILD3_SUFFIX) {
-            joined = Vec::with_capacity(text.len() + 1);
-            joined.extend_from_slice(text);
-            joined.push(b'/');
-            return self.match_text(r, &joined, 2, ret_match);
         }
         if !is_dir && r.has(DIRECTORY) {
             return !ret_match;
         }
-        self.match_text(r, text, parts, ret_match)
-    }
-
-    fn finish_match(
-        &self,
-        r: &Rule,
-        joined: &mut Vec<u8>,
-        parts: usize,
-        is_dir: bool,
-        ret_match: bool,
-    ) -> bool {
-        if is_dir {
-            // Let a trailing "/***" match the directory itself.
-            if r.has(WILD3_SUFFIX) {
-                joined.push(b'/');
+        // Let a trailing "/***" match the directory itself.
+        let wild3 = is_dir && r.has(WILD3_SUFFIX);
+        let cut = |v: &'_ [u8]| -> usize { v.len() - usize::from(!wild3) };
+        let from_root = t.fname.first() != Some(&b'/');
+        if r.slash_cnt == 0 && !r.has(WILD2) {
+            // No slash and no "**": match the name's last element only.
+            if r.fast != Fast::None {
+                return r.fast.matches(&r.pattern, t.base) == ret_match;
             }
-        } else if r.has(DIRECTORY) {
-            return !ret_match;
+            self.match_text(r, t.base, 1, ret_match)
+        } else if r.has(ABS_PATH) && from_root && !self.abs_prefix.is_empty() {
+            let abs = t.abs(&self.abs_prefix);
+            self.match_text(r, &abs[..cut(abs)], 3, ret_match)
+        } else if r.has(WILD2_PREFIX) && from_root {
+            // Let "**/" match at the start of the path.
+            let s = t.slashed();
+            self.match_text(r, &s[..cut(s)], 2, ret_match)
+        } else if wild3 {
+            self.match_text(r, &t.slashed()[1..], 2, ret_match)
+        } else {
+            self.match_text(r, t.name, 1, ret_match)
         }
-        self.match_text(r, joined, parts, ret_match)
     }
 
     fn match_text(&self, r: &Rule, text: &[u8], parts: usize, ret_match: bool) -> bool {
@@ -182,7 +233,8 @@ impl DirFilter {
             0
         };
         let hit = if r.has(WILD) {
-            wildmatch_at(pattern, text, where_)
+            let n = r.required.len();
+            (n == 0 || contains(text, &r.required)) && wildmatch_at(pattern, text, where_)
         } else if parts > 1 {
             litmatch_at(pattern, text, where_)
         } else if anchored {

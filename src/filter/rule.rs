@@ -34,6 +34,39 @@ pub(crate) const FROM_CONTAINER: u32 = ABS_PATH | INCLUDE | DIRECTORY | NEGATE |
 /// rsync's MAXPATHLEN: longer patterns are discarded.
 pub const MAX_PATTERN_LEN: usize = 4096;
 
+/// A shortcut for the commonest wildcard rules, matched against a name
+/// without slashes: `*LITERAL` and `LITERAL*` (no other wildcard). Gives
+/// the same answer as wildmatch, faster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fast {
+    None,
+    /// `*` then the literal from this index of the pattern.
+    Suffix,
+    /// The literal up to the last byte, then `*`.
+    Prefix,
+}
+
+impl Fast {
+    /// The shortcut for a basename-only wildcard pattern, if any.
+    pub fn of(pattern: &[u8]) -> Fast {
+        let special = |b: &u8| matches!(b, b'*' | b'?' | b'[' | b'\\' | b'/');
+        match pattern {
+            [b'*', rest @ ..] if !rest.iter().any(special) => Fast::Suffix,
+            [rest @ .., b'*'] if !rest.iter().any(special) => Fast::Prefix,
+            _ => Fast::None,
+        }
+    }
+
+    /// Whether a name with no slash matches (only when not `None`).
+    pub fn matches(self, pattern: &[u8], name: &[u8]) -> bool {
+        match self {
+            Fast::Suffix => name.ends_with(&pattern[1..]),
+            Fast::Prefix => name.starts_with(&pattern[..pattern.len() - 1]),
+            Fast::None => false,
+        }
+    }
+}
+
 /// A compiled rule. For a per-directory merge rule, `pattern` is the merge
 /// file's name and `merge_id` indexes the engine's merge lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +75,68 @@ pub(crate) struct Rule {
     pub pattern: Box<[u8]>,
     pub slash_cnt: u32,
     pub merge_id: usize,
+    pub fast: Fast,
+    /// The longest run of literal bytes of a wildcard pattern: a text that
+    /// lacks it cannot match, and wildmatch need not run.
+    pub required: Box<[u8]>,
+}
+
+/// The longest run of literal bytes in a wildcard pattern (outside `*`,
+/// `?`, classes and escapes). Every literal byte matches exactly one text
+/// byte in sequence, so a matching text contains every such run.
+pub(crate) fn required_literal(p: &[u8]) -> Box<[u8]> {
+    let mut best: &[u8] = &[];
+    let mut start = 0;
+    let mut i = 0;
+    fn take<'a>(p: &'a [u8], from: usize, to: usize, best: &mut &'a [u8]) {
+        if to > from && to - from > best.len() {
+            *best = &p[from..to];
+        }
+    }
+    while i < p.len() {
+        match p[i] {
+            b'*' | b'?' => {
+                take(p, start, i, &mut best);
+                i += 1;
+                start = i;
+            }
+            b'\\' => {
+                take(p, start, i, &mut best);
+                i += 2;
+                start = i;
+            }
+            b'[' => {
+                take(p, start, i, &mut best);
+                // Skip the class; an unclosed one ends the scan.
+                let mut j = i + 1;
+                if matches!(p.get(j), Some(b'!' | b'^')) {
+                    j += 1;
+                }
+                if p.get(j) == Some(&b']') {
+                    j += 1;
+                }
+                loop {
+                    match p.get(j) {
+                        None => return best.into(),
+                        Some(b']') => break,
+                        Some(b'\\') => j += 2,
+                        Some(b'[') if p.get(j + 1) == Some(&b':') => {
+                            match p[j + 2..].windows(2).position(|w| w == b":]") {
+                                Some(k) => j += 2 + k + 2,
+                                None => j += 1,
+                            }
+                        }
+                        Some(_) => j += 1,
+                    }
+                }
+                i = j + 1;
+                start = i;
+            }
+            _ => i += 1,
+        }
+    }
+    take(p, start, p.len().min(i), &mut best);
+    best.into()
 }
 
 impl Rule {

@@ -518,3 +518,56 @@ fn exclude_from_lines_equal_excludes() {
         }
     }
 }
+
+/// The shortcut for `*LIT` and `LIT*` rules answers as wildmatch does.
+#[test]
+fn fast_paths_agree_with_wildmatch() {
+    use super::rule::Fast;
+    let mut rng = Rng::new(3);
+    const ALPHA: &[u8] = b"ab.*";
+    for _ in 0..20000 {
+        let pat: Vec<u8> = (0..rng.below(5)).map(|_| ALPHA[rng.below(4)]).collect();
+        let name: Vec<u8> = (1..2 + rng.below(5)).map(|_| ALPHA[rng.below(3)]).collect();
+        let fast = Fast::of(&pat);
+        if fast != Fast::None {
+            assert_eq!(
+                fast.matches(&pat, &name),
+                wildmatch::wildmatch(&pat, &name),
+                "{:?} {:?}",
+                String::from_utf8_lossy(&pat),
+                String::from_utf8_lossy(&name)
+            );
+        }
+    }
+}
+
+/// A text without a pattern's longest literal run never matches it.
+#[test]
+fn required_literal_is_necessary() {
+    use super::rule::required_literal;
+    let mut rng = Rng::new(5);
+    const ALPHA: &[u8] = b"ab/*?[]!\\:";
+    for _ in 0..50000 {
+        let pat: Vec<u8> = (0..rng.below(8))
+            .map(|_| ALPHA[rng.below(ALPHA.len())])
+            .collect();
+        let text: Vec<u8> = (0..rng.below(8))
+            .map(|_| ALPHA[rng.below(ALPHA.len())])
+            .collect();
+        let req = required_literal(&pat);
+        let has = req.is_empty() || text.windows(req.len()).any(|w| w == &req[..]);
+        for w in [-1, 0, 1, 2] {
+            if wildmatch::wildmatch_at(&pat, &text, w) {
+                assert!(
+                    has,
+                    "{:?} {:?} needs {:?}",
+                    String::from_utf8_lossy(&pat),
+                    String::from_utf8_lossy(&text),
+                    req
+                );
+            }
+        }
+    }
+    assert_eq!(&*required_literal(b"**/cache1/**"), b"/cache1/");
+    assert_eq!(&*required_literal(b"d*/sub*/file*.zz123"), b".zz123");
+}
