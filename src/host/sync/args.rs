@@ -321,7 +321,7 @@ impl SyncArgs {
 
 /// The usage text of `wsync sync`.
 pub const USAGE: &str = "\
-Usage: wsync sync -r -n [OPTIONS] SRC/ DST/
+Usage: wsync sync -r -n [OPTIONS] SRC[/] DST/
 
 Lists what rsync would transfer (rsync -r -n), with rsync's filter rules.
 

@@ -152,16 +152,36 @@ pub fn child(dir: &[u8], name: &[u8]) -> Vec<u8> {
 
 /// Walks `root` as rsync's sender: each directory's per-directory merge
 /// files are read, then its entries (in `readdir` order) checked against
-/// the rules. `sorted_recursion` visits subdirectories in file-list order
-/// (incremental recursion), else in `readdir` order.
+/// the rules. With `top`, only that entry of `root` is sent (a source
+/// named without a trailing slash).
 pub fn send_tree(
     root: &Path,
+    top: Option<&[u8]>,
     filter: &mut DirFilter,
     reader: &mut dyn MergeSource,
-    sorted_recursion: bool,
 ) -> Result<Sent, FilterError> {
     let mut sent = Sent::default();
-    send_dir(root, b"", filter, reader, sorted_recursion, &mut sent)?;
+    match top {
+        None => send_dir(root, b"", filter, reader, &mut sent)?,
+        Some(name) => {
+            // One named entry of the root, filtered like any other.
+            filter.push_dir(b"", reader)?;
+            if let Ok(md) = fs::symlink_metadata(join(root, name)) {
+                let kind = Kind::of(&md);
+                if !filter.is_excluded(name, kind == Kind::Dir) {
+                    sent.items.push(Item {
+                        path: name.to_vec(),
+                        kind,
+                        size: if kind == Kind::File { md.len() } else { 0 },
+                        mtime: md.mtime(),
+                    });
+                    if kind == Kind::Dir {
+                        send_dir(root, name, filter, reader, &mut sent)?;
+                    }
+                }
+            }
+        }
+    }
     sort_items(&mut sent.items);
     Ok(sent)
 }
@@ -171,7 +191,6 @@ fn send_dir(
     dir: &[u8],
     filter: &mut DirFilter,
     reader: &mut dyn MergeSource,
-    sorted_recursion: bool,
     sent: &mut Sent,
 ) -> Result<(), FilterError> {
     filter.push_dir(dir, reader)?;
@@ -234,11 +253,10 @@ fn send_dir(
             mtime: md.mtime(),
         });
     }
-    if sorted_recursion {
-        subdirs.sort_by(|a, b| f_name_cmp(a, true, b, true));
-    }
+    // Subdirectories in file-list order, as rsync visits them.
+    subdirs.sort_by(|a, b| f_name_cmp(a, true, b, true));
     for sub in subdirs {
-        send_dir(root, &sub, filter, reader, sorted_recursion, sent)?;
+        send_dir(root, &sub, filter, reader, sent)?;
     }
     Ok(())
 }

@@ -136,14 +136,22 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
             code::SYNTAX,
         ));
     }
+    // "SRC/" sends the directory's contents; "SRC" sends SRC itself, from
+    // its parent directory (which is then the transfer root).
     let src_arg = a.paths[0].as_bytes();
-    if !(src_arg.ends_with(b"/") || src_arg == b"." || src_arg.ends_with(b"/.")) {
-        return Err((
-            "wsync sync: only a directory source with a trailing slash (SRC/) is supported yet"
-                .into(),
-            code::SYNTAX,
-        ));
-    }
+    let contents = src_arg.ends_with(b"/") || src_arg == b"." || src_arg.ends_with(b"/.");
+    let (src, top): (PathBuf, Option<Vec<u8>>) = if contents {
+        (PathBuf::from(&a.paths[0]), None)
+    } else {
+        match src_arg.iter().rposition(|&b| b == b'/') {
+            Some(0) => (PathBuf::from("/"), Some(src_arg[1..].to_vec())),
+            Some(i) => (
+                PathBuf::from(std::ffi::OsStr::from_bytes(&src_arg[..i])),
+                Some(src_arg[i + 1..].to_vec()),
+            ),
+            None => (PathBuf::from("."), Some(src_arg.to_vec())),
+        }
+    };
     let opts = FilterOptions {
         delete_excluded: a.delete_excluded,
         strict: false,
@@ -156,7 +164,6 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     for w in filters.warnings() {
         eprintln!("wsync: warning: {w}");
     }
-    let src = PathBuf::from(&a.paths[0]);
     let src_abs = fs::canonicalize(&src).map_err(|e| {
         let shown = std::env::current_dir()
             .map(|d| d.join(&src))
@@ -181,15 +188,36 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         }
         Err(_) => false,
     };
+    let top_kind = match &top {
+        None => Some(Kind::Dir),
+        Some(name) => match fs::symlink_metadata(flist::join(&src_abs, name)) {
+            Ok(md) => Some(Kind::of(&md)),
+            Err(e) => {
+                eprintln!(
+                    "rsync: [sender] link_stat \"{}\" failed: {}",
+                    flist::join(&src_abs, name).display(),
+                    os_error(&e)
+                );
+                None
+            }
+        },
+    };
     let mut out = std::io::stdout().lock();
-    if !a.recursive {
-        let _ = writeln!(out, "skipping directory .");
+    if top_kind.is_none() {
+        eprintln!(
+            "wsync error: some files/attrs were not transferred (see previous errors) (code 23)"
+        );
+        return Ok(code::PARTIAL);
+    }
+    if !a.recursive && top_kind == Some(Kind::Dir) {
+        let name = top.as_deref().map(String::from_utf8_lossy);
+        let _ = writeln!(out, "skipping directory {}", name.as_deref().unwrap_or("."));
         return Ok(0);
     }
     let inc = !(a.prune_empty_dirs
         || matches!(a.delete, Some(DeleteWhen::Before) | Some(DeleteWhen::After)));
     let mut sender = filters.for_side(Side::Sender, src_abs.as_os_str().as_bytes());
-    let mut sent = flist::send_tree(&src_abs, &mut sender, &mut files, true)
+    let mut sent = flist::send_tree(&src_abs, top.as_deref(), &mut sender, &mut files)
         .map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
     for w in sender.warnings() {
         eprintln!("wsync: warning: {w}");
@@ -210,7 +238,7 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     // (non-regular files are the generator's to report).
     let mut items_top = Vec::new();
     let mut items_rest = Vec::new();
-    if !dst_exists && names {
+    if !dst_exists && names && top.is_none() {
         items_top.push("./".to_string());
     }
     for it in &sent.items {
@@ -236,7 +264,11 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     // The generator's lines, directory by directory in list order: its
     // deletions there (when deleting during the transfer), then the
     // non-regular files it skips.
-    let dirs: Vec<&[u8]> = std::iter::once(&b""[..])
+    // The transfer root is a directory whose contents are sent only for
+    // "SRC/".
+    let root_dir = top.is_none().then_some(&b""[..]);
+    let dirs: Vec<&[u8]> = root_dir
+        .into_iter()
         .chain(
             sent.items
                 .iter()
