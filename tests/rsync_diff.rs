@@ -138,7 +138,17 @@ fn rule_line(rng: &mut Rng) -> String {
 
 /// A rule for `--filter`, sometimes a merge rule or an invalid one.
 fn filter_rule(rng: &mut Rng) -> String {
-    match rng.below(30) {
+    match rng.below(36) {
+        30 => format!("dir-merge,w {}", rng.pick(MERGE_NAMES)),
+        31 => format!(":s {}", rng.pick(MERGE_NAMES)),
+        32 => format!(":r {}", rng.pick(MERGE_NAMES)),
+        33 => "merge,- rules/two".into(),
+        34 => format!(
+            ":{} {}",
+            rng.pick(&["p", "/", "n+", "en", "C"]),
+            rng.pick(MERGE_NAMES)
+        ),
+        35 => "clear".into(),
         0 => format!(": {}", rng.pick(MERGE_NAMES)),
         1 => format!("dir-merge,n {}", rng.pick(MERGE_NAMES)),
         2 => format!(":- {}", rng.pick(MERGE_NAMES)),

@@ -286,6 +286,8 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         }
     }
     let mut deletes: Vec<Vec<String>> = vec![Vec::new(); dirs.len()];
+    // A bad rule in a destination's merge file stops the generator there.
+    let mut failed: Option<(usize, crate::filter::FilterError, Vec<String>)> = None;
     if let (Some(_), true) = (a.delete, dst_exists) {
         if sent.io_error && !a.ignore_errors {
             deletes[0].push("IO error encountered -- skipping file deletion".to_string());
@@ -300,8 +302,11 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
                 } else {
                     del.enter(d)
                 };
-                r.map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
                 deletes[n] = std::mem::take(&mut del.lines);
+                if let Err(e) = r {
+                    failed = Some((n, e, deletes[n].clone()));
+                    break;
+                }
                 if !names {
                     // Without an out-format rsync does not log deletions.
                     deletes[n].retain(|l| !l.starts_with("deleting "));
@@ -319,6 +324,28 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         };
         chunk.extend(skips.remove(d).unwrap_or_default());
         gen_chunks.push(chunk);
+    }
+    if let Some((n, e, partial)) = failed {
+        // rsync dies with its generator: what the generator reported for
+        // the directories before is out, the sender's names are not.
+        let before = a.delete == Some(DeleteWhen::Before);
+        for k in 0..n {
+            if before {
+                for l in &deletes[k] {
+                    let _ = writeln!(out, "{l}");
+                }
+            }
+            for l in &gen_chunks[k] {
+                let _ = writeln!(out, "{l}");
+            }
+        }
+        if during || before {
+            for l in &partial {
+                let _ = writeln!(out, "{l}");
+            }
+        }
+        let _ = out.flush();
+        return Err((format!("wsync: {e}"), e.exit_code()));
     }
     let deletes: Vec<String> = deletes.into_iter().flatten().collect();
 
