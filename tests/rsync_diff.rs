@@ -452,8 +452,7 @@ fn matches_real_rsync() {
         // When rsync stops on an error mid-way, how many of its sender's
         // lines were out by then depends on timing: one must be a prefix
         // of the other.
-        let s_ok = ws == gs
-            || (want.code != 0 && (ws.starts_with(&gs) || gs.starts_with(&ws)));
+        let s_ok = ws == gs || (want.code != 0 && (ws.starts_with(&gs) || gs.starts_with(&ws)));
         if want.code != got.code || !s_ok || wd != gd {
             failures.push(format!(
                 "case {case} (seed {seed}): rsync exit {} vs wsync exit {}\n  cd $(mktemp -d) && build the trees below, then\n  rsync {}\n  src:\n{}\n  dst:\n{}\n  rules/one: {:?}\n  rules/two: {:?}\n  env: {env:?}\n  rsync says:\n    {}\n  wsync says:\n    {}\n  rsync stderr: {}\n  wsync stderr: {}\n",

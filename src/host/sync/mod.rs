@@ -325,27 +325,32 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         chunk.extend(skips.remove(d).unwrap_or_default());
         gen_chunks.push(chunk);
     }
+    // A bad rule in a destination merge file: rsync's generator dies
+    // there. What it printed before is out (its deletions up to there, and
+    // for deletions during or delayed, the skips of the directories it
+    // finished); the sender's names are not, except after --delete-after.
+    let mut failure = None;
     if let Some((n, e, partial)) = failed {
-        // rsync dies with its generator: what the generator reported for
-        // the directories before is out, the sender's names are not.
-        let before = a.delete == Some(DeleteWhen::Before);
-        for k in 0..n {
-            if before {
-                for l in &deletes[k] {
-                    let _ = writeln!(out, "{l}");
+        deletes.truncate(n);
+        deletes.push(partial);
+        if a.delete != Some(DeleteWhen::After) {
+            let mut shown: Vec<String> = Vec::new();
+            match a.delete {
+                Some(DeleteWhen::Before) => shown.extend(deletes.into_iter().flatten()),
+                _ => {
+                    shown.extend(gen_chunks.into_iter().take(n).flatten());
+                    if during {
+                        shown.extend(deletes.pop().unwrap_or_default());
+                    }
                 }
             }
-            for l in &gen_chunks[k] {
+            for l in &shown {
                 let _ = writeln!(out, "{l}");
             }
+            let _ = out.flush();
+            return Err((format!("wsync: {e}"), e.exit_code()));
         }
-        if during || before {
-            for l in &partial {
-                let _ = writeln!(out, "{l}");
-            }
-        }
-        let _ = out.flush();
-        return Err((format!("wsync: {e}"), e.exit_code()));
+        failure = Some(e);
     }
     let deletes: Vec<String> = deletes.into_iter().flatten().collect();
 
@@ -375,6 +380,9 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         let _ = writeln!(out, "{l}");
     }
     let _ = out.flush();
+    if let Some(e) = failure {
+        return Err((format!("wsync: {e}"), e.exit_code()));
+    }
     for e in &sent.errors {
         eprintln!("{e}");
     }
