@@ -290,7 +290,9 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     let mut failed: Option<(usize, crate::filter::FilterError, Vec<String>)> = None;
     if let (Some(_), true) = (a.delete, dst_exists) {
         if sent.io_error && !a.ignore_errors {
-            deletes[0].push("IO error encountered -- skipping file deletion".to_string());
+            if let Some(first) = deletes.first_mut() {
+                first.push("IO error encountered -- skipping file deletion".to_string());
+            }
         } else {
             let by_dir = delete::names_by_dir(&sent.items);
             let empty = Default::default();
