@@ -1,5 +1,6 @@
 //! Differential test against the real `rsync`: seeded random trees (dot
-//! files, spaces, `*`, `?`, `[` and backslashes in names, symlinks, nested
+//! files, spaces, `*`, `?`, `[`, backslashes, tabs, newlines and UTF-8 in
+//! names, symlinks, nested
 //! `.rsync-filter`, `.cvsignore` and other merge files) and random rule
 //! lists mixing every form rsync takes. `wsync sync` must print what
 //! `rsync -r -n --out-format=%n` prints and exit with the same status.

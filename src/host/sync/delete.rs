@@ -120,7 +120,7 @@ impl<'a> Deleter<'a> {
                 return Ok(Ret::NotEmpty);
             }
         }
-        let mut line = format!("deleting {}", String::from_utf8_lossy(path));
+        let mut line = format!("deleting {}", super::flist::show(path));
         if kind == Kind::Dir {
             line.push('/');
         }
@@ -157,7 +157,7 @@ impl<'a> Deleter<'a> {
         if ret == Ret::NotEmpty {
             self.lines.push(format!(
                 "cannot delete non-empty directory: {}",
-                String::from_utf8_lossy(path)
+                super::flist::show(path)
             ));
         }
         Ok(ret)

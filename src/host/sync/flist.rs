@@ -50,7 +50,7 @@ impl Item {
 
     /// The line `--out-format=%n` prints: directories end with '/'.
     pub fn display(&self) -> String {
-        let mut s = String::from_utf8_lossy(&self.path).into_owned();
+        let mut s = show(&self.path);
         if self.is_dir() {
             s.push('/');
         }
@@ -74,6 +74,54 @@ impl Item {
             None => &self.path,
         }
     }
+}
+
+/// Whether the locale's character set is UTF-8 (rsync honours LC_CTYPE).
+fn utf8_locale() -> bool {
+    static UTF8: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *UTF8.get_or_init(|| {
+        let v = ["LC_ALL", "LC_CTYPE", "LANG"]
+            .iter()
+            .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        v.contains("utf-8") || v.contains("utf8")
+    })
+}
+
+/// A file name as rsync prints it: bytes it cannot print (control
+/// characters but tab, and outside a UTF-8 locale any byte over 0x7f, or
+/// invalid UTF-8 in one) become `\#ooo`.
+pub fn show(name: &[u8]) -> String {
+    let utf8 = utf8_locale();
+    let mut out = String::with_capacity(name.len());
+    let mut i = 0;
+    while i < name.len() {
+        let b = name[i];
+        if b == b'\t' || (0x20..0x7f).contains(&b) {
+            out.push(b as char);
+            i += 1;
+            continue;
+        }
+        if utf8 && b >= 0x80 {
+            let len = match b {
+                0xc2..=0xdf => 2,
+                0xe0..=0xef => 3,
+                0xf0..=0xf4 => 4,
+                _ => 0,
+            };
+            if let Some(Ok(s)) = name.get(i..i + len).map(std::str::from_utf8) {
+                if len > 0 && !s.chars().any(char::is_control) {
+                    out.push_str(s);
+                    i += len;
+                    continue;
+                }
+            }
+        }
+        out.push_str(&format!("\\#{b:03o}"));
+        i += 1;
+    }
+    out
 }
 
 /// Compares `a + "/"` with `b + "/"`.

@@ -281,7 +281,7 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         if matches!(it.kind, Kind::Symlink | Kind::Other) {
             skips.entry(it.parent()).or_default().push(format!(
                 "skipping non-regular file \"{}\"",
-                String::from_utf8_lossy(&it.path)
+                flist::show(&it.path)
             ));
         }
     }
