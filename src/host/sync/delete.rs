@@ -31,6 +31,10 @@ pub struct Deleter<'a> {
     /// rules are ignored there (rsync's `ignore_perishable`).
     ignore_perishable: bool,
     non_perishable: usize,
+    /// `--delete-delay`: what to delete is decided in each directory, the
+    /// deleting is done at the end (rsync's `remember_delete`).
+    pub delay: bool,
+    delayed: Vec<(Vec<u8>, Kind)>,
 }
 
 fn depth_of(p: &[u8]) -> usize {
@@ -50,6 +54,8 @@ impl<'a> Deleter<'a> {
             lines: Vec::new(),
             ignore_perishable: false,
             non_perishable: 0,
+            delay: false,
+            delayed: Vec::new(),
         }
     }
 
@@ -99,8 +105,23 @@ impl<'a> Deleter<'a> {
                 None => &e.path[..],
             };
             if !names.contains(name) {
-                self.delete_item(&e.path, e.kind, true, false)?;
+                if self.delay {
+                    self.delayed.push((e.path.clone(), e.kind));
+                } else {
+                    self.delete_item(&e.path, e.kind, true, false)?;
+                }
             }
+        }
+        Ok(())
+    }
+
+    /// Deletes what `--delete-delay` remembered. By then rsync has left
+    /// every directory: only the global rules, and the merge files of the
+    /// directories being deleted, apply.
+    pub fn run_delayed(&mut self) -> Result<(), FilterError> {
+        self.filter.pop_to(0);
+        for (path, kind) in std::mem::take(&mut self.delayed) {
+            self.delete_item(&path, kind, true, false)?;
         }
         Ok(())
     }

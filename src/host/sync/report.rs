@@ -104,6 +104,7 @@ pub fn lines(
             let by_dir = delete::names_by_dir(&sent.items);
             let empty = Default::default();
             let mut del = delete::Deleter::new(dst_abs, receiver, files);
+            del.delay = a.delete == Some(DeleteWhen::Delay);
             for (n, d) in dirs.iter().enumerate() {
                 let exists = matches!(dst_kind(dst_abs, d), Some((Kind::Dir, _, _)));
                 let r = if exists {
@@ -119,6 +120,17 @@ pub fn lines(
                 if let Err(e) = r {
                     failed = Some((n, e, deletes[n].clone()));
                     break;
+                }
+            }
+            if failed.is_none() && del.delay {
+                let r = del.run_delayed();
+                let mut done = std::mem::take(&mut del.lines);
+                if !names {
+                    done.retain(|l| !l.starts_with("deleting "));
+                }
+                match r {
+                    Err(e) => failed = Some((dirs.len(), e, done)),
+                    Ok(()) => deletes.push(done),
                 }
             }
         }
