@@ -17,7 +17,11 @@ fuzz_target!(|data: &[u8]| {
     let mut none = |_: &[u8]| -> Result<Vec<u8>, ReadError> { Err(ReadError::NotFound) };
     let mut rule = b"- ".to_vec();
     rule.extend_from_slice(pattern);
-    if let Ok(f) = Filters::parse(&[FilterArg::Filter(rule)], &FilterOptions::default(), &mut none) {
+    if let Ok(f) = Filters::parse(
+        &[FilterArg::Filter(rule)],
+        &FilterOptions::default(),
+        &mut none,
+    ) {
         let mut d = f.for_side(Side::Sender, b"/x");
         if d.push_dir(b"", &mut none).is_ok() {
             let _ = d.check(text, true, false);
