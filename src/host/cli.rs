@@ -25,7 +25,7 @@ pub enum Command {
     Patch(PatchArgs),
     /// Sign, diff and patch a generated file in memory, printing sizes and speeds.
     Demo(demo::DemoArgs),
-    /// List what rsync would transfer: `wsync sync -r -n --out-format=%n [rsync filter options] SRC/ DST/`.
+    /// List what rsync would transfer: `wsync sync -r -n --out-format=%n [rsync filter options] SRC[/] DST/`.
     #[command(disable_help_flag = true)]
     Sync {
         /// rsync's options and paths (see `wsync sync --help`).
