@@ -46,11 +46,16 @@
 //! assert!(report.sha256.is_some());
 //! ```
 //!
+//! [`filter`] decides which files a transfer takes exactly as rsync's
+//! filter rules do (`--include`, `--exclude`, `--filter`, merge files, `-C`,
+//! `-F`), without I/O: see its example and `docs/FILTERS.md`.
+//!
 //! Formats are documented in `docs/FORMAT.md`. Every decoder treats its
 //! input as untrusted: bad bytes give a typed error, never a panic, and
 //! nothing is allocated on a length the input merely claims.
 
 mod delta;
+pub mod filter;
 mod format;
 mod hash;
 mod index;

@@ -1,10 +1,10 @@
 //! The rdiff-style commands: round trips through files and pipes, errors,
 //! and outputs that are never left half-written.
 
-mod common;
-use common::*;
+mod util;
 use std::io::Write;
 use std::process::{Command, Stdio};
+use util::*;
 
 #[test]
 fn signature_delta_patch_through_files() {

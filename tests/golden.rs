@@ -2,9 +2,9 @@
 //! exact bytes, and the stored deltas must patch into the stored new file.
 //! Regenerate (after a deliberate format change) with WSYNC_BLESS=1.
 
-mod common;
-use common::*;
+mod util;
 use std::path::PathBuf;
+use util::*;
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -2,11 +2,11 @@
 //! sparse files so the test needs little disk, and an address-space limit
 //! on each command so unbounded memory would fail it.
 
-mod common;
-use common::*;
+mod util;
 use std::fs::OpenOptions;
 use std::os::unix::fs::FileExt;
 use std::process::Command;
+use util::*;
 
 /// Runs wsync with at most 512 MiB of address space.
 fn limited(args: &[&str]) -> Command {

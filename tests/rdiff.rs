@@ -1,7 +1,7 @@
 //! Interoperability with librsync's `rdiff`, both directions.
 
-mod common;
-use common::*;
+mod util;
+use util::*;
 
 fn cases() -> Vec<(Vec<u8>, Vec<u8>)> {
     let big = data(20, 3_000_000, true);

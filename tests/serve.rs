@@ -1,10 +1,10 @@
 //! `wsync serve` with the native client, on loopback ports and temp dirs.
 
-mod common;
-use common::*;
+mod util;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use util::*;
 
 /// The server, stopped when dropped.
 struct Server {

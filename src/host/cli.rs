@@ -38,6 +38,13 @@ pub enum Command {
     /// Hold N idle sessions open against a server (for benchmarks).
     #[command(hide = true)]
     BenchIdle(client::BenchIdleArgs),
+    /// List what rsync would transfer: `wsync sync -r -n --out-format=%n [rsync filter options] SRC[/] DST/`.
+    #[command(disable_help_flag = true)]
+    Sync {
+        /// rsync's options and paths (see `wsync sync --help`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<std::ffi::OsString>,
+    },
     /// Write a deterministic basis and an edited copy (for benchmarks).
     #[command(hide = true)]
     BenchData(demo::BenchDataArgs),
@@ -119,6 +126,10 @@ impl Cli {
             Command::Demo(a) => demo::demo(a),
             Command::BenchData(a) => demo::bench_data(a),
             Command::BenchIdle(a) => client::bench_idle(a),
+            Command::Sync { args } => match super::sync::main(&args) {
+                0 => Ok(()),
+                code => Err(Failure::new(code, "sync failed")),
+            },
         }
     }
 }

@@ -8,6 +8,7 @@ pub(crate) mod demo;
 mod files;
 mod hasher;
 pub(crate) mod serve;
+pub mod sync;
 
 use std::process::ExitCode;
 
@@ -35,6 +36,11 @@ pub mod exit {
 
 /// Entry point of the `wsync` binary.
 pub fn main() -> ExitCode {
+    // `sync` takes rsync's command line, parsed by hand (order matters).
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if argv.get(1).is_some_and(|a| a == "sync") {
+        return ExitCode::from(sync::main(&argv[2..]));
+    }
     let cli = match <Cli as clap::Parser>::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

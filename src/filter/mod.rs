@@ -1,0 +1,258 @@
+//! rsync's filter rules, exactly as rsync decides them.
+//!
+//! Every way rsync takes rules is supported: `--include`, `--exclude`,
+//! `--include-from`, `--exclude-from`, `--filter` with short and long rule
+//! names and modifiers, `-C` and `-F`/`-FF`; merge and per-directory merge
+//! files; sender-side (hide/show) and receiver-side (protect/risk) rules;
+//! perishable rules; and rsync's wildmatch (`*`, `**`, `***`, `?`, `[...]`).
+//!
+//! The module does no I/O: merge files are read through a [`MergeSource`]
+//! the caller supplies, and `$HOME` and `$CVSIGNORE` come in
+//! [`FilterOptions`]. Rules are parsed once into [`Filters`]; a transfer
+//! then takes one [`DirFilter`] per side and, walking the tree, calls
+//! [`DirFilter::push_dir`] for each directory and [`DirFilter::check`] for
+//! each entry.
+//!
+//! ```
+//! use wsync::filter::{FilterArg, FilterOptions, Filters, ReadError, Side};
+//!
+//! let args = [
+//!     FilterArg::Filter(b"+ */".to_vec()),
+//!     FilterArg::Filter(b"+ *.rs".to_vec()),
+//!     FilterArg::Exclude(b"*".to_vec()),
+//! ];
+//! // No merge files here: every read fails.
+//! let mut no_files = |_: &[u8]| -> Result<Vec<u8>, ReadError> { Err(ReadError::NotFound) };
+//! let filters = Filters::parse(&args, &FilterOptions::default(), &mut no_files).unwrap();
+//! let mut sender = filters.for_side(Side::Sender, b"/src");
+//! sender.push_dir(b"", &mut no_files).unwrap();
+//! assert!(!sender.is_excluded(b"lib", true));
+//! assert!(!sender.is_excluded(b"lib/main.rs", false));
+//! assert!(sender.is_excluded(b"README.md", false));
+//! ```
+
+mod cvs;
+mod engine;
+mod error;
+mod list;
+mod merge;
+mod rule;
+pub mod wildmatch;
+
+#[cfg(test)]
+mod tests;
+
+pub use cvs::DEFAULT_CVSIGNORE;
+pub use error::{FilterError, Origin};
+pub use list::{Decision, DirFilter};
+pub use rule::MAX_PATTERN_LEN;
+
+use engine::{Engine, ListTarget};
+use rule::*;
+
+/// How deeply merge files may merge other merge files.
+pub const MAX_MERGE_DEPTH: usize = 32;
+
+/// How many per-directory merge files may be defined over a walk.
+pub const MAX_MERGE_LISTS: usize = 256;
+
+/// Which end of a transfer a rule list serves: the sender builds the file
+/// list (hide/show), the receiver decides what deletion spares
+/// (protect/risk).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Sender,
+    Receiver,
+}
+
+/// Why a merge file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    NotFound,
+    Other(String),
+}
+
+/// Reads merge files for the engine: `path` is as rsync would open it
+/// (absolute, relative to the working directory, or `-` for stdin).
+pub trait MergeSource {
+    fn read(&mut self, path: &[u8]) -> Result<Vec<u8>, ReadError>;
+}
+
+impl<F: FnMut(&[u8]) -> Result<Vec<u8>, ReadError>> MergeSource for F {
+    fn read(&mut self, path: &[u8]) -> Result<Vec<u8>, ReadError> {
+        self(path)
+    }
+}
+
+/// One filter option of the command line, in command-line order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilterArg {
+    /// `--include=PATTERN`
+    Include(Vec<u8>),
+    /// `--exclude=PATTERN`
+    Exclude(Vec<u8>),
+    /// `--include-from=FILE`
+    IncludeFrom(Vec<u8>),
+    /// `--exclude-from=FILE`
+    ExcludeFrom(Vec<u8>),
+    /// `--filter=RULE` / `-f RULE`
+    Filter(Vec<u8>),
+    /// `-C` / `--cvs-exclude`: its rules go at the end of the list.
+    CvsExclude,
+    /// `-F`: the first adds `dir-merge /.rsync-filter`, the second
+    /// `- .rsync-filter`.
+    RsyncFilter,
+}
+
+/// Settings that change how rules are read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilterOptions {
+    /// `--delete-excluded`: plain rules become sender-only.
+    pub delete_excluded: bool,
+    /// Treat rules rsync accepts but that cannot work as written (unclosed
+    /// `[`, trailing backslash, over-long patterns) as errors instead of
+    /// warnings.
+    pub strict: bool,
+    /// `$HOME`, for `-C`'s `~/.cvsignore`.
+    pub home: Option<String>,
+    /// `$CVSIGNORE`, for `-C`.
+    pub cvsignore: Option<String>,
+}
+
+/// A parsed rule list, ready to serve both sides of a transfer.
+#[derive(Debug, Clone)]
+pub struct Filters {
+    engine: Engine,
+    top: Vec<Rule>,
+}
+
+impl Filters {
+    /// Parses the filter options in order, reading merge files through
+    /// `reader`.
+    pub fn parse(
+        args: &[FilterArg],
+        opts: &FilterOptions,
+        reader: &mut dyn MergeSource,
+    ) -> Result<Filters, FilterError> {
+        let mut engine = Engine::new(opts.clone());
+        let mut top = ListTarget::default();
+        let mut cvs_exclude = false;
+        let mut f_count = 0;
+        let old = XFlags {
+            old_prefixes: true,
+            ..XFlags::default()
+        };
+        let old_fatal = XFlags {
+            old_prefixes: true,
+            fatal: true,
+            ..XFlags::default()
+        };
+        for arg in args {
+            match arg {
+                FilterArg::Include(p) => {
+                    let o = Origin::Option("--include".into());
+                    engine.parse_filter_str(&mut top, p, INCLUDE, old, &o, reader)?
+                }
+                FilterArg::Exclude(p) => {
+                    let o = Origin::Option("--exclude".into());
+                    engine.parse_filter_str(&mut top, p, 0, old, &o, reader)?
+                }
+                FilterArg::IncludeFrom(f) => {
+                    let o = Origin::Option("--include-from".into());
+                    engine.parse_filter_file(&mut top, f, INCLUDE, old_fatal, Some(&o), reader)?
+                }
+                FilterArg::ExcludeFrom(f) => {
+                    let o = Origin::Option("--exclude-from".into());
+                    engine.parse_filter_file(&mut top, f, 0, old_fatal, Some(&o), reader)?
+                }
+                FilterArg::Filter(r) => {
+                    let o = Origin::Option("--filter".into());
+                    engine.parse_filter_str(&mut top, r, 0, XFlags::default(), &o, reader)?
+                }
+                FilterArg::CvsExclude => cvs_exclude = true,
+                FilterArg::RsyncFilter => {
+                    f_count += 1;
+                    let o = Origin::Option("-F".into());
+                    let rule: &[u8] = match f_count {
+                        1 => b": /.rsync-filter",
+                        2 => b"- .rsync-filter",
+                        _ => continue,
+                    };
+                    engine.parse_filter_str(&mut top, rule, 0, XFlags::default(), &o, reader)?
+                }
+            }
+        }
+        if cvs_exclude {
+            // rsync appends these wherever -C stood (send_filter_list).
+            let o = Origin::Option("-C".into());
+            for rule in [b":C".as_slice(), b"-C".as_slice()] {
+                engine.parse_filter_str(&mut top, rule, 0, XFlags::default(), &o, reader)?;
+            }
+        }
+        Ok(Filters {
+            engine,
+            top: top.rules,
+        })
+    }
+
+    /// Rules rsync accepts but that cannot work as written (see
+    /// [`FilterOptions::strict`]).
+    pub fn warnings(&self) -> &[FilterError] {
+        &self.engine.warnings
+    }
+
+    /// Whether any rule was given.
+    pub fn is_empty(&self) -> bool {
+        self.top.is_empty()
+    }
+
+    /// The rule list of one side (rsync's `send_rules` elision), for a
+    /// transfer rooted at the absolute directory `root`.
+    pub fn for_side(&self, side: Side, root: &[u8]) -> DirFilter {
+        let delete_excluded = self.engine.opts.delete_excluded;
+        let top = self
+            .top
+            .iter()
+            .filter(|r| {
+                let s = r.flags & SIDES;
+                match side {
+                    Side::Sender => s != RECEIVER_SIDE,
+                    Side::Receiver => {
+                        if s == SENDER_SIDE {
+                            false
+                        } else if s == 0 && delete_excluded {
+                            r.has(PERDIR_MERGE) && !r.has(NO_PREFIXES)
+                        } else {
+                            true
+                        }
+                    }
+                }
+            })
+            .cloned()
+            .collect();
+        let mut engine = self.engine.clone();
+        engine.side = Some(side);
+        engine.warnings.clear();
+        let mut root = engine::clean_path(root);
+        if root.first() != Some(&b'/') {
+            root.insert(0, b'/');
+        }
+        let abs_prefix = root[1..].to_vec();
+        if root != b"/" {
+            root.push(b'/');
+        }
+        DirFilter {
+            engine,
+            top,
+            root,
+            abs_prefix,
+        }
+    }
+}
+
+impl DirFilter {
+    /// Warnings from per-directory files read so far.
+    pub fn warnings(&self) -> &[FilterError] {
+        &self.engine.warnings
+    }
+}

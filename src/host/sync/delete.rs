@@ -1,0 +1,195 @@
+//! The receiver's deletion: a port of `delete_in_dir`, `delete_item` and
+//! `delete_dir_contents` from rsync's `generator.c` and `delete.c`, for a
+//! dry run (every unlink and rmdir "succeeds").
+
+use super::flist::{child, f_name_cmp, join, Item, Kind};
+use crate::filter::{DirFilter, FilterError, MergeSource};
+use std::collections::HashSet;
+use std::fs;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+/// An entry of a destination directory.
+struct DstEntry {
+    path: Vec<u8>,
+    kind: Kind,
+}
+
+#[derive(PartialEq, Eq)]
+enum Ret {
+    Success,
+    NotEmpty,
+}
+
+/// The receiver: its rules and the lines deletion prints.
+pub struct Deleter<'a> {
+    pub root: &'a Path,
+    pub filter: DirFilter,
+    pub reader: &'a mut dyn MergeSource,
+    pub lines: Vec<String>,
+    /// Set while listing a directory that is being deleted: perishable
+    /// rules are ignored there (rsync's `ignore_perishable`).
+    ignore_perishable: bool,
+    non_perishable: usize,
+    /// `--delete-delay`: what to delete is decided in each directory, the
+    /// deleting is done at the end (rsync's `remember_delete`).
+    pub delay: bool,
+    delayed: Vec<(Vec<u8>, Kind)>,
+}
+
+fn depth_of(p: &[u8]) -> usize {
+    if p.is_empty() {
+        0
+    } else {
+        p.iter().filter(|&&b| b == b'/').count() + 1
+    }
+}
+
+impl<'a> Deleter<'a> {
+    pub fn new(root: &'a Path, filter: DirFilter, reader: &'a mut dyn MergeSource) -> Self {
+        Deleter {
+            root,
+            filter,
+            reader,
+            lines: Vec::new(),
+            ignore_perishable: false,
+            non_perishable: 0,
+            delay: false,
+            delayed: Vec::new(),
+        }
+    }
+
+    /// rsync's `get_dirlist`: the entries of a destination directory the
+    /// receiver's rules do not exclude, sorted as a file list.
+    fn dirlist(&mut self, dir: &[u8]) -> Vec<DstEntry> {
+        let mut out = Vec::new();
+        let Ok(rd) = fs::read_dir(join(self.root, dir)) else {
+            return out;
+        };
+        for ent in rd.flatten() {
+            let path = child(dir, ent.file_name().as_bytes());
+            let Ok(md) = fs::symlink_metadata(ent.path()) else {
+                continue;
+            };
+            let kind = Kind::of(&md);
+            let excluded = self
+                .filter
+                .check(&path, kind == Kind::Dir, self.ignore_perishable)
+                .is_excluded();
+            if excluded {
+                if self.ignore_perishable {
+                    self.non_perishable += 1;
+                }
+                continue;
+            }
+            out.push(DstEntry { path, kind });
+        }
+        out.sort_by(|a, b| f_name_cmp(&a.path, a.kind == Kind::Dir, &b.path, b.kind == Kind::Dir));
+        out
+    }
+
+    /// Enters a destination directory without deleting in it (rsync's
+    /// `change_local_filter_dir` for a directory missing on this side).
+    pub fn enter(&mut self, dir: &[u8]) -> Result<(), FilterError> {
+        self.filter.push_dir(dir, self.reader)
+    }
+
+    /// Deletes what the sender's list lacks in `dir` (rsync's
+    /// `delete_in_dir`). `names` are the names the sender has there.
+    pub fn delete_in_dir(&mut self, dir: &[u8], names: &HashSet<&[u8]>) -> Result<(), FilterError> {
+        self.filter.push_dir(dir, self.reader)?;
+        let list = self.dirlist(dir);
+        for e in list.iter().rev() {
+            let name = match e.path.iter().rposition(|&b| b == b'/') {
+                Some(i) => &e.path[i + 1..],
+                None => &e.path[..],
+            };
+            if !names.contains(name) {
+                if self.delay {
+                    self.delayed.push((e.path.clone(), e.kind));
+                } else {
+                    self.delete_item(&e.path, e.kind, true, false)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes what `--delete-delay` remembered. By then rsync has left
+    /// every directory: only the global rules, and the merge files of the
+    /// directories being deleted, apply.
+    pub fn run_delayed(&mut self) -> Result<(), FilterError> {
+        self.filter.pop_to(0);
+        for (path, kind) in std::mem::take(&mut self.delayed) {
+            self.delete_item(&path, kind, true, false)?;
+        }
+        Ok(())
+    }
+
+    fn delete_item(
+        &mut self,
+        path: &[u8],
+        kind: Kind,
+        recurse: bool,
+        dir_is_empty: bool,
+    ) -> Result<Ret, FilterError> {
+        if kind == Kind::Dir && !dir_is_empty {
+            self.ignore_perishable = true;
+            let r = self.delete_dir_contents(path, recurse);
+            self.ignore_perishable = false;
+            if r? == Ret::NotEmpty {
+                return Ok(Ret::NotEmpty);
+            }
+        }
+        let mut line = format!("deleting {}", super::flist::show(path));
+        if kind == Kind::Dir {
+            line.push('/');
+        }
+        self.lines.push(line);
+        Ok(Ret::Success)
+    }
+
+    fn delete_dir_contents(&mut self, path: &[u8], recurse: bool) -> Result<Ret, FilterError> {
+        self.filter.push_dir(path, self.reader)?;
+        self.non_perishable = 0;
+        let list = self.dirlist(path);
+        let mut ret = if self.non_perishable > 0 {
+            Ret::NotEmpty
+        } else {
+            Ret::Success
+        };
+        if !list.is_empty() {
+            if !recurse {
+                ret = Ret::NotEmpty;
+            } else {
+                for e in list.iter().rev() {
+                    if e.kind == Kind::Dir
+                        && self.delete_dir_contents(&e.path, true)? != Ret::Success
+                    {
+                        ret = Ret::NotEmpty;
+                    }
+                    if self.delete_item(&e.path, e.kind, false, true)? != Ret::Success {
+                        ret = Ret::NotEmpty;
+                    }
+                }
+            }
+        }
+        self.filter.pop_to(depth_of(path));
+        if ret == Ret::NotEmpty {
+            self.lines.push(format!(
+                "cannot delete non-empty directory: {}",
+                super::flist::show(path)
+            ));
+        }
+        Ok(ret)
+    }
+}
+
+/// The names the sender's list holds directly in each directory.
+pub fn names_by_dir(items: &[Item]) -> std::collections::HashMap<&[u8], HashSet<&[u8]>> {
+    let mut map: std::collections::HashMap<&[u8], HashSet<&[u8]>> = Default::default();
+    for it in items {
+        map.entry(it.parent()).or_default().insert(it.name());
+    }
+    map
+}
