@@ -55,7 +55,8 @@ pub fn delta(a: DeltaArgs) -> Result<(), Failure> {
         },
         compress_level: a.compress_level,
     };
-    let mut enc = DeltaEncoder::new(&sig, opts)
+    // The new file's SHA-256 is computed on a second thread.
+    let mut enc = DeltaEncoder::with_hasher(&sig, opts, Box::new(ThreadedSha256::new()))
         .map_err(|e| Failure::new(super::exit::SYNTAX, e.to_string()))?;
     let mut input = Input::open(&a.new)?;
     let mut out = Output::create(&a.delta)?;
