@@ -82,8 +82,8 @@ pub use hash::{hex, strong_sum, Seed, Sha256, WholeHash, WholeHasher, MAX_STRONG
 pub use patch::{apply, Basis, PatchError, PatchOptions, PatchReport, Patcher};
 pub use rolling::weak_sum;
 pub use signature::{
-    default_block_len, default_strong_len, Signature, SignatureBuilder, SignatureDecoder,
-    SignatureError, SignatureLimits, SignatureOptions, MAX_BLOCK_LEN,
+    default_block_len, default_strong_len, rsync_strong_len, Signature, SignatureBuilder,
+    SignatureDecoder, SignatureError, SignatureLimits, SignatureOptions, MAX_BLOCK_LEN,
 };
 
 /// Signature format constants.

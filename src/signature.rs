@@ -87,6 +87,17 @@ pub fn default_strong_len(len: u64, block_len: u32) -> u8 {
     bytes.clamp(4, MAX_STRONG_LEN as i64) as u8
 }
 
+/// rsync's own strong-sum length (`sum_sizes_sqroot`, BLOCKSUM_BIAS 10):
+/// `ceil((2*log2(len) - log2(block_len) + 10 - 32 + 1) / 8)` bytes, 2 to 16.
+/// Shorter than [`default_strong_len`]: false matches are rare but
+/// possible, so use it only where a failed whole-file check leads to a
+/// retry with longer sums (the sync protocol does that).
+pub fn rsync_strong_len(len: u64, block_len: u32) -> u8 {
+    let log2 = |x: u64| 63 - x.max(1).leading_zeros() as i64;
+    let bits = 2 * log2(len) - log2(block_len.into()) + 10 - 32 + 1;
+    (bits + 7).div_euclid(8).clamp(2, 16) as u8
+}
+
 /// The weak and strong sums of every block of one basis.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Signature {

@@ -233,6 +233,11 @@ fn default_lengths_follow_rsync() {
     assert_eq!(default_strong_len(1000, 700), 4);
     assert_eq!(default_strong_len(1 << 40, 1 << 17), 7);
     assert_eq!(default_strong_len(u64::MAX, 1 << 17), 13);
+    // rsync's own (sum_sizes_sqroot): 3 bytes for 256 MiB and 1 GiB files.
+    assert_eq!(rsync_strong_len(1 << 28, 16384), 3);
+    assert_eq!(rsync_strong_len(1 << 30, 32768), 3);
+    assert_eq!(rsync_strong_len(1000, 700), 2);
+    assert_eq!(rsync_strong_len(u64::MAX, 1 << 17), 11);
 }
 
 #[test]

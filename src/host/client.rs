@@ -397,15 +397,25 @@ pub fn push(a: PushArgs) -> Result<(), Failure> {
         // Retry once when the file changed on the server meanwhile; resume
         // (up to 3 times) when the connection drops mid-upload.
         let (mut changed, mut drops, mut busy) = (0, 0, 0);
+        // Strong sums the server may keep short, as rsync does; after a
+        // failed whole-file check, ask again with full-length ones.
+        let mut strong = 0u8;
         let mut resume: Option<Vec<u8>> = None;
         loop {
-            let outcome = push_once(&mut c, &t, &a.file, resume.as_deref()).await;
+            let outcome = push_once(&mut c, &t, &a.file, resume.as_deref(), strong).await;
             sent += c.sent;
             received += c.received;
             c.sent = 0;
             c.received = 0;
             match outcome {
                 Push::Done => break,
+                Push::Failed(Code::HashMismatch, _) if strong == 0 => {
+                    tracing_free_note(
+                        "the result failed its SHA-256 check; sending again with full strong sums",
+                    );
+                    strong = 32;
+                    resume = None;
+                }
                 Push::Failed(Code::BasisChanged, _) if changed == 0 => {
                     changed += 1;
                     resume = None;
@@ -450,9 +460,15 @@ enum Push {
     Dropped(Option<Vec<u8>>, Failure),
 }
 
-async fn push_once(c: &mut Client, t: &Target, path: &Path, resume: Option<&[u8]>) -> Push {
+async fn push_once(
+    c: &mut Client,
+    t: &Target,
+    path: &Path,
+    resume: Option<&[u8]>,
+    strong: u8,
+) -> Push {
     let mut token = None;
-    match push_attempt(c, t, path, resume, &mut token).await {
+    match push_attempt(c, t, path, resume, strong, &mut token).await {
         Ok(p) => p,
         Err(e) if e.code == exit::SOCKET || e.code == exit::IPC => Push::Dropped(token, e),
         Err(e) => Push::Failed(Code::Io, e.message),
@@ -464,15 +480,14 @@ async fn push_attempt(
     t: &Target,
     path: &Path,
     resume: Option<&[u8]>,
+    strong: u8,
     token: &mut Option<Vec<u8>>,
 ) -> Result<Push, Failure> {
     let name = path.display().to_string();
     let mut file = File::open(path).map_err(|e| Failure::io(&name, e))?;
     let size = file.metadata().map_err(|e| Failure::io(&name, e))?.len();
-    let id = match resume {
-        Some(r) => c.s.push_resume(&t.module, &t.path, size, r),
-        None => c.s.push(&t.module, &t.path, size),
-    };
+    let id =
+        c.s.push_with(&t.module, &t.path, size, resume.unwrap_or(&[]), strong);
     c.flush().await?;
     let failed_in = |events: Vec<ClientEvent>| {
         events.into_iter().find_map(|e| match e {

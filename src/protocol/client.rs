@@ -412,13 +412,28 @@ impl ClientSession {
 
     /// Starts an upload of `size` bytes to `module/path`.
     pub fn push(&mut self, module: &str, path: &str, size: u64) -> u64 {
-        self.push_resume(module, path, size, &[])
+        self.push_with(module, path, size, &[], 0)
     }
 
     /// Like `push`, continuing the interrupted upload named by `token`
     /// (from an earlier [`ClientEvent::PushReady`]); the server refuses with
     /// `NotFound` when it no longer has it.
     pub fn push_resume(&mut self, module: &str, path: &str, size: u64, token: &[u8]) -> u64 {
+        self.push_with(module, path, size, token, 0)
+    }
+
+    /// `push` or `push_resume`, asking for strong sums of at least `strong`
+    /// bytes (0: the server's choice). The server may use short strong sums
+    /// as rsync does; when the result then fails its SHA-256 check
+    /// (`HashMismatch`), push again with `strong` = 32.
+    pub fn push_with(
+        &mut self,
+        module: &str,
+        path: &str,
+        size: u64,
+        token: &[u8],
+        strong: u8,
+    ) -> u64 {
         let id = self.request_id();
         self.transfers.insert(
             id,
@@ -430,6 +445,7 @@ impl ClientSession {
             path: path.into(),
             size,
             resume: token.to_vec(),
+            strong,
         });
         id
     }

@@ -196,6 +196,10 @@ pub enum Message {
         path: String,
         size: u64,
         resume: Vec<u8>,
+        /// Strong-sum bytes the client wants at least (0: the server's
+        /// choice, which may be short; after a failed whole-file check the
+        /// client asks again with 32).
+        strong: u8,
     },
     /// Start a download: the client follows with its copy's signature.
     PullBegin {
@@ -370,9 +374,11 @@ impl Message {
                 path,
                 size,
                 resume,
+                strong,
             } => {
                 w = Writer::new(kind::PUSH_BEGIN);
                 w.uint(*id).str(module).str(path).uint(*size).bytes(resume);
+                w.u8(*strong);
             }
             PullBegin { id, module, path } => {
                 w = Writer::new(kind::PULL_BEGIN);
@@ -547,6 +553,7 @@ impl Message {
                 path: r.str("path", MAX_PATH)?,
                 size: r.uint("size")?,
                 resume: r.bytes("resume", MAX_BASIS_ID)?.to_vec(),
+                strong: r.u8("strong")?,
             },
             kind::PULL_BEGIN => PullBegin {
                 id: r.uint("id")?,

@@ -36,6 +36,8 @@ pub enum ServerEvent {
         path: String,
         size: u64,
         resume: Vec<u8>,
+        /// Strong-sum bytes the client wants at least (0: the server's choice).
+        strong: u8,
     },
     /// The next delta bytes of an upload, in order; apply them, then `applied`.
     PushData { id: u64, data: Vec<u8> },
@@ -287,6 +289,7 @@ impl ServerSession {
                 path,
                 size,
                 resume,
+                strong,
             } => {
                 self.open(id, Transfer::Push { next: 0 })?;
                 if self.transfers.contains_key(&id) {
@@ -296,6 +299,7 @@ impl ServerSession {
                         path,
                         size,
                         resume,
+                        strong,
                     });
                 }
             }

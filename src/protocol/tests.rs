@@ -513,6 +513,7 @@ fn bad_messages_end_the_session_with_a_reason() {
                     path: "p".into(),
                     size: 1,
                     resume: Vec::new(),
+                    strong: 0,
                 }
                 .encode(),
                 Message::DeltaChunk {
@@ -621,6 +622,7 @@ fn every_message_round_trips_and_truncations_fail() {
             path: "p".into(),
             size: u64::MAX,
             resume: vec![5; 16],
+            strong: 32,
         },
         Message::PullBegin {
             id: 4,

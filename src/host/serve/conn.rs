@@ -368,9 +368,10 @@ impl Conn {
                 path,
                 size,
                 resume,
+                strong,
             } => {
                 let r = match resume.is_empty() {
-                    true => self.push_begin(s, id, &module, &path, size),
+                    true => self.push_begin(s, id, &module, &path, size, strong),
                     false => self.push_resume(s, id, &module, &path, &resume),
                 };
                 if let Err(Refusal(code, msg)) = r {
@@ -443,6 +444,7 @@ impl Conn {
         module: &str,
         path: &str,
         size: u64,
+        strong: u8,
     ) -> Result<(), Refusal> {
         let m = self.access(module, Access::Write)?;
         let max = m.policy.max_file_size.unwrap_or(self.server.max_file_size);
@@ -454,7 +456,7 @@ impl Conn {
         }
         // A new upload takes over from an interrupted one to the same path.
         self.server.unpark_path(module, path);
-        let (upload, sig) = m.begin_upload(path, max)?;
+        let (upload, sig) = m.begin_upload(path, max, strong)?;
         let mut token = vec![0u8; 16];
         getrandom::fill(&mut token).map_err(|e| Refusal(Code::Io, e.to_string()))?;
         s.signature(id, &sig, upload.identity.clone(), token.clone(), 0);

@@ -266,6 +266,7 @@ impl Module {
         self: &Arc<Self>,
         path: &str,
         max_output: u64,
+        strong: u8,
     ) -> Result<(Upload, Arc<Vec<u8>>), Refusal> {
         if self.read_only {
             return Err(Refusal(
@@ -296,8 +297,8 @@ impl Module {
             None => Vec::new(),
         };
         let signature = match &basis {
-            Some(f) => self.cached_signature(path, &identity, f)?,
-            None => Arc::new(signature_of(None)?),
+            Some(f) => self.cached_signature(path, &identity, f, strong)?,
+            None => Arc::new(signature_of(None, strong)?),
         };
         let basis = FileBasis::new(basis)?;
         let mut temp_name = String::new();
@@ -340,13 +341,19 @@ impl Module {
 }
 
 /// Signature of a file (or of nothing), read with positioned reads.
-fn signature_of(file: Option<&File>) -> io::Result<Vec<u8>> {
+/// `strong`: the least strong-sum length the client asked for; with 0,
+/// rsync's short sums (the client retries with longer ones if the result
+/// fails its whole-file check).
+fn signature_of(file: Option<&File>, strong: u8) -> io::Result<Vec<u8>> {
     let len = match file {
         Some(f) => f.metadata()?.len(),
         None => 0,
     };
+    let block = crate::default_block_len(len);
     let opts = crate::SignatureOptions {
         len_hint: Some(len),
+        block_len: Some(block),
+        strong_len: Some(crate::rsync_strong_len(len, block).max(strong.min(32))),
         ..Default::default()
     };
     let mut b = crate::SignatureBuilder::new(opts).map_err(|e| io::Error::other(e.to_string()))?;
@@ -388,7 +395,12 @@ impl Module {
         path: &str,
         identity: &[u8],
         f: &File,
+        strong: u8,
     ) -> Result<Arc<Vec<u8>>, Refusal> {
+        // The identity recorded with a signature includes the strong length asked for.
+        let mut identity = identity.to_vec();
+        identity.push(strong);
+        let identity = &identity[..];
         {
             let cache = lock(&self.signatures)?;
             if let Some((_, _, sig)) = cache
@@ -399,7 +411,7 @@ impl Module {
                 return Ok(sig.clone());
             }
         }
-        let sig = Arc::new(signature_of(Some(f))?);
+        let sig = Arc::new(signature_of(Some(f), strong)?);
         let mut cache = lock(&self.signatures)?;
         cache.entries.retain(|(p, _, _)| p != path);
         cache.bytes = cache.entries.iter().map(|e| e.2.len()).sum();
