@@ -2,13 +2,14 @@
 
 use super::cli::{DeltaArgs, Format, PatchArgs, SignatureArgs};
 use super::files::{FileBasis, Input, Output};
-use super::hasher::ThreadedSha256;
+use super::hasher::{for_each_chunk_hashed, Precomputed, ThreadedSha256};
 use super::Failure;
 use crate::{
     DeltaEncoder, DeltaFormat, DeltaOptions, PatchOptions, Patcher, SignatureBuilder,
     SignatureDecoder, SignatureLimits, SignatureOptions,
 };
 use std::io::Write;
+use std::sync::{Arc, Mutex};
 
 pub fn signature(a: SignatureArgs) -> Result<(), Failure> {
     let mut input = Input::open(&a.basis)?;
@@ -55,18 +56,21 @@ pub fn delta(a: DeltaArgs) -> Result<(), Failure> {
         },
         compress_level: a.compress_level,
     };
-    // The new file's SHA-256 is computed on a second thread.
-    let mut enc = DeltaEncoder::with_hasher(&sig, opts, Box::new(ThreadedSha256::new()))
+    // The new file's SHA-256 is computed on a second thread, over the same
+    // buffers the encoder reads.
+    let digest = Arc::new(Mutex::new([0u8; 32]));
+    let mut enc = DeltaEncoder::with_hasher(&sig, opts, Box::new(Precomputed(digest.clone())))
         .map_err(|e| Failure::new(super::exit::SYNTAX, e.to_string()))?;
     let mut input = Input::open(&a.new)?;
     let mut out = Output::create(&a.delta)?;
     let mut buf = Vec::new();
-    input.for_each_chunk(|c| {
+    let sha = for_each_chunk_hashed(&mut input, |c| {
         enc.update(c, &mut buf);
         out.write_all(&buf).map_err(|e| Failure::io(&out.name, e))?;
         buf.clear();
         Ok(())
     })?;
+    *digest.lock().unwrap_or_else(|e| e.into_inner()) = sha;
     let stats = enc.finish(&mut buf);
     out.write_all(&buf).map_err(|e| Failure::io(&out.name, e))?;
     out.commit()?;

@@ -42,6 +42,17 @@ impl Input {
         })
     }
 
+    /// Reads the next bytes into `buf`; 0 at the end of the input.
+    pub fn read_into(&mut self, buf: &mut [u8]) -> Result<usize, Failure> {
+        loop {
+            match self.reader.read(buf) {
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Failure::io(&self.name, e)),
+            }
+        }
+    }
+
     /// Calls `f` with successive chunks until the end of the input.
     pub fn for_each_chunk(
         &mut self,

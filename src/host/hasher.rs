@@ -1,8 +1,11 @@
 //! SHA-256 on a second thread, so that hashing the whole file overlaps with
 //! matching blocks (delta) or copying them (patch).
 
+use super::files::{Input, READ_CHUNK};
+use super::Failure;
 use crate::{Sha256, WholeHash};
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::{channel, sync_channel, SyncSender};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 /// Bytes handed to the hashing thread at a time.
@@ -65,6 +68,84 @@ impl WholeHash for ThreadedSha256 {
             // an all-zero digest makes the check fail rather than pass.
             _ => [0; 32],
         }
+    }
+}
+
+/// A whole-file hash computed elsewhere: `update` ignores its bytes, and
+/// `finish` returns what the caller stored in the cell by then.
+pub struct Precomputed(pub Arc<Mutex<[u8; 32]>>);
+
+impl WholeHash for Precomputed {
+    fn update(&mut self, _: &[u8]) {}
+    fn finish(&mut self) -> [u8; 32] {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Calls `f` with successive chunks of `input` while a second thread hashes
+/// the same buffers (they go round between the threads, never copied), and
+/// returns the SHA-256 of the whole input.
+pub fn for_each_chunk_hashed(
+    input: &mut Input,
+    mut f: impl FnMut(&[u8]) -> Result<(), Failure>,
+) -> Result<[u8; 32], Failure> {
+    let (to_hash, rx) = sync_channel::<(Arc<Vec<u8>>, usize)>(2);
+    let (back_tx, back) = channel::<Arc<Vec<u8>>>();
+    let worker = std::thread::spawn(move || {
+        let mut sha = Sha256::new();
+        for (b, n) in rx {
+            sha.update(&b[..n]);
+            let _ = back_tx.send(b);
+        }
+        sha.finish()
+    });
+    let mut spare: Vec<Arc<Vec<u8>>> = (0..3).map(|_| Arc::new(vec![0u8; READ_CHUNK])).collect();
+    let result = loop {
+        let mut b = match spare.pop() {
+            Some(b) => b,
+            None => match back.recv() {
+                Ok(b) => b,
+                Err(_) => {
+                    break Err(Failure::io(
+                        "hashing thread",
+                        std::io::ErrorKind::BrokenPipe.into(),
+                    ))
+                }
+            },
+        };
+        // Both other holders are done with a buffer before it comes back.
+        let n = match Arc::get_mut(&mut b) {
+            Some(v) => match input.read_into(v) {
+                Ok(n) => n,
+                Err(e) => break Err(e),
+            },
+            None => {
+                spare.push(Arc::new(vec![0u8; READ_CHUNK]));
+                continue;
+            }
+        };
+        if n == 0 {
+            break Ok(());
+        }
+        if to_hash.send((b.clone(), n)).is_err() {
+            break Err(Failure::io(
+                "hashing thread",
+                std::io::ErrorKind::BrokenPipe.into(),
+            ));
+        }
+        if let Err(e) = f(&b[..n]) {
+            break Err(e);
+        }
+    };
+    drop(to_hash);
+    let digest = worker.join();
+    match (result, digest) {
+        (Ok(()), Ok(d)) => Ok(d),
+        (Err(e), _) => Err(e),
+        (_, Err(_)) => Err(Failure::io(
+            "hashing thread",
+            std::io::ErrorKind::Other.into(),
+        )),
     }
 }
 
