@@ -20,9 +20,16 @@ impl Drop for Server {
 }
 
 fn serve(dir: &Path, extra: &[&str]) -> Server {
+    let mut args = vec!["serve", s(dir)];
+    args.extend_from_slice(extra);
+    start_server(&args)
+}
+
+/// Starts `wsync ARGS --port 0` and reads the port from its first line.
+fn start_server(args: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wsync"))
-        .args(["serve", s(dir), "--port", "0"])
-        .args(extra)
+        .args(args)
+        .args(["--port", "0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -298,23 +305,7 @@ fn a_server_killed_mid_upload_leaves_the_old_file() {
 fn serve_config(dir: &Path, conf: &str) -> Server {
     let path = dir.join("wsyncd.conf");
     std::fs::write(&path, conf).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsync"))
-        .args(["serve", "--config", s(&path), "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line
-        .rsplit("127.0.0.1:")
-        .next()
-        .and_then(|r| r.split('/').next())
-        .and_then(|p| p.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"));
-    Server { child, port }
+    start_server(&["serve", "--config", s(&path)])
 }
 
 #[test]
