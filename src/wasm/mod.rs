@@ -20,6 +20,7 @@
 
 mod delta;
 mod error;
+mod filter;
 mod js;
 mod patch;
 mod sha;

@@ -1,0 +1,60 @@
+//! `Filter`: an rsync rule list, as `--filter` rules ("- *.tmp", "+ */",
+//! "exclude /build/"...), deciding paths exactly as rsync's sender does.
+//! Merge files are not read here (a browser has no file system to read
+//! them from); rules that name one are refused with the rule's error.
+
+use super::error::js_error;
+use crate::filter::{DirFilter, FilterArg, FilterOptions, Filters, ReadError, Side};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+pub struct Filter(DirFilter);
+
+fn no_files(_: &[u8]) -> Result<Vec<u8>, ReadError> {
+    Err(ReadError::NotFound)
+}
+
+#[wasm_bindgen]
+impl Filter {
+    /// Compiles `rules`, each in rsync's `--filter` syntax.
+    #[wasm_bindgen(constructor)]
+    pub fn new(rules: Vec<String>) -> Result<Filter, JsValue> {
+        let args: Vec<FilterArg> = rules
+            .into_iter()
+            .map(|r| FilterArg::Filter(r.into_bytes()))
+            .collect();
+        let mut read = no_files;
+        let filters = Filters::parse(&args, &FilterOptions::default(), &mut read)
+            .map_err(|e| js_error("FilterRule", &e.to_string()))?;
+        let mut f = filters.for_side(Side::Sender, b"");
+        f.push_dir(b"", &mut read)
+            .map_err(|e| js_error("FilterRule", &e.to_string()))?;
+        Ok(Filter(f))
+    }
+
+    /// Whether rsync would transfer `path` (relative to the transfer root;
+    /// `isDir` for directories), looking at this path alone.
+    pub fn matches(&self, path: &str, #[wasm_bindgen(js_name = isDir)] is_dir: bool) -> bool {
+        !self.0.is_excluded(path.as_bytes(), is_dir)
+    }
+
+    /// The paths rsync would transfer, in their order: a path goes when
+    /// neither it nor a directory above it is excluded (rsync does not
+    /// descend into excluded directories). A trailing `/` marks a directory.
+    #[wasm_bindgen(js_name = filterPaths)]
+    pub fn filter_paths(&self, paths: Vec<String>) -> Vec<String> {
+        paths
+            .into_iter()
+            .filter(|p| {
+                let (path, is_dir) = match p.strip_suffix('/') {
+                    Some(d) => (d, true),
+                    None => (p.as_str(), false),
+                };
+                let parents_ok = path
+                    .match_indices('/')
+                    .all(|(i, _)| !self.0.is_excluded(&path.as_bytes()[..i], true));
+                parents_ok && !self.0.is_excluded(path.as_bytes(), is_dir)
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,31 @@
+// The Filter binding: rsync rules decided in wasm, as the core decides them.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const pkg = join(fileURLToPath(new URL("../../", import.meta.url)), "pkg", "wasm");
+const wasm = await import(join(pkg, "wsync.js"));
+wasm.initSync({ module: readFileSync(join(pkg, "wsync_bg.wasm")) });
+
+test("matches and filterPaths follow rsync's first-match rules", () => {
+  const f = new wasm.Filter(["+ */", "+ *.rs", "- *"]);
+  assert.equal(f.matches("src/main.rs", false), true);
+  assert.equal(f.matches("README.md", false), false);
+  assert.equal(f.matches("src", true), true);
+  const g = new wasm.Filter(["- /build/", "- *.tmp", "+ *"]);
+  assert.deepEqual(
+    g.filterPaths(["build/", "build/out.o", "src/", "src/a.tmp", "src/a.c", "sub/build/x", "notes.txt"]),
+    ["src/", "src/a.c", "sub/build/x", "notes.txt"],
+  );
+  // A trailing slash in a rule matches directories only.
+  const h = new wasm.Filter(["- cache/"]);
+  assert.equal(h.matches("cache", true), false);
+  assert.equal(h.matches("cache", false), true);
+});
+
+test("bad rules are errors with a code", () => {
+  assert.throws(() => new wasm.Filter(["* what"]), (e) => e.code === "FilterRule" && /what/.test(e.message));
+  assert.throws(() => new wasm.Filter([". /etc/rules"]), (e) => e.code === "FilterRule");
+});
