@@ -5,7 +5,7 @@ use super::files::{FileBasis, Output};
 use super::{exit, Failure};
 use crate::protocol::frame::{frame, FrameDecoder};
 use crate::protocol::{ClientEvent, ClientOutput, ClientSession, Code, Limits, ProtocolError};
-use crate::{PatchOptions, Patcher, Signature, SignatureBuilder, SignatureOptions};
+use crate::{PatchOptions, Patcher, Signature, SignatureOptions};
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
 use std::fs::File;
@@ -736,26 +736,10 @@ pub fn delete(a: DeleteArgs) -> Result<(), Failure> {
 }
 
 fn sign(file: Option<&File>) -> std::io::Result<Signature> {
-    let len = match file {
-        Some(f) => f.metadata()?.len(),
-        None => 0,
-    };
-    let mut b = SignatureBuilder::new(SignatureOptions {
+    super::files::sign_file(file, |len| SignatureOptions {
         len_hint: Some(len),
         ..Default::default()
     })
-    .map_err(|e| std::io::Error::other(e.to_string()))?;
-    if let Some(mut f) = file {
-        let mut buf = vec![0u8; 1 << 20];
-        loop {
-            let n = f.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            b.update(&buf[..n]);
-        }
-    }
-    Ok(b.finish())
 }
 
 #[derive(Parser, Debug)]

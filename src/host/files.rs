@@ -150,6 +150,34 @@ impl Write for Output {
     }
 }
 
+/// Signature of a file (or of nothing, when `file` is `None`), read with
+/// positioned reads so that a shared handle works. `opts(len)` gives the
+/// options for a file of that length.
+pub fn sign_file(
+    file: Option<&File>,
+    opts: impl FnOnce(u64) -> crate::SignatureOptions,
+) -> io::Result<crate::Signature> {
+    let len = match file {
+        Some(f) => f.metadata()?.len(),
+        None => 0,
+    };
+    let mut b =
+        crate::SignatureBuilder::new(opts(len)).map_err(|e| io::Error::other(e.to_string()))?;
+    if let Some(f) = file {
+        let mut buf = vec![0u8; READ_CHUNK];
+        let mut at = 0u64;
+        while at < len {
+            let n = f.read_at(&mut buf, at)?;
+            if n == 0 {
+                break;
+            }
+            b.update(&buf[..n]);
+            at += n as u64;
+        }
+    }
+    Ok(b.finish())
+}
+
 /// A file read at the offsets a delta asks for.
 pub struct FileBasis {
     file: File,

@@ -345,31 +345,16 @@ impl Module {
 /// rsync's short sums (the client retries with longer ones if the result
 /// fails its whole-file check).
 fn signature_of(file: Option<&File>, strong: u8) -> io::Result<Vec<u8>> {
-    let len = match file {
-        Some(f) => f.metadata()?.len(),
-        None => 0,
-    };
-    let block = crate::default_block_len(len);
-    let opts = crate::SignatureOptions {
-        len_hint: Some(len),
-        block_len: Some(block),
-        strong_len: Some(crate::rsync_strong_len(len, block).max(strong.min(32))),
-        ..Default::default()
-    };
-    let mut b = crate::SignatureBuilder::new(opts).map_err(|e| io::Error::other(e.to_string()))?;
-    if let Some(f) = file {
-        let mut buf = vec![0u8; 1 << 20];
-        let mut at = 0u64;
-        while at < len {
-            let n = f.read_at(&mut buf, at)?;
-            if n == 0 {
-                break;
-            }
-            b.update(&buf[..n]);
-            at += n as u64;
+    let sig = crate::host::files::sign_file(file, |len| {
+        let block = crate::default_block_len(len);
+        crate::SignatureOptions {
+            len_hint: Some(len),
+            block_len: Some(block),
+            strong_len: Some(crate::rsync_strong_len(len, block).max(strong.min(32))),
+            ..Default::default()
         }
-    }
-    Ok(b.finish().encode())
+    })?;
+    Ok(sig.encode())
 }
 
 /// Signatures of recent bases, keyed by path and identity (size, mtime,
