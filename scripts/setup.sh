@@ -29,10 +29,13 @@ if [ "$have" != "$want" ]; then
   cargo install wasm-bindgen-cli --version "$want"
 fi
 
-# 3. Debian packages the tests use as peers.
+# 3. Debian packages the tests use: peers (rsync, rdiff, sshd) and the
+# browser the end-to-end tests drive (chromium, through playwright-core).
 missing=()
 command -v rsync >/dev/null || missing+=(rsync)
 command -v rdiff >/dev/null || missing+=(rdiff)
+command -v chromium >/dev/null || missing+=(chromium)
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
