@@ -64,8 +64,18 @@ fn push_and_pull_round_trips() {
     assert_eq!(std::fs::read(module.join("big.txt")).unwrap(), v1);
     let v2 = edit(&v1, 2);
     std::fs::write(&local, &v2).unwrap();
+    let when = std::time::UNIX_EPOCH + std::time::Duration::new(1_600_000_000, 123_456_789);
+    std::fs::File::options()
+        .write(true)
+        .open(&local)
+        .unwrap()
+        .set_modified(when)
+        .unwrap();
     ok(wsync().args(["push", s(&local), &url(&srv, "big.txt")]));
     assert_eq!(std::fs::read(module.join("big.txt")).unwrap(), v2);
+    // The server's copy has the source's mtime, to the nanosecond.
+    let md = std::fs::metadata(module.join("big.txt")).unwrap();
+    assert_eq!(md.modified().unwrap(), when);
     // No temporary files are left behind.
     let names: Vec<_> = std::fs::read_dir(&module)
         .unwrap()

@@ -4,12 +4,15 @@
 use super::files::{FileBasis, Output};
 use super::{exit, Failure};
 use crate::protocol::frame::{frame, FrameDecoder};
-use crate::protocol::{ClientEvent, ClientOutput, ClientSession, Code, Limits, ProtocolError};
+use crate::protocol::{
+    ClientEvent, ClientOutput, ClientSession, Code, FileAttrs, Limits, ProtocolError,
+};
 use crate::{PatchOptions, Patcher, Signature, SignatureOptions};
 use clap::Parser;
 use futures_util::{SinkExt, StreamExt};
 use std::fs::File;
 use std::io::Read;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use tokio_tungstenite::tungstenite::Message as Ws;
 
@@ -485,7 +488,15 @@ async fn push_attempt(
 ) -> Result<Push, Failure> {
     let name = path.display().to_string();
     let mut file = File::open(path).map_err(|e| Failure::io(&name, e))?;
-    let size = file.metadata().map_err(|e| Failure::io(&name, e))?.len();
+    let md = file.metadata().map_err(|e| Failure::io(&name, e))?;
+    let size = md.len();
+    // The server's copy gets the source's mtime (so rsync's quick check
+    // sees it unchanged next time) and keeps its own permissions.
+    let attrs = FileAttrs {
+        mtime: md.mtime(),
+        mtime_nsec: md.mtime_nsec() as u32,
+        mode: 0,
+    };
     let id =
         c.s.push_with(&t.module, &t.path, size, resume.unwrap_or(&[]), strong);
     c.flush().await?;
@@ -529,7 +540,7 @@ async fn push_attempt(
                         c.s.push_data(id, &buf[..n]).map_err(proto)?;
                         c.flush().await?;
                     }
-                    c.s.push_finish(id).map_err(proto)?;
+                    c.s.push_finish(id, Some(attrs)).map_err(proto)?;
                     c.flush().await?;
                 }
                 ClientEvent::Done { id: i } if i == id => return Ok(Push::Done),

@@ -3,7 +3,9 @@
 //! and hands download deltas to the host's patcher.
 
 use super::auth;
-use super::message::{AuthRequest, AuthResponse, Code, Entry, Limits, Message, ModuleInfo};
+use super::message::{
+    AuthRequest, AuthResponse, Code, Entry, FileAttrs, Limits, Message, ModuleInfo,
+};
 use super::sender::DeltaSender;
 use super::server::name;
 use super::{ProtocolError, VERSION};
@@ -470,8 +472,13 @@ impl ClientSession {
         Ok(())
     }
 
-    /// The end of the file: sends the rest of the delta and the commit.
-    pub fn push_finish(&mut self, id: u64) -> Result<DeltaStats, ProtocolError> {
+    /// The end of the file: sends the rest of the delta and the commit,
+    /// asking for `attrs` (mtime, mode) on the result when given.
+    pub fn push_finish(
+        &mut self,
+        id: u64,
+        attrs: Option<FileAttrs>,
+    ) -> Result<DeltaStats, ProtocolError> {
         let Some(Transfer::Push {
             encoder,
             mut sender,
@@ -486,7 +493,12 @@ impl ClientSession {
         msgs.extend(sender.flush());
         self.out.extend(msgs.into_iter().map(Output::Send));
         let sha256 = stats.sha256.unwrap_or([0; 32]);
-        self.send(Message::Commit { id, sha256, basis });
+        self.send(Message::Commit {
+            id,
+            sha256,
+            basis,
+            attrs,
+        });
         self.transfers.insert(id, Transfer::Committing);
         self.stats.insert(id, stats);
         Ok(stats)

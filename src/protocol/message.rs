@@ -100,6 +100,18 @@ pub struct Entry {
     pub target: String,
 }
 
+/// Attributes an upload asks for its result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileAttrs {
+    /// Modification time: seconds since the epoch and nanoseconds
+    /// (below 1,000,000,000).
+    pub mtime: i64,
+    pub mtime_nsec: u32,
+    /// Permission bits (`0o7777` at most); 0 keeps the server's choice: the
+    /// old file's mode, or the module's default for a new file.
+    pub mode: u32,
+}
+
 /// Error codes carried by [`Message::Error`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -229,11 +241,13 @@ pub enum Message {
         id: u64,
         received: u64,
     },
-    /// End of an upload's delta: apply it if the basis is still `basis`.
+    /// End of an upload's delta: apply it if the basis is still `basis`,
+    /// and give the result `attrs` when present.
     Commit {
         id: u64,
         sha256: [u8; 32],
         basis: Vec<u8>,
+        attrs: Option<FileAttrs>,
     },
     /// End of a download's delta, with the file's attributes.
     PullEnd {
@@ -405,9 +419,22 @@ impl Message {
                 w = Writer::new(kind::ACK);
                 w.uint(*id).uint(*received);
             }
-            Commit { id, sha256, basis } => {
+            Commit {
+                id,
+                sha256,
+                basis,
+                attrs,
+            } => {
                 w = Writer::new(kind::COMMIT);
                 w.uint(*id).array(sha256).bytes(basis);
+                match attrs {
+                    None => w.u8(0),
+                    Some(a) => w
+                        .u8(1)
+                        .int(a.mtime)
+                        .uint(a.mtime_nsec.into())
+                        .uint(a.mode.into()),
+                };
             }
             PullEnd {
                 id,
@@ -583,6 +610,7 @@ impl Message {
                 id: r.uint("id")?,
                 sha256: r.array("sha256")?,
                 basis: r.bytes("basis", MAX_BASIS_ID)?.to_vec(),
+                attrs: read_attrs(&mut r)?,
             },
             kind::PULL_END => PullEnd {
                 id: r.uint("id")?,
@@ -606,5 +634,37 @@ impl Message {
         };
         r.end()?;
         Ok(m)
+    }
+}
+
+fn read_attrs(r: &mut Reader) -> Result<Option<FileAttrs>, WireError> {
+    match r.u8("attrs")? {
+        0 => Ok(None),
+        1 => {
+            let mtime = r.int("mtime")?;
+            let mtime_nsec = r.u32("mtime_nsec")?;
+            let mode = r.u32("mode")?;
+            if mtime_nsec >= 1_000_000_000 {
+                return Err(WireError::BadValue {
+                    field: "mtime_nsec",
+                    value: mtime_nsec.into(),
+                });
+            }
+            if mode > 0o7777 {
+                return Err(WireError::BadValue {
+                    field: "mode",
+                    value: mode.into(),
+                });
+            }
+            Ok(Some(FileAttrs {
+                mtime,
+                mtime_nsec,
+                mode,
+            }))
+        }
+        v => Err(WireError::BadValue {
+            field: "attrs",
+            value: v.into(),
+        }),
     }
 }

@@ -20,7 +20,7 @@ mod tests;
 
 pub use client::{ClientEvent, ClientSession, Output as ClientOutput};
 pub use message::{
-    AuthRequest, AuthResponse, Code, Entry, Kind, Limits, Message, ModuleInfo, MAX_PATH,
+    AuthRequest, AuthResponse, Code, Entry, FileAttrs, Kind, Limits, Message, ModuleInfo, MAX_PATH,
 };
 pub use server::{Output as ServerOutput, ServerConfig, ServerEvent, ServerSession};
 pub use wire::WireError;

@@ -2,7 +2,9 @@
 //! messages out. The host (`wsync serve`, or a test) does the file work each
 //! event asks for and reports back through the methods below.
 
-use super::message::{AuthRequest, AuthResponse, Code, Entry, Limits, Message, ModuleInfo};
+use super::message::{
+    AuthRequest, AuthResponse, Code, Entry, FileAttrs, Limits, Message, ModuleInfo,
+};
 use super::sender::DeltaSender;
 use super::{ProtocolError, VERSION};
 use crate::{Signature, SignatureDecoder, SignatureLimits};
@@ -48,6 +50,7 @@ pub enum ServerEvent {
         id: u64,
         sha256: [u8; 32],
         basis: Vec<u8>,
+        attrs: Option<FileAttrs>,
     },
     /// The client's signature of its copy arrived: encode the file against it
     /// with [`ServerSession::pull_data`] and [`ServerSession::pull_end`].
@@ -317,10 +320,18 @@ impl ServerSession {
                 }
                 _ => return Err(self.close(Code::Protocol, format!("no upload {id}"))),
             },
-            Message::Commit { id, sha256, basis } => match self.transfers.remove(&id) {
-                Some(Transfer::Push { .. }) => {
-                    self.event(ServerEvent::PushCommit { id, sha256, basis })
-                }
+            Message::Commit {
+                id,
+                sha256,
+                basis,
+                attrs,
+            } => match self.transfers.remove(&id) {
+                Some(Transfer::Push { .. }) => self.event(ServerEvent::PushCommit {
+                    id,
+                    sha256,
+                    basis,
+                    attrs,
+                }),
                 _ => return Err(self.close(Code::Protocol, format!("no upload {id}"))),
             },
             Message::PullBegin { id, module, path } => {

@@ -96,7 +96,9 @@ impl Host {
                     }
                 }
             }
-            ServerEvent::PushCommit { id, sha256, basis } => {
+            ServerEvent::PushCommit {
+                id, sha256, basis, ..
+            } => {
                 let (key, _, p, _) = self.uploads.remove(&id).unwrap();
                 let current = basis_id(self.files.get(&key).map(|v| &v[..]).unwrap_or(&[]));
                 if current != basis {
@@ -211,7 +213,7 @@ fn upload(
         events.extend(e);
         up += u;
     }
-    c.push_finish(id).unwrap();
+    c.push_finish(id, None).unwrap();
     let (e, u, _) = pump(c, s, host);
     events.extend(e);
     (events, up + u)
@@ -652,6 +654,17 @@ fn every_message_round_trips_and_truncations_fail() {
             id: 3,
             sha256: [3; 32],
             basis: vec![1],
+            attrs: None,
+        },
+        Message::Commit {
+            id: 3,
+            sha256: [3; 32],
+            basis: vec![],
+            attrs: Some(FileAttrs {
+                mtime: -5,
+                mtime_nsec: 999_999_999,
+                mode: 0o4755,
+            }),
         },
         Message::PullEnd {
             id: 4,

@@ -390,11 +390,16 @@ impl Conn {
                     }
                 }
             }
-            ServerEvent::PushCommit { id, sha256, basis } => {
+            ServerEvent::PushCommit {
+                id,
+                sha256,
+                basis,
+                attrs,
+            } => {
                 let Some(u) = self.close_upload(id).map(|o| o.upload) else {
                     return;
                 };
-                match u.commit(&sha256, &basis) {
+                match u.commit(&sha256, &basis, attrs) {
                     Ok(len) => {
                         tracing::info!(id, len, "upload committed");
                         s.done(id)

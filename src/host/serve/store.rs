@@ -2,7 +2,7 @@
 //! (never by string checks alone), uploads patched into a temporary file and
 //! renamed over the target only when verified, one writer per path.
 
-use crate::protocol::{Code, Entry, Kind, MAX_PATH};
+use crate::protocol::{Code, Entry, FileAttrs, Kind, MAX_PATH};
 use crate::{Basis, PatchOptions, Patcher};
 use rustix::fs::{self as rfs, Mode, OFlags, ResolveFlags};
 use std::collections::HashSet;
@@ -502,7 +502,12 @@ impl Upload {
 
     /// Checks the precondition and the hash, then moves the file into place
     /// durably: fsync the file, rename, fsync the directory.
-    pub fn commit(mut self, sha256: &[u8; 32], basis: &[u8]) -> Result<u64, Refusal> {
+    pub fn commit(
+        mut self,
+        sha256: &[u8; 32],
+        basis: &[u8],
+        attrs: Option<FileAttrs>,
+    ) -> Result<u64, Refusal> {
         let now = match rfs::openat(
             &self.dir,
             self.name.as_str(),
@@ -544,7 +549,24 @@ impl Upload {
             }
             _ => 0o644,
         };
+        // A mode the client asks for, without set-id bits (rsync's daemon
+        // drops them too unless the module allows it).
+        let mode = match attrs {
+            Some(a) if a.mode != 0 => a.mode & 0o1777,
+            _ => mode,
+        };
         rfs::fchmod(&self.temp, Mode::from_raw_mode(mode)).map_err(io::Error::from)?;
+        if let Some(a) = attrs {
+            let t = rfs::Timespec {
+                tv_sec: a.mtime,
+                tv_nsec: a.mtime_nsec.into(),
+            };
+            let times = rfs::Timestamps {
+                last_access: t,
+                last_modification: t,
+            };
+            rfs::futimens(&self.temp, &times).map_err(io::Error::from)?;
+        }
         self.temp.sync_all()?;
         rfs::renameat(
             &self.dir,
