@@ -9,7 +9,7 @@ cargo build --release
 ./target/release/wsync demo --size "${WSYNC_DEMO_SIZE:-64M}"
 mkdir -p data
 www=()
-[ -d www ] && www=(--www www)
+[ -d www ] && www=(--www www --pkg pkg)
 echo
 echo "Upload with:  ./target/release/wsync push FILE ws://127.0.0.1:${WSYNC_PORT:-8080}/data/NAME"
 exec ./target/release/wsync serve data --port "${WSYNC_PORT:-8080}" "${www[@]}"

@@ -161,6 +161,74 @@ fn foreign_origins_are_refused() {
     assert!(attempt(&format!("http://127.0.0.1:{}", srv.port)));
 }
 
+/// GET over a raw socket: (status line, content-type, body).
+fn http_get(port: u16, path: &str) -> (String, String, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut sock = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        sock,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    // A refused request may end in a reset instead of a response.
+    let _ = sock.read_to_end(&mut raw);
+    let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return ("no response".into(), String::new(), raw);
+    };
+    let head = String::from_utf8_lossy(&raw[..end]).to_string();
+    let kind = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type: ")
+                .map(String::from)
+        })
+        .unwrap_or_default();
+    let status = head.lines().next().unwrap_or_default().to_string();
+    (status, kind, raw[end + 4..].to_vec())
+}
+
+#[test]
+fn www_and_pkg_are_served_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let www = dir.path().join("www");
+    let pkg = dir.path().join("pkg");
+    let module = dir.path().join("module");
+    std::fs::create_dir_all(pkg.join("wasm")).unwrap();
+    std::fs::create_dir_all(&www).unwrap();
+    std::fs::create_dir_all(&module).unwrap();
+    write(&www, "index.html", b"<p>demo</p>");
+    write(&pkg, "index.js", b"export const x = 1;");
+    write(&pkg.join("wasm"), "w.wasm", b"\0asm");
+    std::fs::write(module.join("secret"), b"module data").unwrap();
+    let srv = serve(&module, &["--www", s(&www), "--pkg", s(&pkg)]);
+    let (st, kind, body) = http_get(srv.port, "/index.html");
+    assert!(st.contains("200"), "{st}");
+    assert!(kind.starts_with("text/html"), "{kind}");
+    assert_eq!(body, b"<p>demo</p>");
+    // The page's `../pkg/index.js` import, with a type browsers accept for modules.
+    let (st, kind, body) = http_get(srv.port, "/pkg/index.js");
+    assert!(st.contains("200"), "{st}");
+    assert!(kind.contains("javascript"), "{kind}");
+    assert_eq!(body, b"export const x = 1;");
+    // WebAssembly.instantiateStreaming needs application/wasm.
+    let (_, kind, _) = http_get(srv.port, "/pkg/wasm/w.wasm");
+    assert_eq!(kind, "application/wasm");
+    // Neither tree reaches outside itself, nor into the module.
+    for path in [
+        "/pkg/../module/secret",
+        "/pkg/%2e%2e/module/secret",
+        "/../module/secret",
+    ] {
+        let (st, _, body) = http_get(srv.port, path);
+        assert!(
+            !st.contains("200") || body != b"module data",
+            "{path}: {st}"
+        );
+    }
+}
+
 #[test]
 fn tokens_are_required_when_set() {
     let dir = tempfile::tempdir().unwrap();

@@ -37,6 +37,10 @@ pub struct ServeArgs {
     /// Also serve this static directory at `/` (the demo page).
     #[arg(long)]
     pub www: Option<PathBuf>,
+    /// Also serve this directory at `/pkg/` (the npm package, which the demo
+    /// page imports as `../pkg/index.js`).
+    #[arg(long)]
+    pub pkg: Option<PathBuf>,
     /// Module name for DIR.
     #[arg(long, default_value = "data")]
     pub module: String,
@@ -248,6 +252,9 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         let mut app = Router::new()
             .route("/ws", get(upgrade))
             .with_state(server.clone());
+        if let Some(pkg) = &a.pkg {
+            app = app.nest_service("/pkg", tower_http::services::ServeDir::new(pkg));
+        }
         if let Some(www) = &a.www {
             app = app.fallback_service(tower_http::services::ServeDir::new(www));
         }
