@@ -1,8 +1,12 @@
-// Browsers and bundlers: the wasm module is fetched next to this file
-// (or from `source`: a URL, Response, bytes or a compiled module).
+// Browsers, bundlers and workers: the wasm module is fetched next to this
+// file (or from `source`: a URL, Response, bytes or a compiled module).
 import init from "./wasm/wsync.js";
 
 export * from "./wasm/wsync.js";
+export { connect, Session } from "./client.js";
+export { WsyncError } from "./errors.js";
+export { signatureStream, deltaStream, patchStream } from "./streams.js";
+export { WorkerClient } from "./worker-client.js";
 
 let loading;
 

@@ -18,6 +18,7 @@
 //! const report = p.finish(); // throws unless length and SHA-256 match
 //! ```
 
+mod client;
 mod delta;
 mod error;
 mod filter;

@@ -153,6 +153,30 @@ impl Module {
         )?)
     }
 
+    /// Like `dir`, creating missing directories (mode 0755 less the umask)
+    /// one component at a time, never through a symlink: uploads into a new
+    /// folder create it, as rsync's receiver does.
+    fn dir_create(&self, rel: &str) -> io::Result<OwnedFd> {
+        match self.dir(rel) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            other => return other,
+        }
+        let mut d = self.dir("")?;
+        for name in rel.split('/') {
+            match rfs::mkdirat(&d, name, Mode::from_raw_mode(0o755)) {
+                Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+                Err(e) => return Err(e.into()),
+            }
+            d = rfs::openat(
+                &d,
+                name,
+                OFlags::DIRECTORY | OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::empty(),
+            )?;
+        }
+        Ok(d)
+    }
+
     /// Lists `path` (a directory of the module, "" or "." for the root), and
     /// below it when `recursive`; symlinks are listed, not followed.
     pub fn list(&self, path: &str, recursive: bool) -> Result<Vec<Entry>, Refusal> {
@@ -290,7 +314,7 @@ impl Module {
             module: self.clone(),
             path: path.into(),
         };
-        let d = self.dir(dir)?;
+        let d = self.dir_create(dir)?;
         let basis = self.open_file(path)?;
         let identity = match &basis {
             Some(f) => identity(f)?,

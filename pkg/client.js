@@ -1,0 +1,397 @@
+// The high-level client: `connect()` and its Session. It only moves bytes
+// between a WebSocket and the wasm ClientSession (src/protocol/client.rs),
+// which owns the protocol: framing, auth, flow control and the delta encoder.
+import { ClientSession, Patcher, SignatureBuilder } from "./wasm/wsync.js";
+import { WsyncError, wrap } from "./errors.js";
+import { Link } from "./link.js";
+import { openSource } from "./source.js";
+import { syncFiles } from "./sync.js";
+
+/** Unacknowledged bytes kept in the socket's send buffer. */
+const SEND_BUFFER = 4 << 20;
+
+const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+/** "module/dir/file" → ["module", "dir/file"]. */
+export function splitRemote(remotePath) {
+  if (typeof remotePath !== "string") throw new WsyncError("InvalidOption", "remote path: expected a string");
+  const p = remotePath.replace(/^\/+/, "");
+  const i = p.indexOf("/");
+  const module = i < 0 ? p : p.slice(0, i);
+  if (!module) throw new WsyncError("InvalidOption", `remote path ${JSON.stringify(remotePath)}: expected MODULE/PATH`);
+  return [module, i < 0 ? "" : p.slice(i + 1).replace(/\/+$/, "")];
+}
+
+/** Events for one request, in order. */
+class Inbox {
+  #events = [];
+  #wake = null;
+  #error = null;
+
+  push(e) {
+    this.#events.push(e);
+    this.#poke();
+  }
+  close(err) {
+    this.#error ??= err;
+    this.#poke();
+  }
+  #poke() {
+    const w = this.#wake;
+    this.#wake = null;
+    w?.();
+  }
+  /** Events that arrived already, without waiting. */
+  take() {
+    return this.#events.splice(0);
+  }
+  async next(signal) {
+    while (this.#events.length === 0) {
+      if (this.#error) throw this.#error;
+      if (signal?.aborted) throw new WsyncError("Aborted", "cancelled");
+      const onAbort = () => this.#poke();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      await new Promise((r) => (this.#wake = r));
+      signal?.removeEventListener("abort", onAbort);
+    }
+    return this.#events.shift();
+  }
+}
+
+/** One connection: a socket and the session state machine that speaks over it. */
+class Conn {
+  inboxes = new Map();
+  motd = "";
+  #error = null;
+
+  constructor(link, session) {
+    this.link = link;
+    this.session = session;
+  }
+
+  static async open(url, options) {
+    const link = await Link.open(url, options.WebSocket, options.signal);
+    const conn = new Conn(link, wrap(() => new ClientSession({ agent: "wsync-js", compressLevel: options.compressLevel })));
+    const ready = conn.inbox(0);
+    conn.flush();
+    conn.#run();
+    for (;;) {
+      const e = await ready.next(options.signal).catch((err) => {
+        link.close();
+        throw err;
+      });
+      if (e.type === "challenge") {
+        const auth = options.auth ?? {};
+        if (typeof auth.token === "string") conn.session.authenticateToken(auth.token);
+        else if (typeof auth.user === "string") wrap(() => conn.session.authenticate(auth.user, String(auth.password ?? "")));
+        else conn.session.authenticateToken(""); // anonymous: modules without auth users
+        conn.flush();
+      } else if (e.type === "ready") {
+        conn.inboxes.delete(0);
+        conn.motd = e.motd;
+        return conn;
+      }
+    }
+  }
+
+  inbox(id) {
+    let box = this.inboxes.get(id);
+    if (!box) {
+      box = new Inbox();
+      if (this.#error) box.close(this.#error);
+      this.inboxes.set(id, box);
+    }
+    return box;
+  }
+
+  /** Sends what the session queued and hands its events to their requests. */
+  flush() {
+    for (const item of this.session.drain()) {
+      if (item instanceof Uint8Array) {
+        this.link.send(item);
+      } else {
+        const id = item.id ?? 0;
+        this.inboxes.get(id)?.push(item);
+      }
+    }
+  }
+
+  async #run() {
+    try {
+      for (;;) {
+        const msg = await this.link.next();
+        try {
+          this.session.receive(msg);
+        } finally {
+          this.flush();
+        }
+      }
+    } catch (e) {
+      this.#error = WsyncError.from(e);
+      for (const box of this.inboxes.values()) box.close(this.#error);
+      this.link.close();
+    }
+  }
+
+  get closed() {
+    return this.#error !== null || this.link.closed;
+  }
+}
+
+/** Opens a session with a wsync server (its WebSocket endpoint, e.g. `ws://host:8080/ws`). */
+export async function connect(url, options = {}) {
+  if (options === null || typeof options !== "object") {
+    throw new WsyncError("InvalidOption", "options: expected an object");
+  }
+  const conn = await Conn.open(url, options);
+  return new Session(url, options, conn);
+}
+
+export class Session {
+  #url;
+  #options;
+  #conn;
+  /** Bytes both ways of the last `patchCached`. */
+  lastPull = null;
+
+  constructor(url, options, conn) {
+    this.#url = url;
+    this.#options = options;
+    this.#conn = conn;
+  }
+
+  get motd() {
+    return this.#conn.motd;
+  }
+
+  /** The connection, opened again if it dropped. */
+  async #live() {
+    if (this.#conn.closed) this.#conn = await Conn.open(this.#url, this.#options);
+    return this.#conn;
+  }
+
+  /** Sends a request and waits for its last event. */
+  async #request(start, signal) {
+    const conn = await this.#live();
+    const id = start(conn.session);
+    const box = conn.inbox(id);
+    conn.flush();
+    const events = [];
+    try {
+      for (;;) {
+        const e = await box.next(signal);
+        if (e.type === "failed") throw new WsyncError(e.code, e.message);
+        events.push(e);
+        if (e.type === "done" || e.type === "modules" || (e.type === "entries" && e.done)) return events;
+      }
+    } finally {
+      conn.inboxes.delete(id);
+    }
+  }
+
+  async listModules() {
+    const [e] = await this.#request((s) => s.listModules());
+    return e.modules;
+  }
+
+  /** Entries under `MODULE[/DIR]`, paths relative to the module. */
+  async list(remotePath, { recursive = false, signal } = {}) {
+    const [module, path] = splitRemote(remotePath);
+    const events = await this.#request((s) => s.list(module, path, Boolean(recursive)), signal);
+    return events.flatMap((e) => e.entries);
+  }
+
+  async delete(remotePath) {
+    const [module, path] = splitRemote(remotePath);
+    await this.#request((s) => s.delete(module, path));
+  }
+
+  /**
+   * Sends `source` as `MODULE/PATH`: only the delta against the server's
+   * copy crosses the wire. Retries once when the server's copy changed
+   * meanwhile, and resumes (up to 3 times) when the connection drops.
+   */
+  async upload(source, remotePath, options = {}) {
+    const [module, path] = splitRemote(remotePath);
+    if (!path) throw new WsyncError("InvalidOption", "remote path: expected MODULE/PATH");
+    const { signal, onProgress } = options;
+    const src = await openSource(source, options);
+    const conn0 = this.#conn;
+    const before = { sent: conn0.link.sent, received: conn0.link.received };
+    let sent = 0;
+    let received = 0;
+    let retried = false;
+    let resumed = false;
+    let strong = 0;
+    let token = null;
+    let drops = 0;
+    let busy = 0;
+    let used = false;
+    for (;;) {
+      if (used && !src.rereadable) throw new WsyncError("Io", "the source cannot be read twice to retry");
+      used = true;
+      const conn = await this.#live();
+      const base = conn === conn0 ? before : { sent: 0, received: 0 };
+      const count = () => ({ sent: sent + conn.link.sent - base.sent, received: received + conn.link.received - base.received });
+      let outcome;
+      try {
+        outcome = await this.#pushOnce(conn, module, path, src, token, strong, signal, (read) => {
+          onProgress?.({ read, total: src.size, sent: count().sent });
+        }, (t) => (token = t));
+      } catch (e) {
+        const err = WsyncError.from(e);
+        ({ sent, received } = count());
+        if (err.code === "Closed" && drops < 3 && src.rereadable && !signal?.aborted) {
+          drops += 1;
+          resumed = token !== null;
+          continue;
+        }
+        throw err;
+      }
+      ({ sent, received } = count());
+      if (outcome.stats) {
+        const s = outcome.stats;
+        return {
+          size: s.newLen,
+          bytesSent: sent,
+          bytesReceived: received,
+          literalBytes: s.literalBytes,
+          matchedBytes: s.matchedBytes,
+          sha256: hex(s.sha256),
+          retried,
+          resumed,
+        };
+      }
+      const { code, message } = outcome.failed;
+      if (code === "HashMismatch" && strong === 0) {
+        strong = 32; // short strong sums let a false match through: ask for full ones
+        token = null;
+      } else if (code === "BasisChanged" && !retried) {
+        retried = true;
+        token = null;
+      } else if (code === "NotFound" && token !== null) {
+        token = null; // the server no longer has the interrupted upload
+      } else if (code === "Busy" && drops > 0 && busy < 50) {
+        busy += 1; // the dropped session may hold the path a moment longer
+        await new Promise((r) => setTimeout(r, 100));
+      } else {
+        throw new WsyncError(code, message);
+      }
+    }
+  }
+
+  async #pushOnce(conn, module, path, src, token, strong, signal, progress, keepToken) {
+    const s = conn.session;
+    const id = s.push(module, path, src.size, token ?? undefined, strong);
+    const box = conn.inbox(id);
+    conn.flush();
+    const cancel = () => {
+      if (!conn.closed) {
+        s.cancel(id);
+        conn.flush();
+      }
+    };
+    try {
+      let e = await box.next(signal);
+      if (e.type === "failed") return { failed: e };
+      keepToken(e.token);
+      let read = 0;
+      for await (const chunk of src.chunks()) {
+        while (!s.pushWindowOpen(id)) {
+          e = await box.next(signal);
+          if (e.type === "failed") return { failed: e };
+        }
+        wrap(() => s.pushData(id, chunk));
+        conn.flush();
+        read += chunk.length;
+        for (const ev of box.take()) if (ev.type === "failed") return { failed: ev };
+        await conn.link.drain(SEND_BUFFER);
+        if (signal?.aborted) throw new WsyncError("Aborted", "upload cancelled");
+        progress(read);
+      }
+      const m = src.mtime;
+      const stats = wrap(() => s.pushFinish(id, m ? m.sec : undefined, m ? m.nsec : 0, 0));
+      conn.flush();
+      // Once the commit is sent, the outcome is the server's: wait for it
+      // even when cancelled, so the caller learns whether the file changed.
+      for (;;) {
+        e = await box.next();
+        if (e.type === "done") return { stats };
+        if (e.type === "failed") return { failed: e };
+      }
+    } catch (e) {
+      if (WsyncError.from(e).code === "Aborted") cancel();
+      throw e;
+    } finally {
+      conn.inboxes.delete(id);
+    }
+  }
+
+  /**
+   * The pull direction, for caches: sends the signature of `cached`, gets
+   * a delta of the server's `MODULE/PATH` against it, and returns the new
+   * bytes, verified by SHA-256.
+   */
+  async patchCached(cached, remotePath, { signal, maxOutput } = {}) {
+    const [module, path] = splitRemote(remotePath);
+    if (!(cached instanceof Uint8Array)) throw new WsyncError("InvalidOption", "cached: expected a Uint8Array");
+    const conn = await this.#live();
+    const start = { sent: conn.link.sent, received: conn.link.received };
+    const sig = wrap(() => {
+      const b = new SignatureBuilder({ lenHint: cached.length });
+      b.update(cached);
+      return b.finish();
+    });
+    const parts = [];
+    let size = 0;
+    const patcher = wrap(() => new Patcher(cached, { maxOutput, onOutput: (c) => { parts.push(c); size += c.length; } }));
+    const id = conn.session.pull(module, path, sig);
+    const box = conn.inbox(id);
+    conn.flush();
+    try {
+      let applied = 0;
+      for (;;) {
+        const e = await box.next(signal);
+        if (e.type === "failed") throw new WsyncError(e.code, e.message);
+        if (e.type === "pullData") {
+          wrap(() => patcher.update(e.data));
+          applied += e.data.length;
+          conn.session.pullApplied(id, applied);
+          conn.flush();
+        } else if (e.type === "pullEnd") {
+          const report = wrap(() => patcher.finish());
+          if (!report.sha256 || hex(report.sha256) !== hex(e.sha256)) {
+            throw new WsyncError("HashMismatch", "the result's SHA-256 differs from the server's");
+          }
+          this.lastPull = { bytesSent: conn.link.sent - start.sent, bytesReceived: conn.link.received - start.received, size };
+          const out = new Uint8Array(size);
+          let at = 0;
+          for (const p of parts) {
+            out.set(p, at);
+            at += p.length;
+          }
+          return out;
+        }
+      }
+    } catch (e) {
+      if (WsyncError.from(e).code === "Aborted" && !conn.closed) {
+        conn.session.cancel(id);
+        conn.flush();
+      }
+      throw WsyncError.from(e);
+    } finally {
+      conn.inboxes.delete(id);
+      patcher.free();
+      sig.free();
+    }
+  }
+
+  /** Uploads a folder's files, skipping unchanged ones (see sync.js). */
+  syncFiles(files, remoteDir, options = {}) {
+    return syncFiles(this, files, remoteDir, options);
+  }
+
+  close() {
+    this.#conn.link.close();
+  }
+}
