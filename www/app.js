@@ -207,12 +207,14 @@ function progressView(files) {
   const totalSize = files.reduce((n, c) => n + c.file.size, 0);
   show($("total"));
   let queued = false;
-  let sentTotal = 0;
+  let sentReported = 0; // syncFiles reports a running total
   const draw = () => {
     queued = false;
     let read = 0;
+    let sent = 0;
     for (const r of rows.values()) {
       read += r.read;
+      sent += r.sent;
       if (r.dirty) {
         r.dirty = false;
         r.bar.value = r.size ? r.read / r.size : 1;
@@ -220,7 +222,7 @@ function progressView(files) {
       }
     }
     $("total-bar").value = totalSize ? read / totalSize : 1;
-    $("total-text").textContent = `${fmt.size(read)} of ${fmt.size(totalSize)} · sent ${fmt.size(sentTotal)}`;
+    $("total-text").textContent = `${fmt.size(read)} of ${fmt.size(totalSize)} · sent ${fmt.size(Math.max(sent, sentReported))}`;
   };
   const schedule = () => {
     if (!queued) {
@@ -237,9 +239,7 @@ function progressView(files) {
         if (p.sent !== undefined) r.sent = Number(p.sent);
         r.dirty = true;
       }
-      if (p.totalSent !== undefined) sentTotal = Number(p.totalSent);
-      else if (p.bytesSent !== undefined) sentTotal = Number(p.bytesSent);
-      else sentTotal = [...rows.values()].reduce((n, x) => n + x.sent, 0);
+      if (p.totalSent !== undefined) sentReported = Number(p.totalSent);
       schedule();
     },
     done(path, action, result) {
@@ -273,21 +273,25 @@ function showSummary(results, { sent, size, ms }) {
   $("s-matched").textContent = fmt.size(matched);
   $("s-literal").textContent = fmt.size(literal);
   $("s-time").textContent = fmt.duration(ms);
-  $("s-speed").textContent = `${fmt.rate(size, ms)} processed, ${fmt.rate(sent, ms)} on the wire`;
+  $("s-speed").textContent = fmt.rate(size, ms);
+  $("s-wire").textContent = fmt.rate(sent, ms);
   show(el);
 
   const notes = [];
   const skipped = results.filter((r) => r.action === "skipped").length;
   if (size === 0) notes.push("Nothing to send: the files are empty.");
-  else if (matched === 0 && uploaded.length) {
+  else if (uploaded.length === 0) {
+    notes.push(`Nothing was sent: the server already had ${skipped === 1 ? "this file" : `all ${skipped} files`} (same size and modification time, as rsync's quick check sees it).`);
+  } else if (matched === 0) {
     notes.push(
-      `The server had nothing to compare with, so all ${fmt.size(size)} went over (as ${fmt.size(sent)}, compressed). ` +
+      `The server had nothing to compare with, so all ${fmt.size(size)} went over (${fmt.size(sent)} on the wire). ` +
         "Change the file a little and upload it again to see the difference.",
     );
   } else {
     notes.push(
-      `Sent ${fmt.size(sent)} instead of ${fmt.size(size)}: ${fmt.percent(Math.max(size - sent, 0), size)} less than a plain upload, ` +
-        `because the server already had ${fmt.size(matched)} of it${skipped ? ` and ${skipped} unchanged ${skipped === 1 ? "file was" : "files were"} skipped` : ""}.`,
+      `Sent ${fmt.size(sent)} instead of ${fmt.size(size)}, ${fmt.percent(sent, size)} of a plain upload: ` +
+        `the server already had ${fmt.size(matched)} of it, so only the changes went over` +
+        (skipped ? `, and ${skipped} unchanged ${skipped === 1 ? "file was" : "files were"} skipped.` : "."),
     );
   }
   if (uploaded.some((r) => r.result.retried)) {

@@ -43,7 +43,7 @@ export async function startServer(dir, args = []) {
     http: `http://127.0.0.1:${port}/`,
     stderr: () => stderr,
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill();
         await new Promise((ok) => child.once("exit", ok));
       }
