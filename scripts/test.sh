@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole suite: formatting, lints (native and wasm32), Rust tests, the core's
-# tests as wasm32 under Node, and the JavaScript tests.
+# tests as wasm32 under Node, the JavaScript tests and the browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -28,3 +28,6 @@ step "JavaScript tests of the wasm bindings (pkg/wasm) under Node"
 cargo build --release --quiet # tests compare with target/release/wsync
 bash scripts/build-wasm.sh
 node --test tests/js/
+
+step "the demo page in headless Chromium (tests/e2e)"
+node --test tests/e2e/
