@@ -39,6 +39,7 @@ export async function openDemo(t, { viewport = { width: 1100, height: 900 }, ser
   });
   const context = await browser.newContext({ viewport });
   const errors = [];
+  // The page's, its workers' and the Service Worker's.
   context.on("console", (m) => {
     if (m.type() === "error") errors.push(`console: ${m.text()} (${m.location()?.url ?? "?"})`);
   });

@@ -53,8 +53,16 @@ test("Cancel stops an upload and the server's file stays as it was", async (t) =
   writeFileSync(local, randomBytes(96 << 20));
   await page.setInputFiles("#file-input", local);
   await page.waitForSelector("#preview-summary[data-included='1']");
+  // The page stays responsive: the delta work runs in a Web Worker.
+  await page.evaluate(() => {
+    window.longTasks = [];
+    new PerformanceObserver((l) => window.longTasks.push(...l.getEntries().map((e) => e.duration))).observe({ type: "longtask" });
+  });
   await page.click("#upload");
   await page.waitForFunction(() => document.getElementById("total-bar").value > 0.05, null, { timeout: 60_000 });
+  const t0 = Date.now();
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(r)));
+  assert.ok(Date.now() - t0 < 1000, `a frame came ${Date.now() - t0} ms into the upload`);
   await shot("1-uploading");
   await page.click("#cancel");
   await page.waitForSelector("#status:is([data-state=done],[data-state=failed],[data-state=cancelled])", { timeout: 60_000 });
@@ -62,6 +70,8 @@ test("Cancel stops an upload and the server's file stays as it was", async (t) =
   assert.equal(await page.$eval("#error", (el) => el.dataset.code), "Aborted");
   assert.match(await page.textContent("#error"), /unchanged on the server/);
   await shot("2-cancelled");
+  const longest = Math.max(0, ...(await page.evaluate(() => window.longTasks)));
+  assert.ok(longest < 500, `the page's longest task during the upload took ${longest} ms`);
   // The Upload button works again, and the server's copy is untouched.
   assert.equal(await page.isDisabled("#upload"), false);
   await new Promise((r) => setTimeout(r, 500));
