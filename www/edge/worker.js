@@ -11,6 +11,12 @@
 //   WSYNC_MODULE    the module served (default "data"): GET /a/b.css is MODULE/a/b.css
 //   WSYNC_TOKEN     a bearer token, if the server wants one
 //   WebSocket       optional: a WebSocket class where the runtime has no global one
+//
+// With wrangler, for example (the package's files copied next to the worker):
+//   main = "www/edge/worker.js"
+//   [vars] WSYNC_ENDPOINT = "wss://files.example/ws"
+//   [wasm_modules] WSYNC_WASM = "pkg/wasm/wsync_bg.wasm"
+// tests/js/edge.test.mjs runs it under Node against a real `wsync serve`.
 import { ready } from "../../pkg/index.js";
 import { refresh, headersFor, statusFor } from "./cache.js";
 
