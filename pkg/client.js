@@ -320,7 +320,7 @@ export class Session {
         if (e.type === "failed") return { failed: e };
       }
     } catch (e) {
-      if (WsyncError.from(e).code === "Aborted") cancel();
+      cancel(); // the server drops the upload's temporary file
       throw e;
     } finally {
       conn.inboxes.delete(id);

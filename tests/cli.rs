@@ -221,3 +221,21 @@ fn devices_and_pipes_are_written_not_replaced() {
         .file_type()
         .is_char_device());
 }
+
+#[test]
+fn outputs_get_the_usual_permissions_and_replaced_ones_keep_theirs() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let b = write(dir.path(), "basis", &data(3, 10_000, true));
+    let sig = dir.path().join("sig");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    // A new output: 0666 less the umask (the test runner's umask, read back
+    // from a file created the usual way).
+    let probe = write(dir.path(), "probe", b"");
+    ok(wsync().args(["signature", s(&b), s(&sig)]));
+    assert_eq!(mode(&sig), mode(&probe));
+    assert_ne!(mode(&sig), 0o600, "not a temp file's private mode");
+    std::fs::set_permissions(&sig, std::fs::Permissions::from_mode(0o751)).unwrap();
+    ok(wsync().args(["signature", s(&b), s(&sig)]));
+    assert_eq!(mode(&sig), 0o751);
+}

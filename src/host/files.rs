@@ -5,7 +5,7 @@ use super::Failure;
 use crate::Basis;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// Bytes read per step from inputs.
@@ -112,12 +112,20 @@ impl Output {
         let file_name = path
             .file_name()
             .ok_or_else(|| Failure::io(&name, io::ErrorKind::InvalidInput.into()))?;
+        // A new file gets 0666 less the umask, as any program's output; a
+        // replaced one keeps its permissions.
+        let old_mode = std::fs::metadata(path).ok().map(|m| m.permissions());
         let (file, temp) = tempfile::Builder::new()
             .prefix(&format!(".{}.", file_name.to_string_lossy()))
             .suffix(".wsync-tmp")
+            .permissions(std::fs::Permissions::from_mode(0o666))
             .tempfile_in(dir)
             .map_err(|e| Failure::io(&name, e))?
             .into_parts();
+        if let Some(mode) = old_mode {
+            file.set_permissions(mode)
+                .map_err(|e| Failure::io(&name, e))?;
+        }
         Ok(Output {
             writer: BufWriter::with_capacity(READ_CHUNK, Box::new(file)),
             temp: Some((temp, path.to_path_buf())),

@@ -10,7 +10,7 @@ use super::sender::DeltaSender;
 use super::server::name;
 use super::{ProtocolError, VERSION};
 use crate::{DeltaEncoder, DeltaOptions, DeltaStats, Signature, SignatureDecoder, SignatureLimits};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 /// What happened, for the host.
 #[derive(Debug, PartialEq, Eq)]
@@ -106,6 +106,27 @@ pub struct ClientSession {
     next_id: u64,
     out: Vec<Output>,
     stats: HashMap<u64, DeltaStats>,
+    /// Requests cancelled lately, whose late replies are ignored.
+    cancelled: VecDeque<u64>,
+}
+
+/// Cancelled requests remembered; older ones' late replies are errors again.
+const MAX_CANCELLED: usize = 1024;
+
+/// A reply's request id, and whether it is the request's last message.
+fn request_of(msg: &Message) -> Option<(u64, bool)> {
+    Some(match msg {
+        Message::Modules { id, .. } | Message::PullEnd { id, .. } | Message::Done { id } => {
+            (*id, true)
+        }
+        Message::Error { id, .. } => (*id, true),
+        Message::Entries { id, done, .. } => (*id, *done),
+        Message::SigChunk { id, .. }
+        | Message::SigEnd { id, .. }
+        | Message::Ack { id, .. }
+        | Message::DeltaChunk { id, .. } => (*id, false),
+        _ => return None,
+    })
 }
 
 impl ClientSession {
@@ -120,6 +141,7 @@ impl ClientSession {
             next_id: 1,
             out: Vec::new(),
             stats: HashMap::new(),
+            cancelled: VecDeque::new(),
         };
         s.send(Message::Hello {
             min_version: VERSION,
@@ -227,6 +249,15 @@ impl ClientSession {
     }
 
     fn reply(&mut self, msg: Message) -> Result<(), ProtocolError> {
+        // What the server sent before it saw a cancel is dropped.
+        if let Some((id, last)) = request_of(&msg) {
+            if let Some(i) = self.cancelled.iter().position(|&c| c == id) {
+                if last {
+                    self.cancelled.remove(i);
+                }
+                return Ok(());
+            }
+        }
         match msg {
             Message::Modules { id, modules } => {
                 self.expect_request(id)?;
@@ -539,6 +570,10 @@ impl ClientSession {
     /// Abandons a transfer (the server drops its temporary state).
     pub fn cancel(&mut self, id: u64) {
         if self.transfers.remove(&id).is_some() {
+            if self.cancelled.len() == MAX_CANCELLED {
+                self.cancelled.pop_front();
+            }
+            self.cancelled.push_back(id);
             self.send(Message::Error {
                 id,
                 code: Code::Cancelled,

@@ -735,3 +735,36 @@ fn a_dropped_connection_cancels_open_uploads() {
     assert!(host.uploads.is_empty());
     assert_eq!(host.files["data/k"], b"keep me");
 }
+
+#[test]
+fn late_replies_to_a_cancelled_request_are_ignored() {
+    let mut host = Host::new();
+    let (mut c, mut s) = connect(&mut host, None);
+    let id = c.push("data", "late", 1000);
+    pump(&mut c, &mut s, &mut host);
+    c.push_data(id, &[7; 1000]).unwrap();
+    // The server acknowledges delta bytes while the client cancels.
+    let sent: Vec<_> = c.poll();
+    c.cancel(id);
+    for m in [
+        Message::Ack { id, received: 10 },
+        Message::Error {
+            id,
+            code: Code::Cancelled,
+            message: "cancelled".into(),
+        },
+    ] {
+        c.receive(&m.encode()).unwrap();
+    }
+    assert!(
+        c.poll()
+            .iter()
+            .all(|o| !matches!(o, ClientOutput::Event(_))),
+        "no events for a cancelled request"
+    );
+    drop(sent);
+    // The request's last reply forgets it: later ones are errors again.
+    assert!(c
+        .receive(&Message::Ack { id, received: 20 }.encode())
+        .is_err());
+}

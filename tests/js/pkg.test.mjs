@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, rmSync, readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync, rmSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -18,13 +18,13 @@ test("npm pack makes a tarball that installs and works from Node", () => {
     });
     const [info] = JSON.parse(out);
     const files = info.files.map((f) => f.path).sort();
-    for (const f of ["index.js", "node.js", "index.d.ts", "package.json", "wasm/wsync.js", "wasm/wsync_bg.wasm"]) {
+    for (const f of ["index.js", "node.js", "index.d.ts", "package.json", "client.js", "worker.js", "bin/wsync.js", "wasm/wsync.js", "wasm/wsync_bg.wasm"]) {
       assert.ok(files.includes(f), `${f} is in the package: ${files}`);
     }
     const app = join(work, "app");
     execFileSync("mkdir", ["-p", app]);
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
-    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--offline", join(work, info.filename)], { cwd: app, stdio: "pipe" });
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", join(work, info.filename)], { cwd: app, stdio: "pipe" });
     writeFileSync(
       join(app, "main.mjs"),
       `import { ready, Signature, SignatureBuilder, DeltaEncoder, Patcher, Sha256 } from "wsync";
@@ -50,6 +50,13 @@ console.log(JSON.stringify({ same, delta: delta.length, size: next.length, sha: 
     assert.ok(result.delta < result.size / 10, `delta ${result.delta} bytes for ${result.size}`);
     assert.equal(result.sha, 32);
     assert.ok(readdirSync(join(app, "node_modules", "wsync", "wasm")).includes("wsync_bg.wasm"));
+
+    // The bin entry: `npx wsync` with only the package installed.
+    writeFileSync(join(app, "basis"), "hello world, ".repeat(4000));
+    execFileSync("npx", ["--no-install", "wsync", "signature", "--seed", "1", "basis", "basis.sig"], { cwd: app, stdio: "pipe" });
+    execFileSync("npx", ["--no-install", "wsync", "delta", "basis.sig", "basis", "basis.delta"], { cwd: app, stdio: "pipe" });
+    execFileSync("npx", ["--no-install", "wsync", "patch", "basis", "basis.delta", "copy"], { cwd: app, stdio: "pipe" });
+    assert.deepEqual(readFileSync(join(app, "copy")), readFileSync(join(app, "basis")));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -513,6 +513,11 @@ impl Upload {
             .as_mut()
             .ok_or_else(|| Refusal(Code::Protocol, "upload already finished".into()))?;
         p.update(data).map_err(|e| match e {
+            // The basis got shorter under us: someone else wrote the file.
+            crate::PatchError::BasisRead(e) if e.kind() == io::ErrorKind::UnexpectedEof => Refusal(
+                Code::BasisChanged,
+                "the file changed since its signature was sent".into(),
+            ),
             crate::PatchError::Write(e) | crate::PatchError::BasisRead(e) => Refusal::from(e),
             crate::PatchError::OutputLimit { limit } => Refusal(
                 Code::TooLarge,
