@@ -3,11 +3,12 @@
 // driven by playwright-core. Every console error, page error or failed
 // worker is recorded; check() fails the test on any. Screenshots go to
 // tests/e2e/artifacts/.
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { root, startServer } from "../js/wsync-server.mjs";
+import { root, startServer, wsyncBin } from "../js/server.mjs";
 
 export const artifacts = join(root, "tests", "e2e", "artifacts");
 
@@ -29,13 +30,16 @@ const ARGS = [
 export async function openDemo(t, { viewport = { width: 1100, height: 900 }, serverArgs = [] } = {}) {
   const wasm = join(root, "pkg", "wasm", "wsync_bg.wasm");
   if (!existsSync(wasm)) throw new Error(`${wasm} is missing: run scripts/build-wasm.sh first`);
-  const data = mkdtempSync(join(tmpdir(), "wsync-e2e-"));
-  const server = await startServer(data, ["--www", join(root, "www"), "--pkg", join(root, "pkg"), ...serverArgs]);
+  if (!existsSync(wsyncBin)) {
+    // As scripts/test.sh builds it before the JavaScript tests.
+    execFileSync("cargo", ["build", "--release", "--quiet"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  }
+  const server = await startServer(["--www", join(root, "www"), "--pkg", join(root, "pkg"), ...serverArgs]);
+  const data = server.dir;
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ARGS });
   t.after(async () => {
     await browser.close();
     await server.stop();
-    rmSync(data, { recursive: true, force: true });
   });
   const context = await browser.newContext({ viewport });
   const errors = [];
@@ -47,7 +51,7 @@ export async function openDemo(t, { viewport = { width: 1100, height: 900 }, ser
   const page = await context.newPage();
   page.on("pageerror", (e) => errors.push(`page error: ${e.stack ?? e}`));
   page.on("crash", () => errors.push("the page crashed"));
-  await page.goto(server.http);
+  await page.goto(`http://127.0.0.1:${server.port}/`);
   await page.waitForSelector("body[data-ready=yes]", { timeout: 30_000 });
   mkdirSync(artifacts, { recursive: true });
   const prefix = t.name.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "").slice(0, 40);

@@ -3,26 +3,22 @@
 // a real `wsync serve`. A server-side change costs a delta, not the file.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import WebSocket from "ws";
-import { root, startServer } from "./wsync-server.mjs";
+import { root, startServer } from "./server.mjs";
 
 const sha = (b) => createHash("sha256").update(b).digest("hex");
 
 test("the edge module fetches an asset whole, then only deltas as it changes", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "wsync-edge-"));
-  const server = await startServer(dir);
-  t.after(async () => {
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const server = await startServer();
+  const dir = server.dir;
+  t.after(() => server.stop());
   const { default: edge } = await import(join(root, "www", "edge", "worker.js"));
   const env = {
     WSYNC_WASM: new WebAssembly.Module(readFileSync(join(root, "pkg", "wasm", "wsync_bg.wasm"))),
-    WSYNC_ENDPOINT: server.endpoint,
+    WSYNC_ENDPOINT: server.url,
     WebSocket,
   };
   const get = async (path) => {
@@ -67,7 +63,7 @@ test("the edge module fetches an asset whole, then only deltas as it changes", a
   const missing = await get("nope.txt");
   assert.equal(missing.res.status, 404);
   assert.equal(missing.res.headers.get("x-wsync-error"), "NotFound");
-  await server.stop();
+  await server.stop(); // (this removes dir, too)
   const stale = await get("app.bin");
   assert.equal(stale.res.status, 200);
   assert.equal(stale.state, "stale");

@@ -31,7 +31,8 @@ export async function startServer(args = []) {
     url: `ws://127.0.0.1:${port}/ws`,
     async stop() {
       child.kill();
-      await new Promise((r) => (child.exitCode !== null ? r() : child.on("exit", r)));
+      // A killed child has a signalCode, not an exitCode: stop() may come twice.
+      await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.on("exit", r)));
       rmSync(dir, { recursive: true, force: true });
     },
   };
