@@ -216,8 +216,10 @@ export class Session {
     if (!path) throw new WsyncError("InvalidOption", "remote path: expected MODULE/PATH");
     const { signal, onProgress } = options;
     const src = await openSource(source, options);
+    // The link's counters when the bytes counted so far were taken: an
+    // attempt on the same connection counts from there, a new one from 0.
     const conn0 = this.#conn;
-    const before = { sent: conn0.link.sent, received: conn0.link.received };
+    let mark = { conn: conn0, sent: conn0.link.sent, received: conn0.link.received };
     let sent = 0;
     let received = 0;
     let retried = false;
@@ -231,7 +233,7 @@ export class Session {
       if (used && !src.rereadable) throw new WsyncError("Io", "the source cannot be read twice to retry");
       used = true;
       const conn = await this.#live();
-      const base = conn === conn0 ? before : { sent: 0, received: 0 };
+      const base = conn === mark.conn ? mark : { sent: 0, received: 0 };
       const count = () => ({ sent: sent + conn.link.sent - base.sent, received: received + conn.link.received - base.received });
       let outcome;
       try {
@@ -241,6 +243,7 @@ export class Session {
       } catch (e) {
         const err = WsyncError.from(e);
         ({ sent, received } = count());
+        mark = { conn, sent: conn.link.sent, received: conn.link.received };
         if (err.code === "Closed" && drops < 3 && src.rereadable && !signal?.aborted) {
           drops += 1;
           resumed = token !== null;
@@ -249,6 +252,7 @@ export class Session {
         throw err;
       }
       ({ sent, received } = count());
+      mark = { conn, sent: conn.link.sent, received: conn.link.received };
       if (outcome.stats) {
         const s = outcome.stats;
         return {
