@@ -82,8 +82,9 @@ async function refreshListing() {
   try {
     const entries = await worker().list(module, { recursive: true });
     const files = entries.filter((e) => e.kind !== "dir").sort((a, b) => a.path.localeCompare(b.path));
+    const SHOWN = 1000; // a table of a million rows helps nobody
     body.replaceChildren(
-      ...files.map((e) => {
+      ...files.slice(0, SHOWN).map((e) => {
         const tr = document.createElement("tr");
         tr.dataset.path = e.path;
         tr.dataset.size = e.size;
@@ -97,9 +98,10 @@ async function refreshListing() {
       }),
     );
     caption.textContent = files.length
-      ? `${files.length} ${files.length === 1 ? "file" : "files"} in “${module}”, ${fmt.size(files.reduce((n, e) => n + e.size, 0))}`
+      ? `${files.length} ${files.length === 1 ? "file" : "files"} in “${module}”, ${fmt.size(files.reduce((n, e) => n + e.size, 0))}` +
+        (files.length > SHOWN ? ` (the first ${SHOWN} shown)` : "")
       : `“${module}” is empty.`;
-    $("server-files").replaceChildren(...files.map((e) => new Option("", `${module}/${e.path}`)));
+    $("server-files").replaceChildren(...files.slice(0, SHOWN).map((e) => new Option("", `${module}/${e.path}`)));
   } catch (e) {
     caption.textContent = fmt.explain(e, endpoint);
   }

@@ -95,3 +95,23 @@ test("the page fits a narrow window and every control has a label", async (t) =>
   await shot("narrow");
   check();
 });
+
+test("dropped files are picked like chosen ones", async (t) => {
+  const { page, data, check } = await openDemo(t);
+  await page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(["one\n"], "one.txt"));
+    dt.items.add(new File(["two\n"], "two.tmp"));
+    const drop = document.getElementById("drop");
+    drop.dispatchEvent(new DragEvent("dragover", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    drop.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await page.waitForSelector("#preview-summary[data-included='2']");
+  assert.match(await page.textContent("#picked"), /2 files, 8 bytes/);
+  await page.fill("#rules", "- *.tmp");
+  await page.waitForSelector("#preview-summary[data-excluded='1']");
+  assert.equal(await clickUpload(page), "done", await page.textContent("#error"));
+  assert.equal(readFileSync(join(data, "one.txt"), "utf8"), "one\n");
+  assert.ok(!existsSync(join(data, "two.tmp")));
+  check();
+});
