@@ -267,10 +267,19 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         let local = listener
             .local_addr()
             .map_err(|e| Failure::io("listener", e))?;
-        // Tests and scripts read this line to learn the port.
-        println!("wsync serving {} on ws://{local}/ws", described.join(", "));
+        // Tests and scripts read the first line to learn the port, and may
+        // close the pipe then: a failed write must not stop the server.
+        let mut banner = format!(
+            "wsync serving {} on ws://{local}/ws\n",
+            described.join(", ")
+        );
         if let Some(www) = &a.www {
-            println!("demo page: http://{local}/ (from {})", www.display());
+            banner += &format!("demo page: http://{local}/ (from {})\n", www.display());
+        }
+        {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
         }
         axum::serve(
             listener,
