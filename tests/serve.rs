@@ -114,7 +114,9 @@ fn paths_outside_the_module_are_refused() {
         "C:x",
         "link/secret",
         "link/new",
+        "link/newdir/x",
         "filelink",
+        "filelink/x",
         "",
         "a//b",
         ".wsync-tmp",
@@ -126,7 +128,12 @@ fn paths_outside_the_module_are_refused() {
     }
     assert_eq!(std::fs::read(outside.join("secret")).unwrap(), b"secret");
     assert!(!outside.join("new").exists());
+    assert!(!outside.join("newdir").exists());
     assert!(!dir.path().join("got").exists());
+
+    // Missing directories on the way are created, inside the module.
+    ok(wsync().args(["push", s(&local), &url(&srv, "new/deeper/file")]));
+    assert_eq!(std::fs::read(module.join("new/deeper/file")).unwrap(), b"payload");
 }
 
 #[test]
