@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 cargo build --release
-[ -x scripts/build-wasm.sh ] && bash scripts/build-wasm.sh
+bash scripts/build-wasm.sh
 ./target/release/wsync demo --size "${WSYNC_DEMO_SIZE:-64M}"
 mkdir -p data
 www=()
