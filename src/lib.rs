@@ -62,6 +62,7 @@ mod index;
 mod patch;
 pub mod protocol;
 mod rolling;
+mod sha4;
 mod signature;
 mod varint;
 

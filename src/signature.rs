@@ -9,6 +9,7 @@
 
 use crate::hash::{strong_sum, Seed, MAX_STRONG_LEN};
 use crate::rolling::weak_sum;
+use crate::sha4::strong_sums4;
 use thiserror::Error;
 
 /// First bytes of an encoded signature.
@@ -268,7 +269,20 @@ impl SignatureBuilder {
             Self::push_block(&mut self.sig, &self.partial);
             self.partial.clear();
         }
-        let mut blocks = data.chunks_exact(b);
+        // Four blocks at a time: their strong sums are computed together.
+        let mut quads = data.chunks_exact(4 * b);
+        for quad in &mut quads {
+            let (q0, rest) = quad.split_at(b);
+            let (q1, rest) = rest.split_at(b);
+            let (q2, q3) = rest.split_at(b);
+            let sums = strong_sums4(&self.sig.seed, [q0, q1, q2, q3]);
+            let s = self.sig.strong_len as usize;
+            for (block, sum) in [q0, q1, q2, q3].into_iter().zip(sums) {
+                self.sig.weak.push(weak_sum(block));
+                self.sig.strong.extend_from_slice(&sum[..s]);
+            }
+        }
+        let mut blocks = quads.remainder().chunks_exact(b);
         for block in &mut blocks {
             Self::push_block(&mut self.sig, block);
         }

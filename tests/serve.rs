@@ -133,7 +133,10 @@ fn paths_outside_the_module_are_refused() {
 
     // Missing directories on the way are created, inside the module.
     ok(wsync().args(["push", s(&local), &url(&srv, "new/deeper/file")]));
-    assert_eq!(std::fs::read(module.join("new/deeper/file")).unwrap(), b"payload");
+    assert_eq!(
+        std::fs::read(module.join("new/deeper/file")).unwrap(),
+        b"payload"
+    );
 }
 
 #[test]

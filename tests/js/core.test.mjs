@@ -391,3 +391,22 @@ test("methods after finish() throw Finished", () => {
   throwsCode(() => enc.update(newFile), "Finished");
   throwsCode(() => enc.finish(), "Finished");
 });
+
+test("strong sums are SHA-256(seed || block) at every block length (four lanes at a time)", () => {
+  // The package's build hashes four blocks at once with SIMD; each block's
+  // stored sum must be the plain digest, whatever the padding.
+  const r = rng(9);
+  const lens = [...Array.from({ length: 80 }, (_, i) => i + 1), 111, 112, 113, 127, 128, 1000, 4096];
+  for (const blockLen of lens) {
+    const data = randomBytes(r, blockLen * 9 + (blockLen > 1 ? 1 : 0));
+    const sig = sign(data, { blockLen, strongLen: 32 }, 7);
+    const bytes = sig.encode();
+    const body = bytes.subarray(bytes.length - sig.blockCount * 36);
+    for (let i = 0; i < sig.blockCount; i++) {
+      const block = data.subarray(i * blockLen, Math.min((i + 1) * blockLen, data.length));
+      const want = createHash("sha256").update(SEED).update(block).digest();
+      const got = body.subarray(i * 36 + 4, i * 36 + 36);
+      assert.deepEqual(Buffer.from(got), want, `block ${i} of length ${blockLen}`);
+    }
+  }
+});
