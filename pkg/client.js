@@ -3,6 +3,7 @@
 // which owns the protocol: framing, auth, flow control and the delta encoder.
 import { ClientSession, Patcher, SignatureBuilder } from "./wasm/wsync.js";
 import { WsyncError, wrap } from "./errors.js";
+import { host } from "./host.js";
 import { Link } from "./link.js";
 import { openSource } from "./source.js";
 import { syncFiles } from "./sync.js";
@@ -71,7 +72,7 @@ class Conn {
 
   static async open(url, options) {
     const link = await Link.open(url, options.WebSocket, options.signal);
-    const conn = new Conn(link, wrap(() => new ClientSession({ agent: "wsync-js", compressLevel: options.compressLevel })));
+    const conn = new Conn(link, wrap(() => new ClientSession({ agent: "wsync-js", compressLevel: options.compressLevel, sha256: host.sha256 ?? undefined })));
     const ready = conn.inbox(0);
     conn.flush();
     conn.#run();

@@ -2,6 +2,7 @@
 // signature, delta or patched output, in bounded memory.
 import { DeltaEncoder, Patcher, Signature, SignatureBuilder } from "./wasm/wsync.js";
 import { WsyncError, wrap } from "./errors.js";
+import { host } from "./host.js";
 
 function transform(start, update, finish) {
   let state;
@@ -50,7 +51,7 @@ export function deltaStream(signature, options) {
   const stream = transform(
     () => {
       const sig = signature instanceof Uint8Array ? Signature.decode(signature) : signature;
-      encoder = new DeltaEncoder(sig, options);
+      encoder = new DeltaEncoder(sig, { sha256: host.sha256?.(), ...options });
       return encoder;
     },
     (e, chunk) => e.update(chunk),

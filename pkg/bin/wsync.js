@@ -3,6 +3,7 @@
 // commands and arguments, on the wasm core, for Node tooling without a
 // native build. Errors are one line with the native exit codes: 1 usage,
 // 5 authentication, 10 connection, 11 file I/O, 12 bad data.
+import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -125,7 +126,7 @@ const commands = {
     const dec = new SignatureDecoder();
     for await (const c of chunks(sigPath)) bad(sigPath, () => dec.update(c));
     const sig = bad(sigPath, () => dec.finish());
-    const enc = new DeltaEncoder(sig, { format: v.format, compressLevel: level });
+    const enc = new DeltaEncoder(sig, { format: v.format, compressLevel: level, sha256: createHash("sha256") });
     await withOutput(delta, async (out) => {
       for await (const c of chunks(next)) out.write(enc.update(c));
       out.write(enc.finish());

@@ -9,7 +9,10 @@ use super::message::{
 use super::sender::DeltaSender;
 use super::server::name;
 use super::{ProtocolError, VERSION};
-use crate::{DeltaEncoder, DeltaOptions, DeltaStats, Signature, SignatureDecoder, SignatureLimits};
+use crate::{
+    DeltaEncoder, DeltaOptions, DeltaStats, Signature, SignatureDecoder, SignatureLimits,
+    WholeHasher,
+};
 use std::collections::{HashMap, VecDeque};
 
 /// What happened, for the host.
@@ -108,7 +111,16 @@ pub struct ClientSession {
     stats: HashMap<u64, DeltaStats>,
     /// Requests cancelled lately, whose late replies are ignored.
     cancelled: VecDeque<u64>,
+    /// Makes the whole-file hasher of each upload (default: the core's).
+    hasher: Option<HasherFactory>,
 }
+
+/// Makes a [`WholeHasher`] for each upload (`Send` natively, like it).
+#[cfg(not(target_arch = "wasm32"))]
+pub type HasherFactory = Box<dyn FnMut() -> WholeHasher + Send>;
+/// Makes a [`WholeHasher`] for each upload.
+#[cfg(target_arch = "wasm32")]
+pub type HasherFactory = Box<dyn FnMut() -> WholeHasher>;
 
 /// Cancelled requests remembered; older ones' late replies are errors again.
 const MAX_CANCELLED: usize = 1024;
@@ -142,6 +154,7 @@ impl ClientSession {
             out: Vec::new(),
             stats: HashMap::new(),
             cancelled: VecDeque::new(),
+            hasher: None,
         };
         s.send(Message::Hello {
             min_version: VERSION,
@@ -150,6 +163,12 @@ impl ClientSession {
             limits,
         });
         s
+    }
+
+    /// Uploads compute their whole-file SHA-256 with hashers from `make`
+    /// (a platform's native SHA-256, say) instead of the core's.
+    pub fn set_hasher(&mut self, make: HasherFactory) {
+        self.hasher = Some(make);
     }
 
     pub fn poll(&mut self) -> Vec<Output> {
@@ -287,8 +306,11 @@ impl ClientSession {
             } => match self.transfers.remove(&id) {
                 Some(Transfer::PushSig(d)) => match d.finish() {
                     Ok(sig) => {
-                        let encoder = DeltaEncoder::new(sig, self.delta)
-                            .map_err(|e| self.fail(e.to_string()))?;
+                        let encoder = match &mut self.hasher {
+                            Some(make) => DeltaEncoder::with_hasher(sig, self.delta, make()),
+                            None => DeltaEncoder::new(sig, self.delta),
+                        }
+                        .map_err(|e| self.fail(e.to_string()))?;
                         let mut first = Vec::new();
                         let mut encoder = Box::new(encoder);
                         // The delta header goes out with the first data.

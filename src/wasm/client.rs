@@ -7,12 +7,13 @@
 //! "pushReady" | "pushAcked" | "pullData" | "pullEnd" | "done" | "failed",
 //! id, ... }`).
 
-use super::error::js_error;
+use super::error::{invalid_option, js_error};
+use super::host_hash::{self, HostHash};
 use super::js::{ObjectBuilder, Options};
 use super::signature::Signature;
 use crate::protocol::{self, ClientEvent, ClientOutput, Code, Entry, FileAttrs, Kind, Limits};
 use crate::DeltaOptions;
-use js_sys::{Array, Uint8Array};
+use js_sys::{Array, Function, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 /// An error that ends the session or a request, with the protocol's code.
@@ -114,11 +115,13 @@ fn id(v: f64) -> u64 {
 
 /// The client side of a session, without I/O.
 #[wasm_bindgen]
-pub struct ClientSession(protocol::ClientSession);
+pub struct ClientSession(protocol::ClientSession, host_hash::Failure);
 
 #[wasm_bindgen]
 impl ClientSession {
-    /// Options: `{ agent, compressLevel, chunk, window }`, all optional.
+    /// Options: `{ agent, compressLevel, chunk, window, sha256 }`, all
+    /// optional; `sha256` makes the host's hasher for each upload's
+    /// whole-file check (e.g. `() => crypto.createHash("sha256")`).
     #[wasm_bindgen(constructor)]
     pub fn new(opts: JsValue) -> Result<ClientSession, JsValue> {
         let o = Options::new(&opts)?;
@@ -135,14 +138,33 @@ impl ClientSession {
         };
         if let Some(level) = o.u32("compressLevel")? {
             if level > 9 {
-                return Err(super::error::invalid_option("compressLevel", "0 to 9"));
+                return Err(invalid_option("compressLevel", "0 to 9"));
             }
             delta.compress_level = level;
         }
         let agent = o.string("agent")?.unwrap_or_else(|| "wsync-js".into());
-        Ok(ClientSession(protocol::ClientSession::new(
-            &agent, limits, delta,
-        )))
+        let mut session = protocol::ClientSession::new(&agent, limits, delta);
+        let failure = host_hash::Failure::default();
+        if let Some(f) = o.get("sha256")? {
+            let f: Function = f
+                .dyn_into()
+                .map_err(|_| invalid_option("sha256", "a function returning a hasher"))?;
+            let slot = failure.clone();
+            session.set_hasher(Box::new(move || {
+                let made = f.call0(&JsValue::NULL).ok();
+                match made.and_then(|h| HostHash::new(h, slot.clone())) {
+                    Some(h) => Box::new(h),
+                    None => {
+                        slot.borrow_mut().get_or_insert(invalid_option(
+                            "sha256",
+                            "a function returning an object with update() and digest()",
+                        ));
+                        Box::new(crate::Sha256::new())
+                    }
+                }
+            }));
+        }
+        Ok(ClientSession(session, failure))
     }
 
     /// Messages to send (`Uint8Array`) and events (objects), in order.
@@ -216,7 +238,19 @@ impl ClientSession {
     /// The next bytes of the file being uploaded.
     #[wasm_bindgen(js_name = pushData)]
     pub fn push_data(&mut self, req: f64, data: &[u8]) -> Result<(), JsValue> {
-        self.0.push_data(id(req), data).map_err(protocol_error)
+        self.0.push_data(id(req), data).map_err(protocol_error)?;
+        self.check(req)
+    }
+
+    /// The host hasher's error, which ends the upload.
+    fn check(&mut self, req: f64) -> Result<(), JsValue> {
+        match self.1.borrow_mut().take() {
+            Some(e) => {
+                self.0.cancel(id(req));
+                Err(e)
+            }
+            None => Ok(()),
+        }
     }
 
     /// The end of the file. `mtime` (whole seconds since the epoch, with
@@ -237,10 +271,11 @@ impl ClientSession {
                 mtime_nsec: mtime_nsec.min(999_999_999),
                 mode: mode & 0o7777,
             }),
-            Some(_) => return Err(super::error::invalid_option("mtime", "whole seconds")),
+            Some(_) => return Err(invalid_option("mtime", "whole seconds")),
             None => None,
         };
         let s = self.0.push_finish(id(req), attrs).map_err(protocol_error)?;
+        self.check(req)?;
         Ok(ObjectBuilder::new()
             .count("newLen", s.new_len)
             .count("matchedBytes", s.matched_bytes)

@@ -1,6 +1,7 @@
 //! `DeltaEncoder`.
 
 use super::error::{finished, invalid_option};
+use super::host_hash::{self, HostHash};
 use super::js::{ObjectBuilder, Options};
 use super::signature::Signature;
 use crate::{DeltaFormat, DeltaOptions, DeltaStats};
@@ -25,11 +26,14 @@ pub struct DeltaEncoder {
     stats: DeltaStats,
     /// Delta bytes of one call, reused between calls.
     out: Vec<u8>,
+    /// What the host's hasher threw, if it did.
+    failure: host_hash::Failure,
 }
 
 #[wasm_bindgen]
 impl DeltaEncoder {
-    /// Options: `{ format: "wsync" | "rdiff", compressLevel }`, both optional.
+    /// Options: `{ format: "wsync" | "rdiff", compressLevel, sha256 }`, all
+    /// optional; `sha256` is the host's hasher for the whole-file check.
     #[wasm_bindgen(constructor)]
     pub fn new(
         signature: &Signature,
@@ -45,10 +49,21 @@ impl DeltaEncoder {
         if let Some(level) = o.u32("compressLevel")? {
             d.compress_level = level;
         }
+        let failure = host_hash::Failure::default();
+        let enc = match o.get("sha256")? {
+            None => crate::DeltaEncoder::new(Rc::clone(&signature.0), d)?,
+            Some(h) => {
+                let h = HostHash::new(h, failure.clone()).ok_or_else(|| {
+                    invalid_option("sha256", "an object with update() and digest()")
+                })?;
+                crate::DeltaEncoder::with_hasher(Rc::clone(&signature.0), d, Box::new(h))?
+            }
+        };
         Ok(DeltaEncoder {
-            enc: Some(crate::DeltaEncoder::new(Rc::clone(&signature.0), d)?),
+            enc: Some(enc),
             stats: DeltaStats::default(),
             out: Vec::new(),
+            failure,
         })
     }
 
@@ -58,7 +73,19 @@ impl DeltaEncoder {
         let enc = self.enc.as_mut().ok_or_else(|| finished("DeltaEncoder"))?;
         self.out.clear();
         enc.update(bytes, &mut self.out);
+        self.check()?;
         Ok(self.out.as_slice().into())
+    }
+
+    /// The host hasher's error, which ends the encoder.
+    fn check(&mut self) -> Result<(), JsValue> {
+        match self.failure.borrow_mut().take() {
+            Some(e) => {
+                self.enc = None;
+                Err(e)
+            }
+            None => Ok(()),
+        }
     }
 
     /// Ends the new file; returns the last delta bytes.
@@ -67,6 +94,7 @@ impl DeltaEncoder {
         let mut out = std::mem::take(&mut self.out);
         out.clear();
         self.stats = enc.finish(&mut out);
+        self.check()?;
         Ok(out)
     }
 

@@ -22,6 +22,7 @@ mod client;
 mod delta;
 mod error;
 mod filter;
+mod host_hash;
 mod js;
 mod patch;
 mod sha;
@@ -60,6 +61,12 @@ export interface DeltaOptions {
   format?: "wsync" | "rdiff";
   /** Deflate level for literals, 0 (off) to 9; default 1. */
   compressLevel?: number;
+  /**
+   * The whole-file SHA-256 computed by the host instead of in wasm: an
+   * object with `update(bytes)` and `digest()` returning 32 bytes, such as
+   * Node's `crypto.createHash("sha256")` (several times faster).
+   */
+  sha256?: { update(bytes: Uint8Array): unknown; digest(): Uint8Array };
 }
 /** What a delta encoder did. */
 export interface DeltaStats {

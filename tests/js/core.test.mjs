@@ -410,3 +410,22 @@ test("strong sums are SHA-256(seed || block) at every block length (four lanes a
     }
   }
 });
+
+test("the host's SHA-256 (option sha256) gives the same delta, and its errors surface", () => {
+  const sig = sign(basis);
+  const plain = encode(sig, newFile);
+  let calls = 0;
+  const node = createHash("sha256");
+  const counting = { update: (b) => { calls++; node.update(b); }, digest: () => node.digest() };
+  const withHost = encode(sig, newFile, { sha256: counting });
+  assert.deepEqual(withHost, plain);
+  assert.ok(calls > 0, "the host hasher was used");
+
+  assert.throws(() => new DeltaEncoder(sig, { sha256: {} }), (e) => e.code === "InvalidOption");
+  const throwing = new DeltaEncoder(sig, { sha256: { update() { throw new Error("disk on fire"); }, digest: () => new Uint8Array(32) } });
+  assert.throws(() => throwing.update(newFile), /disk on fire/);
+  assert.throws(() => throwing.update(newFile), (e) => e.code === "Finished");
+  const short = new DeltaEncoder(sig, { sha256: { update() {}, digest: () => new Uint8Array(3) } });
+  short.update(newFile);
+  assert.throws(() => short.finish(), (e) => e.code === "InvalidOption");
+});
