@@ -13,6 +13,7 @@ use crate::format::{self, DeltaFormat};
 use crate::hash::{strong_sum, Sha256, WholeHasher};
 use crate::index::Index;
 use crate::rolling::{weak_sum, OutTable, Rolling};
+use crate::sha4::strong_sums4;
 use crate::signature::Signature;
 use miniz_oxide::deflate::core::{
     compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus,
@@ -103,6 +104,10 @@ pub struct DeltaEncoder<S: Borrow<Signature>> {
     sha: WholeHasher,
     stats: DeltaStats,
     started: bool,
+    /// Strong sums of the windows after a matching one, computed four at a
+    /// time along a run of blocks that follow each other: (absolute
+    /// position, sum).
+    ahead: Vec<(u64, [u8; 32])>,
 }
 
 impl<S: Borrow<Signature>> DeltaEncoder<S> {
@@ -150,6 +155,7 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
             sha,
             stats: DeltaStats::default(),
             started: false,
+            ahead: Vec::new(),
         })
     }
 
@@ -260,7 +266,26 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
         if self.miss_budget < b as u64 {
             return None;
         }
-        let strong = strong_sum(sig.seed(), &self.buf[self.pos..self.pos + b]);
+        let strong = match self.ahead.iter().find(|(p, _)| *p == at) {
+            Some(&(_, sum)) => sum,
+            None => {
+                self.ahead.clear();
+                let ahead = if try_expected {
+                    Self::sums_ahead(sig, &self.buf, self.pos, expected, self.full_blocks)
+                } else {
+                    None
+                };
+                match ahead {
+                    Some(sums) => {
+                        for (k, sum) in sums.iter().enumerate().skip(1) {
+                            self.ahead.push((at + (k * b) as u64, *sum));
+                        }
+                        sums[0]
+                    }
+                    None => strong_sum(sig.seed(), &self.buf[self.pos..self.pos + b]),
+                }
+            }
+        };
         let s = sig.strong_len() as usize;
         let found = if try_expected && sig.strong(expected) == &strong[..s] {
             Some(expected)
@@ -271,6 +296,27 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
             self.miss_budget -= b as u64;
         }
         found
+    }
+
+    /// Strong sums of the window at `pos` and the three after it, when all
+    /// four are buffered and their weak sums match the blocks that would
+    /// follow `expected`: the usual case inside an unchanged stretch.
+    fn sums_ahead(
+        sig: &Signature,
+        buf: &[u8],
+        pos: usize,
+        expected: usize,
+        full_blocks: usize,
+    ) -> Option<[[u8; 32]; 4]> {
+        let b = sig.block_len() as usize;
+        if pos + 4 * b > buf.len() || expected + 4 > full_blocks {
+            return None;
+        }
+        let w = |k: usize| &buf[pos + k * b..pos + (k + 1) * b];
+        if (1..4).any(|k| weak_sum(w(k)) != sig.weak(expected + k)) {
+            return None;
+        }
+        Some(strong_sums4(sig.seed(), [w(0), w(1), w(2), w(3)]))
     }
 
     fn push_copy(&mut self, offset: u64, len: u64, out: &mut Vec<u8>) {
