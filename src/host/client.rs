@@ -47,6 +47,9 @@ pub struct PushArgs {
 
 #[derive(Parser, Debug)]
 pub struct PullArgs {
+    /// Print the bytes sent and received, as rsync --stats does.
+    #[arg(long)]
+    pub stats: bool,
     #[command(flatten)]
     pub conn: ConnArgs,
     /// ws://HOST[:PORT]/MODULE/PATH
@@ -311,6 +314,14 @@ impl Client {
                 return Ok(c);
             }
             c.recv().await?;
+            // The module's message of the day, on stdout as rsync prints it.
+            for e in &c.events {
+                if let ClientEvent::Ready { motd } = e {
+                    if !motd.is_empty() {
+                        println!("{}", motd.trim_end_matches('\n'));
+                    }
+                }
+            }
             if c.events.iter().any(|e| matches!(e, ClientEvent::Challenge)) {
                 c.events.clear();
                 match (token, &t.user) {
@@ -611,6 +622,12 @@ pub fn pull(a: PullArgs) -> Result<(), Failure> {
                             .write(true)
                             .open(&a.file)
                             .and_then(|f| f.set_modified(when));
+                        if a.stats {
+                            eprintln!(
+                                "Total bytes sent: {}\nTotal bytes received: {}\nFile size: {}",
+                                c.sent, c.received, report.new_len
+                            );
+                        }
                         return Ok(());
                     }
                     ClientEvent::Failed {
@@ -668,7 +685,7 @@ fn listing_line(e: &crate::protocol::Entry) -> String {
 }
 
 /// UTC calendar date and time of a Unix time (Howard Hinnant's algorithm).
-fn civil(t: i64) -> (i64, u32, u32, u32, u32, u32) {
+pub(crate) fn civil(t: i64) -> (i64, u32, u32, u32, u32, u32) {
     let days = t.div_euclid(86_400);
     let secs = t.rem_euclid(86_400) as u32;
     let z = days + 719_468;

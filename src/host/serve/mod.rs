@@ -1,8 +1,10 @@
 //! `wsync serve`: module directories over WebSocket (axum), driving the
 //! protocol's `ServerSession`; `--www` also serves a static directory.
 
+pub(crate) mod chmod;
 pub mod config;
 pub(crate) mod conn;
+pub(crate) mod log;
 pub(crate) mod store;
 
 use super::Failure;
@@ -86,6 +88,8 @@ pub struct Server {
     pub parked: std::sync::Mutex<Vec<(std::time::Instant, conn::OpenUpload)>>,
     /// Tokens of uploads open in some session right now.
     pub live: std::sync::Mutex<std::collections::HashSet<Vec<u8>>>,
+    /// `log file`: connections and (per module) transfer lines.
+    pub log: Option<log::LogFile>,
 }
 
 /// How long, and how many, interrupted uploads are kept for resumption.
@@ -194,6 +198,12 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         }
         None => String::new(),
     };
+    let log = match &cfg.log_file {
+        Some(f) => {
+            Some(log::LogFile::open(f).map_err(|e| Failure::io(&f.display().to_string(), e))?)
+        }
+        None => None,
+    };
     let mut origins = a.origins.clone();
     origins.extend(cfg.origins.iter().cloned());
     let port = cfg.port.filter(|_| a.port == 8080).unwrap_or(a.port);
@@ -216,13 +226,17 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         },
         token: a.token.clone().or(cfg.token.clone()),
         origins,
-        max_connections: cfg.max_connections.unwrap_or(a.max_connections),
+        // 0: no limit, as rsync's `max connections = 0`.
+        max_connections: Some(cfg.max_connections.unwrap_or(a.max_connections))
+            .filter(|&n| n > 0)
+            .unwrap_or(usize::MAX),
         connections: AtomicUsize::new(0),
         handshake: Duration::from_secs(10),
         idle: Duration::from_secs(cfg.timeout.unwrap_or(a.timeout).max(1)),
         max_file_size: a.max_file_size,
         parked: std::sync::Mutex::new(Vec::new()),
         live: std::sync::Mutex::new(std::collections::HashSet::new()),
+        log,
     });
     if a.stdio {
         let rt = tokio::runtime::Builder::new_multi_thread()

@@ -2,6 +2,8 @@
 //! (never by string checks alone), uploads patched into a temporary file and
 //! renamed over the target only when verified, one writer per path.
 
+use super::chmod::Chmod;
+use crate::filter::{DirFilter, Filters, Side};
 use crate::protocol::{Code, Entry, FileAttrs, Kind, MAX_PATH};
 use crate::{Basis, PatchOptions, Patcher};
 use rustix::fs::{self as rfs, Mode, OFlags, ResolveFlags};
@@ -95,6 +97,11 @@ pub struct Module {
     root: OwnedFd,
     writers: Mutex<HashSet<String>>,
     signatures: Mutex<SignatureCache>,
+    /// The module's filter rules as the sender (listings, pulls) and the
+    /// receiver (pushes, deletions) sees them; `None` without rules.
+    rules: Option<(DirFilter, DirFilter)>,
+    /// Sessions using this module now (`max connections`).
+    pub sessions: std::sync::atomic::AtomicUsize,
 }
 
 fn beneath() -> ResolveFlags {
@@ -111,7 +118,20 @@ impl Module {
             OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
             Mode::empty(),
         )?;
+        let rules = match policy.rules.is_empty() {
+            true => None,
+            false => {
+                let f = Filters::parse_module(&policy.rules)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+                Some((
+                    f.for_side(Side::Sender, b"/"),
+                    f.for_side(Side::Receiver, b"/"),
+                ))
+            }
+        };
         let m = Module {
+            rules,
+            sessions: Default::default(),
             name: policy.name.clone(),
             comment: policy.comment.clone(),
             path,
@@ -141,6 +161,46 @@ impl Module {
         Ok(())
     }
 
+    /// Whether the module's rules leave out `path` or a directory above it
+    /// (module rules always win: the client's rules cannot bring it back).
+    pub fn excluded(&self, path: &str, is_dir: bool, side: Side) -> bool {
+        let Some((sender, receiver)) = &self.rules else {
+            return false;
+        };
+        let rules = match side {
+            Side::Sender => sender,
+            Side::Receiver => receiver,
+        };
+        let mut at = 0;
+        while let Some(i) = path[at..].find('/') {
+            if rules.is_excluded(&path.as_bytes()[..at + i], true) {
+                return true;
+            }
+            at += i + 1;
+        }
+        rules.is_excluded(path.as_bytes(), is_dir)
+    }
+
+    /// Refuses a path the module's rules leave out.
+    pub fn check_rules(&self, path: &str, is_dir: bool, side: Side) -> Result<(), Refusal> {
+        match self.excluded(path, is_dir, side) {
+            true => Err(Refusal(
+                Code::Denied,
+                format!("{} is excluded by module {}", escape(path), self.name),
+            )),
+            false => Ok(()),
+        }
+    }
+
+    /// Whether a file's literals go uncompressed (`dont compress`): its
+    /// name matches one of the globs, ignoring case, as rsync does.
+    pub fn dont_compress(&self, path: &str) -> bool {
+        let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+        self.policy.dont_compress.iter().any(|g| {
+            crate::filter::wildmatch::wildmatch(g.to_ascii_lowercase().as_bytes(), name.as_bytes())
+        })
+    }
+
     /// A directory of the module, resolved beneath the root.
     fn dir(&self, rel: &str) -> io::Result<OwnedFd> {
         let rel = if rel.is_empty() { "." } else { rel };
@@ -160,6 +220,7 @@ impl Module {
             "" | "." => String::new(),
             p => {
                 check_path(p)?;
+                self.check_rules(p, true, Side::Sender)?;
                 p.to_string()
             }
         };
@@ -194,6 +255,10 @@ impl Module {
                     rfs::FileType::Symlink => Kind::Symlink,
                     _ => continue, // devices, sockets, fifos are not served
                 };
+                // Excluded entries are not listed, excluded directories not entered.
+                if self.excluded(&full, kind == Kind::Dir, Side::Sender) {
+                    continue;
+                }
                 let target = if kind == Kind::Symlink {
                     rfs::readlinkat(&d, name.as_str(), Vec::new())
                         .map(|t| t.to_string_lossy().into_owned())
@@ -227,6 +292,7 @@ impl Module {
             ));
         }
         let (dir, name) = check_path(path)?;
+        self.check_rules(path, false, Side::Receiver)?;
         let d = self.dir(dir)?;
         rfs::unlinkat(&d, name, rfs::AtFlags::empty()).map_err(io::Error::from)?;
         Ok(())
@@ -275,6 +341,7 @@ impl Module {
             ));
         }
         let (dir, name) = check_path(path)?;
+        self.check_rules(path, false, Side::Receiver)?;
         if !self
             .writers
             .lock()
@@ -333,6 +400,7 @@ impl Module {
                 identity,
                 patcher: Some(Patcher::new(basis, sink, PatchOptions { max_output })),
                 applied: 0,
+                chmod: self.policy.incoming_chmod.clone(),
                 _lock: lock,
             },
             signature,
@@ -479,7 +547,16 @@ pub struct Upload {
     pub identity: Vec<u8>,
     patcher: Option<Patcher<FileBasis, BufWriter<File>>>,
     pub applied: u64,
+    /// `incoming chmod` of the module.
+    chmod: Option<Chmod>,
     _lock: WriterLock,
+}
+
+/// What a commit put in place.
+pub struct Committed {
+    pub len: u64,
+    pub mode: u32,
+    pub mtime: i64,
 }
 
 impl Upload {
@@ -507,7 +584,7 @@ impl Upload {
         sha256: &[u8; 32],
         basis: &[u8],
         attrs: Option<FileAttrs>,
-    ) -> Result<u64, Refusal> {
+    ) -> Result<Committed, Refusal> {
         let now = match rfs::openat(
             &self.dir,
             self.name.as_str(),
@@ -555,6 +632,10 @@ impl Upload {
             Some(a) if a.mode != 0 => a.mode & 0o1777,
             _ => mode,
         };
+        let mode = match &self.chmod {
+            Some(c) => c.apply(mode, false),
+            None => mode,
+        };
         rfs::fchmod(&self.temp, Mode::from_raw_mode(mode)).map_err(io::Error::from)?;
         if let Some(a) = attrs {
             let t = rfs::Timespec {
@@ -568,6 +649,10 @@ impl Upload {
             rfs::futimens(&self.temp, &times).map_err(io::Error::from)?;
         }
         self.temp.sync_all()?;
+        let mtime = {
+            use std::os::unix::fs::MetadataExt;
+            self.temp.metadata()?.mtime()
+        };
         rfs::renameat(
             &self.dir,
             self.temp_name.as_str(),
@@ -577,7 +662,11 @@ impl Upload {
         .map_err(io::Error::from)?;
         self.temp_name.clear();
         rfs::fsync(self.dir.as_fd()).map_err(io::Error::from)?;
-        Ok(report.new_len)
+        Ok(Committed {
+            len: report.new_len,
+            mode,
+            mtime,
+        })
     }
 }
 
