@@ -61,6 +61,11 @@ pub struct ServeArgs {
     /// Largest file an upload may produce.
     #[arg(long, default_value_t = u64::MAX)]
     pub max_file_size: u64,
+    /// Strong-sum bytes of upload signatures when the client leaves the
+    /// choice to the server (default: rsync's rule). For tests: 1 makes
+    /// false block matches, and so the client's full-length retry, likely.
+    #[arg(long, hide = true, value_parser = clap::value_parser!(u8).range(1..=32))]
+    pub strong_len: Option<u8>,
 }
 
 /// Delta options for network transfers: deflate level 6, as rsync -z, since
@@ -90,6 +95,8 @@ pub struct Server {
     pub live: std::sync::Mutex<std::collections::HashSet<Vec<u8>>>,
     /// `log file`: connections and (per module) transfer lines.
     pub log: Option<log::LogFile>,
+    /// `--strong-len`: short strong sums for uploads (tests).
+    pub strong_len: Option<u8>,
 }
 
 /// How long, and how many, interrupted uploads are kept for resumption.
@@ -237,6 +244,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         parked: std::sync::Mutex::new(Vec::new()),
         live: std::sync::Mutex::new(std::collections::HashSet::new()),
         log,
+        strong_len: a.strong_len,
     });
     if a.stdio {
         let rt = tokio::runtime::Builder::new_multi_thread()

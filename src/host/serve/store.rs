@@ -333,6 +333,7 @@ impl Module {
         path: &str,
         max_output: u64,
         strong: u8,
+        short: Option<u8>,
     ) -> Result<(Upload, Arc<Vec<u8>>), Refusal> {
         if self.read_only {
             return Err(Refusal(
@@ -364,8 +365,8 @@ impl Module {
             None => Vec::new(),
         };
         let signature = match &basis {
-            Some(f) => self.cached_signature(path, &identity, f, strong)?,
-            None => Arc::new(signature_of(None, strong)?),
+            Some(f) => self.cached_signature(path, &identity, f, strong, short)?,
+            None => Arc::new(signature_of(None, strong, short)?),
         };
         let basis = FileBasis::new(basis)?;
         let mut temp_name = String::new();
@@ -411,14 +412,21 @@ impl Module {
 /// Signature of a file (or of nothing), read with positioned reads.
 /// `strong`: the least strong-sum length the client asked for; with 0,
 /// rsync's short sums (the client retries with longer ones if the result
-/// fails its whole-file check).
-fn signature_of(file: Option<&File>, strong: u8) -> io::Result<Vec<u8>> {
+/// fails its whole-file check). `short`: the length to use instead of
+/// rsync's when the client leaves the choice to the server (`wsync serve
+/// --strong-len`, for tests of that retry).
+fn signature_of(file: Option<&File>, strong: u8, short: Option<u8>) -> io::Result<Vec<u8>> {
     let sig = crate::host::files::sign_file(file, |len| {
         let block = crate::default_block_len(len);
         crate::SignatureOptions {
             len_hint: Some(len),
             block_len: Some(block),
-            strong_len: Some(crate::rsync_strong_len(len, block).max(strong.min(32))),
+            strong_len: Some(
+                short
+                    .unwrap_or_else(|| crate::rsync_strong_len(len, block))
+                    .clamp(1, 32)
+                    .max(strong.min(32)),
+            ),
             ..Default::default()
         }
     })?;
@@ -449,6 +457,7 @@ impl Module {
         identity: &[u8],
         f: &File,
         strong: u8,
+        short: Option<u8>,
     ) -> Result<Arc<Vec<u8>>, Refusal> {
         // The identity recorded with a signature includes the strong length asked for.
         let mut identity = identity.to_vec();
@@ -464,7 +473,7 @@ impl Module {
                 return Ok(sig.clone());
             }
         }
-        let sig = Arc::new(signature_of(Some(f), strong)?);
+        let sig = Arc::new(signature_of(Some(f), strong, short)?);
         let mut cache = lock(&self.signatures)?;
         cache.entries.retain(|(p, _, _)| p != path);
         cache.bytes = cache.entries.iter().map(|e| e.2.len()).sum();
@@ -565,14 +574,7 @@ impl Upload {
             .patcher
             .as_mut()
             .ok_or_else(|| Refusal(Code::Protocol, "upload already finished".into()))?;
-        p.update(data).map_err(|e| match e {
-            crate::PatchError::Write(e) | crate::PatchError::BasisRead(e) => Refusal::from(e),
-            crate::PatchError::OutputLimit { limit } => Refusal(
-                Code::TooLarge,
-                format!("file exceeds the limit of {limit} bytes"),
-            ),
-            e => Refusal(Code::BadDelta, e.to_string()),
-        })?;
+        p.update(data).map_err(patch_refusal)?;
         self.applied += data.len() as u64;
         Ok(())
     }
@@ -605,9 +607,7 @@ impl Upload {
             .patcher
             .take()
             .ok_or_else(|| Refusal(Code::Protocol, "upload already finished".into()))?;
-        let (mut sink, report) = p
-            .finish()
-            .map_err(|e| Refusal(Code::BadDelta, e.to_string()))?;
+        let (mut sink, report) = p.finish().map_err(patch_refusal)?;
         if report.sha256.as_ref() != Some(sha256) {
             return Err(Refusal(
                 Code::HashMismatch,
@@ -667,6 +667,26 @@ impl Upload {
             mode,
             mtime,
         })
+    }
+}
+
+/// What the client hears when its delta does not apply. A result whose
+/// hash differs from the one the delta carries is `HashMismatch` (a false
+/// block match with short strong sums: the client pushes again with
+/// full-length ones), not a bad delta.
+fn patch_refusal(e: crate::PatchError) -> Refusal {
+    use crate::PatchError as E;
+    match e {
+        E::Write(e) | E::BasisRead(e) => Refusal::from(e),
+        E::OutputLimit { limit } => Refusal(
+            Code::TooLarge,
+            format!("file exceeds the limit of {limit} bytes"),
+        ),
+        E::HashMismatch { .. } => Refusal(
+            Code::HashMismatch,
+            "the result's SHA-256 differs from the client's file".into(),
+        ),
+        e => Refusal(Code::BadDelta, e.to_string()),
     }
 }
 
