@@ -170,6 +170,11 @@ impl ServerSession {
         self.phase == Phase::Closed
     }
 
+    /// Whether the handshake (version and authentication) is done.
+    pub fn is_ready(&self) -> bool {
+        self.phase == Phase::Ready
+    }
+
     fn send(&mut self, m: Message) {
         self.out.push(Output::Send(m));
     }

@@ -92,7 +92,19 @@ impl Transport for WsTransport {
                 Ok(Ws::Text(_)) => Some(Err("text frame".into())),
                 Ok(Ws::Close(_)) => None,
                 Ok(_) => continue, // ping/pong are answered by the WebSocket layer
-                Err(e) => Some(Err(e.to_string())),
+                Err(e) => {
+                    let why = e.to_string();
+                    // Over the frame or message limit: close with 1009
+                    // ("message too big") and the reason.
+                    if why.contains("too long") || why.contains("Space limit") {
+                        let frame = axum::extract::ws::CloseFrame {
+                            code: 1009,
+                            reason: "message over the size limit".into(),
+                        };
+                        let _ = self.0.send(Ws::Close(Some(frame))).await;
+                    }
+                    Some(Err(why))
+                }
             };
         }
     }
@@ -131,7 +143,20 @@ impl Transport for StdioTransport {
             match self.frames.next_record() {
                 Ok(Some(r)) => return Some(Ok(r)),
                 Ok(None) => {}
-                Err(e) => return Some(Err(e.to_string())),
+                Err(e) => {
+                    // Tell the peer why before the session ends.
+                    let code = match e {
+                        crate::protocol::frame::FrameError::TooLarge { .. } => Code::TooLarge,
+                        _ => Code::Protocol,
+                    };
+                    let why = crate::protocol::Message::Error {
+                        id: 0,
+                        code,
+                        message: e.to_string(),
+                    };
+                    let _ = self.send(why.encode()).await;
+                    return Some(Err(e.to_string()));
+                }
             }
             match self.stdin.read(&mut buf).await {
                 Ok(0) => return self.frames.finish().err().map(|e| Err(e.to_string())),
@@ -194,7 +219,9 @@ async fn session<T: Transport>(
         held: Vec::new(),
         idle: server.idle,
     };
-    let mut started = false;
+    // Hello and authentication must be done by this time, however slowly
+    // the bytes come; after that, each wait is bounded by the idle timeout.
+    let deadline = tokio::time::Instant::now() + server.handshake;
     loop {
         // Send what the session produced and do the work it asks for.
         loop {
@@ -226,12 +253,16 @@ async fn session<T: Transport>(
             tokio::task::block_in_place(|| conn.pull_step(&mut s, i));
             continue;
         }
-        let wait = if started { conn.idle } else { server.handshake };
+        let ready = s.is_ready();
+        let wait = match ready {
+            true => conn.idle,
+            false => deadline.saturating_duration_since(tokio::time::Instant::now()),
+        };
         let msg = match timeout(wait, t.recv()).await {
             Err(_) => {
                 s.close_quietly();
                 drain_events(&mut s, &mut conn);
-                return Err(if started {
+                return Err(if ready {
                     "idle timeout"
                 } else {
                     "handshake deadline"
@@ -250,7 +281,6 @@ async fn session<T: Transport>(
             }
             Ok(Some(Ok(m))) => m,
         };
-        started = true;
         if let Err(e) = s.receive(&msg) {
             for o in s.poll() {
                 match o {

@@ -4,6 +4,7 @@
 pub(crate) mod chmod;
 pub mod config;
 pub(crate) mod conn;
+mod listen;
 pub(crate) mod log;
 pub(crate) mod store;
 
@@ -54,6 +55,9 @@ pub struct ServeArgs {
     /// Seconds a session may stay idle.
     #[arg(long, default_value_t = 300)]
     pub timeout: u64,
+    /// Seconds a client has to say Hello and authenticate.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub handshake_timeout: u64,
     /// Speak the protocol on standard input and output (one session), for
     /// clients that reach this machine through a remote shell.
     #[arg(long)]
@@ -238,7 +242,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
             .filter(|&n| n > 0)
             .unwrap_or(usize::MAX),
         connections: AtomicUsize::new(0),
-        handshake: Duration::from_secs(10),
+        handshake: Duration::from_secs(a.handshake_timeout),
         idle: Duration::from_secs(cfg.timeout.unwrap_or(a.timeout).max(1)),
         max_file_size: a.max_file_size,
         parked: std::sync::Mutex::new(Vec::new()),
@@ -282,6 +286,13 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         let local = listener
             .local_addr()
             .map_err(|e| Failure::io("listener", e))?;
+        // The upgrade request must arrive within the handshake deadline too.
+        use axum::serve::ListenerExt;
+        let listener = listen::Listener {
+            inner: listener,
+            deadline: server.handshake,
+        }
+        .tap_io(|_| {});
         // Tests and scripts read this line to learn the port.
         println!("wsync serving {} on ws://{local}/ws", described.join(", "));
         if let Some(www) = &a.www {
