@@ -310,3 +310,53 @@ fn wrong_and_replayed_auth_responses_are_refused() {
         other => panic!("a wrong password got {other:?}"),
     }
 }
+
+#[test]
+fn a_stdio_record_over_the_limit_gets_an_error_before_anything_is_buffered() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wsync"))
+        .args(["serve", "--stdio", s(dir.path())])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let hello = Message::Hello {
+        min_version: 1,
+        max_version: 1,
+        agent: "x".into(),
+        limits: Limits::default(),
+    };
+    stdin
+        .write_all(&wsync::protocol::frame::frame(&hello.encode()))
+        .unwrap();
+    // A length one over the limit, and no body at all: the answer must not wait for it.
+    let over = Limits::default().max_message + 1;
+    stdin.write_all(&over.to_be_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let mut out = Vec::new();
+    child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
+    // The server ended by itself, with stdin still open.
+    child.wait().unwrap();
+    let mut frames = wsync::protocol::frame::FrameDecoder::new(1 << 20);
+    frames.push(&out);
+    let mut msgs = Vec::new();
+    while let Some(r) = frames.next_record().unwrap() {
+        msgs.push(Message::decode(&r).unwrap());
+    }
+    assert!(matches!(msgs[0], Message::Welcome { .. }), "{msgs:?}");
+    assert!(
+        matches!(
+            msgs.last(),
+            Some(Message::Error {
+                id: 0,
+                code: Code::TooLarge,
+                ..
+            })
+        ),
+        "{msgs:?}"
+    );
+    drop(stdin);
+}
