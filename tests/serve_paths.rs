@@ -217,8 +217,11 @@ fn control_characters_in_names_are_escaped_in_listings() {
     assert!(text.contains("new\\nline"), "{text:?}");
 }
 
+/// What a lying server sends after the signature of pull `id`.
+type Answer = fn(u64) -> Vec<Message>;
+
 /// A fake server that answers one pull with what `answer` says.
-fn lying_server(answer: fn(u64) -> Vec<Message>) -> u16 {
+fn lying_server(answer: Answer) -> u16 {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message as Ws;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -256,7 +259,7 @@ fn lying_server(answer: fn(u64) -> Vec<Message>) -> u16 {
 #[test]
 fn a_server_answering_a_pull_with_what_was_not_asked_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, fn(u64) -> Vec<Message>); 3] = [
+    let cases: [(&str, Answer); 3] = [
         ("a delta for another request", |id| {
             vec![Message::DeltaChunk {
                 id: id + 7,
