@@ -510,6 +510,10 @@ async fn push_attempt(
     };
     let id =
         c.s.push_with(&t.module, &t.path, size, resume.unwrap_or(&[]), strong);
+    // The whole file's SHA-256 on a second thread, beside the matching.
+    if size >= 1 << 20 {
+        c.s.push_hasher(id, Box::new(super::hasher::ThreadedSha256::new()));
+    }
     c.flush().await?;
     let failed_in = |events: Vec<ClientEvent>| {
         events.into_iter().find_map(|e| match e {

@@ -6,7 +6,7 @@ mod client;
 mod commands;
 pub(crate) mod demo;
 mod files;
-mod hasher;
+pub(crate) mod hasher;
 pub(crate) mod serve;
 pub mod sync;
 

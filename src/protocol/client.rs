@@ -9,7 +9,10 @@ use super::message::{
 use super::sender::DeltaSender;
 use super::server::name;
 use super::{ProtocolError, VERSION};
-use crate::{DeltaEncoder, DeltaOptions, DeltaStats, Signature, SignatureDecoder, SignatureLimits};
+use crate::{
+    DeltaEncoder, DeltaOptions, DeltaStats, Signature, SignatureDecoder, SignatureLimits,
+    WholeHasher,
+};
 use std::collections::HashMap;
 
 /// What happened, for the host.
@@ -85,7 +88,9 @@ enum Phase {
 
 enum Transfer {
     Request,
-    PushSig(SignatureDecoder),
+    /// Receiving an upload's signature; the hasher the host gave for the
+    /// file's SHA-256, if any.
+    PushSig(SignatureDecoder, Option<WholeHasher>),
     Push {
         encoder: Box<DeltaEncoder<Signature>>,
         sender: DeltaSender,
@@ -241,7 +246,7 @@ impl ClientSession {
                 self.event(ClientEvent::Entries { id, entries, done });
             }
             Message::SigChunk { id, data } => match self.transfers.get_mut(&id) {
-                Some(Transfer::PushSig(d)) => {
+                Some(Transfer::PushSig(d, _)) => {
                     if let Err(e) = d.update(&data) {
                         self.abandon(id, Code::Protocol, format!("bad signature: {e}"));
                     }
@@ -254,9 +259,10 @@ impl ClientSession {
                 token,
                 from,
             } => match self.transfers.remove(&id) {
-                Some(Transfer::PushSig(d)) => match d.finish() {
+                Some(Transfer::PushSig(d, sha)) => match d.finish() {
                     Ok(sig) => {
-                        let encoder = DeltaEncoder::new(sig, self.delta)
+                        let sha = sha.unwrap_or_else(|| Box::new(crate::Sha256::new()));
+                        let encoder = DeltaEncoder::with_hasher(sig, self.delta, sha)
                             .map_err(|e| self.fail(e.to_string()))?;
                         let mut first = Vec::new();
                         let mut encoder = Box::new(encoder);
@@ -412,6 +418,15 @@ impl ClientSession {
         id
     }
 
+    /// Has upload `id` (just started, its signature not yet arrived)
+    /// compute the file's SHA-256 with `sha` instead of inline: a native
+    /// host can hash on another thread. Other ids are left alone.
+    pub fn push_hasher(&mut self, id: u64, sha: WholeHasher) {
+        if let Some(Transfer::PushSig(_, slot)) = self.transfers.get_mut(&id) {
+            *slot = Some(sha);
+        }
+    }
+
     /// Starts an upload of `size` bytes to `module/path`.
     pub fn push(&mut self, module: &str, path: &str, size: u64) -> u64 {
         self.push_with(module, path, size, &[], 0)
@@ -439,7 +454,7 @@ impl ClientSession {
         let id = self.request_id();
         self.transfers.insert(
             id,
-            Transfer::PushSig(SignatureDecoder::new(SignatureLimits::default())),
+            Transfer::PushSig(SignatureDecoder::new(SignatureLimits::default()), None),
         );
         self.send(Message::PushBegin {
             id,

@@ -6,6 +6,7 @@ pub mod config;
 pub(crate) mod conn;
 mod listen;
 pub(crate) mod log;
+mod sink;
 pub(crate) mod store;
 
 use super::Failure;

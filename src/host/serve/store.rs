@@ -3,6 +3,7 @@
 //! renamed over the target only when verified, one writer per path.
 
 use super::chmod::Chmod;
+use super::sink::TempSink;
 use crate::filter::{DirFilter, Filters, Side};
 use crate::protocol::{Code, Entry, FileAttrs, Kind, MAX_PATH};
 use crate::{Basis, PatchOptions, Patcher};
@@ -331,6 +332,7 @@ impl Module {
     pub fn begin_upload(
         self: &Arc<Self>,
         path: &str,
+        size: u64,
         max_output: u64,
         strong: u8,
         short: Option<u8>,
@@ -364,10 +366,15 @@ impl Module {
             Some(f) => identity(f)?,
             None => Vec::new(),
         };
+        let t0 = std::time::Instant::now();
         let signature = match &basis {
             Some(f) => self.cached_signature(path, &identity, f, strong, short)?,
             None => Arc::new(signature_of(None, strong, short)?),
         };
+        tracing::debug!(
+            ms = t0.elapsed().as_millis() as u64,
+            "upload: basis signature"
+        );
         let basis = FileBasis::new(basis)?;
         let mut temp_name = String::new();
         let mut temp = None;
@@ -391,7 +398,15 @@ impl Module {
         }
         let temp =
             temp.ok_or_else(|| Refusal(Code::Io, "could not create a temporary file".into()))?;
-        let sink = BufWriter::with_capacity(1 << 20, temp.try_clone()?);
+        // Smaller than the patcher's copy chunks, which then go to the file
+        // without a copy through the buffer; literals are gathered.
+        let sink = BufWriter::with_capacity(128 << 10, TempSink::new(temp.try_clone()?));
+        // The result's SHA-256 on a second thread for all but small files.
+        let sha: crate::WholeHasher = match size >= 1 << 20 {
+            true => Box::new(crate::host::hasher::ThreadedSha256::new()),
+            false => Box::new(crate::Sha256::new()),
+        };
+        let patcher = Patcher::with_hasher(basis, sink, PatchOptions { max_output }, sha);
         Ok((
             Upload {
                 dir: d,
@@ -399,9 +414,10 @@ impl Module {
                 temp_name,
                 temp,
                 identity,
-                patcher: Some(Patcher::new(basis, sink, PatchOptions { max_output })),
+                patcher: Some(patcher),
                 applied: 0,
                 chmod: self.policy.incoming_chmod.clone(),
+                busy: Default::default(),
                 _lock: lock,
             },
             signature,
@@ -554,10 +570,12 @@ pub struct Upload {
     temp_name: String,
     temp: File,
     pub identity: Vec<u8>,
-    patcher: Option<Patcher<FileBasis, BufWriter<File>>>,
+    patcher: Option<Patcher<FileBasis, BufWriter<TempSink>>>,
     pub applied: u64,
     /// `incoming chmod` of the module.
     chmod: Option<Chmod>,
+    /// Time spent applying delta bytes (for the debug log).
+    busy: std::time::Duration,
     _lock: WriterLock,
 }
 
@@ -574,7 +592,9 @@ impl Upload {
             .patcher
             .as_mut()
             .ok_or_else(|| Refusal(Code::Protocol, "upload already finished".into()))?;
+        let t0 = std::time::Instant::now();
         p.update(data).map_err(patch_refusal)?;
+        self.busy += t0.elapsed();
         self.applied += data.len() as u64;
         Ok(())
     }
@@ -587,14 +607,19 @@ impl Upload {
         basis: &[u8],
         attrs: Option<FileAttrs>,
     ) -> Result<Committed, Refusal> {
-        let now = match rfs::openat(
+        // The file being replaced stays open until after the rename, so
+        // that freeing its blocks does not hold up the commit (below).
+        let (now, old) = match rfs::openat(
             &self.dir,
             self.name.as_str(),
             OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
             Mode::empty(),
         ) {
-            Ok(fd) => identity(&File::from(fd))?,
-            Err(rustix::io::Errno::NOENT) => Vec::new(),
+            Ok(fd) => {
+                let f = File::from(fd);
+                (identity(&f)?, Some(f))
+            }
+            Err(rustix::io::Errno::NOENT) => (Vec::new(), None),
             Err(e) => return Err(io::Error::from(e).into()),
         };
         if now != basis || now != self.identity {
@@ -607,7 +632,9 @@ impl Upload {
             .patcher
             .take()
             .ok_or_else(|| Refusal(Code::Protocol, "upload already finished".into()))?;
+        let t0 = std::time::Instant::now();
         let (mut sink, report) = p.finish().map_err(patch_refusal)?;
+        let t_finish = t0.elapsed();
         if report.sha256.as_ref() != Some(sha256) {
             return Err(Refusal(
                 Code::HashMismatch,
@@ -648,7 +675,9 @@ impl Upload {
             };
             rfs::futimens(&self.temp, &times).map_err(io::Error::from)?;
         }
+        let t1 = std::time::Instant::now();
         self.temp.sync_all()?;
+        let t_sync = t1.elapsed();
         let mtime = {
             use std::os::unix::fs::MetadataExt;
             self.temp.metadata()?.mtime()
@@ -661,7 +690,24 @@ impl Upload {
         )
         .map_err(io::Error::from)?;
         self.temp_name.clear();
+        let t_rename = t1.elapsed() - t_sync;
         rfs::fsync(self.dir.as_fd()).map_err(io::Error::from)?;
+        tracing::debug!(
+            apply_ms = self.busy.as_millis() as u64,
+            finish_ms = t_finish.as_millis() as u64,
+            fsync_ms = t_sync.as_millis() as u64,
+            rename_ms = t_rename.as_millis() as u64,
+            dir_fsync_ms = (t1.elapsed() - t_sync - t_rename).as_millis() as u64,
+            "upload: commit"
+        );
+        // The replaced file is freed when its last descriptor closes: for a
+        // big one that takes a while, so close it on another thread.
+        if let Some(f) = old {
+            let big = f.metadata().map(|m| m.len() >= 64 << 20).unwrap_or(false);
+            if big {
+                std::thread::spawn(move || drop(f));
+            }
+        }
         Ok(Committed {
             len: report.new_len,
             mode,
