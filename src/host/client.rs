@@ -510,8 +510,10 @@ async fn push_attempt(
     };
     let id =
         c.s.push_with(&t.module, &t.path, size, resume.unwrap_or(&[]), strong);
-    // The whole file's SHA-256 on a second thread, beside the matching.
-    if size >= 1 << 20 {
+    // The whole file's SHA-256 on a second thread, beside the matching,
+    // where there are cores to spare (on 2 busy cores it only costs).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if size >= 1 << 20 && cores >= 4 {
         c.s.push_hasher(id, Box::new(super::hasher::ThreadedSha256::new()));
     }
     c.flush().await?;

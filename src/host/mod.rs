@@ -6,7 +6,7 @@ mod client;
 mod commands;
 pub(crate) mod demo;
 mod files;
-pub(crate) mod hasher;
+mod hasher;
 pub(crate) mod serve;
 pub mod sync;
 

@@ -584,7 +584,7 @@ impl Conn {
         }
         // A new upload takes over from an interrupted one to the same path.
         self.server.unpark_path(module, path);
-        let (upload, sig) = m.begin_upload(path, size, max, strong, self.server.strong_len)?;
+        let (upload, sig) = m.begin_upload(path, max, strong, self.server.strong_len)?;
         let mut token = vec![0u8; 16];
         getrandom::fill(&mut token).map_err(|e| Refusal(Code::Io, e.to_string()))?;
         s.signature(id, &sig, upload.identity.clone(), token.clone(), 0);
