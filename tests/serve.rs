@@ -1,51 +1,11 @@
 //! `wsync serve` with the native client, on loopback ports and temp dirs.
 
+#[path = "util/server.rs"]
+mod server;
 mod util;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use server::*;
+use std::process::Stdio;
 use util::*;
-
-/// The server, stopped when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(dir: &Path, extra: &[&str]) -> Server {
-    let mut args = vec!["serve", s(dir)];
-    args.extend_from_slice(extra);
-    start_server(&args)
-}
-
-/// Starts `wsync ARGS --port 0` and reads the port from its first line.
-fn start_server(args: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsync"))
-        .args(args)
-        .args(["--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line
-        .rsplit("127.0.0.1:")
-        .next()
-        .and_then(|r| r.split('/').next())
-        .and_then(|p| p.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"));
-    Server { child, port }
-}
 
 fn url(srv: &Server, path: &str) -> String {
     format!("ws://127.0.0.1:{}/data/{path}", srv.port)
@@ -387,13 +347,6 @@ fn a_server_killed_mid_upload_leaves_the_old_file() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names.len(), 1, "{names:?}");
-}
-
-/// Starts `wsync serve --config` with modules under `dir`.
-fn serve_config(dir: &Path, conf: &str) -> Server {
-    let path = dir.join("wsyncd.conf");
-    std::fs::write(&path, conf).unwrap();
-    start_server(&["serve", "--config", s(&path)])
 }
 
 #[test]

@@ -364,7 +364,22 @@ impl Engine {
                 pattern.extend_from_slice(pre);
             }
         }
+        if flags & (ABS_PATH | MERGE_FILE) == 0
+            && xflags.abs_if_slash
+            && slash_cnt > 0
+            && pattern.is_empty()
+            && pat.first() != Some(&b'/')
+        {
+            // rsync's XFLG_ABS_IF_SLASH: anchored at the module root.
+            pattern.push(b'/');
+            slash_cnt += 1;
+        }
         pattern.extend_from_slice(pat);
+        if xflags.dir2wild3 && flags & DIRECTORY != 0 && flags & INCLUDE == 0 {
+            // rsync's XFLG_DIR2WILD3: "dir/" excludes what lies below it too.
+            flags &= !DIRECTORY;
+            pattern.extend_from_slice(b"/***");
+        }
         if pattern.iter().any(|&b| matches!(b, b'*' | b'[' | b'?')) {
             flags |= WILD;
             if let Some(at) = pattern.windows(2).position(|w| w == b"**") {

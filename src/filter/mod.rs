@@ -104,6 +104,17 @@ pub enum FilterArg {
     RsyncFilter,
 }
 
+/// One rule setting of an rsyncd.conf module, for [`Filters::parse_module`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModuleRule {
+    /// `filter = RULES`
+    Filter(Vec<u8>),
+    /// `include = PATTERNS`
+    Include(Vec<u8>),
+    /// `exclude = PATTERNS`
+    Exclude(Vec<u8>),
+}
+
 /// Settings that change how rules are read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FilterOptions {
@@ -187,6 +198,54 @@ impl Filters {
             let o = Origin::Option("-C".into());
             for rule in [b":C".as_slice(), b"-C".as_slice()] {
                 engine.parse_filter_str(&mut top, rule, 0, XFlags::default(), &o, reader)?;
+            }
+        }
+        Ok(Filters {
+            engine,
+            top: top.rules,
+        })
+    }
+
+    /// A module's rules as rsyncd.conf gives them (rsync's daemon filter
+    /// list), in the order given (rsync reads `filter`, then `include`,
+    /// then `exclude`). Each string is split on white space; `filter` takes
+    /// full rules (`- *.tmp + keep/`), `include` and `exclude` patterns
+    /// (with optional `+ `/`- ` prefixes). A pattern with a leading or
+    /// inner slash is anchored at the module root, and an excluded `dir/`
+    /// covers everything below it. Flawed patterns are errors, and merge
+    /// files are refused (a module's rules come from its configuration only).
+    pub fn parse_module(rules: &[(ModuleRule, Origin)]) -> Result<Filters, FilterError> {
+        let opts = FilterOptions {
+            strict: true,
+            ..FilterOptions::default()
+        };
+        let mut engine = Engine::new(opts);
+        let mut top = ListTarget::default();
+        let mut no_files = |_: &[u8]| -> Result<Vec<u8>, ReadError> {
+            Err(ReadError::Other(
+                "merge files are not read in module rules".into(),
+            ))
+        };
+        for (rule, origin) in rules {
+            let (text, template, old_prefixes) = match rule {
+                ModuleRule::Filter(t) => (t, WORD_SPLIT, false),
+                ModuleRule::Include(t) => (t, WORD_SPLIT | INCLUDE, true),
+                ModuleRule::Exclude(t) => (t, WORD_SPLIT, true),
+            };
+            let xflags = XFlags {
+                old_prefixes,
+                abs_if_slash: true,
+                dir2wild3: true,
+                ..XFlags::default()
+            };
+            engine.parse_filter_str(&mut top, text, template, xflags, origin, &mut no_files)?;
+            if let Some(r) = top.rules.iter().find(|r| r.has(PERDIR_MERGE)) {
+                return Err(FilterError::MergeFileUnreadable {
+                    kind: "per-directory merge",
+                    path: String::from_utf8_lossy(&r.pattern).into_owned(),
+                    reason: "merge files are not read in module rules".into(),
+                    origin: origin.clone(),
+                });
             }
         }
         Ok(Filters {

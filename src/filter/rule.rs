@@ -155,6 +155,12 @@ pub(crate) struct XFlags {
     pub anchored2abs: bool,
     /// A missing merge file is an error.
     pub fatal: bool,
+    /// A module's rules (rsyncd.conf): a pattern with a leading or inner
+    /// slash is anchored at the module root.
+    pub abs_if_slash: bool,
+    /// A module's rules: an exclude of `dir/` becomes `dir/***` (the
+    /// directory and everything below it).
+    pub dir2wild3: bool,
 }
 
 /// A rule token: its flags, and where its pattern lies in the input.

@@ -571,3 +571,44 @@ fn required_literal_is_necessary() {
     assert_eq!(&*required_literal(b"**/cache1/**"), b"/cache1/");
     assert_eq!(&*required_literal(b"d*/sub*/file*.zz123"), b".zz123");
 }
+
+/// A module's rules (rsyncd.conf `filter`, `include`, `exclude`), as
+/// rsync's daemon reads them: word split, slashes anchor at the module
+/// root, an excluded `dir/` covers what lies below it.
+#[test]
+fn module_rules_as_the_rsync_daemon_reads_them() {
+    let o = || Origin::File {
+        path: "m.conf".into(),
+        line: 3,
+    };
+    let f = Filters::parse_module(&[
+        (ModuleRule::Filter(b"- *.tmp + keep.tmp".to_vec()), o()),
+        (ModuleRule::Include(b"secret/ok".to_vec()), o()),
+        (ModuleRule::Exclude(b"secret/ cache/x  /top".to_vec()), o()),
+    ])
+    .unwrap();
+    let side = f.for_side(Side::Sender, b"/");
+    let ex = |p: &str, dir: bool| side.is_excluded(p.as_bytes(), dir);
+    assert!(ex("a.tmp", false) && ex("d/e/a.tmp", false));
+    // First match wins: "- *.tmp" comes before "+ keep.tmp".
+    assert!(ex("keep.tmp", false));
+    assert!(ex("secret", true) && ex("secret/deep/file", false));
+    assert!(
+        ex("d/secret", true),
+        "an unanchored dir pattern matches anywhere"
+    );
+    assert!(
+        !ex("secret/ok", false),
+        "an include before the exclude wins"
+    );
+    // An inner slash anchors: "cache/x" only at the root.
+    assert!(ex("cache/x", false) && !ex("d/cache/x", false));
+    assert!(ex("top", false) && !ex("d/top", false));
+    assert!(!ex("plain", false));
+    // Merge files and flawed patterns are errors naming the setting.
+    for bad in [": .rsync-filter", ". /etc/passwd", "- [abc", "x y"] {
+        let e = Filters::parse_module(&[(ModuleRule::Filter(bad.as_bytes().to_vec()), o())])
+            .unwrap_err();
+        assert!(e.to_string().contains("m.conf:3"), "{bad}: {e}");
+    }
+}

@@ -47,6 +47,9 @@ pub struct PushArgs {
 
 #[derive(Parser, Debug)]
 pub struct PullArgs {
+    /// Print the bytes sent and received, as rsync --stats does.
+    #[arg(long)]
+    pub stats: bool,
     #[command(flatten)]
     pub conn: ConnArgs,
     /// ws://HOST[:PORT]/MODULE/PATH
@@ -311,6 +314,14 @@ impl Client {
                 return Ok(c);
             }
             c.recv().await?;
+            // The module's message of the day, on stdout as rsync prints it.
+            for e in &c.events {
+                if let ClientEvent::Ready { motd } = e {
+                    if !motd.is_empty() {
+                        println!("{}", motd.trim_end_matches('\n'));
+                    }
+                }
+            }
             if c.events.iter().any(|e| matches!(e, ClientEvent::Challenge)) {
                 c.events.clear();
                 match (token, &t.user) {
@@ -499,6 +510,12 @@ async fn push_attempt(
     };
     let id =
         c.s.push_with(&t.module, &t.path, size, resume.unwrap_or(&[]), strong);
+    // The whole file's SHA-256 on a second thread, beside the matching,
+    // where there are cores to spare (on 2 busy cores it only costs).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if size >= 1 << 20 && cores >= 4 {
+        c.s.push_hasher(id, Box::new(super::hasher::ThreadedSha256::new()));
+    }
     c.flush().await?;
     let failed_in = |events: Vec<ClientEvent>| {
         events.into_iter().find_map(|e| match e {
@@ -611,6 +628,12 @@ pub fn pull(a: PullArgs) -> Result<(), Failure> {
                             .write(true)
                             .open(&a.file)
                             .and_then(|f| f.set_modified(when));
+                        if a.stats {
+                            eprintln!(
+                                "Total bytes sent: {}\nTotal bytes received: {}\nFile size: {}",
+                                c.sent, c.received, report.new_len
+                            );
+                        }
                         return Ok(());
                     }
                     ClientEvent::Failed {
@@ -668,7 +691,7 @@ fn listing_line(e: &crate::protocol::Entry) -> String {
 }
 
 /// UTC calendar date and time of a Unix time (Howard Hinnant's algorithm).
-fn civil(t: i64) -> (i64, u32, u32, u32, u32, u32) {
+pub(crate) fn civil(t: i64) -> (i64, u32, u32, u32, u32, u32) {
     let days = t.div_euclid(86_400);
     let secs = t.rem_euclid(86_400) as u32;
     let z = days + 719_468;

@@ -88,7 +88,9 @@ enum Phase {
 
 enum Transfer {
     Request,
-    PushSig(SignatureDecoder),
+    /// Receiving an upload's signature; the hasher the host gave for the
+    /// file's SHA-256, if any.
+    PushSig(SignatureDecoder, Option<WholeHasher>),
     Push {
         encoder: Box<DeltaEncoder<Signature>>,
         sender: DeltaSender,
@@ -291,7 +293,7 @@ impl ClientSession {
                 self.event(ClientEvent::Entries { id, entries, done });
             }
             Message::SigChunk { id, data } => match self.transfers.get_mut(&id) {
-                Some(Transfer::PushSig(d)) => {
+                Some(Transfer::PushSig(d, _)) => {
                     if let Err(e) = d.update(&data) {
                         self.abandon(id, Code::Protocol, format!("bad signature: {e}"));
                     }
@@ -304,13 +306,16 @@ impl ClientSession {
                 token,
                 from,
             } => match self.transfers.remove(&id) {
-                Some(Transfer::PushSig(d)) => match d.finish() {
+                Some(Transfer::PushSig(d, sha)) => match d.finish() {
                     Ok(sig) => {
-                        let encoder = match &mut self.hasher {
-                            Some(make) => DeltaEncoder::with_hasher(sig, self.delta, make()),
-                            None => DeltaEncoder::new(sig, self.delta),
-                        }
-                        .map_err(|e| self.fail(e.to_string()))?;
+                        // The upload's own hasher, else the session's, else the core's.
+                        let sha = match (sha, &mut self.hasher) {
+                            (Some(sha), _) => sha,
+                            (None, Some(make)) => make(),
+                            (None, None) => Box::new(crate::Sha256::new()),
+                        };
+                        let encoder = DeltaEncoder::with_hasher(sig, self.delta, sha)
+                            .map_err(|e| self.fail(e.to_string()))?;
                         let mut first = Vec::new();
                         let mut encoder = Box::new(encoder);
                         // The delta header goes out with the first data.
@@ -465,6 +470,15 @@ impl ClientSession {
         id
     }
 
+    /// Has upload `id` (just started, its signature not yet arrived)
+    /// compute the file's SHA-256 with `sha` instead of inline: a native
+    /// host can hash on another thread. Other ids are left alone.
+    pub fn push_hasher(&mut self, id: u64, sha: WholeHasher) {
+        if let Some(Transfer::PushSig(_, slot)) = self.transfers.get_mut(&id) {
+            *slot = Some(sha);
+        }
+    }
+
     /// Starts an upload of `size` bytes to `module/path`.
     pub fn push(&mut self, module: &str, path: &str, size: u64) -> u64 {
         self.push_with(module, path, size, &[], 0)
@@ -492,7 +506,7 @@ impl ClientSession {
         let id = self.request_id();
         self.transfers.insert(
             id,
-            Transfer::PushSig(SignatureDecoder::new(SignatureLimits::default())),
+            Transfer::PushSig(SignatureDecoder::new(SignatureLimits::default()), None),
         );
         self.send(Message::PushBegin {
             id,

@@ -130,8 +130,14 @@ pub struct ServerSession {
     auth: AuthRequest,
     phase: Phase,
     transfers: HashMap<u64, Transfer>,
+    /// Transfers the server failed lately: what the client sent for them
+    /// before it heard is ignored, not a protocol error.
+    failed: std::collections::VecDeque<u64>,
     out: Vec<Output>,
 }
+
+/// How many failed transfers are remembered.
+const FAILED_KEPT: usize = 256;
 
 impl ServerSession {
     /// `nonce`: fresh random bytes when authentication is required.
@@ -145,6 +151,7 @@ impl ServerSession {
             config,
             phase: Phase::Hello,
             transfers: HashMap::new(),
+            failed: std::collections::VecDeque::new(),
             out: Vec::new(),
         }
     }
@@ -161,6 +168,11 @@ impl ServerSession {
 
     pub fn is_closed(&self) -> bool {
         self.phase == Phase::Closed
+    }
+
+    /// Whether the handshake (version and authentication) is done.
+    pub fn is_ready(&self) -> bool {
+        self.phase == Phase::Ready
     }
 
     fn send(&mut self, m: Message) {
@@ -261,6 +273,7 @@ impl ServerSession {
             return Err(self.close(Code::Protocol, format!("request id {id} is already in use")));
         }
         if self.transfers.len() >= self.config.max_transfers {
+            self.remember_failed(id);
             self.send(Message::Error {
                 id,
                 code: Code::TryLater,
@@ -272,7 +285,38 @@ impl ServerSession {
         Ok(())
     }
 
+    fn remember_failed(&mut self, id: u64) {
+        if self.failed.len() >= FAILED_KEPT {
+            self.failed.pop_front();
+        }
+        self.failed.push_back(id);
+    }
+
+    /// Whether `msg` belongs to a transfer this server already failed (the
+    /// client sent it before it heard); a Commit or SigEnd ends that.
+    fn late(&mut self, msg: &Message) -> bool {
+        let (id, last) = match msg {
+            Message::DeltaChunk { id, .. } | Message::Ack { id, .. } => (*id, false),
+            Message::SigChunk { id, .. } => (*id, false),
+            Message::Commit { id, .. } | Message::SigEnd { id, .. } => (*id, true),
+            _ => return false,
+        };
+        if self.transfers.contains_key(&id) {
+            return false;
+        }
+        let Some(i) = self.failed.iter().position(|&f| f == id) else {
+            return false;
+        };
+        if last {
+            self.failed.remove(i);
+        }
+        true
+    }
+
     fn request(&mut self, msg: Message) -> Result<(), ProtocolError> {
+        if self.late(&msg) {
+            return Ok(());
+        }
         match msg {
             Message::ListModules { id } => self.event(ServerEvent::ListModules { id }),
             Message::List {
@@ -348,12 +392,7 @@ impl ServerSession {
             Message::SigChunk { id, data } => match self.transfers.get_mut(&id) {
                 Some(Transfer::PullSig { decoder, .. }) => {
                     if let Err(e) = decoder.update(&data) {
-                        self.transfers.remove(&id);
-                        self.send(Message::Error {
-                            id,
-                            code: Code::Protocol,
-                            message: e.to_string(),
-                        });
+                        self.fail(id, Code::Protocol, e.to_string());
                     }
                 }
                 _ => return Err(self.close(Code::Protocol, format!("no download {id}"))),
@@ -492,7 +531,9 @@ impl ServerSession {
 
     /// A request failed; the session goes on.
     pub fn fail(&mut self, id: u64, code: Code, message: impl Into<String>) {
-        self.transfers.remove(&id);
+        if self.transfers.remove(&id).is_some() {
+            self.remember_failed(id);
+        }
         self.send(Message::Error {
             id,
             code,

@@ -768,3 +768,40 @@ fn late_replies_to_a_cancelled_request_are_ignored() {
         .receive(&Message::Ack { id, received: 20 }.encode())
         .is_err());
 }
+
+/// A host that fails an upload while the client's delta chunks and commit
+/// are still on their way: those are ignored, the session goes on.
+#[test]
+fn messages_for_a_transfer_the_server_failed_are_ignored() {
+    let mut host = Host::new();
+    let (mut c, mut s) = connect(&mut host, None);
+    let id = c.push("data", "f", 3000);
+    pump(&mut c, &mut s, &mut host);
+    c.push_data(id, &[7u8; 3000]).unwrap();
+    c.push_finish(id, None).unwrap();
+    // The host gives up on the upload before the client's messages arrive.
+    s.fail(id, Code::Io, "disk full");
+    let mut sent = Vec::new();
+    for o in c.poll() {
+        if let ClientOutput::Send(m) = o {
+            sent.push(m.encode());
+        }
+    }
+    assert!(sent.len() >= 2, "delta chunks and a commit");
+    for m in &sent {
+        assert!(s.receive(m).is_ok(), "a late message ended the session");
+    }
+    assert!(!s.is_closed());
+    // The next request is served as usual; ids never used stay errors.
+    let (events, _) = upload(&mut c, &mut s, &mut host, "g", b"hello");
+    assert!(
+        events.iter().any(|e| matches!(e, ClientEvent::Done { .. })),
+        "{events:?}"
+    );
+    let stray = Message::DeltaChunk {
+        id: 999,
+        offset: 0,
+        data: vec![1],
+    };
+    assert!(s.receive(&stray.encode()).is_err());
+}

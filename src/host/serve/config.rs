@@ -6,6 +6,8 @@
 //! security setting must never be silently ignored.
 
 use super::super::{exit, Failure};
+use super::chmod::Chmod;
+use crate::filter::{Filters, ModuleRule, Origin};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -23,6 +25,17 @@ pub struct ModuleConfig {
     pub hosts_allow: Vec<String>,
     pub hosts_deny: Vec<String>,
     pub max_file_size: Option<u64>,
+    /// `filter`, `include`, `exclude`, in the order rsync reads them.
+    pub rules: Vec<(ModuleRule, Origin)>,
+    /// `dont compress`: globs of names whose literals are not deflated.
+    pub dont_compress: Vec<String>,
+    pub transfer_logging: bool,
+    pub log_format: Option<String>,
+    pub incoming_chmod: Option<Chmod>,
+    /// Sessions using this module at once.
+    pub max_connections: Option<usize>,
+    /// Seconds a session that used this module may stay idle.
+    pub timeout: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -122,16 +135,9 @@ impl Config {
                 return Err(err(n, format!("expected `key = value`, found {line:?}")));
             };
             let (key, value) = (norm(k), v.trim().to_string());
-            let global_only = [
-                "port",
-                "address",
-                "motdfile",
-                "logfile",
-                "origins",
-                "token",
-                "maxconnections",
-                "timeout",
-            ];
+            let global_only = ["port", "address", "motdfile", "logfile", "origins", "token"];
+            // Server-wide in the global section, per module in a module's.
+            let both = ["maxconnections", "timeout"];
             let module_keys = [
                 "path",
                 "comment",
@@ -143,8 +149,6 @@ impl Config {
                 "hostsallow",
                 "hostsdeny",
                 "maxfilesize",
-            ];
-            let not_yet = [
                 "exclude",
                 "include",
                 "filter",
@@ -152,25 +156,25 @@ impl Config {
                 "transferlogging",
                 "logformat",
                 "incomingchmod",
-                "usechroot",
-                "uid",
-                "gid",
             ];
+            let not_yet = ["usechroot", "uid", "gid"];
             if not_yet.contains(&key.as_str()) {
                 return Err(err(
                     n,
                     format!("`{}` is not supported by this version yet", k.trim()),
                 ));
             }
+            let bad = || err(n, format!("bad value {value:?} for `{}`", k.trim()));
             match &mut current {
-                Some((_, keys)) if module_keys.contains(&key.as_str()) => {
+                Some((_, keys))
+                    if module_keys.contains(&key.as_str()) || both.contains(&key.as_str()) =>
+                {
                     keys.insert(key, (value, n));
                 }
                 None if module_keys.contains(&key.as_str()) => {
                     defaults.insert(key, (value, n));
                 }
-                None if global_only.contains(&key.as_str()) => {
-                    let bad = || err(n, format!("bad value {value:?} for `{}`", k.trim()));
+                None if global_only.contains(&key.as_str()) || both.contains(&key.as_str()) => {
                     match key.as_str() {
                         "port" => cfg.port = Some(value.parse().map_err(|_| bad())?),
                         "address" => cfg.address = Some(value.clone()),
@@ -182,7 +186,7 @@ impl Config {
                             cfg.max_connections = Some(value.parse().map_err(|_| bad())?)
                         }
                         "timeout" => cfg.timeout = Some(value.parse().map_err(|_| bad())?),
-                        _ => unreachable!("global_only lists these keys"),
+                        _ => unreachable!("global_only and both list these keys"),
                     }
                 }
                 Some(_) if global_only.contains(&key.as_str()) => {
@@ -218,7 +222,8 @@ fn finish(
 ) -> Result<ModuleConfig, Failure> {
     let mut all = defaults.clone();
     all.extend(keys);
-    for (key, (value, n)) in all {
+    for (key, (value, n)) in &all {
+        let n = *n;
         let bad = || {
             Failure::new(
                 exit::CONFIG,
@@ -228,17 +233,48 @@ fn finish(
         match key.as_str() {
             "path" => m.path = value.clone().into(),
             "comment" => m.comment = value.clone(),
-            "readonly" => m.read_only = boolean(&value).ok_or_else(bad)?,
-            "writeonly" => m.write_only = boolean(&value).ok_or_else(bad)?,
-            "list" => m.list = boolean(&value).ok_or_else(bad)?,
-            "authusers" => m.auth_users = list(&value),
+            "readonly" => m.read_only = boolean(value).ok_or_else(bad)?,
+            "writeonly" => m.write_only = boolean(value).ok_or_else(bad)?,
+            "list" => m.list = boolean(value).ok_or_else(bad)?,
+            "authusers" => m.auth_users = list(value),
             "secretsfile" => m.secrets_file = Some(value.clone().into()),
-            "hostsallow" => m.hosts_allow = list(&value),
-            "hostsdeny" => m.hosts_deny = list(&value),
-            "maxfilesize" => m.max_file_size = Some(size(&value).ok_or_else(bad)?),
+            "hostsallow" => m.hosts_allow = list(value),
+            "hostsdeny" => m.hosts_deny = list(value),
+            "maxfilesize" => m.max_file_size = Some(size(value).ok_or_else(bad)?),
+            "filter" | "include" | "exclude" => {}
+            "dontcompress" => m.dont_compress = list(value),
+            "transferlogging" => m.transfer_logging = boolean(value).ok_or_else(bad)?,
+            "logformat" => {
+                super::log::check_format(value)
+                    .map_err(|e| Failure::new(exit::CONFIG, format!("{file}:{}: {e}", n + 1)))?;
+                m.log_format = Some(value.clone());
+            }
+            "incomingchmod" => {
+                let c = Chmod::parse(value)
+                    .map_err(|e| Failure::new(exit::CONFIG, format!("{file}:{}: {e}", n + 1)))?;
+                m.incoming_chmod = Some(c);
+            }
+            "maxconnections" => m.max_connections = Some(value.parse().map_err(|_| bad())?),
+            "timeout" => m.timeout = Some(value.parse().map_err(|_| bad())?),
             _ => unreachable!("only module keys are collected"),
         }
     }
+    // rsync reads a module's rules in this order.
+    for (key, make) in [
+        ("filter", ModuleRule::Filter as fn(Vec<u8>) -> ModuleRule),
+        ("include", ModuleRule::Include),
+        ("exclude", ModuleRule::Exclude),
+    ] {
+        if let Some((value, n)) = all.get(key) {
+            let origin = Origin::File {
+                path: file.into(),
+                line: n + 1,
+            };
+            m.rules.push((make(value.as_bytes().to_vec()), origin));
+        }
+    }
+    Filters::parse_module(&m.rules)
+        .map_err(|e| Failure::new(exit::CONFIG, format!("module [{}]: {e}", m.name)))?;
     if m.path.as_os_str().is_empty() {
         return Err(Failure::new(
             exit::CONFIG,
@@ -352,6 +388,15 @@ path=/srv/pub
 read only = yes
 list = no
 max file size = 10M
+exclude = *.tmp
+filter = - /private/
+include = keep.tmp
+dont compress = *.gz *.zip
+transfer logging = yes
+log format = %o %f %l
+incoming chmod = Fgo-w
+max connections = 2
+timeout = 7
 ";
 
     #[test]
@@ -365,7 +410,33 @@ max file size = 10M
         assert!(!p.read_only);
         assert_eq!(p.auth_users, ["ann", "bob"]);
         assert!(c.modules[1].read_only && !c.modules[1].list);
-        assert_eq!(c.modules[1].max_file_size, Some(10 << 20));
+        let m = &c.modules[1];
+        assert_eq!(m.max_file_size, Some(10 << 20));
+        let kinds: Vec<_> = m.rules.iter().map(|r| r.0.clone()).collect();
+        assert_eq!(
+            kinds,
+            [
+                ModuleRule::Filter(b"- /private/".to_vec()),
+                ModuleRule::Include(b"keep.tmp".to_vec()),
+                ModuleRule::Exclude(b"*.tmp".to_vec()),
+            ]
+        );
+        assert_eq!(
+            m.rules[2].1,
+            Origin::File {
+                path: "t.conf".into(),
+                line: 17
+            }
+        );
+        assert_eq!(m.dont_compress, ["*.gz", "*.zip"]);
+        assert!(m.transfer_logging && !p.transfer_logging);
+        assert_eq!(m.log_format.as_deref(), Some("%o %f %l"));
+        assert_eq!(
+            m.incoming_chmod.as_ref().unwrap().apply(0o666, false),
+            0o644
+        );
+        assert_eq!((m.max_connections, m.timeout), (Some(2), Some(7)));
+        assert_eq!((c.max_connections, c.timeout), (None, None));
     }
 
     #[test]
@@ -377,8 +448,26 @@ max file size = 10M
             ),
             ("[m]\npath = /x\nread only = maybe\n", "t.conf:3: bad value"),
             (
-                "[m]\npath = /x\nexclude = *.tmp\n",
-                "t.conf:3: `exclude` is not supported",
+                "[m]\npath = /x\nuse chroot = yes\n",
+                "t.conf:3: `use chroot` is not supported",
+            ),
+            (
+                "[m]\npath = /x\nincoming chmod = u+q\n",
+                "t.conf:3: bad chmod",
+            ),
+            (
+                "[m]\npath = /x\nlog format = %o %Q\n",
+                "t.conf:3: unknown escape %Q",
+            ),
+            ("[m]\npath = /x\nfilter = - [ab\n", "t.conf:3"),
+            ("[m]\npath = /x\nfilter = : .rules\n", "t.conf:3"),
+            (
+                "[m]\npath = /x\nmax connections = -1\n",
+                "t.conf:3: bad value",
+            ),
+            (
+                "[m]\npath = /x\ntransfer logging = maybe\n",
+                "t.conf:3: bad value",
             ),
             (
                 "[m]\npath = /x\nport = 1\n",

@@ -25,6 +25,9 @@ impl Drop for Conn {
         for open in self.uploads.values() {
             self.server.set_live(&open.token, false);
         }
+        for m in &self.held {
+            m.sessions.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 }
 
@@ -43,6 +46,13 @@ struct Pull {
     file: File,
     encoder: DeltaEncoder<Signature>,
     attrs: (i64, u32, u32),
+    module: Arc<Module>,
+    path: String,
+    len: u64,
+    /// Delta bytes sent so far.
+    sent: u64,
+    /// The client had no copy (its signature was of nothing).
+    fresh: bool,
 }
 
 struct Conn {
@@ -52,6 +62,10 @@ struct Conn {
     user: Option<String>,
     uploads: HashMap<u64, OpenUpload>,
     pulls: Vec<Pull>,
+    /// Modules this session counts against (`max connections`).
+    held: Vec<Arc<Module>>,
+    /// Idle time allowed: the server's, or less if a module used says so.
+    idle: std::time::Duration,
 }
 
 /// Moves whole protocol messages: WebSocket binary frames, or
@@ -78,7 +92,19 @@ impl Transport for WsTransport {
                 Ok(Ws::Text(_)) => Some(Err("text frame".into())),
                 Ok(Ws::Close(_)) => None,
                 Ok(_) => continue, // ping/pong are answered by the WebSocket layer
-                Err(e) => Some(Err(e.to_string())),
+                Err(e) => {
+                    let why = e.to_string();
+                    // Over the frame or message limit: close with 1009
+                    // ("message too big") and the reason.
+                    if why.contains("too long") || why.contains("Space limit") {
+                        let frame = axum::extract::ws::CloseFrame {
+                            code: 1009,
+                            reason: "message over the size limit".into(),
+                        };
+                        let _ = self.0.send(Ws::Close(Some(frame))).await;
+                    }
+                    Some(Err(why))
+                }
             };
         }
     }
@@ -117,7 +143,20 @@ impl Transport for StdioTransport {
             match self.frames.next_record() {
                 Ok(Some(r)) => return Some(Ok(r)),
                 Ok(None) => {}
-                Err(e) => return Some(Err(e.to_string())),
+                Err(e) => {
+                    // Tell the peer why before the session ends.
+                    let code = match e {
+                        crate::protocol::frame::FrameError::TooLarge { .. } => Code::TooLarge,
+                        _ => Code::Protocol,
+                    };
+                    let why = crate::protocol::Message::Error {
+                        id: 0,
+                        code,
+                        message: e.to_string(),
+                    };
+                    let _ = self.send(why.encode()).await;
+                    return Some(Err(e.to_string()));
+                }
             }
             match self.stdin.read(&mut buf).await {
                 Ok(0) => return self.frames.finish().err().map(|e| Err(e.to_string())),
@@ -148,7 +187,12 @@ async fn session<T: Transport>(
     n: usize,
     peer: IpAddr,
 ) -> Result<(), String> {
-    let nonce = match server.auth_required() {
+    if let Some(log) = &server.log {
+        log.line(&format!("connect from {peer}"));
+    }
+    // A message of the day comes with AuthOk: a server that has one asks
+    // every client to authenticate (anonymous clients answer with an empty token).
+    let nonce = match server.auth_required() || !server.motd.is_empty() {
         true => Some(auth::nonce().map_err(|e| e.to_string())?),
         false => None,
     };
@@ -172,8 +216,12 @@ async fn session<T: Transport>(
         },
         uploads: HashMap::new(),
         pulls: Vec::new(),
+        held: Vec::new(),
+        idle: server.idle,
     };
-    let mut started = false;
+    // Hello and authentication must be done by this time, however slowly
+    // the bytes come; after that, each wait is bounded by the idle timeout.
+    let deadline = tokio::time::Instant::now() + server.handshake;
     loop {
         // Send what the session produced and do the work it asks for.
         loop {
@@ -205,16 +253,16 @@ async fn session<T: Transport>(
             tokio::task::block_in_place(|| conn.pull_step(&mut s, i));
             continue;
         }
-        let wait = if started {
-            server.idle
-        } else {
-            server.handshake
+        let ready = s.is_ready();
+        let wait = match ready {
+            true => conn.idle,
+            false => deadline.saturating_duration_since(tokio::time::Instant::now()),
         };
         let msg = match timeout(wait, t.recv()).await {
             Err(_) => {
                 s.close_quietly();
                 drain_events(&mut s, &mut conn);
-                return Err(if started {
+                return Err(if ready {
                     "idle timeout"
                 } else {
                     "handshake deadline"
@@ -233,7 +281,6 @@ async fn session<T: Transport>(
             }
             Ok(Some(Ok(m))) => m,
         };
-        started = true;
         if let Err(e) = s.receive(&msg) {
             for o in s.poll() {
                 match o {
@@ -276,7 +323,7 @@ impl Conn {
 
     /// The module, if this client may use it this way: hosts allow/deny,
     /// auth users, read only and write only, as rsyncd.conf says.
-    fn access(&self, name: &str, how: Access) -> Result<Arc<Module>, Refusal> {
+    fn access(&mut self, name: &str, how: Access) -> Result<Arc<Module>, Refusal> {
         let m = self
             .server
             .module(name)
@@ -296,6 +343,27 @@ impl Conn {
                 format!("module {} needs an authorized user", m.name),
             ));
         }
+        if !self.held.iter().any(|h| Arc::ptr_eq(h, m)) {
+            // This session now counts against the module's `max connections`
+            // (0: no limit, as rsync) and keeps to its `timeout`.
+            let n = m.sessions.fetch_add(1, Ordering::SeqCst) + 1;
+            if let Some(max) = p.max_connections.filter(|&max| max > 0 && n > max) {
+                m.sessions.fetch_sub(1, Ordering::SeqCst);
+                return Err(Refusal(
+                    Code::TryLater,
+                    format!(
+                        "module {} has its maximum of {max} sessions: try later",
+                        m.name
+                    ),
+                ));
+            }
+            self.held.push(m.clone());
+            if let Some(t) = p.timeout.filter(|&t| t > 0) {
+                self.idle = self.idle.min(std::time::Duration::from_secs(t));
+            }
+        }
+        let m = m.clone();
+        let p = &m.policy;
         match how {
             Access::Write if p.read_only => Err(Refusal(
                 Code::Denied,
@@ -306,6 +374,46 @@ impl Conn {
                 format!("module {} is write only", m.name),
             )),
             _ => Ok(m.clone()),
+        }
+    }
+
+    /// A transfer line in the log file, if the module asks for them.
+    fn log_transfer(&self, m: &Module, t: super::log::Transfer) {
+        let Some(log) = &self.server.log else { return };
+        if !m.policy.transfer_logging {
+            return;
+        }
+        let format = m
+            .policy
+            .log_format
+            .as_deref()
+            .unwrap_or(super::log::DEFAULT_FORMAT);
+        log.line(&super::log::render(format, &t));
+    }
+
+    /// The fields every transfer line has.
+    fn transfer<'a>(
+        &'a self,
+        op: &'a str,
+        m: &'a Module,
+        path: &'a str,
+    ) -> super::log::Transfer<'a> {
+        let user = match self.user.as_deref() {
+            Some(TOKEN_USER) | None => "",
+            Some(u) => u,
+        };
+        super::log::Transfer {
+            op,
+            addr: self.peer.to_string(),
+            module: &m.name,
+            module_path: m.path.display().to_string(),
+            user,
+            path,
+            len: 0,
+            bytes: 0,
+            itemize: String::new(),
+            mtime: 0,
+            mode: 0,
         }
     }
 
@@ -396,12 +504,22 @@ impl Conn {
                 basis,
                 attrs,
             } => {
-                let Some(u) = self.close_upload(id).map(|o| o.upload) else {
+                let Some(open) = self.close_upload(id) else {
                     return;
                 };
-                match u.commit(&sha256, &basis, attrs) {
-                    Ok(len) => {
-                        tracing::info!(id, len, "upload committed");
+                let (old, bytes) = (open.upload.identity.clone(), open.upload.applied);
+                match open.upload.commit(&sha256, &basis, attrs) {
+                    Ok(c) => {
+                        tracing::info!(id, len = c.len, "upload committed");
+                        if let Some(m) = self.server.module(&open.module).cloned() {
+                            let mut t = self.transfer("recv", &m, &open.path);
+                            t.len = c.len;
+                            t.bytes = bytes;
+                            t.itemize = itemize_recv(&old, &c);
+                            t.mtime = c.mtime;
+                            t.mode = c.mode;
+                            self.log_transfer(&m, t);
+                        }
                         s.done(id)
                     }
                     Err(Refusal(code, msg)) => s.fail(id, code, msg),
@@ -420,9 +538,14 @@ impl Conn {
             ServerEvent::Delete { id, module, path } => {
                 match self
                     .access(&module, Access::Write)
-                    .and_then(|m| m.delete(&path))
+                    .and_then(|m| m.delete(&path).map(|()| m))
                 {
-                    Ok(()) => s.done(id),
+                    Ok(m) => {
+                        let mut t = self.transfer("del.", &m, &path);
+                        t.itemize = "*deleting  ".into();
+                        self.log_transfer(&m, t);
+                        s.done(id)
+                    }
                     Err(Refusal(code, msg)) => s.fail(id, code, msg),
                 }
             }
@@ -461,7 +584,7 @@ impl Conn {
         }
         // A new upload takes over from an interrupted one to the same path.
         self.server.unpark_path(module, path);
-        let (upload, sig) = m.begin_upload(path, max, strong)?;
+        let (upload, sig) = m.begin_upload(path, max, strong, self.server.strong_len)?;
         let mut token = vec![0u8; 16];
         getrandom::fill(&mut token).map_err(|e| Refusal(Code::Io, e.to_string()))?;
         s.signature(id, &sig, upload.identity.clone(), token.clone(), 0);
@@ -512,20 +635,35 @@ impl Conn {
         sig: Signature,
     ) -> Result<(), Refusal> {
         let m = self.access(module, Access::Read)?;
+        m.check_rules(path, false, crate::filter::Side::Sender)?;
         let file = m
             .open_file(path)?
             .ok_or_else(|| Refusal(Code::NotFound, format!("no such file: {}", escape(path))))?;
         let meta = file.metadata()?;
         use std::os::unix::fs::MetadataExt;
         let attrs = (meta.mtime(), meta.mtime_nsec() as u32, meta.mode() & 0o7777);
-        let encoder = DeltaEncoder::new(sig, super::TRANSFER_DELTA)
-            .map_err(|e| Refusal(Code::Protocol, e.to_string()))?;
+        // `dont compress`: already-compressed files go without deflate.
+        let opts = match m.dont_compress(path) {
+            true => crate::DeltaOptions {
+                compress_level: 0,
+                ..super::TRANSFER_DELTA
+            },
+            false => super::TRANSFER_DELTA,
+        };
+        let fresh = sig.basis_len() == 0;
+        let encoder =
+            DeltaEncoder::new(sig, opts).map_err(|e| Refusal(Code::Protocol, e.to_string()))?;
         s.pull_start(id);
         self.pulls.push(Pull {
             id,
             file,
             encoder,
             attrs,
+            module: m,
+            path: path.into(),
+            len: meta.len(),
+            sent: 0,
+            fresh,
         });
         Ok(())
     }
@@ -542,10 +680,21 @@ impl Conn {
                 s.pull_data(p.id, &out);
                 let (mtime, nsec, mode) = p.attrs;
                 s.pull_end(p.id, stats.sha256.unwrap_or([0; 32]), mtime, nsec, mode);
+                let mut t = self.transfer("send", &p.module, &p.path);
+                t.len = p.len;
+                t.bytes = p.sent + out.len() as u64;
+                t.itemize = match p.fresh {
+                    true => "<f+++++++++".into(),
+                    false => "<f.........".into(),
+                };
+                t.mtime = mtime;
+                t.mode = mode;
+                self.log_transfer(&p.module, t);
             }
             Ok(n) => {
                 let mut out = Vec::new();
                 p.encoder.update(&buf[..n], &mut out);
+                p.sent += out.len() as u64;
                 let id = p.id;
                 s.pull_data(id, &out);
             }
@@ -555,6 +704,18 @@ impl Conn {
             }
         }
     }
+}
+
+/// rsync's itemize string for a received file: `>f+++++++++` when new,
+/// else `>f` and the changes (size, time, permissions) as `>f.st......`.
+fn itemize_recv(old: &[u8], c: &super::store::Committed) -> String {
+    if old.len() < 16 {
+        return ">f+++++++++".into();
+    }
+    let word = |i: usize| u64::from_be_bytes(old[i..i + 8].try_into().unwrap_or_default());
+    let size = if word(0) != c.len { 's' } else { '.' };
+    let time = if word(8) as i64 != c.mtime { 't' } else { '.' };
+    format!(">f.{size}{time}......")
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -1,8 +1,12 @@
 //! `wsync serve`: module directories over WebSocket (axum), driving the
 //! protocol's `ServerSession`; `--www` also serves a static directory.
 
+pub(crate) mod chmod;
 pub mod config;
 pub(crate) mod conn;
+mod listen;
+pub(crate) mod log;
+mod sink;
 pub(crate) mod store;
 
 use super::Failure;
@@ -56,6 +60,9 @@ pub struct ServeArgs {
     /// Seconds a session may stay idle.
     #[arg(long, default_value_t = 300)]
     pub timeout: u64,
+    /// Seconds a client has to say Hello and authenticate.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub handshake_timeout: u64,
     /// Speak the protocol on standard input and output (one session), for
     /// clients that reach this machine through a remote shell.
     #[arg(long)]
@@ -63,6 +70,11 @@ pub struct ServeArgs {
     /// Largest file an upload may produce.
     #[arg(long, default_value_t = u64::MAX)]
     pub max_file_size: u64,
+    /// Strong-sum bytes of upload signatures when the client leaves the
+    /// choice to the server (default: rsync's rule). For tests: 1 makes
+    /// false block matches, and so the client's full-length retry, likely.
+    #[arg(long, hide = true, value_parser = clap::value_parser!(u8).range(1..=32))]
+    pub strong_len: Option<u8>,
 }
 
 /// Delta options for network transfers: deflate level 6, as rsync -z, since
@@ -90,6 +102,10 @@ pub struct Server {
     pub parked: std::sync::Mutex<Vec<(std::time::Instant, conn::OpenUpload)>>,
     /// Tokens of uploads open in some session right now.
     pub live: std::sync::Mutex<std::collections::HashSet<Vec<u8>>>,
+    /// `log file`: connections and (per module) transfer lines.
+    pub log: Option<log::LogFile>,
+    /// `--strong-len`: short strong sums for uploads (tests).
+    pub strong_len: Option<u8>,
 }
 
 /// How long, and how many, interrupted uploads are kept for resumption.
@@ -198,6 +214,12 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         }
         None => String::new(),
     };
+    let log = match &cfg.log_file {
+        Some(f) => {
+            Some(log::LogFile::open(f).map_err(|e| Failure::io(&f.display().to_string(), e))?)
+        }
+        None => None,
+    };
     let mut origins = a.origins.clone();
     origins.extend(cfg.origins.iter().cloned());
     let port = cfg.port.filter(|_| a.port == 8080).unwrap_or(a.port);
@@ -220,13 +242,18 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         },
         token: a.token.clone().or(cfg.token.clone()),
         origins,
-        max_connections: cfg.max_connections.unwrap_or(a.max_connections),
+        // 0: no limit, as rsync's `max connections = 0`.
+        max_connections: Some(cfg.max_connections.unwrap_or(a.max_connections))
+            .filter(|&n| n > 0)
+            .unwrap_or(usize::MAX),
         connections: AtomicUsize::new(0),
-        handshake: Duration::from_secs(10),
+        handshake: Duration::from_secs(a.handshake_timeout),
         idle: Duration::from_secs(cfg.timeout.unwrap_or(a.timeout).max(1)),
         max_file_size: a.max_file_size,
         parked: std::sync::Mutex::new(Vec::new()),
         live: std::sync::Mutex::new(std::collections::HashSet::new()),
+        log,
+        strong_len: a.strong_len,
     });
     if a.stdio {
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -267,6 +294,13 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         let local = listener
             .local_addr()
             .map_err(|e| Failure::io("listener", e))?;
+        // The upgrade request must arrive within the handshake deadline too.
+        use axum::serve::ListenerExt;
+        let listener = listen::Listener {
+            inner: listener,
+            deadline: server.handshake,
+        }
+        .tap_io(|_| {});
         // Tests and scripts read the first line to learn the port, and may
         // close the pipe then: a failed write must not stop the server.
         let mut banner = format!(
