@@ -50,7 +50,8 @@ test("Cancel stops an upload and the server's file stays as it was", async (t) =
   writeFileSync(join(data, "keep.bin"), before);
   // Different, incompressible bytes: all literal, so the upload takes a while.
   const local = join(scratch(t), "keep.bin");
-  writeFileSync(local, randomBytes(96 << 20));
+  // WSYNC_E2E_CANCEL_MB=1024 checks a 1 GB file (96 MB keeps npm test quick).
+  writeFileSync(local, randomBytes(Number(process.env.WSYNC_E2E_CANCEL_MB ?? 96) << 20));
   await page.setInputFiles("#file-input", local);
   await page.waitForSelector("#preview-summary[data-included='1']");
   // The page stays responsive: the delta work runs in a Web Worker.
