@@ -82,9 +82,10 @@ function signature(basis, sigPath) {
   return out.close();
 }
 
-function delta(sigPath, newFile, deltaPath) {
+/** `host`: the whole-file SHA-256 by node:crypto, as the package's Node entry does. */
+function delta(sigPath, newFile, deltaPath, host = false) {
   const sig = Signature.decode(readFileSync(sigPath));
-  const enc = new DeltaEncoder(sig, {});
+  const enc = new DeltaEncoder(sig, host ? { sha256: createHash("sha256") } : {});
   const out = output(deltaPath);
   eachChunk(newFile, (c) => out.write(enc.update(c)));
   out.write(enc.finish());
@@ -122,6 +123,8 @@ const pat = timed(() => patch(basisPath, o("wasm.delta"), o("wasm.out")));
 const patNull = timed(() => patchDiscard(basisPath, o("wasm.delta")));
 const rsig = signature(rbasisPath, o("wasm.rsig"));
 const worst = timed(() => delta(o("wasm.rsig"), rnewPath, o("wasm.rdelta")));
+const delHost = timed(() => delta(o("wasm.sig"), newPath, o("wasm.delta-host"), true));
+const worstHost = timed(() => delta(o("wasm.rsig"), rnewPath, o("wasm.rdelta-host"), true));
 
 const lines = {
   sig_mbs: mbs(size(basisPath), sig.secs),
@@ -129,6 +132,9 @@ const lines = {
   patch_mbs: mbs(pat.result.len, pat.secs),
   patch_null_mbs: mbs(patNull.result, patNull.secs),
   worst_mbs: mbs(size(rnewPath), worst.secs),
+  delta_host_mbs: mbs(size(newPath), delHost.secs),
+  worst_host_mbs: mbs(size(rnewPath), worstHost.secs),
+  delta_host_same: delHost.result.hash === del.result.hash,
   sig_bytes: sig.result.len,
   delta_bytes: del.result.len,
   worst_delta_bytes: worst.result.len,
