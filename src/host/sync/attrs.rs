@@ -88,12 +88,15 @@ fn os(e: rustix::io::Errno) -> std::io::Error {
 
 /// Sets owner, group, permissions and times of `path` as the options
 /// ask. `old_perms`: the permissions of the file `path` replaces.
+/// `accurate`: a file just written gets the nanoseconds too; otherwise,
+/// as rsync, a time is only set when the seconds differ.
 pub fn set(
     path: &Path,
     it: &Item,
     a: &SyncArgs,
     who: &Who,
     old_perms: Option<u32>,
+    accurate: bool,
 ) -> Result<(), String> {
     let md = fs::symlink_metadata(path).map_err(|e| fail("stat", path, &e))?;
     let uid = (a.owner && who.root && md.uid() != it.uid).then(|| Uid::from_raw(it.uid));
@@ -112,7 +115,9 @@ pub fn set(
                 .map_err(|e| fail("chmod", path, &os(e)))?;
         }
     }
-    if a.times && !(it.kind == Kind::Dir && a.omit_dir_times) {
+    let differs =
+        md.mtime() != it.mtime || (accurate && md.mtime_nsec() != i64::from(it.nsec));
+    if a.times && !(it.kind == Kind::Dir && a.omit_dir_times) && differs {
         set_mtime(path, it)?;
     }
     Ok(())

@@ -59,7 +59,7 @@ pub struct Engine<'a> {
 
 pub(super) enum AltResult {
     Done,
-    Basis(PathBuf),
+    Basis(PathBuf, fs::Metadata),
     Nothing,
 }
 
@@ -190,7 +190,7 @@ impl<'a> Engine<'a> {
         if self.dry() {
             return;
         }
-        if let Err(e) = attrs::set(path, it, self.a, &self.who, old_perms) {
+        if let Err(e) = attrs::set(path, it, self.a, &self.who, old_perms, false) {
             self.error(&e);
         }
     }
@@ -396,7 +396,7 @@ impl<'a> Engine<'a> {
         }
         if !self.dry() {
             let old = st.as_ref().map(|m| m.mode());
-            if let Err(e) = attrs::set(dpath, it, self.a, &self.who, old) {
+            if let Err(e) = attrs::set(dpath, it, self.a, &self.who, old, false) {
                 self.error(&e);
             }
             // Writable while filling it; fixed at the end.
@@ -691,6 +691,7 @@ impl<'a> Engine<'a> {
             }
         }
         let mut basis: Option<PathBuf> = st.as_ref().map(|_| dpath.to_path_buf());
+        let mut cmp_st = st.clone();
         let mut alt_basis = false;
         if !self.alt_roots.is_empty() && (st.is_none() || a.alt_dest != Some(AltDest::Copy)) {
             match self.try_alt_file(i, dpath, st.as_ref()) {
@@ -698,9 +699,11 @@ impl<'a> Engine<'a> {
                     self.hl_done(i);
                     return;
                 }
-                AltResult::Basis(p) => {
+                AltResult::Basis(p, md) => {
                     basis = Some(p);
                     alt_basis = true;
+                    // rsync itemizes against the basis it found.
+                    cmp_st = Some(md);
                 }
                 AltResult::Nothing => {}
             }
@@ -740,7 +743,7 @@ impl<'a> Engine<'a> {
         if a.checksum {
             iflags |= REPORT_CHANGE;
         }
-        let iflags = self.flags(it, st.as_ref(), iflags);
+        let iflags = self.flags(it, cmp_st.as_ref(), iflags);
         self.stats.transferred += 1;
         self.stats.transferred_size += it.size;
         if st.is_none() {
@@ -811,7 +814,7 @@ impl<'a> Engine<'a> {
         if level >= 2 {
             return self.alt_copy(i, &p, &md, dpath);
         }
-        AltResult::Basis(p)
+        AltResult::Basis(p, md)
     }
 
     /// Copies a file found in an alt-dest directory (rsync's
@@ -831,7 +834,7 @@ impl<'a> Engine<'a> {
                 transfer::whole(&mut src, &file, &Method::default())
                     .map_err(|_| "copy failed".to_string())?;
                 drop(file);
-                attrs::set(&tmp, it, self.a, &self.who, None)?;
+                attrs::set(&tmp, it, self.a, &self.who, None, true)?;
                 tmp.persist(dpath).map_err(|e| e.to_string())?;
                 Ok(())
             })();
@@ -953,7 +956,7 @@ impl<'a> Engine<'a> {
                 sent = transfer::whole(&mut src, &file, &m)
                     .map_err(|e| Some(self.failed(e, &src_path, dpath)))?;
             }
-            if let Err(e) = attrs::set(dpath, it, a, &self.who, old_perms) {
+            if let Err(e) = attrs::set(dpath, it, a, &self.who, old_perms, true) {
                 self.error(&e);
             }
             return Ok(sent);
@@ -982,7 +985,7 @@ impl<'a> Engine<'a> {
                 return Err(Some(msg));
             }
         };
-        if let Err(e) = attrs::set(&tmp, it, a, &self.who, old_perms) {
+        if let Err(e) = attrs::set(&tmp, it, a, &self.who, old_perms, true) {
             self.error(&e);
         }
         if a.delay_updates {
@@ -1067,7 +1070,7 @@ impl<'a> Engine<'a> {
             }
             if self.a.times && !self.a.omit_dir_times {
                 if let Ok(md) = fs::symlink_metadata(&p) {
-                    if md.mtime() != it.mtime || md.mtime_nsec() as u32 != it.nsec {
+                    if md.mtime() != it.mtime {
                         if let Err(e) = attrs::set_mtime(&p, it) {
                             self.error(&e);
                         }
