@@ -662,6 +662,11 @@ impl SyncArgs {
         if self.append > 0 {
             self.inplace = true;
         }
+        if self.backup && self.backup_dir.is_none() {
+            // rsync: backups made next to the files would change their
+            // directories' times, so those are not kept.
+            self.omit_dir_times = true;
+        }
         if self.inplace && self.delay_updates {
             return Err(UsageError(
                 "--delay-updates cannot be combined with --inplace".into(),

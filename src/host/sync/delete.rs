@@ -160,17 +160,18 @@ impl<'a> Deleter<'a> {
         recurse: bool,
         dir_is_empty: bool,
     ) -> Result<Ret, FilterError> {
-        if let Some(max) = self.max_delete {
-            if self.count as i64 >= max {
-                self.skipped += 1;
-                return Ok(Ret::NotEmpty);
-            }
-        }
         if kind == Kind::Dir && !dir_is_empty {
             self.ignore_perishable = true;
             let r = self.delete_dir_contents(path, recurse);
             self.ignore_perishable = false;
             if r? != Ret::Success {
+                return Ok(Ret::NotEmpty);
+            }
+        }
+        // rsync checks the limit once the contents are gone.
+        if let Some(max) = self.max_delete {
+            if self.count as i64 >= max {
+                self.skipped += 1;
                 return Ok(Ret::NotEmpty);
             }
         }

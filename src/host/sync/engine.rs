@@ -238,7 +238,9 @@ impl<'a> Engine<'a> {
         } else {
             fs::symlink_metadata(&dpath).ok()
         };
-        if self.a.existing && st.is_none() {
+        // The root this run created exists for --existing.
+        let created_root = it.path.is_empty() && self.root_created && !self.dry();
+        if self.a.existing && st.is_none() && !created_root {
             if it.is_dir() {
                 self.skip_dir = Some(i);
             } else {
@@ -281,18 +283,57 @@ impl<'a> Engine<'a> {
     /// Removes what stands where an item of another type goes (rsync's
     /// `delete_item` with DEL_FOR_*): a directory only when empty, or
     /// recursively with --delete or --force.
-    pub(super) fn remove_for_replace(&mut self, dpath: &Path, md: &fs::Metadata) -> bool {
+    pub(super) fn remove_for_replace(
+        &mut self,
+        dpath: &Path,
+        md: &fs::Metadata,
+        new: Kind,
+    ) -> bool {
+        let rel = self.rel_of(dpath);
+        if md.is_dir() {
+            if self.a.delete.is_some() || self.a.force {
+                // The contents go, each logged as a deletion; the
+                // directory itself is not (rsync's DEL_MAKE_ROOM).
+                self.purge_dir(dpath, &rel);
+                if self.dry() {
+                    return true;
+                }
+            }
+            if self.dry() {
+                let empty = fs::read_dir(dpath).is_ok_and(|mut d| d.next().is_none());
+                if empty {
+                    return true;
+                }
+            } else {
+                match fs::remove_dir(dpath) {
+                    Ok(()) => return true,
+                    Err(e) if e.raw_os_error() != Some(39) => {
+                        self.error(&format!(
+                            "rsync: [generator] delete_file: rmdir({}) failed: {}",
+                            show(&rel),
+                            super::os_error(&e)
+                        ));
+                        return false;
+                    }
+                    Err(_) => {}
+                }
+            }
+            self.log
+                .info(&format!("cannot delete non-empty directory: {}", show(&rel)));
+            let what = match new {
+                Kind::File => "regular file",
+                Kind::Symlink => "symlink",
+                Kind::Dir => "directory",
+                Kind::Device => "device",
+                Kind::Special => "special file",
+            };
+            self.error(&format!("could not make way for new {what}: {}", show(&rel)));
+            return false;
+        }
         if self.dry() {
             return true;
         }
-        let r = if md.is_dir() {
-            if self.a.delete.is_some() || self.a.force {
-                fs::remove_dir_all(dpath)
-            } else {
-                fs::remove_dir(dpath)
-            }
-        } else if self.a.backup {
-            let rel = self.rel_of(dpath);
+        if self.a.backup {
             return match self.make_backup(&rel) {
                 Ok(_) => true,
                 Err(e) => {
@@ -300,24 +341,58 @@ impl<'a> Engine<'a> {
                     false
                 }
             };
-        } else {
-            fs::remove_file(dpath)
-        };
-        match r {
+        }
+        match fs::remove_file(dpath) {
             Ok(()) => true,
             Err(e) => {
-                let msg = if md.is_dir() && e.raw_os_error() == Some(39) {
-                    format!("cannot delete non-empty directory: {}", self.shown(dpath))
-                } else {
-                    format!(
-                        "rsync: [generator] delete_file: unlink({}) failed: {}",
-                        self.shown(dpath),
-                        super::os_error(&e)
-                    )
-                };
-                self.error(&msg);
+                self.error(&format!(
+                    "rsync: [generator] delete_file: unlink({}) failed: {}",
+                    show(&rel),
+                    super::os_error(&e)
+                ));
                 false
             }
+        }
+    }
+
+    /// Deletes what a directory holds, deepest first in reverse list
+    /// order as rsync's `delete_dir_contents`, logging each deletion.
+    fn purge_dir(&mut self, dpath: &Path, rel: &[u8]) {
+        use std::os::unix::ffi::OsStrExt;
+        let Ok(rd) = fs::read_dir(dpath) else {
+            return;
+        };
+        let mut ents: Vec<(Vec<u8>, Kind)> = rd
+            .flatten()
+            .filter_map(|e| {
+                let md = fs::symlink_metadata(e.path()).ok()?;
+                Some((super::flist::child(rel, e.file_name().as_bytes()), Kind::of(&md)))
+            })
+            .collect();
+        ents.sort_by(|a, b| {
+            super::flist::f_name_cmp(&a.0, a.1 == Kind::Dir, &b.0, b.1 == Kind::Dir)
+        });
+        for (p, kind) in ents.into_iter().rev() {
+            let full = join(&self.dst, &p);
+            if kind == Kind::Dir {
+                self.purge_dir(&full, &p);
+            }
+            if !self.dry() {
+                let r = if kind == Kind::Dir {
+                    fs::remove_dir(&full)
+                } else {
+                    fs::remove_file(&full)
+                };
+                if let Err(e) = r {
+                    self.error(&format!(
+                        "rsync: [generator] delete_file: unlink({}) failed: {}",
+                        show(&p),
+                        super::os_error(&e)
+                    ));
+                    continue;
+                }
+            }
+            self.log_deleted(p, kind);
         }
     }
 
@@ -344,7 +419,7 @@ impl<'a> Engine<'a> {
         let mut st = st;
         if let Some(md) = &st {
             if !md.is_dir() {
-                if !self.remove_for_replace(dpath, md) {
+                if !self.remove_for_replace(dpath, md, Kind::Dir) {
                     self.log
                         .error("*** Skipping any contents from this failed directory ***");
                     self.skip_dir = Some(i);
@@ -456,37 +531,39 @@ impl<'a> Engine<'a> {
         }
         for e in events {
             match e {
-                Del::Deleted(path, kind) => {
-                    self.stats.deleted.add(kind);
-                    let verbose = self.a.verbose > 0 && !self.a.quiet;
-                    if !verbose && self.log.format.is_none() {
-                        continue;
-                    }
-                    let mut item = self.sent.items[0].clone();
-                    item.kind = kind;
-                    item.path = path;
-                    item.size = 0;
-                    let use_fmt = self.log.has_i > 0 || self.log.has_o;
-                    let li = LogItem {
-                        item: &item,
-                        name: &item.path,
-                        iflags: DELETED,
-                        op: "del.",
-                        bytes: 0,
-                        hlink: None,
-                        times: self.a.times,
-                        human: self.log.human,
-                    };
-                    if use_fmt {
-                        self.log.item(&li, true);
-                    } else {
-                        let line = render("deleting %n", &li);
-                        self.log.info(&line);
-                    }
-                }
+                Del::Deleted(path, kind) => self.log_deleted(path, kind),
                 Del::Note(s) => self.log.info(&s),
                 Del::Error(s) => self.error(&s),
             }
+        }
+    }
+
+    /// Logs one deletion as rsync's `log_delete`.
+    pub(super) fn log_deleted(&mut self, path: Vec<u8>, kind: Kind) {
+        self.stats.deleted.add(kind);
+        let verbose = self.a.verbose > 0 && !self.a.quiet;
+        if !verbose && self.log.format.is_none() {
+            return;
+        }
+        let mut item = self.sent.items[0].clone();
+        item.kind = kind;
+        item.path = path;
+        item.size = 0;
+        let li = LogItem {
+            item: &item,
+            name: &item.path,
+            iflags: DELETED,
+            op: "del.",
+            bytes: 0,
+            hlink: None,
+            times: self.a.times,
+            human: self.log.human,
+        };
+        if self.log.has_i > 0 || self.log.has_o {
+            self.log.item(&li, true);
+        } else {
+            let line = render("deleting %n", &li);
+            self.log.info(&line);
         }
     }
 
@@ -582,7 +659,7 @@ impl<'a> Engine<'a> {
         }
         if let Some(md) = &st {
             if md.is_dir() {
-                if !self.remove_for_replace(dpath, md) {
+                if !self.remove_for_replace(dpath, md, it.kind) {
                     return;
                 }
                 st = None;
@@ -684,7 +761,7 @@ impl<'a> Engine<'a> {
         let mut st = st;
         if let Some(md) = &st {
             if !md.is_file() {
-                if !self.remove_for_replace(dpath, md) {
+                if !self.remove_for_replace(dpath, md, Kind::File) {
                     return;
                 }
                 st = None;

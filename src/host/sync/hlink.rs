@@ -102,7 +102,7 @@ impl Engine<'_> {
             }
         }
         if let Some(md) = &st {
-            if !self.remove_for_replace(&dpath, md) {
+            if !self.remove_for_replace(&dpath, md, Kind::File) {
                 return;
             }
         }
