@@ -235,7 +235,7 @@ impl<'a> Deleter<'a> {
             }
         }
         self.filter.pop_to(depth_of(path));
-        if ret == Ret::NotEmpty && self.skipped == 0 {
+        if ret == Ret::NotEmpty {
             self.lines.push(Del::Note(format!(
                 "cannot delete non-empty directory: {}",
                 super::flist::show(path)

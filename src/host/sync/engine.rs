@@ -55,6 +55,12 @@ pub struct Engine<'a> {
     pub(super) hl_state: HashMap<(u64, u64), Option<usize>>,
     pub(super) hl_pending: HashMap<(u64, u64), Vec<usize>>,
     pub(super) alt_roots: Vec<PathBuf>,
+    /// Whether the generator knows of a sender I/O error yet (then it
+    /// deletes nothing), and whether it said so.
+    io_known: bool,
+    io_warned: bool,
+    /// rsync's incremental recursion (off for -m, --delete-before/after).
+    inc: bool,
 }
 
 pub(super) enum AltResult {
@@ -99,6 +105,11 @@ impl<'a> Engine<'a> {
             hl_state: HashMap::new(),
             hl_pending: HashMap::new(),
             alt_roots,
+            io_known: false,
+            io_warned: false,
+            inc: a.recursive
+                && !a.prune_empty_dirs
+                && !matches!(a.delete, Some(DeleteWhen::Before) | Some(DeleteWhen::After)),
         }
     }
 
@@ -197,6 +208,11 @@ impl<'a> Engine<'a> {
 
     /// Runs the generator over the whole list.
     pub fn run(&mut self) -> Result<(), FilterError> {
+        self.io_known = if self.inc {
+            self.sent.error_dirs.contains(&b""[..])
+        } else {
+            self.sent.io_error
+        };
         self.plan_hard_links();
         if self.a.delete == Some(DeleteWhen::Before) {
             self.delete_pass()?;
@@ -221,6 +237,9 @@ impl<'a> Engine<'a> {
     pub(super) fn one(&mut self, i: usize) -> Result<(), FilterError> {
         let it = self.item(i);
         self.progress.at(i);
+        if it.is_dir() && self.sent.error_dirs.contains(&it.path) {
+            self.io_known = true;
+        }
         if let Some(sd) = self.skip_dir {
             if self.is_below(i, sd) {
                 self.hl_skipped(i);
@@ -380,6 +399,8 @@ impl<'a> Engine<'a> {
             if !self.dry() {
                 let r = if kind == Kind::Dir {
                     fs::remove_dir(&full)
+                } else if self.a.backup {
+                    self.make_backup(&p).map_err(std::io::Error::other)
                 } else {
                     fs::remove_file(&full)
                 };
@@ -485,7 +506,14 @@ impl<'a> Engine<'a> {
         self.dirs.push(i);
         if let Some(del) = &mut self.del {
             if self.a.delete == Some(DeleteWhen::During) || del.delay {
-                if it.content && !is_new {
+                if it.content && !is_new && self.io_known && !self.a.ignore_errors {
+                    if !self.io_warned {
+                        self.io_warned = true;
+                        self.log
+                            .info("IO error encountered -- skipping file deletion");
+                    }
+                    del.enter(&it.path)?;
+                } else if it.content && !is_new {
                     let names = super::delete::names_in(&self.sent.items, i);
                     del.delete_in_dir(&it.path, &names)?;
                 } else {
@@ -509,7 +537,13 @@ impl<'a> Engine<'a> {
             }
             let exists = fs::symlink_metadata(self.dst_path(it)).is_ok_and(|m| m.is_dir());
             let del = self.del.as_mut().expect("checked");
-            if it.content && exists {
+            if it.content && exists && self.sent.io_error && !self.a.ignore_errors {
+                if !self.io_warned {
+                    self.io_warned = true;
+                    self.log.info("IO error encountered -- skipping file deletion");
+                }
+                del.enter(&it.path)?;
+            } else if it.content && exists {
                 let names = super::delete::names_in(&self.sent.items, i);
                 del.delete_in_dir(&it.path, &names)?;
             } else {
@@ -798,7 +832,16 @@ impl<'a> Engine<'a> {
                         }
                     }
                     let iflags = self.flags(it, Some(md), 0);
-                    self.set_attrs(dpath, it, Some(md.mode()));
+                    // -c: the times are set to the nanosecond (rsync's
+                    // ATTRS_ACCURATE_TIME with --checksum).
+                    if !self.dry() {
+                        let accurate = a.checksum;
+                        if let Err(e) =
+                            attrs::set(dpath, it, a, &self.who, Some(md.mode()), accurate)
+                        {
+                            self.error(&e);
+                        }
+                    }
                     self.report(i, iflags, None, 0);
                     self.hl_done(i);
                     return;

@@ -236,6 +236,21 @@ pub struct Sent {
     /// Lines rsync prints on stdout while listing ("skipping directory").
     pub notes: Vec<String>,
     pub io_error: bool,
+    /// Directories whose listing had an I/O error: with incremental
+    /// recursion rsync's generator learns of it when it gets there.
+    pub error_dirs: std::collections::HashSet<Vec<u8>>,
+    /// The one being listed now (None: the first part of the list).
+    pub listing: Option<Vec<u8>>,
+}
+
+impl Sent {
+    /// Records an I/O error of the sender (no deletions after it).
+    pub fn io_err(&mut self, msg: String) {
+        self.errors.push(msg);
+        self.io_error = true;
+        let at = self.listing.clone().unwrap_or_default();
+        self.error_dirs.insert(at);
+    }
 }
 
 impl Sent {
@@ -278,20 +293,17 @@ fn stat_entry(path: &Path, o: &WalkOptions, sent: &mut Sent) -> Option<fs::Metad
         Ok(md) if o.copy_links && md.file_type().is_symlink() => match fs::metadata(path) {
             Ok(m) => Some(m),
             Err(_) => {
-                sent.errors
-                    .push(format!("symlink has no referent: \"{}\"", path.display()));
-                sent.io_error = true;
+                sent.io_err(format!("symlink has no referent: \"{}\"", path.display()));
                 None
             }
         },
         Ok(md) => Some(md),
         Err(e) => {
-            sent.errors.push(format!(
+            sent.io_err(format!(
                 "rsync: [sender] link_stat \"{}\" failed: {}",
                 path.display(),
                 super::os_error(&e)
             ));
-            sent.io_error = true;
             None
         }
     }
@@ -378,16 +390,16 @@ fn send_dir(
     sent: &mut Sent,
 ) -> Result<(), FilterError> {
     filter.push_dir(dir, reader)?;
+    sent.listing = Some(dir.to_vec());
     let full = join(root, dir);
     let rd = match fs::read_dir(&full) {
         Ok(rd) => rd,
         Err(e) => {
-            sent.errors.push(format!(
+            sent.io_err(format!(
                 "rsync: [sender] opendir \"{}\" failed: {}",
                 full.display(),
                 super::os_error(&e)
             ));
-            sent.io_error = true;
             return Ok(());
         }
     };
@@ -397,12 +409,11 @@ fn send_dir(
         match ent {
             Ok(e) => entries.push(e),
             Err(e) => {
-                sent.errors.push(format!(
+                sent.io_err(format!(
                     "rsync: [sender] readdir(\"{}\"): {}",
                     full.display(),
                     super::os_error(&e)
                 ));
-                sent.io_error = true;
             }
         }
     }

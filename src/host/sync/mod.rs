@@ -246,10 +246,7 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     }
     eng.stats.flist_secs = started.elapsed().as_secs_f64();
     if a.delete.is_some() && !eng.solo.is_some() {
-        if sent.io_error && !a.ignore_errors {
-            eng.log
-                .info("IO error encountered -- skipping file deletion");
-        } else {
+        {
             let mut del = delete::Deleter::new(&dst_root, receiver, &mut files2);
             del.dry = a.dry_run;
             del.delay = a.delete == Some(DeleteWhen::Delay);

@@ -139,18 +139,18 @@ pub fn walk(
     }
     let mut sent = Sent::default();
     for src in list {
+        sent.listing = None;
         let root_abs = match fs::canonicalize(&src.root) {
             Ok(p) => p,
             Err(e) => {
                 let shown = std::env::current_dir()
                     .map(|d| d.join(&src.root))
                     .unwrap_or(src.root.clone());
-                sent.errors.push(format!(
+                sent.io_err(format!(
                     "rsync: [sender] change_dir \"{}\" failed: {}",
                     shown.display().to_string().trim_end_matches('/'),
                     os_error(&e)
                 ));
-                sent.io_error = true;
                 continue;
             }
         };
