@@ -660,6 +660,11 @@ impl SyncArgs {
             ));
         }
         if self.append > 0 {
+            if self.whole_file == Some(true) {
+                return Err(UsageError(
+                    "--append cannot be used with --whole-file".into(),
+                ));
+            }
             self.inplace = true;
         }
         if self.backup && self.backup_dir.is_none() {

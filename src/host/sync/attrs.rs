@@ -115,8 +115,7 @@ pub fn set(
                 .map_err(|e| fail("chmod", path, &os(e)))?;
         }
     }
-    let differs =
-        md.mtime() != it.mtime || (accurate && md.mtime_nsec() != i64::from(it.nsec));
+    let differs = md.mtime() != it.mtime || (accurate && md.mtime_nsec() != i64::from(it.nsec));
     if a.times && !(it.kind == Kind::Dir && a.omit_dir_times) && differs {
         set_mtime(path, it)?;
     }

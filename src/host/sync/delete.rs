@@ -195,6 +195,14 @@ impl<'a> Deleter<'a> {
                 fs::remove_file(&full)
             };
             if let Err(e) = r {
+                if kind == Kind::Dir && e.raw_os_error() == Some(39) {
+                    // Backups made inside it, say.
+                    self.lines.push(Del::Note(format!(
+                        "cannot delete non-empty directory: {}",
+                        super::flist::show(path)
+                    )));
+                    return Ok(Ret::NotEmpty);
+                }
                 let what = if kind == Kind::Dir { "rmdir" } else { "unlink" };
                 self.lines.push(Del::Error(format!(
                     "rsync: [generator] delete_file: {what}({}) failed: {}",

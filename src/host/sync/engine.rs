@@ -79,7 +79,9 @@ impl<'a> Engine<'a> {
                 if p.is_absolute() {
                     p.to_path_buf()
                 } else {
-                    dst.join(p)
+                    // Relative to the destination, which a dry run may
+                    // not have created: resolved without it.
+                    lexical(&dst.join(p))
                 }
             })
             .collect();
@@ -255,7 +257,23 @@ impl<'a> Engine<'a> {
         let st = if in_missing || (it.path.is_empty() && self.root_created) {
             None
         } else {
-            fs::symlink_metadata(&dpath).ok()
+            match fs::symlink_metadata(&dpath) {
+                Ok(md) => Some(md),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                // A directory is itemized as new, its mkdir then fails.
+                Err(_) if it.is_dir() => None,
+                Err(e) => {
+                    self.error(&format!(
+                        "rsync: [generator] recv_generator: failed to stat \"{}\": {}",
+                        abs(&dpath).display(),
+                        super::os_error(&e)
+                    ));
+                    if it.is_dir() {
+                        self.skip_dir = Some(i);
+                    }
+                    return Ok(());
+                }
+            }
         };
         // The root this run created exists for --existing.
         let created_root = it.path.is_empty() && self.root_created && !self.dry();
@@ -337,8 +355,10 @@ impl<'a> Engine<'a> {
                     Err(_) => {}
                 }
             }
-            self.log
-                .info(&format!("cannot delete non-empty directory: {}", show(&rel)));
+            self.log.info(&format!(
+                "cannot delete non-empty directory: {}",
+                show(&rel)
+            ));
             let what = match new {
                 Kind::File => "regular file",
                 Kind::Symlink => "symlink",
@@ -346,7 +366,10 @@ impl<'a> Engine<'a> {
                 Kind::Device => "device",
                 Kind::Special => "special file",
             };
-            self.error(&format!("could not make way for new {what}: {}", show(&rel)));
+            self.error(&format!(
+                "could not make way for new {what}: {}",
+                show(&rel)
+            ));
             return false;
         }
         if self.dry() {
@@ -385,7 +408,10 @@ impl<'a> Engine<'a> {
             .flatten()
             .filter_map(|e| {
                 let md = fs::symlink_metadata(e.path()).ok()?;
-                Some((super::flist::child(rel, e.file_name().as_bytes()), Kind::of(&md)))
+                Some((
+                    super::flist::child(rel, e.file_name().as_bytes()),
+                    Kind::of(&md),
+                ))
             })
             .collect();
         ents.sort_by(|a, b| {
@@ -479,7 +505,7 @@ impl<'a> Engine<'a> {
                     if e.kind() != std::io::ErrorKind::AlreadyExists {
                         self.error(&format!(
                             "rsync: [generator] recv_generator: mkdir \"{}\" failed: {}",
-                            dpath.display(),
+                            abs(dpath).display(),
                             super::os_error(&e)
                         ));
                         self.log
@@ -540,7 +566,8 @@ impl<'a> Engine<'a> {
             if it.content && exists && self.sent.io_error && !self.a.ignore_errors {
                 if !self.io_warned {
                     self.io_warned = true;
-                    self.log.info("IO error encountered -- skipping file deletion");
+                    self.log
+                        .info("IO error encountered -- skipping file deletion");
                 }
                 del.enter(&it.path)?;
             } else if it.content && exists {
@@ -849,7 +876,7 @@ impl<'a> Engine<'a> {
             }
         }
         if a.append > 0 {
-            if let Some(md) = &st {
+            if let Some(md) = &cmp_st {
                 if md.len() >= it.size {
                     self.hl_skipped(i);
                     return;
@@ -1240,11 +1267,33 @@ impl<'a> Engine<'a> {
     }
 }
 
-/// Renames `dst/rel` to `to`, making `to`'s directories.
+/// Renames `dst/rel` to `to`, making `to`'s directories (each with the
+/// permissions and owner of the destination directory it stands for, as
+/// rsync's `copy_valid_path`).
 pub fn make_backup(dst: &Path, to: &Path, rel: &[u8]) -> Result<(), String> {
     let from = join(dst, rel);
-    if let Some(d) = to.parent() {
-        fs::create_dir_all(d).map_err(|e| e.to_string())?;
+    let mut missing = Vec::new();
+    let mut d = to.parent();
+    let mut r = rel.to_vec();
+    while let Some(dir) = d {
+        if dir.as_os_str().is_empty() || dir.exists() {
+            break;
+        }
+        // The destination directory at the same depth.
+        let cut = r.iter().rposition(|&b| b == b'/').unwrap_or(0);
+        r.truncate(cut);
+        missing.push((dir.to_path_buf(), join(dst, &r)));
+        d = dir.parent();
+    }
+    for (dir, orig) in missing.into_iter().rev() {
+        fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        if let Ok(md) = fs::metadata(&orig) {
+            if md.is_dir() && orig != dst {
+                let _ =
+                    rustix::fs::chmod(&dir, rustix::fs::Mode::from_raw_mode(md.mode() & 0o7777));
+                let _ = std::os::unix::fs::lchown(&dir, Some(md.uid()), Some(md.gid()));
+            }
+        }
     }
     if fs::symlink_metadata(to).is_ok_and(|m| m.is_dir()) {
         let _ = fs::remove_dir_all(to);
@@ -1257,6 +1306,30 @@ pub fn make_backup(dst: &Path, to: &Path, rel: &[u8]) -> Result<(), String> {
             super::os_error(&e)
         )
     })
+}
+
+fn abs(p: &Path) -> PathBuf {
+    std::env::current_dir()
+        .map(|d| d.join(p))
+        .unwrap_or(p.to_path_buf())
+}
+
+/// `a/b/../c` as `a/c`, without asking the file system.
+fn lexical(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn write_err(p: &Path, e: &std::io::Error) -> String {

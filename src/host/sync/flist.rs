@@ -287,13 +287,28 @@ pub fn child(dir: &[u8], name: &[u8]) -> Vec<u8> {
 }
 
 /// `lstat`, or `stat` with `-L` (a dangling symlink is then an error, as
-/// rsync's "symlink has no referent").
-fn stat_entry(path: &Path, o: &WalkOptions, sent: &mut Sent) -> Option<fs::Metadata> {
+/// rsync's "symlink has no referent", unless `excluded` says the entry is
+/// excluded as a file: rsync then skips it quietly).
+fn stat_entry(
+    path: &Path,
+    o: &WalkOptions,
+    sent: &mut Sent,
+    excluded: &dyn Fn() -> bool,
+) -> Option<fs::Metadata> {
     match fs::symlink_metadata(path) {
         Ok(md) if o.copy_links && md.file_type().is_symlink() => match fs::metadata(path) {
             Ok(m) => Some(m),
-            Err(_) => {
+            Err(_) if excluded() => None,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 sent.io_err(format!("symlink has no referent: \"{}\"", path.display()));
+                None
+            }
+            Err(e) => {
+                sent.io_err(format!(
+                    "rsync: [sender] readlink_stat(\"{}\") failed: {}",
+                    path.display(),
+                    super::os_error(&e)
+                ));
                 None
             }
         },
@@ -337,7 +352,7 @@ pub fn send_tree(
 ) -> Result<(), FilterError> {
     match top {
         None => {
-            let Some(md) = stat_entry(root, o, sent) else {
+            let Some(md) = stat_entry(root, o, sent, &|| false) else {
                 return Ok(());
             };
             let mut it = make_item(Vec::new(), root, &md, root_idx);
@@ -355,7 +370,7 @@ pub fn send_tree(
         Some(name) => {
             filter.push_dir(b"", reader)?;
             let full = join(root, name);
-            let Some(md) = stat_entry(&full, o, sent) else {
+            let Some(md) = stat_entry(&full, o, sent, &|| filter.is_excluded(name, false)) else {
                 return Ok(());
             };
             let mut it = make_item(name.to_vec(), &full, &md, root_idx);
@@ -422,7 +437,8 @@ fn send_dir(
     for ent in entries {
         let name = ent.file_name();
         let path = child(dir, name.as_bytes());
-        let Some(md) = stat_entry(&ent.path(), o, sent) else {
+        let Some(md) = stat_entry(&ent.path(), o, sent, &|| filter.is_excluded(&path, false))
+        else {
             continue;
         };
         let mut it = make_item(path, &ent.path(), &md, root_idx);

@@ -34,8 +34,11 @@ impl Engine<'_> {
                 .iter()
                 .copied()
                 .find(|&m| {
-                    fs::symlink_metadata(self.dst_path(&self.sent.items[m]))
-                        .is_ok_and(|md| md.is_file())
+                    // A member with something to update (the destination,
+                    // or an alt-dest basis) is not deferred by rsync.
+                    let it = &self.sent.items[m];
+                    fs::symlink_metadata(self.dst_path(it)).is_ok_and(|md| md.is_file())
+                        || self.alt_match(it, true).is_some()
                 })
                 .unwrap_or(members[members.len() - 1]);
             self.hl_leader.insert(k, leader);

@@ -129,7 +129,14 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         cvsignore: std::env::var("CVSIGNORE").ok(),
     };
     let mut files = FsFiles { stdin_used: false };
-    let filters = Filters::parse(&a.filters, &opts, &mut files)
+    let mut rules = a.filters.clone();
+    if a.backup && a.backup_dir.is_none() && a.delete.is_some() && !a.delete_excluded {
+        // rsync protects earlier backups from --delete: "P *SUFFIX".
+        let mut rule = b"P *".to_vec();
+        rule.extend_from_slice(&a.backup_suffix());
+        rules.push(crate::filter::FilterArg::Filter(rule));
+    }
+    let filters = Filters::parse(&rules, &opts, &mut files)
         .map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
     for w in filters.warnings() {
         eprintln!("wsync: warning: {w}");
