@@ -55,6 +55,8 @@ pub struct Engine<'a> {
     pub(super) hl_state: HashMap<(u64, u64), Option<usize>>,
     pub(super) hl_pending: HashMap<(u64, u64), Vec<usize>>,
     pub(super) alt_roots: Vec<PathBuf>,
+    /// `--delay-updates -H`: links made once their leader is in place.
+    pub(super) delayed_links: Vec<(usize, usize)>,
     /// Whether the generator knows of a sender I/O error yet (then it
     /// deletes nothing), and whether it said so.
     io_known: bool,
@@ -107,6 +109,7 @@ impl<'a> Engine<'a> {
             hl_state: HashMap::new(),
             hl_pending: HashMap::new(),
             alt_roots,
+            delayed_links: Vec::new(),
             io_known: false,
             io_warned: false,
             inc: a.recursive
@@ -223,6 +226,9 @@ impl<'a> Engine<'a> {
             self.one(i)?;
         }
         self.finish_delayed();
+        for (f, leader) in std::mem::take(&mut self.delayed_links) {
+            self.link_to(f, leader);
+        }
         if matches!(self.a.delete, Some(DeleteWhen::After)) {
             self.delete_pass()?;
         }
@@ -418,6 +424,12 @@ impl<'a> Engine<'a> {
             super::flist::f_name_cmp(&a.0, a.1 == Kind::Dir, &b.0, b.1 == Kind::Dir)
         });
         for (p, kind) in ents.into_iter().rev() {
+            if let Some(del) = &self.del {
+                // Protected (say, rsync's "P *~" for backups) stays.
+                if del.filter.check(&p, kind == Kind::Dir, true).is_excluded() {
+                    continue;
+                }
+            }
             let full = join(&self.dst, &p);
             if kind == Kind::Dir {
                 self.purge_dir(&full, &p);

@@ -91,7 +91,14 @@ impl Engine<'_> {
         }
     }
 
-    fn link_to(&mut self, i: usize, leader: usize) {
+    pub(super) fn link_to(&mut self, i: usize, leader: usize) {
+        if self.a.delay_updates && !self.a.dry_run && !self.delayed.is_empty() {
+            let lpath = self.dst_path(&self.sent.items[leader]);
+            if self.delayed.iter().any(|(_, d)| *d == lpath) {
+                self.delayed_links.push((i, leader));
+                return;
+            }
+        }
         let it = &self.sent.items[i];
         let lit = &self.sent.items[leader];
         let dpath = self.dst_path(it);
