@@ -428,7 +428,6 @@ fn gen_args(rng: &mut Rng, prefilled: bool) -> Vec<String> {
             || e[0].ends_with("-dest=../prev") && clash("--")
             || (e[0] == "--inplace" || e[0] == "--append") && clash("--delay")
             || e[0] == "--delay-updates" && (clash("--inplace") || clash("--append"))
-            || e[0].starts_with("--delete") && base == "-d" && false
         {
             continue;
         }

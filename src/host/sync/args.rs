@@ -842,7 +842,7 @@ mod tests {
         assert_eq!(a.max_size, Some(1536));
         assert!(parse(&["-h"]).unwrap().help);
         assert_eq!(parse(&["--bwlimit=100"]).unwrap().bwlimit, Some(102400));
-        assert_eq!(parse(&["--append"]).unwrap().inplace, true);
+        assert!(parse(&["--append"]).unwrap().inplace);
     }
 
     #[test]

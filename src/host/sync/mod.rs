@@ -12,7 +12,10 @@ mod flist;
 mod hlink;
 mod itemize;
 mod log;
+mod nonreg;
 mod progress;
+mod receive;
+mod replace;
 mod sources;
 mod stats;
 mod transfer;
@@ -252,7 +255,7 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         eng.stats.flist_size += it.path.len() as u64 + 10;
     }
     eng.stats.flist_secs = started.elapsed().as_secs_f64();
-    if a.delete.is_some() && !eng.solo.is_some() {
+    if a.delete.is_some() && eng.solo.is_none() {
         {
             let mut del = delete::Deleter::new(&dst_root, receiver, &mut files2);
             del.dry = a.dry_run;
@@ -271,7 +274,7 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
                         None => dst.clone(),
                     }
                     .join(std::ffi::OsStr::from_bytes(&name));
-                    engine::make_backup(&dst, &to, rel).map(|()| true)
+                    replace::make_backup(&dst, &to, rel).map(|()| true)
                 }));
             }
             eng.del = Some(del);
@@ -341,9 +344,7 @@ fn fail_quiet(code: u8) -> u8 {
 
 /// rsync turns incremental recursion off for these.
 fn inc_off(a: &SyncArgs) -> bool {
-    a.prune_empty_dirs
-        || matches!(a.delete, Some(DeleteWhen::Before) | Some(DeleteWhen::After))
-        || a.delete_excluded && false
+    a.prune_empty_dirs || matches!(a.delete, Some(DeleteWhen::Before) | Some(DeleteWhen::After))
 }
 
 fn sent_count(_log: &mut log::Log, _it: &flist::Item) {}
