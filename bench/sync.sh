@@ -73,13 +73,14 @@ run() {
 }
 
 # same DIR1 DIR2: "same" when trees match (content, modes, times, links).
+# (A directory's own size depends on the order its entries were made.)
+list() { cd "$1" && find . \( -type d -printf '%p %y %m %T@\n' \) -o -printf '%p %y %m %s %T@ %l\n' | sort; }
 same() {
-  if diff <(cd "$1" && find . -printf '%p %y %m %s %T@ %l\n' | sort) \
-          <(cd "$2" && find . -printf '%p %y %m %s %T@ %l\n' | sort) > /dev/null &&
-     diff -r "$1" "$2" > /dev/null; then
+  if diff <(list "$1") <(list "$2") > "$BENCH_DIR/diff.log" &&
+     diff -r "$1" "$2" >> "$BENCH_DIR/diff.log"; then
     echo same
   else
-    echo DIFFERENT
+    echo "DIFFERENT (see $BENCH_DIR/diff.log)"
   fi
 }
 

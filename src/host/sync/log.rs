@@ -72,11 +72,13 @@ impl Log {
         })
     }
 
-    /// A line on stdout (rsync's FINFO/FCLIENT), unless `-q`.
+    /// A line on stdout (rsync's FINFO/FCLIENT), unless `-q`; the log
+    /// file gets it too.
     pub fn info(&mut self, line: &str) {
         if !self.quiet {
             let _ = writeln!(self.out, "{line}");
         }
+        self.file_line(line);
     }
 
     /// Text on stdout as is.

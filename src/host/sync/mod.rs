@@ -146,12 +146,13 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     }
     let mut log = log::Log::new(a).map_err(|m| (m, code::FILE_IO))?;
     if a.verbose > 0 && !a.quiet {
-        log.info(if a.recursive && !inc_off(a) {
-            "sending incremental file list"
+        log.raw(if a.recursive && !inc_off(a) {
+            "sending incremental file list\n"
         } else {
-            "building file list ... done"
+            "building file list ... done\n"
         });
     }
+    log.file_line("building file list");
     let mut sent = sources::walk(a, srcs, &filters, &mut files)?;
     for e in &sent.errors {
         log.error(e);
@@ -300,11 +301,14 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         let block = eng.stats.block(h);
         eng.log.raw(&block);
     }
+    let summary = eng
+        .stats
+        .summary(h, started.elapsed().as_secs_f64(), a.dry_run);
     if (a.verbose > 0 || a.stats) && !a.quiet {
-        let s = eng
-            .stats
-            .summary(h, started.elapsed().as_secs_f64(), a.dry_run);
-        eng.log.raw(&s);
+        eng.log.raw(&summary);
+    }
+    for line in summary.lines().filter(|l| !l.is_empty()) {
+        eng.log.file_line(line);
     }
     eng.log.flush();
     let out = &eng.out;
