@@ -12,7 +12,6 @@ mod common;
 
 use common::{describe, run, wsync};
 use std::fs;
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 /// Makes the example source tree under `root/src`.
@@ -426,7 +425,6 @@ fn seed_rsync_examples_match_rsync() {
                 got.stderr.trim()
             ));
         }
-        let _ = fs::metadata(root).map(|m| m.ino());
     }
     assert!(
         failures.is_empty(),

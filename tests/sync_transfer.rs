@@ -19,7 +19,7 @@ mod common;
 use common::{describe, run, wsync};
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::process::Command;
 
