@@ -99,6 +99,19 @@ pub fn set(
     accurate: bool,
 ) -> Result<(), String> {
     let md = fs::symlink_metadata(path).map_err(|e| fail("stat", path, &e))?;
+    set_known(path, &md, it, a, who, old_perms, accurate)
+}
+
+/// `set` for a file whose metadata `md` is at hand (no second `lstat`).
+pub fn set_known(
+    path: &Path,
+    md: &fs::Metadata,
+    it: &Item,
+    a: &SyncArgs,
+    who: &Who,
+    old_perms: Option<u32>,
+    accurate: bool,
+) -> Result<(), String> {
     let uid = (a.owner && who.root && md.uid() != it.uid).then(|| Uid::from_raw(it.uid));
     let gid = (a.group && md.gid() != it.gid).then(|| Gid::from_raw(it.gid));
     if uid.is_some() || gid.is_some() {

@@ -77,7 +77,9 @@ impl Engine<'_> {
                 // ATTRS_ACCURATE_TIME with --checksum).
                 if !self.dry() {
                     let accurate = a.checksum;
-                    if let Err(e) = attrs::set(dpath, it, a, &self.who, Some(md.mode()), accurate) {
+                    if let Err(e) =
+                        attrs::set_known(dpath, md, it, a, &self.who, Some(md.mode()), accurate)
+                    {
                         self.error(&e);
                     }
                 }

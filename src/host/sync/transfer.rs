@@ -156,35 +156,68 @@ pub fn delta(
     .map_err(|e| Failed::Read(io::Error::other(e.to_string())))?;
     let len = bfile.metadata().map_err(Failed::Read)?.len();
     let fb = FileBasis(bfile, len);
-    let mut sink = Sink::new(out, 0, m);
-    let mut patch = Patcher::new(fb, &mut sink, PatchOptions::default());
-    let mut buf = vec![0u8; READ_CHUNK];
-    let mut delta = Vec::with_capacity(READ_CHUNK + 64);
-    let apply = |patch: &mut Patcher<FileBasis, &mut Sink>, d: &[u8]| {
-        patch.update(d).map_err(|e| match e {
-            crate::PatchError::Write(e) => Failed::Write(e),
-            e => Failed::Read(io::Error::other(e.to_string())),
-        })
-    };
-    loop {
-        let n = src.read(&mut buf).map_err(Failed::Read)?;
-        if n == 0 {
-            break;
+    // The patch is applied on a second thread, fed the delta through a
+    // short queue: encoding (rolling sums, strong sums, the new file's
+    // hash) and patching (copies, the result's hash) overlap.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+    let m = *m;
+    std::thread::scope(|scope| {
+        let patcher = scope.spawn(move || -> Result<(), Failed> {
+            let mut sink = Sink::new(out, 0, &m);
+            let mut patch = Patcher::new(fb, &mut sink, PatchOptions::default());
+            for d in rx {
+                patch.update(&d).map_err(patch_err)?;
+            }
+            patch.finish().map_err(patch_err)?;
+            sink.finish().map_err(Failed::Write)?;
+            Ok(())
+        });
+        let mut buf = vec![0u8; READ_CHUNK];
+        let mut st = None;
+        let mut failed = None;
+        loop {
+            let n = match src.read(&mut buf) {
+                Ok(n) => n,
+                Err(e) => {
+                    failed = Some(Failed::Read(e));
+                    break;
+                }
+            };
+            let mut delta = Vec::with_capacity(READ_CHUNK + 64);
+            if n == 0 {
+                break;
+            }
+            enc.update(&buf[..n], &mut delta);
+            if tx.send(delta).is_err() {
+                break; // the patcher stopped: its error is reported
+            }
         }
-        enc.update(&buf[..n], &mut delta);
-        apply(&mut patch, &delta)?;
-        delta.clear();
-    }
-    let st = enc.finish(&mut delta);
-    apply(&mut patch, &delta)?;
-    patch
-        .finish()
-        .map_err(|e| Failed::Read(io::Error::other(e.to_string())))?;
-    sink.finish().map_err(Failed::Write)?;
-    Ok(Sent {
-        literal: st.literal_bytes,
-        matched: st.matched_bytes,
+        if failed.is_none() {
+            let mut delta = Vec::new();
+            st = Some(enc.finish(&mut delta));
+            let _ = tx.send(delta);
+        }
+        drop(tx);
+        let applied = patcher
+            .join()
+            .unwrap_or_else(|_| Err(Failed::Write(io::Error::other("patch thread panicked"))));
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        applied?;
+        let st = st.expect("finished");
+        Ok(Sent {
+            literal: st.literal_bytes,
+            matched: st.matched_bytes,
+        })
     })
+}
+
+fn patch_err(e: crate::PatchError) -> Failed {
+    match e {
+        crate::PatchError::Write(e) => Failed::Write(e),
+        e => Failed::Read(io::Error::other(e.to_string())),
+    }
 }
 
 /// The basis file, read where the delta's copies point.
