@@ -276,6 +276,33 @@ fn examples() -> Vec<Vec<&'static str>> {
         vec!["-avc", "../src/", "dst/"],
         vec!["-avcn", "--dry-run", "../src/", "dst/"],
         vec!["-av", "--checksum", "../src/", "dst/"],
+        // Beyond the page: output forms, paths, limits.
+        vec!["-avh", "--stats", "../src/", "dst/"],
+        vec![
+            "-a",
+            "--out-format=%i|%n|%L|%l|%o|%M|%B|%U|%G",
+            "../src/",
+            "dst/",
+        ],
+        vec!["-a", "--out-format=%-15n|%'l|%10l", "../src/", "dst/"],
+        vec!["-aii", "../src/", "dst/"],
+        vec!["-avq", "--delete", "../src/", "dst/"],
+        vec!["-rv", "--delete", "../src/", "dst/"],
+        vec!["-a", "--delete", "--max-delete=1", "-i", "../src/", "dst/"],
+        vec!["-ai", "--existing", "../src/", "dst/"],
+        vec!["-aiR", "../src/./docs/", "dst/"],
+        vec!["-ai", "--files-from=../rules/list.txt", "../src/", "dst/"],
+        vec!["-ai", "--mkpath", "../src/", "dst/new/deeper/"],
+        vec!["-ai", "../src/notes.txt", "dst/renamed.txt"],
+        vec!["-ai", "../src/docs", "../src/notes.txt", "dst/"],
+        vec![
+            "-ai",
+            "--delete-excluded",
+            "--exclude=*.log",
+            "../src/",
+            "dst/",
+        ],
+        vec!["-rli", "-E", "../src/", "dst/"],
     ]
 }
 
@@ -323,9 +350,11 @@ fn comparable(lines: &[String]) -> (Vec<String>, Vec<String>, Vec<String>) {
             }
             continue;
         }
+        // rsync's generator prints these, its sender the others.
         if l.starts_with("deleting ")
             || l.starts_with("*deleting")
             || l.starts_with("cannot delete")
+            || l.starts_with("skipping non-regular")
         {
             side.push(l.clone());
         } else {
@@ -368,6 +397,11 @@ fn seed_rsync_examples_match_rsync() {
         fs::write(root.join("rules/exclude.txt"), "*.tmp\n*.log\ncache/\n").unwrap();
         fs::write(root.join("rules/include.txt"), "+ */\n+ *.txt\n- *\n").unwrap();
         fs::write(root.join("rules/filter.rules"), "- *.bak\n- temp/\n").unwrap();
+        fs::write(
+            root.join("rules/list.txt"),
+            "docs/a.txt\nnotes.txt\n# note\nempty\n",
+        )
+        .unwrap();
         for side in ["r", "w"] {
             destination(&root.join(side));
         }

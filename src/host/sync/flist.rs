@@ -71,7 +71,8 @@ impl Item {
         Item {
             path,
             kind,
-            size: if kind == Kind::File { md.len() } else { 0 },
+            // rsync sends every entry's st_size (%l shows it).
+            size: md.len(),
             mtime: md.mtime(),
             nsec: md.mtime_nsec() as u32,
             mode: md.mode(),

@@ -147,7 +147,7 @@ pub fn render(fmt: &str, li: &LogItem<'_>) -> String {
             break;
         };
         let num = |n: u64| {
-            if commas || li.human > 0 {
+            if commas {
                 super::stats::num(n, li.human.max(1))
             } else {
                 n.to_string()
@@ -172,7 +172,7 @@ pub fn render(fmt: &str, li: &LogItem<'_>) -> String {
                 (None, Some(t)) if it.kind == Kind::Symlink => format!(" -> {}", show(t)),
                 _ => String::new(),
             },
-            'l' => num(if it.kind == Kind::File { it.size } else { 0 }),
+            'l' => num(it.size),
             'b' | 'c' => num(li.bytes),
             'i' => item_string(it.kind, li.iflags, li.times),
             'o' => li.op.to_string(),

@@ -207,8 +207,18 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
             ));
         }
         if !sent.items.is_empty() {
+            let shown = dst_arg.to_string_lossy();
+            let shown = shown.trim_end_matches('/');
+            // --mkpath makes the missing parents too, and then counts
+            // the destination as existing (rsync's "created N
+            // directories for DEST").
+            let missing: Vec<&Path> = dst
+                .ancestors()
+                .take_while(|p| !p.as_os_str().is_empty() && fs::symlink_metadata(p).is_err())
+                .collect();
+            let deep = a.mkpath && missing.len() > 1;
             if !a.dry_run {
-                let r = if a.mkpath {
+                let r = if deep {
                     fs::create_dir_all(&dst)
                 } else {
                     fs::create_dir(&dst)
@@ -224,13 +234,18 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
                     )
                 })?;
             }
-            root_created = true;
-            if log.name >= 1 {
-                let shown = dst_arg.to_string_lossy();
-                log.info(&format!(
-                    "created directory {}",
-                    shown.trim_end_matches('/')
-                ));
+            if deep {
+                if log.name >= 1 {
+                    log.info(&format!(
+                        "created {} directories for {shown}",
+                        missing.len()
+                    ));
+                }
+            } else {
+                root_created = true;
+                if log.name >= 1 {
+                    log.info(&format!("created directory {shown}"));
+                }
             }
         }
     }
