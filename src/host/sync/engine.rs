@@ -213,6 +213,15 @@ impl<'a> Engine<'a> {
             self.sent.io_error
         };
         self.plan_hard_links();
+        let total: u64 = self
+            .sent
+            .items
+            .iter()
+            .filter(|it| it.kind == Kind::File)
+            .map(|it| it.size)
+            .sum();
+        self.progress.set_total(total);
+        self.log.bar = self.progress.bar();
         if self.a.delete == Some(DeleteWhen::Before) {
             self.delete_pass()?;
         }

@@ -18,6 +18,8 @@ pub struct Log {
     pub human: u8,
     out: BufWriter<std::io::Stdout>,
     file: Option<(BufWriter<File>, String)>,
+    /// A live progress bar: lines are printed around it.
+    pub bar: Option<indicatif::ProgressBar>,
 }
 
 impl Log {
@@ -69,6 +71,7 @@ impl Log {
             human: a.human + 1,
             out: BufWriter::new(std::io::stdout()),
             file,
+            bar: None,
         })
     }
 
@@ -76,7 +79,7 @@ impl Log {
     /// file gets it too.
     pub fn info(&mut self, line: &str) {
         if !self.quiet {
-            let _ = writeln!(self.out, "{line}");
+            self.line(line);
         }
         self.file_line(line);
     }
@@ -110,12 +113,27 @@ impl Log {
         if stdout {
             if let Some(f) = &self.format {
                 let line = itemize::render(f, li);
-                let _ = writeln!(self.out, "{line}");
+                self.line(&line);
             }
         }
         if let Some((_, fmt)) = &self.file {
             let line = itemize::render(&fmt.clone(), li);
             self.file_line(&line);
+        }
+    }
+
+    fn line(&mut self, line: &str) {
+        match &self.bar {
+            Some(b) => {
+                let out = &mut self.out;
+                b.suspend(|| {
+                    let _ = writeln!(out, "{line}");
+                    let _ = out.flush();
+                });
+            }
+            None => {
+                let _ = writeln!(self.out, "{line}");
+            }
         }
     }
 

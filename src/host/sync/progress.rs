@@ -1,6 +1,7 @@
-//! `--progress` (per file) and `--info=progress2` (the whole transfer),
-//! printed as rsync prints them when the output is not a terminal: one
-//! line when each file is done.
+//! `--progress` (per file) and `--info=progress2` (the whole transfer):
+//! on a terminal, a live bar (indicatif) over the bytes to send with the
+//! current file's name; otherwise lines as rsync prints them, one when
+//! each file is done.
 
 use super::args::SyncArgs;
 use super::flist::Item;
@@ -9,6 +10,8 @@ use super::stats::num;
 use std::time::Instant;
 
 pub struct Progress {
+    /// The live bar, when stderr is a terminal.
+    bar: Option<indicatif::ProgressBar>,
     per_file: bool,
     whole: bool,
     xfr: u64,
@@ -39,7 +42,19 @@ fn clock(secs: f64) -> String {
 
 impl Progress {
     pub fn new(a: &SyncArgs, total_items: usize) -> Progress {
+        use std::io::IsTerminal;
+        let wanted = (a.progress || a.progress2) && !a.quiet;
+        let bar = (wanted && std::io::stderr().is_terminal()).then(|| {
+            let b = indicatif::ProgressBar::new(0);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bytes:>10}/{total_bytes} {bar:30} {percent:>3}% {binary_bytes_per_sec:>11} {eta} {wide_msg}",
+            ) {
+                b.set_style(style);
+            }
+            b
+        });
         Progress {
+            bar,
             per_file: a.progress && !a.progress2 && !a.quiet,
             whole: a.progress2 && !a.quiet,
             xfr: 0,
@@ -57,9 +72,26 @@ impl Progress {
         self.file_start = Instant::now();
     }
 
-    pub fn file_done(&mut self, log: &mut Log, _it: &Item, size: u64) {
+    /// The bytes the transfer will send (the bar's length).
+    pub fn set_total(&mut self, bytes: u64) {
+        if let Some(b) = &self.bar {
+            b.set_length(bytes);
+        }
+    }
+
+    /// The bar, for lines printed while it is shown.
+    pub fn bar(&self) -> Option<indicatif::ProgressBar> {
+        self.bar.clone()
+    }
+
+    pub fn file_done(&mut self, log: &mut Log, it: &Item, size: u64) {
         self.xfr += 1;
         self.bytes += size;
+        if let Some(b) = &self.bar {
+            b.set_message(super::flist::show(&it.path));
+            b.inc(size);
+            return;
+        }
         let left = self.total_items.saturating_sub(self.checked);
         if self.per_file {
             let secs = self.file_start.elapsed().as_secs_f64();
@@ -84,6 +116,14 @@ impl Progress {
                 self.xfr,
                 self.total_items
             ));
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
         }
     }
 }
