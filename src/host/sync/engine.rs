@@ -361,7 +361,7 @@ impl<'a> Engine<'a> {
         let mut cmp = st.clone();
         let mut itemize = true;
         if is_new && !self.alt_roots.is_empty() {
-            match self.alt_match(it, false) {
+            match self.alt_match(it) {
                 Some((_, md, 3)) => {
                     itemize = false;
                     cmp = Some(md);

@@ -38,7 +38,7 @@ impl Engine<'_> {
                     // or an alt-dest basis) is not deferred by rsync.
                     let it = &self.sent.items[m];
                     fs::symlink_metadata(self.dst_path(it)).is_ok_and(|md| md.is_file())
-                        || self.alt_match(it, true).is_some()
+                        || self.alt_match(it).is_some()
                 })
                 .unwrap_or(members[members.len() - 1]);
             self.hl_leader.insert(k, leader);

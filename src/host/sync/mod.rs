@@ -26,7 +26,7 @@ use flist::Kind;
 use std::ffi::OsString;
 use std::fs;
 use std::io::Read;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 /// rsync's exit statuses (`errcode.h`).
@@ -79,22 +79,10 @@ impl MergeSource for FsFiles {
 }
 
 fn fail(msg: &str, code: u8) -> u8 {
-    eprintln!("{msg}");
-    let what = match code {
-        code::SYNTAX => "syntax or usage error",
-        code::FILE_SELECT => "errors selecting input/output files, dirs",
-        code::FILE_IO => "error in file IO",
-        code::VANISHED => "some files vanished before they could be transferred",
-        code::DEL_LIMIT => "the --max-delete limit stopped deletions",
-        _ => "some files/attrs were not transferred (see previous errors)",
-    };
-    let kind = if code == code::VANISHED || code == code::DEL_LIMIT {
-        "warning"
-    } else {
-        "error"
-    };
-    eprintln!("wsync {kind}: {what} (code {code})");
-    code
+    if !msg.is_empty() {
+        eprintln!("{msg}");
+    }
+    fail_quiet(code)
 }
 
 /// Runs `wsync sync ARGS`; returns the exit status.
@@ -258,9 +246,6 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     if a.prune_empty_dirs {
         flist::prune_empty_dirs(&mut sent.items, &receiver);
     }
-    for it in &sent.items {
-        sent_count(&mut log, it);
-    }
 
     let mut files2 = FsFiles { stdin_used: true };
     let mut eng = engine::Engine::new(a, &sent, dst_root.clone(), log);
@@ -339,14 +324,17 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         0
     };
     if status != 0 {
-        return Err((String::new(), status)).or_else(|(_, c)| Ok(fail_quiet(c)));
+        return Ok(fail_quiet(status));
     }
     Ok(0)
 }
 
-/// The closing error line alone (the errors were printed as they came).
+/// The closing line rsync prints for a failed run (the errors themselves
+/// were printed as they came).
 fn fail_quiet(code: u8) -> u8 {
     let what = match code {
+        code::SYNTAX => "syntax or usage error",
+        code::FILE_SELECT => "errors selecting input/output files, dirs",
         code::FILE_IO => "error in file IO",
         code::VANISHED => "some files vanished before they could be transferred",
         code::DEL_LIMIT => "the --max-delete limit stopped deletions",
@@ -366,15 +354,8 @@ fn inc_off(a: &SyncArgs) -> bool {
     a.prune_empty_dirs || matches!(a.delete, Some(DeleteWhen::Before) | Some(DeleteWhen::After))
 }
 
-fn sent_count(_log: &mut log::Log, _it: &flist::Item) {}
-
 fn abs(p: &Path) -> PathBuf {
     std::env::current_dir()
         .map(|d| d.join(p))
         .unwrap_or(p.to_path_buf())
-}
-
-#[allow(dead_code)]
-fn unused(_: OsString) -> Vec<u8> {
-    OsString::new().into_vec()
 }

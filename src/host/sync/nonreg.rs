@@ -27,7 +27,7 @@ impl Engine<'_> {
         let mut cmp: Option<fs::Metadata> = None;
         let mut itemize = true;
         if st.is_none() && !self.alt_roots.is_empty() {
-            if let Some((p, md, level)) = self.alt_match(it, false) {
+            if let Some((p, md, level)) = self.alt_match(it) {
                 if level == 3 {
                     match self.a.alt_dest {
                         Some(AltDest::Compare) => return,

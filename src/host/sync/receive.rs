@@ -146,7 +146,7 @@ impl Engine<'_> {
         st: Option<&fs::Metadata>,
     ) -> AltResult {
         let it = self.item(i);
-        let Some((p, md, level)) = self.alt_match(it, true) else {
+        let Some((p, md, level)) = self.alt_match(it) else {
             return AltResult::Nothing;
         };
         let kind = self.a.alt_dest.unwrap_or(AltDest::Compare);
@@ -161,10 +161,6 @@ impl Engine<'_> {
             }
             if kind == AltDest::Link && !self.dry() && fs::hard_link(&p, dpath).is_err() {
                 return self.alt_copy(i, &p, &md, dpath);
-            }
-            if kind == AltDest::Link && st.is_none() {
-                // Not created in the destination's own counts: rsync
-                // counts a hard-linked file as neither new nor sent.
             }
             return AltResult::Done;
         }
@@ -215,11 +211,7 @@ impl Engine<'_> {
     /// rsync's `try_dests_reg`/`try_dests_non` search: the best match for
     /// an item in the --link-dest/--compare-dest/--copy-dest directories,
     /// with its level (1: same type, 2: same data, 3: same attributes too).
-    pub(super) fn alt_match(
-        &self,
-        it: &Item,
-        regular: bool,
-    ) -> Option<(PathBuf, fs::Metadata, u8)> {
+    pub(super) fn alt_match(&self, it: &Item) -> Option<(PathBuf, fs::Metadata, u8)> {
         let mut best: Option<(PathBuf, fs::Metadata, u8)> = None;
         for root in &self.alt_roots {
             let p = join(root, &it.path);
@@ -240,7 +232,6 @@ impl Engine<'_> {
             if best.as_ref().is_none_or(|b| b.2 < level) {
                 best = Some((p, md, level));
             }
-            let _ = regular;
         }
         best
     }

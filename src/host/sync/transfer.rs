@@ -42,6 +42,7 @@ pub struct Sink<'a> {
     pos: u64,
     sparse: bool,
     limit: Option<(u64, Instant)>,
+    written: u64,
 }
 
 impl<'a> Sink<'a> {
@@ -51,6 +52,7 @@ impl<'a> Sink<'a> {
             pos,
             sparse: m.sparse,
             limit: m.bwlimit.map(|b| (b, Instant::now())),
+            written: 0,
         }
     }
 
@@ -60,9 +62,9 @@ impl<'a> Sink<'a> {
         Ok(self.pos)
     }
 
-    fn pace(&mut self, written: u64, start_pos: u64) {
+    /// Sleeps while more than `rate` bytes a second were written.
+    fn pace(&mut self, written: u64) {
         if let Some((rate, since)) = self.limit {
-            let _ = start_pos;
             let due = written as f64 / rate as f64;
             let spent = since.elapsed().as_secs_f64();
             if due > spent {
@@ -86,8 +88,9 @@ impl Write for Sink<'_> {
             self.file.write_all_at(buf, self.pos)?;
             self.pos += buf.len() as u64;
         }
-        let p = self.pos;
-        self.pace(p, 0);
+        self.written += buf.len() as u64;
+        let w = self.written;
+        self.pace(w);
         Ok(buf.len())
     }
 
