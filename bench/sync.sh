@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `wsync sync` against `rsync`, side by side, on the same data in one run:
 #  (a) first copy of 100,000 small files (-a), then the no-op re-sync;
-#  (b) a 1 GiB file with scattered edits, --no-whole-file (delta);
+#  (b) a 1 GiB file with scattered edits, --no-whole-file (delta), wsync's
+#      local block matching and, on a second line, the crate's core;
 #  (c) a --link-dest snapshot of the 100,000 files.
 # Each line: wall seconds and peak memory (max RSS, from /usr/bin/time -v)
 # for both, and whether the two destinations came out the same.
@@ -123,4 +124,11 @@ r=$(run rsync -a --no-whole-file --stats "$BIG/new/big.bin" "$R/big.bin")
 grep -E "Literal data|Matched data" "$BENCH_DIR/out.log" | sed 's/^/    rsync /'
 if cmp -s "$W/big.bin" "$BIG/new/big.bin" && cmp -s "$R/big.bin" "$BIG/new/big.bin"; then v=same; else v=DIFFERENT; fi
 row "(b) ${BIG_MB} MiB, 64 edits, delta" "$w" "$r" "$v"
+# The same with the crate's signature/delta/patch (SHA-256 strong sums
+# and whole-file check) instead of the local block matching.
+cp "$BIG/old/big.bin" "$W/big.bin"
+sync
+w=$(WSYNC_CORE_DELTA=1 run "$WSYNC" sync -a --no-whole-file "$BIG/new/big.bin" "$W/big.bin")
+if cmp -s "$W/big.bin" "$BIG/new/big.bin"; then v=same; else v=DIFFERENT; fi
+row "(b) same, wsync via the core" "$w" "$r" "$v"
 rm -rf "$W" "$R"

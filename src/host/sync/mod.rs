@@ -11,6 +11,7 @@ mod engine;
 mod flist;
 mod hlink;
 mod itemize;
+mod localdelta;
 mod log;
 mod nonreg;
 mod progress;

@@ -349,7 +349,13 @@ impl Engine<'_> {
             .temp_for(dpath)
             .map_err(|e| Some(write_err(dpath, &e)))?;
         let r = match basis {
-            Some(b) if m.delta => transfer::delta(&mut src, b, &file, &m),
+            Some(b) if m.delta => match fs::File::open(b) {
+                Ok(basis) if std::env::var_os("WSYNC_CORE_DELTA").is_none() => {
+                    super::localdelta::delta(&mut src, &basis, &file, &m)
+                }
+                Ok(_) => transfer::delta(&mut src, b, &file, &m),
+                Err(e) => Err(Failed::Read(e)),
+            },
             _ => transfer::whole(&mut src, &file, &m),
         };
         drop(file);

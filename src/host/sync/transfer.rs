@@ -132,7 +132,9 @@ fn classify(e: io::Error) -> Failed {
     Failed::Write(e)
 }
 
-/// Delta-transfers `src` against `basis` into `out`: the basis's
+/// Delta-transfers `src` against `basis` into `out` with the crate's
+/// core (used when WSYNC_CORE_DELTA is set; local transfers otherwise use
+/// the direct block matching of localdelta.rs, measured faster): the basis's
 /// signature, the source's delta against it, the patch applied from the
 /// basis, all streamed (memory bounded by the signature).
 pub fn delta(
