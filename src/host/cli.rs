@@ -38,7 +38,7 @@ pub enum Command {
     /// Hold N idle sessions open against a server (for benchmarks).
     #[command(hide = true)]
     BenchIdle(client::BenchIdleArgs),
-    /// List what rsync would transfer: `wsync sync -r -n --out-format=%n [rsync filter options] SRC[/] DST/`.
+    /// Local transfers as rsync does them: `wsync sync [rsync options] SRC... DEST` (see `wsync sync --help`).
     #[command(disable_help_flag = true)]
     Sync {
         /// rsync's options and paths (see `wsync sync --help`).

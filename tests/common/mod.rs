@@ -1,8 +1,10 @@
 //! Helpers shared by the sync tests: building trees and running commands.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime};
@@ -98,4 +100,77 @@ pub fn run(
 /// The wsync binary under test.
 pub fn wsync() -> &'static str {
     env!("CARGO_BIN_EXE_wsync")
+}
+
+/// One line per entry of a tree: what must match between the two runs.
+pub fn describe(root: &Path, times: bool, dir_times: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut inodes: BTreeMap<(u64, u64), Vec<String>> = BTreeMap::new();
+    fn walk(
+        root: &Path,
+        rel: &str,
+        times: bool,
+        dir_times: bool,
+        out: &mut Vec<String>,
+        inodes: &mut BTreeMap<(u64, u64), Vec<String>>,
+    ) {
+        let Ok(rd) = fs::read_dir(root.join(rel)) else {
+            return;
+        };
+        let mut names: Vec<String> = rd
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        for name in names {
+            let p = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let full = root.join(&p);
+            let md = fs::symlink_metadata(&full).unwrap();
+            let t = md.file_type();
+            let mut line = format!("{p}: mode {:o} owner {}:{}", md.mode(), md.uid(), md.gid());
+            if t.is_file() {
+                let data = fs::read(&full).unwrap();
+                let sum = data.iter().fold(0xcbf29ce484222325u64, |h, &b| {
+                    (h ^ b as u64).wrapping_mul(0x100000001b3)
+                });
+                line += &format!(" size {} sum {sum:016x} nlink {}", md.len(), md.nlink());
+                if md.nlink() > 1 {
+                    inodes
+                        .entry((md.dev(), md.ino()))
+                        .or_default()
+                        .push(p.clone());
+                }
+                if md.len() >= 1 << 20 {
+                    line += &format!(" sparse {}", md.blocks() * 512 < md.len());
+                }
+            } else if t.is_symlink() {
+                line += &format!(" -> {}", fs::read_link(&full).unwrap().display());
+            } else if !t.is_dir() {
+                line += &format!(" rdev {}", md.rdev());
+            }
+            let show_time = if t.is_dir() { dir_times } else { times };
+            if show_time {
+                // Times rsync leaves as "now" (directories it did not
+                // set) cannot match to the nanosecond: only their being
+                // recent is compared.
+                if md.mtime() > 1_700_000_000 {
+                    line += " mtime now";
+                } else {
+                    line += &format!(" mtime {}.{:09}", md.mtime(), md.mtime_nsec());
+                }
+            }
+            out.push(line);
+            if t.is_dir() {
+                walk(root, &p, times, dir_times, out, inodes);
+            }
+        }
+    }
+    walk(root, "", times, dir_times, &mut out, &mut inodes);
+    for (_, group) in inodes {
+        out.push(format!("hard links: {}", group.join(" ")));
+    }
+    out
 }

@@ -1,6 +1,7 @@
 //! The receiver's deletion: a port of `delete_in_dir`, `delete_item` and
-//! `delete_dir_contents` from rsync's `generator.c` and `delete.c`, for a
-//! dry run (every unlink and rmdir "succeeds").
+//! `delete_dir_contents` from rsync's `generator.c` and `delete.c`, with
+//! `--max-delete`, backups of deleted files, and dry runs (where every
+//! unlink and rmdir "succeeds").
 
 use super::flist::{child, f_name_cmp, join, Item, Kind};
 use crate::filter::{DirFilter, FilterError, MergeSource};
@@ -19,14 +20,35 @@ struct DstEntry {
 enum Ret {
     Success,
     NotEmpty,
+    Failed,
 }
+
+/// What deletion reports, in order.
+#[derive(Debug)]
+pub enum Del {
+    /// An item deleted (or, in a dry run, that would be).
+    Deleted(Vec<u8>, Kind),
+    /// A message for stdout ("cannot delete non-empty directory: x").
+    Note(String),
+    /// An error for stderr (a failed unlink): the run exits 23.
+    Error(String),
+}
+
+/// Moves a file that is to be deleted to its backup place instead.
+pub type BackupFn<'a> = dyn FnMut(&[u8], Kind) -> Result<bool, String> + 'a;
 
 /// The receiver: its rules and the lines deletion prints.
 pub struct Deleter<'a> {
     pub root: &'a Path,
     pub filter: DirFilter,
     pub reader: &'a mut dyn MergeSource,
-    pub lines: Vec<String>,
+    pub lines: Vec<Del>,
+    pub dry: bool,
+    /// `--max-delete`: deletions allowed, and those refused past it.
+    pub max_delete: Option<i64>,
+    pub count: u64,
+    pub skipped: u64,
+    pub backup: Option<Box<BackupFn<'a>>>,
     /// Set while listing a directory that is being deleted: perishable
     /// rules are ignored there (rsync's `ignore_perishable`).
     ignore_perishable: bool,
@@ -52,6 +74,11 @@ impl<'a> Deleter<'a> {
             filter,
             reader,
             lines: Vec::new(),
+            dry: false,
+            max_delete: None,
+            count: 0,
+            skipped: 0,
+            backup: None,
             ignore_perishable: false,
             non_perishable: 0,
             delay: false,
@@ -137,15 +164,56 @@ impl<'a> Deleter<'a> {
             self.ignore_perishable = true;
             let r = self.delete_dir_contents(path, recurse);
             self.ignore_perishable = false;
-            if r? == Ret::NotEmpty {
+            if r? != Ret::Success {
                 return Ok(Ret::NotEmpty);
             }
         }
-        let mut line = format!("deleting {}", super::flist::show(path));
-        if kind == Kind::Dir {
-            line.push('/');
+        // rsync checks the limit once the contents are gone.
+        if let Some(max) = self.max_delete {
+            if self.count as i64 >= max {
+                self.skipped += 1;
+                return Ok(Ret::NotEmpty);
+            }
         }
-        self.lines.push(line);
+        if !self.dry {
+            let full = join(self.root, path);
+            let backed_up = match (&mut self.backup, kind) {
+                (Some(b), k) if k != Kind::Dir => match b(path, kind) {
+                    Ok(done) => done,
+                    Err(e) => {
+                        self.lines.push(Del::Error(e));
+                        return Ok(Ret::Failed);
+                    }
+                },
+                _ => false,
+            };
+            let r = if backed_up {
+                Ok(())
+            } else if kind == Kind::Dir {
+                fs::remove_dir(&full)
+            } else {
+                fs::remove_file(&full)
+            };
+            if let Err(e) = r {
+                if kind == Kind::Dir && e.raw_os_error() == Some(39) {
+                    // Backups made inside it, say.
+                    self.lines.push(Del::Note(format!(
+                        "cannot delete non-empty directory: {}",
+                        super::flist::show(path)
+                    )));
+                    return Ok(Ret::NotEmpty);
+                }
+                let what = if kind == Kind::Dir { "rmdir" } else { "unlink" };
+                self.lines.push(Del::Error(format!(
+                    "rsync: [generator] delete_file: {what}({}) failed: {}",
+                    super::flist::show(path),
+                    super::os_error(&e)
+                )));
+                return Ok(Ret::Failed);
+            }
+        }
+        self.count += 1;
+        self.lines.push(Del::Deleted(path.to_vec(), kind));
         Ok(Ret::Success)
     }
 
@@ -176,20 +244,32 @@ impl<'a> Deleter<'a> {
         }
         self.filter.pop_to(depth_of(path));
         if ret == Ret::NotEmpty {
-            self.lines.push(format!(
+            self.lines.push(Del::Note(format!(
                 "cannot delete non-empty directory: {}",
                 super::flist::show(path)
-            ));
+            )));
         }
         Ok(ret)
     }
 }
 
-/// The names the sender's list holds directly in each directory.
-pub fn names_by_dir(items: &[Item]) -> std::collections::HashMap<&[u8], HashSet<&[u8]>> {
-    let mut map: std::collections::HashMap<&[u8], HashSet<&[u8]>> = Default::default();
-    for it in items {
-        map.entry(it.parent()).or_default().insert(it.name());
+/// The names directly inside directory item `d` (its subtree follows it
+/// in the sorted list).
+pub fn names_in(items: &[Item], d: usize) -> HashSet<&[u8]> {
+    let dir = &items[d].path;
+    let depth = items[d].depth() + 1;
+    let mut out = HashSet::new();
+    for it in &items[d + 1..] {
+        let below = dir.is_empty()
+            || (it.path.len() > dir.len()
+                && it.path.starts_with(dir)
+                && it.path[dir.len()] == b'/');
+        if !below {
+            break;
+        }
+        if it.depth() == depth {
+            out.insert(it.name());
+        }
     }
-    map
+    out
 }

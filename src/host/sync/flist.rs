@@ -10,17 +10,21 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-/// What an entry is (from `lstat`).
+/// What an entry is (from `lstat`, or `stat` with `-L`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     File,
     Dir,
     Symlink,
-    Other,
+    /// A block or character device.
+    Device,
+    /// A fifo or a socket.
+    Special,
 }
 
 impl Kind {
     pub fn of(md: &fs::Metadata) -> Kind {
+        use std::os::unix::fs::FileTypeExt;
         let t = md.file_type();
         if t.is_dir() {
             Kind::Dir
@@ -28,44 +32,72 @@ impl Kind {
             Kind::File
         } else if t.is_symlink() {
             Kind::Symlink
+        } else if t.is_block_device() || t.is_char_device() {
+            Kind::Device
         } else {
-            Kind::Other
+            Kind::Special
         }
     }
 }
 
-/// One entry of a file list: its path relative to the transfer root.
+/// One entry of a file list: its path relative to the transfer root, and
+/// what rsync's sender sends about it.
 #[derive(Debug, Clone)]
 pub struct Item {
     pub path: Vec<u8>,
     pub kind: Kind,
     pub size: u64,
     pub mtime: i64,
+    pub nsec: u32,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub rdev: u64,
+    pub dev: u64,
+    pub ino: u64,
+    pub nlink: u64,
+    /// A symlink's target.
+    pub link: Option<Vec<u8>>,
+    /// Which source root the entry is under (`Sent::roots`).
+    pub root: u32,
+    /// A directory whose contents are in the list (rsync's
+    /// FLAG_CONTENT_DIR): deletions happen only there.
+    pub content: bool,
 }
 
 impl Item {
+    pub fn new(path: Vec<u8>, md: &fs::Metadata, root: u32) -> Item {
+        let kind = Kind::of(md);
+        Item {
+            path,
+            kind,
+            // rsync sends every entry's st_size (%l shows it).
+            size: md.len(),
+            mtime: md.mtime(),
+            nsec: md.mtime_nsec() as u32,
+            mode: md.mode(),
+            uid: md.uid(),
+            gid: md.gid(),
+            rdev: md.rdev(),
+            dev: md.dev(),
+            ino: md.ino(),
+            nlink: md.nlink(),
+            link: None,
+            root,
+            content: false,
+        }
+    }
+
     pub fn is_dir(&self) -> bool {
         self.kind == Kind::Dir
     }
 
-    /// The line `--out-format=%n` prints: directories end with '/'.
-    pub fn display(&self) -> String {
-        let mut s = show(&self.path);
-        if self.is_dir() {
-            s.push('/');
-        }
-        s
-    }
-
+    /// Path components: 0 for the transfer root.
     pub fn depth(&self) -> usize {
-        self.path.iter().filter(|&&b| b == b'/').count() + 1
-    }
-
-    pub fn parent(&self) -> &[u8] {
-        match self.path.iter().rposition(|&b| b == b'/') {
-            Some(i) => &self.path[..i],
-            None => b"",
+        if self.path.is_empty() {
+            return 0;
         }
+        self.path.iter().filter(|&&b| b == b'/').count() + 1
     }
 
     pub fn name(&self) -> &[u8] {
@@ -168,7 +200,30 @@ pub fn f_name_cmp(a: &[u8], a_dir: bool, b: &[u8], b_dir: bool) -> Ordering {
 
 /// Sorts a file list as rsync does.
 pub fn sort_items(items: &mut [Item]) {
-    items.sort_by(|a, b| f_name_cmp(&a.path, a.is_dir(), &b.path, b.is_dir()));
+    items.sort_by(|a, b| match (a.path.is_empty(), b.path.is_empty()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+        _ => f_name_cmp(&a.path, a.is_dir(), &b.path, b.is_dir()),
+    });
+}
+
+/// Drops repeated names (several sources, implied directories), keeping
+/// the first as rsync's `clean_flist` does; a directory listed twice is
+/// a content directory when either was.
+pub fn dedup_items(items: &mut Vec<Item>) {
+    let mut out: Vec<Item> = Vec::with_capacity(items.len());
+    for it in items.drain(..) {
+        match out.last_mut() {
+            Some(last) if last.path == it.path => {
+                if last.is_dir() && it.is_dir() {
+                    last.content |= it.content;
+                }
+            }
+            _ => out.push(it),
+        }
+    }
+    *items = out;
 }
 
 /// The sender's walk: the file list, rsync's messages, and whether an I/O
@@ -176,8 +231,42 @@ pub fn sort_items(items: &mut [Item]) {
 #[derive(Debug, Default)]
 pub struct Sent {
     pub items: Vec<Item>,
+    /// The source roots items are relative to (`Item::root`).
+    pub roots: Vec<PathBuf>,
     pub errors: Vec<String>,
+    /// Lines rsync prints on stdout while listing ("skipping directory").
+    pub notes: Vec<String>,
     pub io_error: bool,
+    /// Directories whose listing had an I/O error: with incremental
+    /// recursion rsync's generator learns of it when it gets there.
+    pub error_dirs: std::collections::HashSet<Vec<u8>>,
+    /// The one being listed now (None: the first part of the list).
+    pub listing: Option<Vec<u8>>,
+}
+
+impl Sent {
+    /// Records an I/O error of the sender (no deletions after it).
+    pub fn io_err(&mut self, msg: String) {
+        self.errors.push(msg);
+        self.io_error = true;
+        let at = self.listing.clone().unwrap_or_default();
+        self.error_dirs.insert(at);
+    }
+}
+
+impl Sent {
+    /// Where an item is on the source side.
+    pub fn src_path(&self, it: &Item) -> PathBuf {
+        join(&self.roots[it.root as usize], &it.path)
+    }
+}
+
+/// How the sender walks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WalkOptions {
+    pub recursive: bool,
+    pub dirs: bool,
+    pub copy_links: bool,
 }
 
 pub fn join(root: &Path, rel: &[u8]) -> PathBuf {
@@ -198,60 +287,135 @@ pub fn child(dir: &[u8], name: &[u8]) -> Vec<u8> {
     p
 }
 
-/// Walks `root` as rsync's sender: each directory's per-directory merge
-/// files are read, then its entries (in `readdir` order) checked against
-/// the rules. With `top`, only that entry of `root` is sent (a source
-/// named without a trailing slash).
+/// `lstat`, or `stat` with `-L` (a dangling symlink is then an error, as
+/// rsync's "symlink has no referent", unless `excluded` says the entry is
+/// excluded as a file: rsync then skips it quietly).
+fn stat_entry(
+    path: &Path,
+    o: &WalkOptions,
+    sent: &mut Sent,
+    excluded: &dyn Fn() -> bool,
+) -> Option<fs::Metadata> {
+    match fs::symlink_metadata(path) {
+        Ok(md) if o.copy_links && md.file_type().is_symlink() => match fs::metadata(path) {
+            Ok(m) => Some(m),
+            Err(_) if excluded() => None,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                sent.io_err(format!("symlink has no referent: \"{}\"", path.display()));
+                None
+            }
+            Err(e) => {
+                sent.io_err(format!(
+                    "rsync: [sender] readlink_stat(\"{}\") failed: {}",
+                    path.display(),
+                    super::os_error(&e)
+                ));
+                None
+            }
+        },
+        Ok(md) => Some(md),
+        Err(e) => {
+            sent.io_err(format!(
+                "rsync: [sender] link_stat \"{}\" failed: {}",
+                path.display(),
+                super::os_error(&e)
+            ));
+            None
+        }
+    }
+}
+
+fn make_item(path: Vec<u8>, full: &Path, md: &fs::Metadata, root: u32) -> Item {
+    let mut it = Item::new(path, md, root);
+    if it.kind == Kind::Symlink {
+        it.link = fs::read_link(full)
+            .ok()
+            .map(|t| t.into_os_string().as_bytes().to_vec());
+    }
+    it
+}
+
+/// Walks one source as rsync's sender. `top` None: the root directory's
+/// contents ("SRC/"); `top` Some: that entry of `root` (a source named
+/// without a trailing slash, or a `-R`/`--files-from` path), filtered
+/// like any other. `top_contents`: a directory named with a trailing
+/// slash sends its contents even with `-d`.
+#[allow(clippy::too_many_arguments)]
 pub fn send_tree(
     root: &Path,
+    root_idx: u32,
     top: Option<&[u8]>,
+    top_contents: bool,
+    o: &WalkOptions,
     filter: &mut DirFilter,
     reader: &mut dyn MergeSource,
-) -> Result<Sent, FilterError> {
-    let mut sent = Sent::default();
+    sent: &mut Sent,
+) -> Result<(), FilterError> {
     match top {
-        None => send_dir(root, b"", filter, reader, &mut sent)?,
+        None => {
+            let Some(md) = stat_entry(root, o, sent, &|| false) else {
+                return Ok(());
+            };
+            let mut it = make_item(Vec::new(), root, &md, root_idx);
+            if it.is_dir() && !(o.recursive || o.dirs) {
+                sent.notes.push("skipping directory .".into());
+                return Ok(());
+            }
+            it.content = it.is_dir();
+            let is_dir = it.is_dir();
+            sent.items.push(it);
+            if is_dir {
+                send_dir(root, b"", root_idx, o, o.recursive, filter, reader, sent)?;
+            }
+        }
         Some(name) => {
-            // One named entry of the root, filtered like any other.
             filter.push_dir(b"", reader)?;
-            if let Ok(md) = fs::symlink_metadata(join(root, name)) {
-                let kind = Kind::of(&md);
-                if !filter.is_excluded(name, kind == Kind::Dir) {
-                    sent.items.push(Item {
-                        path: name.to_vec(),
-                        kind,
-                        size: if kind == Kind::File { md.len() } else { 0 },
-                        mtime: md.mtime(),
-                    });
-                    if kind == Kind::Dir {
-                        send_dir(root, name, filter, reader, &mut sent)?;
-                    }
-                }
+            let full = join(root, name);
+            let Some(md) = stat_entry(&full, o, sent, &|| filter.is_excluded(name, false)) else {
+                return Ok(());
+            };
+            let mut it = make_item(name.to_vec(), &full, &md, root_idx);
+            if filter.is_excluded(name, it.is_dir()) {
+                return Ok(());
+            }
+            if it.is_dir() && !(o.recursive || o.dirs) {
+                sent.notes
+                    .push(format!("skipping directory {}", show(name)));
+                return Ok(());
+            }
+            let walk = it.is_dir() && (o.recursive || top_contents);
+            it.content = walk;
+            sent.items.push(it);
+            if walk {
+                send_dir(root, name, root_idx, o, o.recursive, filter, reader, sent)?;
             }
         }
     }
-    sort_items(&mut sent.items);
-    Ok(sent)
+    Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn send_dir(
     root: &Path,
     dir: &[u8],
+    root_idx: u32,
+    o: &WalkOptions,
+    recurse: bool,
     filter: &mut DirFilter,
     reader: &mut dyn MergeSource,
     sent: &mut Sent,
 ) -> Result<(), FilterError> {
     filter.push_dir(dir, reader)?;
+    sent.listing = Some(dir.to_vec());
     let full = join(root, dir);
     let rd = match fs::read_dir(&full) {
         Ok(rd) => rd,
         Err(e) => {
-            sent.errors.push(format!(
+            sent.io_err(format!(
                 "rsync: [sender] opendir \"{}\" failed: {}",
                 full.display(),
                 super::os_error(&e)
             ));
-            sent.io_error = true;
             return Ok(());
         }
     };
@@ -261,12 +425,11 @@ fn send_dir(
         match ent {
             Ok(e) => entries.push(e),
             Err(e) => {
-                sent.errors.push(format!(
+                sent.io_err(format!(
                     "rsync: [sender] readdir(\"{}\"): {}",
                     full.display(),
                     super::os_error(&e)
                 ));
-                sent.io_error = true;
             }
         }
     }
@@ -275,38 +438,51 @@ fn send_dir(
     for ent in entries {
         let name = ent.file_name();
         let path = child(dir, name.as_bytes());
-        let md = match fs::symlink_metadata(ent.path()) {
-            Ok(m) => m,
-            Err(e) => {
-                sent.errors.push(format!(
-                    "rsync: [sender] link_stat \"{}\" failed: {}",
-                    ent.path().display(),
-                    super::os_error(&e)
-                ));
-                sent.io_error = true;
-                continue;
-            }
+        let Some(md) = stat_entry(&ent.path(), o, sent, &|| filter.is_excluded(&path, false))
+        else {
+            continue;
         };
-        let kind = Kind::of(&md);
-        if filter.is_excluded(&path, kind == Kind::Dir) {
+        let mut it = make_item(path, &ent.path(), &md, root_idx);
+        if filter.is_excluded(&it.path, it.is_dir()) {
             continue;
         }
-        if kind == Kind::Dir {
-            subdirs.push(path.clone());
+        if it.is_dir() {
+            if recurse {
+                it.content = true;
+                subdirs.push(it.path.clone());
+            } else if !o.dirs {
+                continue;
+            }
         }
-        sent.items.push(Item {
-            path,
-            kind,
-            size: if kind == Kind::File { md.len() } else { 0 },
-            mtime: md.mtime(),
-        });
+        sent.items.push(it);
     }
     // Subdirectories in file-list order, as rsync visits them.
     subdirs.sort_by(|a, b| f_name_cmp(a, true, b, true));
     for sub in subdirs {
-        send_dir(root, &sub, filter, reader, sent)?;
+        send_dir(root, &sub, root_idx, o, recurse, filter, reader, sent)?;
     }
     Ok(())
+}
+
+/// `-R`: the directories on the way to a relative source path ("a" and
+/// "a/b" for "a/b/c"), sent as rsync's implied directories.
+pub fn implied_dirs(root: &Path, root_idx: u32, rel: &[u8], sent: &mut Sent) {
+    let mut at = 0;
+    while let Some(i) = rel[at..].iter().position(|&b| b == b'/') {
+        let prefix = &rel[..at + i];
+        at += i + 1;
+        if prefix.is_empty() {
+            continue;
+        }
+        if let Ok(md) = fs::metadata(join(root, prefix)) {
+            sent.items.push(make_item(
+                prefix.to_vec(),
+                &join(root, prefix),
+                &md,
+                root_idx,
+            ));
+        }
+    }
 }
 
 /// `--prune-empty-dirs`, as rsync's receiver does it: a directory stays
@@ -327,7 +503,8 @@ pub fn prune_empty_dirs(items: &mut Vec<Item>, receiver: &DirFilter) {
             }
         }
         if items[i].is_dir() {
-            if receiver.is_excluded(&items[i].path, true) {
+            // The transfer root itself is never pruned.
+            if items[i].path.is_empty() || receiver.is_excluded(&items[i].path, true) {
                 keep[i] = true;
                 for &d in &chain {
                     keep[d] = true;

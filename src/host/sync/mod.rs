@@ -1,21 +1,33 @@
-//! `wsync sync`: rsync's command line, growing towards a replacement. For
-//! now it is `rsync -r -n --out-format=%n`: the same lines in the same
-//! order (see docs/FILTERS.md for the one place rsync itself is not
-//! deterministic), with rsync's filter rules, deletions and exit statuses.
+//! `wsync sync`: rsync's local transfers, with rsync's options, output
+//! and exit codes. The sender's walk (flist.rs) builds the sorted file
+//! list with rsync's filter rules; the engine (engine.rs) compares each
+//! item with the destination, itemizes it and creates or updates it;
+//! deletions (delete.rs) run before, during, delayed or after, as asked.
 
 mod args;
+mod attrs;
 mod delete;
+mod engine;
 mod flist;
-mod report;
+mod hlink;
+mod itemize;
+mod localdelta;
+mod log;
+mod nonreg;
+mod progress;
+mod receive;
+mod replace;
+mod sources;
+mod stats;
+mod transfer;
 
 use crate::filter::{FilterOptions, Filters, MergeSource, ReadError, Side};
 use args::{DeleteWhen, SyncArgs, UsageError, USAGE};
-use flist::{Item, Kind};
+use flist::Kind;
 use std::ffi::OsString;
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// rsync's exit statuses (`errcode.h`).
@@ -24,6 +36,8 @@ pub mod code {
     pub const FILE_SELECT: u8 = 3;
     pub const FILE_IO: u8 = 11;
     pub const PARTIAL: u8 = 23;
+    pub const VANISHED: u8 = 24;
+    pub const DEL_LIMIT: u8 = 25;
 }
 
 /// An I/O error as rsync prints it: "No such file or directory (2)".
@@ -66,15 +80,10 @@ impl MergeSource for FsFiles {
 }
 
 fn fail(msg: &str, code: u8) -> u8 {
-    eprintln!("{msg}");
-    let what = match code {
-        code::SYNTAX => "syntax or usage error",
-        code::FILE_SELECT => "errors selecting input/output files, dirs",
-        code::FILE_IO => "error in file IO",
-        _ => "some files/attrs were not transferred (see previous errors)",
-    };
-    eprintln!("wsync error: {what} (code {code})");
-    code
+    if !msg.is_empty() {
+        eprintln!("{msg}");
+    }
+    fail_quiet(code)
 }
 
 /// Runs `wsync sync ARGS`; returns the exit status.
@@ -93,66 +102,18 @@ pub fn main(argv: &[OsString]) -> u8 {
     }
 }
 
-/// What the destination holds at a path.
-fn dst_kind(dst: &Path, rel: &[u8]) -> Option<(Kind, u64, i64)> {
-    let md = fs::symlink_metadata(flist::join(dst, rel)).ok()?;
-    Some((Kind::of(&md), md.len(), md.mtime()))
-}
-
-/// Whether rsync's generator would itemize `it` (dry run, no -t): new,
-/// or a file whose size or modification second differs.
-fn changed(it: &Item, dst: Option<(Kind, u64, i64)>) -> bool {
-    match dst {
-        None => true,
-        Some((kind, size, mtime)) => match it.kind {
-            Kind::Dir => kind != Kind::Dir,
-            _ => kind != Kind::File || size != it.size || mtime != it.mtime,
-        },
-    }
-}
-
 fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
-    if !a.dry_run {
-        return Err((
-            "wsync sync: only --dry-run (-n) is implemented yet".into(),
-            code::SYNTAX,
-        ));
+    let started = std::time::Instant::now();
+    if a.paths.len() < 2 {
+        let msg = if a.paths.len() == 1 {
+            "wsync sync: listing a source (one path, no destination) is not supported yet".into()
+        } else {
+            format!("wsync sync: expected SRC... DEST\n{USAGE}")
+        };
+        return Err((msg, code::SYNTAX));
     }
-    let names = match a.out_format.as_deref() {
-        None => false,
-        Some("%n") => true,
-        Some(f) => {
-            return Err((
-                format!("wsync sync: --out-format={f}: only %n is supported yet"),
-                code::SYNTAX,
-            ))
-        }
-    };
-    if a.paths.len() != 2 {
-        return Err((
-            format!(
-                "wsync sync: expected SRC/ DST/, got {} paths\n{USAGE}",
-                a.paths.len()
-            ),
-            code::SYNTAX,
-        ));
-    }
-    // "SRC/" sends the directory's contents; "SRC" sends SRC itself, from
-    // its parent directory (which is then the transfer root).
-    let src_arg = a.paths[0].as_bytes();
-    let contents = src_arg.ends_with(b"/") || src_arg == b"." || src_arg.ends_with(b"/.");
-    let (src, top): (PathBuf, Option<Vec<u8>>) = if contents {
-        (PathBuf::from(&a.paths[0]), None)
-    } else {
-        match src_arg.iter().rposition(|&b| b == b'/') {
-            Some(0) => (PathBuf::from("/"), Some(src_arg[1..].to_vec())),
-            Some(i) => (
-                PathBuf::from(std::ffi::OsStr::from_bytes(&src_arg[..i])),
-                Some(src_arg[i + 1..].to_vec()),
-            ),
-            None => (PathBuf::from("."), Some(src_arg.to_vec())),
-        }
-    };
+    let (srcs, dst_arg) = a.paths.split_at(a.paths.len() - 1);
+    let dst_arg = &dst_arg[0];
     let opts = FilterOptions {
         delete_excluded: a.delete_excluded,
         strict: false,
@@ -160,107 +121,242 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         cvsignore: std::env::var("CVSIGNORE").ok(),
     };
     let mut files = FsFiles { stdin_used: false };
-    let filters = Filters::parse(&a.filters, &opts, &mut files)
+    let mut rules = a.filters.clone();
+    if a.backup && a.backup_dir.is_none() && a.delete.is_some() && !a.delete_excluded {
+        // rsync protects earlier backups from --delete: "P *SUFFIX".
+        let mut rule = b"P *".to_vec();
+        rule.extend_from_slice(&a.backup_suffix());
+        rules.push(crate::filter::FilterArg::Filter(rule));
+    }
+    let filters = Filters::parse(&rules, &opts, &mut files)
         .map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
     for w in filters.warnings() {
         eprintln!("wsync: warning: {w}");
     }
-    let src_abs = fs::canonicalize(&src).map_err(|e| {
-        let shown = std::env::current_dir()
-            .map(|d| d.join(&src))
-            .unwrap_or(src.clone());
-        (
-            format!(
-                "rsync: [sender] change_dir \"{}\" failed: {}",
-                shown.display().to_string().trim_end_matches('/'),
-                os_error(&e)
-            ),
-            code::PARTIAL,
-        )
-    })?;
-    let dst = PathBuf::from(&a.paths[1]);
-    let dst_exists = match fs::metadata(&dst) {
-        Ok(md) if md.is_dir() => true,
-        Ok(_) => {
+    let mut log = log::Log::new(a).map_err(|m| (m, code::FILE_IO))?;
+    if a.verbose > 0 && !a.quiet {
+        log.raw(if a.recursive && !inc_off(a) {
+            "sending incremental file list\n"
+        } else {
+            "building file list ... done\n"
+        });
+    }
+    log.file_line("building file list");
+    let mut sent = sources::walk(a, srcs, &filters, &mut files)?;
+    for e in &sent.errors {
+        log.error(e);
+    }
+    for n in &sent.notes {
+        log.info(n);
+    }
+
+    // The destination: a directory (created if missing), or one file's
+    // new name (rsync's "solo file").
+    let dst = PathBuf::from(dst_arg);
+    let dst_is_dir = sources::is_dir(&dst);
+    let solo = srcs.len() == 1
+        && sent.items.len() == 1
+        && !sent.items[0].is_dir()
+        && !dst_is_dir
+        && !dst_arg.as_bytes().ends_with(b"/");
+    let (dst_root, solo_path) = if solo {
+        let parent = dst
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if !sources::is_dir(parent) {
+            if a.mkpath && !a.dry_run {
+                fs::create_dir_all(parent).map_err(|e| {
+                    (
+                        format!(
+                            "rsync: [Receiver] mkdir \"{}\" failed: {}",
+                            parent.display(),
+                            os_error(&e)
+                        ),
+                        code::FILE_IO,
+                    )
+                })?;
+            } else if !a.mkpath {
+                return Err((
+                    format!("rsync: [Receiver] change_dir#3 \"{}\" failed: No such file or directory (2)", parent.display()),
+                    code::FILE_SELECT,
+                ));
+            }
+        }
+        (parent.to_path_buf(), Some(dst.clone()))
+    } else {
+        (dst.clone(), None)
+    };
+    let mut root_created = false;
+    if solo_path.is_none() && !dst_is_dir {
+        if fs::symlink_metadata(&dst).is_ok() {
             return Err((
                 "ERROR: destination must be a directory when copying more than 1 file".into(),
                 code::FILE_SELECT,
-            ))
+            ));
         }
-        Err(_) => false,
-    };
-    let top_kind = match &top {
-        None => Some(Kind::Dir),
-        Some(name) => match fs::symlink_metadata(flist::join(&src_abs, name)) {
-            Ok(md) => Some(Kind::of(&md)),
-            Err(e) => {
-                eprintln!(
-                    "rsync: [sender] link_stat \"{}\" failed: {}",
-                    flist::join(&src_abs, name).display(),
-                    os_error(&e)
-                );
-                None
+        if !sent.items.is_empty() {
+            let shown = dst_arg.to_string_lossy();
+            let shown = shown.trim_end_matches('/');
+            // --mkpath makes the missing parents too, and then counts
+            // the destination as existing (rsync's "created N
+            // directories for DEST").
+            let missing: Vec<&Path> = dst
+                .ancestors()
+                .take_while(|p| !p.as_os_str().is_empty() && fs::symlink_metadata(p).is_err())
+                .collect();
+            let deep = a.mkpath && missing.len() > 1;
+            if !a.dry_run {
+                let r = if deep {
+                    fs::create_dir_all(&dst)
+                } else {
+                    fs::create_dir(&dst)
+                };
+                r.map_err(|e| {
+                    (
+                        format!(
+                            "rsync: [Receiver] mkdir \"{}\" failed: {}",
+                            abs(&dst).display(),
+                            os_error(&e)
+                        ),
+                        code::FILE_IO,
+                    )
+                })?;
             }
-        },
-    };
-    let mut out = std::io::stdout().lock();
-    if top_kind.is_none() {
-        eprintln!(
-            "wsync error: some files/attrs were not transferred (see previous errors) (code 23)"
-        );
-        return Ok(code::PARTIAL);
+            if deep {
+                if log.name >= 1 {
+                    log.info(&format!(
+                        "created {} directories for {shown}",
+                        missing.len()
+                    ));
+                }
+            } else {
+                root_created = true;
+                if log.name >= 1 {
+                    log.info(&format!("created directory {shown}"));
+                }
+            }
+        }
     }
-    if !a.recursive && top_kind == Some(Kind::Dir) {
-        let name = top.as_deref().map(String::from_utf8_lossy);
-        let _ = writeln!(out, "skipping directory {}", name.as_deref().unwrap_or("."));
-        return Ok(0);
-    }
-    let inc = !(a.prune_empty_dirs
-        || matches!(a.delete, Some(DeleteWhen::Before) | Some(DeleteWhen::After)));
-    let mut sender = filters.for_side(Side::Sender, src_abs.as_os_str().as_bytes());
-    let mut sent = flist::send_tree(&src_abs, top.as_deref(), &mut sender, &mut files)
-        .map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
-    for w in sender.warnings() {
-        eprintln!("wsync: warning: {w}");
-    }
-    let dst_abs = if dst_exists {
-        fs::canonicalize(&dst).unwrap_or(dst.clone())
+    let dst_abs = if a.dry_run && root_created {
+        abs(&dst_root)
     } else {
-        std::env::current_dir()
-            .map(|d| d.join(&dst))
-            .unwrap_or(dst.clone())
+        fs::canonicalize(&dst_root).unwrap_or_else(|_| abs(&dst_root))
     };
     let receiver = filters.for_side(Side::Receiver, dst_abs.as_os_str().as_bytes());
     if a.prune_empty_dirs {
         flist::prune_empty_dirs(&mut sent.items, &receiver);
     }
 
-    let transfer = report::Transfer {
-        args: a,
-        sent: &sent,
-        top: top.as_deref(),
-        dst: &dst,
-        dst_abs: &dst_abs,
-        dst_exists,
-        names,
-        inc,
-    };
-    let (lines, failure) = report::lines(&transfer, receiver, &mut files);
-    for l in &lines {
-        let _ = writeln!(out, "{l}");
+    let mut files2 = FsFiles { stdin_used: true };
+    let mut eng = engine::Engine::new(a, &sent, dst_root.clone(), log);
+    eng.solo = solo_path;
+    eng.root_created = root_created;
+    for it in &sent.items {
+        eng.stats.files.add(it.kind);
+        eng.stats.flist_size += it.path.len() as u64 + 10;
     }
-    let _ = out.flush();
-    if let Some(e) = failure {
+    eng.stats.flist_secs = started.elapsed().as_secs_f64();
+    if a.delete.is_some() && eng.solo.is_none() {
+        {
+            let mut del = delete::Deleter::new(&dst_root, receiver, &mut files2);
+            del.dry = a.dry_run;
+            del.delay = a.delete == Some(DeleteWhen::Delay);
+            del.max_delete = a.max_delete.map(|m| m.max(0));
+            if a.backup {
+                let dst = dst_root.clone();
+                let suffix = a.backup_suffix();
+                let bdir = a.backup_dir.clone();
+                del.backup = Some(Box::new(move |rel: &[u8], _kind: Kind| {
+                    let mut name = rel.to_vec();
+                    name.extend_from_slice(&suffix);
+                    let to = match &bdir {
+                        Some(d) if Path::new(d).is_absolute() => PathBuf::from(d),
+                        Some(d) => dst.join(d),
+                        None => dst.clone(),
+                    }
+                    .join(std::ffi::OsStr::from_bytes(&name));
+                    replace::make_backup(&dst, &to, rel).map(|()| true)
+                }));
+            }
+            eng.del = Some(del);
+        }
+    }
+    let r = eng.run();
+    eng.drain_deletions();
+    if let Some(del) = &eng.del {
+        if del.skipped > 0 {
+            let n = del.skipped;
+            eng.log.error(&format!(
+                "Deletions stopped due to --max-delete limit ({n} skipped)"
+            ));
+            eng.out.del_limit = true;
+        }
+    }
+    if let Err(e) = r {
+        eng.log.flush();
         return Err((format!("wsync: {e}"), e.exit_code()));
     }
-    for e in &sent.errors {
-        eprintln!("{e}");
+    let h = a.human + 1;
+    if a.stats && !a.quiet {
+        let block = eng.stats.block(h);
+        eng.log.raw(&block);
     }
-    if sent.io_error || !sent.errors.is_empty() {
-        eprintln!(
-            "wsync error: some files/attrs were not transferred (see previous errors) (code 23)"
-        );
-        return Ok(code::PARTIAL);
+    let summary = eng
+        .stats
+        .summary(h, started.elapsed().as_secs_f64(), a.dry_run);
+    if (a.verbose > 0 || a.stats) && !a.quiet {
+        eng.log.raw(&summary);
+    }
+    for line in summary.lines().filter(|l| !l.is_empty()) {
+        eng.log.file_line(line);
+    }
+    eng.log.flush();
+    let out = &eng.out;
+    let status = if out.file_io {
+        code::FILE_IO
+    } else if out.partial || sent.io_error {
+        code::PARTIAL
+    } else if out.vanished {
+        code::VANISHED
+    } else if out.del_limit {
+        code::DEL_LIMIT
+    } else {
+        0
+    };
+    if status != 0 {
+        return Ok(fail_quiet(status));
     }
     Ok(0)
+}
+
+/// The closing line rsync prints for a failed run (the errors themselves
+/// were printed as they came).
+fn fail_quiet(code: u8) -> u8 {
+    let what = match code {
+        code::SYNTAX => "syntax or usage error",
+        code::FILE_SELECT => "errors selecting input/output files, dirs",
+        code::FILE_IO => "error in file IO",
+        code::VANISHED => "some files vanished before they could be transferred",
+        code::DEL_LIMIT => "the --max-delete limit stopped deletions",
+        _ => "some files/attrs were not transferred (see previous errors)",
+    };
+    let kind = if code == code::VANISHED || code == code::DEL_LIMIT {
+        "warning"
+    } else {
+        "error"
+    };
+    eprintln!("wsync {kind}: {what} (code {code})");
+    code
+}
+
+/// rsync turns incremental recursion off for these.
+fn inc_off(a: &SyncArgs) -> bool {
+    a.prune_empty_dirs || matches!(a.delete, Some(DeleteWhen::Before) | Some(DeleteWhen::After))
+}
+
+fn abs(p: &Path) -> PathBuf {
+    std::env::current_dir()
+        .map(|d| d.join(p))
+        .unwrap_or(p.to_path_buf())
 }

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# `wsync sync` against `rsync`, side by side, on the same data in one run:
+#  (a) first copy of 100,000 small files (-a), then the no-op re-sync;
+#  (b) a 1 GiB file with scattered edits, --no-whole-file (delta), wsync's
+#      local block matching and, on a second line, the crate's core;
+#  (c) a --link-dest snapshot of the 100,000 files.
+# Each line: wall seconds and peak memory (max RSS, from /usr/bin/time -v)
+# for both, and whether the two destinations came out the same.
+# Data lives under $BENCH_DIR (made once); FILES and BIG_MB shrink it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BENCH_DIR=${BENCH_DIR:-/tmp/wsync-sync-bench}
+FILES=${FILES:-100000}
+BIG_MB=${BIG_MB:-1024}
+WSYNC=${WSYNC:-./target/release/wsync}
+[ -x "$WSYNC" ] || cargo build --release --quiet --bin wsync < /dev/null
+mkdir -p "$BENCH_DIR"
+
+# The small files: 100 directories, sizes 0..8 KiB, fixed times.
+SMALL="$BENCH_DIR/small"
+if [ ! -e "$SMALL/.complete-$FILES" ]; then
+  echo "making $FILES small files in $SMALL (once)..."
+  rm -rf "$SMALL" && mkdir -p "$SMALL"
+  python3 - "$SMALL" "$FILES" <<'EOF'
+import os, sys, random
+root, n = sys.argv[1], int(sys.argv[2])
+rng = random.Random(42)
+for i in range(n):
+    d = os.path.join(root, "d%03d" % (i % 100))
+    os.makedirs(d, exist_ok=True)
+    p = os.path.join(d, "f%06d" % i)
+    with open(p, "wb") as f:
+        f.write(rng.randbytes(rng.randrange(0, 8192)))
+    os.utime(p, (1_600_000_000 + i, 1_600_000_000 + i))
+open(os.path.join(root, ".complete-%d" % n), "w").close()
+EOF
+fi
+
+# The big file and its edited version: 64 scattered 4 KiB edits.
+BIG="$BENCH_DIR/big"
+if [ ! -e "$BIG/.complete-$BIG_MB" ]; then
+  echo "making a $BIG_MB MiB file and an edited copy in $BIG (once)..."
+  rm -rf "$BIG" && mkdir -p "$BIG/old" "$BIG/new"
+  head -c $((BIG_MB << 20)) /dev/urandom > "$BIG/old/big.bin"
+  cp "$BIG/old/big.bin" "$BIG/new/big.bin"
+  python3 - "$BIG/new/big.bin" <<'EOF'
+import os, sys, random
+p = sys.argv[1]
+size = os.path.getsize(p)
+rng = random.Random(7)
+with open(p, "r+b") as f:
+    for _ in range(64):
+        f.seek(rng.randrange(0, size - 4096))
+        f.write(rng.randbytes(4096))
+EOF
+  touch -d @1700000000 "$BIG/new/big.bin"
+  touch "$BIG/.complete-$BIG_MB"
+fi
+
+# run NAME CMD...: wall seconds and max RSS (KiB) of one command.
+run() {
+  local log="$BENCH_DIR/time.log"
+  /usr/bin/time -v -o "$log" "$@" > "$BENCH_DIR/out.log" 2>&1 || {
+    echo "FAILED: $*" >&2
+    cat "$BENCH_DIR/out.log" >&2
+    exit 1
+  }
+  local wall rss
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log")
+  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+  # m:ss.ss or h:mm:ss -> seconds
+  wall=$(echo "$wall" | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
+  echo "$wall $rss"
+}
+
+# same DIR1 DIR2: "same" when trees match (content, modes, times, links).
+# (A directory's own size depends on the order its entries were made.)
+list() { cd "$1" && find . \( -type d -printf '%p %y %m %T@\n' \) -o -printf '%p %y %m %s %T@ %l\n' | sort; }
+same() {
+  if diff <(list "$1") <(list "$2") > "$BENCH_DIR/diff.log" &&
+     diff -r "$1" "$2" >> "$BENCH_DIR/diff.log"; then
+    echo same
+  else
+    echo "DIFFERENT (see $BENCH_DIR/diff.log)"
+  fi
+}
+
+row() { # LABEL "wall rss" "wall rss" VERDICT
+  read -r ws wm <<< "$2"
+  read -r rs rm <<< "$3"
+  printf '%-34s %8.2f s %8.1f MiB   %8.2f s %8.1f MiB   %s\n' "$1" "$ws" "$(echo "$wm / 1024" | bc -l)" "$rs" "$(echo "$rm / 1024" | bc -l)" "$4"
+}
+
+sync
+printf '%-34s %21s   %21s\n' "" "wsync sync" "rsync"
+W="$BENCH_DIR/w" R="$BENCH_DIR/r"
+
+# (a) first copy, then the no-op re-sync.
+rm -rf "$W" "$R" && mkdir -p "$W" "$R"
+w=$(run "$WSYNC" sync -a "$SMALL/" "$W/copy/")
+r=$(run rsync -a "$SMALL/" "$R/copy/")
+row "(a) first copy, $FILES files" "$w" "$r" "$(same "$W/copy" "$R/copy")"
+w=$(run "$WSYNC" sync -a "$SMALL/" "$W/copy/")
+r=$(run rsync -a "$SMALL/" "$R/copy/")
+row "(a) no-op re-sync" "$w" "$r" "$(same "$W/copy" "$R/copy")"
+
+# (c) a --link-dest snapshot of the same files (all unchanged: linked).
+w=$(run "$WSYNC" sync -a --link-dest=../copy "$SMALL/" "$W/snap/")
+r=$(run rsync -a --link-dest=../copy "$SMALL/" "$R/snap/")
+row "(c) --link-dest snapshot" "$w" "$r" "$(same "$W/snap" "$R/snap")"
+links_w=$(find "$W/snap" -type f -links +1 | wc -l)
+links_r=$(find "$R/snap" -type f -links +1 | wc -l)
+echo "    hard-linked files: wsync $links_w, rsync $links_r"
+rm -rf "$W" "$R"
+
+# (b) the big file: the old version in place, the edited one sent as a delta.
+mkdir -p "$W" "$R"
+cp "$BIG/old/big.bin" "$W/big.bin"
+cp "$BIG/old/big.bin" "$R/big.bin"
+sync
+w=$(run "$WSYNC" sync -a --no-whole-file --stats "$BIG/new/big.bin" "$W/big.bin")
+grep -E "Literal data|Matched data" "$BENCH_DIR/out.log" | sed 's/^/    wsync /'
+r=$(run rsync -a --no-whole-file --stats "$BIG/new/big.bin" "$R/big.bin")
+grep -E "Literal data|Matched data" "$BENCH_DIR/out.log" | sed 's/^/    rsync /'
+if cmp -s "$W/big.bin" "$BIG/new/big.bin" && cmp -s "$R/big.bin" "$BIG/new/big.bin"; then v=same; else v=DIFFERENT; fi
+row "(b) ${BIG_MB} MiB, 64 edits, delta" "$w" "$r" "$v"
+# The same with the crate's signature/delta/patch (SHA-256 strong sums
+# and whole-file check) instead of the local block matching.
+cp "$BIG/old/big.bin" "$W/big.bin"
+sync
+w=$(WSYNC_CORE_DELTA=1 run "$WSYNC" sync -a --no-whole-file "$BIG/new/big.bin" "$W/big.bin")
+if cmp -s "$W/big.bin" "$BIG/new/big.bin"; then v=same; else v=DIFFERENT; fi
+row "(b) same, wsync via the core" "$w" "$r" "$v"
+rm -rf "$W" "$R"

@@ -1,0 +1,174 @@
+//! File attributes as rsync's receiver sets them (`set_file_attrs` in
+//! rsync.c): owner and group (`lchown`), permissions, and modification
+//! times to the nanosecond (`utimensat`, symlinks included).
+
+use super::args::SyncArgs;
+use super::flist::{Item, Kind};
+use rustix::fs::{AtFlags, Gid, Mode, Timestamps, Uid, CWD};
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+/// What the process may do, read once.
+#[derive(Debug, Clone, Copy)]
+pub struct Who {
+    pub root: bool,
+    /// The permission bits new files get (`0777 & !umask`).
+    pub dflt_perms: u32,
+}
+
+impl Who {
+    pub fn current() -> Who {
+        let old = rustix::process::umask(Mode::from_raw_mode(0o022));
+        rustix::process::umask(old);
+        Who {
+            root: rustix::process::geteuid().is_root(),
+            dflt_perms: 0o777 & !old.as_raw_mode() as u32,
+        }
+    }
+}
+
+/// The permissions a file gets (rsync's `dest_mode`): the source's with
+/// `-p`; otherwise an existing file keeps its own, a new one gets the
+/// source's masked by the umask, and `-E` carries the executable bits.
+pub fn dest_perms(a: &SyncArgs, who: &Who, it: &Item, existing: Option<u32>) -> u32 {
+    if a.perms {
+        return it.mode & 0o7777;
+    }
+    let mut m = match existing {
+        Some(old) => old & 0o7777,
+        None => it.mode & 0o777 & who.dflt_perms,
+    };
+    if a.executability && it.kind == Kind::File {
+        if it.mode & 0o111 == 0 {
+            m &= !0o111;
+        } else if existing.is_some_and(|old| old & 0o111 == 0) {
+            m |= (m & 0o444) >> 2;
+        }
+    }
+    m
+}
+
+/// rsync's itemize comparisons, for an existing destination `md`.
+pub struct Diff {
+    pub time: bool,
+    pub perms: bool,
+    pub owner: bool,
+    pub group: bool,
+}
+
+/// rsync's `mtime_differs`: whole seconds (rsync 3.2.7 compares no finer
+/// with the default --modify-window).
+pub fn mtime_differs(it: &Item, md: &fs::Metadata) -> bool {
+    it.mtime != md.mtime()
+}
+
+pub fn diff(a: &SyncArgs, who: &Who, it: &Item, md: &fs::Metadata) -> Diff {
+    let keep_time = a.times && !(it.kind == Kind::Dir && a.omit_dir_times);
+    let perms = if it.kind == Kind::Symlink {
+        false
+    } else if a.perms {
+        md.mode() & 0o7777 != it.mode & 0o7777
+    } else if a.executability && it.kind == Kind::File {
+        (md.mode() & 0o111 != 0) != (it.mode & 0o111 != 0)
+    } else {
+        false
+    };
+    Diff {
+        time: keep_time && mtime_differs(it, md),
+        perms,
+        owner: a.owner && who.root && md.uid() != it.uid,
+        group: a.group && md.gid() != it.gid,
+    }
+}
+
+fn os(e: rustix::io::Errno) -> std::io::Error {
+    std::io::Error::from_raw_os_error(e.raw_os_error())
+}
+
+/// Sets owner, group, permissions and times of `path` as the options
+/// ask. `old_perms`: the permissions of the file `path` replaces.
+/// `accurate`: a file just written gets the nanoseconds too; otherwise,
+/// as rsync, a time is only set when the seconds differ.
+pub fn set(
+    path: &Path,
+    it: &Item,
+    a: &SyncArgs,
+    who: &Who,
+    old_perms: Option<u32>,
+    accurate: bool,
+) -> Result<(), String> {
+    let md = fs::symlink_metadata(path).map_err(|e| fail("stat", path, &e))?;
+    set_known(path, &md, it, a, who, old_perms, accurate)
+}
+
+/// `set` for a file whose metadata `md` is at hand (no second `lstat`).
+pub fn set_known(
+    path: &Path,
+    md: &fs::Metadata,
+    it: &Item,
+    a: &SyncArgs,
+    who: &Who,
+    old_perms: Option<u32>,
+    accurate: bool,
+) -> Result<(), String> {
+    let uid = (a.owner && who.root && md.uid() != it.uid).then(|| Uid::from_raw(it.uid));
+    let gid = (a.group && md.gid() != it.gid).then(|| Gid::from_raw(it.gid));
+    if uid.is_some() || gid.is_some() {
+        rustix::fs::chownat(CWD, path, uid, gid, AtFlags::SYMLINK_NOFOLLOW).map_err(|e| {
+            let what = if uid.is_some() { "chown" } else { "chgrp" };
+            fail(what, path, &os(e))
+        })?;
+    }
+    if it.kind != Kind::Symlink {
+        let want = dest_perms(a, who, it, old_perms);
+        // chown clears set-id bits: set the mode after it.
+        if md.mode() & 0o7777 != want || uid.is_some() || gid.is_some() {
+            rustix::fs::chmod(path, Mode::from_raw_mode(want as _))
+                .map_err(|e| fail("chmod", path, &os(e)))?;
+        }
+    }
+    let differs = md.mtime() != it.mtime || (accurate && md.mtime_nsec() != i64::from(it.nsec));
+    if a.times && !(it.kind == Kind::Dir && a.omit_dir_times) && differs {
+        set_mtime(path, it)?;
+    }
+    Ok(())
+}
+
+/// Sets the modification time (the access time is left alone).
+pub fn set_mtime(path: &Path, it: &Item) -> Result<(), String> {
+    let t = Timestamps {
+        last_access: rustix::fs::Timespec {
+            tv_sec: 0,
+            tv_nsec: rustix::fs::UTIME_OMIT,
+        },
+        last_modification: rustix::fs::Timespec {
+            tv_sec: it.mtime,
+            tv_nsec: it.nsec as _,
+        },
+    };
+    rustix::fs::utimensat(CWD, path, &t, AtFlags::SYMLINK_NOFOLLOW)
+        .map_err(|e| fail("utimensat", path, &os(e)))
+}
+
+fn fail(what: &str, path: &Path, e: &std::io::Error) -> String {
+    format!(
+        "rsync: [receiver] {what} \"{}\" failed: {}",
+        path.display(),
+        super::os_error(e)
+    )
+}
+
+/// Creates a device or special file.
+pub fn mknod(path: &Path, it: &Item) -> std::io::Result<()> {
+    use rustix::fs::FileType;
+    let ft = FileType::from_raw_mode(it.mode as _);
+    rustix::fs::mknodat(
+        CWD,
+        path,
+        ft,
+        Mode::from_raw_mode((it.mode & 0o7777) as _),
+        it.rdev as _,
+    )
+    .map_err(os)
+}

@@ -1,0 +1,584 @@
+//! The receiving side of a local transfer: rsync's generator and receiver
+//! in one pass over the sorted file list (a port of `recv_generator` in
+//! rsync's generator.c, with `finish_transfer` from receiver.c). Each
+//! item is compared with the destination, itemized, and created, updated
+//! or left alone; directory times are fixed at the end.
+
+use super::args::{DeleteWhen, SyncArgs};
+use super::attrs::{self, Who};
+use super::delete::{Del, Deleter};
+use super::flist::{join, show, Item, Kind, Sent};
+use super::itemize::*;
+use super::log::Log;
+use super::stats::Stats;
+use super::transfer;
+use crate::filter::FilterError;
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+/// How a run went, for the exit status.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Some files or attributes were not transferred (23).
+    pub partial: bool,
+    /// Source files vanished (24).
+    pub vanished: bool,
+    /// `--max-delete` stopped deletions (25).
+    pub del_limit: bool,
+    /// A write to the destination failed (11).
+    pub file_io: bool,
+}
+
+pub struct Engine<'a> {
+    pub a: &'a SyncArgs,
+    pub who: Who,
+    pub sent: &'a Sent,
+    /// The destination root.
+    pub dst: PathBuf,
+    /// A single file's destination name (rsync's "solo file").
+    pub solo: Option<PathBuf>,
+    /// The destination root was created by this run (or would be).
+    pub root_created: bool,
+    pub log: Log,
+    pub stats: Stats,
+    pub out: Outcome,
+    pub progress: super::progress::Progress,
+    pub(super) del: Option<Deleter<'a>>,
+    pub(super) dry_missing: Option<usize>,
+    pub(super) skip_dir: Option<usize>,
+    pub(super) dirs: Vec<usize>,
+    pub(super) delayed: Vec<(tempfile::TempPath, PathBuf)>,
+    pub(super) delay_dirs: HashSet<PathBuf>,
+    pub(super) hl_leader: HashMap<(u64, u64), usize>,
+    pub(super) hl_state: HashMap<(u64, u64), Option<usize>>,
+    pub(super) hl_pending: HashMap<(u64, u64), Vec<usize>>,
+    pub(super) alt_roots: Vec<PathBuf>,
+    /// `--delay-updates -H`: links made once their leader is in place.
+    pub(super) delayed_links: Vec<(usize, usize)>,
+    /// Whether the generator knows of a sender I/O error yet (then it
+    /// deletes nothing), and whether it said so.
+    io_known: bool,
+    io_warned: bool,
+    /// rsync's incremental recursion (off for -m, --delete-before/after).
+    inc: bool,
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(a: &'a SyncArgs, sent: &'a Sent, dst: PathBuf, log: Log) -> Engine<'a> {
+        let alt_roots = a
+            .alt_dirs
+            .iter()
+            .map(|d| {
+                let p = Path::new(d);
+                if p.is_absolute() {
+                    p.to_path_buf()
+                } else {
+                    // Relative to the destination, which a dry run may
+                    // not have created: resolved without it.
+                    lexical(&dst.join(p))
+                }
+            })
+            .collect();
+        let total = sent.items.len();
+        Engine {
+            a,
+            who: Who::current(),
+            sent,
+            dst,
+            solo: None,
+            root_created: false,
+            progress: super::progress::Progress::new(a, total),
+            log,
+            stats: Stats::default(),
+            out: Outcome::default(),
+            del: None,
+            dry_missing: None,
+            skip_dir: None,
+            dirs: Vec::new(),
+            delayed: Vec::new(),
+            delay_dirs: HashSet::new(),
+            hl_leader: HashMap::new(),
+            hl_state: HashMap::new(),
+            hl_pending: HashMap::new(),
+            alt_roots,
+            delayed_links: Vec::new(),
+            io_known: false,
+            io_warned: false,
+            inc: a.recursive
+                && !a.prune_empty_dirs
+                && !matches!(a.delete, Some(DeleteWhen::Before) | Some(DeleteWhen::After)),
+        }
+    }
+
+    pub(super) fn item(&self, i: usize) -> &'a Item {
+        &self.sent.items[i]
+    }
+
+    pub fn dst_path(&self, it: &Item) -> PathBuf {
+        match &self.solo {
+            Some(p) => p.clone(),
+            None => join(&self.dst, &it.path),
+        }
+    }
+
+    pub(super) fn dry(&self) -> bool {
+        self.a.dry_run
+    }
+
+    /// Whether item `i` is inside directory item `d`.
+    pub(super) fn is_below(&self, i: usize, d: usize) -> bool {
+        let (p, dp) = (&self.item(i).path, &self.item(d).path);
+        dp.is_empty() || (p.len() > dp.len() && p.starts_with(dp) && p[dp.len()] == b'/')
+    }
+
+    pub(super) fn error(&mut self, msg: &str) {
+        self.log.error(msg);
+        self.out.partial = true;
+    }
+
+    /// Logs an item as rsync's sender does (`maybe_log_item`/`log_item`).
+    pub(super) fn report(&mut self, i: usize, iflags: u32, hlink: Option<&[u8]>, bytes: u64) {
+        let it = self.item(i);
+        let significant = iflags & SIGNIFICANT != 0;
+        let has_i = self.log.has_i;
+        let see = has_i > 0 && (significant || has_i > 1 || hlink.is_some());
+        let local = iflags & LOCAL_CHANGE != 0 && significant;
+        let show_it = see
+            || local
+            || hlink.is_some()
+            || iflags & TRANSFER != 0
+            || (it.is_dir() && significant);
+        if !(show_it || (self.log.name >= 2 && has_i > 0)) {
+            return;
+        }
+        let li = LogItem {
+            item: it,
+            name: &it.path,
+            iflags,
+            op: "send",
+            bytes,
+            hlink,
+            times: self.a.times,
+            human: self.log.human,
+        };
+        self.log.item(&li, true);
+    }
+
+    /// The flags comparing an item with what the destination holds.
+    pub(super) fn flags(&self, it: &Item, md: Option<&fs::Metadata>, mut iflags: u32) -> u32 {
+        let Some(md) = md else {
+            return iflags | IS_NEW;
+        };
+        if it.kind == Kind::File && md.len() != it.size {
+            iflags |= REPORT_SIZE;
+        }
+        let d = attrs::diff(self.a, &self.who, it, md);
+        let keep_time = self.a.times && !(it.kind == Kind::Dir && self.a.omit_dir_times);
+        let time = if keep_time {
+            d.time
+        } else {
+            iflags & (TRANSFER | LOCAL_CHANGE) != 0 && iflags & MATCHED == 0
+        };
+        if time {
+            iflags |= REPORT_TIME;
+        }
+        if d.perms {
+            iflags |= REPORT_PERMS;
+        }
+        if d.owner {
+            iflags |= REPORT_OWNER;
+        }
+        if d.group {
+            iflags |= REPORT_GROUP;
+        }
+        iflags
+    }
+
+    pub(super) fn set_attrs(&mut self, path: &Path, it: &Item, old_perms: Option<u32>) {
+        if self.dry() {
+            return;
+        }
+        if let Err(e) = attrs::set(path, it, self.a, &self.who, old_perms, false) {
+            self.error(&e);
+        }
+    }
+
+    /// Runs the generator over the whole list.
+    pub fn run(&mut self) -> Result<(), FilterError> {
+        self.io_known = if self.inc {
+            self.sent.error_dirs.contains(&b""[..])
+        } else {
+            self.sent.io_error
+        };
+        self.plan_hard_links();
+        let total: u64 = self
+            .sent
+            .items
+            .iter()
+            .filter(|it| it.kind == Kind::File)
+            .map(|it| it.size)
+            .sum();
+        self.progress.set_total(total);
+        self.log.bar = self.progress.bar();
+        if self.a.delete == Some(DeleteWhen::Before) {
+            self.delete_pass()?;
+        }
+        for i in 0..self.sent.items.len() {
+            self.one(i)?;
+        }
+        self.finish_delayed();
+        for (f, leader) in std::mem::take(&mut self.delayed_links) {
+            self.link_to(f, leader);
+        }
+        if matches!(self.a.delete, Some(DeleteWhen::After)) {
+            self.delete_pass()?;
+        }
+        if let Some(del) = &mut self.del {
+            if del.delay {
+                del.run_delayed()?;
+                self.drain_deletions();
+            }
+        }
+        self.fix_dirs();
+        Ok(())
+    }
+
+    pub(super) fn one(&mut self, i: usize) -> Result<(), FilterError> {
+        let it = self.item(i);
+        self.progress.at(i);
+        if it.is_dir() && self.sent.error_dirs.contains(&it.path) {
+            self.io_known = true;
+        }
+        if let Some(sd) = self.skip_dir {
+            if self.is_below(i, sd) {
+                self.hl_skipped(i);
+                return Ok(());
+            }
+            self.skip_dir = None;
+        }
+        let dpath = self.dst_path(it);
+        let in_missing = self.dry_missing.is_some_and(|d| self.is_below(i, d));
+        if !in_missing {
+            self.dry_missing = None;
+        }
+        let st = if in_missing || (it.path.is_empty() && self.root_created) {
+            None
+        } else {
+            match fs::symlink_metadata(&dpath) {
+                Ok(md) => Some(md),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                // A directory is itemized as new, its mkdir then fails.
+                Err(_) if it.is_dir() => None,
+                Err(e) => {
+                    self.error(&format!(
+                        "rsync: [generator] recv_generator: failed to stat \"{}\": {}",
+                        abs(&dpath).display(),
+                        super::os_error(&e)
+                    ));
+                    if it.is_dir() {
+                        self.skip_dir = Some(i);
+                    }
+                    return Ok(());
+                }
+            }
+        };
+        // The root this run created exists for --existing.
+        let created_root = it.path.is_empty() && self.root_created && !self.dry();
+        if self.a.existing && st.is_none() && !created_root {
+            if it.is_dir() {
+                self.skip_dir = Some(i);
+            } else {
+                self.hl_skipped(i);
+            }
+            return Ok(());
+        }
+        if self.a.ignore_existing
+            && st.is_some()
+            && !(it.is_dir() && st.as_ref().is_some_and(|m| m.is_dir()))
+        {
+            self.hl_skipped(i);
+            return Ok(());
+        }
+        match it.kind {
+            Kind::Dir => self.dir(i, &dpath, st)?,
+            Kind::File => {
+                self.stats.total_size += it.size;
+                match self.hl_role(i) {
+                    Some(false) => self.hl_follower(i),
+                    _ => self.file(i, &dpath, st),
+                }
+            }
+            Kind::Symlink if self.a.links => {
+                self.stats.total_size += it.link.as_ref().map_or(0, |l| l.len() as u64);
+                self.nonreg(i, &dpath, st)
+            }
+            Kind::Device if self.a.devices && self.who.root => self.nonreg(i, &dpath, st),
+            Kind::Special if self.a.specials => self.nonreg(i, &dpath, st),
+            _ => {
+                if !self.log.quiet {
+                    self.log
+                        .info(&format!("skipping non-regular file \"{}\"", show(&it.path)));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn rel_of(&self, p: &Path) -> Vec<u8> {
+        use std::os::unix::ffi::OsStrExt;
+        p.strip_prefix(&self.dst)
+            .unwrap_or(p)
+            .as_os_str()
+            .as_bytes()
+            .to_vec()
+    }
+
+    pub(super) fn dir(
+        &mut self,
+        i: usize,
+        dpath: &Path,
+        st: Option<fs::Metadata>,
+    ) -> Result<(), FilterError> {
+        let it = self.item(i);
+        let mut st = st;
+        if let Some(md) = &st {
+            if !md.is_dir() {
+                if !self.remove_for_replace(dpath, md, Kind::Dir) {
+                    self.log
+                        .error("*** Skipping any contents from this failed directory ***");
+                    self.skip_dir = Some(i);
+                    return Ok(());
+                }
+                st = None;
+            }
+        }
+        let is_new = st.is_none();
+        if is_new && self.dry() && self.dry_missing.is_none() {
+            self.dry_missing = Some(i);
+        }
+        let mut cmp = st.clone();
+        let mut itemize = true;
+        if is_new && !self.alt_roots.is_empty() {
+            match self.alt_match(it) {
+                Some((_, md, 3)) => {
+                    itemize = false;
+                    cmp = Some(md);
+                }
+                Some((_, md, _)) => cmp = Some(md),
+                None => {}
+            }
+        }
+        if itemize {
+            let base = if is_new { LOCAL_CHANGE } else { 0 };
+            let iflags = self.flags(it, cmp.as_ref(), base);
+            self.report(i, iflags, None, 0);
+        }
+        if is_new {
+            self.stats.created.add(Kind::Dir);
+            if !(self.dry() || it.path.is_empty() && self.root_created) {
+                use std::os::unix::fs::DirBuilderExt;
+                let mode = it.mode & 0o7777 | if self.who.root { 0 } else { 0o700 };
+                if let Err(e) = fs::DirBuilder::new().mode(mode).create(dpath) {
+                    if e.kind() != std::io::ErrorKind::AlreadyExists {
+                        self.error(&format!(
+                            "rsync: [generator] recv_generator: mkdir \"{}\" failed: {}",
+                            abs(dpath).display(),
+                            super::os_error(&e)
+                        ));
+                        self.log
+                            .error("*** Skipping any contents from this failed directory ***");
+                        self.skip_dir = Some(i);
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        if !self.dry() {
+            let old = st.as_ref().map(|m| m.mode());
+            if let Err(e) = attrs::set(dpath, it, self.a, &self.who, old, false) {
+                self.error(&e);
+            }
+            // Writable while filling it; fixed at the end.
+            if !self.who.root && it.mode & 0o700 != 0o700 {
+                let _ = rustix::fs::chmod(
+                    dpath,
+                    rustix::fs::Mode::from_raw_mode((it.mode | 0o700) as _),
+                );
+            }
+        }
+        self.dirs.push(i);
+        if let Some(del) = &mut self.del {
+            if self.a.delete == Some(DeleteWhen::During) || del.delay {
+                if it.content && !is_new && self.io_known && !self.a.ignore_errors {
+                    if !self.io_warned {
+                        self.io_warned = true;
+                        self.log
+                            .info("IO error encountered -- skipping file deletion");
+                    }
+                    del.enter(&it.path)?;
+                } else if it.content && !is_new {
+                    let names = super::delete::names_in(&self.sent.items, i);
+                    del.delete_in_dir(&it.path, &names)?;
+                } else {
+                    del.enter(&it.path)?;
+                }
+                self.drain_deletions();
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletions before or after the transfer: every content directory.
+    pub(super) fn delete_pass(&mut self) -> Result<(), FilterError> {
+        if self.del.is_none() {
+            return Ok(());
+        }
+        for i in 0..self.sent.items.len() {
+            let it = self.item(i);
+            if !it.is_dir() {
+                continue;
+            }
+            let exists = fs::symlink_metadata(self.dst_path(it)).is_ok_and(|m| m.is_dir());
+            let del = self.del.as_mut().expect("checked");
+            if it.content && exists && self.sent.io_error && !self.a.ignore_errors {
+                if !self.io_warned {
+                    self.io_warned = true;
+                    self.log
+                        .info("IO error encountered -- skipping file deletion");
+                }
+                del.enter(&it.path)?;
+            } else if it.content && exists {
+                let names = super::delete::names_in(&self.sent.items, i);
+                del.delete_in_dir(&it.path, &names)?;
+            } else {
+                del.enter(&it.path)?;
+            }
+            self.drain_deletions();
+        }
+        Ok(())
+    }
+
+    /// Prints what deletion did, as rsync's `log_delete`.
+    pub(super) fn drain_deletions(&mut self) {
+        let Some(del) = &mut self.del else {
+            return;
+        };
+        let events = std::mem::take(&mut del.lines);
+        if del.skipped > 0 {
+            self.out.del_limit = true;
+        }
+        for e in events {
+            match e {
+                Del::Deleted(path, kind) => self.log_deleted(path, kind),
+                Del::Note(s) => self.log.info(&s),
+                Del::Error(s) => self.error(&s),
+            }
+        }
+    }
+
+    /// Logs one deletion as rsync's `log_delete`.
+    pub(super) fn log_deleted(&mut self, path: Vec<u8>, kind: Kind) {
+        self.stats.deleted.add(kind);
+        let verbose = self.a.verbose > 0 && !self.a.quiet;
+        if !verbose && self.log.format.is_none() {
+            return;
+        }
+        let mut item = self.sent.items[0].clone();
+        item.kind = kind;
+        item.path = path;
+        item.size = 0;
+        let li = LogItem {
+            item: &item,
+            name: &item.path,
+            iflags: DELETED,
+            op: "del.",
+            bytes: 0,
+            hlink: None,
+            times: self.a.times,
+            human: self.log.human,
+        };
+        if self.log.has_i > 0 || self.log.has_o {
+            self.log.item(&li, true);
+        } else {
+            let line = render("deleting %n", &li);
+            self.log.info(&line);
+        }
+    }
+
+    /// rsync's `quick_check_ok`.
+    pub(super) fn quick_check(&self, it: &Item, md: &fs::Metadata, path: &Path) -> bool {
+        match it.kind {
+            Kind::File => {
+                if md.len() != it.size || !md.is_file() {
+                    return false;
+                }
+                if self.a.checksum {
+                    return transfer::same_content(&self.sent.src_path(it), path).unwrap_or(false);
+                }
+                if self.a.size_only {
+                    return true;
+                }
+                !self.a.ignore_times && !attrs::mtime_differs(it, md)
+            }
+            Kind::Dir => true,
+            Kind::Symlink => fs::read_link(path)
+                .ok()
+                .is_some_and(|t| Some(t.as_os_str().as_encoded_bytes()) == it.link.as_deref()),
+            Kind::Special => {
+                Kind::of(md) == Kind::Special && md.mode() & 0o170000 == it.mode & 0o170000
+            }
+            Kind::Device => md.rdev() == it.rdev && md.mode() & 0o170000 == it.mode & 0o170000,
+        }
+    }
+
+    /// Directory times and permissions, once their contents are in.
+    pub(super) fn fix_dirs(&mut self) {
+        if self.dry() {
+            return;
+        }
+        for i in std::mem::take(&mut self.dirs) {
+            let it = self.item(i);
+            let p = self.dst_path(it);
+            if !self.who.root && it.mode & 0o700 != 0o700 {
+                let old = fs::symlink_metadata(&p).ok().map(|m| m.mode());
+                let perms = attrs::dest_perms(self.a, &self.who, it, old);
+                let _ = rustix::fs::chmod(&p, rustix::fs::Mode::from_raw_mode(perms as _));
+            }
+            if self.a.times && !self.a.omit_dir_times {
+                if let Ok(md) = fs::symlink_metadata(&p) {
+                    if md.mtime() != it.mtime {
+                        if let Err(e) = attrs::set_mtime(&p, it) {
+                            self.error(&e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn abs(p: &Path) -> PathBuf {
+    std::env::current_dir()
+        .map(|d| d.join(p))
+        .unwrap_or(p.to_path_buf())
+}
+
+/// `a/b/../c` as `a/c`, without asking the file system.
+fn lexical(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,137 @@
+//! `-H`: files sharing an inode in the source share one in the
+//! destination. As rsync does: one member of each group is transferred
+//! (the first whose destination already exists, else the last), and the
+//! others are hard-linked to it and itemized `hf ... => LEADER`.
+
+use super::engine::Engine;
+use super::flist::Kind;
+use super::itemize::{LOCAL_CHANGE, XNAME_FOLLOWS};
+use std::collections::HashMap;
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+
+impl Engine<'_> {
+    fn hl_key(&self, i: usize) -> Option<(u64, u64)> {
+        let it = &self.sent.items[i];
+        (self.a.hard_links && it.kind == Kind::File && it.nlink > 1).then_some((it.dev, it.ino))
+    }
+
+    pub(super) fn plan_hard_links(&mut self) {
+        if !self.a.hard_links {
+            return;
+        }
+        let mut groups: HashMap<(u64, u64), Vec<usize>> = HashMap::new();
+        for i in 0..self.sent.items.len() {
+            if let Some(k) = self.hl_key(i) {
+                groups.entry(k).or_default().push(i);
+            }
+        }
+        for (k, members) in groups {
+            if members.len() < 2 {
+                continue;
+            }
+            let leader = members
+                .iter()
+                .copied()
+                .find(|&m| {
+                    // A member with something to update (the destination,
+                    // or an alt-dest basis) is not deferred by rsync.
+                    let it = &self.sent.items[m];
+                    fs::symlink_metadata(self.dst_path(it)).is_ok_and(|md| md.is_file())
+                        || self.alt_match(it).is_some()
+                })
+                .unwrap_or(members[members.len() - 1]);
+            self.hl_leader.insert(k, leader);
+        }
+    }
+
+    /// Some(true): a group's leader; Some(false): a follower.
+    pub(super) fn hl_role(&self, i: usize) -> Option<bool> {
+        let k = self.hl_key(i)?;
+        self.hl_leader.get(&k).map(|&l| l == i)
+    }
+
+    pub(super) fn hl_follower(&mut self, i: usize) {
+        let Some(k) = self.hl_key(i) else { return };
+        match self.hl_state.get(&k).copied() {
+            Some(Some(leader)) => self.link_to(i, leader),
+            Some(None) => self.plain_file(i),
+            None => self.hl_pending.entry(k).or_default().push(i),
+        }
+    }
+
+    fn plain_file(&mut self, i: usize) {
+        let it = &self.sent.items[i];
+        let dpath = self.dst_path(it);
+        let st = fs::symlink_metadata(&dpath).ok();
+        self.file(i, &dpath, st);
+    }
+
+    /// The leader is in place: link the followers that waited for it.
+    pub(super) fn hl_done(&mut self, i: usize) {
+        if self.hl_role(i) != Some(true) {
+            return;
+        }
+        let k = self.hl_key(i).expect("a leader has a key");
+        self.hl_state.insert(k, Some(i));
+        for f in self.hl_pending.remove(&k).unwrap_or_default() {
+            self.link_to(f, i);
+        }
+    }
+
+    /// The leader was skipped: the followers are sent as plain files.
+    pub(super) fn hl_skipped(&mut self, i: usize) {
+        if self.hl_role(i) != Some(true) {
+            return;
+        }
+        let k = self.hl_key(i).expect("a leader has a key");
+        self.hl_state.insert(k, None);
+        for f in self.hl_pending.remove(&k).unwrap_or_default() {
+            self.plain_file(f);
+        }
+    }
+
+    pub(super) fn link_to(&mut self, i: usize, leader: usize) {
+        if self.a.delay_updates && !self.a.dry_run && !self.delayed.is_empty() {
+            let lpath = self.dst_path(&self.sent.items[leader]);
+            if self.delayed.iter().any(|(_, d)| *d == lpath) {
+                self.delayed_links.push((i, leader));
+                return;
+            }
+        }
+        let it = &self.sent.items[i];
+        let lit = &self.sent.items[leader];
+        let dpath = self.dst_path(it);
+        let lpath = self.dst_path(lit);
+        let st = fs::symlink_metadata(&dpath).ok();
+        if let (Some(md), Ok(lmd)) = (&st, fs::symlink_metadata(&lpath)) {
+            if md.dev() == lmd.dev() && md.ino() == lmd.ino() {
+                let iflags = self.flags(it, Some(md), 0);
+                self.report(i, iflags, None, 0);
+                return;
+            }
+        }
+        if let Some(md) = &st {
+            if !self.remove_for_replace(&dpath, md, Kind::File) {
+                return;
+            }
+        }
+        if !self.a.dry_run {
+            if let Err(e) = fs::hard_link(&lpath, &dpath) {
+                self.error(&format!(
+                    "rsync: [receiver] link \"{}\" => {} failed: {}",
+                    dpath.display(),
+                    super::flist::show(&lit.path),
+                    super::os_error(&e)
+                ));
+                return;
+            }
+        }
+        if st.is_none() {
+            self.stats.created.add(Kind::File);
+        }
+        let iflags = self.flags(it, st.as_ref(), LOCAL_CHANGE | XNAME_FOLLOWS);
+        let target = lit.path.clone();
+        self.report(i, iflags, Some(&target), 0);
+    }
+}

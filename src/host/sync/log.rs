@@ -1,0 +1,153 @@
+//! Where `wsync sync` reports: standard output (per-item lines in the
+//! out-format, rsync's notes), standard error, and `--log-file`.
+
+use super::args::SyncArgs;
+use super::itemize::{self, LogItem};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+
+pub struct Log {
+    /// The per-item format on stdout (`-v`: "%n%L", `-i`: "%i %n%L").
+    pub format: Option<String>,
+    /// 0, 1 (`%i` in the format) or 2 (`-ii`).
+    pub has_i: u8,
+    pub has_o: bool,
+    /// rsync's INFO NAME level.
+    pub name: u8,
+    pub quiet: bool,
+    pub human: u8,
+    out: BufWriter<std::io::Stdout>,
+    file: Option<(BufWriter<File>, String)>,
+    /// A live progress bar: lines are printed around it.
+    pub bar: Option<indicatif::ProgressBar>,
+}
+
+impl Log {
+    pub fn new(a: &SyncArgs) -> Result<Log, String> {
+        let format = match (&a.out_format, a.itemize, a.verbose) {
+            (Some(f), _, _) => Some(f.clone()),
+            (None, i, _) if i > 0 => Some("%i %n%L".to_string()),
+            (None, _, v) if v > 0 || a.progress => Some("%n%L".to_string()),
+            _ => None,
+        };
+        let has = |c: char| {
+            format
+                .as_deref()
+                .is_some_and(|f| f.contains(&format!("%{c}")))
+        };
+        let has_i = if has('i') { a.itemize.max(1) } else { 0 };
+        let name = if a.quiet {
+            0
+        } else {
+            a.verbose.max(u8::from(has_i > 0 || a.progress))
+        };
+        let file = match &a.log_file {
+            None => None,
+            Some(p) => {
+                let f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(p)
+                    .map_err(|e| {
+                        format!(
+                            "rsync: failed to open log-file {}: {}",
+                            p.to_string_lossy(),
+                            super::os_error(&e)
+                        )
+                    })?;
+                let fmt = a
+                    .log_file_format
+                    .clone()
+                    .unwrap_or_else(|| "%i %n%L".to_string());
+                Some((BufWriter::new(f), fmt))
+            }
+        };
+        Ok(Log {
+            has_o: has('o'),
+            format: if a.quiet { None } else { format },
+            has_i,
+            name,
+            quiet: a.quiet,
+            human: a.human + 1,
+            out: BufWriter::new(std::io::stdout()),
+            file,
+            bar: None,
+        })
+    }
+
+    /// A line on stdout (rsync's FINFO/FCLIENT), unless `-q`; the log
+    /// file gets it too.
+    pub fn info(&mut self, line: &str) {
+        if !self.quiet {
+            self.line(line);
+        }
+        self.file_line(line);
+    }
+
+    /// Text on stdout as is.
+    pub fn raw(&mut self, text: &str) {
+        let _ = write!(self.out, "{text}");
+    }
+
+    /// An error or warning on stderr (stdout flushed first, to keep order).
+    pub fn error(&mut self, line: &str) {
+        let _ = self.out.flush();
+        eprintln!("{line}");
+        self.file_line(line);
+    }
+
+    /// A line in the log file only.
+    pub fn file_line(&mut self, line: &str) {
+        if let Some((f, _)) = &mut self.file {
+            let _ = writeln!(
+                f,
+                "{} [{}] {line}",
+                itemize::timestring(now(), ' '),
+                std::process::id()
+            );
+        }
+    }
+
+    /// Logs one item: on stdout in the out-format, and in the log file.
+    pub fn item(&mut self, li: &LogItem<'_>, stdout: bool) {
+        if stdout {
+            if let Some(f) = &self.format {
+                let line = itemize::render(f, li);
+                self.line(&line);
+            }
+        }
+        if let Some((_, fmt)) = &self.file {
+            let line = itemize::render(&fmt.clone(), li);
+            self.file_line(&line);
+        }
+    }
+
+    fn line(&mut self, line: &str) {
+        match &self.bar {
+            Some(b) => {
+                let out = &mut self.out;
+                b.suspend(|| {
+                    let _ = writeln!(out, "{line}");
+                    let _ = out.flush();
+                });
+            }
+            None => {
+                let _ = writeln!(self.out, "{line}");
+            }
+        }
+    }
+
+    pub fn flush(&mut self) {
+        let _ = self.out.flush();
+        if let Some((f, _)) = &mut self.file {
+            let _ = f.flush();
+        }
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

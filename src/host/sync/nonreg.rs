@@ -1,0 +1,130 @@
+//! Symlinks, devices and special files: created in place, atomically
+//! over what was there, or left alone when they already match.
+
+use super::args::AltDest;
+use super::attrs;
+use super::engine::Engine;
+use super::flist::{Item, Kind};
+use super::itemize::*;
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+impl Engine<'_> {
+    /// Symlinks, devices and special files (created in place, atomically
+    /// over what was there).
+    pub(super) fn nonreg(&mut self, i: usize, dpath: &Path, st: Option<fs::Metadata>) {
+        let it = self.item(i);
+        let mut st = st;
+        if let Some(md) = &st {
+            if Kind::of(md) == it.kind && self.quick_check(it, md, dpath) {
+                let iflags = self.flags(it, Some(md), 0);
+                self.set_attrs(dpath, it, Some(md.mode()));
+                self.report(i, iflags, None, 0);
+                return;
+            }
+        }
+        let mut cmp: Option<fs::Metadata> = None;
+        let mut itemize = true;
+        if st.is_none() && !self.alt_roots.is_empty() {
+            if let Some((p, md, level)) = self.alt_match(it) {
+                if level == 3 {
+                    match self.a.alt_dest {
+                        Some(AltDest::Compare) => return,
+                        Some(AltDest::Link) => {
+                            if self.dry() || fs::hard_link(&p, dpath).is_ok() {
+                                return;
+                            }
+                        }
+                        _ => itemize = false,
+                    }
+                }
+                cmp = Some(md);
+            }
+        }
+        if let Some(md) = &st {
+            if md.is_dir() {
+                if !self.remove_for_replace(dpath, md, it.kind) {
+                    return;
+                }
+                st = None;
+            } else if Kind::of(md) != it.kind {
+                // itemized as new: a different type was there.
+                cmp = None;
+                st = Some(md.clone());
+            } else {
+                cmp = Some(md.clone());
+            }
+        }
+        if !self.dry() {
+            if let Err(e) = self.create_nonreg(it, dpath, st.is_some()) {
+                self.error(&e);
+                return;
+            }
+            self.set_attrs(dpath, it, None);
+        }
+        if cmp.is_none() {
+            self.stats.created.add(it.kind);
+        }
+        if itemize {
+            let iflags = self.flags(it, cmp.as_ref(), LOCAL_CHANGE | REPORT_CHANGE);
+            self.report(i, iflags, None, 0);
+        }
+    }
+
+    pub(super) fn create_nonreg(
+        &mut self,
+        it: &Item,
+        dpath: &Path,
+        replace: bool,
+    ) -> Result<(), String> {
+        let dir = dpath.parent().unwrap_or(Path::new("."));
+        let name = dpath
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = if replace {
+            if self.a.backup {
+                let rel = self.rel_of(dpath);
+                self.make_backup(&rel)?;
+                dpath.to_path_buf()
+            } else {
+                dir.join(format!(".{name}.{}", std::process::id()))
+            }
+        } else {
+            dpath.to_path_buf()
+        };
+        let r = match it.kind {
+            Kind::Symlink => {
+                use std::os::unix::ffi::OsStrExt;
+                let target = it.link.clone().unwrap_or_default();
+                std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(&target), &tmp)
+            }
+            _ => attrs::mknod(&tmp, it),
+        };
+        r.map_err(|e| {
+            let what = if it.kind == Kind::Symlink {
+                "symlink"
+            } else {
+                "mknod"
+            };
+            format!(
+                "rsync: [receiver] {what} \"{}\" failed: {}",
+                dpath.display(),
+                super::os_error(&e)
+            )
+        })?;
+        if tmp != dpath {
+            fs::rename(&tmp, dpath).map_err(|e| {
+                let _ = fs::remove_file(&tmp);
+                format!(
+                    "rsync: [receiver] rename \"{}\" -> \"{}\" failed: {}",
+                    tmp.display(),
+                    dpath.display(),
+                    super::os_error(&e)
+                )
+            })?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,455 @@
+//! Regular files: rsync's quick check, the --link-dest/--compare-dest/
+//! --copy-dest search, and receiving the data into place (temporary file
+//! and rename, --inplace, --append, --partial, --delay-updates).
+
+use super::args::AltDest;
+use super::attrs;
+use super::engine::Engine;
+use super::flist::{join, Item, Kind};
+use super::itemize::*;
+use super::transfer::{self, Failed, Method};
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+pub(super) enum AltResult {
+    Done,
+    Basis(PathBuf, fs::Metadata),
+    Nothing,
+}
+
+impl Engine<'_> {
+    pub(super) fn file(&mut self, i: usize, dpath: &Path, st: Option<fs::Metadata>) {
+        let it = self.item(i);
+        let a = self.a;
+        if a.max_size.is_some_and(|m| it.size > m) || a.min_size.is_some_and(|m| it.size < m) {
+            self.hl_skipped(i);
+            return;
+        }
+        if a.update {
+            if let Some(md) = &st {
+                if it.mtime < md.mtime() {
+                    self.hl_skipped(i);
+                    return;
+                }
+            }
+        }
+        let mut st = st;
+        if let Some(md) = &st {
+            if !md.is_file() {
+                if !self.remove_for_replace(dpath, md, Kind::File) {
+                    return;
+                }
+                st = None;
+            }
+        }
+        let mut basis: Option<PathBuf> = st.as_ref().map(|_| dpath.to_path_buf());
+        let mut cmp_st = st.clone();
+        let mut alt_basis = false;
+        if !self.alt_roots.is_empty() && (st.is_none() || a.alt_dest != Some(AltDest::Copy)) {
+            match self.try_alt_file(i, dpath, st.as_ref()) {
+                AltResult::Done => {
+                    self.hl_done(i);
+                    return;
+                }
+                AltResult::Basis(p, md) => {
+                    basis = Some(p);
+                    alt_basis = true;
+                    // rsync itemizes against the basis it found.
+                    cmp_st = Some(md);
+                }
+                AltResult::Nothing => {}
+            }
+        }
+        let partial = self.partial_path(dpath);
+        let partial_basis = partial
+            .as_ref()
+            .filter(|p| fs::symlink_metadata(p).is_ok_and(|m| m.is_file()));
+        if let (Some(md), false) = (&st, alt_basis) {
+            if self.quick_check(it, md, dpath) {
+                if let Some(p) = partial_basis {
+                    if !self.dry() {
+                        let _ = fs::remove_file(p);
+                    }
+                }
+                let iflags = self.flags(it, Some(md), 0);
+                // -c: the times are set to the nanosecond (rsync's
+                // ATTRS_ACCURATE_TIME with --checksum).
+                if !self.dry() {
+                    let accurate = a.checksum;
+                    if let Err(e) =
+                        attrs::set_known(dpath, md, it, a, &self.who, Some(md.mode()), accurate)
+                    {
+                        self.error(&e);
+                    }
+                }
+                self.report(i, iflags, None, 0);
+                self.hl_done(i);
+                return;
+            }
+        }
+        if a.append > 0 {
+            if let Some(md) = &cmp_st {
+                if md.len() >= it.size {
+                    self.hl_skipped(i);
+                    return;
+                }
+            }
+        }
+        if let Some(p) = partial_basis {
+            basis = Some(p.clone());
+        }
+        let mut iflags = TRANSFER;
+        if a.checksum {
+            iflags |= REPORT_CHANGE;
+        }
+        let iflags = self.flags(it, cmp_st.as_ref(), iflags);
+        self.stats.transferred += 1;
+        self.stats.transferred_size += it.size;
+        if st.is_none() {
+            self.stats.created.add(Kind::File);
+        }
+        if self.dry() {
+            self.report(i, iflags, None, 0);
+            self.progress.file_done(&mut self.log, it, it.size);
+            self.hl_done(i);
+            return;
+        }
+        match self.receive(it, dpath, st.as_ref(), basis.as_deref()) {
+            Ok(sent) => {
+                self.stats.literal += sent.literal;
+                self.stats.matched += sent.matched;
+                self.report(i, iflags, None, sent.literal);
+                self.progress.file_done(&mut self.log, it, it.size);
+                if let Some(p) = partial_basis {
+                    let _ = fs::remove_file(p);
+                    if let Some(d) = p.parent() {
+                        let _ = fs::remove_dir(d);
+                    }
+                }
+                self.hl_done(i);
+            }
+            Err(msg) => {
+                if let Some(m) = msg {
+                    self.error(&m);
+                }
+                self.hl_skipped(i);
+            }
+        }
+    }
+
+    /// rsync's `try_dests_reg` for a regular file.
+    pub(super) fn try_alt_file(
+        &mut self,
+        i: usize,
+        dpath: &Path,
+        st: Option<&fs::Metadata>,
+    ) -> AltResult {
+        let it = self.item(i);
+        let Some((p, md, level)) = self.alt_match(it) else {
+            return AltResult::Nothing;
+        };
+        let kind = self.a.alt_dest.unwrap_or(AltDest::Compare);
+        if level == 3 && kind != AltDest::Copy {
+            if let Some(real) = st {
+                if kind == AltDest::Link && real.dev() == md.dev() && real.ino() == md.ino() {
+                    return AltResult::Nothing;
+                }
+                if !self.dry() && fs::remove_file(dpath).is_err() {
+                    return AltResult::Nothing;
+                }
+            }
+            if kind == AltDest::Link && !self.dry() && fs::hard_link(&p, dpath).is_err() {
+                return self.alt_copy(i, &p, &md, dpath);
+            }
+            return AltResult::Done;
+        }
+        if st.is_some() {
+            return AltResult::Nothing;
+        }
+        if level >= 2 {
+            return self.alt_copy(i, &p, &md, dpath);
+        }
+        AltResult::Basis(p, md)
+    }
+
+    /// Copies a file found in an alt-dest directory (rsync's
+    /// `copy_altdest_file`), itemized as a local change.
+    pub(super) fn alt_copy(
+        &mut self,
+        i: usize,
+        from: &Path,
+        md: &fs::Metadata,
+        dpath: &Path,
+    ) -> AltResult {
+        let it = self.item(i);
+        if !self.dry() {
+            let r = (|| -> Result<(), String> {
+                let mut src = fs::File::open(from).map_err(|e| e.to_string())?;
+                let (tmp, file) = self.temp_for(dpath).map_err(|e| e.to_string())?;
+                transfer::whole(&mut src, &file, &Method::default())
+                    .map_err(|_| "copy failed".to_string())?;
+                drop(file);
+                attrs::set(&tmp, it, self.a, &self.who, None, true)?;
+                tmp.persist(dpath).map_err(|e| e.to_string())?;
+                Ok(())
+            })();
+            if let Err(e) = r {
+                self.error(&format!(
+                    "rsync: [receiver] copy_file {}: {e}",
+                    from.display()
+                ));
+                return AltResult::Done;
+            }
+        }
+        self.stats.created.add(Kind::File);
+        let iflags = self.flags(it, Some(md), LOCAL_CHANGE);
+        self.report(i, iflags, None, 0);
+        AltResult::Done
+    }
+
+    /// rsync's `try_dests_reg`/`try_dests_non` search: the best match for
+    /// an item in the --link-dest/--compare-dest/--copy-dest directories,
+    /// with its level (1: same type, 2: same data, 3: same attributes too).
+    pub(super) fn alt_match(&self, it: &Item) -> Option<(PathBuf, fs::Metadata, u8)> {
+        let mut best: Option<(PathBuf, fs::Metadata, u8)> = None;
+        for root in &self.alt_roots {
+            let p = join(root, &it.path);
+            let Ok(md) = fs::symlink_metadata(&p) else {
+                continue;
+            };
+            if Kind::of(&md) != it.kind {
+                continue;
+            }
+            let mut level = 1;
+            if self.quick_check(it, &md, &p) {
+                level = 2;
+                let d = attrs::diff(self.a, &self.who, it, &md);
+                if !(d.time || d.perms || d.owner || d.group) {
+                    return Some((p, md, 3));
+                }
+            }
+            if best.as_ref().is_none_or(|b| b.2 < level) {
+                best = Some((p, md, level));
+            }
+        }
+        best
+    }
+
+    /// The `--partial-dir` (or `--delay-updates`' `.~tmp~`) path of a file.
+    pub(super) fn partial_path(&self, dpath: &Path) -> Option<PathBuf> {
+        let dir = self
+            .a
+            .partial_dir
+            .as_ref()
+            .map(PathBuf::from)
+            .or_else(|| self.a.delay_updates.then(|| PathBuf::from(".~tmp~")))?;
+        let parent = dpath.parent().unwrap_or(Path::new("."));
+        let base = if dir.is_absolute() {
+            dir
+        } else {
+            parent.join(dir)
+        };
+        Some(base.join(dpath.file_name()?))
+    }
+
+    /// A temporary file next to `dpath` (rsync's `.NAME.XXXXXX`).
+    pub(super) fn temp_for(&self, dpath: &Path) -> std::io::Result<(tempfile::TempPath, fs::File)> {
+        let dir = dpath.parent().unwrap_or(Path::new("."));
+        let name = dpath
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let t = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .rand_bytes(6)
+            .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .tempfile_in(if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            })?;
+        let (file, path) = t.into_parts();
+        Ok((path, file))
+    }
+
+    /// Receives one file's data into place. `Err(None)`: already
+    /// reported (a vanished file).
+    pub(super) fn receive(
+        &mut self,
+        it: &Item,
+        dpath: &Path,
+        st: Option<&fs::Metadata>,
+        basis: Option<&Path>,
+    ) -> Result<transfer::Sent, Option<String>> {
+        let a = self.a;
+        let src_path = self.sent.src_path(it);
+        let mut src = match fs::File::open(&src_path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.log
+                    .error(&format!("file has vanished: \"{}\"", src_path.display()));
+                self.out.vanished = true;
+                return Err(None);
+            }
+            Err(e) => {
+                return Err(Some(format!(
+                    "rsync: [sender] send_files failed to open \"{}\": {}",
+                    src_path.display(),
+                    super::os_error(&e)
+                )))
+            }
+        };
+        let m = Method {
+            delta: a.whole_file == Some(false),
+            block_size: a.block_size,
+            sparse: a.sparse,
+            bwlimit: a.bwlimit,
+        };
+        let old_perms = st.map(|m| m.mode());
+        if a.inplace {
+            if a.backup && st.is_some() {
+                let rel = self.rel_of(dpath);
+                self.backup_copy(&rel, dpath).map_err(Some)?;
+            }
+            let file = fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(dpath)
+                .map_err(|e| Some(write_err(dpath, &e)))?;
+            let r = if a.append > 0 {
+                transfer::append(&mut src, &file, &m)
+            } else if st.is_some() && m.delta {
+                transfer::inplace(&mut src, &file, &m)
+            } else {
+                file.set_len(0).map_err(|e| Some(write_err(dpath, &e)))?;
+                transfer::whole(&mut src, &file, &m)
+            };
+            let mut sent = r.map_err(|e| Some(self.failed(e, &src_path, dpath)))?;
+            drop(file);
+            if a.append == 2 && !transfer::same_content(&src_path, dpath).unwrap_or(false) {
+                // --append-verify: the whole file again when the check fails.
+                let file = fs::OpenOptions::new()
+                    .write(true)
+                    .open(dpath)
+                    .map_err(|e| Some(write_err(dpath, &e)))?;
+                file.set_len(0).map_err(|e| Some(write_err(dpath, &e)))?;
+                let mut src = fs::File::open(&src_path).map_err(|e| Some(e.to_string()))?;
+                sent = transfer::whole(&mut src, &file, &m)
+                    .map_err(|e| Some(self.failed(e, &src_path, dpath)))?;
+            }
+            if let Err(e) = attrs::set(dpath, it, a, &self.who, old_perms, true) {
+                self.error(&e);
+            }
+            return Ok(sent);
+        }
+        let (tmp, file) = self
+            .temp_for(dpath)
+            .map_err(|e| Some(write_err(dpath, &e)))?;
+        let r = match basis {
+            Some(b) if m.delta => match fs::File::open(b) {
+                Ok(basis) if std::env::var_os("WSYNC_CORE_DELTA").is_none() => {
+                    super::localdelta::delta(&mut src, &basis, &file, &m)
+                }
+                Ok(_) => transfer::delta(&mut src, b, &file, &m),
+                Err(e) => Err(Failed::Read(e)),
+            },
+            _ => transfer::whole(&mut src, &file, &m),
+        };
+        drop(file);
+        let sent = match r {
+            Ok(s) => s,
+            Err(e) => {
+                let msg = self.failed(e, &src_path, dpath);
+                if a.partial {
+                    let keep = self
+                        .partial_path(dpath)
+                        .unwrap_or_else(|| dpath.to_path_buf());
+                    if let Some(d) = keep.parent() {
+                        let _ = fs::create_dir_all(d);
+                    }
+                    let _ = tmp.persist(&keep);
+                }
+                return Err(Some(msg));
+            }
+        };
+        if let Err(e) = attrs::set(&tmp, it, a, &self.who, old_perms, true) {
+            self.error(&e);
+        }
+        if a.delay_updates {
+            let staged = self.partial_path(dpath).expect("delay-updates has a dir");
+            if let Some(d) = staged.parent() {
+                let _ = fs::create_dir(d);
+                self.delay_dirs.insert(d.to_path_buf());
+            }
+            let staged_tmp = match tmp.persist(&staged) {
+                Ok(()) => tempfile::TempPath::try_from_path(&staged)
+                    .map_err(|e| Some(write_err(&staged, &e)))?,
+                Err(e) => return Err(Some(write_err(&staged, &e.error))),
+            };
+            self.delayed.push((staged_tmp, dpath.to_path_buf()));
+            return Ok(sent);
+        }
+        if a.backup && st.is_some() {
+            let rel = self.rel_of(dpath);
+            self.make_backup(&rel).map_err(Some)?;
+        }
+        tmp.persist(dpath).map_err(|e| {
+            Some(format!(
+                "rsync: [receiver] rename \"{}\" -> \"{}\" failed: {}",
+                e.path.display(),
+                dpath.display(),
+                super::os_error(&e.error)
+            ))
+        })?;
+        Ok(sent)
+    }
+
+    pub(super) fn failed(&mut self, e: Failed, src: &Path, dst: &Path) -> String {
+        match e {
+            Failed::Read(e) => format!(
+                "rsync: [sender] read errors mapping \"{}\": {}",
+                src.display(),
+                super::os_error(&e)
+            ),
+            Failed::Write(e) => {
+                self.out.file_io = true;
+                write_err(dst, &e)
+            }
+        }
+    }
+
+    /// `--delay-updates`: everything renamed into place at the end.
+    pub(super) fn finish_delayed(&mut self) {
+        for (tmp, dst) in std::mem::take(&mut self.delayed) {
+            if self.a.backup && dst.exists() {
+                let rel = self.rel_of(&dst);
+                if let Err(e) = self.make_backup(&rel) {
+                    self.error(&e);
+                    continue;
+                }
+            }
+            if let Err(e) = tmp.persist(&dst) {
+                self.error(&format!(
+                    "rsync: [receiver] rename \"{}\" -> \"{}\" failed: {}",
+                    e.path.display(),
+                    dst.display(),
+                    super::os_error(&e.error)
+                ));
+            }
+        }
+        for d in std::mem::take(&mut self.delay_dirs) {
+            let _ = fs::remove_dir(d);
+        }
+    }
+}
+
+fn write_err(p: &Path, e: &std::io::Error) -> String {
+    format!(
+        "rsync: [receiver] write failed on \"{}\": {}",
+        p.display(),
+        super::os_error(e)
+    )
+}

@@ -1,0 +1,224 @@
+//! Making way and keeping backups: what stands where an item of another
+//! type goes is removed as rsync's `delete_item` does it (a directory's
+//! contents logged as deletions), or moved to its backup place (`-b`,
+//! `--backup-dir`, `--suffix`).
+
+use super::engine::Engine;
+use super::flist::{join, show, Kind};
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+impl Engine<'_> {
+    /// Removes what stands where an item of another type goes (rsync's
+    /// `delete_item` with DEL_FOR_*): a directory only when empty, or
+    /// recursively with --delete or --force.
+    pub(super) fn remove_for_replace(
+        &mut self,
+        dpath: &Path,
+        md: &fs::Metadata,
+        new: Kind,
+    ) -> bool {
+        let rel = self.rel_of(dpath);
+        if md.is_dir() {
+            if self.a.delete.is_some() || self.a.force {
+                // The contents go, each logged as a deletion; the
+                // directory itself is not (rsync's DEL_MAKE_ROOM).
+                self.purge_dir(dpath, &rel);
+                if self.dry() {
+                    return true;
+                }
+            }
+            if self.dry() {
+                let empty = fs::read_dir(dpath).is_ok_and(|mut d| d.next().is_none());
+                if empty {
+                    return true;
+                }
+            } else {
+                match fs::remove_dir(dpath) {
+                    Ok(()) => return true,
+                    Err(e) if e.raw_os_error() != Some(39) => {
+                        self.error(&format!(
+                            "rsync: [generator] delete_file: rmdir({}) failed: {}",
+                            show(&rel),
+                            super::os_error(&e)
+                        ));
+                        return false;
+                    }
+                    Err(_) => {}
+                }
+            }
+            self.log.info(&format!(
+                "cannot delete non-empty directory: {}",
+                show(&rel)
+            ));
+            let what = match new {
+                Kind::File => "regular file",
+                Kind::Symlink => "symlink",
+                Kind::Dir => "directory",
+                Kind::Device => "device",
+                Kind::Special => "special file",
+            };
+            self.error(&format!(
+                "could not make way for new {what}: {}",
+                show(&rel)
+            ));
+            return false;
+        }
+        if self.dry() {
+            return true;
+        }
+        if self.a.backup {
+            return match self.make_backup(&rel) {
+                Ok(_) => true,
+                Err(e) => {
+                    self.error(&e);
+                    false
+                }
+            };
+        }
+        match fs::remove_file(dpath) {
+            Ok(()) => true,
+            Err(e) => {
+                self.error(&format!(
+                    "rsync: [generator] delete_file: unlink({}) failed: {}",
+                    show(&rel),
+                    super::os_error(&e)
+                ));
+                false
+            }
+        }
+    }
+
+    /// Deletes what a directory holds, deepest first in reverse list
+    /// order as rsync's `delete_dir_contents`, logging each deletion.
+    pub(super) fn purge_dir(&mut self, dpath: &Path, rel: &[u8]) {
+        use std::os::unix::ffi::OsStrExt;
+        let Ok(rd) = fs::read_dir(dpath) else {
+            return;
+        };
+        let mut ents: Vec<(Vec<u8>, Kind)> = rd
+            .flatten()
+            .filter_map(|e| {
+                let md = fs::symlink_metadata(e.path()).ok()?;
+                Some((
+                    super::flist::child(rel, e.file_name().as_bytes()),
+                    Kind::of(&md),
+                ))
+            })
+            .collect();
+        ents.sort_by(|a, b| {
+            super::flist::f_name_cmp(&a.0, a.1 == Kind::Dir, &b.0, b.1 == Kind::Dir)
+        });
+        for (p, kind) in ents.into_iter().rev() {
+            if let Some(del) = &self.del {
+                // Protected (say, rsync's "P *~" for backups) stays.
+                if del.filter.check(&p, kind == Kind::Dir, true).is_excluded() {
+                    continue;
+                }
+            }
+            let full = join(&self.dst, &p);
+            if kind == Kind::Dir {
+                self.purge_dir(&full, &p);
+            }
+            if !self.dry() {
+                let r = if kind == Kind::Dir {
+                    fs::remove_dir(&full)
+                } else if self.a.backup {
+                    self.make_backup(&p).map_err(std::io::Error::other)
+                } else {
+                    fs::remove_file(&full)
+                };
+                if let Err(e) = r {
+                    self.error(&format!(
+                        "rsync: [generator] delete_file: unlink({}) failed: {}",
+                        show(&p),
+                        super::os_error(&e)
+                    ));
+                    continue;
+                }
+            }
+            self.log_deleted(p, kind);
+        }
+    }
+
+    /// Where a file's backup goes: next to it with the suffix, or under
+    /// --backup-dir.
+    pub(super) fn backup_path(&self, rel: &[u8]) -> PathBuf {
+        use std::os::unix::ffi::OsStrExt;
+        let mut name = rel.to_vec();
+        name.extend_from_slice(&self.a.backup_suffix());
+        match &self.a.backup_dir {
+            Some(d) => {
+                let root = if Path::new(d).is_absolute() {
+                    PathBuf::from(d)
+                } else {
+                    self.dst.join(d)
+                };
+                root.join(std::ffi::OsStr::from_bytes(&name))
+            }
+            None => join(&self.dst, &name),
+        }
+    }
+
+    /// Moves the destination's `rel` to its backup place.
+    pub(super) fn make_backup(&self, rel: &[u8]) -> Result<(), String> {
+        make_backup(&self.dst, &self.backup_path(rel), rel)
+    }
+
+    /// `--inplace -b`: the backup is a copy (the file is rewritten).
+    pub(super) fn backup_copy(&self, rel: &[u8], dpath: &Path) -> Result<(), String> {
+        let to = self.backup_path(rel);
+        if let Some(d) = to.parent() {
+            fs::create_dir_all(d).map_err(|e| e.to_string())?;
+        }
+        fs::copy(dpath, &to).map(|_| ()).map_err(|e| {
+            format!(
+                "rsync: [receiver] backup \"{}\" failed: {}",
+                to.display(),
+                super::os_error(&e)
+            )
+        })
+    }
+}
+
+/// Renames `dst/rel` to `to`, making `to`'s directories (each with the
+/// permissions and owner of the destination directory it stands for, as
+/// rsync's `copy_valid_path`).
+pub fn make_backup(dst: &Path, to: &Path, rel: &[u8]) -> Result<(), String> {
+    let from = join(dst, rel);
+    let mut missing = Vec::new();
+    let mut d = to.parent();
+    let mut r = rel.to_vec();
+    while let Some(dir) = d {
+        if dir.as_os_str().is_empty() || dir.exists() {
+            break;
+        }
+        // The destination directory at the same depth.
+        let cut = r.iter().rposition(|&b| b == b'/').unwrap_or(0);
+        r.truncate(cut);
+        missing.push((dir.to_path_buf(), join(dst, &r)));
+        d = dir.parent();
+    }
+    for (dir, orig) in missing.into_iter().rev() {
+        fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        if let Ok(md) = fs::metadata(&orig) {
+            if md.is_dir() && orig != dst {
+                let _ =
+                    rustix::fs::chmod(&dir, rustix::fs::Mode::from_raw_mode(md.mode() & 0o7777));
+                let _ = std::os::unix::fs::lchown(&dir, Some(md.uid()), Some(md.gid()));
+            }
+        }
+    }
+    if fs::symlink_metadata(to).is_ok_and(|m| m.is_dir()) {
+        let _ = fs::remove_dir_all(to);
+    }
+    fs::rename(&from, to).map_err(|e| {
+        format!(
+            "rsync: [receiver] rename \"{}\" -> \"{}\" failed: {}",
+            from.display(),
+            to.display(),
+            super::os_error(&e)
+        )
+    })
+}

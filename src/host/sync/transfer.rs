@@ -1,0 +1,325 @@
+//! Moving one regular file's data: whole (the local default), as a delta
+//! against the destination's old version (`--no-whole-file`, with the
+//! crate's signature, delta and patch), in place, or appended; written
+//! sparse with `-S` and paced with `--bwlimit`.
+
+use crate::host::files::{sign_file, READ_CHUNK};
+use crate::{DeltaEncoder, DeltaFormat, DeltaOptions, PatchOptions, Patcher, SignatureOptions};
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
+use std::time::Instant;
+
+/// How data is written.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Method {
+    /// Delta-transfer against the basis (`--no-whole-file`).
+    pub delta: bool,
+    pub block_size: Option<u32>,
+    pub sparse: bool,
+    /// Bytes per second.
+    pub bwlimit: Option<u64>,
+}
+
+/// What a transfer sent: rsync's literal and matched data.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Sent {
+    pub literal: u64,
+    pub matched: u64,
+}
+
+/// Why a transfer failed: the source side or the destination side.
+#[derive(Debug)]
+pub enum Failed {
+    Read(io::Error),
+    Write(io::Error),
+}
+
+/// A writer that leaves holes for runs of zeros (`-S`), paces itself
+/// (`--bwlimit`) and knows how far it got.
+pub struct Sink<'a> {
+    file: &'a File,
+    pos: u64,
+    sparse: bool,
+    limit: Option<(u64, Instant)>,
+    written: u64,
+}
+
+impl<'a> Sink<'a> {
+    pub fn new(file: &'a File, pos: u64, m: &Method) -> Sink<'a> {
+        Sink {
+            file,
+            pos,
+            sparse: m.sparse,
+            limit: m.bwlimit.map(|b| (b, Instant::now())),
+            written: 0,
+        }
+    }
+
+    /// Sets the length to what was written (holes at the end included).
+    pub fn finish(self) -> io::Result<u64> {
+        self.file.set_len(self.pos)?;
+        Ok(self.pos)
+    }
+
+    /// Sleeps while more than `rate` bytes a second were written.
+    fn pace(&mut self, written: u64) {
+        if let Some((rate, since)) = self.limit {
+            let due = written as f64 / rate as f64;
+            let spent = since.elapsed().as_secs_f64();
+            if due > spent {
+                std::thread::sleep(std::time::Duration::from_secs_f64(due - spent));
+            }
+        }
+    }
+}
+
+impl Write for Sink<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        const SPARSE_BLOCK: usize = 4096;
+        if self.sparse {
+            for piece in buf.chunks(SPARSE_BLOCK) {
+                if !piece.iter().all(|&b| b == 0) {
+                    self.file.write_all_at(piece, self.pos)?;
+                }
+                self.pos += piece.len() as u64;
+            }
+        } else {
+            self.file.write_all_at(buf, self.pos)?;
+            self.pos += buf.len() as u64;
+        }
+        self.written += buf.len() as u64;
+        let w = self.written;
+        self.pace(w);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Copies `src` whole into `out` (empty, at offset 0).
+pub fn whole(src: &mut File, out: &File, m: &Method) -> Result<Sent, Failed> {
+    if !m.sparse && m.bwlimit.is_none() {
+        // copy_file_range in the kernel: the fast path.
+        let mut o = out;
+        let n = io::copy(src, &mut o).map_err(classify)?;
+        return Ok(Sent {
+            literal: n,
+            matched: 0,
+        });
+    }
+    let mut sink = Sink::new(out, 0, m);
+    let mut buf = vec![0u8; READ_CHUNK];
+    loop {
+        let n = src.read(&mut buf).map_err(Failed::Read)?;
+        if n == 0 {
+            break;
+        }
+        sink.write_all(&buf[..n]).map_err(Failed::Write)?;
+    }
+    let n = sink.finish().map_err(Failed::Write)?;
+    Ok(Sent {
+        literal: n,
+        matched: 0,
+    })
+}
+
+/// io::copy cannot say which side failed; a failed write to the output
+/// is by far the likelier on a local copy, but EIO on read happens too.
+fn classify(e: io::Error) -> Failed {
+    Failed::Write(e)
+}
+
+/// Delta-transfers `src` against `basis` into `out` with the crate's
+/// core (used when WSYNC_CORE_DELTA is set; local transfers otherwise use
+/// the direct block matching of localdelta.rs, measured faster): the basis's
+/// signature, the source's delta against it, the patch applied from the
+/// basis, all streamed (memory bounded by the signature).
+pub fn delta(
+    src: &mut File,
+    basis: &std::path::Path,
+    out: &File,
+    m: &Method,
+) -> Result<Sent, Failed> {
+    let bfile = File::open(basis).map_err(Failed::Read)?;
+    let block = m.block_size;
+    let sig = sign_file(Some(&bfile), |len| SignatureOptions {
+        block_len: Some(block.unwrap_or_else(|| crate::default_block_len(len))),
+        len_hint: Some(len),
+        ..Default::default()
+    })
+    .map_err(Failed::Read)?;
+    let mut enc = DeltaEncoder::new(
+        &sig,
+        DeltaOptions {
+            format: DeltaFormat::Wsync,
+            compress_level: 0,
+        },
+    )
+    .map_err(|e| Failed::Read(io::Error::other(e.to_string())))?;
+    let len = bfile.metadata().map_err(Failed::Read)?.len();
+    let fb = FileBasis(bfile, len);
+    // The patch is applied on a second thread, fed the delta through a
+    // short queue: encoding (rolling sums, strong sums, the new file's
+    // hash) and patching (copies, the result's hash) overlap.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+    let m = *m;
+    std::thread::scope(|scope| {
+        let patcher = scope.spawn(move || -> Result<(), Failed> {
+            let mut sink = Sink::new(out, 0, &m);
+            let mut patch = Patcher::new(fb, &mut sink, PatchOptions::default());
+            for d in rx {
+                patch.update(&d).map_err(patch_err)?;
+            }
+            patch.finish().map_err(patch_err)?;
+            sink.finish().map_err(Failed::Write)?;
+            Ok(())
+        });
+        let mut buf = vec![0u8; READ_CHUNK];
+        let mut st = None;
+        let mut failed = None;
+        loop {
+            let n = match src.read(&mut buf) {
+                Ok(n) => n,
+                Err(e) => {
+                    failed = Some(Failed::Read(e));
+                    break;
+                }
+            };
+            let mut delta = Vec::with_capacity(READ_CHUNK + 64);
+            if n == 0 {
+                break;
+            }
+            enc.update(&buf[..n], &mut delta);
+            if tx.send(delta).is_err() {
+                break; // the patcher stopped: its error is reported
+            }
+        }
+        if failed.is_none() {
+            let mut delta = Vec::new();
+            st = Some(enc.finish(&mut delta));
+            let _ = tx.send(delta);
+        }
+        drop(tx);
+        let applied = patcher
+            .join()
+            .unwrap_or_else(|_| Err(Failed::Write(io::Error::other("patch thread panicked"))));
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        applied?;
+        let st = st.expect("finished");
+        Ok(Sent {
+            literal: st.literal_bytes,
+            matched: st.matched_bytes,
+        })
+    })
+}
+
+fn patch_err(e: crate::PatchError) -> Failed {
+    match e {
+        crate::PatchError::Write(e) => Failed::Write(e),
+        e => Failed::Read(io::Error::other(e.to_string())),
+    }
+}
+
+/// The basis file, read where the delta's copies point.
+pub struct FileBasis(File, u64);
+
+impl crate::Basis for FileBasis {
+    fn len(&self) -> u64 {
+        self.1
+    }
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        self.0.read_exact_at(buf, offset)
+    }
+}
+
+/// `--inplace`: rewrites only the blocks that differ from what the file
+/// holds (the matched data stays where it is), then sets the length.
+pub fn inplace(src: &mut File, out: &File, m: &Method) -> Result<Sent, Failed> {
+    let block = m.block_size.unwrap_or(READ_CHUNK as u32) as usize;
+    let mut a = vec![0u8; block];
+    let mut b = vec![0u8; block];
+    let mut pos = 0u64;
+    let mut sent = Sent::default();
+    let old_len = out.metadata().map_err(Failed::Write)?.len();
+    let mut sink = Sink::new(out, 0, m);
+    loop {
+        let n = read_full(src, &mut a).map_err(Failed::Read)?;
+        if n == 0 {
+            break;
+        }
+        let same = pos + n as u64 <= old_len && {
+            out.read_exact_at(&mut b[..n], pos).map_err(Failed::Write)?;
+            a[..n] == b[..n]
+        };
+        if same {
+            sent.matched += n as u64;
+            sink.pos += n as u64;
+        } else {
+            sent.literal += n as u64;
+            sink.write_all(&a[..n]).map_err(Failed::Write)?;
+        }
+        pos += n as u64;
+    }
+    sink.finish().map_err(Failed::Write)?;
+    Ok(sent)
+}
+
+/// `--append`: writes the source's bytes past the file's current length.
+pub fn append(src: &mut File, out: &File, m: &Method) -> Result<Sent, Failed> {
+    let start = out.metadata().map_err(Failed::Write)?.len();
+    src.seek(SeekFrom::Start(start)).map_err(Failed::Read)?;
+    let mut sink = Sink::new(out, start, m);
+    let mut buf = vec![0u8; READ_CHUNK];
+    let mut n_total = 0;
+    loop {
+        let n = src.read(&mut buf).map_err(Failed::Read)?;
+        if n == 0 {
+            break;
+        }
+        sink.write_all(&buf[..n]).map_err(Failed::Write)?;
+        n_total += n as u64;
+    }
+    sink.finish().map_err(Failed::Write)?;
+    Ok(Sent {
+        literal: n_total,
+        matched: start,
+    })
+}
+
+fn read_full(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        let n = f.read(&mut buf[got..])?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    Ok(got)
+}
+
+/// Whether two files hold the same bytes (`-c`, `--append-verify`).
+pub fn same_content(a: &std::path::Path, b: &std::path::Path) -> io::Result<bool> {
+    let mut fa = File::open(a)?;
+    let mut fb = File::open(b)?;
+    if fa.metadata()?.len() != fb.metadata()?.len() {
+        return Ok(false);
+    }
+    let mut ba = vec![0u8; 256 << 10];
+    let mut bb = vec![0u8; 256 << 10];
+    loop {
+        let n = read_full(&mut fa, &mut ba)?;
+        let m = read_full(&mut fb, &mut bb)?;
+        if n != m || ba[..n] != bb[..m] {
+            return Ok(false);
+        }
+        if n == 0 {
+            return Ok(true);
+        }
+    }
+}
