@@ -107,7 +107,8 @@ pub struct DeltaEncoder<S: Borrow<Signature>> {
     /// Strong sums of the windows after a matching one, computed four at a
     /// time along a run of blocks that follow each other: (absolute
     /// position, sum).
-    ahead: Vec<(u64, [u8; 32])>,
+    /// Their weak sums are known too: they matched the blocks expected.
+    ahead: Vec<(u64, u32, [u8; 32])>,
 }
 
 impl<S: Borrow<Signature>> DeltaEncoder<S> {
@@ -215,7 +216,13 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
             }
             let mut r = match self.rolling {
                 Some(r) => r,
-                None => Rolling::new(&self.buf[self.pos..self.pos + b]),
+                None => {
+                    let at = self.drained + self.pos as u64;
+                    match self.ahead.iter().find(|e| e.0 == at) {
+                        Some(&(_, weak, _)) => Rolling::from_sum(weak, b),
+                        None => Rolling::new(&self.buf[self.pos..self.pos + b]),
+                    }
+                }
             };
             self.rolling = Some(r);
             if !self.checked {
@@ -266,8 +273,8 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
         if self.miss_budget < b as u64 {
             return None;
         }
-        let strong = match self.ahead.iter().find(|(p, _)| *p == at) {
-            Some(&(_, sum)) => sum,
+        let strong = match self.ahead.iter().find(|e| e.0 == at) {
+            Some(&(_, _, sum)) => sum,
             None => {
                 self.ahead.clear();
                 let ahead = if try_expected {
@@ -278,7 +285,8 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
                 match ahead {
                     Some(sums) => {
                         for (k, sum) in sums.iter().enumerate().skip(1) {
-                            self.ahead.push((at + (k * b) as u64, *sum));
+                            let weak = sig.weak(expected + k);
+                            self.ahead.push((at + (k * b) as u64, weak, *sum));
                         }
                         sums[0]
                     }

@@ -49,12 +49,17 @@ impl Rolling {
     /// Starts with the sum of `window`; later `roll` calls keep its length.
     #[inline]
     pub fn new(window: &[u8]) -> Self {
-        let w = weak_sum(window);
+        Self::from_sum(weak_sum(window), window.len())
+    }
+
+    /// Starts from a window of `len` bytes whose weak sum is known.
+    #[inline]
+    pub fn from_sum(w: u32, #[allow(unused_variables)] len: usize) -> Self {
         Rolling {
             a: w & 0xffff,
             b: w >> 16,
             #[cfg(test)]
-            n: (window.len() as u64 % u64::from(MOD)) as u32,
+            n: (len as u64 % u64::from(MOD)) as u32,
         }
     }
 
