@@ -418,6 +418,10 @@ fn gen_args(rng: &mut Rng, prefilled: bool) -> Vec<String> {
         &["--exclude=*.o"],
         &["--append"],
         &["-z"],
+        &["-k"],
+        &["--safe-links"],
+        &["--copy-unsafe-links"],
+        &["--copy-unsafe-links", "-k"],
     ];
     let n = rng.below(3) + usize::from(prefilled);
     for _ in 0..n {

@@ -35,6 +35,12 @@ pub struct SyncArgs {
     pub dirs: bool,
     pub links: bool,
     pub copy_links: bool,
+    /// `-k`: symlinks to directories on the sender are sent as directories.
+    pub copy_dirlinks: bool,
+    /// `--copy-unsafe-links`: symlinks pointing out of the tree are followed.
+    pub copy_unsafe_links: bool,
+    /// `--safe-links`: symlinks pointing out of the tree are ignored.
+    pub safe_links: bool,
     pub perms: bool,
     pub executability: bool,
     pub owner: bool,
@@ -187,6 +193,9 @@ const OPTIONS: &[Opt] = &[
     flag("dirs", Some('d'), |a, v| a.dirs = v),
     flag("links", Some('l'), |a, v| a.links = v),
     flag("copy-links", Some('L'), |a, v| a.copy_links = v),
+    flag("copy-dirlinks", Some('k'), |a, v| a.copy_dirlinks = v),
+    flag("copy-unsafe-links", None, |a, v| a.copy_unsafe_links = v),
+    flag("safe-links", None, |a, v| a.safe_links = v),
     flag("perms", Some('p'), |a, v| a.perms = v),
     flag("executability", Some('E'), |a, v| a.executability = v),
     flag("owner", Some('o'), |a, v| a.owner = v),
@@ -429,10 +438,7 @@ const DELETES: &[(&str, Option<DeleteWhen>)] = &[
 const NOT_YET: &[&str] = &[
     "acls",
     "xattrs",
-    "copy-unsafe-links",
-    "safe-links",
     "munge-links",
-    "copy-dirlinks",
     "keep-dirlinks",
     "one-file-system",
     "rsh",
@@ -740,6 +746,9 @@ Options (as rsync's):
      --mkpath                create destination's missing path components
  -l, --links                 copy symlinks as symlinks
  -L, --copy-links            transform symlink into referent file/dir
+     --copy-unsafe-links     only unsafe symlinks are transformed
+     --safe-links            ignore symlinks that point outside the tree
+ -k, --copy-dirlinks         transform symlink to dir into referent dir
  -H, --hard-links            preserve hard links
  -p, --perms                 preserve permissions (-E: executability)
  -o, --owner                 preserve owner (super-user only)
@@ -775,9 +784,8 @@ Options (as rsync's):
      --no-OPTION             turn off an implied OPTION (e.g. --no-D)
      --help                  show this help (-h alone too)
 
-Not supported yet (refused): -A, -X, -k, -K, -x, --safe-links,
---copy-unsafe-links, --chmod, --fuzzy, --temp-dir, --remove-source-files
-and remote transfers.
+Not supported yet (refused): -A, -X, -K, -x, --chmod, --fuzzy, --temp-dir,
+--remove-source-files and remote transfers.
 ";
 
 #[cfg(test)]

@@ -312,6 +312,17 @@ impl<'a> Engine<'a> {
             }
             Kind::Symlink if self.a.links => {
                 self.stats.total_size += it.link.as_ref().map_or(0, |l| l.len() as u64);
+                let target = it.link.as_deref().unwrap_or_default();
+                if self.a.safe_links && super::flist::unsafe_symlink(target, &it.path) {
+                    if self.a.verbose > 0 && self.log.name > 0 {
+                        self.log.info(&format!(
+                            "ignoring unsafe symlink \"{}\" -> \"{}\"",
+                            show(&it.path),
+                            show(target)
+                        ));
+                    }
+                    return Ok(());
+                }
                 self.nonreg(i, &dpath, st)
             }
             Kind::Device if self.a.devices && self.who.root => self.nonreg(i, &dpath, st),

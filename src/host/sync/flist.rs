@@ -267,6 +267,45 @@ pub struct WalkOptions {
     pub recursive: bool,
     pub dirs: bool,
     pub copy_links: bool,
+    pub copy_dirlinks: bool,
+    pub copy_unsafe_links: bool,
+}
+
+/// rsync's `unsafe_symlink()`: whether a symlink named `name` (its path in
+/// the file list) with target `target` points outside the transfer: an
+/// absolute or empty target, or one whose `..` climb above the tree.
+pub fn unsafe_symlink(target: &[u8], name: &[u8]) -> bool {
+    if target.is_empty() || target[0] == b'/' {
+        return true;
+    }
+    // The safety margin: the directories `name` is inside.
+    let mut depth: i64 = 0;
+    let parts: Vec<&[u8]> = name.split(|&c| c == b'/').collect();
+    for (i, p) in parts.iter().enumerate() {
+        let last = i + 1 == parts.len();
+        match *p {
+            b".." => depth = 0,
+            b"." | b"" => {}
+            _ if !last => depth += 1,
+            _ => {}
+        }
+    }
+    let parts: Vec<&[u8]> = target.split(|&c| c == b'/').collect();
+    for (i, p) in parts.iter().enumerate() {
+        let last = i + 1 == parts.len();
+        match *p {
+            b".." => {
+                depth -= 1;
+                if depth < 0 {
+                    return true;
+                }
+            }
+            b"." | b"" => {}
+            _ if !last => depth += 1,
+            _ => {}
+        }
+    }
+    depth < 0
 }
 
 pub fn join(root: &Path, rel: &[u8]) -> PathBuf {
@@ -292,11 +331,45 @@ pub fn child(dir: &[u8], name: &[u8]) -> Vec<u8> {
 /// excluded as a file: rsync then skips it quietly).
 fn stat_entry(
     path: &Path,
+    name: &[u8],
     o: &WalkOptions,
     sent: &mut Sent,
     excluded: &dyn Fn() -> bool,
 ) -> Option<fs::Metadata> {
     match fs::symlink_metadata(path) {
+        // -k: a symlink to a directory is that directory (rsync's link_stat);
+        // --copy-unsafe-links: a symlink out of the tree is its referent.
+        Ok(md) if !o.copy_links && md.file_type().is_symlink() => {
+            if o.copy_dirlinks {
+                if let Ok(m) = fs::metadata(path) {
+                    if m.is_dir() {
+                        return Some(m);
+                    }
+                }
+            }
+            if o.copy_unsafe_links {
+                let target = fs::read_link(path).unwrap_or_default();
+                if unsafe_symlink(target.as_os_str().as_bytes(), name) {
+                    return match fs::metadata(path) {
+                        Ok(m) => Some(m),
+                        Err(_) if excluded() => None,
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                            sent.io_err(format!("symlink has no referent: \"{}\"", path.display()));
+                            None
+                        }
+                        Err(e) => {
+                            sent.io_err(format!(
+                                "rsync: [sender] readlink_stat(\"{}\") failed: {}",
+                                path.display(),
+                                super::os_error(&e)
+                            ));
+                            None
+                        }
+                    };
+                }
+            }
+            Some(md)
+        }
         Ok(md) if o.copy_links && md.file_type().is_symlink() => match fs::metadata(path) {
             Ok(m) => Some(m),
             Err(_) if excluded() => None,
@@ -353,7 +426,7 @@ pub fn send_tree(
 ) -> Result<(), FilterError> {
     match top {
         None => {
-            let Some(md) = stat_entry(root, o, sent, &|| false) else {
+            let Some(md) = stat_entry(root, b"", o, sent, &|| false) else {
                 return Ok(());
             };
             let mut it = make_item(Vec::new(), root, &md, root_idx);
@@ -371,7 +444,8 @@ pub fn send_tree(
         Some(name) => {
             filter.push_dir(b"", reader)?;
             let full = join(root, name);
-            let Some(md) = stat_entry(&full, o, sent, &|| filter.is_excluded(name, false)) else {
+            let Some(md) = stat_entry(&full, name, o, sent, &|| filter.is_excluded(name, false))
+            else {
                 return Ok(());
             };
             let mut it = make_item(name.to_vec(), &full, &md, root_idx);
@@ -438,8 +512,9 @@ fn send_dir(
     for ent in entries {
         let name = ent.file_name();
         let path = child(dir, name.as_bytes());
-        let Some(md) = stat_entry(&ent.path(), o, sent, &|| filter.is_excluded(&path, false))
-        else {
+        let Some(md) = stat_entry(&ent.path(), &path, o, sent, &|| {
+            filter.is_excluded(&path, false)
+        }) else {
             continue;
         };
         let mut it = make_item(path, &ent.path(), &md, root_idx);
@@ -520,4 +595,36 @@ pub fn prune_empty_dirs(items: &mut Vec<Item>, receiver: &DirFilter) {
     }
     let mut k = keep.into_iter();
     items.retain(|_| k.next().unwrap_or(true));
+}
+
+#[cfg(test)]
+mod unsafe_tests {
+    use super::unsafe_symlink;
+
+    #[test]
+    fn unsafe_symlinks_as_rsync_judges_them() {
+        for (target, name, unsafe_) in [
+            ("/etc/passwd", "a", true),
+            ("", "a", true),
+            ("b", "a", false),
+            ("../b", "a", true),
+            ("../b", "d/a", false),
+            ("../../b", "d/a", true),
+            ("./../b", "d/a", false),
+            ("x/../../b", "d/a", false),
+            ("x/../../../b", "d/a", true),
+            ("..", "d/a", false),
+            ("../..", "d/a", true),
+            ("../b", "../d/a", false),
+            ("../b", "d/../a", true),
+            ("../b", "./a", true),
+            ("sub//../../b", "d/a", false),
+        ] {
+            assert_eq!(
+                unsafe_symlink(target.as_bytes(), name.as_bytes()),
+                unsafe_,
+                "{name} -> {target}"
+            );
+        }
+    }
 }

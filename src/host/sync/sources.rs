@@ -106,6 +106,8 @@ pub fn walk(
         recursive: a.recursive,
         dirs: a.dirs,
         copy_links: a.copy_links,
+        copy_dirlinks: a.copy_dirlinks,
+        copy_unsafe_links: a.copy_unsafe_links,
     };
     let mut list: Vec<Source> = Vec::new();
     if a.files_from.is_some() {
