@@ -10,6 +10,11 @@ export function fromMs(ms) {
   return { sec, nsec: Math.round((ms - sec * 1000) * 1e6) };
 }
 
+/** Nanoseconds since the epoch (a bigint, as `stat(..., { bigint: true })` gives) as `{ sec, nsec }`. */
+export function fromNs(ns) {
+  return { sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) };
+}
+
 /**
  * @returns {Promise<{ size: number, mtime: {sec, nsec} | null, rereadable: boolean,
  *   chunks(): AsyncIterable<Uint8Array> }>}
@@ -104,7 +109,7 @@ async function pathSource(path) {
   const size = Number(st.size);
   return {
     size,
-    mtime: { sec: Number(st.mtimeNs / 1_000_000_000n), nsec: Number(st.mtimeNs % 1_000_000_000n) },
+    mtime: fromNs(st.mtimeNs),
     rereadable: true,
     async *chunks() {
       const fh = await fs.open(path, "r");

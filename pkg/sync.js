@@ -3,7 +3,7 @@
 // (same size and mtime: skipped), and deletions that spare excluded files.
 import { Filter } from "./wasm/wsync.js";
 import { WsyncError, wrap } from "./errors.js";
-import { fromMs } from "./source.js";
+import { fromMs, fromNs } from "./source.js";
 
 /** Filter rules as given: text with one rule per line, or an array of rules. */
 export function ruleList(filters) {
@@ -63,7 +63,7 @@ async function walk(dir) {
           path: relative(dir, full).split(sep).join("/"),
           source: full,
           size: Number(st.size),
-          mtime: { sec: Number(st.mtimeNs / 1_000_000_000n), nsec: Number(st.mtimeNs % 1_000_000_000n) },
+          mtime: fromNs(st.mtimeNs),
         });
       }
     }

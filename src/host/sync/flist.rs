@@ -350,46 +350,38 @@ fn stat_entry(
             if o.copy_unsafe_links {
                 let target = fs::read_link(path).unwrap_or_default();
                 if unsafe_symlink(target.as_os_str().as_bytes(), name) {
-                    return match fs::metadata(path) {
-                        Ok(m) => Some(m),
-                        Err(_) if excluded() => None,
-                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                            sent.io_err(format!("symlink has no referent: \"{}\"", path.display()));
-                            None
-                        }
-                        Err(e) => {
-                            sent.io_err(format!(
-                                "rsync: [sender] readlink_stat(\"{}\") failed: {}",
-                                path.display(),
-                                super::os_error(&e)
-                            ));
-                            None
-                        }
-                    };
+                    return follow(path, sent, excluded);
                 }
             }
             Some(md)
         }
-        Ok(md) if o.copy_links && md.file_type().is_symlink() => match fs::metadata(path) {
-            Ok(m) => Some(m),
-            Err(_) if excluded() => None,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                sent.io_err(format!("symlink has no referent: \"{}\"", path.display()));
-                None
-            }
-            Err(e) => {
-                sent.io_err(format!(
-                    "rsync: [sender] readlink_stat(\"{}\") failed: {}",
-                    path.display(),
-                    super::os_error(&e)
-                ));
-                None
-            }
-        },
+        Ok(md) if o.copy_links && md.file_type().is_symlink() => follow(path, sent, excluded),
         Ok(md) => Some(md),
         Err(e) => {
             sent.io_err(format!(
                 "rsync: [sender] link_stat \"{}\" failed: {}",
+                path.display(),
+                super::os_error(&e)
+            ));
+            None
+        }
+    }
+}
+
+/// `stat` through a symlink (-L, --copy-unsafe-links): a dangling one is
+/// rsync's "symlink has no referent", unless `excluded` says the entry is
+/// excluded as a file: rsync then skips it quietly.
+fn follow(path: &Path, sent: &mut Sent, excluded: &dyn Fn() -> bool) -> Option<fs::Metadata> {
+    match fs::metadata(path) {
+        Ok(m) => Some(m),
+        Err(_) if excluded() => None,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            sent.io_err(format!("symlink has no referent: \"{}\"", path.display()));
+            None
+        }
+        Err(e) => {
+            sent.io_err(format!(
+                "rsync: [sender] readlink_stat(\"{}\") failed: {}",
                 path.display(),
                 super::os_error(&e)
             ));

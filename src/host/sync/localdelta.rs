@@ -7,10 +7,10 @@
 //! matched blocks and the new file's literal bytes; literal and matched
 //! counts are rsync's (same block length, same "next block first" rule).
 
-use super::transfer::{Failed, Method, Sent, Sink};
+use super::transfer::{read_full, Failed, Method, Sent, Sink};
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::Write;
 use std::os::unix::fs::FileExt;
 
 /// rsync's `get_checksum1`: two 16-bit running sums.
@@ -181,18 +181,6 @@ fn flush_literal(sink: &mut Sink<'_>, bytes: &[u8], sent: &mut Sent) -> Result<(
         sent.literal += bytes.len() as u64;
     }
     Ok(())
-}
-
-fn read_full(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        let n = f.read(&mut buf[got..])?;
-        if n == 0 {
-            break;
-        }
-        got += n;
-    }
-    Ok(got)
 }
 
 #[cfg(test)]

@@ -291,7 +291,8 @@ pub fn append(src: &mut File, out: &File, m: &Method) -> Result<Sent, Failed> {
     })
 }
 
-fn read_full(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+/// Reads until `buf` is full or the file ends; returns the bytes read.
+pub(super) fn read_full(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
     let mut got = 0;
     while got < buf.len() {
         let n = f.read(&mut buf[got..])?;
