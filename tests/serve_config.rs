@@ -234,6 +234,7 @@ fn list(raw: &mut Raw, id: u64, m: &str) -> Result<(), Code> {
         module: m.into(),
         path: String::new(),
         recursive: false,
+        checksum: false,
     });
     loop {
         match raw.next() {

@@ -106,6 +106,23 @@ fn hostile_paths_are_refused_in_every_request() {
                 module: "data".into(),
                 path: path.to_string(),
                 recursive: true,
+                checksum: true,
+            }],
+            vec![Message::Make {
+                id: id + 5,
+                module: "data".into(),
+                path: path.to_string(),
+                kind: wsync::protocol::Kind::Dir,
+                target: String::new(),
+                attrs: None,
+            }],
+            vec![Message::Make {
+                id: id + 6,
+                module: "data".into(),
+                path: path.to_string(),
+                kind: wsync::protocol::Kind::Symlink,
+                target: "x".into(),
+                attrs: None,
             }],
         ];
         for (k, msgs) in requests.iter().enumerate() {
@@ -288,6 +305,7 @@ fn a_server_answering_a_pull_with_what_was_not_asked_writes_nothing() {
                     mtime_nsec: 0,
                     mode: 0o644,
                     target: String::new(),
+                    sum: None,
                 }],
             }]
         }),

@@ -4,7 +4,7 @@
 
 use super::auth;
 use super::message::{
-    AuthRequest, AuthResponse, Code, Entry, FileAttrs, Limits, Message, ModuleInfo,
+    AuthRequest, AuthResponse, Code, Entry, FileAttrs, Kind, Limits, Message, ModuleInfo,
 };
 use super::sender::DeltaSender;
 use super::server::name;
@@ -448,6 +448,11 @@ impl ClientSession {
     }
 
     pub fn list(&mut self, module: &str, path: &str, recursive: bool) -> u64 {
+        self.list_with(module, path, recursive, false)
+    }
+
+    /// Like `list`; `checksum` asks for each file's SHA-256 (rsync's `-c`).
+    pub fn list_with(&mut self, module: &str, path: &str, recursive: bool, checksum: bool) -> u64 {
         let id = self.request_id();
         self.transfers.insert(id, Transfer::Request);
         self.send(Message::List {
@@ -455,6 +460,30 @@ impl ClientSession {
             module: module.into(),
             path: path.into(),
             recursive,
+            checksum,
+        });
+        id
+    }
+
+    /// Makes a directory or a symlink at `path`, or (`Kind::File`) sets the
+    /// attributes of what is there; answered by `Done` or `Failed`.
+    pub fn make(
+        &mut self,
+        module: &str,
+        path: &str,
+        kind: Kind,
+        target: &str,
+        attrs: Option<FileAttrs>,
+    ) -> u64 {
+        let id = self.request_id();
+        self.transfers.insert(id, Transfer::Request);
+        self.send(Message::Make {
+            id,
+            module: module.into(),
+            path: path.into(),
+            kind,
+            target: target.into(),
+            attrs,
         });
         id
     }

@@ -98,6 +98,9 @@ pub struct Entry {
     pub mode: u32,
     /// Symlink target (empty for other kinds).
     pub target: String,
+    /// The file's SHA-256, when the listing was asked with checksums
+    /// (rsync's `-c`); `None` for other kinds.
+    pub sum: Option<[u8; 32]>,
 }
 
 /// Attributes an upload asks for its result.
@@ -189,11 +192,15 @@ pub enum Message {
         id: u64,
         modules: Vec<ModuleInfo>,
     },
+    /// List `path`: a directory's entries (and below it when `recursive`),
+    /// or the entry itself when it is not a directory. `checksum` asks for
+    /// each file's SHA-256.
     List {
         id: u64,
         module: String,
         path: String,
         recursive: bool,
+        checksum: bool,
     },
     Entries {
         id: u64,
@@ -262,6 +269,17 @@ pub enum Message {
         module: String,
         path: String,
     },
+    /// Create a directory or a symlink at `path` (replacing a file or
+    /// symlink there), or (`Kind::File`) only set the attributes of the
+    /// existing entry; then give it `attrs`.
+    Make {
+        id: u64,
+        module: String,
+        path: String,
+        kind: Kind,
+        target: String,
+        attrs: Option<FileAttrs>,
+    },
     Done {
         id: u64,
     },
@@ -290,6 +308,7 @@ mod kind {
     pub const COMMIT: u8 = 0x26;
     pub const PULL_END: u8 = 0x27;
     pub const DELETE: u8 = 0x30;
+    pub const MAKE: u8 = 0x31;
     pub const DONE: u8 = 0x3e;
     pub const ERROR: u8 = 0x3f;
 }
@@ -368,9 +387,11 @@ impl Message {
                 module,
                 path,
                 recursive,
+                checksum,
             } => {
                 w = Writer::new(kind::LIST);
-                w.uint(*id).str(module).str(path).u8(*recursive as u8);
+                let flags = *recursive as u8 | (*checksum as u8) << 1;
+                w.uint(*id).str(module).str(path).u8(flags);
             }
             Entries { id, entries, done } => {
                 w = Writer::new(kind::ENTRIES);
@@ -380,6 +401,10 @@ impl Message {
                     w.uint(e.mtime_nsec.into())
                         .uint(e.mode.into())
                         .str(&e.target);
+                    match &e.sum {
+                        None => w.u8(0),
+                        Some(sum) => w.u8(1).array(sum),
+                    };
                 }
             }
             PushBegin {
@@ -427,14 +452,7 @@ impl Message {
             } => {
                 w = Writer::new(kind::COMMIT);
                 w.uint(*id).array(sha256).bytes(basis);
-                match attrs {
-                    None => w.u8(0),
-                    Some(a) => w
-                        .u8(1)
-                        .int(a.mtime)
-                        .uint(a.mtime_nsec.into())
-                        .uint(a.mode.into()),
-                };
+                put_attrs(&mut w, attrs);
             }
             PullEnd {
                 id,
@@ -453,6 +471,22 @@ impl Message {
             Delete { id, module, path } => {
                 w = Writer::new(kind::DELETE);
                 w.uint(*id).str(module).str(path);
+            }
+            Make {
+                id,
+                module,
+                path,
+                kind,
+                target,
+                attrs,
+            } => {
+                w = Writer::new(kind::MAKE);
+                w.uint(*id)
+                    .str(module)
+                    .str(path)
+                    .u8(*kind as u8)
+                    .str(target);
+                put_attrs(&mut w, attrs);
             }
             Done { id } => {
                 w = Writer::new(kind::DONE);
@@ -533,12 +567,27 @@ impl Message {
                 }
                 Modules { id, modules }
             }
-            kind::LIST => List {
-                id: r.uint("id")?,
-                module: r.str("module", MAX_PATH)?,
-                path: r.str("path", MAX_PATH)?,
-                recursive: r.bool("recursive")?,
-            },
+            kind::LIST => {
+                let (id, module, path) = (
+                    r.uint("id")?,
+                    r.str("module", MAX_PATH)?,
+                    r.str("path", MAX_PATH)?,
+                );
+                let flags = r.u8("flags")?;
+                if flags > 3 {
+                    return Err(WireError::BadValue {
+                        field: "flags",
+                        value: flags.into(),
+                    });
+                }
+                List {
+                    id,
+                    module,
+                    path,
+                    recursive: flags & 1 != 0,
+                    checksum: flags & 2 != 0,
+                }
+            }
             kind::ENTRIES => {
                 let id = r.uint("id")?;
                 let done = r.bool("done")?;
@@ -554,22 +603,22 @@ impl Message {
                 for _ in 0..n {
                     entries.push(Entry {
                         path: r.str("path", MAX_PATH)?,
-                        kind: match r.u8("kind")? {
-                            0 => Kind::File,
-                            1 => Kind::Dir,
-                            2 => Kind::Symlink,
-                            v => {
-                                return Err(WireError::BadValue {
-                                    field: "kind",
-                                    value: v.into(),
-                                })
-                            }
-                        },
+                        kind: read_kind(&mut r)?,
                         size: r.uint("size")?,
                         mtime: r.int("mtime")?,
                         mtime_nsec: r.u32("mtime_nsec")?,
                         mode: r.u32("mode")?,
                         target: r.str("target", MAX_PATH)?,
+                        sum: match r.u8("has_sum")? {
+                            0 => None,
+                            1 => Some(r.array("sum")?),
+                            v => {
+                                return Err(WireError::BadValue {
+                                    field: "has_sum",
+                                    value: v.into(),
+                                })
+                            }
+                        },
                     });
                 }
                 Entries { id, entries, done }
@@ -624,6 +673,14 @@ impl Message {
                 module: r.str("module", MAX_PATH)?,
                 path: r.str("path", MAX_PATH)?,
             },
+            kind::MAKE => Make {
+                id: r.uint("id")?,
+                module: r.str("module", MAX_PATH)?,
+                path: r.str("path", MAX_PATH)?,
+                kind: read_kind(&mut r)?,
+                target: r.str("target", MAX_PATH)?,
+                attrs: read_attrs(&mut r)?,
+            },
             kind::DONE => Done { id: r.uint("id")? },
             kind::ERROR => Error {
                 id: r.uint("id")?,
@@ -635,6 +692,29 @@ impl Message {
         r.end()?;
         Ok(m)
     }
+}
+
+fn read_kind(r: &mut Reader) -> Result<Kind, WireError> {
+    match r.u8("kind")? {
+        0 => Ok(Kind::File),
+        1 => Ok(Kind::Dir),
+        2 => Ok(Kind::Symlink),
+        v => Err(WireError::BadValue {
+            field: "kind",
+            value: v.into(),
+        }),
+    }
+}
+
+fn put_attrs(w: &mut Writer, attrs: &Option<FileAttrs>) {
+    match attrs {
+        None => w.u8(0),
+        Some(a) => w
+            .u8(1)
+            .int(a.mtime)
+            .uint(a.mtime_nsec.into())
+            .uint(a.mode.into()),
+    };
 }
 
 fn read_attrs(r: &mut Reader) -> Result<Option<FileAttrs>, WireError> {

@@ -3,7 +3,7 @@
 //! event asks for and reports back through the methods below.
 
 use super::message::{
-    AuthRequest, AuthResponse, Code, Entry, FileAttrs, Limits, Message, ModuleInfo,
+    AuthRequest, AuthResponse, Code, Entry, FileAttrs, Kind, Limits, Message, ModuleInfo,
 };
 use super::sender::DeltaSender;
 use super::{ProtocolError, VERSION};
@@ -28,6 +28,8 @@ pub enum ServerEvent {
         module: String,
         path: String,
         recursive: bool,
+        /// Give each file's SHA-256 (`Entry::sum`).
+        checksum: bool,
     },
     /// Open the target (its basis), then [`ServerSession::signature`] (or
     /// `fail`). With a `resume` token, continue that interrupted upload: send
@@ -60,10 +62,21 @@ pub enum ServerEvent {
         path: String,
         signature: Signature,
     },
+    /// Remove a file, a symlink or an empty directory; then `done`.
     Delete {
         id: u64,
         module: String,
         path: String,
+    },
+    /// Make a directory or symlink, or set an entry's attributes; then
+    /// `done` (see [`Message::Make`]).
+    Make {
+        id: u64,
+        module: String,
+        path: String,
+        kind: Kind,
+        target: String,
+        attrs: Option<FileAttrs>,
     },
     /// The client gave up on this transfer, or (`dropped`) the session ended
     /// under it: drop its temporary state, or keep an upload's for a while so
@@ -324,11 +337,13 @@ impl ServerSession {
                 module,
                 path,
                 recursive,
+                checksum,
             } => self.event(ServerEvent::List {
                 id,
                 module,
                 path,
                 recursive,
+                checksum,
             }),
             Message::PushBegin {
                 id,
@@ -436,6 +451,21 @@ impl ServerSession {
             Message::Delete { id, module, path } => {
                 self.event(ServerEvent::Delete { id, module, path })
             }
+            Message::Make {
+                id,
+                module,
+                path,
+                kind,
+                target,
+                attrs,
+            } => self.event(ServerEvent::Make {
+                id,
+                module,
+                path,
+                kind,
+                target,
+                attrs,
+            }),
             Message::Error { id, .. } => {
                 // The client abandons a transfer.
                 if self.transfers.remove(&id).is_some() {
@@ -599,6 +629,7 @@ pub(super) fn name(m: &Message) -> &'static str {
         Commit { .. } => "Commit",
         PullEnd { .. } => "PullEnd",
         Delete { .. } => "Delete",
+        Make { .. } => "Make",
         Done { .. } => "Done",
         Error { .. } => "Error",
     }

@@ -138,6 +138,8 @@ impl Host {
                     None => s.fail(id, Code::NotFound, "no such file"),
                 }
             }
+            ServerEvent::Make { id, path, .. } if path == "bad" => s.fail(id, Code::BadPath, "bad"),
+            ServerEvent::Make { id, .. } => s.done(id),
             ServerEvent::Cancel { id, .. } => {
                 self.uploads.remove(&id);
             }
@@ -579,6 +581,17 @@ fn every_message_round_trips_and_truncations_fail() {
         mtime_nsec: 999,
         mode: 0o777,
         target: "../x".into(),
+        sum: None,
+    };
+    let f = Entry {
+        path: "a/f".into(),
+        kind: Kind::File,
+        size: 3,
+        mtime: 1,
+        mtime_nsec: 2,
+        mode: 0o644,
+        target: String::new(),
+        sum: Some([3; 32]),
     };
     let msgs = vec![
         Message::Hello {
@@ -612,10 +625,18 @@ fn every_message_round_trips_and_truncations_fail() {
             module: "m".into(),
             path: "p".into(),
             recursive: true,
+            checksum: false,
+        },
+        Message::List {
+            id: 2,
+            module: "m".into(),
+            path: "p".into(),
+            recursive: false,
+            checksum: true,
         },
         Message::Entries {
             id: 2,
-            entries: vec![e],
+            entries: vec![e, f],
             done: true,
         },
         Message::PushBegin {
@@ -677,6 +698,26 @@ fn every_message_round_trips_and_truncations_fail() {
             id: 5,
             module: "m".into(),
             path: "p".into(),
+        },
+        Message::Make {
+            id: 6,
+            module: "m".into(),
+            path: "d".into(),
+            kind: Kind::Dir,
+            target: String::new(),
+            attrs: Some(FileAttrs {
+                mtime: 5,
+                mtime_nsec: 6,
+                mode: 0o755,
+            }),
+        },
+        Message::Make {
+            id: 6,
+            module: "m".into(),
+            path: "l".into(),
+            kind: Kind::Symlink,
+            target: "x".into(),
+            attrs: None,
         },
         Message::Done { id: 5 },
         Message::Error {

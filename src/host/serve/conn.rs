@@ -463,9 +463,10 @@ impl Conn {
                 module,
                 path,
                 recursive,
+                checksum,
             } => match self
                 .access(&module, Access::Read)
-                .and_then(|m| m.list(&path, recursive))
+                .and_then(|m| m.list(&path, recursive, checksum))
             {
                 Ok(entries) => s.entries(id, entries),
                 Err(Refusal(code, msg)) => s.fail(id, code, msg),
@@ -543,6 +544,35 @@ impl Conn {
                     Ok(m) => {
                         let mut t = self.transfer("del.", &m, &path);
                         t.itemize = "*deleting  ".into();
+                        self.log_transfer(&m, t);
+                        s.done(id)
+                    }
+                    Err(Refusal(code, msg)) => s.fail(id, code, msg),
+                }
+            }
+            ServerEvent::Make {
+                id,
+                module,
+                path,
+                kind,
+                target,
+                attrs,
+            } => {
+                match self
+                    .access(&module, Access::Write)
+                    .and_then(|m| m.make(&path, kind, &target, attrs).map(|()| m))
+                {
+                    Ok(m) => {
+                        let mut t = self.transfer("recv", &m, &path);
+                        t.itemize = match kind {
+                            crate::protocol::Kind::Dir => "cd+++++++++".into(),
+                            crate::protocol::Kind::Symlink => "cL+++++++++".into(),
+                            crate::protocol::Kind::File => ".f..t......".into(),
+                        };
+                        if let Some(a) = attrs {
+                            t.mtime = a.mtime;
+                            t.mode = a.mode;
+                        }
                         self.log_transfer(&m, t);
                         s.done(id)
                     }

@@ -8,6 +8,7 @@ mod listen;
 pub(crate) mod log;
 mod sink;
 pub(crate) mod store;
+mod tree;
 
 use super::Failure;
 use crate::protocol::{Limits, ServerConfig};

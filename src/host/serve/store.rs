@@ -5,7 +5,7 @@
 use super::chmod::Chmod;
 use super::sink::TempSink;
 use crate::filter::{DirFilter, Filters, Side};
-use crate::protocol::{Code, Entry, FileAttrs, Kind, MAX_PATH};
+use crate::protocol::{Code, FileAttrs, MAX_PATH};
 use crate::{Basis, PatchOptions, Patcher};
 use rustix::fs::{self as rfs, Mode, OFlags, ResolveFlags};
 use std::collections::HashSet;
@@ -203,7 +203,7 @@ impl Module {
     }
 
     /// A directory of the module, resolved beneath the root.
-    fn dir(&self, rel: &str) -> io::Result<OwnedFd> {
+    pub(super) fn dir(&self, rel: &str) -> io::Result<OwnedFd> {
         let rel = if rel.is_empty() { "." } else { rel };
         Ok(rfs::openat2(
             &self.root,
@@ -217,7 +217,7 @@ impl Module {
     /// Like `dir`, creating missing directories (mode 0755 less the umask)
     /// one component at a time, never through a symlink: uploads into a new
     /// folder create it, as rsync's receiver does.
-    fn dir_create(&self, rel: &str) -> io::Result<OwnedFd> {
+    pub(super) fn dir_create(&self, rel: &str) -> io::Result<OwnedFd> {
         match self.dir(rel) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             other => return other,
@@ -242,91 +242,6 @@ impl Module {
             }
         }
         Ok(d)
-    }
-
-    /// Lists `path` (a directory of the module, "" or "." for the root), and
-    /// below it when `recursive`; symlinks are listed, not followed.
-    pub fn list(&self, path: &str, recursive: bool) -> Result<Vec<Entry>, Refusal> {
-        let start = match path {
-            "" | "." => String::new(),
-            p => {
-                check_path(p)?;
-                self.check_rules(p, true, Side::Sender)?;
-                p.to_string()
-            }
-        };
-        let mut out = Vec::new();
-        let mut todo = vec![start];
-        while let Some(rel) = todo.pop() {
-            let d = self.dir(&rel)?;
-            let mut names = Vec::new();
-            for e in rfs::Dir::read_from(&d).map_err(io::Error::from)? {
-                let e = e.map_err(io::Error::from)?;
-                let name = e.file_name().to_string_lossy().into_owned();
-                if name == "." || name == ".." || name.ends_with(TEMP_SUFFIX) {
-                    continue;
-                }
-                names.push(name);
-            }
-            names.sort();
-            for name in names {
-                let st = match rfs::statat(&d, name.as_str(), rfs::AtFlags::SYMLINK_NOFOLLOW) {
-                    Ok(st) => st,
-                    Err(rustix::io::Errno::NOENT) => continue, // vanished meanwhile
-                    Err(e) => return Err(io::Error::from(e).into()),
-                };
-                let full = if rel.is_empty() {
-                    name.clone()
-                } else {
-                    format!("{rel}/{name}")
-                };
-                let kind = match rfs::FileType::from_raw_mode(st.st_mode) {
-                    rfs::FileType::RegularFile => Kind::File,
-                    rfs::FileType::Directory => Kind::Dir,
-                    rfs::FileType::Symlink => Kind::Symlink,
-                    _ => continue, // devices, sockets, fifos are not served
-                };
-                // Excluded entries are not listed, excluded directories not entered.
-                if self.excluded(&full, kind == Kind::Dir, Side::Sender) {
-                    continue;
-                }
-                let target = if kind == Kind::Symlink {
-                    rfs::readlinkat(&d, name.as_str(), Vec::new())
-                        .map(|t| t.to_string_lossy().into_owned())
-                        .unwrap_or_default()
-                } else {
-                    String::new()
-                };
-                if kind == Kind::Dir && recursive {
-                    todo.push(full.clone());
-                }
-                out.push(Entry {
-                    path: full,
-                    kind,
-                    size: st.st_size as u64,
-                    mtime: st.st_mtime,
-                    mtime_nsec: st.st_mtime_nsec as u32,
-                    mode: st.st_mode & 0o7777,
-                    target,
-                });
-            }
-        }
-        Ok(out)
-    }
-
-    /// Removes a file or symlink (not a directory) of the module.
-    pub fn delete(&self, path: &str) -> Result<(), Refusal> {
-        if self.read_only {
-            return Err(Refusal(
-                Code::Denied,
-                format!("module {} is read only", self.name),
-            ));
-        }
-        let (dir, name) = check_path(path)?;
-        self.check_rules(path, false, Side::Receiver)?;
-        let d = self.dir(dir)?;
-        rfs::unlinkat(&d, name, rfs::AtFlags::empty()).map_err(io::Error::from)?;
-        Ok(())
     }
 
     /// Opens a regular file for reading, without following a final symlink.
