@@ -1,20 +1,13 @@
 //! The native client: `wsync push FILE URL` and `wsync pull URL FILE`,
 //! driving the protocol's `ClientSession` over a WebSocket.
 
-use super::files::{FileBasis, Output};
+use super::session::{failed, Client, Push};
 use super::{exit, Failure};
-use crate::protocol::frame::{frame, FrameDecoder};
-use crate::protocol::{
-    ClientEvent, ClientOutput, ClientSession, Code, FileAttrs, Limits, ProtocolError,
-};
-use crate::{PatchOptions, Patcher, Signature, SignatureOptions};
+use crate::protocol::{ClientEvent, Code, FileAttrs};
 use clap::Parser;
-use futures_util::{SinkExt, StreamExt};
 use std::fs::File;
-use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use tokio_tungstenite::tungstenite::Message as Ws;
 
 /// How to reach and log in to the server.
 #[derive(clap::Args, Debug, Clone)]
@@ -31,6 +24,12 @@ pub struct ConnArgs {
     /// The wsync program on the remote machine (rsync's --rsync-path).
     #[arg(long = "rsync-path", default_value = "wsync")]
     pub rsync_path: String,
+    /// Seconds to wait for the connection (rsync's --contimeout).
+    #[arg(long)]
+    pub contimeout: Option<u64>,
+    /// Seconds without data before giving up (rsync's --timeout).
+    #[arg(long)]
+    pub timeout: Option<u64>,
 }
 
 #[derive(Parser, Debug)]
@@ -150,252 +149,6 @@ pub fn parse_url_loose(url: &str) -> Result<Target, Failure> {
     })
 }
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// The connection: a WebSocket, or a remote shell running `wsync serve --stdio`.
-enum Link {
-    Ws(Box<Socket>),
-    Shell(Box<Shell>),
-}
-
-struct Shell {
-    child: tokio::process::Child,
-    stdin: tokio::process::ChildStdin,
-    stdout: tokio::process::ChildStdout,
-    frames: FrameDecoder,
-}
-
-impl Link {
-    async fn open(t: &Target, a: &ConnArgs) -> Result<Link, Failure> {
-        match &t.shell_host {
-            None => {
-                let (ws, _) = tokio_tungstenite::connect_async(&t.endpoint)
-                    .await
-                    .map_err(|e| {
-                        Failure::new(exit::SOCKET, format!("connecting to {}: {e}", t.endpoint))
-                    })?;
-                Ok(Link::Ws(Box::new(ws)))
-            }
-            Some(host) => {
-                // rsync's -e: a command line split on white space.
-                let mut words = a.rsh.split_whitespace();
-                let prog = words
-                    .next()
-                    .ok_or_else(|| Failure::new(exit::SYNTAX, "empty --rsh"))?;
-                let mut cmd = tokio::process::Command::new(prog);
-                cmd.args(words)
-                    .arg(host)
-                    .arg(&a.rsync_path)
-                    .args(["serve", "--stdio", "--module", "data", &t.shell_root])
-                    .stdin(std::process::Stdio::piped())
-                    .stdout(std::process::Stdio::piped())
-                    .kill_on_drop(true);
-                let mut child = cmd
-                    .spawn()
-                    .map_err(|e| Failure::new(exit::IPC, format!("starting {}: {e}", a.rsh)))?;
-                let stdin = child
-                    .stdin
-                    .take()
-                    .ok_or_else(|| Failure::new(exit::IPC, "no stdin"))?;
-                let stdout = child
-                    .stdout
-                    .take()
-                    .ok_or_else(|| Failure::new(exit::IPC, "no stdout"))?;
-                Ok(Link::Shell(Box::new(Shell {
-                    child,
-                    stdin,
-                    stdout,
-                    frames: FrameDecoder::new(Limits::default().max_message),
-                })))
-            }
-        }
-    }
-
-    async fn send(&mut self, msg: Vec<u8>) -> Result<(), Failure> {
-        match self {
-            Link::Ws(ws) => ws
-                .send(Ws::Binary(msg.into()))
-                .await
-                .map_err(|e| Failure::new(exit::SOCKET, e.to_string())),
-            Link::Shell(sh) => {
-                use tokio::io::AsyncWriteExt;
-                let stdin = &mut sh.stdin;
-                stdin
-                    .write_all(&frame(&msg))
-                    .await
-                    .map_err(|e| Failure::new(exit::IPC, e.to_string()))?;
-                stdin
-                    .flush()
-                    .await
-                    .map_err(|e| Failure::new(exit::IPC, e.to_string()))
-            }
-        }
-    }
-
-    /// The next message, or an error when the peer went away.
-    async fn recv(&mut self) -> Result<Vec<u8>, Failure> {
-        match self {
-            Link::Ws(ws) => loop {
-                match ws.next().await {
-                    Some(Ok(Ws::Binary(b))) => return Ok(b.to_vec()),
-                    Some(Ok(Ws::Close(_))) | None => {
-                        return Err(Failure::new(
-                            exit::SOCKET,
-                            "the server closed the connection",
-                        ))
-                    }
-                    Some(Err(e)) => return Err(Failure::new(exit::SOCKET, e.to_string())),
-                    Some(Ok(_)) => continue,
-                }
-            },
-            Link::Shell(sh) => {
-                use tokio::io::AsyncReadExt;
-                let Shell {
-                    stdout,
-                    frames,
-                    child,
-                    ..
-                } = &mut **sh;
-                let mut buf = vec![0u8; 64 << 10];
-                loop {
-                    if let Some(r) = frames.next_record().map_err(proto)? {
-                        return Ok(r);
-                    }
-                    let n = stdout
-                        .read(&mut buf)
-                        .await
-                        .map_err(|e| Failure::new(exit::IPC, e.to_string()))?;
-                    if n == 0 {
-                        let status = child.wait().await.ok().and_then(|s| s.code());
-                        return Err(Failure::new(
-                            exit::IPC,
-                            format!("the remote wsync ended (exit status {status:?})"),
-                        ));
-                    }
-                    frames.push(&buf[..n]);
-                }
-            }
-        }
-    }
-}
-
-struct Client {
-    link: Link,
-    s: ClientSession,
-    events: Vec<ClientEvent>,
-    /// Message bytes sent and received (WebSocket framing not counted).
-    sent: u64,
-    received: u64,
-}
-
-fn proto(e: impl std::fmt::Display) -> Failure {
-    Failure::new(exit::STREAM, e.to_string())
-}
-
-impl Client {
-    async fn connect(t: &Target, a: &ConnArgs) -> Result<Client, Failure> {
-        let (token, password_file) = (a.token.as_deref(), a.password_file.as_deref());
-        let link = Link::open(t, a).await?;
-        let mut c = Client {
-            link,
-            s: ClientSession::new(
-                "wsync-native",
-                Limits::default(),
-                super::serve::TRANSFER_DELTA,
-            ),
-            events: Vec::new(),
-            sent: 0,
-            received: 0,
-        };
-        loop {
-            c.flush().await?;
-            if c.s.is_ready() {
-                return Ok(c);
-            }
-            c.recv().await?;
-            // The module's message of the day, on stdout as rsync prints it.
-            for e in &c.events {
-                if let ClientEvent::Ready { motd } = e {
-                    if !motd.is_empty() {
-                        println!("{}", motd.trim_end_matches('\n'));
-                    }
-                }
-            }
-            if c.events.iter().any(|e| matches!(e, ClientEvent::Challenge)) {
-                c.events.clear();
-                match (token, &t.user) {
-                    (Some(tok), _) => c.s.authenticate_token(tok),
-                    (None, Some(user)) => {
-                        let secret = password(password_file)?;
-                        c.s.authenticate(user, secret.as_bytes()).map_err(proto)?;
-                    }
-                    // Anonymous: enough for modules without auth users.
-                    (None, None) => c.s.authenticate_token(""),
-                }
-            }
-        }
-    }
-
-    /// Sends queued messages and collects events.
-    async fn flush(&mut self) -> Result<(), Failure> {
-        for o in self.s.poll() {
-            match o {
-                ClientOutput::Send(m) => {
-                    let bytes = m.encode();
-                    self.sent += bytes.len() as u64;
-                    self.link.send(bytes).await?;
-                }
-                ClientOutput::Event(e) => self.events.push(e),
-            }
-        }
-        Ok(())
-    }
-
-    /// Waits for one message from the server.
-    async fn recv(&mut self) -> Result<(), Failure> {
-        let b = self.link.recv().await?;
-        self.received += b.len() as u64;
-        let r = self.s.receive(&b);
-        self.flush().await?;
-        r.map_err(|e| match e {
-            ProtocolError::Peer { code, message } => failed(code, &message),
-            e => proto(e),
-        })
-    }
-
-    fn take(&mut self) -> Vec<ClientEvent> {
-        std::mem::take(&mut self.events)
-    }
-}
-
-fn failed(code: Code, message: &str) -> Failure {
-    let exit = match code {
-        Code::AuthFailed => exit::AUTH,
-        Code::NoModule | Code::Denied => exit::AUTH,
-        Code::NotFound | Code::BadPath => exit::FILE_SELECT,
-        _ => exit::STREAM,
-    };
-    Failure::new(exit, format!("server: {message} ({code:?})"))
-}
-
-/// The password for challenge-response: a file (first line), or $WSYNC_PASSWORD.
-fn password(file: Option<&Path>) -> Result<String, Failure> {
-    match file {
-        Some(f) => {
-            let name = f.display().to_string();
-            let text = std::fs::read_to_string(f).map_err(|e| Failure::io(&name, e))?;
-            Ok(text.lines().next().unwrap_or("").to_string())
-        }
-        None => std::env::var("WSYNC_PASSWORD").map_err(|_| {
-            Failure::new(
-                exit::AUTH,
-                "the server wants a password: --password-file or $WSYNC_PASSWORD",
-            )
-        }),
-    }
-}
-
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -462,16 +215,8 @@ pub fn push(a: PushArgs) -> Result<(), Failure> {
 }
 
 /// A message on stderr, as rsync prints its warnings.
-fn tracing_free_note(msg: &str) {
+pub(crate) fn tracing_free_note(msg: &str) {
     eprintln!("wsync: {msg}");
-}
-
-/// How one upload attempt ended.
-enum Push {
-    Done,
-    Failed(Code, String),
-    /// The connection dropped; the token resumes the upload if known.
-    Dropped(Option<Vec<u8>>, Failure),
 }
 
 async fn push_once(
@@ -482,25 +227,11 @@ async fn push_once(
     strong: u8,
 ) -> Push {
     let mut token = None;
-    match push_attempt(c, t, path, resume, strong, &mut token).await {
-        Ok(p) => p,
-        Err(e) if e.code == exit::SOCKET || e.code == exit::IPC => Push::Dropped(token, e),
-        Err(e) => Push::Failed(Code::Io, e.message),
-    }
-}
-
-async fn push_attempt(
-    c: &mut Client,
-    t: &Target,
-    path: &Path,
-    resume: Option<&[u8]>,
-    strong: u8,
-    token: &mut Option<Vec<u8>>,
-) -> Result<Push, Failure> {
     let name = path.display().to_string();
-    let mut file = File::open(path).map_err(|e| Failure::io(&name, e))?;
-    let md = file.metadata().map_err(|e| Failure::io(&name, e))?;
-    let size = md.len();
+    let md = match std::fs::metadata(path) {
+        Ok(md) => md,
+        Err(e) => return Push::Failed(Code::Io, Failure::io(&name, e).message),
+    };
     // The server's copy gets the source's mtime (so rsync's quick check
     // sees it unchanged next time) and keeps its own permissions.
     let attrs = FileAttrs {
@@ -508,143 +239,37 @@ async fn push_attempt(
         mtime_nsec: md.mtime_nsec() as u32,
         mode: 0,
     };
-    let id =
-        c.s.push_with(&t.module, &t.path, size, resume.unwrap_or(&[]), strong);
-    // The whole file's SHA-256 on a second thread, beside the matching,
-    // where there are cores to spare (on 2 busy cores it only costs).
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if size >= 1 << 20 && cores >= 4 {
-        c.s.push_hasher(id, Box::new(super::hasher::ThreadedSha256::new()));
-    }
-    c.flush().await?;
-    let failed_in = |events: Vec<ClientEvent>| {
-        events.into_iter().find_map(|e| match e {
-            ClientEvent::Failed {
-                id: i,
-                code,
-                message,
-            } if i == id => Some(Push::Failed(code, message)),
-            _ => None,
-        })
-    };
-    loop {
-        c.recv().await?;
-        for e in c.take() {
-            match e {
-                ClientEvent::PushReady {
-                    id: i,
-                    token: tok,
-                    from,
-                } if i == id => {
-                    *token = Some(tok);
-                    if from > 0 {
-                        tracing_free_note(&format!("resumed at byte {from} of the delta"));
-                    }
-                    // The whole file goes through the encoder again when
-                    // resuming; the session skips what the server has.
-                    let mut buf = vec![0u8; 1 << 20];
-                    loop {
-                        while !c.s.push_window_open(id) {
-                            c.recv().await?;
-                            if let Some(f) = failed_in(c.take()) {
-                                return Ok(f);
-                            }
-                        }
-                        let n = file.read(&mut buf).map_err(|e| Failure::io(&name, e))?;
-                        if n == 0 {
-                            break;
-                        }
-                        c.s.push_data(id, &buf[..n]).map_err(proto)?;
-                        c.flush().await?;
-                    }
-                    c.s.push_finish(id, Some(attrs)).map_err(proto)?;
-                    c.flush().await?;
-                }
-                ClientEvent::Done { id: i } if i == id => return Ok(Push::Done),
-                ClientEvent::Failed {
-                    id: i,
-                    code,
-                    message,
-                } if i == id => return Ok(Push::Failed(code, message)),
-                _ => {}
-            }
-        }
+    let r = c
+        .push_attempt(&t.module, &t.path, path, resume, strong, attrs, &mut token)
+        .await;
+    match r {
+        Ok(p) => p,
+        Err(e) if e.code == exit::SOCKET || e.code == exit::IPC => Push::Dropped(token, e),
+        Err(e) => Push::Failed(Code::Io, e.message),
     }
 }
 
 pub fn pull(a: PullArgs) -> Result<(), Failure> {
     let t = parse_url(&a.url)?;
-    let name = a.file.display().to_string();
-    // Sign the local copy (empty when there is none).
-    let local = match File::open(&a.file) {
-        Ok(f) => Some(f),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(Failure::io(&name, e)),
-    };
-    let sig = sign(local.as_ref()).map_err(|e| Failure::io(&name, e))?;
-    let basis: Box<dyn crate::Basis> = match local {
-        Some(_) => Box::new(FileBasis::open(&a.file)?),
-        None => Box::new(Vec::new()),
-    };
-    let out = Output::create(&a.file)?;
-    let mut patcher = Patcher::new(basis, out, PatchOptions::default());
     runtime()?.block_on(async {
         let mut c = Client::connect(&t, &a.conn).await?;
-        let id = c.s.pull(&t.module, &t.path, &sig);
-        c.flush().await?;
-        let mut applied = 0u64;
-        loop {
-            c.recv().await?;
-            for e in c.take() {
-                match e {
-                    ClientEvent::PullData { id: i, data } if i == id => {
-                        patcher
-                            .update(&data)
-                            .map_err(|e| Failure::stream("delta from the server", e))?;
-                        applied += data.len() as u64;
-                        c.s.pull_applied(id, applied);
-                        c.flush().await?;
-                    }
-                    ClientEvent::PullEnd {
-                        id: i,
-                        sha256,
-                        mtime,
-                        mtime_nsec,
-                        ..
-                    } if i == id => {
-                        let (out, report) = patcher
-                            .finish()
-                            .map_err(|e| Failure::stream("delta from the server", e))?;
-                        if report.sha256 != Some(sha256) {
-                            return Err(Failure::stream(
-                                "download",
-                                "SHA-256 differs from the server's",
-                            ));
-                        }
-                        out.commit()?;
-                        let when = std::time::UNIX_EPOCH
-                            + std::time::Duration::new(mtime.max(0) as u64, mtime_nsec);
-                        let _ = File::options()
-                            .write(true)
-                            .open(&a.file)
-                            .and_then(|f| f.set_modified(when));
-                        if a.stats {
-                            eprintln!(
-                                "Total bytes sent: {}\nTotal bytes received: {}\nFile size: {}",
-                                c.sent, c.received, report.new_len
-                            );
-                        }
-                        return Ok(());
-                    }
-                    ClientEvent::Failed {
-                        id: i,
-                        code,
-                        message,
-                    } if i == id => return Err(failed(code, &message)),
-                    _ => {}
-                }
-            }
+        let got = c
+            .pull_to(&t.module, &t.path, &a.file)
+            .await?
+            .map_err(|r| failed(r.0, &r.1))?;
+        let when = std::time::UNIX_EPOCH
+            + std::time::Duration::new(got.mtime.max(0) as u64, got.mtime_nsec);
+        let _ = File::options()
+            .write(true)
+            .open(&a.file)
+            .and_then(|f| f.set_modified(when));
+        if a.stats {
+            eprintln!(
+                "Total bytes sent: {}\nTotal bytes received: {}\nFile size: {}",
+                c.sent, c.received, got.len
+            );
         }
+        Ok(())
     })
 }
 
@@ -769,13 +394,6 @@ pub fn delete(a: DeleteArgs) -> Result<(), Failure> {
     })
 }
 
-fn sign(file: Option<&File>) -> std::io::Result<Signature> {
-    super::files::sign_file(file, |len| SignatureOptions {
-        len_hint: Some(len),
-        ..Default::default()
-    })
-}
-
 #[derive(Parser, Debug)]
 pub struct BenchIdleArgs {
     /// ws://HOST[:PORT]/
@@ -796,6 +414,8 @@ pub fn bench_idle(a: BenchIdleArgs) -> Result<(), Failure> {
         password_file: None,
         rsh: "ssh".into(),
         rsync_path: "wsync".into(),
+        contimeout: None,
+        timeout: None,
     };
     runtime()?.block_on(async {
         let mut held = Vec::with_capacity(a.sessions);

@@ -8,6 +8,7 @@ pub(crate) mod demo;
 mod files;
 mod hasher;
 pub(crate) mod serve;
+mod session;
 pub mod sync;
 
 use std::process::ExitCode;
@@ -32,6 +33,10 @@ pub mod exit {
     pub const FILE_IO: u8 = 11;
     /// Error in the data stream (a corrupt signature or delta, a failed check).
     pub const STREAM: u8 = 12;
+    /// Timeout in data send/receive (`--timeout`).
+    pub const TIMEOUT: u8 = 30;
+    /// Timeout waiting for the daemon connection (`--contimeout`).
+    pub const CONTIMEOUT: u8 = 35;
 }
 
 /// Entry point of the `wsync` binary.
