@@ -283,7 +283,7 @@ impl crate::Basis for Box<dyn crate::Basis> {
 }
 
 /// rsync's listing line: permissions, size with thousands separators, time, name.
-fn listing_line(e: &crate::protocol::Entry) -> String {
+pub(crate) fn listing_line(e: &crate::protocol::Entry) -> String {
     use crate::protocol::Kind;
     let kind = match e.kind {
         Kind::Dir => 'd',

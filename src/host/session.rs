@@ -172,6 +172,8 @@ pub(crate) struct Client {
     pub received: u64,
     /// No message for this long is an error (rsync's `--timeout`).
     timeout: Option<Duration>,
+    /// `--bwlimit`: bytes per second sent at most, and since when.
+    pace: Option<(u64, std::time::Instant)>,
 }
 
 pub(crate) fn proto(e: impl std::fmt::Display) -> Failure {
@@ -179,6 +181,14 @@ pub(crate) fn proto(e: impl std::fmt::Display) -> Failure {
 }
 
 impl Client {
+    /// Limits the rate of what is sent to `rate` bytes per second
+    /// (rsync's `--bwlimit`).
+    pub fn bwlimit(&mut self, rate: Option<u64>) {
+        self.pace = rate
+            .filter(|&r| r > 0)
+            .map(|r| (r, std::time::Instant::now()));
+    }
+
     pub async fn connect(t: &Target, a: &ConnArgs) -> Result<Client, Failure> {
         let (token, password_file) = (a.token.as_deref(), a.password_file.as_deref());
         let link = Link::open(t, a).await?;
@@ -193,6 +203,7 @@ impl Client {
             sent: 0,
             received: 0,
             timeout: a.timeout.filter(|&s| s > 0).map(Duration::from_secs),
+            pace: None,
         };
         loop {
             c.flush().await?;
@@ -231,6 +242,13 @@ impl Client {
                     let bytes = m.encode();
                     self.sent += bytes.len() as u64;
                     self.link.send(bytes).await?;
+                    if let Some((rate, since)) = self.pace {
+                        // Sleep until the bytes sent fit the rate.
+                        let due = Duration::from_secs_f64(self.sent as f64 / rate as f64);
+                        if let Some(wait) = due.checked_sub(since.elapsed()) {
+                            tokio::time::sleep(wait).await;
+                        }
+                    }
                 }
                 ClientOutput::Event(e) => self.events.push(e),
             }
@@ -390,7 +408,6 @@ pub(crate) struct Pulled {
     pub len: u64,
     pub mtime: i64,
     pub mtime_nsec: u32,
-    pub mode: u32,
 }
 
 impl Client {
@@ -439,7 +456,7 @@ impl Client {
                         sha256,
                         mtime,
                         mtime_nsec,
-                        mode,
+                        ..
                     } if i == id => {
                         let (out, report) = patcher
                             .finish()
@@ -455,7 +472,6 @@ impl Client {
                             len: report.new_len,
                             mtime,
                             mtime_nsec,
-                            mode,
                         }));
                     }
                     ClientEvent::Failed {

@@ -15,6 +15,8 @@ pub const LOCAL_CHANGE: u32 = 1 << 14;
 pub const TRANSFER: u32 = 1 << 15;
 pub const DELETED: u32 = 1 << 17;
 pub const MATCHED: u32 = 1 << 18;
+/// Sent to a remote receiver: `%i` shows '<' (rsync's client on a push).
+pub const SENT_OUT: u32 = 1 << 20;
 
 /// Flags that make an item worth a line (rsync's SIGNIFICANT_ITEM_FLAGS).
 pub const SIGNIFICANT: u32 = !(1 << 11 | XNAME_FOLLOWS | LOCAL_CHANGE);
@@ -33,6 +35,8 @@ pub fn item_string(kind: Kind, iflags: u32, times: bool) -> String {
         }
     } else if iflags & TRANSFER == 0 {
         b'.'
+    } else if iflags & SENT_OUT != 0 {
+        b'<'
     } else {
         b'>'
     };

@@ -16,6 +16,7 @@ mod log;
 mod nonreg;
 mod progress;
 mod receive;
+mod remote;
 mod replace;
 mod sources;
 mod stats;
@@ -51,8 +52,8 @@ pub(crate) fn os_error(e: &std::io::Error) -> String {
 
 /// Reads merge files from the file system, relative to the working
 /// directory; `-` is standard input, read once as rsync does.
-struct FsFiles {
-    stdin_used: bool,
+pub(super) struct FsFiles {
+    pub(super) stdin_used: bool,
 }
 
 impl MergeSource for FsFiles {
@@ -104,6 +105,13 @@ pub fn main(argv: &[OsString]) -> u8 {
 
 fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     let started = std::time::Instant::now();
+    if a.paths.len() == 1 {
+        // `wsync sync HOST::` lists the modules, `HOST::MODULE/PATH` a path.
+        if let Some(r) = remote::target::parse(a.paths[0].as_bytes(), a.port) {
+            let r = r.map_err(|m| (format!("wsync: {m}"), code::SYNTAX))?;
+            return remote::list_modules(a, r);
+        }
+    }
     if a.paths.len() < 2 {
         let msg = if a.paths.len() == 1 {
             "wsync sync: listing a source (one path, no destination) is not supported yet".into()
@@ -134,6 +142,17 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         eprintln!("wsync: warning: {w}");
     }
     let mut log = log::Log::new(a).map_err(|m| (m, code::FILE_IO))?;
+    let side = remote::classify(a, srcs, dst_arg).map_err(|m| (m, code::SYNTAX))?;
+    if !matches!(side, remote::Side::Local) {
+        if a.verbose > 0 && !a.quiet {
+            let what = match side {
+                remote::Side::Pull(_) => "receiving",
+                _ => "sending",
+            };
+            log.raw(&format!("{what} incremental file list\n"));
+        }
+        return remote::run(a, side, srcs, dst_arg, &filters, log);
+    }
     if a.verbose > 0 && !a.quiet {
         log.raw(if a.recursive && !inc_off(a) {
             "sending incremental file list\n"
@@ -332,13 +351,20 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
 
 /// The closing line rsync prints for a failed run (the errors themselves
 /// were printed as they came).
-fn fail_quiet(code: u8) -> u8 {
+pub(super) fn fail_quiet(code: u8) -> u8 {
     let what = match code {
         code::SYNTAX => "syntax or usage error",
         code::FILE_SELECT => "errors selecting input/output files, dirs",
         code::FILE_IO => "error in file IO",
         code::VANISHED => "some files vanished before they could be transferred",
         code::DEL_LIMIT => "the --max-delete limit stopped deletions",
+        5 => "error starting client-server protocol",
+        10 => "error in socket IO",
+        12 => "error in protocol data stream",
+        14 => "error in IPC code",
+        20 => "received SIGINT, SIGTERM, or SIGHUP",
+        30 => "timeout in data send/receive",
+        35 => "timeout waiting for daemon connection",
         _ => "some files/attrs were not transferred (see previous errors)",
     };
     let kind = if code == code::VANISHED || code == code::DEL_LIMIT {

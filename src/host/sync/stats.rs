@@ -25,7 +25,7 @@ impl ByKind {
         }
     }
 
-    fn total(&self) -> u64 {
+    pub fn total(&self) -> u64 {
         self.reg + self.dir + self.link + self.dev + self.special
     }
 
@@ -61,6 +61,8 @@ pub struct Stats {
     pub matched: u64,
     pub flist_size: u64,
     pub flist_secs: f64,
+    /// Bytes really sent and received, for a remote transfer.
+    pub wire: Option<(u64, u64)>,
 }
 
 /// A number as rsync prints it at human-readable level `h`: 1, digits
@@ -122,6 +124,9 @@ impl Stats {
     /// What rsync counts as bytes on the wire, approximated for a local
     /// transfer: the file list, the literal data, and a few bytes a file.
     pub fn wire(&self) -> (u64, u64) {
+        if let Some(w) = self.wire {
+            return w;
+        }
         let n = self.files.total();
         let sent = self.flist_size + self.literal + 4 * self.transferred + 20;
         let received = 4 * n.min(self.transferred + 1) + 20;

@@ -38,7 +38,7 @@ pub enum AltDest {
 }
 
 /// Parsed options of `wsync sync`.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SyncArgs {
     pub recursive: bool,
     /// `-r` given itself (not implied by `-a`): `--files-from` needs it.
@@ -114,6 +114,16 @@ pub struct SyncArgs {
     pub filters: Vec<FilterArg>,
     pub paths: Vec<OsString>,
     pub help: bool,
+    /// `-e`: the remote shell for `HOST:PATH` (default: $RSYNC_RSH, ssh).
+    pub rsh: Option<String>,
+    /// `--rsync-path`: the wsync program on the remote machine.
+    pub rsync_path: Option<String>,
+    /// `--port`: the daemon's port for `HOST::` (default 8080).
+    pub port: Option<u16>,
+    pub password_file: Option<OsString>,
+    /// `--timeout` and `--contimeout`, in seconds.
+    pub timeout: Option<u64>,
+    pub contimeout: Option<u64>,
 }
 
 /// A usage error: the message rsync would print, exit status 1.

@@ -228,6 +228,30 @@ pub(super) const OPTIONS: &[Opt] = &[
         Ok(())
     }),
     flag("help", None, |a, v| a.help = v),
+    value("rsh", Some('e'), |a, v| {
+        a.rsh = Some(text(v));
+        Ok(())
+    }),
+    value("rsync-path", None, |a, v| {
+        a.rsync_path = Some(text(v));
+        Ok(())
+    }),
+    value("port", None, |a, v| {
+        a.port = Some(number(v, "port")?);
+        Ok(())
+    }),
+    value("password-file", None, |a, v| {
+        a.password_file = Some(OsString::from_vec(v.to_vec()));
+        Ok(())
+    }),
+    value("timeout", None, |a, v| {
+        a.timeout = Some(number(v, "timeout")?).filter(|&t| t > 0);
+        Ok(())
+    }),
+    value("contimeout", None, |a, v| {
+        a.contimeout = Some(number(v, "contimeout")?).filter(|&t| t > 0);
+        Ok(())
+    }),
     flag("cvs-exclude", Some('C'), |a, v| {
         if v {
             a.filters.push(FilterArg::CvsExclude)
@@ -296,8 +320,6 @@ pub(super) const NOT_YET: &[&str] = &[
     "munge-links",
     "keep-dirlinks",
     "one-file-system",
-    "rsh",
-    "rsync-path",
     "fuzzy",
     "temp-dir",
     "compare-dest-unused",
@@ -315,15 +337,12 @@ pub(super) const NOT_YET: &[&str] = &[
     "write-devices",
     "copy-devices",
     "preallocate",
-    "timeout",
-    "contimeout",
     "modify-window",
     "list-only",
     "write-batch",
     "read-batch",
     "only-write-batch",
     "address",
-    "port",
     "sockopts",
     "blocking-io",
     "outbuf",
@@ -343,7 +362,6 @@ pub(super) const NOT_YET: &[&str] = &[
     "stop-after",
     "stop-at",
     "max-alloc",
-    "password-file",
     "early-input",
     "daemon",
     "config",
@@ -358,7 +376,7 @@ pub(super) const NOT_YET: &[&str] = &[
     "copy-as",
     "log-file-format-only",
 ];
-pub(super) const NOT_YET_SHORT: &str = "AXkKxeyTsUNM468";
+pub(super) const NOT_YET_SHORT: &str = "AXkKxyTsUNM468";
 
 pub(super) fn not_supported(name: &str) -> UsageError {
     UsageError(format!("{name}: not supported by wsync sync yet"))
