@@ -3,8 +3,13 @@
 /// The usage text of `wsync sync`.
 pub const USAGE: &str = "\
 Usage: wsync sync [OPTIONS] SRC... DEST
+  or   wsync sync [OPTIONS] SRC... [USER@]HOST::MODULE/DEST    (push)
+  or   wsync sync [OPTIONS] [USER@]HOST::MODULE/SRC... DEST    (pull)
+  or   wsync sync [OPTIONS] HOST::                             (list modules)
+  (also wsync://HOST[:PORT]/MODULE/PATH, ws[s]://HOST[:PORT]/MODULE/PATH,
+   and [USER@]HOST:PATH through a remote shell running wsync serve --stdio)
 
-Local transfers as rsync does them, with rsync's options, output and exit
+Transfers as rsync does them, with rsync's options, output and exit
 codes (SRC/ copies the directory's contents, SRC the directory itself).
 
 Options (as rsync's):
@@ -64,6 +69,16 @@ Options (as rsync's):
      --no-OPTION             turn off an implied OPTION (e.g. --no-D)
      --help                  show this help (-h alone too)
 
+Remote transfers:
+ -e, --rsh=COMMAND           remote shell for HOST:PATH (default $RSYNC_RSH, ssh)
+     --rsync-path=PROGRAM    the wsync program on the remote machine
+     --port=PORT             the daemon's port for HOST:: (default 8080)
+     --password-file=FILE    password for USER@HOST:: (or $WSYNC_PASSWORD)
+     --timeout=SECONDS       I/O timeout (exit 30); --contimeout=SECONDS (35)
+ With a remote side, -H, -S, -R, -b, --inplace, --append, --partial-dir,
+ --delay-updates, --link-dest and friends, --files-from, -m, -B, -k and
+ --log-file are refused; a bearer token comes from $WSYNC_TOKEN.
+
 Not supported yet (refused): -A, -X, -K, -x, --chmod, --fuzzy, --temp-dir,
---remove-source-files and remote transfers.
+--remove-source-files.
 ";
