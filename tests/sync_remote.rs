@@ -317,3 +317,113 @@ fn remote_shell_transport_through_e() {
         common::describe(&src, true, false)
     );
 }
+
+#[test]
+fn filters_on_both_sides_as_rsync() {
+    let dir = tempfile::tempdir().unwrap();
+    let (module, src) = (dir.path().join("module"), dir.path().join("src"));
+    fs::create_dir(&module).unwrap();
+    source_tree(&src);
+    let srv = serve(&module, &[]);
+    let port = srv.port.to_string();
+    let s_src = format!("{}/", s(&src));
+    // The destination holds an excluded file (protected from --delete
+    // unless --delete-excluded) and an extra one.
+    for root in [module.join("f"), dir.path().join("ref")] {
+        fs::create_dir_all(root.join("d/e")).unwrap();
+        write(&root, "d/e/keep.bin", b"kept");
+        write(&root, "extra.txt", b"extra");
+    }
+    let reference = dir.path().join("ref");
+    let rules = ["--exclude=*.bin", "--filter=- /run.sh"];
+    for extra in [&[][..], &["--delete-excluded"][..]] {
+        let ours = ok(wsync()
+            .args(["sync", "-ai", "--delete", "--port", &port])
+            .args(rules)
+            .args(extra)
+            .args([&s_src, "127.0.0.1::data/f/"]));
+        let theirs = peer("rsync")
+            .args(["-ai", "--delete"])
+            .args(rules)
+            .args(extra)
+            .args([&s_src, &format!("{}/", s(&reference))])
+            .output()
+            .unwrap();
+        assert_eq!(lines(&ours), lines(&theirs), "{extra:?}");
+        assert_eq!(
+            common::describe(&module.join("f"), true, true),
+            common::describe(&reference, true, true),
+            "{extra:?}"
+        );
+    }
+    // Pull with an excluded directory, against rsync from the module.
+    let (back, back_ref) = (dir.path().join("back"), dir.path().join("back_ref"));
+    let ours = ok(wsync()
+        .args(["sync", "-ai", "--exclude=/d/e/", "--port", &port])
+        .args(["127.0.0.1::data/f/", s(&back)]));
+    let theirs = peer("rsync")
+        .args(["-ai", "--exclude=/d/e/"])
+        .args([&format!("{}/", s(&module.join("f"))), s(&back_ref)])
+        .output()
+        .unwrap();
+    let theirs: Vec<String> = lines(&theirs)
+        .into_iter()
+        .map(|l| l.replace("back_ref", "back"))
+        .collect();
+    assert_eq!(lines(&ours), theirs);
+    assert_eq!(
+        common::describe(&back, true, true),
+        common::describe(&back_ref, true, true)
+    );
+}
+
+#[test]
+fn users_and_read_only_modules() {
+    let dir = tempfile::tempdir().unwrap();
+    for m in ["private", "ro"] {
+        fs::create_dir(dir.path().join(m)).unwrap();
+    }
+    write(&dir.path().join("ro"), "file", b"read me");
+    let secrets = dir.path().join("secrets");
+    fs::write(&secrets, "ann:open sesame\n").unwrap();
+    fs::set_permissions(&secrets, fs::Permissions::from_mode(0o600)).unwrap();
+    let p = |m: &str| dir.path().join(m).display().to_string();
+    let conf = format!(
+        "[private]\npath = {}\nread only = no\nauth users = ann\nsecrets file = {}\n\
+         [ro]\npath = {}\nread only = yes\n",
+        p("private"),
+        secrets.display(),
+        p("ro")
+    );
+    let srv = serve_config(dir.path(), &conf);
+    let port = srv.port.to_string();
+    let src = dir.path().join("src");
+    source_tree(&src);
+    let s_src = format!("{}/", s(&src));
+    let pw = write(dir.path(), "pw", b"open sesame\n");
+    let bad = write(dir.path(), "bad", b"guess\n");
+    let dest = "ann@127.0.0.1::private/t/";
+    ok(wsync()
+        .args(["sync", "-a", "--port", &port, "--password-file", s(&pw)])
+        .args([&s_src, dest]));
+    assert_eq!(
+        common::describe(&dir.path().join("private/t"), true, false),
+        common::describe(&src, true, false)
+    );
+    let out = wsync()
+        .args(["sync", "-a", "--port", &port, "--password-file", s(&bad)])
+        .args([&s_src, dest])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{out:?}");
+    // A read-only module can be pulled from, not pushed to.
+    let back = dir.path().join("back");
+    ok(wsync().args(["sync", "-a", "--port", &port, "127.0.0.1::ro/", s(&back)]));
+    assert_eq!(fs::read(back.join("file")).unwrap(), b"read me");
+    let out = wsync()
+        .args(["sync", "-a", "--port", &port, &s_src, "127.0.0.1::ro/x/"])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0), "{out:?}");
+    assert!(!dir.path().join("ro/x").exists());
+}

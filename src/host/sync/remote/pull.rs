@@ -210,7 +210,8 @@ pub async fn run(
             .to_path_buf(),
         false => dst.clone(),
     };
-    if !solo && !dst_is_dir && !l.items.is_empty() {
+    let root_created = !solo && !dst_is_dir && !l.items.is_empty();
+    if root_created {
         if fs::symlink_metadata(&dst).is_ok() {
             return Err(Failure::new(
                 code::FILE_SELECT,
@@ -253,7 +254,11 @@ pub async fn run(
     for (i, it) in l.items.iter().enumerate() {
         rep.progress.at(i);
         let p = dpath(it);
-        let md = fs::symlink_metadata(&p).ok();
+        // A destination made by this run counts as new, as in rsync.
+        let md = match root_created && it.path.is_empty() {
+            true => None,
+            false => fs::symlink_metadata(&p).ok(),
+        };
         if skipped(a, it, md.as_ref().map(|m| m.mtime())) {
             continue;
         }
@@ -350,7 +355,9 @@ fn dir(
         if md.is_some() {
             fs::remove_file(p).map_err(|e| io_err("unlink", p, &e))?;
         }
-        fs::create_dir(p).map_err(|e| io_err("mkdir", p, &e))?;
+        if !p.is_dir() {
+            fs::create_dir(p).map_err(|e| io_err("mkdir", p, &e))?;
+        }
     }
     if known {
         // Permissions now (rsync keeps a directory writable until its
