@@ -346,15 +346,19 @@ fn same_file(a: &SyncArgs, it: &Item, size: u64, mtime: i64, sum: impl FnOnce() 
     a.size_only || (!a.ignore_times && mtime == it.mtime)
 }
 
-/// Whether a file is left out by --existing, --ignore-existing, -u or the
-/// size limits (`dst_mtime`: the destination's copy, if there is one).
-fn skipped(a: &SyncArgs, it: &Item, dst_mtime: Option<i64>) -> bool {
-    if it.kind != Kind::File {
-        return a.existing && dst_mtime.is_none();
+/// Whether an item is left out by --existing, --ignore-existing, -u or
+/// the size limits. `dst`: the destination's entry, if there is one: its
+/// mtime and whether it is a directory.
+fn skipped(a: &SyncArgs, it: &Item, dst: Option<(i64, bool)>) -> bool {
+    if a.existing && dst.is_none() {
+        return true;
     }
-    (a.existing && dst_mtime.is_none())
-        || (a.ignore_existing && dst_mtime.is_some())
-        || (a.update && dst_mtime.is_some_and(|t| t > it.mtime))
-        || a.max_size.is_some_and(|m| it.size > m)
-        || a.min_size.is_some_and(|m| it.size < m)
+    // rsync goes on into a directory that exists as one.
+    if a.ignore_existing && dst.is_some_and(|(_, is_dir)| !(it.is_dir() && is_dir)) {
+        return true;
+    }
+    it.kind == Kind::File
+        && ((a.update && dst.is_some_and(|(t, _)| t > it.mtime))
+            || a.max_size.is_some_and(|m| it.size > m)
+            || a.min_size.is_some_and(|m| it.size < m))
 }

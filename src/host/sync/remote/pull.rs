@@ -246,9 +246,17 @@ pub async fn run(
         true => dst.clone(),
         false => join(&root, &it.path),
     };
-    if a.delete.is_some() && !solo && !l.errors {
-        delete(a, &mut rep, &l.items, &root, filters)?;
-    }
+    // Deletions happen in each directory as the list reaches it (rsync's
+    // --delete-during), after the directory itself is compared.
+    let abs = fs::canonicalize(&root).unwrap_or_else(|_| root.clone());
+    let mut files = FsFiles { stdin_used: true };
+    let mut del = (a.delete.is_some() && !solo && !l.errors).then(|| {
+        let receiver = filters.for_side(Side::Receiver, abs.as_os_str().as_bytes());
+        let mut d = Deleter::new(&root, receiver, &mut files);
+        d.dry = a.dry_run;
+        d.max_delete = a.max_delete.map(|m| m.max(0));
+        d
+    });
     let who = Who::current();
     let mut dirs = Vec::new();
     for (i, it) in l.items.iter().enumerate() {
@@ -259,7 +267,7 @@ pub async fn run(
             true => None,
             false => fs::symlink_metadata(&p).ok(),
         };
-        if skipped(a, it, md.as_ref().map(|m| m.mtime())) {
+        if skipped(a, it, md.as_ref().map(|m| (m.mtime(), m.is_dir()))) {
             continue;
         }
         let r = match it.kind {
@@ -285,6 +293,18 @@ pub async fn run(
         if let Err(e) = r {
             rep.error(&e);
         }
+        if let Some(d) = del.as_mut().filter(|_| it.is_dir() && it.content) {
+            if p.is_dir() {
+                delete_in(d, &mut rep, &l.items, i)?;
+            }
+        }
+    }
+    if let Some(d) = del.filter(|d| d.skipped > 0) {
+        rep.log.error(&format!(
+            "Deletions stopped due to --max-delete limit ({} skipped)",
+            d.skipped
+        ));
+        rep.del_limit = true;
     }
     if !a.dry_run && a.times && !a.omit_dir_times {
         for i in dirs.into_iter().rev() {
@@ -313,8 +333,8 @@ fn flags(a: &SyncArgs, who: &Who, it: &Item, md: Option<&fs::Metadata>, mut ifla
     if it.kind == Kind::File && md.len() != it.size {
         iflags |= REPORT_SIZE;
     }
-    // -c: a file sent with the same size has another checksum.
-    if a.checksum && it.kind == Kind::File && iflags & TRANSFER != 0 && md.len() == it.size {
+    // -c: a file sent over an existing one has another checksum.
+    if a.checksum && it.kind == Kind::File && iflags & TRANSFER != 0 {
         iflags |= REPORT_CHANGE;
     }
     let d = attrs::diff(a, who, it, md);
@@ -479,42 +499,23 @@ fn io_err(what: &str, p: &Path, e: &std::io::Error) -> String {
     )
 }
 
-/// rsync's `--delete` on the receiving side: the local deleter, in every
-/// directory whose contents came in the list.
-fn delete(
-    a: &SyncArgs,
+/// rsync's `--delete` in directory item `i`: the local deleter, with
+/// the names the list has there.
+fn delete_in(
+    del: &mut Deleter<'_>,
     rep: &mut Report<'_>,
     items: &[Item],
-    root: &Path,
-    filters: &Filters,
+    i: usize,
 ) -> Result<(), Failure> {
-    let abs = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    let receiver = filters.for_side(Side::Receiver, abs.as_os_str().as_bytes());
-    let mut files = FsFiles { stdin_used: true };
-    let mut del = Deleter::new(root, receiver, &mut files);
-    del.dry = a.dry_run;
-    del.max_delete = a.max_delete.map(|m| m.max(0));
-    for (i, it) in items.iter().enumerate() {
-        if !(it.is_dir() && it.content && join(root, &it.path).is_dir()) {
-            continue;
+    let names = names_in(items, i);
+    del.delete_in_dir(&items[i].path, &names)
+        .map_err(|e| Failure::new(e.exit_code(), format!("{e}")))?;
+    for line in std::mem::take(&mut del.lines) {
+        match line {
+            Del::Deleted(path, kind) => rep.deleted(&path, kind),
+            Del::Note(n) => rep.log.info(&n),
+            Del::Error(e) => rep.error(&e),
         }
-        let names = names_in(items, i);
-        del.delete_in_dir(&it.path, &names)
-            .map_err(|e| Failure::new(e.exit_code(), format!("{e}")))?;
-        for line in std::mem::take(&mut del.lines) {
-            match line {
-                Del::Deleted(path, kind) => rep.deleted(&path, kind),
-                Del::Note(n) => rep.log.info(&n),
-                Del::Error(e) => rep.error(&e),
-            }
-        }
-    }
-    if del.skipped > 0 {
-        rep.log.error(&format!(
-            "Deletions stopped due to --max-delete limit ({} skipped)",
-            del.skipped
-        ));
-        rep.del_limit = true;
     }
     Ok(())
 }

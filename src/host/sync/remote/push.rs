@@ -8,6 +8,7 @@ use crate::filter::{Filters, Side};
 use crate::host::client::ConnArgs;
 use crate::host::session::{Client, Push, Refused};
 use crate::host::sync::args::SyncArgs;
+use crate::host::sync::attrs::{dest_perms, Who};
 use crate::host::sync::flist::{Item, Kind};
 use crate::host::sync::itemize::*;
 use crate::host::sync::log::Log;
@@ -137,7 +138,7 @@ pub async fn run(
         if root_fixed && it.path.is_empty() {
             continue;
         }
-        if skipped(a, it, old.map(|e| e.mtime)) {
+        if skipped(a, it, old.map(|e| (e.mtime, e.kind == WireKind::Dir))) {
             continue;
         }
         let path = rpath(it);
@@ -184,11 +185,21 @@ fn now() -> (i64, u32) {
 /// (the time of the write otherwise), its permissions with `-p` (the
 /// server's choice otherwise: the old file's, or its default).
 fn attrs_for(a: &SyncArgs, it: &Item) -> FileAttrs {
+    attrs_new(a, it, false)
+}
+
+/// `attrs_for`; for a new entry (`new`) without `-p`, the source's
+/// permissions less the umask, as rsync gives new files.
+fn attrs_new(a: &SyncArgs, it: &Item, new: bool) -> FileAttrs {
     let (mtime, mtime_nsec) = if a.times { (it.mtime, it.nsec) } else { now() };
     FileAttrs {
         mtime,
         mtime_nsec,
-        mode: if a.perms { it.mode & 0o7777 } else { 0 },
+        mode: match (a.perms, new) {
+            (true, _) => it.mode & 0o7777,
+            (false, true) => dest_perms(a, &Who::current(), it, None),
+            (false, false) => 0,
+        },
     }
 }
 
@@ -200,8 +211,8 @@ fn flags(a: &SyncArgs, it: &Item, old: Option<&Entry>, mut iflags: u32) -> u32 {
     if it.kind == Kind::File && e.size != it.size {
         iflags |= REPORT_SIZE;
     }
-    // -c: a file sent with the same size has another checksum.
-    if a.checksum && it.kind == Kind::File && iflags & TRANSFER != 0 && e.size == it.size {
+    // -c: a file sent over an existing one has another checksum.
+    if a.checksum && it.kind == Kind::File && iflags & TRANSFER != 0 {
         iflags |= REPORT_CHANGE;
     }
     let keep_time = a.times && !(it.kind == Kind::Dir && a.omit_dir_times);
@@ -245,11 +256,10 @@ async fn dir(
                 return Ok(Err(r));
             }
         }
-        let mode = if a.perms { it.mode & 0o7777 } else { 0 };
         let attrs = FileAttrs {
             mtime: it.mtime,
             mtime_nsec: it.nsec,
-            mode,
+            mode: dest_perms(a, &Who::current(), it, None),
         };
         if let Err(r) = c.make(module, path, WireKind::Dir, "", Some(attrs)).await? {
             return Ok(Err(r));
@@ -282,7 +292,9 @@ async fn link(
         (None, _) => IS_NEW | LOCAL_CHANGE,
         (Some(_), true) if time => REPORT_TIME,
         (Some(_), true) => 0,
-        (Some(_), false) => LOCAL_CHANGE | REPORT_CHANGE | if a.times { REPORT_TIME } else { 0 },
+        // rsync reports a new target, and 'T' for a time it does not keep.
+        (Some(_), false) if a.times => LOCAL_CHANGE | REPORT_CHANGE,
+        (Some(_), false) => LOCAL_CHANGE | REPORT_CHANGE | REPORT_TIME,
     };
     rep.item(it, &it.path, iflags, 0);
     if a.dry_run || (same && !time) {
@@ -325,9 +337,13 @@ async fn file(
         let iflags = flags(a, it, old, 0);
         rep.item(it, &it.path, iflags, 0);
         if iflags & (REPORT_PERMS | REPORT_TIME) != 0 && !a.dry_run {
-            return c
-                .make(module, path, WireKind::File, "", Some(attrs_for(a, it)))
-                .await;
+            let mut attrs = attrs_for(a, it);
+            if let (false, Some(e)) = (a.times, old) {
+                // Without -t the time stays as it is.
+                attrs.mtime = e.mtime;
+                attrs.mtime_nsec = e.mtime_nsec;
+            }
+            return c.make(module, path, WireKind::File, "", Some(attrs)).await;
         }
         return Ok(Ok(()));
     }
@@ -345,7 +361,7 @@ async fn file(
         }
     }
     let before = c.sent;
-    let attrs = attrs_for(a, it);
+    let attrs = attrs_new(a, it, old_file.is_none());
     let mut strong = 0u8;
     let mut retried = false;
     loop {
