@@ -62,7 +62,8 @@ impl Index {
             next[b] += 1;
         }
         drop(next);
-        let less = |x: u32, y: u32| key_cmp(sig, x, sig.weak(y as usize), sig.strong(y as usize)).is_lt();
+        let less =
+            |x: u32, y: u32| key_cmp(sig, x, sig.weak(y as usize), sig.strong(y as usize)).is_lt();
         let mut tmp = Vec::new();
         for w in starts.windows(2) {
             let bucket = &mut order[w[0] as usize..w[1] as usize];
@@ -200,11 +201,15 @@ mod tests {
         let mut rng = Rng::new(7);
         for n in [0, 1, 2, 15, 16, 17, 31, 33, 100, 1000, 4097] {
             for distinct in [1u32, 3, 50, 1 << 30] {
-                let keys: Vec<u32> = (0..n).map(|_| rng.below(distinct as usize) as u32).collect();
+                let keys: Vec<u32> = (0..n)
+                    .map(|_| rng.below(distinct as usize) as u32)
+                    .collect();
                 let mut v: Vec<u32> = (0..n as u32).collect();
                 let mut want = v.clone();
                 want.sort_by_key(|&i| keys[i as usize]);
-                sort_stable(&mut v, &mut Vec::new(), &|a, b| keys[a as usize] < keys[b as usize]);
+                sort_stable(&mut v, &mut Vec::new(), &|a, b| {
+                    keys[a as usize] < keys[b as usize]
+                });
                 assert_eq!(v, want, "n {n}, distinct {distinct}");
             }
         }
