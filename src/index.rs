@@ -51,14 +51,26 @@ impl Index {
         for b in 1..starts.len() {
             starts[b] += starts[b - 1];
         }
-        let mut order: Vec<u32> = (0..full as u32).collect();
-        order.sort_unstable_by(|&x, &y| {
-            let (hx, hy) = (mix(sig.weak(x as usize)), mix(sig.weak(y as usize)));
-            (hx >> bucket_shift)
-                .cmp(&(hy >> bucket_shift))
-                .then_with(|| key_cmp(sig, x, sig.weak(y as usize), sig.strong(y as usize)))
-                .then(x.cmp(&y))
-        });
+        // Counting sort into buckets (block order within each), then each
+        // bucket by (weak, strong): a stable sort keeps the index order among
+        // equal keys. No generic slice sort: it would add ~8 KB of wasm.
+        let mut order = vec![0u32; full];
+        let mut next = starts[..starts.len() - 1].to_vec();
+        for i in 0..full {
+            let b = (mix(sig.weak(i)) >> bucket_shift) as usize;
+            order[next[b] as usize] = i as u32;
+            next[b] += 1;
+        }
+        drop(next);
+        let less =
+            |x: u32, y: u32| key_cmp(sig, x, sig.weak(y as usize), sig.strong(y as usize)).is_lt();
+        let mut tmp = Vec::new();
+        for w in starts.windows(2) {
+            let bucket = &mut order[w[0] as usize..w[1] as usize];
+            if bucket.len() > 1 {
+                sort_stable(bucket, &mut tmp, &less);
+            }
+        }
         Index {
             filter,
             filter_shift,
@@ -117,8 +129,117 @@ impl Index {
     }
 }
 
+/// Sorts `v` stably by `less`: insertion sort on runs of `RUN`, then
+/// bottom-up merges through `tmp`. O(n log n) however many keys are equal
+/// (a file of identical blocks puts them all in one bucket).
+fn sort_stable(v: &mut [u32], tmp: &mut Vec<u32>, less: &impl Fn(u32, u32) -> bool) {
+    const RUN: usize = 16;
+    for run in v.chunks_mut(RUN) {
+        for i in 1..run.len() {
+            let x = run[i];
+            let mut j = i;
+            while j > 0 && less(x, run[j - 1]) {
+                run[j] = run[j - 1];
+                j -= 1;
+            }
+            run[j] = x;
+        }
+    }
+    let n = v.len();
+    let mut width = RUN;
+    while width < n {
+        tmp.clear();
+        for lo in (0..n).step_by(2 * width) {
+            let mid = (lo + width).min(n);
+            let hi = (lo + 2 * width).min(n);
+            let (mut a, mut b) = (lo, mid);
+            while a < mid && b < hi {
+                // Ties take the left run's element: stable.
+                if less(v[b], v[a]) {
+                    tmp.push(v[b]);
+                    b += 1;
+                } else {
+                    tmp.push(v[a]);
+                    a += 1;
+                }
+            }
+            tmp.extend_from_slice(&v[a..mid]);
+            tmp.extend_from_slice(&v[b..hi]);
+        }
+        v.copy_from_slice(tmp);
+        width *= 2;
+    }
+}
+
 fn key_cmp(sig: &Signature, x: u32, weak: u32, strong: &[u8]) -> Ordering {
     sig.weak(x as usize)
         .cmp(&weak)
         .then_with(|| sig.strong(x as usize).cmp(strong))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{test, Rng};
+    use crate::SignatureOptions;
+
+    /// The order the index must produce: by bucket, weak, strong, index.
+    fn reference(sig: &Signature, idx: &Index) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..idx.order.len() as u32).collect();
+        order.sort_by(|&x, &y| {
+            let (hx, hy) = (mix(sig.weak(x as usize)), mix(sig.weak(y as usize)));
+            (hx >> idx.bucket_shift)
+                .cmp(&(hy >> idx.bucket_shift))
+                .then_with(|| key_cmp(sig, x, sig.weak(y as usize), sig.strong(y as usize)))
+                .then(x.cmp(&y))
+        });
+        order
+    }
+
+    #[test]
+    fn sort_stable_matches_std_stable_sort() {
+        let mut rng = Rng::new(7);
+        for n in [0, 1, 2, 15, 16, 17, 31, 33, 100, 1000, 4097] {
+            for distinct in [1u32, 3, 50, 1 << 30] {
+                let keys: Vec<u32> = (0..n)
+                    .map(|_| rng.below(distinct as usize) as u32)
+                    .collect();
+                let mut v: Vec<u32> = (0..n as u32).collect();
+                let mut want = v.clone();
+                want.sort_by_key(|&i| keys[i as usize]);
+                sort_stable(&mut v, &mut Vec::new(), &|a, b| {
+                    keys[a as usize] < keys[b as usize]
+                });
+                assert_eq!(v, want, "n {n}, distinct {distinct}");
+            }
+        }
+    }
+
+    #[test]
+    fn buckets_are_sorted_by_weak_strong_index() {
+        // Repeated blocks (equal weak and strong sums), blocks sharing a
+        // weak sum only, and distinct ones; plus one bucket of 3000 equal blocks.
+        let mut data = Vec::new();
+        for i in 0..3000u32 {
+            let mut block = [0u8; 16];
+            match i % 4 {
+                0 => {}
+                1 => block[0] = (i % 7) as u8,
+                // Ones at 0 and 3, or at 1 and 2: the same weak sum, other strong sums.
+                2 if i % 8 == 2 => (block[0], block[3]) = (1, 1),
+                2 => (block[1], block[2]) = (1, 1),
+                _ => block.copy_from_slice(&(i as u128 * 0x9E37_79B9_7F4A).to_le_bytes()),
+            }
+            data.extend_from_slice(&block);
+        }
+        data.extend_from_slice(&[0u8; 16 * 3000]);
+        let opts = SignatureOptions {
+            block_len: Some(16),
+            ..SignatureOptions::default()
+        };
+        let sig = Signature::of(&data, opts).unwrap();
+        let idx = Index::new(&sig);
+        assert_eq!(idx.order.len(), 6000);
+        assert_eq!(idx.order, reference(&sig, &idx));
+    }
 }

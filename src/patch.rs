@@ -25,6 +25,20 @@ pub trait Basis {
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()>;
 }
 
+/// A read beyond the end of an in-memory basis. Its own type rather than a
+/// string: an `io::Error` made from a string carries std's `StringError`,
+/// whose `Debug` (string escaping) costs the wasm build about 4 KB.
+#[derive(Debug)]
+struct ReadPastBasis;
+
+impl std::fmt::Display for ReadPastBasis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("read past the basis")
+    }
+}
+
+impl std::error::Error for ReadPastBasis {}
+
 impl Basis for &[u8] {
     fn len(&self) -> u64 {
         <[u8]>::len(self) as u64
@@ -33,7 +47,7 @@ impl Basis for &[u8] {
         let src = usize::try_from(offset)
             .ok()
             .and_then(|o| self.get(o..o.checked_add(buf.len())?))
-            .ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "read past the basis"))?;
+            .ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, ReadPastBasis))?;
         buf.copy_from_slice(src);
         Ok(())
     }

@@ -1,8 +1,8 @@
 //! `Patcher`.
 
-use super::error::{finished, invalid_option};
+use super::error::{finished, invalid_option, js_error};
 use super::js::{ObjectBuilder, Options};
-use crate::{Basis, DeltaFormat, PatchOptions};
+use crate::{Basis, DeltaFormat, PatchError, PatchOptions};
 use std::cell::RefCell;
 use std::io;
 use std::rc::Rc;
@@ -33,21 +33,25 @@ impl Basis for OwnedBasis {
 #[derive(Clone)]
 enum Sink {
     Buffer(Rc<RefCell<Vec<u8>>>),
-    Callback(js_sys::Function),
+    /// The callback, and what it threw: kept here and turned into the JS
+    /// error by `Patcher::error`, because an `io::Error` holding a `String`
+    /// would pull `Box<dyn Error>` and its `Debug` formatting into the wasm.
+    Callback(js_sys::Function, Rc<RefCell<Option<String>>>),
 }
 
 impl io::Write for Sink {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         match self {
             Sink::Buffer(b) => b.borrow_mut().extend_from_slice(data),
-            Sink::Callback(f) => {
+            Sink::Callback(f, thrown) => {
                 let chunk = js_sys::Uint8Array::from(data);
                 f.call1(&JsValue::NULL, &chunk).map_err(|e| {
                     let msg = match e.dyn_ref::<js_sys::Error>() {
                         Some(e) => String::from(e.message()),
                         None => e.as_string().unwrap_or_else(|| "a value".into()),
                     };
-                    io::Error::other(format!("onOutput threw {msg}"))
+                    *thrown.borrow_mut() = Some(msg);
+                    io::Error::from(io::ErrorKind::Other)
                 })?;
             }
         }
@@ -65,6 +69,21 @@ pub struct Patcher {
     sink: Sink,
     /// Output bytes so far, kept after `finish()`.
     written: u64,
+}
+
+impl Patcher {
+    /// The JS error for `e`; a write error is what `onOutput` threw.
+    fn error(&self, e: PatchError) -> JsValue {
+        if let (PatchError::Write(_), Sink::Callback(_, thrown)) = (&e, &self.sink) {
+            if let Some(msg) = thrown.borrow_mut().take() {
+                return js_error(
+                    "Write",
+                    &["writing the output: onOutput threw ", &msg].concat(),
+                );
+            }
+        }
+        e.into()
+    }
 }
 
 #[wasm_bindgen]
@@ -86,6 +105,7 @@ impl Patcher {
             Some(f) => Sink::Callback(
                 f.dyn_into()
                     .map_err(|_| invalid_option("onOutput", "a function"))?,
+                Rc::default(),
             ),
         };
         Ok(Patcher {
@@ -109,13 +129,13 @@ impl Patcher {
                 b.clear();
                 produced
             }
-            Sink::Callback(_) => js_sys::Uint8Array::new_with_length(0),
+            Sink::Callback(..) => js_sys::Uint8Array::new_with_length(0),
         };
         match result {
             Ok(()) => Ok(produced),
             Err(e) => {
                 self.patcher = None;
-                Err(e.into())
+                Err(self.error(e))
             }
         }
     }
@@ -130,7 +150,7 @@ impl Patcher {
     /// output's length and SHA-256 matched) and returns what it did.
     pub fn finish(&mut self) -> Result<PatchReportObject, JsValue> {
         let p = self.patcher.take().ok_or_else(|| finished("Patcher"))?;
-        let (_, r) = p.finish()?;
+        let (_, r) = p.finish().map_err(|e| self.error(e))?;
         Ok(ObjectBuilder::new()
             .set(
                 "format",
