@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Uploads of a file with scattered edits: wsync push to `wsync serve` beside
+# Uploads of a file with scattered edits: wsync push and wsync sync to `wsync serve` beside
 # rsync and rsync -z to an `rsync --daemon`, all on loopback, in one run.
 # Prints seconds and bytes on the wire both ways. SIZES="256M 1G" by default.
 set -euo pipefail
@@ -30,6 +30,15 @@ for size in ${SIZES:-256M 1G}; do
   sent=$(awk '/Total bytes sent/ {print $4}' <<<"$stats")
   recv=$(awk '/Total bytes received/ {print $4}' <<<"$stats")
   printf '%-8s %-14s %10.2f %14s %14s %10.2f\n' "$size" "wsync push" "$(echo "$t1 - $t0" | bc -l)" "$sent" "$recv" "$(echo "($sent + $recv) / $changed" | bc -l)"
+  # The same upload through `wsync sync` (rsync's command line, HOST::MODULE).
+  cp "$d/basis" "$d/w/f"
+  t0=$(secs)
+  stats=$($W sync -I --stats --port "$wp" "$d/new" 127.0.0.1::data/f 2>&1)
+  t1=$(secs)
+  cmp -s "$d/new" "$d/w/f" || { echo "wsync sync produced a different file" >&2; exit 1; }
+  sent=$(awk -F': ' '/Total bytes sent/ {gsub(",","",$2); print $2}' <<<"$stats")
+  recv=$(awk -F': ' '/Total bytes received/ {gsub(",","",$2); print $2}' <<<"$stats")
+  printf '%-8s %-14s %10.2f %14s %14s %10.2f\n' "$size" "wsync sync" "$(echo "$t1 - $t0" | bc -l)" "$sent" "$recv" "$(echo "($sent + $recv) / $changed" | bc -l)"
   # rsync daemon, plain and -z
   for z in "" "-z"; do
     cp "$d/basis" "$d/r/f"

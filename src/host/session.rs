@@ -116,6 +116,26 @@ impl Link {
         }
     }
 
+    /// Ends the connection politely: a WebSocket close handshake, or the
+    /// remote shell's end of input (and its exit).
+    async fn close(&mut self) {
+        let wait = Duration::from_secs(2);
+        match self {
+            Link::Ws(ws) => {
+                let _ = tokio::time::timeout(wait, async {
+                    let _ = SinkExt::close(&mut **ws).await;
+                    while let Some(Ok(_)) = ws.next().await {}
+                })
+                .await;
+            }
+            Link::Shell(sh) => {
+                use tokio::io::AsyncWriteExt;
+                let _ = sh.stdin.shutdown().await;
+                let _ = tokio::time::timeout(wait, sh.child.wait()).await;
+            }
+        }
+    }
+
     /// The next message, or an error when the peer went away.
     async fn recv(&mut self) -> Result<Vec<u8>, Failure> {
         match self {
@@ -181,6 +201,11 @@ pub(crate) fn proto(e: impl std::fmt::Display) -> Failure {
 }
 
 impl Client {
+    /// Closes the connection once the work is done.
+    pub async fn close(mut self) {
+        self.link.close().await;
+    }
+
     /// Limits the rate of what is sent to `rate` bytes per second
     /// (rsync's `--bwlimit`).
     pub fn bwlimit(&mut self, rate: Option<u64>) {

@@ -318,6 +318,7 @@ pub async fn run(
         rep.partial = true;
     }
     let (s, r) = (c.sent, c.received);
+    c.close().await;
     Ok(rep.finish(s, r, started))
 }
 

@@ -167,6 +167,7 @@ pub async fn run(
         }
     }
     let (sent_b, recv_b) = (c.sent, c.received);
+    c.close().await;
     Ok(rep.finish(sent_b, recv_b, started))
 }
 
