@@ -138,4 +138,26 @@ fn push_and_pull_through_a_real_sshd() {
     let out = run(&["push", "-e", &bad, "--rsync-path", exe, s(&other), &dest]);
     assert!(!out.status.success());
     assert!(std::fs::read(remote.join("file")).unwrap() == v2);
+
+    // `wsync sync` over the same ssh, as `rsync -a -e ssh` is used: a tree
+    // pushed and pulled back, a rerun with nothing to do.
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(tree.join("sub")).unwrap();
+    write(&tree, "a.txt", b"alpha\n");
+    write(&tree, "sub/big", &v1);
+    std::os::unix::fs::symlink("a.txt", tree.join("link")).unwrap();
+    let tdest = format!("127.0.0.1:{}/tree/", remote.display());
+    let sync = |args: &[&str]| {
+        let mut c = wsync();
+        c.args(["sync", "-e", &rsh, "--rsync-path", exe]).args(args);
+        ok(&mut c)
+    };
+    let first = sync(&["-ai", &format!("{}/", s(&tree)), &tdest]);
+    assert!(String::from_utf8_lossy(&first.stdout).contains("<f+++++++++ sub/big"));
+    let again = sync(&["-ai", &format!("{}/", s(&tree)), &tdest]);
+    assert_eq!(String::from_utf8_lossy(&again.stdout), "");
+    let back = dir.path().join("back");
+    sync(&["-a", &tdest, &format!("{}/", s(&back))]);
+    assert_eq!(std::fs::read(back.join("sub/big")).unwrap(), v1);
+    assert_eq!(std::fs::read_link(back.join("link")).unwrap(), Path::new("a.txt"));
 }
