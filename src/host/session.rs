@@ -336,6 +336,9 @@ fn password(file: Option<&Path>) -> Result<String, Failure> {
     }
 }
 
+/// Files from this size on are hashed while the server signs its copy.
+const PREHASH_MIN: u64 = 8 << 20;
+
 /// How one upload attempt ended.
 pub(crate) enum Push {
     Done,
@@ -365,10 +368,15 @@ impl Client {
         let size = md.len();
         let id =
             c.s.push_with(module, rpath, size, resume.unwrap_or(&[]), strong);
-        // The whole file's SHA-256 on a second thread, beside the matching,
-        // where there are cores to spare (on 2 busy cores it only costs).
+        // The whole file's SHA-256 on a second thread. On a first attempt
+        // at a large file, it starts now and overlaps with the server
+        // signing its copy; a file changed meanwhile fails the server's
+        // check, and the retry (strong > 0) hashes what it sends. Otherwise,
+        // beside the matching where there are cores to spare.
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if size >= 1 << 20 && cores >= 4 {
+        if size >= PREHASH_MIN && strong == 0 && resume.is_none() {
+            c.s.push_hasher(id, Box::new(super::hasher::Prehashed::start(path)));
+        } else if size >= 1 << 20 && cores >= 4 {
             c.s.push_hasher(id, Box::new(super::hasher::ThreadedSha256::new()));
         }
         c.flush().await?;
