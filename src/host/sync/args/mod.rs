@@ -1,0 +1,184 @@
+//! rsync-style option parsing for `wsync sync`, by hand: combined short
+//! options (`-avz`, `-rnC`), attached or separate values (`-f- x`,
+//! `--exclude=x`, `--exclude x`, `-B1024`), `--no-OPTION`, and filter
+//! options kept in command-line order (rsync's rule list is
+//! order-sensitive). Options wsync does not implement are refused, never
+//! ignored.
+
+mod help;
+mod parse;
+mod table;
+#[cfg(test)]
+mod tests;
+mod values;
+
+pub use help::USAGE;
+
+use crate::filter::FilterArg;
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
+use table::not_supported;
+use values::text;
+
+/// When deletions happen (rsync's `--delete-WHEN`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteWhen {
+    Before,
+    During,
+    Delay,
+    After,
+}
+
+/// rsync's `--link-dest`, `--compare-dest`, `--copy-dest`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AltDest {
+    Link,
+    Compare,
+    Copy,
+}
+
+/// Parsed options of `wsync sync`.
+#[derive(Debug, Default)]
+pub struct SyncArgs {
+    pub recursive: bool,
+    /// `-r` given itself (not implied by `-a`): `--files-from` needs it.
+    pub r_explicit: bool,
+    pub dirs: bool,
+    pub links: bool,
+    pub copy_links: bool,
+    /// `-k`: symlinks to directories on the sender are sent as directories.
+    pub copy_dirlinks: bool,
+    /// `--copy-unsafe-links`: symlinks pointing out of the tree are followed.
+    pub copy_unsafe_links: bool,
+    /// `--safe-links`: symlinks pointing out of the tree are ignored.
+    pub safe_links: bool,
+    pub perms: bool,
+    pub executability: bool,
+    pub owner: bool,
+    pub group: bool,
+    pub times: bool,
+    pub omit_dir_times: bool,
+    pub devices: bool,
+    pub specials: bool,
+    pub numeric_ids: bool,
+    pub hard_links: bool,
+    pub sparse: bool,
+    pub dry_run: bool,
+    pub update: bool,
+    pub checksum: bool,
+    pub ignore_existing: bool,
+    pub existing: bool,
+    pub size_only: bool,
+    pub ignore_times: bool,
+    /// `-W` (true) or `--no-whole-file` (false); local default is whole.
+    pub whole_file: Option<bool>,
+    pub block_size: Option<u32>,
+    pub inplace: bool,
+    /// 1: `--append`, 2: `--append-verify`.
+    pub append: u8,
+    pub partial: bool,
+    pub partial_dir: Option<OsString>,
+    pub delay_updates: bool,
+    pub backup: bool,
+    pub backup_dir: Option<OsString>,
+    pub suffix: Option<OsString>,
+    pub alt_dest: Option<AltDest>,
+    pub alt_dirs: Vec<OsString>,
+    pub delete: Option<DeleteWhen>,
+    pub delete_excluded: bool,
+    pub force: bool,
+    pub max_delete: Option<i64>,
+    pub max_size: Option<u64>,
+    pub min_size: Option<u64>,
+    pub prune_empty_dirs: bool,
+    pub relative: bool,
+    pub implied_dirs: bool,
+    pub files_from: Option<OsString>,
+    pub from0: bool,
+    pub mkpath: bool,
+    pub compress: bool,
+    pub compress_level: Option<u32>,
+    pub skip_compress: Option<String>,
+    pub bwlimit: Option<u64>,
+    pub verbose: u8,
+    pub quiet: bool,
+    pub itemize: u8,
+    pub out_format: Option<String>,
+    pub log_file: Option<OsString>,
+    pub log_file_format: Option<String>,
+    pub stats: bool,
+    pub human: u8,
+    pub progress: bool,
+    pub progress2: bool,
+    pub ignore_errors: bool,
+    pub filters: Vec<FilterArg>,
+    pub paths: Vec<OsString>,
+    pub help: bool,
+}
+
+/// A usage error: the message rsync would print, exit status 1.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl SyncArgs {
+    /// rsync's combination rules (options.c).
+    fn check(&mut self) -> Result<(), UsageError> {
+        if self.delete.is_some() && !self.recursive && !self.dirs && !self.help {
+            return Err(UsageError(
+                "--delete does not work without --recursive (-r) or --dirs (-d).".into(),
+            ));
+        }
+        if self.append > 0 {
+            if self.whole_file == Some(true) {
+                return Err(UsageError(
+                    "--append cannot be used with --whole-file".into(),
+                ));
+            }
+            self.inplace = true;
+        }
+        if self.backup && self.backup_dir.is_none() {
+            // rsync: backups made next to the files would change their
+            // directories' times, so those are not kept.
+            self.omit_dir_times = true;
+        }
+        if self.inplace && self.delay_updates {
+            return Err(UsageError(
+                "--delay-updates cannot be combined with --inplace".into(),
+            ));
+        }
+        if self.inplace && self.partial_dir.is_some() {
+            return Err(UsageError(
+                "--partial-dir cannot be combined with --inplace".into(),
+            ));
+        }
+        if self.existing && self.ignore_existing && self.delete.is_none() {
+            // rsync allows it (nothing is transferred); kept as rsync.
+        }
+        if self.files_from.is_some() {
+            self.relative = true;
+            // -a does not imply -r with --files-from; an explicit -r does.
+            self.recursive = self.r_explicit;
+            self.dirs = true;
+        }
+        if self.relative && !self.implied_dirs {
+            return Err(not_supported("--no-implied-dirs"));
+        }
+        if let Some(s) = &self.suffix {
+            if s.as_bytes().contains(&b'/') {
+                return Err(UsageError(
+                    "--suffix cannot contain slashes: ".to_string() + &text(s.as_bytes()),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The suffix of backups: `~`, or nothing with `--backup-dir`.
+    pub fn backup_suffix(&self) -> Vec<u8> {
+        match (&self.suffix, &self.backup_dir) {
+            (Some(s), _) => s.as_bytes().to_vec(),
+            (None, Some(_)) => Vec::new(),
+            (None, None) => b"~".to_vec(),
+        }
+    }
+}

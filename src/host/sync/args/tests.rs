@@ -1,0 +1,90 @@
+use super::*;
+
+fn parse(args: &[&str]) -> Result<SyncArgs, UsageError> {
+    let v: Vec<OsString> = args.iter().map(OsString::from).collect();
+    SyncArgs::parse(&v)
+}
+
+#[test]
+fn rsync_style_options() {
+    let a = parse(&[
+        "-rnC",
+        "-f- x",
+        "-f",
+        "+ y",
+        "--exclude",
+        "z",
+        "--include=w",
+        "-FF",
+        "a/",
+        "b/",
+    ])
+    .unwrap();
+    assert!(a.recursive && a.dry_run);
+    assert_eq!(
+        a.filters,
+        vec![
+            FilterArg::CvsExclude,
+            FilterArg::Filter(b"- x".to_vec()),
+            FilterArg::Filter(b"+ y".to_vec()),
+            FilterArg::Exclude(b"z".to_vec()),
+            FilterArg::Include(b"w".to_vec()),
+            FilterArg::RsyncFilter,
+            FilterArg::RsyncFilter,
+        ]
+    );
+    assert_eq!(a.paths.len(), 2);
+    let a = parse(&["-r", "--no-r", "--no-recursive", "-n", "--out-format=%n"]).unwrap();
+    assert!(!a.recursive);
+    assert_eq!(a.out_format.as_deref(), Some("%n"));
+    let d = |args: &[&str]| parse(args).unwrap().delete;
+    assert_eq!(d(&["-r", "--delete"]), Some(DeleteWhen::During));
+    assert_eq!(d(&["-r", "--delete-excluded"]), Some(DeleteWhen::During));
+    assert_eq!(
+        d(&["-r", "--delete", "--delete-after"]),
+        Some(DeleteWhen::After)
+    );
+    assert_eq!(d(&["-r", "--del", "--no-delete"]), None);
+    assert_eq!(
+        parse(&["--", "-x"]).unwrap().paths,
+        vec![OsString::from("-x")]
+    );
+    let a = parse(&["-avzhP", "--no-o", "--no-D", "-B1024", "--max-size=1.5K"]).unwrap();
+    assert!(a.recursive && a.links && a.perms && a.times && a.group);
+    assert!(!a.owner && !a.devices && !a.specials);
+    assert!(a.compress && a.partial && a.progress);
+    assert_eq!((a.verbose, a.human), (1, 1));
+    assert_eq!(a.block_size, Some(1024));
+    assert_eq!(a.max_size, Some(1536));
+    assert!(parse(&["-h"]).unwrap().help);
+    assert_eq!(parse(&["--bwlimit=100"]).unwrap().bwlimit, Some(102400));
+    assert!(parse(&["--append"]).unwrap().inplace);
+}
+
+#[test]
+fn usage_errors() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--bogus"], "--bogus: unknown option"),
+        (&["-rQ"], "-Q: unknown option"),
+        (&["-A"], "-A: not supported by wsync sync yet"),
+        (&["--xattrs"], "--xattrs: not supported"),
+        (
+            &["-r", "--delete-before", "--delete-after"],
+            "You may not combine multiple --delete-WHEN options.",
+        ),
+        (&["--delete"], "--delete does not work without"),
+        (&["--exclude"], "--exclude: missing argument"),
+        (&["-f"], "-f: missing argument"),
+        (&["--recursive=1"], "does not take an argument"),
+        (&["--link-dest=a", "--copy-dest=b"], "You may not mix"),
+        (&["--inplace", "--delay-updates"], "cannot be combined"),
+        (&["--max-size=lots"], "invalid size"),
+        (&["--info=flist2"], "not supported"),
+    ];
+    for (args, want) in cases {
+        match parse(args) {
+            Err(UsageError(m)) => assert!(m.contains(want), "{args:?}: {m}"),
+            Ok(_) => panic!("{args:?} parsed"),
+        }
+    }
+}
