@@ -5,18 +5,21 @@
 //! or left alone; directory times are fixed at the end.
 
 use super::args::{DeleteWhen, SyncArgs};
-use super::attrs::{self, Who};
+use super::attrs::{self, How, Who};
 use super::delete::{Del, Deleter};
 use super::flist::{join, show, Item, Kind, Sent};
 use super::itemize::*;
 use super::log::Log;
+use super::meta::SrcMeta;
 use super::stats::Stats;
 use super::transfer;
 use crate::filter::FilterError;
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// How a run went, for the exit status.
 #[derive(Debug, Default)]
@@ -63,6 +66,9 @@ pub struct Engine<'a> {
     io_warned: bool,
     /// rsync's incremental recursion (off for -m, --delete-before/after).
     inc: bool,
+    /// `-X`/`-A`: the source's xattrs and ACLs of the item at hand.
+    pub(super) meta_cache: RefCell<Option<(Vec<u8>, Rc<SrcMeta>)>>,
+    pub(super) meta_errors: RefCell<Vec<String>>,
 }
 
 impl<'a> Engine<'a> {
@@ -106,6 +112,8 @@ impl<'a> Engine<'a> {
             delayed_links: Vec::new(),
             io_known: false,
             io_warned: false,
+            meta_cache: RefCell::new(None),
+            meta_errors: RefCell::new(Vec::new()),
             inc: a.recursive
                 && !a.prune_empty_dirs
                 && !matches!(a.delete, Some(DeleteWhen::Before) | Some(DeleteWhen::After)),
@@ -166,9 +174,15 @@ impl<'a> Engine<'a> {
         self.log.item(&li, true);
     }
 
-    /// The flags comparing an item with what the destination holds.
-    pub(super) fn flags(&self, it: &Item, md: Option<&fs::Metadata>, mut iflags: u32) -> u32 {
-        let Some(md) = md else {
+    /// The flags comparing an item with what the destination (or a
+    /// basis) holds at `path`.
+    pub(super) fn flags(
+        &self,
+        it: &Item,
+        cmp: Option<(&Path, &fs::Metadata)>,
+        mut iflags: u32,
+    ) -> u32 {
+        let Some((path, md)) = cmp else {
             return iflags | IS_NEW;
         };
         if it.kind == Kind::File && md.len() != it.size {
@@ -193,14 +207,27 @@ impl<'a> Engine<'a> {
         if d.group {
             iflags |= REPORT_GROUP;
         }
-        iflags
+        iflags | self.meta_flags(it, path, md)
+    }
+
+    /// The flags of an entry left in place: rsync sets its attributes
+    /// before itemizing it, and an access ACL it writes brings the mode
+    /// along (no `p` then).
+    pub(super) fn flags_in_place(&self, it: &Item, path: &Path, md: &fs::Metadata) -> u32 {
+        let f = self.flags(it, Some((path, md)), 0);
+        if f & REPORT_ACL != 0 && !self.dry() {
+            f & !REPORT_PERMS
+        } else {
+            f
+        }
     }
 
     pub(super) fn set_attrs(&mut self, path: &Path, it: &Item, old_perms: Option<u32>) {
         if self.dry() {
             return;
         }
-        if let Err(e) = attrs::set(path, it, self.a, &self.who, old_perms, false) {
+        let m = self.src_meta(it);
+        if let Err(e) = attrs::set(path, it, self.a, &self.who, old_perms, How::Check, &m) {
             self.error(&e);
         }
     }
@@ -227,6 +254,7 @@ impl<'a> Engine<'a> {
         }
         for i in 0..self.sent.items.len() {
             self.one(i)?;
+            self.drain_meta_errors();
         }
         self.finish_delayed();
         for (f, leader) in std::mem::take(&mut self.delayed_links) {
@@ -369,21 +397,21 @@ impl<'a> Engine<'a> {
         if is_new && self.dry() && self.dry_missing.is_none() {
             self.dry_missing = Some(i);
         }
-        let mut cmp = st.clone();
+        let mut cmp = st.clone().map(|md| (dpath.to_path_buf(), md));
         let mut itemize = true;
         if is_new && !self.alt_roots.is_empty() {
             match self.alt_match(it) {
-                Some((_, md, 3)) => {
+                Some((p, md, 3)) => {
                     itemize = false;
-                    cmp = Some(md);
+                    cmp = Some((p, md));
                 }
-                Some((_, md, _)) => cmp = Some(md),
+                Some((p, md, _)) => cmp = Some((p, md)),
                 None => {}
             }
         }
         if itemize {
             let base = if is_new { LOCAL_CHANGE } else { 0 };
-            let iflags = self.flags(it, cmp.as_ref(), base);
+            let iflags = self.flags(it, cmp.as_ref().map(|(p, m)| (p.as_path(), m)), base);
             self.report(i, iflags, None, 0);
         }
         if is_new {
@@ -408,7 +436,8 @@ impl<'a> Engine<'a> {
         }
         if !self.dry() {
             let old = st.as_ref().map(|m| m.mode());
-            if let Err(e) = attrs::set(dpath, it, self.a, &self.who, old, false) {
+            let m = self.src_meta(it);
+            if let Err(e) = attrs::set(dpath, it, self.a, &self.who, old, How::Check, &m) {
                 self.error(&e);
             }
             // Writable while filling it; fixed at the end.

@@ -4,6 +4,7 @@
 //! item with the destination, itemizes it and creates or updates it;
 //! deletions (delete.rs) run before, during, delayed or after, as asked.
 
+mod acls;
 mod args;
 mod attrs;
 mod delete;
@@ -13,6 +14,7 @@ mod hlink;
 mod itemize;
 mod localdelta;
 mod log;
+mod meta;
 mod nonreg;
 mod progress;
 mod receive;
@@ -20,6 +22,7 @@ mod replace;
 mod sources;
 mod stats;
 mod transfer;
+mod xattrs;
 
 use crate::filter::{FilterOptions, Filters, MergeSource, ReadError, Side};
 use args::{DeleteWhen, SyncArgs, UsageError, USAGE};
@@ -267,6 +270,7 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
                 let dst = dst_root.clone();
                 let suffix = a.backup_suffix();
                 let bdir = a.backup_dir.clone();
+                let acls = a.acls;
                 del.backup = Some(Box::new(move |rel: &[u8], _kind: Kind| {
                     let mut name = rel.to_vec();
                     name.extend_from_slice(&suffix);
@@ -276,7 +280,7 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
                         None => dst.clone(),
                     }
                     .join(std::ffi::OsStr::from_bytes(&name));
-                    replace::make_backup(&dst, &to, rel).map(|()| true)
+                    replace::make_backup(&dst, &to, rel, acls).map(|()| true)
                 }));
             }
             eng.del = Some(del);

@@ -30,6 +30,8 @@ Options (as rsync's):
      --safe-links            ignore symlinks that point outside the tree
  -k, --copy-dirlinks         transform symlink to dir into referent dir
  -H, --hard-links            preserve hard links
+ -A, --acls                  preserve ACLs (implies --perms)
+ -X, --xattrs                preserve extended attributes
  -p, --perms                 preserve permissions (-E: executability)
  -o, --owner                 preserve owner (super-user only)
  -g, --group                 preserve group
@@ -64,6 +66,6 @@ Options (as rsync's):
      --no-OPTION             turn off an implied OPTION (e.g. --no-D)
      --help                  show this help (-h alone too)
 
-Not supported yet (refused): -A, -X, -K, -x, --chmod, --fuzzy, --temp-dir,
+Not supported yet (refused): -K, -x, --chmod, --fuzzy, --temp-dir,
 --remove-source-files and remote transfers.
 ";

@@ -62,6 +62,10 @@ pub struct SyncArgs {
     pub specials: bool,
     pub numeric_ids: bool,
     pub hard_links: bool,
+    /// `-X` (1), `-XX` (2: rsync's own `user.rsync.%*` attributes too).
+    pub xattrs: u8,
+    /// `-A` (implies `-p` where given).
+    pub acls: bool,
     pub sparse: bool,
     pub dry_run: bool,
     pub update: bool,

@@ -59,6 +59,11 @@ fn rsync_style_options() {
     assert!(parse(&["-h"]).unwrap().help);
     assert_eq!(parse(&["--bwlimit=100"]).unwrap().bwlimit, Some(102400));
     assert!(parse(&["--append"]).unwrap().inplace);
+    let a = parse(&["-rAXX"]).unwrap();
+    assert!(a.acls && a.perms && a.xattrs == 2);
+    // rsync: -A turns -p on where it stands; a later --no-p wins.
+    let a = parse(&["-rA", "--no-p", "--no-X"]).unwrap();
+    assert!(a.acls && !a.perms && a.xattrs == 0);
 }
 
 #[test]
@@ -66,8 +71,8 @@ fn usage_errors() {
     let cases: &[(&[&str], &str)] = &[
         (&["--bogus"], "--bogus: unknown option"),
         (&["-rQ"], "-Q: unknown option"),
-        (&["-A"], "-A: not supported by wsync sync yet"),
-        (&["--xattrs"], "--xattrs: not supported"),
+        (&["-x"], "-x: not supported by wsync sync yet"),
+        (&["--fuzzy"], "--fuzzy: not supported"),
         (
             &["-r", "--delete-before", "--delete-after"],
             "You may not combine multiple --delete-WHEN options.",
