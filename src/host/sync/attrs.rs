@@ -101,7 +101,12 @@ pub fn set(
     how: How,
     src: &SrcMeta,
 ) -> Result<(), String> {
-    let md = fs::symlink_metadata(path).map_err(|e| fail("stat", path, &e))?;
+    let md = if a.keep_dirlinks && it.kind == Kind::Dir {
+        fs::metadata(path).or_else(|_| fs::symlink_metadata(path))
+    } else {
+        fs::symlink_metadata(path)
+    };
+    let md = md.map_err(|e| fail("stat", path, &e))?;
     set_known(path, &md, it, a, who, old_perms, how, src)
 }
 

@@ -142,6 +142,10 @@ impl<'a> Engine<'a> {
     }
 
     pub(super) fn error(&mut self, msg: &str) {
+        if super::signals::caught() {
+            // The run stops; rsync reports the signal alone.
+            return;
+        }
         self.log.error(msg);
         self.out.partial = true;
     }
@@ -253,6 +257,9 @@ impl<'a> Engine<'a> {
             self.delete_pass()?;
         }
         for i in 0..self.sent.items.len() {
+            if super::signals::caught() {
+                return Ok(());
+            }
             self.one(i)?;
             self.drain_meta_errors();
         }
@@ -295,6 +302,14 @@ impl<'a> Engine<'a> {
             None
         } else {
             match fs::symlink_metadata(&dpath) {
+                // -K: a symlink to a directory stands for the directory
+                // (rsync's link_stat with keep_dirlinks).
+                Ok(md) if self.a.keep_dirlinks && it.is_dir() && md.is_symlink() => Some(
+                    fs::metadata(&dpath)
+                        .ok()
+                        .filter(|m| m.is_dir())
+                        .unwrap_or(md),
+                ),
                 Ok(md) => Some(md),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
                 // A directory is itemized as new, its mkdir then fails.

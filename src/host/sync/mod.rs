@@ -19,6 +19,7 @@ mod nonreg;
 mod progress;
 mod receive;
 mod replace;
+mod signals;
 mod sources;
 mod stats;
 mod transfer;
@@ -41,6 +42,7 @@ pub mod code {
     pub const PARTIAL: u8 = 23;
     pub const VANISHED: u8 = 24;
     pub const DEL_LIMIT: u8 = 25;
+    pub const SIGNAL: u8 = 20;
 }
 
 /// An I/O error as rsync prints it: "No such file or directory (2)".
@@ -107,6 +109,7 @@ pub fn main(argv: &[OsString]) -> u8 {
 
 fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     let started = std::time::Instant::now();
+    signals::install();
     if a.paths.len() < 2 {
         let msg = if a.paths.len() == 1 {
             "wsync sync: listing a source (one path, no destination) is not supported yet".into()
@@ -146,6 +149,12 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     }
     log.file_line("building file list");
     let mut sent = sources::walk(a, srcs, &filters, &mut files)?;
+    if let Some(c) = &a.chmod {
+        // rsync's sender tweaks the modes it lists (not a symlink's).
+        for it in sent.items.iter_mut().filter(|it| it.kind != Kind::Symlink) {
+            it.mode = it.mode & !0o7777 | c.apply(it.mode & 0o7777, it.kind == Kind::Dir);
+        }
+    }
     for e in &sent.errors {
         log.error(e);
     }
@@ -287,6 +296,12 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         }
     }
     let r = eng.run();
+    if signals::caught() {
+        // rsync's exit_cleanup(RERR_SIGNAL): the file being received
+        // was a temporary one, dropped (removed) on the way out.
+        eng.log.flush();
+        return Err((String::new(), code::SIGNAL));
+    }
     eng.drain_deletions();
     if let Some(del) = &eng.del {
         if del.skipped > 0 {
@@ -343,6 +358,7 @@ fn fail_quiet(code: u8) -> u8 {
         code::FILE_IO => "error in file IO",
         code::VANISHED => "some files vanished before they could be transferred",
         code::DEL_LIMIT => "the --max-delete limit stopped deletions",
+        code::SIGNAL => "received SIGINT, SIGTERM, or SIGHUP",
         _ => "some files/attrs were not transferred (see previous errors)",
     };
     let kind = if code == code::VANISHED || code == code::DEL_LIMIT {

@@ -29,10 +29,12 @@ Options (as rsync's):
      --copy-unsafe-links     only unsafe symlinks are transformed
      --safe-links            ignore symlinks that point outside the tree
  -k, --copy-dirlinks         transform symlink to dir into referent dir
+ -K, --keep-dirlinks         treat symlinked dir on receiver as dir
  -H, --hard-links            preserve hard links
  -A, --acls                  preserve ACLs (implies --perms)
  -X, --xattrs                preserve extended attributes
  -p, --perms                 preserve permissions (-E: executability)
+     --chmod=CHMOD           affect file and/or directory permissions
  -o, --owner                 preserve owner (super-user only)
  -g, --group                 preserve group
  -t, --times                 preserve modification times (-O: not dirs')
@@ -61,11 +63,12 @@ Options (as rsync's):
  -m, --prune-empty-dirs      prune empty directory chains from file-list
  -z, --compress, --compress-level=N, --skip-compress=LIST (local: no effect)
      --bwlimit=RATE          limit I/O bandwidth; KiB per second
+     --timeout=SECONDS       set I/O timeout in seconds (accepted locally)
  -f, --filter=RULE, -F, --exclude, --exclude-from, --include, --include-from
  -C, --cvs-exclude           auto-ignore files in the same way CVS does
      --no-OPTION             turn off an implied OPTION (e.g. --no-D)
      --help                  show this help (-h alone too)
 
-Not supported yet (refused): -K, -x, --chmod, --fuzzy, --temp-dir,
+Not supported yet (refused): -x, --fuzzy, --temp-dir,
 --remove-source-files and remote transfers.
 ";

@@ -77,6 +77,12 @@ pub(super) const OPTIONS: &[Opt] = &[
     }),
     flag("numeric-ids", None, |a, v| a.numeric_ids = v),
     flag("hard-links", Some('H'), |a, v| a.hard_links = v),
+    flag("keep-dirlinks", Some('K'), |a, v| a.keep_dirlinks = v),
+    value("chmod", None, |a, v| a.add_chmod(&text(v))),
+    value("timeout", None, |a, v| {
+        a.timeout = number(v, "timeout")?;
+        Ok(())
+    }),
     flag("xattrs", Some('X'), |a, v| {
         a.xattrs = if v { a.xattrs.saturating_add(1) } else { 0 }
     }),
@@ -301,7 +307,6 @@ pub(super) const DELETES: &[(&str, Option<DeleteWhen>)] = &[
 /// rather than as unknown (and never silently ignored).
 pub(super) const NOT_YET: &[&str] = &[
     "munge-links",
-    "keep-dirlinks",
     "one-file-system",
     "rsh",
     "rsync-path",
@@ -309,7 +314,6 @@ pub(super) const NOT_YET: &[&str] = &[
     "temp-dir",
     "compare-dest-unused",
     "remove-source-files",
-    "chmod",
     "chown",
     "usermap",
     "groupmap",
@@ -322,7 +326,6 @@ pub(super) const NOT_YET: &[&str] = &[
     "write-devices",
     "copy-devices",
     "preallocate",
-    "timeout",
     "contimeout",
     "modify-window",
     "list-only",
@@ -365,7 +368,7 @@ pub(super) const NOT_YET: &[&str] = &[
     "copy-as",
     "log-file-format-only",
 ];
-pub(super) const NOT_YET_SHORT: &str = "kKxeyTsUNM468";
+pub(super) const NOT_YET_SHORT: &str = "kxeyTsUNM468";
 
 pub(super) fn not_supported(name: &str) -> UsageError {
     UsageError(format!("{name}: not supported by wsync sync yet"))

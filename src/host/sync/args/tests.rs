@@ -62,6 +62,13 @@ fn rsync_style_options() {
     let a = parse(&["-rAXX"]).unwrap();
     assert!(a.acls && a.perms && a.xattrs == 2);
     // rsync: -A turns -p on where it stands; a later --no-p wins.
+    let a = parse(&["-rK", "--timeout=30", "--chmod=Dg+s", "--chmod", "F600"]).unwrap();
+    assert!(a.keep_dirlinks && a.timeout == 30);
+    let c = a.chmod.unwrap();
+    assert_eq!(
+        (c.apply(0o755, true), c.apply(0o644, false)),
+        (0o2755, 0o600)
+    );
     let a = parse(&["-rA", "--no-p", "--no-X"]).unwrap();
     assert!(a.acls && !a.perms && a.xattrs == 0);
 }
@@ -73,6 +80,11 @@ fn usage_errors() {
         (&["-rQ"], "-Q: unknown option"),
         (&["-x"], "-x: not supported by wsync sync yet"),
         (&["--fuzzy"], "--fuzzy: not supported"),
+        (
+            &["--chmod=bogus"],
+            "Invalid argument passed to --chmod (bogus)",
+        ),
+        (&["--timeout=soon"], "--timeout=soon: invalid number"),
         (
             &["-r", "--delete-before", "--delete-after"],
             "You may not combine multiple --delete-WHEN options.",
