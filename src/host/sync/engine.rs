@@ -215,11 +215,13 @@ impl<'a> Engine<'a> {
     }
 
     /// The flags of an entry left in place: rsync sets its attributes
-    /// before itemizing it, and an access ACL it writes brings the mode
-    /// along (no `p` then).
+    /// before itemizing it, and an access ACL it writes brings the
+    /// permission bits along (no `p` then, unless set-id or sticky bits
+    /// differ: those the ACL leaves).
     pub(super) fn flags_in_place(&self, it: &Item, path: &Path, md: &fs::Metadata) -> u32 {
         let f = self.flags(it, Some((path, md)), 0);
-        if f & REPORT_ACL != 0 && !self.dry() {
+        let special_same = md.mode() & 0o7000 == it.mode & 0o7000;
+        if f & REPORT_ACL != 0 && !self.dry() && special_same {
             f & !REPORT_PERMS
         } else {
             f
@@ -466,7 +468,9 @@ impl<'a> Engine<'a> {
         self.dirs.push(i);
         if let Some(del) = &mut self.del {
             if self.a.delete == Some(DeleteWhen::During) || del.delay {
-                if it.content && !is_new && self.io_known && !self.a.ignore_errors {
+                // rsync's delete_in_dir runs for new directories too: the
+                // I/O error note comes even with nothing to delete.
+                if it.content && self.io_known && !self.a.ignore_errors {
                     if !self.io_warned {
                         self.io_warned = true;
                         self.log
