@@ -197,8 +197,12 @@ pub fn describe(root: &Path, times: bool, dir_times: bool) -> Vec<String> {
         }
     }
     walk(root, "", times, dir_times, &mut out, &mut inodes);
-    for (_, group) in inodes {
-        out.push(format!("hard links: {}", group.join(" ")));
-    }
+    // By name, not inode number: two trees number their inodes apart.
+    let mut groups: Vec<String> = inodes
+        .into_values()
+        .map(|g| format!("hard links: {}", g.join(" ")))
+        .collect();
+    groups.sort();
+    out.extend(groups);
     out
 }
