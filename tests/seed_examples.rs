@@ -5,8 +5,9 @@
 //! deletions), the stable `--stats` lines, the log file's item lines and
 //! the exit status must be the same. Paths of the page map to a test
 //! tree (/source/ is src/, /destination/ is dst/, /backup/... dirs next
-//! to it). `-A`/`-X` (not supported yet) are left out of the `-aHAX`
-//! examples; `-vvv` debug output is not compared.
+//! to it). The source has extended attributes and ACLs (access and
+//! default) for the `-aHAX` examples; `-vvv` debug output is not
+//! compared.
 
 mod common;
 
@@ -63,6 +64,7 @@ fn source(root: &Path) {
     )
     .unwrap();
     fs::write(src.join(".rsync-filter"), "- *.cache\n").unwrap();
+    xattrs_and_acls(&src);
     for d in [
         "",
         "cache",
@@ -78,6 +80,49 @@ fn source(root: &Path) {
         let f = fs::File::open(&at).unwrap();
         f.set_modified(t).unwrap();
     }
+}
+
+/// ACL entries (tag, permissions, id) as the kernel's attribute.
+fn acl(entries: &[(u16, u16, u32)]) -> Vec<u8> {
+    let mut v = 2u32.to_le_bytes().to_vec();
+    for &(tag, perm, id) in entries {
+        v.extend_from_slice(&tag.to_le_bytes());
+        v.extend_from_slice(&perm.to_le_bytes());
+        v.extend_from_slice(&id.to_le_bytes());
+    }
+    v
+}
+
+/// User xattrs on some entries, an access ACL on a file, and an access
+/// and default ACL on a directory (as setfattr/setfacl would make them).
+fn xattrs_and_acls(src: &Path) {
+    use rustix::fs::{setxattr, XattrFlags};
+    const ANY: u32 = u32::MAX;
+    let set = |p: &str, name: &str, value: &[u8]| {
+        setxattr(src.join(p), name, value, XattrFlags::empty()).unwrap()
+    };
+    set("notes.txt", "user.comment", b"keep me");
+    set("photo.jpg", "user.mime_type", b"image/jpeg");
+    set("docs", "user.project", b"wsync");
+    set("data.bin", "user.checksum", &[0xab; 64]);
+    // docs/a.txt is 0600: user rw, group mask none; a named user reads.
+    let a = acl(&[
+        (1, 6, ANY),
+        (2, 4, 1000),
+        (4, 0, ANY),
+        (0x10, 0, ANY),
+        (0x20, 0, ANY),
+    ]);
+    set("docs/a.txt", "system.posix_acl_access", &a);
+    let d = acl(&[
+        (1, 7, ANY),
+        (2, 5, 1000),
+        (4, 5, ANY),
+        (0x10, 5, ANY),
+        (0x20, 5, ANY),
+    ]);
+    set("docs/deep", "system.posix_acl_access", &d);
+    set("docs/deep", "system.posix_acl_default", &d);
 }
 
 /// A destination from an earlier run: some files older, some newer,
@@ -107,6 +152,14 @@ fn destination(side: &Path) {
     put("stale.txt", b"delete me", 1_500_000_000);
     put("gone-dir/inner", b"x", 1_500_000_000);
     put("run.tmp", b"extra tmp", 1_500_000_000);
+    // An attribute the source does not have: -X removes it.
+    rustix::fs::setxattr(
+        dst.join("readme.md"),
+        "user.stale",
+        b"old",
+        rustix::fs::XattrFlags::empty(),
+    )
+    .unwrap();
     // A previous snapshot for --link-dest: the source as it was.
     let prev = side.join("prev");
     fs::create_dir_all(&prev).unwrap();
@@ -219,7 +272,7 @@ fn examples() -> Vec<Vec<&'static str>> {
             "../src/",
             "dst/",
         ],
-        vec!["-aH", "--delete", "../src/", "dst/"],
+        vec!["-aHAX", "--delete", "../src/", "dst/"],
         vec!["-av", "../src/", "dst/20250101/"],
         vec![
             "-av",
@@ -244,7 +297,7 @@ fn examples() -> Vec<Vec<&'static str>> {
         vec!["-av", "--block-size=8192", "../src/", "dst/"],
         vec!["-av", "--whole-file", "../src/", "dst/"],
         vec!["-av", "--no-whole-file", "../src/", "dst/"],
-        vec!["-aH", "../src/", "dst/"],
+        vec!["-aHAX", "../src/", "dst/"],
         vec!["-av", "--owner", "--group", "../src/", "dst/"],
         vec!["-avp", "--no-o", "--no-g", "../src/", "dst/"],
         vec!["-avD", "../src/", "dst/"],
@@ -303,6 +356,9 @@ fn examples() -> Vec<Vec<&'static str>> {
             "dst/",
         ],
         vec!["-rli", "-E", "../src/", "dst/"],
+        vec!["-aiX", "../src/", "dst/"],
+        vec!["-aiA", "--delete", "../src/", "dst/"],
+        vec!["-aiHAX", "--link-dest=../prev", "../src/", "dst/today/"],
     ]
 }
 

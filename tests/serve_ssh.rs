@@ -159,5 +159,8 @@ fn push_and_pull_through_a_real_sshd() {
     let back = dir.path().join("back");
     sync(&["-a", &tdest, &format!("{}/", s(&back))]);
     assert_eq!(std::fs::read(back.join("sub/big")).unwrap(), v1);
-    assert_eq!(std::fs::read_link(back.join("link")).unwrap(), Path::new("a.txt"));
+    assert_eq!(
+        std::fs::read_link(back.join("link")).unwrap(),
+        Path::new("a.txt")
+    );
 }

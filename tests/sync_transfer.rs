@@ -1,9 +1,9 @@
 //! Differential test of real local transfers against the real `rsync`:
 //! seeded random source trees (files of many sizes, empty directories,
 //! symlinks inside and outside the tree, hard links, sparse files, fifos,
-//! modes, owners, nanosecond mtimes; no devices: this container may not
-//! mknod them) times option
-//! combinations. rsync and `wsync sync` each sync into their own
+//! modes, owners, nanosecond mtimes, extended attributes, access and
+//! default ACLs; no devices: this container may not mknod them) times
+//! option combinations (`-X`, `-XX`, `-A`, `-aHAX` among them). rsync and `wsync sync` each sync into their own
 //! destination (pre-filled for the update, delete and --link-dest
 //! cases); the resulting trees (type, content, mode, owner, mtime, link
 //! targets, hard-link groups, backups) and the itemized output (`-i`)
@@ -203,8 +203,156 @@ fn set_mtime(p: &Path, secs: i64, nsec: u32) {
     rustix::fs::utimensat(CWD, p, &t, AtFlags::SYMLINK_NOFOLLOW).unwrap();
 }
 
+/// Extended attributes and ACLs of one entry. The access ACL is stored
+/// without what the mode says (owner, mask, other): `(group_obj, named
+/// entries)`; the default ACL whole. Entries are (tag, perms, id).
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Meta {
+    xattrs: Vec<(String, Vec<u8>)>,
+    acl: Option<(u16, Vec<AclEntry>)>,
+    dacl: Option<Vec<AclEntry>>,
+}
+
+type AclEntry = (u16, u16, u32);
+
+type Metas = std::collections::BTreeMap<String, Meta>;
+
+const ACL_USER: u16 = 0x02;
+const ACL_GROUP: u16 = 0x08;
+
+fn is_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
+fn gen_xattrs(rng: &mut Rng, symlink: bool) -> Vec<(String, Vec<u8>)> {
+    // user.* is not allowed on symlinks and fifos; trusted.* needs root.
+    let names: &[&str] = if symlink {
+        &["trusted.t", "trusted.u"]
+    } else if is_root() {
+        &[
+            "user.a",
+            "user.mime",
+            "user.big",
+            "user.rsync.%stat",
+            "trusted.t",
+        ]
+    } else {
+        &["user.a", "user.mime", "user.big", "user.rsync.%stat"]
+    };
+    if symlink && !is_root() {
+        return Vec::new();
+    }
+    let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+    for _ in 0..rng.below(3) + 1 {
+        let name = rng.pick(names).to_string();
+        // Values above 32 bytes: rsync compares them by checksum.
+        let value = if name == "user.big" {
+            vec![b'a' + rng.below(3) as u8; 40 + rng.below(2) * 60]
+        } else {
+            rng.pick(&[&b""[..], b"1", b"text/plain", b"x y"]).to_vec()
+        };
+        if !out.iter().any(|(n, _)| *n == name) {
+            out.push((name, value));
+        }
+    }
+    out
+}
+
+fn gen_named(rng: &mut Rng) -> Vec<(u16, u16, u32)> {
+    let mut v = vec![(ACL_USER, rng.pick(&[4, 6, 7]), rng.pick(&[1000, 4242]))];
+    if rng.chance(40) {
+        v.push((ACL_GROUP, rng.pick(&[0, 5]), 100));
+    }
+    v
+}
+
+/// Xattrs and ACLs for some entries of a tree (`old`: a destination's,
+/// from the source's where the entry is of the same type).
+fn gen_metas(rng: &mut Rng, nodes: &[Node], old: Option<(&[Node], &Metas)>) -> Metas {
+    let mut out = Metas::new();
+    for n in nodes {
+        let p = path_of(n).to_string();
+        let (dir, file, link) = (
+            matches!(n, Node::Dir { .. }),
+            matches!(n, Node::File { .. }),
+            matches!(n, Node::Link { .. }),
+        );
+        let same = old.and_then(|(src, metas)| {
+            let kind = |m: &Node| std::mem::discriminant(m);
+            src.iter()
+                .find(|m| path_of(m) == p && kind(m) == kind(n))
+                .and_then(|_| metas.get(&p))
+        });
+        let mut m = match same {
+            Some(m) if rng.chance(70) => m.clone(),
+            _ => Meta::default(),
+        };
+        if !(dir || file || link) {
+            continue;
+        }
+        if rng.chance(if old.is_some() { 15 } else { 30 }) {
+            m.xattrs = gen_xattrs(rng, link);
+        }
+        if (dir || file) && rng.chance(if old.is_some() { 10 } else { 20 }) {
+            m.acl = match rng.below(3) {
+                0 => None,
+                _ => Some((rng.pick(&[4, 5, 6]), gen_named(rng))),
+            };
+        }
+        if dir && rng.chance(if old.is_some() { 8 } else { 15 }) {
+            let mut d = vec![(0x01, 7, u32::MAX)];
+            d.extend(gen_named(rng));
+            d.extend([(0x04, 5, u32::MAX), (0x10, rng.pick(&[5, 7]), u32::MAX)]);
+            d.push((0x20, rng.pick(&[0, 5]), u32::MAX));
+            m.dacl = rng.chance(80).then_some(d);
+        }
+        if m != Meta::default() {
+            out.insert(p, m);
+        }
+    }
+    out
+}
+
+fn acl_bytes(entries: &[(u16, u16, u32)]) -> Vec<u8> {
+    let mut sorted = entries.to_vec();
+    sorted.sort_by_key(|&(tag, _, id)| (tag, id));
+    let mut v = 2u32.to_le_bytes().to_vec();
+    for (tag, perm, id) in sorted {
+        v.extend_from_slice(&tag.to_le_bytes());
+        v.extend_from_slice(&perm.to_le_bytes());
+        v.extend_from_slice(&id.to_le_bytes());
+    }
+    v
+}
+
+/// Sets an entry's xattrs and ACLs (after its mode: an access ACL
+/// agrees with it).
+fn apply_meta(at: &Path, m: &Meta) {
+    use rustix::fs::XattrFlags;
+    for (name, value) in &m.xattrs {
+        rustix::fs::lsetxattr(at, name.as_str(), value, XattrFlags::empty()).unwrap();
+    }
+    if let Some((group, named)) = &m.acl {
+        let mode = fs::symlink_metadata(at).unwrap().permissions();
+        let mode = std::os::unix::fs::PermissionsExt::mode(&mode) as u16;
+        let mut e = named.clone();
+        e.extend([
+            (0x01, mode >> 6 & 7, u32::MAX),
+            (0x04, *group, u32::MAX),
+            (0x10, mode >> 3 & 7, u32::MAX),
+            (0x20, mode & 7, u32::MAX),
+        ]);
+        let raw = acl_bytes(&e);
+        rustix::fs::setxattr(at, "system.posix_acl_access", &raw, XattrFlags::empty()).unwrap();
+    }
+    if let Some(d) = &m.dacl {
+        let raw = acl_bytes(d);
+        rustix::fs::setxattr(at, "system.posix_acl_default", &raw, XattrFlags::empty()).unwrap();
+    }
+}
+
 /// Builds `nodes` under `root`, deterministically (so two copies match).
-fn build(root: &Path, nodes: &[Node]) {
+fn build(root: &Path, nodes: &[Node], metas: &Metas) {
     use rustix::fs::{FileType, Mode, CWD};
     fs::create_dir_all(root).unwrap();
     let mut dirs = Vec::new();
@@ -240,8 +388,11 @@ fn build(root: &Path, nodes: &[Node]) {
                 // Owner and mode last: hard links to it come first.
                 files.push((at, *owner, *mode, *mtime));
             }
-            Node::Link { target, mtime, .. } => {
+            Node::Link { p, target, mtime } => {
                 std::os::unix::fs::symlink(target, &at).unwrap();
+                if let Some(m) = metas.get(p) {
+                    apply_meta(&at, m);
+                }
                 set_mtime(&at, *mtime, 0);
             }
             Node::Hard { target, .. } => fs::hard_link(root.join(target), &at).unwrap(),
@@ -252,14 +403,28 @@ fn build(root: &Path, nodes: &[Node]) {
             }
         }
     }
+    let meta_of = |at: &Path| {
+        let rel = at
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        metas.get(&rel)
+    };
     for (at, owner, mode, mtime) in files {
         std::os::unix::fs::lchown(&at, Some(owner.0), Some(owner.1)).unwrap();
         fs::set_permissions(&at, std::os::unix::fs::PermissionsExt::from_mode(mode)).unwrap();
+        if let Some(m) = meta_of(&at) {
+            apply_meta(&at, m);
+        }
         set_mtime(&at, mtime.0, mtime.1);
     }
     dirs.reverse();
     for (at, mode, mtime) in dirs {
         fs::set_permissions(&at, std::os::unix::fs::PermissionsExt::from_mode(mode)).unwrap();
+        if let Some(m) = meta_of(&at) {
+            apply_meta(&at, m);
+        }
         set_mtime(&at, mtime, 0);
     }
 }
@@ -445,6 +610,19 @@ fn gen_args(rng: &mut Rng, prefilled: bool) -> Vec<String> {
     a
 }
 
+/// `-X`, `-XX`, `-A`, `-AX` or `-aHAX` for some cases (drawn apart from
+/// the other options, so the earlier seeds' cases stay as they were).
+fn meta_args(rng: &mut Rng, a: &mut Vec<String>) {
+    match rng.below(10) {
+        0 => a.push("-X".into()),
+        1 => a.push("-A".into()),
+        2 => a.push("-AX".into()),
+        3 => a.push("-XX".into()),
+        4 if a[0] == "-a" => a[0] = "-aHAX".into(),
+        _ => {}
+    }
+}
+
 /// The output split into rsync's streams: the main one in order,
 /// deletions in order, hard links as a sorted set.
 fn streams(lines: &[String]) -> (Vec<String>, Vec<String>, Vec<String>) {
@@ -539,8 +717,14 @@ fn transfers_match_real_rsync() {
             Vec::new()
         };
         let prev = gen_dst(&mut rng, &src);
+        // Xattrs, ACLs and -X/-A from their own generator.
+        let mut mrng = Rng(rng.0 ^ 0x9e37_79b9_7f4a_7c15 | 1);
+        let src_meta = gen_metas(&mut mrng, &src, None);
+        let dst_meta = gen_metas(&mut mrng, &dst, Some((&src, &src_meta)));
+        let prev_meta = gen_metas(&mut mrng, &prev, Some((&src, &src_meta)));
         let args = {
             let mut a = gen_args(&mut rng, prefilled);
+            meta_args(&mut mrng, &mut a);
             a.push(if rng.chance(20) { "../src" } else { "../src/" }.into());
             a.push("dst/".into());
             a
@@ -559,13 +743,13 @@ fn transfers_match_real_rsync() {
             // the file that stands in its place.
             continue;
         }
-        build(&root.join("src"), &src);
+        build(&root.join("src"), &src, &src_meta);
         set_mtime(&root.join("src"), TIME0 - 5, 5);
         for side in ["r", "w"] {
             if prefilled {
-                build(&root.join(side).join("dst"), &dst);
+                build(&root.join(side).join("dst"), &dst, &dst_meta);
             }
-            build(&root.join(side).join("prev"), &prev);
+            build(&root.join(side).join("prev"), &prev, &prev_meta);
             fs::create_dir_all(root.join(side)).unwrap();
         }
         let want = run("rsync", &args, &root.join("r"), &[], None);
@@ -617,7 +801,7 @@ fn transfers_match_real_rsync() {
         }
         if !problems.is_empty() {
             failures.push(format!(
-                "case {case} (WSYNC_XFER_SEED={seed} WSYNC_XFER_CASE={case}): rsync {}\n  {}\n  rsync stderr: {}\n  wsync stderr: {}\n  src: {src:?}\n  dst: {dst:?}",
+                "case {case} (WSYNC_XFER_SEED={seed} WSYNC_XFER_CASE={case}): rsync {}\n  {}\n  rsync stderr: {}\n  wsync stderr: {}\n  src: {src:?}\n  dst: {dst:?}\n  xattrs/ACLs: {src_meta:?} {dst_meta:?}",
                 quote(&args),
                 problems.join("\n  "),
                 want.stderr.trim(),

@@ -208,6 +208,9 @@ mod tests {
         let mut h = Prehashed::start(&p);
         h.update(b"ignored");
         assert_eq!(h.finish(), Sha256::digest(&data));
-        assert_eq!(Prehashed::start(&dir.path().join("missing")).finish(), [0; 32]);
+        assert_eq!(
+            Prehashed::start(&dir.path().join("missing")).finish(),
+            [0; 32]
+        );
     }
 }

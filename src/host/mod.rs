@@ -1,6 +1,7 @@
 //! The host side of wsync: command line, files, and (later) the server.
 //! Native only; the core it drives is in the crate root.
 
+pub(crate) mod chmod;
 mod cli;
 mod client;
 mod commands;

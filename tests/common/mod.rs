@@ -102,6 +102,33 @@ pub fn wsync() -> &'static str {
     env!("CARGO_BIN_EXE_wsync")
 }
 
+/// An entry's extended attributes (ACLs included, as the kernel's
+/// `system.posix_acl_*` values), not following symlinks: ` xattrs
+/// name=hex,...`, or nothing when it has none.
+pub fn xattrs(p: &Path) -> String {
+    let mut names = vec![0u8; 65536];
+    let Ok(n) = rustix::fs::llistxattr(p, &mut names[..]) else {
+        return String::new();
+    };
+    let mut list: Vec<String> = names[..n]
+        .split(|&b| b == 0)
+        .filter(|n| !n.is_empty())
+        .map(|name| {
+            let mut v = vec![0u8; 65536];
+            let name_s = String::from_utf8_lossy(name).into_owned();
+            let len = rustix::fs::lgetxattr(p, name_s.as_str(), &mut v[..]).unwrap_or(0);
+            let hex: String = v[..len].iter().map(|b| format!("{b:02x}")).collect();
+            format!("{name_s}={hex}")
+        })
+        .collect();
+    list.sort();
+    if list.is_empty() {
+        String::new()
+    } else {
+        format!(" xattrs {}", list.join(","))
+    }
+}
+
 /// One line per entry of a tree: what must match between the two runs.
 pub fn describe(root: &Path, times: bool, dir_times: bool) -> Vec<String> {
     let mut out = Vec::new();
@@ -162,6 +189,7 @@ pub fn describe(root: &Path, times: bool, dir_times: bool) -> Vec<String> {
                     line += &format!(" mtime {}.{:09}", md.mtime(), md.mtime_nsec());
                 }
             }
+            line += &xattrs(&full);
             out.push(line);
             if t.is_dir() {
                 walk(root, &p, times, dir_times, out, inodes);
@@ -169,8 +197,12 @@ pub fn describe(root: &Path, times: bool, dir_times: bool) -> Vec<String> {
         }
     }
     walk(root, "", times, dir_times, &mut out, &mut inodes);
-    for (_, group) in inodes {
-        out.push(format!("hard links: {}", group.join(" ")));
-    }
+    // By name, not inode number: two trees number their inodes apart.
+    let mut groups: Vec<String> = inodes
+        .into_values()
+        .map(|g| format!("hard links: {}", g.join(" ")))
+        .collect();
+    groups.sort();
+    out.extend(groups);
     out
 }

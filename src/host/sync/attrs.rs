@@ -1,9 +1,11 @@
 //! File attributes as rsync's receiver sets them (`set_file_attrs` in
-//! rsync.c): owner and group (`lchown`), permissions, and modification
-//! times to the nanosecond (`utimensat`, symlinks included).
+//! rsync.c): extended attributes (`-X`), times to the nanosecond
+//! (`utimensat`, symlinks included), owner and group (`lchown`), ACLs
+//! (`-A`) and permissions, in rsync's order.
 
 use super::args::SyncArgs;
 use super::flist::{Item, Kind};
+use super::meta::{self, SrcMeta};
 use rustix::fs::{AtFlags, Gid, Mode, Timestamps, Uid, CWD};
 use std::fs;
 use std::os::unix::fs::MetadataExt;
@@ -96,13 +98,32 @@ pub fn set(
     a: &SyncArgs,
     who: &Who,
     old_perms: Option<u32>,
-    accurate: bool,
+    how: How,
+    src: &SrcMeta,
 ) -> Result<(), String> {
-    let md = fs::symlink_metadata(path).map_err(|e| fail("stat", path, &e))?;
-    set_known(path, &md, it, a, who, old_perms, accurate)
+    let md = if a.keep_dirlinks && it.kind == Kind::Dir {
+        fs::metadata(path).or_else(|_| fs::symlink_metadata(path))
+    } else {
+        fs::symlink_metadata(path)
+    };
+    let md = md.map_err(|e| fail("stat", path, &e))?;
+    set_known(path, &md, it, a, who, old_perms, how, src)
+}
+
+/// How attributes are set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum How {
+    /// As rsync's generator: times compared in whole seconds.
+    Check,
+    /// `-c` on an unchanged file: the nanoseconds too.
+    Accurate,
+    /// A file just written by the receiver: the nanoseconds too.
+    Transfer,
 }
 
 /// `set` for a file whose metadata `md` is at hand (no second `lstat`).
+/// Every attribute is tried; the errors come back together.
+#[allow(clippy::too_many_arguments)]
 pub fn set_known(
     path: &Path,
     md: &fs::Metadata,
@@ -110,29 +131,79 @@ pub fn set_known(
     a: &SyncArgs,
     who: &Who,
     old_perms: Option<u32>,
-    accurate: bool,
+    how: How,
+    src: &SrcMeta,
 ) -> Result<(), String> {
-    let uid = (a.owner && who.root && md.uid() != it.uid).then(|| Uid::from_raw(it.uid));
-    let gid = (a.group && md.gid() != it.gid).then(|| Gid::from_raw(it.gid));
-    if uid.is_some() || gid.is_some() {
-        rustix::fs::chownat(CWD, path, uid, gid, AtFlags::SYMLINK_NOFOLLOW).map_err(|e| {
-            let what = if uid.is_some() { "chown" } else { "chgrp" };
-            fail(what, path, &os(e))
-        })?;
-    }
-    if it.kind != Kind::Symlink {
-        let want = dest_perms(a, who, it, old_perms);
-        // chown clears set-id bits: set the mode after it.
-        if md.mode() & 0o7777 != want || uid.is_some() || gid.is_some() {
-            rustix::fs::chmod(path, Mode::from_raw_mode(want as _))
-                .map_err(|e| fail("chmod", path, &os(e)))?;
+    let accurate = how != How::Check;
+    let mut errors = Vec::new();
+    let mut force_time = false;
+    // rsync's receiver sets xattrs that differ on an entry it did not
+    // transfer with the sender's own mode (its file list never went
+    // through dest_mode): the source's permissions even without -p.
+    let mut src_perms = false;
+    if let Some(want) = &src.xattrs {
+        match meta::set_xattrs(path, md, want, a, who) {
+            Ok(changed) => {
+                force_time = changed;
+                src_perms = changed && how != How::Transfer;
+            }
+            Err(e) => errors.push(e),
         }
     }
     let differs = md.mtime() != it.mtime || (accurate && md.mtime_nsec() != i64::from(it.nsec));
-    if a.times && !(it.kind == Kind::Dir && a.omit_dir_times) && differs {
-        set_mtime(path, it)?;
+    if a.times && !(it.kind == Kind::Dir && a.omit_dir_times) && (differs || force_time) {
+        if let Err(e) = set_mtime(path, it) {
+            errors.push(e);
+        }
     }
-    Ok(())
+    let uid = (a.owner && who.root && md.uid() != it.uid).then(|| Uid::from_raw(it.uid));
+    let gid = (a.group && md.gid() != it.gid).then(|| Gid::from_raw(it.gid));
+    if uid.is_some() || gid.is_some() {
+        if let Err(e) = rustix::fs::chownat(CWD, path, uid, gid, AtFlags::SYMLINK_NOFOLLOW) {
+            let what = if uid.is_some() { "chown" } else { "chgrp" };
+            errors.push(fail(what, path, &os(e)));
+        }
+    }
+    if it.kind != Kind::Symlink {
+        let who = match old_perms {
+            // New entries without -p: the directory's default ACL, if
+            // any, stands for the umask (rsync's default_perms_for_dir).
+            None if !a.perms => Who {
+                dflt_perms: super::acls::default_perms(
+                    path.parent()
+                        .filter(|p| !p.as_os_str().is_empty())
+                        .unwrap_or(Path::new(".")),
+                    who.dflt_perms,
+                ),
+                ..*who
+            },
+            _ => *who,
+        };
+        let want = if src_perms {
+            it.mode & 0o7777
+        } else {
+            dest_perms(a, &who, it, old_perms)
+        };
+        let mut acl_set = false;
+        if let Some(sent) = &src.acl {
+            match super::acls::apply(path, md.mode(), sent, want) {
+                Ok(changed) => acl_set = changed,
+                Err(e) => errors.push(e),
+            }
+        }
+        // chown clears set-id bits and an access ACL sets the mode:
+        // set the mode after them.
+        if md.mode() & 0o7777 != want || uid.is_some() || gid.is_some() || acl_set {
+            if let Err(e) = rustix::fs::chmod(path, Mode::from_raw_mode(want as _)) {
+                errors.push(fail("chmod", path, &os(e)));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("\n"))
+    }
 }
 
 /// Sets the modification time (the access time is left alone).

@@ -5,18 +5,21 @@
 //! or left alone; directory times are fixed at the end.
 
 use super::args::{DeleteWhen, SyncArgs};
-use super::attrs::{self, Who};
+use super::attrs::{self, How, Who};
 use super::delete::{Del, Deleter};
 use super::flist::{join, show, Item, Kind, Sent};
 use super::itemize::*;
 use super::log::Log;
+use super::meta::SrcMeta;
 use super::stats::Stats;
 use super::transfer;
 use crate::filter::FilterError;
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// How a run went, for the exit status.
 #[derive(Debug, Default)]
@@ -63,6 +66,9 @@ pub struct Engine<'a> {
     io_warned: bool,
     /// rsync's incremental recursion (off for -m, --delete-before/after).
     inc: bool,
+    /// `-X`/`-A`: the source's xattrs and ACLs of the item at hand.
+    pub(super) meta_cache: RefCell<Option<(Vec<u8>, Rc<SrcMeta>)>>,
+    pub(super) meta_errors: RefCell<Vec<String>>,
 }
 
 impl<'a> Engine<'a> {
@@ -106,6 +112,8 @@ impl<'a> Engine<'a> {
             delayed_links: Vec::new(),
             io_known: false,
             io_warned: false,
+            meta_cache: RefCell::new(None),
+            meta_errors: RefCell::new(Vec::new()),
             inc: a.recursive
                 && !a.prune_empty_dirs
                 && !matches!(a.delete, Some(DeleteWhen::Before) | Some(DeleteWhen::After)),
@@ -134,6 +142,10 @@ impl<'a> Engine<'a> {
     }
 
     pub(super) fn error(&mut self, msg: &str) {
+        if super::signals::caught() {
+            // The run stops; rsync reports the signal alone.
+            return;
+        }
         self.log.error(msg);
         self.out.partial = true;
     }
@@ -166,9 +178,15 @@ impl<'a> Engine<'a> {
         self.log.item(&li, true);
     }
 
-    /// The flags comparing an item with what the destination holds.
-    pub(super) fn flags(&self, it: &Item, md: Option<&fs::Metadata>, mut iflags: u32) -> u32 {
-        let Some(md) = md else {
+    /// The flags comparing an item with what the destination (or a
+    /// basis) holds at `path`.
+    pub(super) fn flags(
+        &self,
+        it: &Item,
+        cmp: Option<(&Path, &fs::Metadata)>,
+        mut iflags: u32,
+    ) -> u32 {
+        let Some((path, md)) = cmp else {
             return iflags | IS_NEW;
         };
         if it.kind == Kind::File && md.len() != it.size {
@@ -193,14 +211,29 @@ impl<'a> Engine<'a> {
         if d.group {
             iflags |= REPORT_GROUP;
         }
-        iflags
+        iflags | self.meta_flags(it, path, md)
+    }
+
+    /// The flags of an entry left in place: rsync sets its attributes
+    /// before itemizing it, and an access ACL it writes brings the
+    /// permission bits along (no `p` then, unless set-id or sticky bits
+    /// differ: those the ACL leaves).
+    pub(super) fn flags_in_place(&self, it: &Item, path: &Path, md: &fs::Metadata) -> u32 {
+        let f = self.flags(it, Some((path, md)), 0);
+        let special_same = md.mode() & 0o7000 == it.mode & 0o7000;
+        if f & REPORT_ACL != 0 && !self.dry() && special_same {
+            f & !REPORT_PERMS
+        } else {
+            f
+        }
     }
 
     pub(super) fn set_attrs(&mut self, path: &Path, it: &Item, old_perms: Option<u32>) {
         if self.dry() {
             return;
         }
-        if let Err(e) = attrs::set(path, it, self.a, &self.who, old_perms, false) {
+        let m = self.src_meta(it);
+        if let Err(e) = attrs::set(path, it, self.a, &self.who, old_perms, How::Check, &m) {
             self.error(&e);
         }
     }
@@ -226,7 +259,11 @@ impl<'a> Engine<'a> {
             self.delete_pass()?;
         }
         for i in 0..self.sent.items.len() {
+            if super::signals::caught() {
+                return Ok(());
+            }
             self.one(i)?;
+            self.drain_meta_errors();
         }
         self.finish_delayed();
         for (f, leader) in std::mem::take(&mut self.delayed_links) {
@@ -267,6 +304,14 @@ impl<'a> Engine<'a> {
             None
         } else {
             match fs::symlink_metadata(&dpath) {
+                // -K: a symlink to a directory stands for the directory
+                // (rsync's link_stat with keep_dirlinks).
+                Ok(md) if self.a.keep_dirlinks && it.is_dir() && md.is_symlink() => Some(
+                    fs::metadata(&dpath)
+                        .ok()
+                        .filter(|m| m.is_dir())
+                        .unwrap_or(md),
+                ),
                 Ok(md) => Some(md),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
                 // A directory is itemized as new, its mkdir then fails.
@@ -369,21 +414,21 @@ impl<'a> Engine<'a> {
         if is_new && self.dry() && self.dry_missing.is_none() {
             self.dry_missing = Some(i);
         }
-        let mut cmp = st.clone();
+        let mut cmp = st.clone().map(|md| (dpath.to_path_buf(), md));
         let mut itemize = true;
         if is_new && !self.alt_roots.is_empty() {
             match self.alt_match(it) {
-                Some((_, md, 3)) => {
+                Some((p, md, 3)) => {
                     itemize = false;
-                    cmp = Some(md);
+                    cmp = Some((p, md));
                 }
-                Some((_, md, _)) => cmp = Some(md),
+                Some((p, md, _)) => cmp = Some((p, md)),
                 None => {}
             }
         }
         if itemize {
             let base = if is_new { LOCAL_CHANGE } else { 0 };
-            let iflags = self.flags(it, cmp.as_ref(), base);
+            let iflags = self.flags(it, cmp.as_ref().map(|(p, m)| (p.as_path(), m)), base);
             self.report(i, iflags, None, 0);
         }
         if is_new {
@@ -408,7 +453,8 @@ impl<'a> Engine<'a> {
         }
         if !self.dry() {
             let old = st.as_ref().map(|m| m.mode());
-            if let Err(e) = attrs::set(dpath, it, self.a, &self.who, old, false) {
+            let m = self.src_meta(it);
+            if let Err(e) = attrs::set(dpath, it, self.a, &self.who, old, How::Check, &m) {
                 self.error(&e);
             }
             // Writable while filling it; fixed at the end.
@@ -422,7 +468,9 @@ impl<'a> Engine<'a> {
         self.dirs.push(i);
         if let Some(del) = &mut self.del {
             if self.a.delete == Some(DeleteWhen::During) || del.delay {
-                if it.content && !is_new && self.io_known && !self.a.ignore_errors {
+                // rsync's delete_in_dir runs for new directories too: the
+                // I/O error note comes even with nothing to delete.
+                if it.content && self.io_known && !self.a.ignore_errors {
                     if !self.io_warned {
                         self.io_warned = true;
                         self.log

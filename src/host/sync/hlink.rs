@@ -106,7 +106,7 @@ impl Engine<'_> {
         let st = fs::symlink_metadata(&dpath).ok();
         if let (Some(md), Ok(lmd)) = (&st, fs::symlink_metadata(&lpath)) {
             if md.dev() == lmd.dev() && md.ino() == lmd.ino() {
-                let iflags = self.flags(it, Some(md), 0);
+                let iflags = self.flags(it, Some((&dpath, md)), 0);
                 self.report(i, iflags, None, 0);
                 return;
             }
@@ -130,7 +130,8 @@ impl Engine<'_> {
         if st.is_none() {
             self.stats.created.add(Kind::File);
         }
-        let iflags = self.flags(it, st.as_ref(), LOCAL_CHANGE | XNAME_FOLLOWS);
+        let cmp = st.as_ref().map(|md| (dpath.as_path(), md));
+        let iflags = self.flags(it, cmp, LOCAL_CHANGE | XNAME_FOLLOWS);
         let target = lit.path.clone();
         self.report(i, iflags, Some(&target), 0);
     }

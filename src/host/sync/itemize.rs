@@ -9,6 +9,8 @@ pub const REPORT_TIME: u32 = 1 << 3;
 pub const REPORT_PERMS: u32 = 1 << 4;
 pub const REPORT_OWNER: u32 = 1 << 5;
 pub const REPORT_GROUP: u32 = 1 << 6;
+pub const REPORT_ACL: u32 = 1 << 7;
+pub const REPORT_XATTR: u32 = 1 << 8;
 pub const XNAME_FOLLOWS: u32 = 1 << 12;
 pub const IS_NEW: u32 = 1 << 13;
 pub const LOCAL_CHANGE: u32 = 1 << 14;
@@ -59,6 +61,8 @@ pub fn item_string(kind: Kind, iflags: u32, times: bool) -> String {
     c[5] = on(REPORT_PERMS, b'p');
     c[6] = on(REPORT_OWNER, b'o');
     c[7] = on(REPORT_GROUP, b'g');
+    c[9] = on(REPORT_ACL, b'a');
+    c[10] = on(REPORT_XATTR, b'x');
     if iflags & IS_NEW != 0 {
         c[2..].fill(b'+');
     } else if matches!(c[0], b'.' | b'h' | b'c') && c[2..].iter().all(|&b| b == b'.') {
@@ -231,6 +235,10 @@ mod tests {
             ">f.sT......"
         );
         assert_eq!(item_string(Kind::Dir, 0, true), ".d         ");
+        assert_eq!(
+            item_string(Kind::File, REPORT_ACL | REPORT_XATTR, true),
+            ".f.......ax"
+        );
         assert_eq!(item_string(Kind::File, DELETED, true), "*deleting  ");
         assert_eq!(
             item_string(Kind::File, LOCAL_CHANGE | XNAME_FOLLOWS | IS_NEW, true),

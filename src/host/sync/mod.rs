@@ -4,6 +4,7 @@
 //! item with the destination, itemizes it and creates or updates it;
 //! deletions (delete.rs) run before, during, delayed or after, as asked.
 
+mod acls;
 mod args;
 mod attrs;
 mod delete;
@@ -13,14 +14,17 @@ mod hlink;
 mod itemize;
 mod localdelta;
 mod log;
+mod meta;
 mod nonreg;
 mod progress;
 mod receive;
 mod remote;
 mod replace;
+mod signals;
 mod sources;
 mod stats;
 mod transfer;
+mod xattrs;
 
 use crate::filter::{FilterOptions, Filters, MergeSource, ReadError, Side};
 use args::{DeleteWhen, SyncArgs, UsageError, USAGE};
@@ -39,6 +43,7 @@ pub mod code {
     pub const PARTIAL: u8 = 23;
     pub const VANISHED: u8 = 24;
     pub const DEL_LIMIT: u8 = 25;
+    pub const SIGNAL: u8 = 20;
 }
 
 /// An I/O error as rsync prints it: "No such file or directory (2)".
@@ -105,6 +110,7 @@ pub fn main(argv: &[OsString]) -> u8 {
 
 fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     let started = std::time::Instant::now();
+    signals::install();
     if a.paths.len() == 1 {
         // `wsync sync HOST::` lists the modules, `HOST::MODULE/PATH` a path.
         if let Some(r) = remote::target::parse(a.paths[0].as_bytes(), a.port) {
@@ -162,6 +168,12 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     }
     log.file_line("building file list");
     let mut sent = sources::walk(a, srcs, &filters, &mut files)?;
+    if let Some(c) = &a.chmod {
+        // rsync's sender tweaks the modes it lists (not a symlink's).
+        for it in sent.items.iter_mut().filter(|it| it.kind != Kind::Symlink) {
+            it.mode = it.mode & !0o7777 | c.apply(it.mode & 0o7777, it.kind == Kind::Dir);
+        }
+    }
     for e in &sent.errors {
         log.error(e);
     }
@@ -286,6 +298,7 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
                 let dst = dst_root.clone();
                 let suffix = a.backup_suffix();
                 let bdir = a.backup_dir.clone();
+                let acls = a.acls;
                 del.backup = Some(Box::new(move |rel: &[u8], _kind: Kind| {
                     let mut name = rel.to_vec();
                     name.extend_from_slice(&suffix);
@@ -295,13 +308,19 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
                         None => dst.clone(),
                     }
                     .join(std::ffi::OsStr::from_bytes(&name));
-                    replace::make_backup(&dst, &to, rel).map(|()| true)
+                    replace::make_backup(&dst, &to, rel, acls).map(|()| true)
                 }));
             }
             eng.del = Some(del);
         }
     }
     let r = eng.run();
+    if signals::caught() {
+        // rsync's exit_cleanup(RERR_SIGNAL): the file being received
+        // was a temporary one, dropped (removed) on the way out.
+        eng.log.flush();
+        return Err((String::new(), code::SIGNAL));
+    }
     eng.drain_deletions();
     if let Some(del) = &eng.del {
         if del.skipped > 0 {
@@ -362,9 +381,9 @@ pub(super) fn fail_quiet(code: u8) -> u8 {
         10 => "error in socket IO",
         12 => "error in protocol data stream",
         14 => "error in IPC code",
-        20 => "received SIGINT, SIGTERM, or SIGHUP",
         30 => "timeout in data send/receive",
         35 => "timeout waiting for daemon connection",
+        code::SIGNAL => "received SIGINT, SIGTERM, or SIGHUP",
         _ => "some files/attrs were not transferred (see previous errors)",
     };
     let kind = if code == code::VANISHED || code == code::DEL_LIMIT {

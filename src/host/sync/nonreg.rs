@@ -8,7 +8,7 @@ use super::flist::{Item, Kind};
 use super::itemize::*;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 impl Engine<'_> {
     /// Symlinks, devices and special files (created in place, atomically
@@ -18,13 +18,13 @@ impl Engine<'_> {
         let mut st = st;
         if let Some(md) = &st {
             if Kind::of(md) == it.kind && self.quick_check(it, md, dpath) {
-                let iflags = self.flags(it, Some(md), 0);
+                let iflags = self.flags_in_place(it, dpath, md);
                 self.set_attrs(dpath, it, Some(md.mode()));
                 self.report(i, iflags, None, 0);
                 return;
             }
         }
-        let mut cmp: Option<fs::Metadata> = None;
+        let mut cmp: Option<(PathBuf, fs::Metadata)> = None;
         let mut itemize = true;
         if st.is_none() && !self.alt_roots.is_empty() {
             if let Some((p, md, level)) = self.alt_match(it) {
@@ -39,7 +39,7 @@ impl Engine<'_> {
                         _ => itemize = false,
                     }
                 }
-                cmp = Some(md);
+                cmp = Some((p, md));
             }
         }
         if let Some(md) = &st {
@@ -53,7 +53,7 @@ impl Engine<'_> {
                 cmp = None;
                 st = Some(md.clone());
             } else {
-                cmp = Some(md.clone());
+                cmp = Some((dpath.to_path_buf(), md.clone()));
             }
         }
         if !self.dry() {
@@ -61,13 +61,25 @@ impl Engine<'_> {
                 self.error(&e);
                 return;
             }
+        }
+        // Itemized against what was there, but its xattrs and ACLs
+        // against the entry just made (rsync reads them only then).
+        let iflags = itemize.then(|| {
+            let cmp = cmp.as_ref().map(|(p, m)| (p.as_path(), m));
+            let mut f = self.flags(it, cmp, LOCAL_CHANGE | REPORT_CHANGE);
+            if let (Some((_, md)), false) = (cmp, self.dry()) {
+                f &= !(REPORT_ACL | REPORT_XATTR);
+                f |= self.meta_flags(it, dpath, md);
+            }
+            f
+        });
+        if !self.dry() {
             self.set_attrs(dpath, it, None);
         }
         if cmp.is_none() {
             self.stats.created.add(it.kind);
         }
-        if itemize {
-            let iflags = self.flags(it, cmp.as_ref(), LOCAL_CHANGE | REPORT_CHANGE);
+        if let Some(iflags) = iflags {
             self.report(i, iflags, None, 0);
         }
     }

@@ -3,7 +3,7 @@
 //! and rename, --inplace, --append, --partial, --delay-updates).
 
 use super::args::AltDest;
-use super::attrs;
+use super::attrs::{self, How};
 use super::engine::Engine;
 use super::flist::{join, Item, Kind};
 use super::itemize::*;
@@ -44,7 +44,7 @@ impl Engine<'_> {
             }
         }
         let mut basis: Option<PathBuf> = st.as_ref().map(|_| dpath.to_path_buf());
-        let mut cmp_st = st.clone();
+        let mut cmp_st = st.clone().map(|md| (dpath.to_path_buf(), md));
         let mut alt_basis = false;
         if !self.alt_roots.is_empty() && (st.is_none() || a.alt_dest != Some(AltDest::Copy)) {
             match self.try_alt_file(i, dpath, st.as_ref()) {
@@ -53,10 +53,10 @@ impl Engine<'_> {
                     return;
                 }
                 AltResult::Basis(p, md) => {
-                    basis = Some(p);
+                    basis = Some(p.clone());
                     alt_basis = true;
                     // rsync itemizes against the basis it found.
-                    cmp_st = Some(md);
+                    cmp_st = Some((p, md));
                 }
                 AltResult::Nothing => {}
             }
@@ -72,14 +72,18 @@ impl Engine<'_> {
                         let _ = fs::remove_file(p);
                     }
                 }
-                let iflags = self.flags(it, Some(md), 0);
+                let iflags = self.flags_in_place(it, dpath, md);
                 // -c: the times are set to the nanosecond (rsync's
                 // ATTRS_ACCURATE_TIME with --checksum).
                 if !self.dry() {
-                    let accurate = a.checksum;
-                    if let Err(e) =
-                        attrs::set_known(dpath, md, it, a, &self.who, Some(md.mode()), accurate)
-                    {
+                    let how = if a.checksum {
+                        How::Accurate
+                    } else {
+                        How::Check
+                    };
+                    let m = self.src_meta(it);
+                    let old = Some(md.mode());
+                    if let Err(e) = attrs::set_known(dpath, md, it, a, &self.who, old, how, &m) {
                         self.error(&e);
                     }
                 }
@@ -89,7 +93,7 @@ impl Engine<'_> {
             }
         }
         if a.append > 0 {
-            if let Some(md) = &cmp_st {
+            if let Some((_, md)) = &cmp_st {
                 if md.len() >= it.size {
                     self.hl_skipped(i);
                     return;
@@ -103,7 +107,8 @@ impl Engine<'_> {
         if a.checksum {
             iflags |= REPORT_CHANGE;
         }
-        let iflags = self.flags(it, cmp_st.as_ref(), iflags);
+        let cmp = cmp_st.as_ref().map(|(p, m)| (p.as_path(), m));
+        let iflags = self.flags(it, cmp, iflags);
         self.stats.transferred += 1;
         self.stats.transferred_size += it.size;
         if st.is_none() {
@@ -190,7 +195,8 @@ impl Engine<'_> {
                 transfer::whole(&mut src, &file, &Method::default())
                     .map_err(|_| "copy failed".to_string())?;
                 drop(file);
-                attrs::set(&tmp, it, self.a, &self.who, None, true)?;
+                let m = self.src_meta(it);
+                attrs::set(&tmp, it, self.a, &self.who, None, How::Transfer, &m)?;
                 tmp.persist(dpath).map_err(|e| e.to_string())?;
                 Ok(())
             })();
@@ -203,7 +209,7 @@ impl Engine<'_> {
             }
         }
         self.stats.created.add(Kind::File);
-        let iflags = self.flags(it, Some(md), LOCAL_CHANGE);
+        let iflags = self.flags(it, Some((from, md)), LOCAL_CHANGE);
         self.report(i, iflags, None, 0);
         AltResult::Done
     }
@@ -225,7 +231,7 @@ impl Engine<'_> {
             if self.quick_check(it, &md, &p) {
                 level = 2;
                 let d = attrs::diff(self.a, &self.who, it, &md);
-                if !(d.time || d.perms || d.owner || d.group) {
+                if !(d.time || d.perms || d.owner || d.group || self.meta_differs(it, &p, &md)) {
                     return Some((p, md, 3));
                 }
             }
@@ -340,7 +346,8 @@ impl Engine<'_> {
                 sent = transfer::whole(&mut src, &file, &m)
                     .map_err(|e| Some(self.failed(e, &src_path, dpath)))?;
             }
-            if let Err(e) = attrs::set(dpath, it, a, &self.who, old_perms, true) {
+            let meta = self.src_meta(it);
+            if let Err(e) = attrs::set(dpath, it, a, &self.who, old_perms, How::Transfer, &meta) {
                 self.error(&e);
             }
             return Ok(sent);
@@ -375,7 +382,8 @@ impl Engine<'_> {
                 return Err(Some(msg));
             }
         };
-        if let Err(e) = attrs::set(&tmp, it, a, &self.who, old_perms, true) {
+        let meta = self.src_meta(it);
+        if let Err(e) = attrs::set(&tmp, it, a, &self.who, old_perms, How::Transfer, &meta) {
             self.error(&e);
         }
         if a.delay_updates {

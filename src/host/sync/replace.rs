@@ -163,7 +163,7 @@ impl Engine<'_> {
 
     /// Moves the destination's `rel` to its backup place.
     pub(super) fn make_backup(&self, rel: &[u8]) -> Result<(), String> {
-        make_backup(&self.dst, &self.backup_path(rel), rel)
+        make_backup(&self.dst, &self.backup_path(rel), rel, self.a.acls)
     }
 
     /// `--inplace -b`: the backup is a copy (the file is rewritten).
@@ -183,9 +183,9 @@ impl Engine<'_> {
 }
 
 /// Renames `dst/rel` to `to`, making `to`'s directories (each with the
-/// permissions and owner of the destination directory it stands for, as
-/// rsync's `copy_valid_path`).
-pub fn make_backup(dst: &Path, to: &Path, rel: &[u8]) -> Result<(), String> {
+/// permissions, owner and, with `-A`, ACLs of the destination directory
+/// it stands for, as rsync's `copy_valid_path`).
+pub fn make_backup(dst: &Path, to: &Path, rel: &[u8], acls: bool) -> Result<(), String> {
     let from = join(dst, rel);
     let mut missing = Vec::new();
     let mut d = to.parent();
@@ -207,6 +207,9 @@ pub fn make_backup(dst: &Path, to: &Path, rel: &[u8]) -> Result<(), String> {
                 let _ =
                     rustix::fs::chmod(&dir, rustix::fs::Mode::from_raw_mode(md.mode() & 0o7777));
                 let _ = std::os::unix::fs::lchown(&dir, Some(md.uid()), Some(md.gid()));
+                if acls {
+                    super::acls::copy(&orig, &dir)?;
+                }
             }
         }
     }

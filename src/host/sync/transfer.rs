@@ -77,6 +77,9 @@ impl<'a> Sink<'a> {
 impl Write for Sink<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         const SPARSE_BLOCK: usize = 4096;
+        if super::signals::caught() {
+            return Err(io::Error::other("received a signal"));
+        }
         if self.sparse {
             for piece in buf.chunks(SPARSE_BLOCK) {
                 if !piece.iter().all(|&b| b == 0) {

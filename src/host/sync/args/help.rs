@@ -34,8 +34,12 @@ Options (as rsync's):
      --copy-unsafe-links     only unsafe symlinks are transformed
      --safe-links            ignore symlinks that point outside the tree
  -k, --copy-dirlinks         transform symlink to dir into referent dir
+ -K, --keep-dirlinks         treat symlinked dir on receiver as dir
  -H, --hard-links            preserve hard links
+ -A, --acls                  preserve ACLs (implies --perms)
+ -X, --xattrs                preserve extended attributes
  -p, --perms                 preserve permissions (-E: executability)
+     --chmod=CHMOD           affect file and/or directory permissions
  -o, --owner                 preserve owner (super-user only)
  -g, --group                 preserve group
  -t, --times                 preserve modification times (-O: not dirs')
@@ -79,6 +83,5 @@ Remote transfers:
  --delay-updates, --link-dest and friends, --files-from, -m, -B, -k and
  --log-file are refused; a bearer token comes from $WSYNC_TOKEN.
 
-Not supported yet (refused): -A, -X, -K, -x, --chmod, --fuzzy, --temp-dir,
---remove-source-files.
+Not supported yet (refused): -x, --fuzzy, --temp-dir, --remove-source-files.
 ";

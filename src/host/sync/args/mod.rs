@@ -62,6 +62,15 @@ pub struct SyncArgs {
     pub specials: bool,
     pub numeric_ids: bool,
     pub hard_links: bool,
+    /// `-X` (1), `-XX` (2: rsync's own `user.rsync.%*` attributes too).
+    pub xattrs: u8,
+    /// `-A` (implies `-p` where given).
+    pub acls: bool,
+    /// `-K`: a symlink to a directory on the receiver stands for it.
+    pub keep_dirlinks: bool,
+    /// `--chmod` (all of them, in order): applied to the sent modes.
+    pub chmod: Option<crate::host::chmod::Chmod>,
+    chmod_text: Vec<String>,
     pub sparse: bool,
     pub dry_run: bool,
     pub update: bool,
@@ -180,6 +189,16 @@ impl SyncArgs {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// `--chmod`: clauses add up over the options (rsync's parse_chmod).
+    fn add_chmod(&mut self, s: &str) -> Result<(), UsageError> {
+        let bad = || UsageError(format!("Invalid argument passed to --chmod ({s})"));
+        crate::host::chmod::Chmod::parse(s).map_err(|_| bad())?;
+        self.chmod_text.push(s.to_string());
+        let all = crate::host::chmod::Chmod::parse(&self.chmod_text.join(","));
+        self.chmod = Some(all.map_err(|_| bad())?);
         Ok(())
     }
 

@@ -77,6 +77,17 @@ pub(super) const OPTIONS: &[Opt] = &[
     }),
     flag("numeric-ids", None, |a, v| a.numeric_ids = v),
     flag("hard-links", Some('H'), |a, v| a.hard_links = v),
+    flag("keep-dirlinks", Some('K'), |a, v| a.keep_dirlinks = v),
+    value("chmod", None, |a, v| a.add_chmod(&text(v))),
+    flag("xattrs", Some('X'), |a, v| {
+        a.xattrs = if v { a.xattrs.saturating_add(1) } else { 0 }
+    }),
+    flag("acls", Some('A'), |a, v| {
+        a.acls = v;
+        if v {
+            a.perms = true
+        }
+    }),
     flag("sparse", Some('S'), |a, v| a.sparse = v),
     flag("dry-run", Some('n'), |a, v| a.dry_run = v),
     flag("update", Some('u'), |a, v| a.update = v),
@@ -315,16 +326,12 @@ pub(super) const DELETES: &[(&str, Option<DeleteWhen>)] = &[
 /// rsync options wsync does not implement: refused with a clear message
 /// rather than as unknown (and never silently ignored).
 pub(super) const NOT_YET: &[&str] = &[
-    "acls",
-    "xattrs",
     "munge-links",
-    "keep-dirlinks",
     "one-file-system",
     "fuzzy",
     "temp-dir",
     "compare-dest-unused",
     "remove-source-files",
-    "chmod",
     "chown",
     "usermap",
     "groupmap",
@@ -376,7 +383,7 @@ pub(super) const NOT_YET: &[&str] = &[
     "copy-as",
     "log-file-format-only",
 ];
-pub(super) const NOT_YET_SHORT: &str = "AXkKxyTsUNM468";
+pub(super) const NOT_YET_SHORT: &str = "kxyTsUNM468";
 
 pub(super) fn not_supported(name: &str) -> UsageError {
     UsageError(format!("{name}: not supported by wsync sync yet"))

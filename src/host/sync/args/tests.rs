@@ -59,6 +59,18 @@ fn rsync_style_options() {
     assert!(parse(&["-h"]).unwrap().help);
     assert_eq!(parse(&["--bwlimit=100"]).unwrap().bwlimit, Some(102400));
     assert!(parse(&["--append"]).unwrap().inplace);
+    let a = parse(&["-rAXX"]).unwrap();
+    assert!(a.acls && a.perms && a.xattrs == 2);
+    // rsync: -A turns -p on where it stands; a later --no-p wins.
+    let a = parse(&["-rK", "--timeout=30", "--chmod=Dg+s", "--chmod", "F600"]).unwrap();
+    assert!(a.keep_dirlinks && a.timeout == Some(30));
+    let c = a.chmod.unwrap();
+    assert_eq!(
+        (c.apply(0o755, true), c.apply(0o644, false)),
+        (0o2755, 0o600)
+    );
+    let a = parse(&["-rA", "--no-p", "--no-X"]).unwrap();
+    assert!(a.acls && !a.perms && a.xattrs == 0);
 }
 
 #[test]
@@ -66,8 +78,13 @@ fn usage_errors() {
     let cases: &[(&[&str], &str)] = &[
         (&["--bogus"], "--bogus: unknown option"),
         (&["-rQ"], "-Q: unknown option"),
-        (&["-A"], "-A: not supported by wsync sync yet"),
-        (&["--xattrs"], "--xattrs: not supported"),
+        (&["-x"], "-x: not supported by wsync sync yet"),
+        (&["--fuzzy"], "--fuzzy: not supported"),
+        (
+            &["--chmod=bogus"],
+            "Invalid argument passed to --chmod (bogus)",
+        ),
+        (&["--timeout=soon"], "--timeout=soon: invalid number"),
         (
             &["-r", "--delete-before", "--delete-after"],
             "You may not combine multiple --delete-WHEN options.",

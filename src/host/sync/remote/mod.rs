@@ -64,7 +64,11 @@ pub fn classify(a: &SyncArgs, srcs: &[OsString], dst: &OsString) -> Result<Side,
 
 /// Options rsync has that have no meaning over wsync's protocol yet.
 fn unsupported(a: &SyncArgs) -> Option<&'static str> {
-    let checks: [(bool, &'static str); 15] = [
+    let checks: [(bool, &'static str); 19] = [
+        (a.xattrs > 0, "-X/--xattrs"),
+        (a.acls, "-A/--acls"),
+        (a.keep_dirlinks, "-K/--keep-dirlinks"),
+        (a.chmod.is_some(), "--chmod"),
         (a.hard_links, "-H"),
         (a.sparse, "-S"),
         (a.inplace, "--inplace"),

@@ -8,11 +8,12 @@ use crate::filter::{Filters, Side};
 use crate::host::client::ConnArgs;
 use crate::host::session::Client;
 use crate::host::sync::args::SyncArgs;
-use crate::host::sync::attrs::{self, Who};
+use crate::host::sync::attrs::{self, How, Who};
 use crate::host::sync::delete::{names_in, Del, Deleter};
 use crate::host::sync::flist::{dedup_items, join, sort_items, Item, Kind};
 use crate::host::sync::itemize::*;
 use crate::host::sync::log::Log;
+use crate::host::sync::meta::SrcMeta;
 use crate::host::sync::remote::target::Remote;
 use crate::host::sync::{code, sources, FsFiles};
 use crate::host::Failure;
@@ -322,6 +323,11 @@ pub async fn run(
     Ok(rep.finish(s, r, started))
 }
 
+/// No xattrs or ACLs travel over the protocol (-X/-A are refused).
+fn none() -> SrcMeta {
+    SrcMeta::default()
+}
+
 fn show(it: &Item) -> String {
     crate::host::sync::flist::show(&it.path)
 }
@@ -386,7 +392,7 @@ fn dir(
         let old = md.filter(|m| m.is_dir()).map(|m| m.mode());
         let mut timeless = a.clone();
         timeless.times = false;
-        attrs::set(p, it, &timeless, who, old, false)?;
+        attrs::set(p, it, &timeless, who, old, How::Check, &none())?;
     }
     Ok(true)
 }
@@ -460,7 +466,7 @@ async fn file(
         rep.item(it, &it.path, iflags, 0);
         if !a.dry_run {
             let old = md.as_ref().map(|m| m.mode());
-            return Ok(attrs::set(p, it, a, who, old, false));
+            return Ok(attrs::set(p, it, a, who, old, How::Check, &none()));
         }
         return Ok(Ok(()));
     }
@@ -489,7 +495,7 @@ async fn file(
     rep.stats.literal += bytes;
     rep.item(it, &it.path, iflags, bytes);
     rep.progress.file_done(&mut rep.log, it, it.size);
-    Ok(attrs::set(p, it, a, who, old_perms, true))
+    Ok(attrs::set(p, it, a, who, old_perms, How::Transfer, &none()))
 }
 
 fn io_err(what: &str, p: &Path, e: &std::io::Error) -> String {

@@ -1,0 +1,140 @@
+//! `-X` and `-A` on the receiving side: a source entry's extended
+//! attributes and ACLs, read once per item, compared with a destination
+//! entry for `-i` (rsync's `a` and `x` flags) and applied with the
+//! other attributes (attrs.rs).
+
+use super::acls;
+use super::args::SyncArgs;
+use super::attrs::Who;
+use super::engine::Engine;
+use super::flist::{Item, Kind};
+use super::itemize::{REPORT_ACL, REPORT_XATTR};
+use super::xattrs::{self, Scope, Xattrs};
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::rc::Rc;
+
+/// What `-X`/`-A` carry for one source entry (`None`: not carried).
+#[derive(Debug, Default)]
+pub struct SrcMeta {
+    pub xattrs: Option<Xattrs>,
+    pub acl: Option<acls::Sent>,
+}
+
+pub fn scope(a: &SyncArgs, who: &Who, sender: bool) -> Scope {
+    Scope {
+        root: who.root,
+        twice: a.xattrs > 1,
+        sender,
+    }
+}
+
+/// Whether rsync reads xattrs for an entry of this kind (`get_xattr`).
+fn xattrs_for(a: &SyncArgs, kind: Kind) -> bool {
+    match kind {
+        Kind::File | Kind::Dir => true,
+        Kind::Symlink => a.links,
+        Kind::Special => a.specials,
+        Kind::Device => a.devices,
+    }
+}
+
+/// Reads what `-X`/`-A` carry for `it`, found at `src`.
+pub fn read(a: &SyncArgs, who: &Who, it: &Item, src: &Path) -> Result<SrcMeta, String> {
+    let mut m = SrcMeta::default();
+    if a.xattrs > 0 && xattrs_for(a, it.kind) {
+        // rsync lists them without following: with -L a symlink's own.
+        m.xattrs = Some(xattrs::read(src, scope(a, who, true))?);
+    }
+    if a.acls && it.kind != Kind::Symlink {
+        m.acl = Some(acls::read_sent(src, it.mode, it.kind == Kind::Dir)?);
+    }
+    Ok(m)
+}
+
+impl Engine<'_> {
+    /// The source's xattrs and ACLs of `it` (cached for the item at hand).
+    pub(super) fn src_meta(&self, it: &Item) -> Rc<SrcMeta> {
+        if self.a.xattrs == 0 && !self.a.acls {
+            return Rc::default();
+        }
+        let mut cache = self.meta_cache.borrow_mut();
+        if let Some((p, m)) = cache.as_ref() {
+            if *p == it.path {
+                return m.clone();
+            }
+        }
+        let m = match read(self.a, &self.who, it, &self.sent.src_path(it)) {
+            Ok(m) => Rc::new(m),
+            Err(e) => {
+                self.meta_errors.borrow_mut().push(e);
+                Rc::default()
+            }
+        };
+        *cache = Some((it.path.clone(), m.clone()));
+        m
+    }
+
+    /// rsync's `a` and `x` item flags: how the ACLs and xattrs of `path`
+    /// (an existing entry, `md`) compare with the source's.
+    pub(super) fn meta_flags(&self, it: &Item, path: &Path, md: &fs::Metadata) -> u32 {
+        let m = self.src_meta(it);
+        let mut iflags = 0;
+        if let Some(sent) = &m.acl {
+            match acls::differ(path, md.mode(), sent, it.mode) {
+                Ok(true) => iflags |= REPORT_ACL,
+                Ok(false) => {}
+                Err(e) => self.meta_errors.borrow_mut().push(e),
+            }
+        }
+        if let Some(want) = &m.xattrs {
+            match xattrs::read(path, scope(self.a, &self.who, false)) {
+                Ok(have) if have != *want => iflags |= REPORT_XATTR,
+                Ok(_) => {}
+                Err(e) => self.meta_errors.borrow_mut().push(e),
+            }
+        }
+        iflags
+    }
+
+    /// Whether an alt-dest entry's ACLs or xattrs keep it from being used
+    /// as is (rsync's `unchanged_attrs`).
+    pub(super) fn meta_differs(&self, it: &Item, path: &Path, md: &fs::Metadata) -> bool {
+        it.kind != Kind::Symlink && self.meta_flags(it, path, md) != 0
+    }
+
+    /// Logs what reading xattrs and ACLs ran into.
+    pub(super) fn drain_meta_errors(&mut self) {
+        let errors = std::mem::take(&mut *self.meta_errors.borrow_mut());
+        for e in errors {
+            self.error(&e);
+        }
+    }
+}
+
+/// Makes the xattrs of `path` those of the source. Returns whether any
+/// changed (rsync then sets the time again, to the nanosecond).
+pub fn set_xattrs(
+    path: &Path,
+    md: &fs::Metadata,
+    want: &Xattrs,
+    a: &SyncArgs,
+    who: &Who,
+) -> Result<bool, String> {
+    let have = xattrs::read(path, scope(a, who, false))?;
+    if have == *want {
+        return Ok(false);
+    }
+    // rsync: a file without write permission gets it for the change.
+    let mode = md.mode() & 0o7777;
+    let lift = !who.root && !md.is_symlink() && mode & 0o200 == 0;
+    if lift {
+        let _ = rustix::fs::chmod(path, rustix::fs::Mode::from_raw_mode(mode | 0o200));
+    }
+    let r = xattrs::apply(path, want, &have);
+    if lift {
+        let _ = rustix::fs::chmod(path, rustix::fs::Mode::from_raw_mode(mode));
+    }
+    r
+}

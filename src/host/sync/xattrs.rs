@@ -1,0 +1,227 @@
+//! Extended attributes as rsync's `-X` copies them (xattrs.c): the
+//! `system.*` namespace is left to `-A` (ACLs live there); as root every
+//! other namespace is copied (`user.*`, `trusted.*`, `security.*`),
+//! otherwise only `user.*`; rsync's own `user.rsync.%*` attributes only
+//! with `-XX` (without, the receiver still counts them as its own, and
+//! removes them). A file system without xattrs reads as having none.
+
+use rustix::io::Errno;
+use std::path::Path;
+
+/// Values above this are refused (the kernel's limit is 64 KiB).
+const MAX_VALUE: usize = 1 << 20;
+
+/// One file's attributes in scope, sorted by name (rsync sorts them too).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Xattrs(pub Vec<(Vec<u8>, Vec<u8>)>);
+
+/// Which names `-X` copies (`sender`) or keeps in line (the receiver).
+#[derive(Debug, Clone, Copy)]
+pub struct Scope {
+    pub root: bool,
+    /// `-XX`: rsync's `user.rsync.%FOO` attributes too.
+    pub twice: bool,
+    pub sender: bool,
+}
+
+impl Scope {
+    pub fn wants(&self, name: &[u8]) -> bool {
+        let ok = if self.root {
+            !name.starts_with(b"system.")
+        } else {
+            name.starts_with(b"user.")
+        };
+        ok && (self.twice || !self.sender || !name.starts_with(b"user.rsync.%"))
+    }
+}
+
+/// A failed xattr call, as rsync words it.
+pub fn fail(call: &str, path: &Path, name: Option<&[u8]>, e: Errno) -> String {
+    let e = std::io::Error::from_raw_os_error(e.raw_os_error());
+    let name = name.map_or(String::new(), |n| {
+        format!(",\"{}\"", String::from_utf8_lossy(n))
+    });
+    format!(
+        "rsync: [receiver] {call}(\"{}\"{name}) failed: {}",
+        super::engine::abs(path).display(),
+        super::os_error(&e)
+    )
+}
+
+fn not_supported(e: Errno) -> bool {
+    e == Errno::NOTSUP || e == Errno::OPNOTSUPP
+}
+
+/// The raw NUL-separated name list of `path` (not following symlinks).
+fn names(path: &Path) -> Result<Vec<u8>, Errno> {
+    loop {
+        let n = match rustix::fs::llistxattr_query(path) {
+            Ok(n) => n,
+            Err(e) if not_supported(e) => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        if n > MAX_VALUE {
+            return Err(Errno::TOOBIG);
+        }
+        let mut buf = vec![0u8; n];
+        match rustix::fs::llistxattr(path, &mut buf[..]) {
+            Ok(len) => {
+                buf.truncate(len);
+                return Ok(buf);
+            }
+            // The list grew in between: ask again.
+            Err(Errno::RANGE) => continue,
+            Err(e) if not_supported(e) => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// One value of `path` (not following symlinks); `None` when absent.
+pub fn get(path: &Path, name: &[u8], follow: bool) -> Result<Option<Vec<u8>>, Errno> {
+    let name = std::ffi::OsStr::from_bytes(name);
+    loop {
+        let q = if follow {
+            rustix::fs::getxattr_query(path, name)
+        } else {
+            rustix::fs::lgetxattr_query(path, name)
+        };
+        let n = match q {
+            Ok(n) => n,
+            Err(Errno::NODATA) => return Ok(None),
+            Err(e) if not_supported(e) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if n > MAX_VALUE {
+            return Err(Errno::TOOBIG);
+        }
+        let mut buf = vec![0u8; n];
+        let r = if follow {
+            rustix::fs::getxattr(path, name, &mut buf[..])
+        } else {
+            rustix::fs::lgetxattr(path, name, &mut buf[..])
+        };
+        match r {
+            Ok(len) => {
+                buf.truncate(len);
+                return Ok(Some(buf));
+            }
+            Err(Errno::RANGE) => continue,
+            Err(Errno::NODATA) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+use std::os::unix::ffi::OsStrExt;
+
+/// The attributes of `path` that `scope` copies.
+pub fn read(path: &Path, scope: Scope) -> Result<Xattrs, String> {
+    let list = names(path).map_err(|e| fail("llistxattr", path, None, e))?;
+    let mut out = Vec::new();
+    for name in list.split(|&b| b == 0).filter(|n| !n.is_empty()) {
+        if !scope.wants(name) {
+            continue;
+        }
+        match get(path, name, false) {
+            Ok(Some(v)) => out.push((name.to_vec(), v)),
+            // Removed in between: as if never there.
+            Ok(None) => {}
+            Err(e) => return Err(fail("lgetxattr", path, Some(name), e)),
+        }
+    }
+    out.sort();
+    Ok(Xattrs(out))
+}
+
+/// Makes the attributes of `path` in scope those of `want`, the current
+/// ones being `have`. Returns whether anything changed; every name is
+/// tried, the failures come back together (as rsync reports each).
+pub fn apply(path: &Path, want: &Xattrs, have: &Xattrs) -> Result<bool, String> {
+    let mut changed = false;
+    let mut errors = Vec::new();
+    for (name, value) in &want.0 {
+        if have.0.iter().any(|(n, v)| n == name && v == value) {
+            continue;
+        }
+        let n = std::ffi::OsStr::from_bytes(name);
+        match rustix::fs::lsetxattr(path, n, value, rustix::fs::XattrFlags::empty()) {
+            Ok(()) => changed = true,
+            Err(e) => errors.push(fail("rsync_xal_set: lsetxattr", path, Some(name), e)),
+        }
+    }
+    for (name, _) in &have.0 {
+        if want.0.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        let n = std::ffi::OsStr::from_bytes(name);
+        match rustix::fs::lremovexattr(path, n) {
+            Ok(()) | Err(Errno::NODATA) => changed = true,
+            Err(e) => errors.push(fail("rsync_xal_set: lremovexattr", path, Some(name), e)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(changed)
+    } else {
+        Err(errors.join("\n"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_as_rsync() {
+        let root = Scope {
+            root: true,
+            twice: false,
+            sender: true,
+        };
+        let user = Scope {
+            root: false,
+            twice: false,
+            sender: true,
+        };
+        assert!(root.wants(b"user.a") && root.wants(b"trusted.x") && root.wants(b"security.y"));
+        assert!(!root.wants(b"system.posix_acl_access"));
+        assert!(user.wants(b"user.a") && !user.wants(b"trusted.x"));
+        assert!(!root.wants(b"user.rsync.%stat"));
+        assert!(Scope {
+            twice: true,
+            ..root
+        }
+        .wants(b"user.rsync.%stat"));
+        assert!(Scope {
+            sender: false,
+            ..root
+        }
+        .wants(b"user.rsync.%stat"));
+    }
+
+    #[test]
+    fn read_apply_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::write(&a, b"x").unwrap();
+        std::fs::write(&b, b"y").unwrap();
+        let set = |p: &Path, n: &str, v: &[u8]| {
+            rustix::fs::setxattr(p, n, v, rustix::fs::XattrFlags::empty()).unwrap()
+        };
+        set(&a, "user.one", b"1");
+        set(&a, "user.two", &[7; 300]);
+        set(&b, "user.one", b"old");
+        set(&b, "user.gone", b"z");
+        let scope = Scope {
+            root: false,
+            twice: false,
+            sender: false,
+        };
+        let want = read(&a, scope).unwrap();
+        assert_eq!(want.0.len(), 2);
+        let have = read(&b, scope).unwrap();
+        assert!(apply(&b, &want, &have).unwrap());
+        assert_eq!(read(&b, scope).unwrap(), want);
+        assert!(!apply(&b, &want, &want).unwrap());
+    }
+}

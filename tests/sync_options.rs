@@ -1,0 +1,197 @@
+//! `wsync sync` options checked one scenario at a time against the real
+//! rsync: `-K/--keep-dirlinks`, `--chmod`, `--timeout`; and the end of a
+//! run on SIGINT, SIGTERM or SIGHUP (exit 20, no temporary file left).
+
+mod common;
+
+use common::{describe, run, wsync};
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
+
+fn rsync_present() {
+    let ok = std::process::Command::new("rsync")
+        .arg("--version")
+        .output();
+    assert!(
+        matches!(&ok, Ok(o) if o.status.success()),
+        "the real rsync is required for this test (apt-get install rsync)"
+    );
+}
+
+fn at(secs: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+}
+
+fn write(p: &Path, data: &[u8], mode: u32) {
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(p, data).unwrap();
+    fs::set_permissions(p, std::os::unix::fs::PermissionsExt::from_mode(mode)).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(p)
+        .unwrap()
+        .set_modified(at(1_600_000_000))
+        .unwrap();
+}
+
+fn source(root: &Path) {
+    let src = root.join("src");
+    write(&src.join("d/f"), b"one", 0o644);
+    write(&src.join("d/e/g"), b"two", 0o744);
+    write(&src.join("top"), b"three", 0o600);
+    fs::set_permissions(
+        src.join("d"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o750),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("top", src.join("link")).unwrap();
+    for d in ["d/e", "d"] {
+        fs::File::open(src.join(d))
+            .unwrap()
+            .set_modified(at(1_600_000_100))
+            .unwrap();
+    }
+}
+
+/// Runs `args` with rsync in `root/r` and wsync in `root/w`; returns
+/// what differs (exit status, sorted output lines, the trees `dirs`).
+fn compare(root: &Path, args: &[&str], dirs: &[&str]) -> Vec<String> {
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let want = run("rsync", &args, &root.join("r"), &[], None);
+    let mut wargs = vec!["sync".to_string()];
+    wargs.extend(args.iter().cloned());
+    let got = run(wsync(), &wargs, &root.join("w"), &[], None);
+    let mut problems = Vec::new();
+    if want.code != got.code {
+        problems.push(format!(
+            "exit: rsync {} wsync {} ({})",
+            want.code, got.code, got.stderr
+        ));
+    }
+    let sorted = |v: &[String]| {
+        let mut v = v.to_vec();
+        v.sort();
+        v
+    };
+    if sorted(&want.lines) != sorted(&got.lines) {
+        problems.push(format!(
+            "output: rsync {:?} wsync {:?}",
+            want.lines, got.lines
+        ));
+    }
+    for d in dirs {
+        let r = describe(&root.join("r").join(d), true, false);
+        let w = describe(&root.join("w").join(d), true, false);
+        if r != w {
+            problems.push(format!("tree {d}: rsync {r:#?} wsync {w:#?}"));
+        }
+    }
+    problems
+}
+
+#[test]
+fn keep_dirlinks_as_rsync() {
+    rsync_present();
+    for extra in [
+        &["-aiK", "--delete"][..],
+        &["-aiK"],
+        &["-ai"],
+        &["-rliK", "-n"],
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        source(root);
+        for side in ["r", "w"] {
+            // The receiver keeps d elsewhere, behind a symlink.
+            let s = root.join(side);
+            fs::create_dir_all(s.join("dst")).unwrap();
+            write(&s.join("real/stale"), b"old", 0o644);
+            write(&s.join("real/f"), b"older", 0o644);
+            std::os::unix::fs::symlink("../real", s.join("dst/d")).unwrap();
+        }
+        let mut args = extra.to_vec();
+        args.extend(["../src/", "dst/"]);
+        let problems = compare(root, &args, &["dst", "real"]);
+        assert!(problems.is_empty(), "{args:?}:\n{}", problems.join("\n"));
+    }
+}
+
+#[test]
+fn chmod_as_rsync() {
+    rsync_present();
+    let cases: &[&[&str]] = &[
+        &["-ai", "--chmod=a-x,a+X"],
+        &["-ai", "--chmod=Dg+s,ug+w,Fo-w,+X", "--chmod=o+r"],
+        &["-ri", "--chmod=F600,D700"],
+        &["-ai", "--chmod=u=rwX,go=rX"],
+        &["-ai", "--chmod=bogus"],
+        &["-ai", "--timeout=30"],
+    ];
+    for extra in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        source(root);
+        for side in ["r", "w"] {
+            fs::create_dir_all(root.join(side)).unwrap();
+        }
+        let mut args = extra.to_vec();
+        args.extend(["../src/", "dst/"]);
+        let problems = compare(root, &args, &["dst"]);
+        assert!(problems.is_empty(), "{args:?}:\n{}", problems.join("\n"));
+    }
+}
+
+/// Whether `dir` holds a temporary file (rsync's `.NAME.XXXXXX`).
+fn has_temp(dir: &Path) -> bool {
+    fs::read_dir(dir).is_ok_and(|rd| {
+        rd.flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with('.'))
+    })
+}
+
+#[test]
+fn signals_end_the_run_with_status_20() {
+    use rustix::process::{kill_process, Pid, Signal};
+    for sig in [Signal::INT, Signal::TERM, Signal::HUP] {
+        let tmp = tempfile::tempdir().unwrap();
+        let src = tmp.path().join("src");
+        let dst = tmp.path().join("dst");
+        fs::create_dir_all(&src).unwrap();
+        fs::write(src.join("big"), vec![7u8; 8 << 20]).unwrap();
+        // 1 MiB a second: the transfer takes 8 s unless stopped.
+        let child = std::process::Command::new(wsync())
+            .args(["sync", "-a", "--bwlimit=1024"])
+            .arg(format!("{}/", src.display()))
+            .arg(&dst)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while !has_temp(&dst) {
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "no temporary file appeared"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let pid = Pid::from_child(&child);
+        kill_process(pid, sig).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(20), "{sig:?}: {stderr}");
+        assert!(
+            stderr.contains("wsync error: received SIGINT, SIGTERM, or SIGHUP (code 20)"),
+            "{sig:?}: {stderr}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(6),
+            "{sig:?}: too slow"
+        );
+        assert!(!has_temp(&dst), "{sig:?}: the temporary file was left");
+        assert!(
+            !dst.join("big").exists(),
+            "{sig:?}: a partial file was kept"
+        );
+    }
+}
