@@ -132,9 +132,9 @@ pub async fn run(
     }
     // Directories get their times once their contents are in.
     let mut dirs: Vec<(String, FileAttrs)> = Vec::new();
-    for it in &sent.items {
+    for (i, it) in sent.items.iter().enumerate() {
         let old = there.get(&it.path);
-        rep.progress.at(0);
+        rep.progress.at(i);
         if root_fixed && it.path.is_empty() {
             continue;
         }
