@@ -353,7 +353,7 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
         }
         self.flush_copy(out);
         let data = &self.buf[self.start..self.pos];
-        let dict = &self.buf[self.start.saturating_sub(format::wsync::DICT_WINDOW)..self.start];
+        let dict = &self.buf[self.start.saturating_sub(DICT_PRIME)..self.start];
         let before = out.len();
         let compressed = match &mut self.compressor {
             Some(c) => c.try_compress(dict, data),
@@ -414,6 +414,13 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
 fn miss_cap(block_len: u32) -> u64 {
     4 * u64::from(block_len) * MISS_HASH_PER_BYTE
 }
+
+/// How much of the preceding output primes the compressor for a literal
+/// run. The patcher keeps the format's whole window (32 KiB), so any amount
+/// up to it decodes; half of it keeps nearly all of the gain (on the
+/// benchmark's text: 597 KB of literals instead of 592 KB at 32 KiB) for
+/// less of the cost (priming at level 6 was a fifth of a push's CPU time).
+const DICT_PRIME: usize = 16 << 10;
 
 /// Deflates literal runs; after runs that do not shrink it backs off, trying
 /// again after 1, 2, 4 ... 64 runs, so incompressible data costs little.
