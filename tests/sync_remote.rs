@@ -427,3 +427,85 @@ fn users_and_read_only_modules() {
     assert_ne!(out.status.code(), Some(0), "{out:?}");
     assert!(!dir.path().join("ro/x").exists());
 }
+
+#[test]
+fn seed_page_remote_examples() {
+    // The remote examples of the rsync reference page, with `rsync`
+    // replaced by `wsync sync`, "remote" reached through a local stand-in
+    // for ssh and "backupserver" being a wsync daemon on a loopback port.
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("local/path");
+    source_tree(&local);
+    let rsh = write(dir.path(), "fake-ssh", b"#!/bin/sh\nshift\nexec \"$@\"\n");
+    fs::set_permissions(&rsh, fs::Permissions::from_mode(0o755)).unwrap();
+    let exe = env!("CARGO_BIN_EXE_wsync");
+    let remote = dir.path().join("remote/path");
+    let sync = |args: &[&str]| {
+        let mut c = wsync();
+        c.arg("sync").args(args).arg("--rsync-path").arg(exe);
+        ok(&mut c)
+    };
+    // rsync -avz -e ssh /local/path/ user@remote:/remote/path/
+    sync(&[
+        "-avz",
+        "-e",
+        s(&rsh),
+        &format!("{}/", s(&local)),
+        &format!("user@remote:{}/", s(&remote)),
+    ]);
+    assert_eq!(
+        common::describe(&remote, true, true),
+        common::describe(&local, true, true)
+    );
+    // rsync -avz -e ssh user@remote:/remote/path/ /local/path/ (into a copy)
+    let copy = dir.path().join("copy");
+    sync(&[
+        "-avz",
+        "-e",
+        s(&rsh),
+        &format!("user@remote:{}/", s(&remote)),
+        &format!("{}/", s(&copy)),
+    ]);
+    assert_eq!(
+        common::describe(&copy, true, true),
+        common::describe(&local, true, true)
+    );
+    // rsync://backupserver/ lists modules; rsync -avz /local/path/
+    // rsync://backupserver/module/ and back, with --password-file.
+    let module = dir.path().join("module");
+    fs::create_dir(&module).unwrap();
+    let secrets = dir.path().join("secrets");
+    fs::write(&secrets, "user:pass\n").unwrap();
+    fs::set_permissions(&secrets, fs::Permissions::from_mode(0o600)).unwrap();
+    let conf = format!(
+        "[backup]\npath = {}\nread only = no\nauth users = user\nsecrets file = {}\n",
+        module.display(),
+        secrets.display()
+    );
+    let srv = serve_config(dir.path(), &conf);
+    let host = format!("127.0.0.1:{}", srv.port);
+    let listing = sync(&[&format!("rsync://{host}/")]);
+    assert!(String::from_utf8_lossy(&listing.stdout).starts_with("backup"));
+    let pass = write(dir.path(), "rsync.pass", b"pass\n");
+    sync(&[
+        "-avz",
+        &format!("--password-file={}", s(&pass)),
+        &format!("{}/", s(&local)),
+        &format!("rsync://user@{host}/backup/"),
+    ]);
+    assert_eq!(
+        common::describe(&module, true, false),
+        common::describe(&local, true, false)
+    );
+    let restored = dir.path().join("restored");
+    sync(&[
+        "-avz",
+        &format!("--password-file={}", s(&pass)),
+        &format!("rsync://user@{host}/backup/"),
+        &format!("{}/", s(&restored)),
+    ]);
+    assert_eq!(
+        common::describe(&restored, true, false),
+        common::describe(&local, true, false)
+    );
+}

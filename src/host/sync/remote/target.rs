@@ -1,5 +1,5 @@
 //! Which arguments of `wsync sync` name a remote side, and where it is:
-//! `HOST::MODULE/PATH`, `wsync://HOST[:PORT]/MODULE/PATH`,
+//! `HOST::MODULE/PATH`, `wsync://HOST[:PORT]/MODULE/PATH` (or rsync://),
 //! `ws[s]://HOST[:PORT]/MODULE/PATH` (a daemon, over WebSocket), or
 //! `[USER@]HOST:PATH` (a remote shell running `wsync serve --stdio`),
 //! recognised as rsync recognises them.
@@ -23,7 +23,10 @@ pub fn parse(arg: &[u8], port: Option<u16>) -> Option<Result<Remote, String>> {
     let s = std::str::from_utf8(arg).ok()?;
     if let Some((scheme, rest)) = s.split_once("://") {
         return match scheme {
-            "wsync" | "ws" | "wss" => Some(url(scheme, rest, port)),
+            // rsync:// too, so that rsync's command lines work as they are:
+            // it names a wsync daemon, as wsync:// does.
+            "wsync" | "rsync" => Some(url("wsync", rest, port)),
+            "ws" | "wss" => Some(url(scheme, rest, port)),
             _ => None,
         };
     }
@@ -202,6 +205,16 @@ mod tests {
         assert_eq!(
             p("box:/etc/x", None),
             Some(("box".into(), None, "data".into(), "etc/x".into(), false))
+        );
+        assert_eq!(
+            p("rsync://u@h/m/", None),
+            Some((
+                "ws://h:8080/ws".into(),
+                Some("u".into()),
+                "m".into(),
+                "".into(),
+                true
+            ))
         );
         assert!(parse(b"ws:///m/x", None).unwrap().is_err());
     }
