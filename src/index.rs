@@ -7,6 +7,7 @@
 //! per candidate position however many blocks share a weak sum, and the
 //! lowest-numbered block wins among identical ones.
 
+use crate::miss_scan;
 use crate::rolling::{OutTable, Rolling};
 use crate::signature::Signature;
 use std::cmp::Ordering;
@@ -22,7 +23,7 @@ pub(crate) struct Index {
 
 #[inline(always)]
 fn mix(weak: u32) -> u32 {
-    weak.wrapping_mul(0x9E37_79B1)
+    weak.wrapping_mul(miss_scan::MIX)
 }
 
 impl Index {
@@ -81,19 +82,8 @@ impl Index {
     /// taken. The hot loop of delta encoding on unmatched data.
     #[inline(never)]
     pub fn skip_misses(&self, r: &mut Rolling, outs: &[u8], ins: &[u8], table: &OutTable) -> usize {
-        let (filter, shift) = (&self.filter[..], self.filter_shift);
-        let mut roll = *r;
-        let mut steps = 0;
-        for (&x, &y) in outs.iter().zip(ins) {
-            roll.roll_with(x, y, table);
-            steps += 1;
-            let f = (mix(roll.value()) >> shift) as usize;
-            if filter[f / 64] & (1 << (f % 64)) != 0 {
-                break;
-            }
-        }
-        *r = roll;
-        steps
+        // Keys are below 1 << filter_bits, the filter's size in bits.
+        miss_scan::skip_misses(&self.filter, self.filter_shift, r, outs, ins, table)
     }
 
     /// The blocks whose weak sum is `weak`, as a range of `order`.
