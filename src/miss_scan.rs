@@ -21,7 +21,7 @@
 //! positions, the scalar loop. Tests check every kernel against the scalar
 //! sums.
 
-use crate::rolling::{OutTable, Rolling};
+use crate::rolling::{OutTable, Rolling, MOD};
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
@@ -31,52 +31,63 @@ mod simd128;
 /// Positions per SIMD group.
 const LANES: usize = 16;
 
-/// What a kernel needs besides the data: the filter key's parameters and
-/// the window length.
-#[derive(Clone, Copy)]
-pub(crate) struct Keying {
-    /// `(MOD - n % MOD) % MOD`: adding `nn * x` subtracts `n * x`.
-    pub nn: u32,
-    /// Keys are `weak * MIX >> shift`.
-    pub shift: u32,
-}
-
-/// The filter key of a weak sum: a bit number in a filter of `32 - shift` bits.
-#[inline(always)]
-pub(crate) fn key(weak: u32, shift: u32) -> u32 {
-    weak.wrapping_mul(MIX) >> shift
-}
-
-/// Odd, so that keys with shift 0 are a bijection of weak sums.
+/// Multipliers of the filter's two hashes (odd, so each is a bijection of
+/// weak sums).
 pub(crate) const MIX: u32 = 0x9E37_79B1;
+pub(crate) const MIX2: u32 = 0x85EB_CA77;
+
+/// Where a weak sum lives in a filter of `1 << (32 - shift)` 32-bit words:
+/// the word, and the two bits (maybe one) that must both be set.
+#[inline(always)]
+pub(crate) fn slot(weak: u32, shift: u32) -> (usize, u32) {
+    let g = weak.wrapping_mul(MIX2);
+    let mask = (1 << (g >> 27)) | (1 << ((g >> 22) & 31));
+    ((weak.wrapping_mul(MIX) >> shift) as usize, mask)
+}
 
 #[inline(always)]
-fn hit(filter: &[u64], k: u32) -> bool {
-    let k = k as usize;
-    filter[k / 64] & (1 << (k % 64)) != 0
+fn hit(filter: &[u32], shift: u32, weak: u32) -> bool {
+    let (w, mask) = slot(weak, shift);
+    filter[w] & mask == mask
+}
+
+/// What a kernel needs besides the data.
+#[derive(Clone, Copy)]
+struct Consts {
+    /// `(MOD - n % MOD) % MOD` for windows of `n` bytes: adding `nn * x`
+    /// subtracts `n * x`.
+    nn: u32,
+    /// The filter has `1 << (32 - shift)` words.
+    shift: u32,
 }
 
 /// Rolls `r` over `outs`/`ins` (bytes leaving and entering the window) until
-/// a position whose filter bit is set; returns the steps taken (all of
-/// them when no bit is set). Every key must be a bit of `filter`.
+/// a position whose weak sum may be in the filter; returns the steps taken
+/// (all of them when none may be). `filter` must have `1 << (32 - shift)`
+/// words.
 pub(crate) fn skip_misses(
-    filter: &[u64],
+    filter: &[u32],
     shift: u32,
     r: &mut Rolling,
     outs: &[u8],
     ins: &[u8],
     table: &OutTable,
 ) -> usize {
-    let k = Keying {
-        nn: (crate::rolling::MOD - table.len_mod()) % crate::rolling::MOD,
+    let c = Consts {
+        nn: (MOD - table.len_mod()) % MOD,
         shift,
     };
     #[cfg(target_arch = "x86_64")]
-    if let Some(steps) = avx2::skip_misses(filter, k, r, outs, ins, table) {
+    if let Some(steps) = avx2::skip_misses(filter, c, r, outs, ins, table) {
         return steps;
     }
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    return drive(filter, k, r, outs, ins, table, simd128::group);
+    {
+        let k = simd128::Kernel::new(c);
+        return drive(filter, c, r, outs, ins, table, |r, o, i, _, f| {
+            k.group(r, o, i, f)
+        });
+    }
     #[allow(unreachable_code)]
     scalar(filter, shift, r, outs, ins, table)
 }
@@ -84,7 +95,7 @@ pub(crate) fn skip_misses(
 /// The scan one position at a time.
 #[inline(always)]
 fn scalar(
-    filter: &[u64],
+    filter: &[u32],
     shift: u32,
     r: &mut Rolling,
     outs: &[u8],
@@ -96,7 +107,7 @@ fn scalar(
     for (&x, &y) in outs.iter().zip(ins) {
         roll.roll_with(x, y, table);
         steps += 1;
-        if hit(filter, key(roll.value(), shift)) {
+        if hit(filter, shift, roll.value()) {
             break;
         }
     }
@@ -105,28 +116,29 @@ fn scalar(
 }
 
 /// The scan 16 positions at a time with `kernel`, which from the state
-/// before a group and its outgoing and incoming bytes writes the keys of the
-/// windows after each step and returns the state after the last one; then the rest one at a
-/// time. At a set bit, the state is rolled to it with the scalar step.
+/// before a group and its outgoing and incoming bytes returns the state
+/// after the group's last step and a mask of the steps (bit `l` for step
+/// `l + 1`) whose weak sums may be in the filter; then the rest one at a
+/// time. At a possible match, the state is rolled to it with the scalar step.
 #[inline(always)]
 fn drive(
-    filter: &[u64],
-    k: Keying,
+    filter: &[u32],
+    c: Consts,
     r: &mut Rolling,
     outs: &[u8],
     ins: &[u8],
     table: &OutTable,
-    kernel: impl Fn(Rolling, &[u8; LANES], &[u8; LANES], Keying, &mut [u32; LANES]) -> Rolling,
+    kernel: impl Fn(Rolling, &[u8; LANES], &[u8; LANES], Consts, &[u32]) -> (Rolling, u32),
 ) -> usize {
     let len = outs.len().min(ins.len());
     let mut roll = *r;
     let mut done = 0;
-    let mut keys = [0u32; LANES];
     while len - done >= LANES {
         let (o, i) = (&outs[done..done + LANES], &ins[done..done + LANES]);
         let (o, i): (&[u8; LANES], &[u8; LANES]) = (o.try_into().unwrap(), i.try_into().unwrap());
-        let next = kernel(roll, o, i, k, &mut keys);
-        if let Some(l) = keys.iter().position(|&f| hit(filter, f)) {
+        let (next, hits) = kernel(roll, o, i, c, filter);
+        if hits != 0 {
+            let l = hits.trailing_zeros() as usize;
             for s in 0..=l {
                 roll.roll_with(o[s], i[s], table);
             }
@@ -138,7 +150,7 @@ fn drive(
     }
     let steps = scalar(
         filter,
-        k.shift,
+        c.shift,
         &mut roll,
         &outs[done..len],
         &ins[done..len],
@@ -151,42 +163,39 @@ fn drive(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    type Kernel = fn(Rolling, &[u8; LANES], &[u8; LANES], Keying, &mut [u32; LANES]) -> Rolling;
     use crate::rolling::weak_sum;
     use crate::testutil::{test, Rng};
 
-    /// The kernels compiled in (the scalar one always).
-    fn kernels() -> Vec<(&'static str, Kernel)> {
-        let mut v: Vec<(&'static str, Kernel)> = vec![("scalar", scalar_group)];
+    /// A kernel's weak sums: the 16 windows after each step, and the state
+    /// after the last.
+    type Sums = fn(Rolling, &[u8; LANES], &[u8; LANES], u32, &mut [u32; LANES]) -> Rolling;
+    type Group = fn(Rolling, &[u8; LANES], &[u8; LANES], Consts, &[u32]) -> (Rolling, u32);
+
+    /// The SIMD kernels compiled in and usable on this machine.
+    fn kernels() -> Vec<(&'static str, Sums, Group)> {
+        #[allow(unused_mut)]
+        let mut v: Vec<(&'static str, Sums, Group)> = Vec::new();
         #[cfg(target_arch = "x86_64")]
         if avx2::available() {
-            v.push(("avx2", avx2::group_checked));
+            v.push(("avx2", avx2::weak16_checked, avx2::group_checked));
         }
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-        v.push(("simd128", simd128::group));
+        v.push((
+            "simd128",
+            |r, o, i, nn, out| simd128::Kernel::new(Consts { nn, shift: 0 }).weak16(r, o, i, out),
+            |r, o, i, c, filter| simd128::Kernel::new(c).group(r, o, i, filter),
+        ));
         v
     }
 
-    /// The reference kernel: 16 scalar steps.
-    fn scalar_group(
-        mut r: Rolling,
-        o: &[u8; LANES],
-        i: &[u8; LANES],
-        k: Keying,
-        keys: &mut [u32; LANES],
-    ) -> Rolling {
-        for l in 0..LANES {
-            r.roll(o[l], i[l]);
-            keys[l] = key(r.value(), k.shift);
-        }
-        r
+    fn nn(n: usize) -> u32 {
+        (MOD - OutTable::new(n).len_mod()) % MOD
     }
 
     #[cfg(all(target_arch = "wasm32", not(target_feature = "simd128")))]
     #[test]
-    fn wasm_without_simd128_uses_the_scalar_scan() {
-        assert_eq!(kernels().len(), 1);
+    fn wasm_without_simd128_has_only_the_scalar_scan() {
+        assert!(kernels().is_empty());
     }
 
     #[cfg(any(
@@ -194,124 +203,137 @@ mod tests {
         target_arch = "x86_64"
     ))]
     #[test]
-    fn a_simd_kernel_is_compiled_in() {
-        // x86-64 machines without AVX2 would run the scalar scan only; the
-        // test machines have it, and this makes sure its kernel is tested.
-        assert!(kernels().len() > 1, "{:?}", kernels().len());
+    fn a_simd_kernel_is_tested() {
+        // An x86-64 CPU without AVX2 would run the scalar scan only; the
+        // machines these tests run on have it, and this makes sure that
+        // its kernel is the one tested.
+        assert_eq!(kernels().len(), 1);
     }
 
-    /// Every kernel's weak sums (keys with shift 0 are a bijection) equal
-    /// the scalar ones and whole-window sums, at every alignment of the
-    /// data and for window lengths around multiples of the lane count.
+    /// Checks a kernel's sums for the group starting at `start` of `data`.
+    fn check_sums(name: &str, sums: Sums, data: &[u8], n: usize, start: usize) {
+        let r0 = Rolling::new(&data[start..start + n]);
+        let o: &[u8; LANES] = data[start..start + LANES].try_into().unwrap();
+        let i: &[u8; LANES] = data[start + n..start + n + LANES].try_into().unwrap();
+        let mut got = [0u32; LANES];
+        let end = sums(r0, o, i, nn(n), &mut got);
+        for (l, &got) in got.iter().enumerate() {
+            let at = start + l + 1;
+            let want = weak_sum(&data[at..at + n]);
+            assert_eq!(got, want, "{name} n {n} start {start} lane {l}");
+        }
+        let want = weak_sum(&data[start + LANES..start + LANES + n]);
+        assert_eq!(end.value(), want, "{name} n {n} start {start}: state after");
+    }
+
+    /// Every kernel's weak sums equal whole-window sums (the `adler32`
+    /// crate's, as `rolling.rs` checks), at every alignment of the data and
+    /// for window lengths around multiples of the lane counts.
     #[test]
-    fn kernels_match_the_scalar_sums_at_every_alignment() {
+    fn kernel_sums_match_at_every_alignment() {
         let mut rng = Rng::new(11);
         let lens = [
-            1usize, 2, 3, 15, 16, 17, 31, 32, 33, 47, 48, 49, 64, 65, 700, 4096, 4097,
+            1usize, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 48, 64, 65, 700, 4097,
         ];
         for &n in &lens {
             let data = rng.bytes(n + 3 * LANES + 64);
-            let table = OutTable::new(n);
-            let k = Keying {
-                nn: (crate::rolling::MOD - table.len_mod()) % crate::rolling::MOD,
-                shift: 0,
-            };
-            for start in 0..LANES + 3 {
-                let r0 = Rolling::new(&data[start..start + n]);
-                let o: &[u8; LANES] = data[start..start + LANES].try_into().unwrap();
-                let i: &[u8; LANES] = data[start + n..start + n + LANES].try_into().unwrap();
-                for (name, kernel) in kernels() {
-                    let mut keys = [0u32; LANES];
-                    let end = kernel(r0, o, i, k, &mut keys);
-                    for (l, &got) in keys.iter().enumerate() {
-                        let at = start + l + 1;
-                        let want = weak_sum(&data[at..at + n]);
-                        assert_eq!(got, key(want, 0), "{name} n {n} start {start} lane {l}");
-                    }
-                    let want = weak_sum(&data[start + LANES..start + LANES + n]);
-                    assert_eq!(end.value(), want, "{name} n {n} start {start} end state");
+            for start in 0..2 * LANES + 3 {
+                for (name, sums, _) in kernels() {
+                    check_sums(name, sums, &data, n, start);
                 }
             }
         }
     }
 
     /// The extremes of every bound: all-0xff windows leaving for all-zero
-    /// ones and back, sums at 0 and at MOD - 1, windows longer than MOD.
+    /// ones and back, and windows around and above the modulus.
     #[test]
-    fn kernels_handle_extreme_bytes_and_long_windows() {
+    fn kernel_sums_at_extreme_bytes_and_long_windows() {
         let mut rng = Rng::new(12);
         for n in [
             1usize, 16, 17, 5552, 65520, 65521, 65522, 70000, 131_042, 131_043,
         ] {
-            for pattern in 0..4 {
+            for pattern in 0..5 {
                 let data: Vec<u8> = (0..n + 4 * LANES)
                     .map(|i| match pattern {
                         0 => 0xff,
-                        1 => {
-                            if i < n {
-                                0xff
-                            } else {
-                                0
-                            }
-                        }
-                        2 => {
-                            if i < n {
-                                0
-                            } else {
-                                0xff
-                            }
-                        }
+                        1 => 0xff * u8::from(i < n),
+                        2 => 0xff * u8::from(i >= n),
+                        3 => 0xff * u8::from(i % 2 == 0),
                         _ => rng.next_u64() as u8 | 0xf0,
                     })
                     .collect();
-                let table = OutTable::new(n);
-                let k = Keying {
-                    nn: (crate::rolling::MOD - table.len_mod()) % crate::rolling::MOD,
-                    shift: 0,
-                };
-                for start in [0, 1, LANES, 2 * LANES + 5] {
-                    let r0 = Rolling::new(&data[start..start + n]);
-                    let o: &[u8; LANES] = data[start..start + LANES].try_into().unwrap();
-                    let i: &[u8; LANES] = data[start + n..start + n + LANES].try_into().unwrap();
-                    for (name, kernel) in kernels() {
-                        let mut keys = [0u32; LANES];
-                        let end = kernel(r0, o, i, k, &mut keys);
-                        for (l, &got) in keys.iter().enumerate() {
-                            let want = weak_sum(&data[start + l + 1..start + l + 1 + n]);
-                            assert_eq!(got, key(want, 0), "{name} n {n} p {pattern} lane {l}");
-                        }
-                        let want = weak_sum(&data[start + LANES..start + LANES + n]);
-                        assert_eq!(end.value(), want, "{name} n {n} p {pattern} end");
+                for start in [0, 1, LANES - 1, 2 * LANES + 5] {
+                    for (name, sums, _) in kernels() {
+                        check_sums(name, sums, &data, n, start);
                     }
                 }
             }
         }
     }
 
-    /// The whole scan stops where the scalar scan stops and leaves the same
-    /// state, for filters from empty to full, scans of every length around
-    /// the lane count, and every shift the index uses.
+    /// A filter of `1 << (32 - shift)` words: empty for `k = 0`, else each
+    /// word the AND of `k` random words (`1 / 2^k` of the bits set) or, for
+    /// negative `k`, the OR of `-k` of them.
+    fn random_filter(rng: &mut Rng, shift: u32, k: i32) -> Vec<u32> {
+        let mut word = || rng.next_u64() as u32;
+        (0..1usize << (32 - shift))
+            .map(|_| match k {
+                0 => 0,
+                1.. => (1..k).fold(word(), |w, _| w & word()),
+                _ => (1..-k).fold(word(), |w, _| w | word()),
+            })
+            .collect()
+    }
+
+    /// Each kernel flags exactly the steps whose weak sums the scalar test
+    /// finds in the filter.
     #[test]
-    fn skip_misses_stops_where_the_scalar_scan_stops() {
-        let mut rng = Rng::new(13);
-        for (n, bits, density) in [
-            (7usize, 10u32, 0u64),
-            (16, 10, 2),
-            (33, 14, 5),
-            (100, 20, 60),
-        ] {
-            let data = rng.bytes(n + 600);
-            let table = OutTable::new(n);
-            let mut filter = vec![0u64; (1usize << bits) / 64];
-            for w in filter.iter_mut() {
-                // About `density` bits in 1000 set.
-                for bit in 0..64 {
-                    if rng.below(1000) < density as usize {
-                        *w |= 1 << bit;
+    fn kernel_hits_match_the_scalar_test() {
+        let mut rng = Rng::new(14);
+        for (shift, k) in [(27u32, 0i32), (27, 1), (22, 4), (17, -1), (14, -3)] {
+            let filter = random_filter(&mut rng, shift, k);
+            let mut seen = 0;
+            for n in [5usize, 16, 700] {
+                let data = rng.bytes(n + 40 * LANES);
+                for start in 0..38 * LANES {
+                    let r0 = Rolling::new(&data[start..start + n]);
+                    let o: &[u8; LANES] = data[start..start + LANES].try_into().unwrap();
+                    let i: &[u8; LANES] = data[start + n..start + n + LANES].try_into().unwrap();
+                    let mut want = 0;
+                    for l in 0..LANES {
+                        let w = weak_sum(&data[start + l + 1..start + l + 1 + n]);
+                        want |= u32::from(hit(&filter, shift, w)) << l;
+                    }
+                    seen |= want;
+                    let c = Consts { nn: nn(n), shift };
+                    for (name, _, group) in kernels() {
+                        let (end, hits) = group(r0, o, i, c, &filter);
+                        assert_eq!(hits, want, "{name} shift {shift} n {n} start {start}");
+                        let after = weak_sum(&data[start + LANES..start + LANES + n]);
+                        assert_eq!(end.value(), after, "{name} n {n} start {start}");
                     }
                 }
             }
-            let shift = 32 - bits;
+            // All but the empty filter must have flagged every lane somewhere.
+            assert_eq!(seen == 0xffff, k != 0, "shift {shift} k {k}");
+        }
+    }
+
+    /// The whole scan stops where the scalar scan stops and leaves the same
+    /// state, for scans of every length around the lane count.
+    #[test]
+    fn skip_misses_stops_where_the_scalar_scan_stops() {
+        let mut rng = Rng::new(13);
+        for (n, shift, k) in [
+            (7usize, 27u32, 0i32),
+            (16, 27, 3),
+            (33, 17, 2),
+            (100, 14, 1),
+        ] {
+            let data = rng.bytes(n + 600);
+            let table = OutTable::new(n);
+            let filter = random_filter(&mut rng, shift, k);
             for start in 0..40 {
                 for len in [0usize, 1, 15, 16, 17, 31, 32, 33, 100, 500] {
                     let r0 = Rolling::new(&data[start..start + n]);
@@ -327,13 +349,10 @@ mod tests {
                         want_r.value(),
                         "n {n} start {start} len {len}"
                     );
-                    for (name, kernel) in kernels() {
-                        let k = Keying {
-                            nn: (crate::rolling::MOD - table.len_mod()) % crate::rolling::MOD,
-                            shift,
-                        };
+                    for (name, _, group) in kernels() {
+                        let c = Consts { nn: nn(n), shift };
                         let mut r = r0;
-                        let steps = drive(&filter, k, &mut r, outs, ins, &table, kernel);
+                        let steps = drive(&filter, c, &mut r, outs, ins, &table, group);
                         assert_eq!(steps, want, "{name} n {n} start {start} len {len}");
                         assert_eq!(r.value(), want_r.value(), "{name} n {n} start {start}");
                     }

@@ -1,13 +1,13 @@
 //! The AVX2 kernel: a group of 16 positions as two vectors of eight 32-bit
-//! lanes (see the parent module for the sums). Used only when the CPU says
-//! it has AVX2.
+//! lanes (see the parent module for the sums), the filter words fetched by
+//! gathers. Used only when the CPU says it has AVX2.
 //!
-//! The functions here are `unsafe fn` only because they are compiled for
-//! AVX2: calling them on a CPU without it is undefined behaviour. Their
-//! memory accesses are unaligned loads and stores within arrays of a fixed
-//! size, checked by the types.
+//! The functions here are `unsafe fn` because they are compiled for AVX2:
+//! calling them on a CPU without it is undefined behaviour. Their memory
+//! accesses are unaligned loads of the 16-byte arrays they are given and
+//! gathers from the filter at word indices below its length (see `group`).
 
-use super::{drive, Keying, LANES, MIX};
+use super::{drive, Consts, LANES, MIX, MIX2};
 use crate::rolling::{OutTable, Rolling, MOD};
 use core::arch::x86_64::*;
 
@@ -18,69 +18,118 @@ pub(super) fn available() -> bool {
 
 /// The scan with the AVX2 kernel, or `None` when the CPU lacks AVX2.
 pub(super) fn skip_misses(
-    filter: &[u64],
-    k: Keying,
+    filter: &[u32],
+    c: Consts,
     r: &mut Rolling,
     outs: &[u8],
     ins: &[u8],
     table: &OutTable,
 ) -> Option<usize> {
-    if !available() {
+    if !available() || filter.len() != 1 << (32 - c.shift) {
         return None;
     }
-    // SAFETY: the CPU has AVX2 (checked just above).
-    Some(unsafe { skip_avx2(filter, k, r, outs, ins, table) })
+    // SAFETY: the CPU has AVX2, and the filter has the length `group`
+    // needs (both checked just above).
+    Some(unsafe { skip_avx2(filter, c, r, outs, ins, table) })
 }
 
 /// `drive` compiled for AVX2, so that the kernel inlines into its loop.
 ///
 /// # Safety
-/// The CPU must have AVX2.
+/// The CPU must have AVX2, and `filter` must have `1 << (32 - c.shift)` words.
 #[target_feature(enable = "avx2")]
 unsafe fn skip_avx2(
-    filter: &[u64],
-    k: Keying,
+    filter: &[u32],
+    c: Consts,
     r: &mut Rolling,
     outs: &[u8],
     ins: &[u8],
     table: &OutTable,
 ) -> usize {
-    drive(filter, k, r, outs, ins, table, |r, o, i, k, keys| {
+    drive(filter, c, r, outs, ins, table, |r, o, i, c, filter| {
         // SAFETY: this closure runs only inside `skip_avx2`, whose caller
-        // has checked that the CPU has AVX2.
-        unsafe { group(r, o, i, k, keys) }
+        // has checked both conditions.
+        unsafe { group(r, o, i, c, filter) }
     })
 }
 
-/// The kernel for tests: checks for AVX2, then runs one group.
+/// `weak16` for tests, after checking for AVX2.
+#[cfg(test)]
+pub(super) fn weak16_checked(
+    r: Rolling,
+    o: &[u8; LANES],
+    i: &[u8; LANES],
+    nn: u32,
+    out: &mut [u32; LANES],
+) -> Rolling {
+    assert!(available(), "AVX2 kernel called without AVX2");
+    // SAFETY: the CPU has AVX2 (asserted just above); the stores write
+    // the 64 bytes of `out`.
+    unsafe {
+        let (a, b) = sums(r, o, i, nn);
+        let p = out.as_mut_ptr().cast::<__m256i>();
+        _mm256_storeu_si256(p, weak(a.0, b.0));
+        _mm256_storeu_si256(p.add(1), weak(a.1, b.1));
+        state(r, a, b)
+    }
+}
+
+/// `group` for tests, after checking its conditions.
 #[cfg(test)]
 pub(super) fn group_checked(
     r: Rolling,
     o: &[u8; LANES],
     i: &[u8; LANES],
-    k: Keying,
-    keys: &mut [u32; LANES],
-) -> Rolling {
-    assert!(available(), "AVX2 kernel called without AVX2");
-    // SAFETY: the CPU has AVX2 (asserted just above).
-    unsafe { group(r, o, i, k, keys) }
+    c: Consts,
+    filter: &[u32],
+) -> (Rolling, u32) {
+    assert!(available() && filter.len() == 1 << (32 - c.shift));
+    // SAFETY: both conditions of `group` asserted just above.
+    unsafe { group(r, o, i, c, filter) }
 }
 
-/// One group of 16 steps: writes the keys of the windows after each step
-/// and returns the state after the last.
+type Pair = (__m256i, __m256i);
+
+/// One group of 16 steps: the state after the last, and the mask of the
+/// steps whose weak sums may be in the filter (bit `l` for step `l + 1`).
 ///
 /// # Safety
-/// The CPU must have AVX2. (The loads read exactly the 16 bytes of `o` and
-/// of `i`, the stores write exactly the 64 bytes of `keys`.)
+/// The CPU must have AVX2, and `filter` must have `1 << (32 - c.shift)`
+/// words: the gathers read words `weak * MIX >> c.shift`, all below that.
 #[target_feature(enable = "avx2")]
 #[inline]
 unsafe fn group(
     r: Rolling,
     o: &[u8; LANES],
     i: &[u8; LANES],
-    k: Keying,
-    keys: &mut [u32; LANES],
-) -> Rolling {
+    c: Consts,
+    filter: &[u32],
+) -> (Rolling, u32) {
+    let (a, b) = sums(r, o, i, c.nn);
+    let shift = _mm_cvtsi32_si128(c.shift as i32);
+    let one = _mm256_set1_epi32(1);
+    let test = |w: __m256i| {
+        let word = _mm256_srl_epi32(_mm256_mullo_epi32(w, _mm256_set1_epi32(MIX as i32)), shift);
+        let g = _mm256_mullo_epi32(w, _mm256_set1_epi32(MIX2 as i32));
+        let bit1 = _mm256_srli_epi32::<27>(g);
+        let bit2 = _mm256_and_si256(_mm256_srli_epi32::<22>(g), _mm256_set1_epi32(31));
+        let mask = _mm256_or_si256(_mm256_sllv_epi32(one, bit1), _mm256_sllv_epi32(one, bit2));
+        let words = _mm256_i32gather_epi32::<4>(filter.as_ptr().cast(), word);
+        let missing = _mm256_andnot_si256(words, mask);
+        let set = _mm256_cmpeq_epi32(missing, _mm256_setzero_si256());
+        _mm256_movemask_ps(_mm256_castsi256_ps(set)) as u32
+    };
+    let hits = test(weak(a.0, b.0)) | test(weak(a.1, b.1)) << 8;
+    (state(r, a, b), hits)
+}
+
+/// The reduced halves `(a, b)` of the windows after each step.
+///
+/// # Safety
+/// The CPU must have AVX2. (The loads read the 16 bytes of `o` and of `i`.)
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn sums(r: Rolling, o: &[u8; LANES], i: &[u8; LANES], nn: u32) -> (Pair, Pair) {
     let (a, b) = r.halves();
     let m = _mm256_set1_epi32(MOD as i32);
     let xo = _mm_loadu_si128(o.as_ptr().cast());
@@ -89,46 +138,46 @@ unsafe fn group(
     let x1 = _mm256_cvtepu8_epi32(_mm_srli_si128::<8>(xo));
     let y0 = _mm256_cvtepu8_epi32(yi);
     let y1 = _mm256_cvtepu8_epi32(_mm_srli_si128::<8>(yi));
-    // P_l, |P_l| <= 16 * 255.
-    let (p0, p1) = prefix16(_mm256_sub_epi32(y0, x0), _mm256_sub_epi32(y1, x1));
-    // a + MOD + P_l is in (0, 3 * MOD): two conditional subtractions.
-    let base_a = _mm256_set1_epi32((a + MOD) as i32);
-    let a0 = sub_mod(sub_mod(_mm256_add_epi32(base_a, p0), m), m);
-    let a1 = sub_mod(sub_mod(_mm256_add_epi32(base_a, p1), m), m);
-    // R_l: prefix sums of P_j + nn * x_j; |sum of P_j| <= 255 * (1 + ... + 16)
-    // = 34680 and nn * (x_0 + ... + x_15) <= 65520 * 4080.
-    let nn = _mm256_set1_epi32(k.nn as i32);
-    let (r0, r1) = prefix16(
-        _mm256_add_epi32(p0, _mm256_mullo_epi32(x0, nn)),
-        _mm256_add_epi32(p1, _mm256_mullo_epi32(x1, nn)),
-    );
-    // b + 2 * MOD + (l + 1) * (a - 1) + R_l: at least 2 * MOD - 16 - 34680 > 0,
-    // at most 3 * MOD + 16 * MOD + 34680 + 65520 * 4080 < 2^28 + 2^24.
-    let base_b = _mm256_set1_epi32((b + 2 * MOD) as i32);
-    let am1 = _mm256_set1_epi32(a as i32 - 1);
-    let steps0 = _mm256_setr_epi32(1, 2, 3, 4, 5, 6, 7, 8);
-    let steps1 = _mm256_setr_epi32(9, 10, 11, 12, 13, 14, 15, 16);
-    let b0 = fold(_mm256_add_epi32(
-        _mm256_add_epi32(base_b, _mm256_mullo_epi32(steps0, am1)),
-        r0,
-    ));
-    let b1 = fold(_mm256_add_epi32(
-        _mm256_add_epi32(base_b, _mm256_mullo_epi32(steps1, am1)),
-        r1,
-    ));
-    // Keys: (b << 16 | a) * MIX >> shift.
-    let mix = _mm256_set1_epi32(MIX as i32);
-    let shift = _mm_cvtsi32_si128(k.shift as i32);
-    let key = |a: __m256i, b: __m256i| {
-        let w = _mm256_or_si256(_mm256_slli_epi32::<16>(b), a);
-        _mm256_srl_epi32(_mm256_mullo_epi32(w, mix), shift)
-    };
-    let out = keys.as_mut_ptr().cast::<__m256i>();
-    _mm256_storeu_si256(out, key(a0, b0));
-    _mm256_storeu_si256(out.add(1), key(a1, b1));
+    // a + MOD + P_l, with a + MOD added to the first lane before the prefix
+    // sums: in (0, 3 * MOD), so two conditional subtractions reduce it.
+    let first = _mm256_zextsi128_si256(_mm_cvtsi32_si128((a + MOD) as i32));
+    let d0 = _mm256_add_epi32(_mm256_sub_epi32(y0, x0), first);
+    let (p0, p1) = prefix16(d0, _mm256_sub_epi32(y1, x1));
+    let a0 = sub_mod(sub_mod(p0, m), m);
+    let a1 = sub_mod(sub_mod(p1, m), m);
+    // b + 2 * MOD + sum over j <= l of (P_j + nn * x_j + a - 1), as prefix
+    // sums of (a + MOD + P_j) + nn * x_j - MOD - 1 with b + 2 * MOD added to
+    // the first lane: at least 2 * MOD - 16 - 255 * (1 + ... + 16)
+    // > 0, at most 3 * MOD + 16 * MOD + 34680 + 65520 * 4080 < 2^28 + 2^24.
+    let nn = _mm256_set1_epi32(nn as i32);
+    let rest = _mm256_set1_epi32(-(MOD as i32) - 1);
+    let first = _mm256_zextsi128_si256(_mm_cvtsi32_si128((b + 2 * MOD) as i32));
+    let r0 = _mm256_add_epi32(_mm256_add_epi32(p0, _mm256_mullo_epi32(x0, nn)), rest);
+    let r1 = _mm256_add_epi32(_mm256_add_epi32(p1, _mm256_mullo_epi32(x1, nn)), rest);
+    let (s0, s1) = prefix16(_mm256_add_epi32(r0, first), r1);
+    ((a0, a1), (fold(s0), fold(s1)))
+}
+
+/// `b << 16 | a` per lane.
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn weak(a: __m256i, b: __m256i) -> __m256i {
+    _mm256_or_si256(_mm256_slli_epi32::<16>(b), a)
+}
+
+/// `r` moved to the last lane's halves.
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn state(r: Rolling, a: Pair, b: Pair) -> Rolling {
     r.with_halves(
-        _mm256_extract_epi32::<7>(a1) as u32,
-        _mm256_extract_epi32::<7>(b1) as u32,
+        _mm256_extract_epi32::<7>(a.1) as u32,
+        _mm256_extract_epi32::<7>(b.1) as u32,
     )
 }
 
@@ -138,7 +187,7 @@ unsafe fn group(
 /// The CPU must have AVX2.
 #[target_feature(enable = "avx2")]
 #[inline]
-unsafe fn prefix16(v0: __m256i, v1: __m256i) -> (__m256i, __m256i) {
+unsafe fn prefix16(v0: __m256i, v1: __m256i) -> Pair {
     let s0 = prefix8(v0);
     let carry = _mm256_permutevar8x32_epi32(s0, _mm256_set1_epi32(7));
     (s0, _mm256_add_epi32(prefix8(v1), carry))
