@@ -33,7 +33,7 @@ impl Kernel {
     pub(super) fn new(c: Consts) -> Kernel {
         core::hint::black_box(Kernel {
             shift: c.shift,
-            nn: u16x8_splat(c.nn as u16),
+            nn: u32x4_splat(c.nn),
             m: u32x4_splat(MOD),
             rest: i32x4_splat(-(MOD as i32) - 1),
             low16: u32x4_splat(0xffff),
@@ -77,11 +77,15 @@ impl Kernel {
             self.pow2(u32x4_shr(g, 27)),
             self.pow2(v128_and(u32x4_shr(g, 22), self.bits5)),
         );
+        // The filter's length is a power of two, so masking with it changes
+        // no index and lets the compiler drop the bounds checks.
+        let last = filter.len().wrapping_sub(1);
+        let at = |k: u32| filter[k as usize & last];
         let words = u32x4(
-            filter[u32x4_extract_lane::<0>(word) as usize],
-            filter[u32x4_extract_lane::<1>(word) as usize],
-            filter[u32x4_extract_lane::<2>(word) as usize],
-            filter[u32x4_extract_lane::<3>(word) as usize],
+            at(u32x4_extract_lane::<0>(word)),
+            at(u32x4_extract_lane::<1>(word)),
+            at(u32x4_extract_lane::<2>(word)),
+            at(u32x4_extract_lane::<3>(word)),
         );
         let set = i32x4_eq(v128_andnot(mask, words), i32x4_splat(0));
         u32::from(i32x4_bitmask(set))
@@ -125,18 +129,17 @@ impl Kernel {
         // SAFETY: `o` and `i` are 16 readable bytes each, and `v128_load`
         // has no alignment requirement.
         let (xo, yi) = unsafe { (v128_load(o.as_ptr().cast()), v128_load(i.as_ptr().cast())) };
-        // Bytes widened to 16 bits: y - x fits, and x * nn (nn < 2^16)
-        // widens exactly to 32 bits.
+        // Bytes widened to 16 bits, where y - x fits.
         let (xl, xh) = (u16x8_extend_low_u8x16(xo), u16x8_extend_high_u8x16(xo));
         let (dl, dh) = (
             i16x8_sub(u16x8_extend_low_u8x16(yi), xl),
             i16x8_sub(u16x8_extend_high_u8x16(yi), xh),
         );
         let nx = [
-            u32x4_extmul_low_u16x8(xl, self.nn),
-            u32x4_extmul_high_u16x8(xl, self.nn),
-            u32x4_extmul_low_u16x8(xh, self.nn),
-            u32x4_extmul_high_u16x8(xh, self.nn),
+            i32x4_mul(u32x4_extend_low_u16x8(xl), self.nn),
+            i32x4_mul(u32x4_extend_high_u16x8(xl), self.nn),
+            i32x4_mul(u32x4_extend_low_u16x8(xh), self.nn),
+            i32x4_mul(u32x4_extend_high_u16x8(xh), self.nn),
         ];
         // a + MOD + P_l (a + MOD added to the first lane), in (0, 3 * MOD).
         let p = prefix16([
