@@ -74,7 +74,7 @@ impl Rolling {
         (self.b << 16) | self.a
     }
 
-    /// The two halves `(a, b)`, each below MOD.
+    /// The two halves `(a, b)`, each below MOD (for the miss scan's kernels).
     #[inline(always)]
     pub(crate) fn halves(&self) -> (u32, u32) {
         (self.a, self.b)
@@ -84,7 +84,12 @@ impl Rolling {
     #[inline(always)]
     pub(crate) fn with_halves(self, a: u32, b: u32) -> Self {
         debug_assert!(a < MOD && b < MOD);
-        Rolling { a, b, ..self }
+        Rolling {
+            a,
+            b,
+            #[cfg(test)]
+            n: self.n,
+        }
     }
 
     /// Slides the window one byte: `out` leaves at the front, `inp` enters at the back.
