@@ -266,6 +266,31 @@ mod tests {
         assert_eq!(kernels().len(), 2);
     }
 
+    /// The AVX2 scan declines a filter or shift its gathers could read
+    /// outside of (the scalar kernel then indexes with bounds checks).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_declines_filters_of_the_wrong_shape() {
+        let data = [7u8; 64];
+        let table = OutTable::new(16);
+        let c = |shift| Consts { nn: nn(16), shift };
+        let r = Rolling::new(&data[..16]);
+        for (len, shift) in [
+            (1023usize, 22u32),
+            (2048, 22),
+            (0, 22),
+            (1 << 20, 0),
+            (1, 33),
+        ] {
+            let (filter, mut s) = (vec![0u32; len], r);
+            let got = avx2::skip_misses(&filter, c(shift), &mut s, &data, &data, &table);
+            assert_eq!(got, None, "len {len} shift {shift}");
+        }
+        let (filter, mut s) = (vec![0u32; 1024], r);
+        let got = avx2::skip_misses(&filter, c(22), &mut s, &data, &data, &table);
+        assert_eq!(got, avx2::available().then_some(64));
+    }
+
     /// Checks a kernel's sums for the group starting at `start` of `data`.
     fn check_sums(name: &str, sums: Sums, data: &[u8], n: usize, start: usize) {
         let r0 = Rolling::new(&data[start..start + n]);

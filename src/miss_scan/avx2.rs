@@ -25,18 +25,21 @@ pub(super) fn skip_misses(
     ins: &[u8],
     table: &OutTable,
 ) -> Option<usize> {
-    if !available() || filter.len() != 1 << (32 - c.shift) {
+    // A shift of at least 1 keeps the word indices below 2^31: the gathers
+    // take them as signed.
+    if !available() || !(1..=32).contains(&c.shift) || filter.len() != 1 << (32 - c.shift) {
         return None;
     }
-    // SAFETY: the CPU has AVX2, and the filter has the length `group`
-    // needs (both checked just above).
+    // SAFETY: the CPU has AVX2, and the filter and shift are as `group`
+    // needs (all checked just above).
     Some(unsafe { skip_avx2(filter, c, r, outs, ins, table) })
 }
 
 /// `drive` compiled for AVX2, so that the kernel inlines into its loop.
 ///
 /// # Safety
-/// The CPU must have AVX2, and `filter` must have `1 << (32 - c.shift)` words.
+/// The CPU must have AVX2, `c.shift` must be 1 to 32 and `filter` must have
+/// `1 << (32 - c.shift)` words.
 #[target_feature(enable = "avx2")]
 unsafe fn skip_avx2(
     filter: &[u32],
@@ -83,7 +86,7 @@ pub(super) fn group_checked(
     c: Consts,
     filter: &[u32],
 ) -> (Rolling, u32) {
-    assert!(available() && filter.len() == 1 << (32 - c.shift));
+    assert!(available() && (1..=32).contains(&c.shift) && filter.len() == 1 << (32 - c.shift));
     // SAFETY: both conditions of `group` asserted just above.
     unsafe { group(r, o, i, c, filter) }
 }
@@ -94,8 +97,9 @@ type Pair = (__m256i, __m256i);
 /// steps whose weak sums may be in the filter (bit `l` for step `l + 1`).
 ///
 /// # Safety
-/// The CPU must have AVX2, and `filter` must have `1 << (32 - c.shift)`
-/// words: the gathers read words `weak * MIX >> c.shift`, all below that.
+/// The CPU must have AVX2, `c.shift` must be 1 to 32 and `filter` must have
+/// `1 << (32 - c.shift)` words: the gathers read words `weak * MIX >>
+/// c.shift`, all below that and below 2^31 (they are taken as signed).
 #[target_feature(enable = "avx2")]
 #[inline]
 unsafe fn group(
