@@ -1,18 +1,22 @@
 //! Lookup from a window's weak sum to the signature blocks that share it.
 //!
-//! Three levels, cheapest first: a bit filter (64 to 128 bits per block, so
-//! about 99% of missing positions stop after one load), a bucket table, and the
+//! Three levels, cheapest first: a filter (64 to 128 bits per block, each
+//! block setting two bits of one 32-bit word, so that 99.7% to 99.9% of
+//! missing positions stop after one load), a bucket table, and the
 //! blocks of a bucket sorted by (weak, strong, index) so that the block whose
 //! strong sum matches is found by binary search. One strong sum is computed
 //! per candidate position however many blocks share a weak sum, and the
 //! lowest-numbered block wins among identical ones.
 
+use crate::miss_scan;
 use crate::rolling::{OutTable, Rolling};
 use crate::signature::Signature;
 use std::cmp::Ordering;
 
 pub(crate) struct Index {
-    filter: Vec<u64>,
+    /// Two bits (maybe one) per block in one of `1 << (32 - filter_shift)`
+    /// words: see `miss_scan::slot`.
+    filter: Vec<u32>,
     filter_shift: u32,
     /// `starts[b]..starts[b + 1]` is bucket `b`'s range in `order`.
     starts: Vec<u32>,
@@ -22,7 +26,7 @@ pub(crate) struct Index {
 
 #[inline(always)]
 fn mix(weak: u32) -> u32 {
-    weak.wrapping_mul(0x9E37_79B1)
+    weak.wrapping_mul(miss_scan::MIX)
 }
 
 impl Index {
@@ -38,14 +42,14 @@ impl Index {
         let log = usize::BITS - full.max(1).leading_zeros(); // ceil-ish log2
         let bucket_bits = (log + 1).clamp(4, 30);
         let filter_bits = (log + 6).clamp(10, 30);
-        let filter_shift = 32 - filter_bits;
+        let filter_shift = 32 - (filter_bits - 5);
         let bucket_shift = 32 - bucket_bits;
-        let mut filter = vec![0u64; (1usize << filter_bits).div_ceil(64)];
+        let mut filter = vec![0u32; 1 << (32 - filter_shift)];
         let mut starts = vec![0u32; (1usize << bucket_bits) + 1];
         for i in 0..full {
             let h = mix(sig.weak(i));
-            let f = (h >> filter_shift) as usize;
-            filter[f / 64] |= 1 << (f % 64);
+            let (word, mask) = miss_scan::slot(sig.weak(i), filter_shift);
+            filter[word] |= mask;
             starts[(h >> bucket_shift) as usize + 1] += 1;
         }
         for b in 1..starts.len() {
@@ -83,9 +87,8 @@ impl Index {
     /// False when no indexed block has this weak sum; true when one may.
     #[inline(always)]
     pub fn may_contain(&self, weak: u32) -> bool {
-        let f = (mix(weak) >> self.filter_shift) as usize;
-        // `filter` has (1 << filter_bits) bits, and f < 1 << filter_bits.
-        self.filter[f / 64] & (1 << (f % 64)) != 0
+        let (word, mask) = miss_scan::slot(weak, self.filter_shift);
+        self.filter[word] & mask == mask
     }
 
     /// Rolls `r` over `outs`/`ins` (bytes leaving and entering the window)
@@ -93,19 +96,7 @@ impl Index {
     /// taken. The hot loop of delta encoding on unmatched data.
     #[inline(never)]
     pub fn skip_misses(&self, r: &mut Rolling, outs: &[u8], ins: &[u8], table: &OutTable) -> usize {
-        let (filter, shift) = (&self.filter[..], self.filter_shift);
-        let mut roll = *r;
-        let mut steps = 0;
-        for (&x, &y) in outs.iter().zip(ins) {
-            roll.roll_with(x, y, table);
-            steps += 1;
-            let f = (mix(roll.value()) >> shift) as usize;
-            if filter[f / 64] & (1 << (f % 64)) != 0 {
-                break;
-            }
-        }
-        *r = roll;
-        steps
+        miss_scan::skip_misses(&self.filter, self.filter_shift, r, outs, ins, table)
     }
 
     /// The blocks whose weak sum is `weak`, as a range of `order`.

@@ -59,6 +59,7 @@ pub mod filter;
 mod format;
 mod hash;
 mod index;
+mod miss_scan;
 mod patch;
 pub mod protocol;
 mod rolling;

@@ -32,7 +32,7 @@ pub struct Rolling {
 
 /// `(n * x + 1) mod MOD` for every byte `x`: the amount `b` loses when `x`
 /// leaves a window of `n` bytes.
-pub struct OutTable([u32; 256]);
+pub struct OutTable([u32; 256], u32);
 
 impl OutTable {
     pub fn new(n: usize) -> Self {
@@ -41,7 +41,12 @@ impl OutTable {
         for (x, v) in t.iter_mut().enumerate() {
             *v = (n * x as u32 + 1) % MOD;
         }
-        OutTable(t)
+        OutTable(t, n)
+    }
+
+    /// The window length mod MOD.
+    pub fn len_mod(&self) -> u32 {
+        self.1
     }
 }
 
@@ -67,6 +72,24 @@ impl Rolling {
     #[inline(always)]
     pub fn value(&self) -> u32 {
         (self.b << 16) | self.a
+    }
+
+    /// The two halves `(a, b)`, each below MOD (for the miss scan's kernels).
+    #[inline(always)]
+    pub(crate) fn halves(&self) -> (u32, u32) {
+        (self.a, self.b)
+    }
+
+    /// The same window length with other halves (each below MOD).
+    #[inline(always)]
+    pub(crate) fn with_halves(self, a: u32, b: u32) -> Self {
+        debug_assert!(a < MOD && b < MOD);
+        Rolling {
+            a,
+            b,
+            #[cfg(test)]
+            n: self.n,
+        }
     }
 
     /// Slides the window one byte: `out` leaves at the front, `inp` enters at the back.
