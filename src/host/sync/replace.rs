@@ -20,8 +20,29 @@ impl Engine<'_> {
         new: Kind,
     ) -> bool {
         let rel = self.rel_of(dpath);
+        if md.is_dir() && self.del.is_some() {
+            // --delete: the receiver's deleter clears it, counting each
+            // deletion against --max-delete.
+            let del = self.del.as_mut().expect("checked");
+            let r = del.make_room(&rel);
+            self.drain_deletions();
+            match r {
+                Ok(true) => return true,
+                Ok(false) => {}
+                Err(e) => {
+                    self.filter_err.get_or_insert(e);
+                    return false;
+                }
+            }
+            self.error(&format!(
+                "could not make way for new {}: {}",
+                kind_desc(new),
+                show(&rel)
+            ));
+            return false;
+        }
         if md.is_dir() {
-            if self.a.delete.is_some() || self.a.force {
+            if self.a.force {
                 // The contents go, each logged as a deletion; the
                 // directory itself is not (rsync's DEL_MAKE_ROOM).
                 self.purge_dir(dpath, &rel);
@@ -52,15 +73,9 @@ impl Engine<'_> {
                 "cannot delete non-empty directory: {}",
                 show(&rel)
             ));
-            let what = match new {
-                Kind::File => "regular file",
-                Kind::Symlink => "symlink",
-                Kind::Dir => "directory",
-                Kind::Device => "device",
-                Kind::Special => "special file",
-            };
             self.error(&format!(
-                "could not make way for new {what}: {}",
+                "could not make way for new {}: {}",
+                kind_desc(new),
                 show(&rel)
             ));
             return false;
@@ -179,6 +194,17 @@ impl Engine<'_> {
                 super::os_error(&e)
             )
         })
+    }
+}
+
+/// How rsync's "could not make way for new ..." names a kind.
+fn kind_desc(k: Kind) -> &'static str {
+    match k {
+        Kind::File => "regular file",
+        Kind::Symlink => "symlink",
+        Kind::Dir => "directory",
+        Kind::Device => "device file",
+        Kind::Special => "special file",
     }
 }
 
