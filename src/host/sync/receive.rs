@@ -231,7 +231,10 @@ impl Engine<'_> {
             if self.quick_check(it, &md, &p) {
                 level = 2;
                 let d = attrs::diff(self.a, &self.who, it, &md);
-                if !(d.time || d.perms || d.owner || d.group || self.meta_differs(it, &p, &md)) {
+                // rsync's unchanged_attrs: a directory's time counts even
+                // with -O.
+                let time = self.a.times && attrs::mtime_differs(it, &md);
+                if !(time || d.perms || d.owner || d.group || self.meta_differs(it, &p, &md)) {
                     return Some((p, md, 3));
                 }
             }
