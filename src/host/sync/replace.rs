@@ -181,19 +181,45 @@ impl Engine<'_> {
         make_backup(&self.dst, &self.backup_path(rel), rel, self.a.acls)
     }
 
-    /// `--inplace -b`: the backup is a copy (the file is rewritten).
+    /// `--inplace -b`: the backup is a copy (the file is rewritten), with
+    /// the original's time and owner as the options keep them (rsync's
+    /// `set_file_attrs` on the backup).
     pub(super) fn backup_copy(&self, rel: &[u8], dpath: &Path) -> Result<(), String> {
         let to = self.backup_path(rel);
         if let Some(d) = to.parent() {
             fs::create_dir_all(d).map_err(|e| e.to_string())?;
         }
-        fs::copy(dpath, &to).map(|_| ()).map_err(|e| {
+        let failed = |e: std::io::Error| {
             format!(
                 "rsync: [receiver] backup \"{}\" failed: {}",
                 to.display(),
                 super::os_error(&e)
             )
-        })
+        };
+        let md = fs::symlink_metadata(dpath).map_err(failed)?;
+        fs::copy(dpath, &to).map_err(failed)?;
+        let uid = (self.a.owner && self.who.root).then_some(md.uid());
+        let gid = self.a.group.then_some(md.gid());
+        if uid.is_some() || gid.is_some() {
+            // Not allowed (a group we are not in): the copy stays ours.
+            let _ = std::os::unix::fs::lchown(&to, uid, gid);
+        }
+        if self.a.times {
+            use rustix::fs::{AtFlags, Timespec, Timestamps, CWD};
+            let t = Timestamps {
+                last_access: Timespec {
+                    tv_sec: 0,
+                    tv_nsec: rustix::fs::UTIME_OMIT,
+                },
+                last_modification: Timespec {
+                    tv_sec: md.mtime(),
+                    tv_nsec: md.mtime_nsec() as _,
+                },
+            };
+            rustix::fs::utimensat(CWD, &to, &t, AtFlags::SYMLINK_NOFOLLOW)
+                .map_err(|e| failed(std::io::Error::from_raw_os_error(e.raw_os_error())))?;
+        }
+        Ok(())
     }
 }
 
