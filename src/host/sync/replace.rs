@@ -45,7 +45,7 @@ impl Engine<'_> {
             if self.a.force {
                 // The contents go, each logged as a deletion; the
                 // directory itself is not (rsync's DEL_MAKE_ROOM).
-                self.purge_dir(dpath, &rel);
+                self.purge_dir(dpath, &rel, self.a.backup);
                 if self.dry() {
                     return true;
                 }
@@ -106,8 +106,9 @@ impl Engine<'_> {
     }
 
     /// Deletes what a directory holds, deepest first in reverse list
-    /// order as rsync's `delete_dir_contents`, logging each deletion.
-    pub(super) fn purge_dir(&mut self, dpath: &Path, rel: &[u8]) {
+    /// order as rsync's `delete_dir_contents`, logging each deletion
+    /// (files moved to their backups with `backup`).
+    pub(super) fn purge_dir(&mut self, dpath: &Path, rel: &[u8], backup: bool) {
         use std::os::unix::ffi::OsStrExt;
         let Ok(rd) = fs::read_dir(dpath) else {
             return;
@@ -134,12 +135,12 @@ impl Engine<'_> {
             }
             let full = join(&self.dst, &p);
             if kind == Kind::Dir {
-                self.purge_dir(&full, &p);
+                self.purge_dir(&full, &p, backup);
             }
             if !self.dry() {
                 let r = if kind == Kind::Dir {
                     fs::remove_dir(&full)
-                } else if self.a.backup {
+                } else if backup {
                     self.make_backup(&p).map_err(std::io::Error::other)
                 } else {
                     fs::remove_file(&full)
@@ -177,8 +178,31 @@ impl Engine<'_> {
     }
 
     /// Moves the destination's `rel` to its backup place.
-    pub(super) fn make_backup(&self, rel: &[u8]) -> Result<(), String> {
-        make_backup(&self.dst, &self.backup_path(rel), rel, self.a.acls)
+    pub(super) fn make_backup(&mut self, rel: &[u8]) -> Result<(), String> {
+        let to = self.backup_path(rel);
+        if fs::symlink_metadata(&to).is_ok_and(|m| m.is_dir()) {
+            // A directory where the backup goes: its contents are
+            // deleted and logged (named as rsync names them, from the
+            // destination), the directory itself goes quietly.
+            let mut name = match &self.a.backup_dir {
+                Some(d) => {
+                    use std::os::unix::ffi::OsStrExt;
+                    let mut n = d.as_bytes().to_vec();
+                    while n.ends_with(b"//") {
+                        n.pop();
+                    }
+                    if !n.ends_with(b"/") {
+                        n.push(b'/');
+                    }
+                    n
+                }
+                None => Vec::new(),
+            };
+            name.extend_from_slice(rel);
+            name.extend_from_slice(&self.a.backup_suffix());
+            self.purge_dir(&to, &name, false);
+        }
+        make_backup(&self.dst, &to, rel, self.a.acls)
     }
 
     /// `--inplace -b`: the backup is a copy (the file is rewritten), with
