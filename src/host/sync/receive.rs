@@ -315,7 +315,13 @@ impl Engine<'_> {
             sparse: a.sparse,
             bwlimit: a.bwlimit,
         };
-        let old_perms = st.map(|m| m.mode());
+        // Without -p a file takes the permissions of the basis it was
+        // built on, wherever that is (rsync's dest_mode on the opened
+        // basis: an alt-dest or partial file too).
+        let old_perms = basis
+            .and_then(|b| fs::metadata(b).ok())
+            .or_else(|| st.cloned())
+            .map(|m| m.mode());
         if a.inplace {
             if a.backup && st.is_some() {
                 let rel = self.rel_of(dpath);
