@@ -316,12 +316,23 @@ impl Engine<'_> {
             bwlimit: a.bwlimit,
         };
         // Without -p a file takes the permissions of the basis it was
-        // built on, wherever that is (rsync's dest_mode on the opened
-        // basis: an alt-dest or partial file too).
-        let old_perms = basis
-            .and_then(|b| fs::metadata(b).ok())
-            .or_else(|| st.cloned())
-            .map(|m| m.mode());
+        // built on (rsync's dest_mode on the basis its receiver opened:
+        // an alt-dest file too). rsync 3.2.7's receiver does not open a
+        // basis in an alt-dest directory named by a relative path: the
+        // file is then as new.
+        let relative_alt = |b: &Path| {
+            self.a
+                .alt_dirs
+                .iter()
+                .zip(&self.alt_roots)
+                .any(|(d, root)| !Path::new(d).is_absolute() && b.starts_with(root))
+        };
+        let old_perms = match basis {
+            Some(b) if relative_alt(b) => None,
+            Some(b) => fs::metadata(b).ok().or_else(|| st.cloned()),
+            None => st.cloned(),
+        }
+        .map(|m| m.mode());
         if a.inplace {
             if a.backup && st.is_some() {
                 let rel = self.rel_of(dpath);
