@@ -200,7 +200,13 @@ fn make_way_and_backups_as_rsync() {
     // --inplace backups keep the original's time with -t (not without).
     cases_as_rsync(
         &[
-            &["-rti", "-I", "--inplace", "--no-whole-file", "--backup-dir=../bak"],
+            &[
+                "-rti",
+                "-I",
+                "--inplace",
+                "--no-whole-file",
+                "--backup-dir=../bak",
+            ],
             &["-ai", "-I", "--inplace", "-b"],
         ],
         &["dst", "bak"],

@@ -334,6 +334,14 @@ impl Engine<'_> {
         }
         .map(|m| m.mode());
         if a.inplace {
+            // rsync 3.2.7 (seen, not traced to its source): an in-place
+            // delta with --backup-dir leaves the file with the
+            // permissions of a new one.
+            let old_perms = if a.backup_dir.is_some() && m.delta {
+                None
+            } else {
+                old_perms
+            };
             if a.backup && st.is_some() {
                 let rel = self.rel_of(dpath);
                 self.backup_copy(&rel, dpath).map_err(Some)?;
