@@ -1,6 +1,8 @@
 //! `wsync sync` options checked one scenario at a time against the real
-//! rsync: `-K/--keep-dirlinks`, `--chmod`, `--timeout`; and the end of a
-//! run on SIGINT, SIGTERM or SIGHUP (exit 20, no temporary file left).
+//! rsync: `-K/--keep-dirlinks`, `--chmod`, `--timeout`, directories
+//! cleared to make way (with `--max-delete`) or for a backup, `--inplace`
+//! backups, alt-dest bases; and the end of a run on SIGINT, SIGTERM or
+//! SIGHUP (exit 20, no temporary file left).
 
 mod common;
 
@@ -140,6 +142,103 @@ fn chmod_as_rsync() {
         let problems = compare(root, &args, &["dst"]);
         assert!(problems.is_empty(), "{args:?}:\n{}", problems.join("\n"));
     }
+}
+
+/// Runs each case on a fresh `src` and a destination side made by
+/// `setup` (called for `r` and `w`), then compares `dirs`.
+fn cases_as_rsync(cases: &[&[&str]], dirs: &[&str], setup: &dyn Fn(&Path)) {
+    rsync_present();
+    for extra in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        source(root);
+        for side in ["r", "w"] {
+            fs::create_dir_all(root.join(side)).unwrap();
+            setup(&root.join(side));
+        }
+        let mut args = extra.to_vec();
+        args.extend(["../src/", "dst/"]);
+        let problems = compare(root, &args, dirs);
+        assert!(problems.is_empty(), "{args:?}:\n{}", problems.join("\n"));
+    }
+}
+
+#[test]
+fn make_way_and_backups_as_rsync() {
+    // A directory where the source has file `top`: its contents count
+    // against --max-delete (rsync: one deleted, "cannot delete non-empty
+    // directory", "could not make way", exit 23), and so do the extras.
+    cases_as_rsync(
+        &[
+            &["-ri", "--delete", "--max-delete=1", "-n"],
+            &["-ri", "--delete", "--max-delete=1"],
+            &["-ri", "--delete", "--max-delete=5"],
+            &["-ri", "--delete"],
+        ],
+        &["dst"],
+        &|s| {
+            write(&s.join("dst/top/sub2"), b"x", 0o644);
+            write(&s.join("dst/top/m~"), b"y", 0o644);
+            write(&s.join("dst/d/extra"), b"z", 0o644);
+        },
+    );
+    // A directory where a backup goes: its contents are deleted and
+    // logged (under --backup-dir, named from the destination).
+    cases_as_rsync(
+        &[
+            &["-ri", "-I", "-b"],
+            &["-ri", "-I", "-b", "--backup-dir=../bak"],
+            &["-ri", "-I", "-b", "--inplace", "--backup-dir=../bak"],
+        ],
+        &["dst", "bak"],
+        &|s| {
+            write(&s.join("dst/top"), b"old", 0o640);
+            write(&s.join("dst/top~/inner"), b"i", 0o644);
+            write(&s.join("bak/top/sub/f"), b"k", 0o644);
+        },
+    );
+    // --inplace backups keep the original's time with -t (not without).
+    cases_as_rsync(
+        &[
+            &[
+                "-rti",
+                "-I",
+                "--inplace",
+                "--no-whole-file",
+                "--backup-dir=../bak",
+            ],
+            &["-ai", "-I", "--inplace", "-b"],
+        ],
+        &["dst", "bak"],
+        &|s| {
+            write(&s.join("dst/top"), b"three but longer", 0o640);
+            write(&s.join("dst/d/f"), b"uno", 0o600);
+        },
+    );
+}
+
+#[test]
+fn alt_dest_bases_as_rsync() {
+    // Without -p a new file takes its alt-dest basis's permissions; with
+    // -O an alt-dest directory whose time differs is itemized.
+    cases_as_rsync(
+        &[
+            &["-ri", "--link-dest=../prev"],
+            &["-ri", "--copy-dest=../prev"],
+            &["-rlti", "-O", "--copy-dest=../prev"],
+            &["-rlti", "-O", "--link-dest=../prev"],
+        ],
+        &["dst"],
+        &|s| {
+            write(&s.join("prev/top"), b"three", 0o1700);
+            write(&s.join("prev/d/f"), b"one but longer", 0o1711);
+            fs::create_dir_all(s.join("prev/d/e")).unwrap();
+            fs::File::open(s.join("prev/d"))
+                .unwrap()
+                .set_modified(at(1_600_000_300))
+                .unwrap();
+        },
+    );
 }
 
 /// Whether `dir` holds a temporary file (rsync's `.NAME.XXXXXX`).

@@ -153,6 +153,40 @@ impl<'a> Deleter<'a> {
         Ok(())
     }
 
+    /// Clears directory `path` to make way for an item of another type
+    /// (rsync's `delete_item` with DEL_MAKE_ROOM and DEL_RECURSE): its
+    /// contents are deleted, logged and counted against `--max-delete`;
+    /// the directory itself is neither. False when it could not go.
+    pub fn make_room(&mut self, path: &[u8]) -> Result<bool, FilterError> {
+        self.ignore_perishable = true;
+        let r = self.delete_dir_contents(path, true);
+        self.ignore_perishable = false;
+        if r? != Ret::Success {
+            return Ok(false);
+        }
+        if self.dry {
+            return Ok(true);
+        }
+        match fs::remove_dir(join(self.root, path)) {
+            Ok(()) => Ok(true),
+            Err(e) if e.raw_os_error() == Some(39) => {
+                self.lines.push(Del::Note(format!(
+                    "cannot delete non-empty directory: {}",
+                    super::flist::show(path)
+                )));
+                Ok(false)
+            }
+            Err(e) => {
+                self.lines.push(Del::Error(format!(
+                    "rsync: [generator] delete_file: rmdir({}) failed: {}",
+                    super::flist::show(path),
+                    super::os_error(&e)
+                )));
+                Ok(false)
+            }
+        }
+    }
+
     fn delete_item(
         &mut self,
         path: &[u8],

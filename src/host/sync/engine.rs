@@ -51,6 +51,8 @@ pub struct Engine<'a> {
     pub(super) del: Option<Deleter<'a>>,
     pub(super) dry_missing: Option<usize>,
     pub(super) skip_dir: Option<usize>,
+    /// A merge file that failed to read while clearing a directory.
+    pub(super) filter_err: Option<FilterError>,
     pub(super) dirs: Vec<usize>,
     pub(super) delayed: Vec<(tempfile::TempPath, PathBuf)>,
     pub(super) delay_dirs: HashSet<PathBuf>,
@@ -102,6 +104,7 @@ impl<'a> Engine<'a> {
             del: None,
             dry_missing: None,
             skip_dir: None,
+            filter_err: None,
             dirs: Vec::new(),
             delayed: Vec::new(),
             delay_dirs: HashSet::new(),
@@ -263,6 +266,9 @@ impl<'a> Engine<'a> {
                 return Ok(());
             }
             self.one(i)?;
+            if let Some(e) = self.filter_err.take() {
+                return Err(e);
+            }
             self.drain_meta_errors();
         }
         self.finish_delayed();

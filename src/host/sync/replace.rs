@@ -20,11 +20,32 @@ impl Engine<'_> {
         new: Kind,
     ) -> bool {
         let rel = self.rel_of(dpath);
+        if md.is_dir() && self.del.is_some() {
+            // --delete: the receiver's deleter clears it, counting each
+            // deletion against --max-delete.
+            let del = self.del.as_mut().expect("checked");
+            let r = del.make_room(&rel);
+            self.drain_deletions();
+            match r {
+                Ok(true) => return true,
+                Ok(false) => {}
+                Err(e) => {
+                    self.filter_err.get_or_insert(e);
+                    return false;
+                }
+            }
+            self.error(&format!(
+                "could not make way for new {}: {}",
+                kind_desc(new),
+                show(&rel)
+            ));
+            return false;
+        }
         if md.is_dir() {
-            if self.a.delete.is_some() || self.a.force {
+            if self.a.force {
                 // The contents go, each logged as a deletion; the
                 // directory itself is not (rsync's DEL_MAKE_ROOM).
-                self.purge_dir(dpath, &rel);
+                self.purge_dir(dpath, &rel, self.a.backup);
                 if self.dry() {
                     return true;
                 }
@@ -52,15 +73,9 @@ impl Engine<'_> {
                 "cannot delete non-empty directory: {}",
                 show(&rel)
             ));
-            let what = match new {
-                Kind::File => "regular file",
-                Kind::Symlink => "symlink",
-                Kind::Dir => "directory",
-                Kind::Device => "device",
-                Kind::Special => "special file",
-            };
             self.error(&format!(
-                "could not make way for new {what}: {}",
+                "could not make way for new {}: {}",
+                kind_desc(new),
                 show(&rel)
             ));
             return false;
@@ -91,8 +106,9 @@ impl Engine<'_> {
     }
 
     /// Deletes what a directory holds, deepest first in reverse list
-    /// order as rsync's `delete_dir_contents`, logging each deletion.
-    pub(super) fn purge_dir(&mut self, dpath: &Path, rel: &[u8]) {
+    /// order as rsync's `delete_dir_contents`, logging each deletion
+    /// (files moved to their backups with `backup`).
+    pub(super) fn purge_dir(&mut self, dpath: &Path, rel: &[u8], backup: bool) {
         use std::os::unix::ffi::OsStrExt;
         let Ok(rd) = fs::read_dir(dpath) else {
             return;
@@ -119,12 +135,12 @@ impl Engine<'_> {
             }
             let full = join(&self.dst, &p);
             if kind == Kind::Dir {
-                self.purge_dir(&full, &p);
+                self.purge_dir(&full, &p, backup);
             }
             if !self.dry() {
                 let r = if kind == Kind::Dir {
                     fs::remove_dir(&full)
-                } else if self.a.backup {
+                } else if backup {
                     self.make_backup(&p).map_err(std::io::Error::other)
                 } else {
                     fs::remove_file(&full)
@@ -162,23 +178,83 @@ impl Engine<'_> {
     }
 
     /// Moves the destination's `rel` to its backup place.
-    pub(super) fn make_backup(&self, rel: &[u8]) -> Result<(), String> {
-        make_backup(&self.dst, &self.backup_path(rel), rel, self.a.acls)
+    pub(super) fn make_backup(&mut self, rel: &[u8]) -> Result<(), String> {
+        let to = self.backup_path(rel);
+        if fs::symlink_metadata(&to).is_ok_and(|m| m.is_dir()) {
+            // A directory where the backup goes: its contents are
+            // deleted and logged (named as rsync names them, from the
+            // destination), the directory itself goes quietly.
+            let mut name = match &self.a.backup_dir {
+                Some(d) => {
+                    use std::os::unix::ffi::OsStrExt;
+                    let mut n = d.as_bytes().to_vec();
+                    while n.ends_with(b"//") {
+                        n.pop();
+                    }
+                    if !n.ends_with(b"/") {
+                        n.push(b'/');
+                    }
+                    n
+                }
+                None => Vec::new(),
+            };
+            name.extend_from_slice(rel);
+            name.extend_from_slice(&self.a.backup_suffix());
+            self.purge_dir(&to, &name, false);
+        }
+        make_backup(&self.dst, &to, rel, self.a.acls)
     }
 
-    /// `--inplace -b`: the backup is a copy (the file is rewritten).
+    /// `--inplace -b`: the backup is a copy (the file is rewritten), with
+    /// the original's time and owner as the options keep them (rsync's
+    /// `set_file_attrs` on the backup).
     pub(super) fn backup_copy(&self, rel: &[u8], dpath: &Path) -> Result<(), String> {
         let to = self.backup_path(rel);
         if let Some(d) = to.parent() {
             fs::create_dir_all(d).map_err(|e| e.to_string())?;
         }
-        fs::copy(dpath, &to).map(|_| ()).map_err(|e| {
+        let failed = |e: std::io::Error| {
             format!(
                 "rsync: [receiver] backup \"{}\" failed: {}",
                 to.display(),
                 super::os_error(&e)
             )
-        })
+        };
+        let md = fs::symlink_metadata(dpath).map_err(failed)?;
+        fs::copy(dpath, &to).map_err(failed)?;
+        let uid = (self.a.owner && self.who.root).then_some(md.uid());
+        let gid = self.a.group.then_some(md.gid());
+        if uid.is_some() || gid.is_some() {
+            // Not allowed (a group we are not in): the copy stays ours.
+            let _ = std::os::unix::fs::lchown(&to, uid, gid);
+        }
+        if self.a.times {
+            use rustix::fs::{AtFlags, Timespec, Timestamps, CWD};
+            let t = Timestamps {
+                last_access: Timespec {
+                    tv_sec: 0,
+                    tv_nsec: rustix::fs::UTIME_OMIT,
+                },
+                last_modification: Timespec {
+                    tv_sec: md.mtime(),
+                    tv_nsec: md.mtime_nsec() as _,
+                },
+            };
+            rustix::fs::utimensat(CWD, &to, &t, AtFlags::SYMLINK_NOFOLLOW)
+                .map_err(|e| failed(std::io::Error::from_raw_os_error(e.raw_os_error())))?;
+        }
+        Ok(())
+    }
+}
+
+/// How rsync's "could not make way for new ..." names a kind.
+fn kind_desc(k: Kind) -> &'static str {
+    match k {
+        Kind::File => "regular file",
+        Kind::Symlink => "symlink",
+        Kind::Dir => "directory",
+        Kind::Device => "device file",
+        Kind::Special => "special file",
     }
 }
 
