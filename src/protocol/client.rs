@@ -3,6 +3,7 @@
 //! and hands download deltas to the host's patcher.
 
 use super::auth;
+use super::idmap::IdMap;
 use super::message::{
     AuthRequest, AuthResponse, Code, Entry, FileAttrs, Kind, Limits, Message, ModuleInfo,
 };
@@ -13,7 +14,7 @@ use crate::{
     DeltaEncoder, DeltaOptions, DeltaStats, Signature, SignatureDecoder, SignatureLimits,
     WholeHasher,
 };
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 /// What happened, for the host.
 #[derive(Debug, PartialEq, Eq)]
@@ -107,10 +108,9 @@ pub struct ClientSession {
     nonce: Option<[u8; 32]>,
     limits: Limits,
     delta: DeltaOptions,
-    transfers: HashMap<u64, Transfer>,
+    transfers: IdMap<Transfer>,
     next_id: u64,
     out: Vec<Output>,
-    stats: HashMap<u64, DeltaStats>,
     /// Requests cancelled lately, whose late replies are ignored.
     cancelled: VecDeque<u64>,
     /// Makes the whole-file hasher of each upload (default: the core's).
@@ -151,10 +151,9 @@ impl ClientSession {
             nonce: None,
             limits,
             delta,
-            transfers: HashMap::new(),
+            transfers: IdMap::default(),
             next_id: 1,
             out: Vec::new(),
-            stats: HashMap::new(),
             cancelled: VecDeque::new(),
             hasher: None,
         };
@@ -282,17 +281,17 @@ impl ClientSession {
         match msg {
             Message::Modules { id, modules } => {
                 self.expect_request(id)?;
-                self.transfers.remove(&id);
+                self.transfers.remove(id);
                 self.event(ClientEvent::Modules { id, modules });
             }
             Message::Entries { id, entries, done } => {
                 self.expect_request(id)?;
                 if done {
-                    self.transfers.remove(&id);
+                    self.transfers.remove(id);
                 }
                 self.event(ClientEvent::Entries { id, entries, done });
             }
-            Message::SigChunk { id, data } => match self.transfers.get_mut(&id) {
+            Message::SigChunk { id, data } => match self.transfers.get_mut(id) {
                 Some(Transfer::PushSig(d, _)) => {
                     if let Err(e) = d.update(&data) {
                         self.abandon(id, Code::Protocol, format!("bad signature: {e}"));
@@ -305,7 +304,7 @@ impl ClientSession {
                 basis,
                 token,
                 from,
-            } => match self.transfers.remove(&id) {
+            } => match self.transfers.remove(id) {
                 Some(Transfer::PushSig(d, sha)) => match d.finish() {
                     Ok(sig) => {
                         // The upload's own hasher, else the session's, else the core's.
@@ -341,7 +340,7 @@ impl ClientSession {
                 },
                 _ => return Err(self.fail(format!("signature end for unknown upload {id}"))),
             },
-            Message::Ack { id, received } => match self.transfers.get_mut(&id) {
+            Message::Ack { id, received } => match self.transfers.get_mut(id) {
                 Some(Transfer::Push { sender, .. }) => {
                     sender.ack(received).map_err(ProtocolError::Protocol)?;
                     self.event(ClientEvent::PushAcked {
@@ -355,7 +354,7 @@ impl ClientSession {
                 }),
                 _ => return Err(self.fail(format!("acknowledgement for unknown upload {id}"))),
             },
-            Message::DeltaChunk { id, offset, data } => match self.transfers.get_mut(&id) {
+            Message::DeltaChunk { id, offset, data } => match self.transfers.get_mut(id) {
                 Some(Transfer::Pull { next }) if *next == offset && !data.is_empty() => {
                     *next += data.len() as u64;
                     self.event(ClientEvent::PullData { id, data });
@@ -368,7 +367,7 @@ impl ClientSession {
                 mtime,
                 mtime_nsec,
                 mode,
-            } => match self.transfers.remove(&id) {
+            } => match self.transfers.remove(id) {
                 Some(Transfer::Pull { .. }) => self.event(ClientEvent::PullEnd {
                     id,
                     sha256,
@@ -379,13 +378,13 @@ impl ClientSession {
                 _ => return Err(self.fail(format!("unexpected end of download {id}"))),
             },
             Message::Done { id } => {
-                if self.transfers.remove(&id).is_none() {
+                if self.transfers.remove(id).is_none() {
                     return Err(self.fail(format!("done for unknown request {id}")));
                 }
                 self.event(ClientEvent::Done { id });
             }
             Message::Error { id, code, message } => {
-                if self.transfers.remove(&id).is_some() {
+                if self.transfers.remove(id).is_some() {
                     self.event(ClientEvent::Failed { id, code, message });
                 }
             }
@@ -395,7 +394,7 @@ impl ClientSession {
     }
 
     fn expect_request(&mut self, id: u64) -> Result<(), ProtocolError> {
-        match self.transfers.get(&id) {
+        match self.transfers.get(id) {
             Some(Transfer::Request) => Ok(()),
             _ => Err(self.fail(format!("reply to unknown request {id}"))),
         }
@@ -403,7 +402,7 @@ impl ClientSession {
 
     /// Gives up on a transfer: tells the server, reports it to the host.
     fn abandon(&mut self, id: u64, code: Code, message: String) {
-        self.transfers.remove(&id);
+        self.transfers.remove(id);
         self.send(Message::Error {
             id,
             code,
@@ -503,7 +502,7 @@ impl ClientSession {
     /// compute the file's SHA-256 with `sha` instead of inline: a native
     /// host can hash on another thread. Other ids are left alone.
     pub fn push_hasher(&mut self, id: u64, sha: WholeHasher) {
-        if let Some(Transfer::PushSig(_, slot)) = self.transfers.get_mut(&id) {
+        if let Some(Transfer::PushSig(_, slot)) = self.transfers.get_mut(id) {
             *slot = Some(sha);
         }
     }
@@ -550,14 +549,14 @@ impl ClientSession {
 
     /// Whether the upload may take more file bytes now (its window is open).
     pub fn push_window_open(&self, id: u64) -> bool {
-        matches!(self.transfers.get(&id), Some(Transfer::Push { sender, .. }) if sender.window_open())
+        matches!(self.transfers.get(id), Some(Transfer::Push { sender, .. }) if sender.window_open())
     }
 
     /// The next bytes of the file being uploaded.
     pub fn push_data(&mut self, id: u64, data: &[u8]) -> Result<(), ProtocolError> {
         let Some(Transfer::Push {
             encoder, sender, ..
-        }) = self.transfers.get_mut(&id)
+        }) = self.transfers.get_mut(id)
         else {
             return Err(ProtocolError::Protocol(format!("upload {id} is not ready")));
         };
@@ -579,7 +578,7 @@ impl ClientSession {
             encoder,
             mut sender,
             basis,
-        }) = self.transfers.remove(&id)
+        }) = self.transfers.remove(id)
         else {
             return Err(ProtocolError::Protocol(format!("upload {id} is not ready")));
         };
@@ -596,7 +595,6 @@ impl ClientSession {
             attrs,
         });
         self.transfers.insert(id, Transfer::Committing);
-        self.stats.insert(id, stats);
         Ok(stats)
     }
 
@@ -627,14 +625,14 @@ impl ClientSession {
 
     /// The host applied a download's delta up to `upto` bytes.
     pub fn pull_applied(&mut self, id: u64, upto: u64) {
-        if self.transfers.contains_key(&id) {
+        if self.transfers.contains(id) {
             self.send(Message::Ack { id, received: upto });
         }
     }
 
     /// Abandons a transfer (the server drops its temporary state).
     pub fn cancel(&mut self, id: u64) {
-        if self.transfers.remove(&id).is_some() {
+        if self.transfers.remove(id).is_some() {
             if self.cancelled.len() == MAX_CANCELLED {
                 self.cancelled.pop_front();
             }
