@@ -14,7 +14,7 @@ use crate::{
     DeltaEncoder, DeltaOptions, DeltaStats, Signature, SignatureDecoder, SignatureLimits,
     WholeHasher,
 };
-use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// What happened, for the host.
 #[derive(Debug, PartialEq, Eq)]
@@ -93,7 +93,9 @@ enum Transfer {
     /// file's SHA-256, if any.
     PushSig(SignatureDecoder, Option<WholeHasher>),
     Push {
-        encoder: Box<DeltaEncoder<Signature>>,
+        /// The signature behind an `Arc`, as the wasm `DeltaEncoder` holds
+        /// it: one instance of the encoder's code in the module.
+        encoder: Box<DeltaEncoder<Arc<Signature>>>,
         sender: DeltaSender,
         basis: Vec<u8>,
     },
@@ -111,8 +113,9 @@ pub struct ClientSession {
     transfers: IdMap<Transfer>,
     next_id: u64,
     out: Vec<Output>,
-    /// Requests cancelled lately, whose late replies are ignored.
-    cancelled: VecDeque<u64>,
+    /// Requests cancelled lately, whose late replies are ignored, oldest
+    /// first (a `Vec`: a `VecDeque` would add its code to the wasm module).
+    cancelled: Vec<u64>,
     /// Makes the whole-file hasher of each upload (default: the core's).
     hasher: Option<HasherFactory>,
 }
@@ -154,7 +157,7 @@ impl ClientSession {
             transfers: IdMap::default(),
             next_id: 1,
             out: Vec::new(),
-            cancelled: VecDeque::new(),
+            cancelled: Vec::new(),
             hasher: None,
         };
         s.send(Message::Hello {
@@ -313,7 +316,7 @@ impl ClientSession {
                             (None, Some(make)) => make(),
                             (None, None) => Box::new(crate::Sha256::new()),
                         };
-                        let encoder = DeltaEncoder::with_hasher(sig, self.delta, sha)
+                        let encoder = DeltaEncoder::with_hasher(Arc::new(sig), self.delta, sha)
                             .map_err(|e| self.fail(e.to_string()))?;
                         let mut first = Vec::new();
                         let mut encoder = Box::new(encoder);
@@ -634,9 +637,9 @@ impl ClientSession {
     pub fn cancel(&mut self, id: u64) {
         if self.transfers.remove(id).is_some() {
             if self.cancelled.len() == MAX_CANCELLED {
-                self.cancelled.pop_front();
+                self.cancelled.remove(0);
             }
-            self.cancelled.push_back(id);
+            self.cancelled.push(id);
             self.send(Message::Error {
                 id,
                 code: Code::Cancelled,
