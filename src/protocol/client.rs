@@ -5,7 +5,8 @@
 use super::auth;
 use super::idmap::IdMap;
 use super::message::{
-    AuthRequest, AuthResponse, Code, Entry, FileAttrs, Kind, Limits, Message, ModuleInfo,
+    request_name, AuthRequest, AuthResponse, Code, Entry, FileAttrs, Kind, Limits, Message,
+    ModuleInfo,
 };
 use super::sender::DeltaSender;
 use super::server::name;
@@ -213,7 +214,17 @@ impl ClientSession {
                 self.limits.max_message
             )));
         }
-        let msg = Message::decode(bytes).map_err(|e| self.fail(e.to_string()))?;
+        if let Some(name) = bytes.first().and_then(|&k| request_name(k)) {
+            // A request type, which servers never send: refused by its type
+            // byte, as `reply` and the arm below refuse one decoded.
+            let now = if self.phase == Phase::Ready {
+                ""
+            } else {
+                " now"
+            };
+            return Err(self.fail(format!("unexpected {name}{now}")));
+        }
+        let msg = Message::decode_reply(bytes).map_err(|e| self.fail(e.to_string()))?;
         match (&self.phase, msg) {
             (
                 _,
