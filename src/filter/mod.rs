@@ -268,10 +268,16 @@ impl Filters {
     /// The rule list of one side (rsync's `send_rules` elision), for a
     /// transfer rooted at the absolute directory `root`.
     pub fn for_side(&self, side: Side, root: &[u8]) -> DirFilter {
+        self.clone().into_side(side, root)
+    }
+
+    /// [`Filters::for_side`] for a rule list that serves one side only: no
+    /// copy of the rules (nor, in wasm, of the code that copies them).
+    pub fn into_side(self, side: Side, root: &[u8]) -> DirFilter {
         let delete_excluded = self.engine.opts.delete_excluded;
         let top = self
             .top
-            .iter()
+            .into_iter()
             .filter(|r| {
                 let s = r.flags & SIDES;
                 match side {
@@ -287,9 +293,8 @@ impl Filters {
                     }
                 }
             })
-            .cloned()
             .collect();
-        let mut engine = self.engine.clone();
+        let mut engine = self.engine;
         engine.side = Some(side);
         engine.warnings.clear();
         let mut root = engine::clean_path(root);

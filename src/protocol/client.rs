@@ -3,8 +3,10 @@
 //! and hands download deltas to the host's patcher.
 
 use super::auth;
+use super::idmap::IdMap;
 use super::message::{
-    AuthRequest, AuthResponse, Code, Entry, FileAttrs, Kind, Limits, Message, ModuleInfo,
+    request_name, AuthRequest, AuthResponse, Code, Entry, FileAttrs, Kind, Limits, Message,
+    ModuleInfo,
 };
 use super::sender::DeltaSender;
 use super::server::name;
@@ -13,7 +15,7 @@ use crate::{
     DeltaEncoder, DeltaOptions, DeltaStats, Signature, SignatureDecoder, SignatureLimits,
     WholeHasher,
 };
-use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 /// What happened, for the host.
 #[derive(Debug, PartialEq, Eq)]
@@ -92,7 +94,9 @@ enum Transfer {
     /// file's SHA-256, if any.
     PushSig(SignatureDecoder, Option<WholeHasher>),
     Push {
-        encoder: Box<DeltaEncoder<Signature>>,
+        /// The signature behind an `Arc`, as the wasm `DeltaEncoder` holds
+        /// it: one instance of the encoder's code in the module.
+        encoder: Box<DeltaEncoder<Arc<Signature>>>,
         sender: DeltaSender,
         basis: Vec<u8>,
     },
@@ -107,12 +111,12 @@ pub struct ClientSession {
     nonce: Option<[u8; 32]>,
     limits: Limits,
     delta: DeltaOptions,
-    transfers: HashMap<u64, Transfer>,
+    transfers: IdMap<Transfer>,
     next_id: u64,
     out: Vec<Output>,
-    stats: HashMap<u64, DeltaStats>,
-    /// Requests cancelled lately, whose late replies are ignored.
-    cancelled: VecDeque<u64>,
+    /// Requests cancelled lately, whose late replies are ignored, oldest
+    /// first (a `Vec`: a `VecDeque` would add its code to the wasm module).
+    cancelled: Vec<u64>,
     /// Makes the whole-file hasher of each upload (default: the core's).
     hasher: Option<HasherFactory>,
 }
@@ -151,11 +155,10 @@ impl ClientSession {
             nonce: None,
             limits,
             delta,
-            transfers: HashMap::new(),
+            transfers: IdMap::default(),
             next_id: 1,
             out: Vec::new(),
-            stats: HashMap::new(),
-            cancelled: VecDeque::new(),
+            cancelled: Vec::new(),
             hasher: None,
         };
         s.send(Message::Hello {
@@ -211,7 +214,17 @@ impl ClientSession {
                 self.limits.max_message
             )));
         }
-        let msg = Message::decode(bytes).map_err(|e| self.fail(e.to_string()))?;
+        if let Some(name) = bytes.first().and_then(|&k| request_name(k)) {
+            // A request type, which servers never send: refused by its type
+            // byte, as `reply` and the arm below refuse one decoded.
+            let now = if self.phase == Phase::Ready {
+                ""
+            } else {
+                " now"
+            };
+            return Err(self.fail(format!("unexpected {name}{now}")));
+        }
+        let msg = Message::decode_reply(bytes).map_err(|e| self.fail(e.to_string()))?;
         match (&self.phase, msg) {
             (
                 _,
@@ -282,17 +295,17 @@ impl ClientSession {
         match msg {
             Message::Modules { id, modules } => {
                 self.expect_request(id)?;
-                self.transfers.remove(&id);
+                self.transfers.remove(id);
                 self.event(ClientEvent::Modules { id, modules });
             }
             Message::Entries { id, entries, done } => {
                 self.expect_request(id)?;
                 if done {
-                    self.transfers.remove(&id);
+                    self.transfers.remove(id);
                 }
                 self.event(ClientEvent::Entries { id, entries, done });
             }
-            Message::SigChunk { id, data } => match self.transfers.get_mut(&id) {
+            Message::SigChunk { id, data } => match self.transfers.get_mut(id) {
                 Some(Transfer::PushSig(d, _)) => {
                     if let Err(e) = d.update(&data) {
                         self.abandon(id, Code::Protocol, format!("bad signature: {e}"));
@@ -305,7 +318,7 @@ impl ClientSession {
                 basis,
                 token,
                 from,
-            } => match self.transfers.remove(&id) {
+            } => match self.transfers.remove(id) {
                 Some(Transfer::PushSig(d, sha)) => match d.finish() {
                     Ok(sig) => {
                         // The upload's own hasher, else the session's, else the core's.
@@ -314,7 +327,7 @@ impl ClientSession {
                             (None, Some(make)) => make(),
                             (None, None) => Box::new(crate::Sha256::new()),
                         };
-                        let encoder = DeltaEncoder::with_hasher(sig, self.delta, sha)
+                        let encoder = DeltaEncoder::with_hasher(Arc::new(sig), self.delta, sha)
                             .map_err(|e| self.fail(e.to_string()))?;
                         let mut first = Vec::new();
                         let mut encoder = Box::new(encoder);
@@ -341,7 +354,7 @@ impl ClientSession {
                 },
                 _ => return Err(self.fail(format!("signature end for unknown upload {id}"))),
             },
-            Message::Ack { id, received } => match self.transfers.get_mut(&id) {
+            Message::Ack { id, received } => match self.transfers.get_mut(id) {
                 Some(Transfer::Push { sender, .. }) => {
                     sender.ack(received).map_err(ProtocolError::Protocol)?;
                     self.event(ClientEvent::PushAcked {
@@ -355,7 +368,7 @@ impl ClientSession {
                 }),
                 _ => return Err(self.fail(format!("acknowledgement for unknown upload {id}"))),
             },
-            Message::DeltaChunk { id, offset, data } => match self.transfers.get_mut(&id) {
+            Message::DeltaChunk { id, offset, data } => match self.transfers.get_mut(id) {
                 Some(Transfer::Pull { next }) if *next == offset && !data.is_empty() => {
                     *next += data.len() as u64;
                     self.event(ClientEvent::PullData { id, data });
@@ -368,7 +381,7 @@ impl ClientSession {
                 mtime,
                 mtime_nsec,
                 mode,
-            } => match self.transfers.remove(&id) {
+            } => match self.transfers.remove(id) {
                 Some(Transfer::Pull { .. }) => self.event(ClientEvent::PullEnd {
                     id,
                     sha256,
@@ -379,13 +392,13 @@ impl ClientSession {
                 _ => return Err(self.fail(format!("unexpected end of download {id}"))),
             },
             Message::Done { id } => {
-                if self.transfers.remove(&id).is_none() {
+                if self.transfers.remove(id).is_none() {
                     return Err(self.fail(format!("done for unknown request {id}")));
                 }
                 self.event(ClientEvent::Done { id });
             }
             Message::Error { id, code, message } => {
-                if self.transfers.remove(&id).is_some() {
+                if self.transfers.remove(id).is_some() {
                     self.event(ClientEvent::Failed { id, code, message });
                 }
             }
@@ -395,7 +408,7 @@ impl ClientSession {
     }
 
     fn expect_request(&mut self, id: u64) -> Result<(), ProtocolError> {
-        match self.transfers.get(&id) {
+        match self.transfers.get(id) {
             Some(Transfer::Request) => Ok(()),
             _ => Err(self.fail(format!("reply to unknown request {id}"))),
         }
@@ -403,7 +416,7 @@ impl ClientSession {
 
     /// Gives up on a transfer: tells the server, reports it to the host.
     fn abandon(&mut self, id: u64, code: Code, message: String) {
-        self.transfers.remove(&id);
+        self.transfers.remove(id);
         self.send(Message::Error {
             id,
             code,
@@ -503,7 +516,7 @@ impl ClientSession {
     /// compute the file's SHA-256 with `sha` instead of inline: a native
     /// host can hash on another thread. Other ids are left alone.
     pub fn push_hasher(&mut self, id: u64, sha: WholeHasher) {
-        if let Some(Transfer::PushSig(_, slot)) = self.transfers.get_mut(&id) {
+        if let Some(Transfer::PushSig(_, slot)) = self.transfers.get_mut(id) {
             *slot = Some(sha);
         }
     }
@@ -550,14 +563,14 @@ impl ClientSession {
 
     /// Whether the upload may take more file bytes now (its window is open).
     pub fn push_window_open(&self, id: u64) -> bool {
-        matches!(self.transfers.get(&id), Some(Transfer::Push { sender, .. }) if sender.window_open())
+        matches!(self.transfers.get(id), Some(Transfer::Push { sender, .. }) if sender.window_open())
     }
 
     /// The next bytes of the file being uploaded.
     pub fn push_data(&mut self, id: u64, data: &[u8]) -> Result<(), ProtocolError> {
         let Some(Transfer::Push {
             encoder, sender, ..
-        }) = self.transfers.get_mut(&id)
+        }) = self.transfers.get_mut(id)
         else {
             return Err(ProtocolError::Protocol(format!("upload {id} is not ready")));
         };
@@ -579,7 +592,7 @@ impl ClientSession {
             encoder,
             mut sender,
             basis,
-        }) = self.transfers.remove(&id)
+        }) = self.transfers.remove(id)
         else {
             return Err(ProtocolError::Protocol(format!("upload {id} is not ready")));
         };
@@ -596,7 +609,6 @@ impl ClientSession {
             attrs,
         });
         self.transfers.insert(id, Transfer::Committing);
-        self.stats.insert(id, stats);
         Ok(stats)
     }
 
@@ -627,18 +639,18 @@ impl ClientSession {
 
     /// The host applied a download's delta up to `upto` bytes.
     pub fn pull_applied(&mut self, id: u64, upto: u64) {
-        if self.transfers.contains_key(&id) {
+        if self.transfers.contains(id) {
             self.send(Message::Ack { id, received: upto });
         }
     }
 
     /// Abandons a transfer (the server drops its temporary state).
     pub fn cancel(&mut self, id: u64) {
-        if self.transfers.remove(&id).is_some() {
+        if self.transfers.remove(id).is_some() {
             if self.cancelled.len() == MAX_CANCELLED {
-                self.cancelled.pop_front();
+                self.cancelled.remove(0);
             }
-            self.cancelled.push_back(id);
+            self.cancelled.push(id);
             self.send(Message::Error {
                 id,
                 code: Code::Cancelled,

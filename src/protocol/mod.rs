@@ -10,6 +10,7 @@
 pub mod auth;
 mod client;
 pub mod frame;
+mod idmap;
 mod message;
 mod sender;
 mod server;

@@ -846,3 +846,73 @@ fn messages_for_a_transfer_the_server_failed_are_ignored() {
     };
     assert!(s.receive(&stray.encode()).is_err());
 }
+
+#[test]
+fn a_client_refuses_requests_by_their_type() {
+    let requests = [
+        Message::Hello {
+            min_version: 1,
+            max_version: 1,
+            agent: "x".into(),
+            limits: Limits::default(),
+        },
+        Message::Auth(AuthResponse::Token { token: "t".into() }),
+        Message::ListModules { id: 1 },
+        Message::List {
+            id: 1,
+            module: "m".into(),
+            path: String::new(),
+            recursive: false,
+            checksum: false,
+        },
+        Message::PushBegin {
+            id: 1,
+            module: "m".into(),
+            path: "p".into(),
+            size: 0,
+            resume: Vec::new(),
+            strong: 0,
+        },
+        Message::PullBegin {
+            id: 1,
+            module: "m".into(),
+            path: "p".into(),
+        },
+        Message::Commit {
+            id: 1,
+            sha256: [0; 32],
+            basis: Vec::new(),
+            attrs: None,
+        },
+        Message::Delete {
+            id: 1,
+            module: "m".into(),
+            path: "p".into(),
+        },
+        Message::Make {
+            id: 1,
+            module: "m".into(),
+            path: "p".into(),
+            kind: Kind::Dir,
+            target: String::new(),
+            attrs: None,
+        },
+    ];
+    for m in &requests {
+        let bytes = m.encode();
+        let name = server::name(m);
+        assert_eq!(message::request_name(bytes[0]), Some(name));
+        // Before the Welcome, and once ready: as if decoded and refused.
+        let mut c = ClientSession::new("test", Limits::default(), DeltaOptions::default());
+        let early = ProtocolError::Protocol(format!("unexpected {name} now"));
+        assert_eq!(c.receive(&bytes), Err(early));
+        let (mut c, _s) = connect(&mut Host::new(), None);
+        assert!(c.is_ready());
+        let ready = ProtocolError::Protocol(format!("unexpected {name}"));
+        assert_eq!(c.receive(&bytes), Err(ready));
+    }
+    for m in [Message::Done { id: 1 }, Message::Ack { id: 1, received: 0 }] {
+        assert_eq!(message::request_name(m.encode()[0]), None);
+        assert_eq!(Message::decode_reply(&m.encode()), Ok(m));
+    }
+}

@@ -64,86 +64,115 @@ impl Writer {
     }
 }
 
+/// A read failed; its [`WireError`] is kept by the [`Reader`]. A zero-sized
+/// error keeps each `?` of `Message::decode` a plain branch (wasm size).
+#[derive(Debug)]
+pub struct Failed;
+
 /// Reads fields from a message.
 pub struct Reader<'a> {
     buf: &'a [u8],
+    error: Option<WireError>,
 }
 
 impl<'a> Reader<'a> {
     pub fn new(buf: &'a [u8]) -> Self {
-        Reader { buf }
+        Reader { buf, error: None }
     }
-    pub fn u8(&mut self, field: &'static str) -> Result<u8, WireError> {
-        let (&b, rest) = self
-            .buf
-            .split_first()
-            .ok_or(WireError::Truncated { field })?;
-        self.buf = rest;
-        Ok(b)
+    /// Records why decoding stops.
+    pub fn fail(&mut self, e: WireError) -> Failed {
+        self.error = Some(e);
+        Failed
     }
-    pub fn bool(&mut self, field: &'static str) -> Result<bool, WireError> {
+    /// The error of the read that failed.
+    pub fn error(&mut self) -> WireError {
+        self.error.take().unwrap_or(WireError::Empty)
+    }
+    pub fn u8(&mut self, field: &'static str) -> Result<u8, Failed> {
+        match self.buf.split_first() {
+            Some((&b, rest)) => {
+                self.buf = rest;
+                Ok(b)
+            }
+            None => Err(self.fail(WireError::Truncated { field })),
+        }
+    }
+    pub fn bool(&mut self, field: &'static str) -> Result<bool, Failed> {
         match self.u8(field)? {
             0 => Ok(false),
             1 => Ok(true),
-            v => Err(WireError::BadValue {
-                field,
-                value: v.into(),
-            }),
+            v => Err(self.bad_value(field, v.into())),
         }
     }
-    pub fn uint(&mut self, field: &'static str) -> Result<u64, WireError> {
+    /// A field whose value is out of its range.
+    pub fn bad_value(&mut self, field: &'static str, value: u64) -> Failed {
+        self.fail(WireError::BadValue { field, value })
+    }
+    pub fn uint(&mut self, field: &'static str) -> Result<u64, Failed> {
         match varint::get(self.buf) {
             Ok(Some((v, n))) => {
                 self.buf = &self.buf[n..];
                 Ok(v)
             }
-            Ok(None) => Err(WireError::Truncated { field }),
-            Err(()) => Err(WireError::BadInt { field }),
+            Ok(None) => Err(self.fail(WireError::Truncated { field })),
+            Err(()) => Err(self.fail(WireError::BadInt { field })),
         }
     }
-    pub fn u32(&mut self, field: &'static str) -> Result<u32, WireError> {
+    pub fn u32(&mut self, field: &'static str) -> Result<u32, Failed> {
         let v = self.uint(field)?;
-        u32::try_from(v).map_err(|_| WireError::BadInt { field })
+        u32::try_from(v).map_err(|_| self.fail(WireError::BadInt { field }))
     }
-    pub fn int(&mut self, field: &'static str) -> Result<i64, WireError> {
+    pub fn int(&mut self, field: &'static str) -> Result<i64, Failed> {
         let v = self.uint(field)?;
         Ok(((v >> 1) as i64) ^ -((v & 1) as i64))
     }
-    pub fn bytes(&mut self, field: &'static str, max: usize) -> Result<&'a [u8], WireError> {
+    /// A count of items, at most `max`.
+    pub fn count(&mut self, field: &'static str, max: u64) -> Result<u64, Failed> {
+        let n = self.uint("count")?;
+        if n > max {
+            return Err(self.fail(WireError::TooLong { field, len: n, max }));
+        }
+        Ok(n)
+    }
+    pub fn bytes(&mut self, field: &'static str, max: usize) -> Result<&'a [u8], Failed> {
         let len = self.uint(field)?;
         if len > max as u64 {
-            return Err(WireError::TooLong {
+            return Err(self.fail(WireError::TooLong {
                 field,
                 len,
                 max: max as u64,
-            });
+            }));
         }
         let len = len as usize;
         if self.buf.len() < len {
-            return Err(WireError::Truncated { field });
+            return Err(self.fail(WireError::Truncated { field }));
         }
         let (b, rest) = self.buf.split_at(len);
         self.buf = rest;
         Ok(b)
     }
-    pub fn str(&mut self, field: &'static str, max: usize) -> Result<String, WireError> {
+    pub fn str(&mut self, field: &'static str, max: usize) -> Result<String, Failed> {
         let b = self.bytes(field, max)?;
-        String::from_utf8(b.to_vec()).map_err(|_| WireError::NotUtf8 { field })
+        match std::str::from_utf8(b) {
+            Ok(s) => Ok(s.to_owned()),
+            Err(_) => Err(self.fail(WireError::NotUtf8 { field })),
+        }
     }
-    pub fn array<const N: usize>(&mut self, field: &'static str) -> Result<[u8; N], WireError> {
+    pub fn array<const N: usize>(&mut self, field: &'static str) -> Result<[u8; N], Failed> {
         if self.buf.len() < N {
-            return Err(WireError::Truncated { field });
+            return Err(self.fail(WireError::Truncated { field }));
         }
         let (b, rest) = self.buf.split_at(N);
         self.buf = rest;
         Ok(b.try_into().unwrap_or([0; N]))
     }
     /// Succeeds only when every byte was read.
-    pub fn end(&self) -> Result<(), WireError> {
+    pub fn end(&mut self) -> Result<(), Failed> {
         if self.buf.is_empty() {
             Ok(())
         } else {
-            Err(WireError::Trailing(self.buf.len()))
+            let n = self.buf.len();
+            Err(self.fail(WireError::Trailing(n)))
         }
     }
 }

@@ -5,7 +5,7 @@ use super::host_hash::{self, HostHash};
 use super::js::{ObjectBuilder, Options};
 use super::signature::Signature;
 use crate::{DeltaFormat, DeltaOptions, DeltaStats};
-use std::rc::Rc;
+use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -16,7 +16,7 @@ extern "C" {
     pub type DeltaStatsObject;
 }
 
-type Encoder = crate::DeltaEncoder<Rc<crate::Signature>>;
+type Encoder = crate::DeltaEncoder<Arc<crate::Signature>>;
 
 /// Encodes a new file, fed in chunks of any size, against a signature.
 #[wasm_bindgen]
@@ -51,12 +51,12 @@ impl DeltaEncoder {
         }
         let failure = host_hash::Failure::default();
         let enc = match o.get("sha256")? {
-            None => crate::DeltaEncoder::new(Rc::clone(&signature.0), d)?,
+            None => crate::DeltaEncoder::new(Arc::clone(&signature.0), d)?,
             Some(h) => {
                 let h = HostHash::new(h, failure.clone()).ok_or_else(|| {
                     invalid_option("sha256", "an object with update() and digest()")
                 })?;
-                crate::DeltaEncoder::with_hasher(Rc::clone(&signature.0), d, Box::new(h))?
+                crate::DeltaEncoder::with_hasher(Arc::clone(&signature.0), d, Box::new(h))?
             }
         };
         Ok(DeltaEncoder {

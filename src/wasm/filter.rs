@@ -26,7 +26,7 @@ impl Filter {
         let mut read = no_files;
         let filters = Filters::parse(&args, &FilterOptions::default(), &mut read)
             .map_err(|e| js_error("FilterRule", &e.to_string()))?;
-        let mut f = filters.for_side(Side::Sender, b"");
+        let mut f = filters.into_side(Side::Sender, b"");
         f.push_dir(b"", &mut read)
             .map_err(|e| js_error("FilterRule", &e.to_string()))?;
         Ok(Filter(f))

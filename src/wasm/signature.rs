@@ -3,7 +3,7 @@
 use super::error::finished;
 use super::js::Options;
 use crate::{SignatureError, SignatureLimits, SignatureOptions};
-use std::rc::Rc;
+use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -49,7 +49,7 @@ impl SignatureBuilder {
     /// Ends the basis and returns its signature; the builder is then finished.
     pub fn finish(&mut self) -> Result<Signature, JsValue> {
         let b = self.0.take().ok_or_else(|| finished("SignatureBuilder"))?;
-        Ok(Signature(Rc::new(b.finish())))
+        Ok(Signature(Arc::new(b.finish())))
     }
 }
 
@@ -86,13 +86,13 @@ impl SignatureDecoder {
     /// Checks that the signature is complete and returns it.
     pub fn finish(&mut self) -> Result<Signature, JsValue> {
         let d = self.0.take().ok_or_else(|| finished("SignatureDecoder"))?;
-        Ok(Signature(Rc::new(d.finish()?)))
+        Ok(Signature(Arc::new(d.finish()?)))
     }
 }
 
 /// The weak and strong sums of every block of one basis. Encoders share it.
 #[wasm_bindgen]
-pub struct Signature(pub(super) Rc<crate::Signature>);
+pub struct Signature(pub(super) Arc<crate::Signature>);
 
 #[wasm_bindgen]
 impl Signature {
@@ -103,7 +103,7 @@ impl Signature {
 
     /// Decodes a whole signature; throws an `Error` with a `code` on bad bytes.
     pub fn decode(bytes: &[u8]) -> Result<Signature, JsValue> {
-        Ok(Signature(Rc::new(crate::Signature::decode(bytes)?)))
+        Ok(Signature(Arc::new(crate::Signature::decode(bytes)?)))
     }
 
     #[wasm_bindgen(getter, js_name = blockLen)]
