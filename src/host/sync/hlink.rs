@@ -106,7 +106,9 @@ impl Engine<'_> {
         let st = fs::symlink_metadata(&dpath).ok();
         if let (Some(md), Ok(lmd)) = (&st, fs::symlink_metadata(&lpath)) {
             if md.dev() == lmd.dev() && md.ino() == lmd.ino() {
-                let iflags = self.flags(it, Some((&dpath, md)), 0);
+                // Already linked: rsync's maybe_hard_link itemizes it as a
+                // local change with an (empty) name following, seen by -ii.
+                let iflags = self.flags(it, Some((&dpath, md)), LOCAL_CHANGE | XNAME_FOLLOWS);
                 self.report(i, iflags, None, 0);
                 return;
             }
