@@ -12,4 +12,5 @@ www=()
 [ -d www ] && www=(--www www --pkg pkg)
 echo
 echo "Upload with:  ./target/release/wsync push FILE ws://127.0.0.1:${WSYNC_PORT:-8080}/data/NAME"
+echo "Sync with:    ./target/release/wsync sync -av --port ${WSYNC_PORT:-8080} DIR/ 127.0.0.1::data/DIR/"
 exec ./target/release/wsync serve data --port "${WSYNC_PORT:-8080}" "${www[@]}"
