@@ -554,22 +554,7 @@ impl<'a> Engine<'a> {
         item.kind = kind;
         item.path = path;
         item.size = 0;
-        let li = LogItem {
-            item: &item,
-            name: &item.path,
-            iflags: DELETED,
-            op: "del.",
-            bytes: 0,
-            hlink: None,
-            times: self.a.times,
-            human: self.log.human,
-        };
-        if self.log.has_i > 0 || self.log.has_o {
-            self.log.item(&li, true);
-        } else {
-            let line = render("deleting %n", &li);
-            self.log.info(&line);
-        }
+        self.log.deletion(&item, self.a.times);
     }
 
     /// rsync's `quick_check_ok`.

@@ -122,6 +122,28 @@ impl Log {
         }
     }
 
+    /// Logs one deletion as rsync's `log_delete`: through the out-format
+    /// when it has `%i` or `%o`, else "deleting NAME" (with `-v`). `item`
+    /// is the deleted entry (path and kind).
+    pub fn deletion(&mut self, item: &super::flist::Item, times: bool) {
+        let li = LogItem {
+            item,
+            name: &item.path,
+            iflags: itemize::DELETED,
+            op: "del.",
+            bytes: 0,
+            hlink: None,
+            times,
+            human: self.human,
+        };
+        if self.has_i > 0 || self.has_o {
+            self.item(&li, true);
+        } else {
+            let line = itemize::render("deleting %n", &li);
+            self.info(&line);
+        }
+    }
+
     fn line(&mut self, line: &str) {
         match &self.bar {
             Some(b) => {

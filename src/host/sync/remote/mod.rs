@@ -289,22 +289,7 @@ impl Report<'_> {
         };
         let mut item = item_of(&e, path.to_vec());
         item.kind = kind;
-        let li = LogItem {
-            item: &item,
-            name: &item.path,
-            iflags: DELETED,
-            op: "del.",
-            bytes: 0,
-            hlink: None,
-            times: self.a.times,
-            human: self.log.human,
-        };
-        if self.log.has_i > 0 || self.log.has_o {
-            self.log.item(&li, true);
-        } else {
-            let line = render("deleting %n", &li);
-            self.log.info(&line);
-        }
+        self.log.deletion(&item, self.a.times);
     }
 
     fn error(&mut self, msg: &str) {
