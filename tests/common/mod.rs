@@ -206,3 +206,27 @@ pub fn describe(root: &Path, times: bool, dir_times: bool) -> Vec<String> {
     out.extend(groups);
     out
 }
+
+/// A small seeded generator (xorshift) for the differential harnesses:
+/// a case is reproduced from its seed alone.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    pub fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+    pub fn pick<T: Copy>(&mut self, v: &[T]) -> T {
+        v[self.below(v.len())]
+    }
+}
