@@ -422,10 +422,15 @@ fn miss_cap(block_len: u32) -> u64 {
 /// less of the cost (priming at level 6 was a fifth of a push's CPU time).
 const DICT_PRIME: usize = 16 << 10;
 
+/// The level the dictionary is compressed at (and thrown away): the least
+/// that keeps miniz on its hash-chain path (level 1 has its own).
+const PRIME_LEVEL: u8 = 2;
+
 /// Deflates literal runs; after runs that do not shrink it backs off, trying
 /// again after 1, 2, 4 ... 64 runs, so incompressible data costs little.
 struct Compressor {
     z: Box<CompressorOxide>,
+    level: u8,
     scratch: Vec<u8>,
     skip: u32,
     backoff: u32,
@@ -436,6 +441,7 @@ impl Compressor {
         let flags = create_comp_flags_from_zip_params(level as i32, -15, 0);
         Compressor {
             z: Box::new(CompressorOxide::new(flags)),
+            level: level as u8,
             scratch: Vec::new(),
             skip: 0,
             backoff: 0,
@@ -459,9 +465,15 @@ impl Compressor {
             // is the compressor's window. The sync flush ends that part on a
             // byte boundary, so what follows is a stream of its own whose
             // back-references may reach into the dictionary.
+            // Priming at a cheap level fills the same hash chains (every
+            // byte goes in, whatever the level) without searching them, so
+            // the output for `data` is the same, for a third of the cost.
             self.scratch.resize(dict.len() + dict.len() / 8 + 1024, 0);
+            self.z
+                .set_compression_level_raw(self.level.min(PRIME_LEVEL));
             let (status, used, _) =
                 compress(&mut self.z, dict, &mut self.scratch, TDEFLFlush::Sync);
+            self.z.set_compression_level_raw(self.level);
             if status != TDEFLStatus::Okay || used != dict.len() {
                 return None;
             }

@@ -289,6 +289,38 @@ impl SignatureBuilder {
         self.partial.extend_from_slice(blocks.remainder());
     }
 
+    /// An empty builder with this one's block length, strong-sum length
+    /// and seed, for signing a later part of the same basis elsewhere (on
+    /// another thread, say); [`join`](Self::join) puts the parts together.
+    pub fn part(&self) -> SignatureBuilder {
+        SignatureBuilder {
+            sig: Signature {
+                basis_len: 0,
+                weak: Vec::new(),
+                strong: Vec::new(),
+                ..self.sig.clone()
+            },
+            partial: Vec::new(),
+        }
+    }
+
+    /// Appends `next`, a [`part`](Self::part) fed with the bytes that follow
+    /// this builder's. The result is the signature one builder fed with all
+    /// of them would give. Gives `next` back unchanged if this builder does
+    /// not end on a block boundary or the options differ.
+    pub fn join(&mut self, mut next: SignatureBuilder) -> Result<(), SignatureBuilder> {
+        let same = (next.sig.block_len, next.sig.strong_len, next.sig.seed)
+            == (self.sig.block_len, self.sig.strong_len, self.sig.seed);
+        if !same || !self.partial.is_empty() {
+            return Err(next);
+        }
+        self.sig.basis_len += next.sig.basis_len;
+        self.sig.weak.append(&mut next.sig.weak);
+        self.sig.strong.append(&mut next.sig.strong);
+        self.partial = next.partial;
+        Ok(())
+    }
+
     /// Ends the basis and returns its signature.
     pub fn finish(mut self) -> Signature {
         if !self.partial.is_empty() {

@@ -159,6 +159,28 @@ fn literals_are_compressed_when_that_helps() {
 }
 
 #[test]
+fn signature_parts_join_into_the_whole() {
+    let basis = Rng::new(16).text(10_000);
+    let whole = sign(&basis, 128);
+    // Split at block boundaries, the part fed in odd chunks.
+    for cut in [0, 128, 1280, 9984] {
+        let mut a = SignatureBuilder::new(opts(128)).unwrap();
+        let mut b = a.part();
+        a.update(&basis[..cut]);
+        in_chunks(&basis[cut..], 7, |c| b.update(c));
+        assert!(a.join(b).is_ok(), "cut {cut}");
+        assert_eq!(a.finish(), whole, "cut {cut}");
+    }
+    let mut a = SignatureBuilder::new(opts(128)).unwrap();
+    let b = a.part();
+    a.update(&basis[..100]);
+    assert!(a.join(b).is_err(), "a part after a partial block");
+    let mut a = SignatureBuilder::new(opts(128)).unwrap();
+    let other = SignatureBuilder::new(opts(256)).unwrap();
+    assert!(a.join(other).is_err(), "a part with other options");
+}
+
+#[test]
 fn every_codec_gives_the_same_output_in_any_chunking() {
     let mut rng = Rng::new(15);
     let basis = rng.text(30_000);

@@ -171,19 +171,50 @@ pub fn sign_file(
     };
     let mut b =
         crate::SignatureBuilder::new(opts(len)).map_err(|e| io::Error::other(e.to_string()))?;
-    if let Some(f) = file {
-        let mut buf = vec![0u8; READ_CHUNK];
-        let mut at = 0u64;
-        while at < len {
-            let n = f.read_at(&mut buf, at)?;
-            if n == 0 {
-                break;
-            }
-            b.update(&buf[..n]);
-            at += n as u64;
-        }
+    let Some(f) = file else {
+        return Ok(b.finish());
+    };
+    // A large file is signed in two halves at once (split on a block
+    // boundary) when there is a second core: hashing is the bulk of it.
+    let block = u64::from(b.part().finish().block_len());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mid = (len / 2) / block * block;
+    if len < PARALLEL_SIGN_MIN || cores < 2 || mid == 0 {
+        sign_range(f, &mut b, 0, len)?;
+        return Ok(b.finish());
     }
+    let mut tail = b.part();
+    std::thread::scope(|s| {
+        let second = s.spawn(|| sign_range(f, &mut tail, mid, len));
+        let first = sign_range(f, &mut b, 0, mid);
+        let second = second
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("signing thread failed")));
+        first.and(second)
+    })?;
+    // The first half ends on a block boundary and both share the options.
+    b.join(tail)
+        .map_err(|_| io::Error::other("the file changed while it was signed"))?;
     Ok(b.finish())
+}
+
+/// Files at least this long are signed on two threads.
+const PARALLEL_SIGN_MIN: u64 = 16 << 20;
+
+/// Feeds `b` with the bytes of `f` from `from` up to `to` (or its end).
+fn sign_range(f: &File, b: &mut crate::SignatureBuilder, from: u64, to: u64) -> io::Result<()> {
+    let mut buf = vec![0u8; READ_CHUNK];
+    let mut at = from;
+    while at < to {
+        let want = (to - at).min(READ_CHUNK as u64) as usize;
+        let n = f.read_at(&mut buf[..want], at)?;
+        if n == 0 {
+            break;
+        }
+        b.update(&buf[..n]);
+        at += n as u64;
+    }
+    Ok(())
 }
 
 /// A file read at the offsets a delta asks for.
@@ -213,5 +244,29 @@ impl Basis for FileBasis {
     }
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
         self.file.read_exact_at(buf, offset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_file_signed_in_halves_gives_the_whole_signature() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        // Long enough for two threads, and not a whole number of blocks.
+        let len = PARALLEL_SIGN_MIN as usize + 12_345;
+        let data: Vec<u8> = (0..len as u64).map(|i| (i * 7919 % 251) as u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        let opts = |len| crate::SignatureOptions {
+            len_hint: Some(len),
+            seed: Some([3; 16]),
+            ..Default::default()
+        };
+        let f = File::open(&path).unwrap();
+        let sig = sign_file(Some(&f), opts).unwrap();
+        assert_eq!(sig, crate::Signature::of(&data, opts(len as u64)).unwrap());
+        assert_eq!(sig.basis_len(), len as u64);
     }
 }
