@@ -82,7 +82,7 @@ pub struct DeltaEncoder<S: Borrow<Signature>> {
     /// Number of full-length (indexed) blocks.
     full_blocks: usize,
     format: DeltaFormat,
-    compressor: Option<Compressor>,
+    compressor: Option<Literals>,
     /// Buffered new-file bytes; `buf[start..pos]` is the pending literal and
     /// the window starts at `pos`.
     buf: Vec<u8>,
@@ -125,7 +125,7 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
             });
         }
         let compressor = (opts.format == DeltaFormat::Wsync && opts.compress_level > 0)
-            .then(|| Compressor::new(opts.compress_level));
+            .then(|| Literals::new(Box::new(Miniz::new(opts.compress_level))));
         let s: &Signature = sig.borrow();
         let index = Index::new(s);
         let n = s.block_count();
@@ -168,6 +168,15 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
     /// Counters so far (complete after `finish`).
     pub fn stats(&self) -> DeltaStats {
         self.stats
+    }
+
+    /// Deflates literals with `d` instead of the core's own deflate (when
+    /// the options compress at all). Call it before the first `update`; the
+    /// same choice gives the same delta bytes (a resumed upload relies on it).
+    pub fn set_deflater(&mut self, d: Deflater) {
+        if let Some(c) = &mut self.compressor {
+            *c = Literals::new(d);
+        }
     }
 
     fn start(&mut self, out: &mut Vec<u8>) {
@@ -353,7 +362,7 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
         }
         self.flush_copy(out);
         let data = &self.buf[self.start..self.pos];
-        let dict = &self.buf[self.start.saturating_sub(DICT_PRIME)..self.start];
+        let dict = &self.buf[self.start.saturating_sub(format::wsync::DICT_WINDOW)..self.start];
         let before = out.len();
         let compressed = match &mut self.compressor {
             Some(c) => c.try_compress(dict, data),
@@ -415,42 +424,48 @@ fn miss_cap(block_len: u32) -> u64 {
     4 * u64::from(block_len) * MISS_HASH_PER_BYTE
 }
 
-/// How much of the preceding output primes the compressor for a literal
-/// run. The patcher keeps the format's whole window (32 KiB), so any amount
-/// up to it decodes; half of it keeps nearly all of the gain (on the
-/// benchmark's text: 597 KB of literals instead of 592 KB at 32 KiB) for
-/// less of the cost (priming at level 6 was a fifth of a push's CPU time).
-const DICT_PRIME: usize = 16 << 10;
+/// Raw deflate of one literal run, for [`DeltaEncoder`]. The core's own is
+/// miniz_oxide's; a host may bring a faster one with
+/// [`DeltaEncoder::set_deflater`]. The patcher decodes any raw deflate
+/// stream whose back-references stay within the preceding 32 KiB.
+pub trait Deflate {
+    /// Writes to `out` (empty, reused between calls) the raw deflate
+    /// (RFC 1951) of `data`, ended by a final block, whose back-references
+    /// may reach into `dict`: the new file's bytes just before `data`, up to
+    /// 32 KiB, which the receiver has already written. Returns false when
+    /// that does not fit in fewer than `limit` bytes, and `data` then goes
+    /// as it is.
+    fn deflate(&mut self, dict: &[u8], data: &[u8], limit: usize, out: &mut Vec<u8>) -> bool;
+}
 
-/// The level the dictionary is compressed at (and thrown away): the least
-/// that keeps miniz on its hash-chain path (level 1 has its own).
-const PRIME_LEVEL: u8 = 2;
+/// A boxed [`Deflate`]: `Send` natively, like [`WholeHasher`].
+#[cfg(not(target_arch = "wasm32"))]
+pub type Deflater = Box<dyn Deflate + Send>;
+/// A boxed [`Deflate`].
+#[cfg(target_arch = "wasm32")]
+pub type Deflater = Box<dyn Deflate>;
 
 /// Deflates literal runs; after runs that do not shrink it backs off, trying
 /// again after 1, 2, 4 ... 64 runs, so incompressible data costs little.
-struct Compressor {
-    z: Box<CompressorOxide>,
-    level: u8,
+struct Literals {
+    imp: Deflater,
     scratch: Vec<u8>,
     skip: u32,
     backoff: u32,
 }
 
-impl Compressor {
-    fn new(level: u32) -> Self {
-        let flags = create_comp_flags_from_zip_params(level as i32, -15, 0);
-        Compressor {
-            z: Box::new(CompressorOxide::new(flags)),
-            level: level as u8,
+impl Literals {
+    fn new(imp: Deflater) -> Self {
+        Literals {
+            imp,
             scratch: Vec::new(),
             skip: 0,
             backoff: 0,
         }
     }
 
-    /// The raw deflate of `data`, primed with `dict` (the new file's bytes
-    /// just before it, which the receiver has already written), if that is
-    /// smaller than `data` by enough to pay for the longer header.
+    /// The raw deflate of `data` after `dict`, if that is smaller than
+    /// `data` by enough to pay for the longer header.
     fn try_compress(&mut self, dict: &[u8], data: &[u8]) -> Option<&[u8]> {
         if data.len() < 32 {
             return None;
@@ -459,36 +474,74 @@ impl Compressor {
             self.skip -= 1;
             return None;
         }
-        self.z.reset();
-        if !dict.is_empty() {
-            // Compress the dictionary and throw its output away: what counts
-            // is the compressor's window. The sync flush ends that part on a
-            // byte boundary, so what follows is a stream of its own whose
-            // back-references may reach into the dictionary.
-            // Priming at a cheap level fills the same hash chains (every
-            // byte goes in, whatever the level) without searching them, so
-            // the output for `data` is the same, for a third of the cost.
-            self.scratch.resize(dict.len() + dict.len() / 8 + 1024, 0);
-            self.z
-                .set_compression_level_raw(self.level.min(PRIME_LEVEL));
-            let (status, used, _) =
-                compress(&mut self.z, dict, &mut self.scratch, TDEFLFlush::Sync);
-            self.z.set_compression_level_raw(self.level);
-            if status != TDEFLStatus::Okay || used != dict.len() {
-                return None;
-            }
-        }
-        let room = data.len() - 8;
-        self.scratch.resize(room, 0);
-        let (status, used, written) =
-            compress(&mut self.z, data, &mut self.scratch, TDEFLFlush::Finish);
-        if status == TDEFLStatus::Done && used == data.len() && written < room {
+        self.scratch.clear();
+        if self
+            .imp
+            .deflate(dict, data, data.len() - 8, &mut self.scratch)
+        {
             self.backoff = 0;
-            Some(&self.scratch[..written])
+            Some(&self.scratch)
         } else {
             self.backoff = (self.backoff * 2).clamp(1, 64);
             self.skip = self.backoff;
             None
         }
+    }
+}
+
+/// How much of the preceding output primes miniz for a literal run. Priming
+/// costs a compression of that much (miniz cannot take a dictionary), so it
+/// uses half the window, which keeps nearly all of the gain (on the
+/// benchmark's text: 597 KB of literals instead of 592 KB at 32 KiB).
+const DICT_PRIME: usize = 16 << 10;
+
+/// The level the dictionary is compressed at (and thrown away): the least
+/// that keeps miniz on its hash-chain path (level 1 has its own).
+const PRIME_LEVEL: u8 = 2;
+
+/// The core's [`Deflate`]: miniz_oxide at a level from 1 to 9.
+struct Miniz {
+    z: Box<CompressorOxide>,
+    level: u8,
+}
+
+impl Miniz {
+    fn new(level: u32) -> Self {
+        let level = level.clamp(1, 9);
+        let flags = create_comp_flags_from_zip_params(level as i32, -15, 0);
+        Miniz {
+            z: Box::new(CompressorOxide::new(flags)),
+            level: level as u8,
+        }
+    }
+}
+
+impl Deflate for Miniz {
+    fn deflate(&mut self, dict: &[u8], data: &[u8], limit: usize, out: &mut Vec<u8>) -> bool {
+        let dict = &dict[dict.len().saturating_sub(DICT_PRIME)..];
+        self.z.reset();
+        if !dict.is_empty() {
+            // Compress the dictionary and throw its output away: what counts
+            // is the compressor's window. The sync flush ends that part on a
+            // byte boundary, so what follows is a stream of its own whose
+            // back-references may reach into the dictionary. Priming at a
+            // cheap level fills the same hash chains (every byte goes in,
+            // whatever the level) without searching them, so the output for
+            // `data` is the same, for less work.
+            out.resize(dict.len() + dict.len() / 8 + 1024, 0);
+            self.z
+                .set_compression_level_raw(self.level.min(PRIME_LEVEL));
+            let (status, used, _) = compress(&mut self.z, dict, out, TDEFLFlush::Sync);
+            self.z.set_compression_level_raw(self.level);
+            if status != TDEFLStatus::Okay || used != dict.len() {
+                out.clear();
+                return false;
+            }
+        }
+        out.resize(limit, 0);
+        let (status, used, written) = compress(&mut self.z, data, out, TDEFLFlush::Finish);
+        let ok = status == TDEFLStatus::Done && used == data.len() && written < limit;
+        out.truncate(if ok { written } else { 0 });
+        ok
     }
 }

@@ -78,7 +78,7 @@ pub mod host;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
-pub use delta::{DeltaEncoder, DeltaError, DeltaOptions, DeltaStats};
+pub use delta::{Deflate, Deflater, DeltaEncoder, DeltaError, DeltaOptions, DeltaStats};
 pub use format::{rdiff, wsync as delta_format, DeltaFormat};
 pub use hash::{hex, strong_sum, Seed, Sha256, WholeHash, WholeHasher, MAX_STRONG_LEN};
 pub use patch::{apply, Basis, PatchError, PatchOptions, PatchReport, Patcher};

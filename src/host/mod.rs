@@ -5,6 +5,7 @@ pub(crate) mod chmod;
 mod cli;
 mod client;
 mod commands;
+pub(crate) mod deflate;
 pub(crate) mod demo;
 mod files;
 mod hasher;

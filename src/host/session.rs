@@ -230,6 +230,7 @@ impl Client {
             timeout: a.timeout.filter(|&s| s > 0).map(Duration::from_secs),
             pace: None,
         };
+        c.s.set_deflater(Box::new(super::deflate::deflater));
         loop {
             c.flush().await?;
             if c.s.is_ready() {

@@ -119,7 +119,15 @@ pub struct ClientSession {
     cancelled: Vec<u64>,
     /// Makes the whole-file hasher of each upload (default: the core's).
     hasher: Option<HasherFactory>,
+    /// Makes each upload's literal compressor for a level (default: the
+    /// core's). Native hosts only: the wasm build keeps its code small.
+    #[cfg(not(target_arch = "wasm32"))]
+    deflater: Option<DeflaterFactory>,
 }
+
+/// Makes a [`crate::Deflater`] for a compression level.
+#[cfg(not(target_arch = "wasm32"))]
+pub type DeflaterFactory = Box<dyn FnMut(u32) -> crate::Deflater + Send>;
 
 /// Makes a [`WholeHasher`] for each upload (`Send` natively, like it).
 #[cfg(not(target_arch = "wasm32"))]
@@ -160,6 +168,8 @@ impl ClientSession {
             out: Vec::new(),
             cancelled: Vec::new(),
             hasher: None,
+            #[cfg(not(target_arch = "wasm32"))]
+            deflater: None,
         };
         s.send(Message::Hello {
             min_version: VERSION,
@@ -174,6 +184,12 @@ impl ClientSession {
     /// (a platform's native SHA-256, say) instead of the core's.
     pub fn set_hasher(&mut self, make: HasherFactory) {
         self.hasher = Some(make);
+    }
+
+    /// Uploads deflate their literals with compressors from `make`.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn set_deflater(&mut self, make: DeflaterFactory) {
+        self.deflater = Some(make);
     }
 
     pub fn poll(&mut self) -> Vec<Output> {
@@ -331,6 +347,10 @@ impl ClientSession {
                             .map_err(|e| self.fail(e.to_string()))?;
                         let mut first = Vec::new();
                         let mut encoder = Box::new(encoder);
+                        #[cfg(not(target_arch = "wasm32"))]
+                        if let Some(make) = &mut self.deflater {
+                            encoder.set_deflater(make(self.delta.compress_level));
+                        }
                         // The delta header goes out with the first data.
                         encoder.update(&[], &mut first);
                         // A resumed upload regenerates the same delta (the

@@ -681,8 +681,9 @@ impl Conn {
             false => super::TRANSFER_DELTA,
         };
         let fresh = sig.basis_len() == 0;
-        let encoder =
+        let mut encoder =
             DeltaEncoder::new(sig, opts).map_err(|e| Refusal(Code::Protocol, e.to_string()))?;
+        encoder.set_deflater(crate::host::deflate::deflater(opts.compress_level));
         s.pull_start(id);
         self.pulls.push(Pull {
             id,
