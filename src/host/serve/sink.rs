@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::sync::mpsc::{sync_channel, SyncSender};
 
 /// Bytes written between two early syncs.
-const EARLY_SYNC: u64 = 64 << 20;
+const EARLY_SYNC: u64 = 16 << 20;
 
 /// The temporary file. Every [`EARLY_SYNC`] bytes a helper thread (started
 /// with the first) runs `fdatasync` on it while writing goes on; the commit
