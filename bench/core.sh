@@ -103,7 +103,9 @@ sha() { sha256sum "$1" | cut -d' ' -f1; }
 [ "${R[m_sig_sha]}" = "$(sha "$out/w.sig")" ] || { echo "bench: wasm signature differs from native" >&2; exit 1; }
 [ "${R[m_delta_sha]}" = "$(sha "$out/w.delta")" ] || { echo "bench: wasm delta differs from native" >&2; exit 1; }
 [ "${R[m_out_sha]}" = "$(sha "$out/new")" ] || { echo "bench: wasm patch output differs" >&2; exit 1; }
+[ "${R[m_worst_sha]}" = "$(sha "$out/w.rdelta")" ] || { echo "bench: wasm worst-case delta differs from native" >&2; exit 1; }
 [ "${R[m_delta_host_same]}" = true ] || { echo "bench: wasm delta with node:crypto differs" >&2; exit 1; }
+[ "${R[m_worst_host_same]}" = true ] || { echo "bench: wasm worst-case delta with node:crypto differs" >&2; exit 1; }
 [ "${R[m_verified]}" = true ] || { echo "bench: wasm patch did not verify the SHA-256" >&2; exit 1; }
 
 # ---- the table
@@ -129,13 +131,17 @@ row "figure" "wsync native" "wsync wasm" "rdiff" "target"
 row "------" "------------" "----------" "-----" "------"
 row "signature MB/s" "$(cell "${R[w_sig_mbs]}" 1300)" "$(cell "${R[m_sig_mbs]}" 450)" "$(cell "${R[r_sig_mbs]}")" \
   "native >= 1300, wasm >= 450 (rdiff 470)"
-row "delta MB/s" "$(cell "${R[w_delta_mbs]}" 1000)" "$(cell "${R[m_delta_mbs]}" 400)" "$(cell "${R[r_delta_mbs]}")" \
+row "delta MB/s" "$(cell "${R[w_delta_mbs]}" 1000)" "" "$(cell "${R[r_delta_mbs]}")" \
   "native >= 1000, wasm >= 400 (rdiff 440)"
-row "delta MB/s, unrelated data (worst)" "$(cell "${R[w_worst_mbs]}" 300)" "$(cell "${R[m_worst_mbs]}" 300)" \
+row "  wasm: SHA-256 by node:crypto" "" "$(cell "${R[m_delta_host_mbs]}" 400)" "" \
+  "as the package's Node entry runs it"
+row "  wasm: SHA-256 in wasm" "" "$(cell "${R[m_delta_mbs]}" 400)" "" \
+  "as in browsers (no streaming native SHA-256)"
+row "delta MB/s, unrelated data (worst)" "$(cell "${R[w_worst_mbs]}" 300)" "" \
   "$(cell "${R[r_worst_mbs]}")" ">= 300 native and wasm"
-row "  wasm, SHA-256 by node:crypto" "" "$(cell "${R[m_delta_host_mbs]}" 400)" "" \
-  "delta as the package's Node entry runs it"
-row "  worst, SHA-256 by node:crypto" "" "$(cell "${R[m_worst_host_mbs]}" 300)" "" ""
+row "  wasm: SHA-256 by node:crypto" "" "$(cell "${R[m_worst_host_mbs]}" 300)" "" \
+  "as the package's Node entry runs it"
+row "  wasm: SHA-256 in wasm" "" "$(cell "${R[m_worst_mbs]}" 300)" "" "as in browsers"
 row "patch MB/s" "$(cell "${R[w_patch_mbs]}" 1000)" "$(cell "${R[m_patch_mbs]}")" "$(cell "${R[r_patch_mbs]}")" \
   "native >= 1000"
 row "patch MB/s, output to /dev/null" "$(cell "${R[w_patchnull_mbs]}")" "$(cell "${R[m_patch_null_mbs]}")" \
@@ -160,4 +166,6 @@ row "wasm memory MiB: then patch" "" "$(mib $(( R[m_memory_bytes] / 1024 )))  " 
 echo
 echo "wasm: files streamed through the bindings in 1 MiB chunks; its patch time includes reading"
 echo "the basis into wasm memory. Its signature, delta and patch output are byte-for-byte the"
-echo "native ones (checked)."
+echo "native ones (checked). Each delta hashes the whole new file (SHA-256, one sequential"
+echo "stream): Node's native SHA-256 runs at about 2 GB/s, wasm's at about 430 MB/s, which"
+echo "alone caps the delta with SHA-256 in wasm below 430 MB/s."

@@ -191,28 +191,51 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
     /// Feeds the next bytes of the new file; delta bytes are appended to `out`.
     pub fn update(&mut self, mut data: &[u8], out: &mut Vec<u8>) {
         self.start(out);
-        let before = out.len();
-        self.stats.new_len += data.len() as u64;
-        if self.format == DeltaFormat::Wsync {
-            self.sha.update(data);
-        }
         while !data.is_empty() {
-            // Drop emitted bytes once they are half the buffer: each byte moves
-            // at most once on average, and the buffer stays a few blocks long.
-            // The last DICT_WINDOW bytes before `start` stay: they are the
-            // compression dictionary of the next literal.
-            let cut = self.start.saturating_sub(format::wsync::DICT_WINDOW);
-            if cut > 0 && cut >= self.buf.len() / 2 {
-                self.buf.drain(..cut);
-                self.pos -= cut;
-                self.start -= cut;
-                self.drained += cut as u64;
-            }
             let take = data.len().min(INPUT_STEP);
-            self.buf.extend_from_slice(&data[..take]);
+            self.append(|buf| buf.extend_from_slice(&data[..take]), out);
             data = &data[take..];
-            self.scan(out);
         }
+    }
+
+    /// Like `update` with the next `len` bytes of the new file, which `fill`
+    /// writes into the encoder's buffer (given zeroed): a binding copying
+    /// from foreign memory, such as a JavaScript array, copies only once.
+    /// The buffer holds all `len` bytes at once.
+    pub fn update_with(&mut self, len: usize, fill: impl FnOnce(&mut [u8]), out: &mut Vec<u8>) {
+        self.start(out);
+        self.append(
+            |buf| {
+                let at = buf.len();
+                buf.resize(at + len, 0);
+                fill(&mut buf[at..]);
+            },
+            out,
+        );
+    }
+
+    /// Appends new-file bytes to the buffer with `push`, then scans them.
+    fn append(&mut self, push: impl FnOnce(&mut Vec<u8>), out: &mut Vec<u8>) {
+        let before = out.len();
+        // Drop emitted bytes once they are half the buffer: each byte moves
+        // at most once on average, and the buffer stays a few blocks long
+        // besides the bytes appended. The last DICT_WINDOW bytes before
+        // `start` stay: they are the compression dictionary of the next literal.
+        let cut = self.start.saturating_sub(format::wsync::DICT_WINDOW);
+        if cut > 0 && cut >= self.buf.len() / 2 {
+            self.buf.drain(..cut);
+            self.pos -= cut;
+            self.start -= cut;
+            self.drained += cut as u64;
+        }
+        let at = self.buf.len();
+        push(&mut self.buf);
+        let new = &self.buf[at..];
+        self.stats.new_len += new.len() as u64;
+        if self.format == DeltaFormat::Wsync {
+            self.sha.update(new);
+        }
+        self.scan(out);
         self.stats.delta_bytes += (out.len() - before) as u64;
     }
 

@@ -1,13 +1,19 @@
 //! Four strong sums at once: `SHA-256(seed || block)` of four blocks of
-//! the same length, one block per 32-bit lane of wasm's 128-bit SIMD.
+//! the same length. Signatures hash every block, and the delta encoder
+//! hashes the blocks ahead of a match four at a time (`delta.rs`).
 //!
-//! Hashing dominates signatures in wasm (one digest per block, and wasm has
-//! no SHA instructions); four independent digests in lockstep cost little
-//! more than one. Elsewhere, and for blocks of different lengths, this is
-//! four calls of [`strong_sum`]. The result is plain SHA-256 either way:
-//! tests compare it with the `sha2` crate.
+//! In wasm with `simd128`, one block per 32-bit lane: wasm has no SHA
+//! instructions, and four independent digests in lockstep cost little more
+//! than one. On x86-64 with SHA-NI (detected at run time), two pairs of
+//! interleaved digests (`shani.rs`): twice the speed of one at a time.
+//! Elsewhere, and for blocks of different lengths, this is four calls of
+//! [`strong_sum`]. The result is plain SHA-256 either way: tests compare it
+//! with the `sha2` crate.
 
 use crate::hash::{strong_sum, Seed};
+
+#[cfg(target_arch = "x86_64")]
+mod shani;
 
 /// `[strong_sum(seed, b) for b in blocks]`.
 pub fn strong_sums4(seed: &Seed, blocks: [&[u8]; 4]) -> [[u8; 32]; 4] {
@@ -18,10 +24,20 @@ pub fn strong_sums4(seed: &Seed, blocks: [&[u8]; 4]) -> [[u8; 32]; 4] {
             return simd::sums(seed, blocks);
         }
     }
+    #[cfg(target_arch = "x86_64")]
+    if let Some([s0, s1]) = shani::sums2(seed, [blocks[0], blocks[1]]) {
+        let [s2, s3] = shani::sums2(seed, [blocks[2], blocks[3]])
+            .unwrap_or_else(|| [strong_sum(seed, blocks[2]), strong_sum(seed, blocks[3])]);
+        return [s0, s1, s2, s3];
+    }
     blocks.map(|b| strong_sum(seed, b))
 }
 
-#[cfg(any(test, all(target_arch = "wasm32", target_feature = "simd128")))]
+#[cfg(any(
+    test,
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+))]
 const K: [u32; 64] = [
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -33,27 +49,32 @@ const K: [u32; 64] = [
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ];
 
-#[cfg(any(test, all(target_arch = "wasm32", target_feature = "simd128")))]
+#[cfg(any(
+    test,
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+))]
 const H0: [u32; 8] = [
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ];
 
 /// The 64-byte chunk `k` of the padded message `seed || block` (SHA-256's
-/// padding: 0x80, zeros, the bit length as a big-endian u64), as words.
-#[cfg(any(test, all(target_arch = "wasm32", target_feature = "simd128")))]
-fn chunk_words(seed: &Seed, block: &[u8], k: usize) -> [u32; 16] {
+/// padding: 0x80, zeros, the bit length as a big-endian u64): a slice of
+/// `block` where the chunk lies inside it, else assembled in `buf`.
+#[cfg(any(
+    test,
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+))]
+#[inline(always)]
+fn chunk<'a>(seed: &Seed, block: &'a [u8], k: usize, buf: &'a mut [u8; 64]) -> &'a [u8; 64] {
     let len = seed.len() + block.len();
     let at = k * 64;
-    let mut w = [0u32; 16];
     if at >= seed.len() && at + 64 <= len {
         // Inside the block: the common case, read directly.
-        let src = &block[at - seed.len()..at - seed.len() + 64];
-        for (w, b) in w.iter_mut().zip(src.chunks_exact(4)) {
-            *w = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
-        }
-        return w;
+        let start = at - seed.len();
+        return block[start..start + 64].try_into().unwrap();
     }
-    let mut buf = [0u8; 64];
     for (i, byte) in buf.iter_mut().enumerate() {
         let p = at + i;
         *byte = if p < seed.len() {
@@ -70,14 +91,35 @@ fn chunk_words(seed: &Seed, block: &[u8], k: usize) -> [u32; 16] {
     if at + 64 == padded_len(len) {
         buf[56..].copy_from_slice(&((len as u64) * 8).to_be_bytes());
     }
-    for (w, b) in w.iter_mut().zip(buf.chunks_exact(4)) {
+    buf
+}
+
+/// Chunk `k` of `seed || block` padded (see `chunk`), as big-endian words.
+#[cfg(any(test, all(target_arch = "wasm32", target_feature = "simd128")))]
+fn chunk_words(seed: &Seed, block: &[u8], k: usize) -> [u32; 16] {
+    let mut buf = [0u8; 64];
+    let at = k * 64;
+    let bytes = if at >= seed.len() && at + 64 <= seed.len() + block.len() {
+        // Inside the block (as in `chunk`), without filling `buf`.
+        block[at - seed.len()..at - seed.len() + 64]
+            .try_into()
+            .unwrap()
+    } else {
+        chunk(seed, block, k, &mut buf)
+    };
+    let mut w = [0u32; 16];
+    for (w, b) in w.iter_mut().zip(bytes.chunks_exact(4)) {
         *w = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
     }
     w
 }
 
 /// Length of a message of `len` bytes once padded.
-#[cfg(any(test, all(target_arch = "wasm32", target_feature = "simd128")))]
+#[cfg(any(
+    test,
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+))]
 fn padded_len(len: usize) -> usize {
     (len + 8) / 64 * 64 + 64
 }
@@ -241,5 +283,25 @@ mod tests {
             strong_sums4(&seed, blocks),
             blocks.map(|b| strong_sum(&seed, b))
         );
+    }
+
+    /// The SHA-NI pairs on their own: equal to sha2 at every padding
+    /// boundary, and declined for blocks of different lengths.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn sha_ni_pairs_are_sha256_digests() {
+        // The machines these tests run on have SHA-NI; without this the
+        // test below would pass without running the code it is about.
+        assert!(shani::available(), "this x86-64 CPU lacks SHA-NI");
+        let mut rng = Rng::new(5);
+        let seed: Seed = rng.bytes(16).try_into().unwrap();
+        for n in (0..300).chain([1000, 4095, 4096, 4097, 100_000]) {
+            let data = rng.bytes(2 * n + 1);
+            let blocks = [&data[..n], &data[n + 1..]];
+            let got = shani::sums2(&seed, blocks).unwrap();
+            assert_eq!(got, blocks.map(|b| strong_sum(&seed, b)), "length {n}");
+        }
+        let data = rng.bytes(10);
+        assert_eq!(shani::sums2(&seed, [&data[..3], &data[..4]]), None);
     }
 }

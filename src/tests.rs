@@ -206,8 +206,20 @@ fn every_codec_gives_the_same_output_in_any_chunking() {
             let mut e = DeltaEncoder::new(&whole_sig, o).unwrap();
             let mut out = Vec::new();
             in_chunks(&new, chunk, |c| e.update(c, &mut out));
-            e.finish(&mut out);
+            let stats = e.finish(&mut out);
             assert_eq!(out, whole, "encoder {format:?}, chunk {chunk}");
+            // The same bytes written into the encoder's buffer by a closure.
+            let mut e = DeltaEncoder::new(&whole_sig, o).unwrap();
+            let mut out = Vec::new();
+            in_chunks(&new, chunk, |c| {
+                e.update_with(c.len(), |buf| buf.copy_from_slice(c), &mut out)
+            });
+            assert_eq!(
+                e.finish(&mut out),
+                stats,
+                "update_with {format:?}, chunk {chunk}"
+            );
+            assert_eq!(out, whole, "update_with {format:?}, chunk {chunk}");
 
             let mut p = Patcher::new(&basis[..], Vec::new(), PatchOptions::default());
             in_chunks(&whole, chunk, |c| p.update(c).unwrap());
@@ -232,12 +244,20 @@ fn long_literal_runs_are_chunked_the_same_way() {
     let new = rng.bytes(300_000);
     let sig = sign(&basis, 512);
     let whole = encode(&sig, &new, DeltaOptions::default());
-    for chunk in [7usize, 4099, 65_536] {
+    for chunk in [7usize, 4099, 65_536, 300_000] {
         let mut e = DeltaEncoder::new(&sig, DeltaOptions::default()).unwrap();
         let mut out = Vec::new();
         in_chunks(&new, chunk, |c| e.update(c, &mut out));
         e.finish(&mut out);
         assert_eq!(out, whole, "chunk {chunk}");
+        // Bytes written in place, more than LITERAL_CHUNK at a time too.
+        let mut e = DeltaEncoder::new(&sig, DeltaOptions::default()).unwrap();
+        let mut out = Vec::new();
+        in_chunks(&new, chunk, |c| {
+            e.update_with(c.len(), |buf| buf.copy_from_slice(c), &mut out)
+        });
+        e.finish(&mut out);
+        assert_eq!(out, whole, "update_with, chunk {chunk}");
     }
     assert_eq!(patch(&basis, &whole).unwrap(), new);
 }

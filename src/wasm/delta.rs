@@ -1,10 +1,12 @@
 //! `DeltaEncoder`.
 
-use super::error::{finished, invalid_option};
-use super::host_hash::{self, HostHash};
+use super::error::{finished, invalid_option, js_error};
+use super::host_hash::{self, HostHash, Prefed};
 use super::js::{ObjectBuilder, Options};
 use super::signature::Signature;
 use crate::{DeltaFormat, DeltaOptions, DeltaStats};
+use js_sys::{Uint8Array, WebAssembly};
+use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
@@ -28,6 +30,8 @@ pub struct DeltaEncoder {
     out: Vec<u8>,
     /// What the host's hasher threw, if it did.
     failure: host_hash::Failure,
+    /// The host's hasher, given the caller's arrays directly.
+    host: Option<Rc<HostHash>>,
 }
 
 #[wasm_bindgen]
@@ -50,13 +54,19 @@ impl DeltaEncoder {
             d.compress_level = level;
         }
         let failure = host_hash::Failure::default();
+        let mut host = None;
         let enc = match o.get("sha256")? {
             None => crate::DeltaEncoder::new(Arc::clone(&signature.0), d)?,
             Some(h) => {
                 let h = HostHash::new(h, failure.clone()).ok_or_else(|| {
                     invalid_option("sha256", "an object with update() and digest()")
                 })?;
-                crate::DeltaEncoder::with_hasher(Arc::clone(&signature.0), d, Box::new(h))?
+                let h = Rc::new(h);
+                // The rdiff format has no whole-file check to feed.
+                if d.format == DeltaFormat::Wsync {
+                    host = Some(Rc::clone(&h));
+                }
+                crate::DeltaEncoder::with_hasher(Arc::clone(&signature.0), d, Box::new(Prefed(h)))?
             }
         };
         Ok(DeltaEncoder {
@@ -64,16 +74,45 @@ impl DeltaEncoder {
             stats: DeltaStats::default(),
             out: Vec::new(),
             failure,
+            host,
         })
     }
 
     /// Feeds the next bytes of the new file; returns the delta bytes produced
-    /// (often none: the encoder holds a few blocks back).
-    pub fn update(&mut self, bytes: &[u8]) -> Result<js_sys::Uint8Array, JsValue> {
+    /// (often none: the encoder holds a few blocks back). The host's hasher,
+    /// if any, gets `bytes` itself; the encoder copies them once, straight
+    /// into its buffer.
+    pub fn update(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: &JsValue,
+    ) -> Result<Uint8Array, JsValue> {
+        if self.enc.is_none() {
+            return Err(finished("DeltaEncoder"));
+        }
+        let Some(bytes) = bytes.dyn_ref::<Uint8Array>() else {
+            return Err(js_error("InvalidOption", "update: expected a Uint8Array"));
+        };
+        // A view of wasm memory itself would be detached if the encoder's
+        // buffer grew the memory: such bytes are copied out first.
+        let memory: WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+        let copy;
+        let bytes = if JsValue::from(bytes.buffer()) == memory.buffer() {
+            copy = Uint8Array::new(bytes);
+            &copy
+        } else {
+            bytes
+        };
+        if let Some(h) = &self.host {
+            h.update_js(bytes);
+            self.check()?;
+        }
         let enc = self.enc.as_mut().ok_or_else(|| finished("DeltaEncoder"))?;
         self.out.clear();
-        enc.update(bytes, &mut self.out);
-        self.check()?;
+        enc.update_with(
+            bytes.length() as usize,
+            |dst| bytes.copy_to(dst),
+            &mut self.out,
+        );
         Ok(self.out.as_slice().into())
     }
 

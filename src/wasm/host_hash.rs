@@ -41,18 +41,18 @@ impl HostHash {
     }
 }
 
-impl WholeHash for HostHash {
-    fn update(&mut self, data: &[u8]) {
+impl HostHash {
+    /// Hashes the caller's own array, with no copy out of wasm memory.
+    pub fn update_js(&self, bytes: &Uint8Array) {
         if self.failure.borrow().is_some() {
             return;
         }
-        // A copy: the host may keep the array, and wasm memory can move.
-        if let Err(e) = self.update.call1(&self.obj, &Uint8Array::from(data)) {
+        if let Err(e) = self.update.call1(&self.obj, bytes) {
             self.fail(e);
         }
     }
 
-    fn finish(&mut self) -> [u8; 32] {
+    fn digest(&self) -> [u8; 32] {
         let mut out = [0u8; 32];
         match self.digest.call0(&self.obj) {
             Ok(v) => match v.dyn_ref::<Uint8Array>() {
@@ -65,5 +65,34 @@ impl WholeHash for HostHash {
             Err(e) => self.fail(e),
         }
         out
+    }
+}
+
+impl WholeHash for HostHash {
+    fn update(&mut self, data: &[u8]) {
+        if self.failure.borrow().is_some() {
+            return;
+        }
+        // A copy: the host may keep the array, and wasm memory can move.
+        if let Err(e) = self.update.call1(&self.obj, &Uint8Array::from(data)) {
+            self.fail(e);
+        }
+    }
+
+    fn finish(&mut self) -> [u8; 32] {
+        self.digest()
+    }
+}
+
+/// The host's hasher when the binding passes it the caller's arrays itself
+/// (`HostHash::update_js`): the bytes the core hashes are ignored, and
+/// `finish` asks the host for the digest.
+pub struct Prefed(pub Rc<HostHash>);
+
+impl WholeHash for Prefed {
+    fn update(&mut self, _: &[u8]) {}
+
+    fn finish(&mut self) -> [u8; 32] {
+        self.0.digest()
     }
 }

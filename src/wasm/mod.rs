@@ -64,7 +64,9 @@ export interface DeltaOptions {
   /**
    * The whole-file SHA-256 computed by the host instead of in wasm: an
    * object with `update(bytes)` and `digest()` returning 32 bytes, such as
-   * Node's `crypto.createHash("sha256")` (several times faster).
+   * Node's `crypto.createHash("sha256")` (several times faster). `update`
+   * gets the very arrays passed to `DeltaEncoder.update()` (no copy) and
+   * must take in their bytes before it returns, as Node's hashes do.
    */
   sha256?: { update(bytes: Uint8Array): unknown; digest(): Uint8Array };
 }

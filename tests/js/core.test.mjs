@@ -16,7 +16,7 @@ const wsyncBin = join(root, "target/release/wsync");
 
 const wasm = await import(join(pkg, "wsync.js"));
 const { DeltaEncoder, Patcher, Sha256, Signature, SignatureBuilder, SignatureDecoder } = wasm;
-wasm.initSync({ module: readFileSync(join(pkg, "wsync_bg.wasm")) });
+const exports = wasm.initSync({ module: readFileSync(join(pkg, "wsync_bg.wasm")) });
 
 // ---------------------------------------------------------------- helpers
 
@@ -420,6 +420,23 @@ test("the host's SHA-256 (option sha256) gives the same delta, and its errors su
   const withHost = encode(sig, newFile, { sha256: counting });
   assert.deepEqual(withHost, plain);
   assert.ok(calls > 0, "the host hasher was used");
+  // It gets the caller's own arrays (no copy out of wasm memory), and none
+  // for the rdiff format, which has no whole-file check.
+  const seen = [];
+  const keeping = () => {
+    const h = createHash("sha256");
+    return { update: (b) => { seen.push(b); h.update(b); }, digest: () => h.digest() };
+  };
+  const enc = new DeltaEncoder(sig, { sha256: keeping() });
+  const pieces = [newFile.subarray(0, 5000), newFile.subarray(5000)];
+  for (const p of pieces) enc.update(p);
+  enc.finish();
+  assert.equal(seen.length, 2);
+  assert.ok(seen[0] === pieces[0] && seen[1] === pieces[1], "the very arrays passed to update()");
+  seen.length = 0;
+  const rdiff = encode(sig, newFile, { format: "rdiff", sha256: keeping() });
+  assert.deepEqual(rdiff, encode(sig, newFile, { format: "rdiff" }));
+  assert.equal(seen.length, 0);
 
   assert.throws(() => new DeltaEncoder(sig, { sha256: {} }), (e) => e.code === "InvalidOption");
   const throwing = new DeltaEncoder(sig, { sha256: { update() { throw new Error("disk on fire"); }, digest: () => new Uint8Array(32) } });
@@ -428,4 +445,32 @@ test("the host's SHA-256 (option sha256) gives the same delta, and its errors su
   const short = new DeltaEncoder(sig, { sha256: { update() {}, digest: () => new Uint8Array(3) } });
   short.update(newFile);
   assert.throws(() => short.finish(), (e) => e.code === "InvalidOption");
+});
+
+test("DeltaEncoder.update takes Uint8Arrays only, views of wasm memory included", () => {
+  const sig = sign(basis);
+  const plain = encode(sig, newFile);
+  const enc = new DeltaEncoder(sig);
+  for (const bad of [[1, 2, 3], "abc", new Uint16Array(4), undefined, null, 7]) {
+    throwsCode(() => enc.update(bad), "InvalidOption");
+  }
+  // After those refusals the encoder still works.
+  const parts = [enc.update(newFile), enc.finish()];
+  assert.deepEqual(concat(parts), plain.delta);
+
+  // Bytes inside wasm memory, in pages grown here (which the allocator
+  // never hands out), more than the memory held before: the encoder buffers
+  // the whole call, so it grows the memory again, which detaches such
+  // views; the binding copies them out first.
+  for (const sha256 of [undefined, createHash("sha256")]) {
+    const n = exports.memory.buffer.byteLength + 65536;
+    const big = concat(Array.from({ length: Math.ceil(n / newFile.length) }, () => newFile));
+    const e = new DeltaEncoder(sig, { sha256 });
+    const base = exports.memory.grow(Math.ceil(big.length / 65536)) * 65536;
+    const view = new Uint8Array(exports.memory.buffer, base, big.length);
+    view.set(big);
+    const out = [e.update(view), e.finish()];
+    assert.equal(view.length, 0, "the memory grew during update()");
+    assert.deepEqual(concat(out), encode(sig, big).delta);
+  }
 });
