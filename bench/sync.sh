@@ -4,15 +4,23 @@
 #  (b) a 1 GiB file with scattered edits, --no-whole-file (delta), wsync's
 #      local block matching and, on a second line, the crate's core;
 #  (c) a --link-dest snapshot of the 100,000 files.
-# Each line: wall seconds and peak memory (max RSS, from /usr/bin/time -v)
-# for both, and whether the two destinations came out the same.
+# Each line: wall seconds, CPU seconds (user + system, all threads and
+# processes) and peak memory (max RSS, from /usr/bin/time -v) for both,
+# and whether the two destinations came out the same.
 # Data lives under $BENCH_DIR (made once); FILES and BIG_MB shrink it.
+# The sources are read once before the runs (both tools then read from
+# the page cache). Whichever tool runs first pays for the file system's
+# state: ext4 without a journal skips inodes freed in the last minutes
+# when it allocates (recently_deleted), so right after the clean-up of
+# an earlier run the first copy is slower for the first tool. FIRST=rsync
+# runs rsync first in the pairs of (a) and (c); compare both orders.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH_DIR=${BENCH_DIR:-/tmp/wsync-sync-bench}
 FILES=${FILES:-100000}
 BIG_MB=${BIG_MB:-1024}
 WSYNC=${WSYNC:-./target/release/wsync}
+FIRST=${FIRST:-wsync}
 [ -x "$WSYNC" ] || cargo build --release --quiet --bin wsync < /dev/null
 mkdir -p "$BENCH_DIR"
 
@@ -65,12 +73,28 @@ run() {
     cat "$BENCH_DIR/out.log" >&2
     exit 1
   }
-  local wall rss
+  local wall rss cpu
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log")
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+  cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ {t += $2} END {print t}' "$log")
   # m:ss.ss or h:mm:ss -> seconds
   wall=$(echo "$wall" | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
-  echo "$wall $rss"
+  echo "$wall $rss $cpu"
+}
+
+# pair WCMD... -- RCMD...: runs both (in the FIRST order); sets $w and $r.
+pair() {
+  local wcmd=() rcmd=()
+  while [ "$1" != -- ]; do wcmd+=("$1"); shift; done
+  shift
+  rcmd=("$@")
+  if [ "$FIRST" = rsync ]; then
+    r=$(run "${rcmd[@]}")
+    w=$(run "${wcmd[@]}")
+  else
+    w=$(run "${wcmd[@]}")
+    r=$(run "${rcmd[@]}")
+  fi
 }
 
 # same DIR1 DIR2: "same" when trees match (content, modes, times, links).
@@ -85,28 +109,27 @@ same() {
   fi
 }
 
-row() { # LABEL "wall rss" "wall rss" VERDICT
-  read -r ws wm <<< "$2"
-  read -r rs rm <<< "$3"
-  printf '%-34s %8.2f s %8.1f MiB   %8.2f s %8.1f MiB   %s\n' "$1" "$ws" "$(echo "$wm / 1024" | bc -l)" "$rs" "$(echo "$rm / 1024" | bc -l)" "$4"
+row() { # LABEL "wall rss cpu" "wall rss cpu" VERDICT
+  read -r ws wm wc <<< "$2"
+  read -r rs rm rc <<< "$3"
+  printf '%-34s %7.2f s %6.2f cpu %6.1f MiB  %7.2f s %6.2f cpu %6.1f MiB  %s\n' \
+    "$1" "$ws" "$wc" "$(echo "$wm / 1024" | bc -l)" "$rs" "$rc" "$(echo "$rm / 1024" | bc -l)" "$4"
 }
 
 sync
-printf '%-34s %21s   %21s\n' "" "wsync sync" "rsync"
+printf '%-34s %30s  %30s\n' "" "wsync sync" "rsync"
 W="$BENCH_DIR/w" R="$BENCH_DIR/r"
 
 # (a) first copy, then the no-op re-sync.
 rm -rf "$W" "$R" && mkdir -p "$W" "$R"
-w=$(run "$WSYNC" sync -a "$SMALL/" "$W/copy/")
-r=$(run rsync -a "$SMALL/" "$R/copy/")
+find "$SMALL" -type f -exec cat {} + > /dev/null
+pair "$WSYNC" sync -a "$SMALL/" "$W/copy/" -- rsync -a "$SMALL/" "$R/copy/"
 row "(a) first copy, $FILES files" "$w" "$r" "$(same "$W/copy" "$R/copy")"
-w=$(run "$WSYNC" sync -a "$SMALL/" "$W/copy/")
-r=$(run rsync -a "$SMALL/" "$R/copy/")
+pair "$WSYNC" sync -a "$SMALL/" "$W/copy/" -- rsync -a "$SMALL/" "$R/copy/"
 row "(a) no-op re-sync" "$w" "$r" "$(same "$W/copy" "$R/copy")"
 
 # (c) a --link-dest snapshot of the same files (all unchanged: linked).
-w=$(run "$WSYNC" sync -a --link-dest=../copy "$SMALL/" "$W/snap/")
-r=$(run rsync -a --link-dest=../copy "$SMALL/" "$R/snap/")
+pair "$WSYNC" sync -a --link-dest=../copy "$SMALL/" "$W/snap/" -- rsync -a --link-dest=../copy "$SMALL/" "$R/snap/"
 row "(c) --link-dest snapshot" "$w" "$r" "$(same "$W/snap" "$R/snap")"
 links_w=$(find "$W/snap" -type f -links +1 | wc -l)
 links_r=$(find "$R/snap" -type f -links +1 | wc -l)
@@ -118,6 +141,7 @@ mkdir -p "$W" "$R"
 cp "$BIG/old/big.bin" "$W/big.bin"
 cp "$BIG/old/big.bin" "$R/big.bin"
 sync
+cat "$BIG/new/big.bin" > /dev/null
 w=$(run "$WSYNC" sync -a --no-whole-file --stats "$BIG/new/big.bin" "$W/big.bin")
 grep -E "Literal data|Matched data" "$BENCH_DIR/out.log" | sed 's/^/    wsync /'
 r=$(run rsync -a --no-whole-file --stats "$BIG/new/big.bin" "$R/big.bin")

@@ -134,6 +134,39 @@ pub fn set_known(
     how: How,
     src: &SrcMeta,
 ) -> Result<(), String> {
+    set_any(path, None, md, it, a, who, old_perms, how, src)
+}
+
+/// `set` for a regular file still open as `file` (the one just written
+/// at `path`): `fstat`, `futimens`, `fchown` and `fchmod` on the open
+/// file, no walks of its path (xattrs and ACLs still go by the path).
+#[allow(clippy::too_many_arguments)]
+pub fn set_open(
+    file: &fs::File,
+    path: &Path,
+    it: &Item,
+    a: &SyncArgs,
+    who: &Who,
+    old_perms: Option<u32>,
+    how: How,
+    src: &SrcMeta,
+) -> Result<(), String> {
+    let md = file.metadata().map_err(|e| fail("stat", path, &e))?;
+    set_any(path, Some(file), &md, it, a, who, old_perms, how, src)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn set_any(
+    path: &Path,
+    file: Option<&fs::File>,
+    md: &fs::Metadata,
+    it: &Item,
+    a: &SyncArgs,
+    who: &Who,
+    old_perms: Option<u32>,
+    how: How,
+    src: &SrcMeta,
+) -> Result<(), String> {
     let accurate = how != How::Check;
     let mut errors = Vec::new();
     let mut force_time = false;
@@ -152,14 +185,23 @@ pub fn set_known(
     }
     let differs = md.mtime() != it.mtime || (accurate && md.mtime_nsec() != i64::from(it.nsec));
     if a.times && !(it.kind == Kind::Dir && a.omit_dir_times) && (differs || force_time) {
-        if let Err(e) = set_mtime(path, it) {
+        let r = match file {
+            Some(f) => rustix::fs::futimens(f, &mtime_only(it))
+                .map_err(|e| fail("utimensat", path, &os(e))),
+            None => set_mtime(path, it),
+        };
+        if let Err(e) = r {
             errors.push(e);
         }
     }
     let uid = (a.owner && who.root && md.uid() != it.uid).then(|| Uid::from_raw(it.uid));
     let gid = (a.group && md.gid() != it.gid).then(|| Gid::from_raw(it.gid));
     if uid.is_some() || gid.is_some() {
-        if let Err(e) = rustix::fs::chownat(CWD, path, uid, gid, AtFlags::SYMLINK_NOFOLLOW) {
+        let r = match file {
+            Some(f) => rustix::fs::fchown(f, uid, gid),
+            None => rustix::fs::chownat(CWD, path, uid, gid, AtFlags::SYMLINK_NOFOLLOW),
+        };
+        if let Err(e) = r {
             let what = if uid.is_some() { "chown" } else { "chgrp" };
             errors.push(fail(what, path, &os(e)));
         }
@@ -194,7 +236,12 @@ pub fn set_known(
         // chown clears set-id bits and an access ACL sets the mode:
         // set the mode after them.
         if md.mode() & 0o7777 != want || uid.is_some() || gid.is_some() || acl_set {
-            if let Err(e) = rustix::fs::chmod(path, Mode::from_raw_mode(want as _)) {
+            let mode = Mode::from_raw_mode(want as _);
+            let r = match file {
+                Some(f) => rustix::fs::fchmod(f, mode),
+                None => rustix::fs::chmod(path, mode),
+            };
+            if let Err(e) = r {
                 errors.push(fail("chmod", path, &os(e)));
             }
         }
@@ -206,9 +253,9 @@ pub fn set_known(
     }
 }
 
-/// Sets the modification time (the access time is left alone).
-pub fn set_mtime(path: &Path, it: &Item) -> Result<(), String> {
-    let t = Timestamps {
+/// The item's modification time (the access time left alone).
+fn mtime_only(it: &Item) -> Timestamps {
+    Timestamps {
         last_access: rustix::fs::Timespec {
             tv_sec: 0,
             tv_nsec: rustix::fs::UTIME_OMIT,
@@ -217,8 +264,12 @@ pub fn set_mtime(path: &Path, it: &Item) -> Result<(), String> {
             tv_sec: it.mtime,
             tv_nsec: it.nsec as _,
         },
-    };
-    rustix::fs::utimensat(CWD, path, &t, AtFlags::SYMLINK_NOFOLLOW)
+    }
+}
+
+/// Sets the modification time (the access time is left alone).
+pub fn set_mtime(path: &Path, it: &Item) -> Result<(), String> {
+    rustix::fs::utimensat(CWD, path, &mtime_only(it), AtFlags::SYMLINK_NOFOLLOW)
         .map_err(|e| fail("utimensat", path, &os(e)))
 }
 

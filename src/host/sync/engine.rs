@@ -50,6 +50,12 @@ pub struct Engine<'a> {
     pub progress: super::progress::Progress,
     pub(super) del: Option<Deleter<'a>>,
     pub(super) dry_missing: Option<usize>,
+    /// A directory this run created: nothing below it exists yet, so
+    /// its items are not looked up (rsync's generator would find none).
+    fresh: Option<usize>,
+    /// The working directory, read once (temporary files are named by
+    /// absolute paths).
+    pub(super) cwd: PathBuf,
     pub(super) skip_dir: Option<usize>,
     /// A merge file that failed to read while clearing a directory.
     pub(super) filter_err: Option<FilterError>,
@@ -103,6 +109,8 @@ impl<'a> Engine<'a> {
             out: Outcome::default(),
             del: None,
             dry_missing: None,
+            fresh: None,
+            cwd: std::env::current_dir().unwrap_or_default(),
             skip_dir: None,
             filter_err: None,
             dirs: Vec::new(),
@@ -306,7 +314,11 @@ impl<'a> Engine<'a> {
         if !in_missing {
             self.dry_missing = None;
         }
-        let st = if in_missing || (it.path.is_empty() && self.root_created) {
+        let in_fresh = self.fresh.is_some_and(|d| self.is_below(i, d));
+        if !in_fresh {
+            self.fresh = None;
+        }
+        let st = if in_missing || in_fresh || (it.path.is_empty() && self.root_created) {
             None
         } else {
             match fs::symlink_metadata(&dpath) {
@@ -454,7 +466,12 @@ impl<'a> Engine<'a> {
                         self.skip_dir = Some(i);
                         return Ok(());
                     }
+                } else if self.fresh.is_none() && self.may_trust_fresh() {
+                    self.fresh = Some(i);
                 }
+            } else if !self.dry() && self.fresh.is_none() && self.may_trust_fresh() {
+                // The root, made before the run.
+                self.fresh = Some(i);
             }
         }
         if !self.dry() {
@@ -493,6 +510,13 @@ impl<'a> Engine<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Whether a directory this run made stays empty but for its items:
+    /// not when other names are made in it (the staging directory of
+    /// --delay-updates or --partial-dir, backups).
+    fn may_trust_fresh(&self) -> bool {
+        !(self.a.delay_updates || self.a.partial_dir.is_some() || self.a.backup)
     }
 
     /// Deletions before or after the transfer: every content directory.

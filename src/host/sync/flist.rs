@@ -212,18 +212,17 @@ pub fn sort_items(items: &mut [Item]) {
 /// the first as rsync's `clean_flist` does; a directory listed twice is
 /// a content directory when either was.
 pub fn dedup_items(items: &mut Vec<Item>) {
-    let mut out: Vec<Item> = Vec::with_capacity(items.len());
-    for it in items.drain(..) {
-        match out.last_mut() {
-            Some(last) if last.path == it.path => {
-                if last.is_dir() && it.is_dir() {
-                    last.content |= it.content;
-                }
-            }
-            _ => out.push(it),
+    // In place: a second list would double the peak memory.
+    items.dedup_by(|it, last| {
+        if last.path != it.path {
+            return false;
         }
-    }
-    *items = out;
+        if last.is_dir() && it.is_dir() {
+            last.content |= it.content;
+        }
+        true
+    });
+    items.shrink_to_fit();
 }
 
 /// The sender's walk: the file list, rsync's messages, and whether an I/O
@@ -331,12 +330,19 @@ pub fn child(dir: &[u8], name: &[u8]) -> Vec<u8> {
 /// excluded as a file: rsync then skips it quietly).
 fn stat_entry(
     path: &Path,
+    ent: Option<&fs::DirEntry>,
     name: &[u8],
     o: &WalkOptions,
     sent: &mut Sent,
     excluded: &dyn Fn() -> bool,
 ) -> Option<fs::Metadata> {
-    match fs::symlink_metadata(path) {
+    // A directory entry's lstat is relative to its open directory (no
+    // walk of the whole path).
+    let md = match ent {
+        Some(e) => e.metadata(),
+        None => fs::symlink_metadata(path),
+    };
+    match md {
         // -k: a symlink to a directory is that directory (rsync's link_stat);
         // --copy-unsafe-links: a symlink out of the tree is its referent.
         Ok(md) if !o.copy_links && md.file_type().is_symlink() => {
@@ -418,7 +424,7 @@ pub fn send_tree(
 ) -> Result<(), FilterError> {
     match top {
         None => {
-            let Some(md) = stat_entry(root, b"", o, sent, &|| false) else {
+            let Some(md) = stat_entry(root, None, b"", o, sent, &|| false) else {
                 return Ok(());
             };
             let mut it = make_item(Vec::new(), root, &md, root_idx);
@@ -436,8 +442,9 @@ pub fn send_tree(
         Some(name) => {
             filter.push_dir(b"", reader)?;
             let full = join(root, name);
-            let Some(md) = stat_entry(&full, name, o, sent, &|| filter.is_excluded(name, false))
-            else {
+            let Some(md) = stat_entry(&full, None, name, o, sent, &|| {
+                filter.is_excluded(name, false)
+            }) else {
                 return Ok(());
             };
             let mut it = make_item(name.to_vec(), &full, &md, root_idx);
@@ -489,7 +496,7 @@ fn send_dir(
     let mut entries = Vec::new();
     for ent in rd {
         match ent {
-            Ok(e) => entries.push(e),
+            Ok(e) => entries.push((e.file_name(), e)),
             Err(e) => {
                 sent.io_err(format!(
                     "rsync: [sender] readdir(\"{}\"): {}",
@@ -500,16 +507,16 @@ fn send_dir(
         }
     }
     // rsync reports a directory's entries in name order.
-    entries.sort_by_key(|e| e.file_name());
-    for ent in entries {
-        let name = ent.file_name();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, ent) in entries {
         let path = child(dir, name.as_bytes());
-        let Some(md) = stat_entry(&ent.path(), &path, o, sent, &|| {
+        let full = ent.path();
+        let Some(md) = stat_entry(&full, Some(&ent), &path, o, sent, &|| {
             filter.is_excluded(&path, false)
         }) else {
             continue;
         };
-        let mut it = make_item(path, &ent.path(), &md, root_idx);
+        let mut it = make_item(path, &full, &md, root_idx);
         if filter.is_excluded(&it.path, it.is_dir()) {
             continue;
         }

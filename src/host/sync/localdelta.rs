@@ -3,15 +3,19 @@
 //! scanned with the sum rolled one byte at a time, and a candidate block
 //! is confirmed by comparing its bytes with the basis's (both files are
 //! at hand, so no strong sums and no whole-file check are needed: every
-//! matched byte is verified). The result is written from the basis's
-//! matched blocks and the new file's literal bytes; literal and matched
-//! counts are rsync's (same block length, same "next block first" rule).
+//! matched byte is verified). Literal and matched counts are rsync's
+//! (same block length, same "next block first" rule).
+//!
+//! Since a match is verified byte for byte, the result is the new file's
+//! bytes: they are copied (by the kernel) on a second thread while this
+//! one works out the matches, and the basis's weak sums are computed in
+//! two halves at once.
 
-use super::transfer::{read_full, Failed, Method, Sent, Sink};
+use super::transfer::{copy_at, Failed, Method, Sent};
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::Write;
 use std::os::unix::fs::FileExt;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// rsync's `get_checksum1`: two 16-bit running sums.
 #[derive(Clone, Copy)]
@@ -24,7 +28,16 @@ struct Weak {
 impl Weak {
     fn of(block: &[u8]) -> Weak {
         let (mut s1, mut s2) = (0u32, 0u32);
-        for &b in block {
+        // Four bytes a step, as rsync's get_checksum1 (the same sums).
+        let mut quads = block.chunks_exact(4);
+        for q in &mut quads {
+            let [a, b, c, d] = [q[0], q[1], q[2], q[3]].map(u32::from);
+            s2 = s2
+                .wrapping_add(s1.wrapping_mul(4))
+                .wrapping_add(4 * a + 3 * b + 2 * c + d);
+            s1 = s1.wrapping_add(a + b + c + d);
+        }
+        for &b in quads.remainder() {
             s1 = s1.wrapping_add(u32::from(b));
             s2 = s2.wrapping_add(s1);
         }
@@ -58,36 +71,120 @@ fn block_len(m: &Method, basis_len: u64) -> usize {
         .max(1) as usize
 }
 
+/// Bytes read at a time (at least a block).
+const CHUNK: usize = 1 << 20;
+
+/// The basis's full blocks by weak sum: `(sum, block)` pairs sorted, and
+/// where each sum's run starts (8 bytes a block, plus the map).
+struct Index {
+    pairs: Vec<(u32, u32)>,
+    start: HashMap<u32, u32>,
+}
+
+impl Index {
+    fn build(basis: &File, blen: usize, nblocks: usize) -> Result<Index, Failed> {
+        let mut sums = vec![0u32; nblocks];
+        let (a, b) = sums.split_at_mut(nblocks / 2);
+        let first = a.len();
+        std::thread::scope(|s| {
+            let other = s.spawn(|| weak_sums(basis, blen, first, b));
+            let mine = weak_sums(basis, blen, 0, a);
+            let other = other.join().unwrap_or_else(|_| {
+                Err(Failed::Read(std::io::Error::other("index thread panicked")))
+            });
+            mine.and(other)
+        })?;
+        let mut pairs: Vec<(u32, u32)> = sums.into_iter().zip(0u32..).collect();
+        pairs.sort_unstable();
+        let mut start = HashMap::with_capacity(pairs.len());
+        for (i, &(sum, _)) in pairs.iter().enumerate().rev() {
+            start.insert(sum, i as u32);
+        }
+        Ok(Index { pairs, start })
+    }
+
+    /// The blocks with weak sum `sum`, in block order.
+    fn get(&self, sum: u32) -> Option<&[(u32, u32)]> {
+        let from = *self.start.get(&sum)? as usize;
+        let run = self.pairs[from..].iter().take_while(|p| p.0 == sum).count();
+        Some(&self.pairs[from..from + run])
+    }
+}
+
+/// The weak sums of blocks `first..first + out.len()`.
+fn weak_sums(basis: &File, blen: usize, first: usize, out: &mut [u32]) -> Result<(), Failed> {
+    let per = (CHUNK / blen).max(1);
+    let mut buf = vec![0u8; per * blen];
+    for (k, sums) in out.chunks_mut(per).enumerate() {
+        let at = (first + k * per) as u64 * blen as u64;
+        let bytes = &mut buf[..sums.len() * blen];
+        basis.read_exact_at(bytes, at).map_err(Failed::Read)?;
+        for (sum, blk) in sums.iter_mut().zip(bytes.chunks(blen)) {
+            *sum = Weak::of(blk).value();
+        }
+    }
+    Ok(())
+}
+
 pub fn delta(src: &mut File, basis: &File, out: &File, m: &Method) -> Result<Sent, Failed> {
     let basis_len = basis.metadata().map_err(Failed::Read)?.len();
     let blen = block_len(m, basis_len);
     let nblocks = (basis_len / blen as u64) as usize;
-    // The index of the basis's full blocks by weak sum.
-    let mut index: HashMap<u32, Vec<u32>> = HashMap::with_capacity(nblocks);
-    let mut buf = vec![0u8; blen * 64];
-    let mut at = 0u64;
-    let mut i = 0usize;
-    while i < nblocks {
-        let want = ((nblocks - i) * blen).min(buf.len());
-        basis
-            .read_exact_at(&mut buf[..want], at)
-            .map_err(Failed::Read)?;
-        for blk in buf[..want].chunks(blen) {
-            index
-                .entry(Weak::of(blk).value())
-                .or_default()
-                .push(i as u32);
-            i += 1;
+    let src: &File = src;
+    // Set when one side fails: the other stops early.
+    let failed = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let copier = s.spawn(|| {
+            let r = copy_at(src, out, m, &|| failed.load(Ordering::Relaxed));
+            if r.is_err() {
+                failed.store(true, Ordering::Relaxed);
+            }
+            r
+        });
+        let counted = Index::build(basis, blen, nblocks)
+            .and_then(|index| count(src, basis, &index, blen, nblocks, &failed));
+        if counted.is_err() {
+            failed.store(true, Ordering::Relaxed);
         }
-        at += want as u64;
-    }
+        let copied = copier
+            .join()
+            .unwrap_or_else(|_| Err(Failed::Write(std::io::Error::other("copy thread panicked"))));
+        // The first failure is the one to report.
+        match (counted, copied) {
+            (Err(e), _) if !matches!(e, Failed::Write(_)) => Err(e),
+            (_, Err(e)) => Err(e),
+            (Err(e), Ok(_)) => Err(e),
+            (Ok(sent), Ok(_)) => Ok(sent),
+        }
+    })
+}
 
-    let mut sink = Sink::new(out, 0, m);
+/// rsync's literal and matched split of `src` against the basis.
+fn count(
+    src: &File,
+    basis: &File,
+    index: &Index,
+    blen: usize,
+    nblocks: usize,
+    failed: &AtomicBool,
+) -> Result<Sent, Failed> {
     let mut sent = Sent::default();
+    if nblocks == 0 {
+        // No block to match (the basis is shorter than one): all literal.
+        let mut buf = vec![0u8; CHUNK];
+        loop {
+            let n = read_full_at(src, &mut buf, sent.literal).map_err(Failed::Read)?;
+            if n == 0 {
+                return Ok(sent);
+            }
+            sent.literal += n as u64;
+        }
+    }
     let mut cand = vec![0u8; blen];
     // A window over the new file: `data[pos..]` is unread so far.
-    let chunk = (4 << 20).max(blen * 4);
+    let chunk = CHUNK.max(blen * 4);
     let mut data: Vec<u8> = Vec::with_capacity(chunk + blen);
+    let mut read_at = 0u64;
     let mut pos = 0usize;
     let mut lit_start = 0usize;
     let mut eof = false;
@@ -96,17 +193,21 @@ pub fn delta(src: &mut File, basis: &File, out: &File, m: &Method) -> Result<Sen
     loop {
         // Keep at least one block ahead of `pos` in memory.
         if !eof && data.len() - pos < blen {
-            flush_literal(&mut sink, &data[lit_start..pos], &mut sent)?;
+            if failed.load(Ordering::Relaxed) {
+                return Err(Failed::Write(std::io::Error::other("copy failed")));
+            }
+            sent.literal += (pos - lit_start) as u64;
             data.drain(..pos);
             pos = 0;
             lit_start = 0;
             let old = data.len();
             data.resize(old + chunk, 0);
-            let n = read_full(src, &mut data[old..]).map_err(Failed::Read)?;
+            let n = read_full_at(src, &mut data[old..], read_at).map_err(Failed::Read)?;
+            read_at += n as u64;
             data.truncate(old + n);
             eof = n < chunk;
         }
-        if data.len() - pos < blen || nblocks == 0 {
+        if data.len() - pos < blen {
             break;
         }
         let window = &data[pos..pos + blen];
@@ -125,33 +226,30 @@ pub fn delta(src: &mut File, basis: &File, out: &File, m: &Method) -> Result<Sen
         }
         let list = if hit.is_none() {
             let w = *weak.get_or_insert_with(|| Weak::of(window));
-            index.get(&w.value())
+            index.get(w.value())
         } else {
             None
         };
         if let Some(list) = list {
             // rsync tries the block after the last match first.
-            let mut order: Vec<u32> = Vec::with_capacity(list.len());
-            if let Some(nb) = next_block {
-                if list.contains(&(nb as u32)) {
-                    order.push(nb as u32);
-                }
-            }
-            order.extend(list.iter().filter(|&&b| Some(b as usize) != next_block));
-            for b in order {
+            let want = next_block.filter(|&nb| list.iter().any(|p| p.1 as usize == nb));
+            let rest = list
+                .iter()
+                .map(|p| p.1 as usize)
+                .filter(|&b| Some(b) != want);
+            for b in want.into_iter().chain(rest) {
                 basis
                     .read_exact_at(&mut cand, b as u64 * blen as u64)
                     .map_err(Failed::Read)?;
                 if cand[..] == *window {
-                    hit = Some(b as usize);
+                    hit = Some(b);
                     break;
                 }
             }
         }
         match hit {
             Some(b) => {
-                flush_literal(&mut sink, &data[lit_start..pos], &mut sent)?;
-                sink.write_all(&cand).map_err(Failed::Write)?;
+                sent.literal += (pos - lit_start) as u64;
                 sent.matched += blen as u64;
                 pos += blen;
                 lit_start = pos;
@@ -170,17 +268,22 @@ pub fn delta(src: &mut File, basis: &File, out: &File, m: &Method) -> Result<Sen
         }
     }
     // The rest (shorter than a block) is literal.
-    flush_literal(&mut sink, &data[lit_start..], &mut sent)?;
-    sink.finish().map_err(Failed::Write)?;
+    sent.literal += (data.len() - lit_start) as u64;
     Ok(sent)
 }
 
-fn flush_literal(sink: &mut Sink<'_>, bytes: &[u8], sent: &mut Sent) -> Result<(), Failed> {
-    if !bytes.is_empty() {
-        sink.write_all(bytes).map_err(Failed::Write)?;
-        sent.literal += bytes.len() as u64;
+/// Reads at `at` until `buf` is full or the file ends.
+fn read_full_at(f: &File, buf: &mut [u8], at: u64) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match f.read_at(&mut buf[got..], at + got as u64) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
-    Ok(())
+    Ok(got)
 }
 
 #[cfg(test)]
@@ -196,6 +299,44 @@ mod tests {
             w.roll(data[p - 1], data[p - 1 + n]);
             assert_eq!(w.value(), Weak::of(&data[p..p + n]).value(), "at {p}");
         }
+    }
+
+    #[test]
+    fn four_at_a_time_equals_byte_at_a_time() {
+        let data: Vec<u8> = (0..1000u32).map(|i| (i * 97 % 256) as u8).collect();
+        for n in [0, 1, 3, 4, 5, 7, 8, 999, 1000] {
+            let (mut s1, mut s2) = (0u32, 0u32);
+            for &b in &data[..n] {
+                s1 = s1.wrapping_add(u32::from(b));
+                s2 = s2.wrapping_add(s1);
+            }
+            let w = Weak::of(&data[..n]);
+            assert_eq!((w.s1, w.s2), (s1, s2), "{n} bytes");
+        }
+    }
+
+    #[test]
+    fn a_basis_shorter_than_a_block_makes_all_literal() {
+        let dir = tempfile::tempdir().unwrap();
+        let new: Vec<u8> = (0..3 * CHUNK as u32 + 5).map(|i| (i % 253) as u8).collect();
+        let (bp, np, op) = (
+            dir.path().join("b"),
+            dir.path().join("n"),
+            dir.path().join("o"),
+        );
+        std::fs::write(&bp, &new[..100]).unwrap();
+        std::fs::write(&np, &new).unwrap();
+        let out = File::create(&op).unwrap();
+        let m = Method::default();
+        let sent = delta(
+            &mut File::open(&np).unwrap(),
+            &File::open(&bp).unwrap(),
+            &out,
+            &m,
+        )
+        .unwrap();
+        assert_eq!(std::fs::read(&op).unwrap(), new);
+        assert_eq!((sent.literal, sent.matched), (new.len() as u64, 0));
     }
 
     #[test]

@@ -265,6 +265,8 @@ impl Engine<'_> {
     /// A temporary file next to `dpath` (rsync's `.NAME.XXXXXX`).
     pub(super) fn temp_for(&self, dpath: &Path) -> std::io::Result<(tempfile::TempPath, fs::File)> {
         let dir = dpath.parent().unwrap_or(Path::new("."));
+        // Absolute, as tempfile would make it (with a getcwd each time).
+        let dir = &self.cwd.join(dir);
         let name = dpath
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -393,7 +395,6 @@ impl Engine<'_> {
             },
             _ => transfer::whole(&mut src, &file, &m),
         };
-        drop(file);
         let sent = match r {
             Ok(s) => s,
             Err(e) => {
@@ -411,7 +412,18 @@ impl Engine<'_> {
             }
         };
         let meta = self.src_meta(it);
-        if let Err(e) = attrs::set(&tmp, it, a, &self.who, old_perms, How::Transfer, &meta) {
+        let set = attrs::set_open(
+            &file,
+            &tmp,
+            it,
+            a,
+            &self.who,
+            old_perms,
+            How::Transfer,
+            &meta,
+        );
+        drop(file);
+        if let Err(e) = set {
             self.error(&e);
         }
         if a.delay_updates {

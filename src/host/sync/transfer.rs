@@ -104,35 +104,67 @@ impl Write for Sink<'_> {
 
 /// Copies `src` whole into `out` (empty, at offset 0).
 pub fn whole(src: &mut File, out: &File, m: &Method) -> Result<Sent, Failed> {
-    if !m.sparse && m.bwlimit.is_none() {
-        // copy_file_range in the kernel: the fast path.
-        let mut o = out;
-        let n = io::copy(src, &mut o).map_err(classify)?;
-        return Ok(Sent {
-            literal: n,
-            matched: 0,
-        });
-    }
-    let mut sink = Sink::new(out, 0, m);
-    let mut buf = vec![0u8; READ_CHUNK];
-    loop {
-        let n = src.read(&mut buf).map_err(Failed::Read)?;
-        if n == 0 {
-            break;
-        }
-        sink.write_all(&buf[..n]).map_err(Failed::Write)?;
-    }
-    let n = sink.finish().map_err(Failed::Write)?;
+    let n = copy_at(src, out, m, &|| false)?;
     Ok(Sent {
         literal: n,
         matched: 0,
     })
 }
 
-/// io::copy cannot say which side failed; a failed write to the output
-/// is by far the likelier on a local copy, but EIO on read happens too.
-fn classify(e: io::Error) -> Failed {
-    Failed::Write(e)
+/// Copies `src` from offset 0 to its end into `out` (empty) with
+/// positioned reads and writes (the files' offsets are not used, so
+/// another thread may read `src` at the same time). The kernel copies
+/// (copy_file_range) unless `-S` or `--bwlimit` need the bytes; `stop`
+/// ends the copy early (another part of the transfer failed).
+pub fn copy_at(src: &File, out: &File, m: &Method, stop: &dyn Fn() -> bool) -> Result<u64, Failed> {
+    const STEP: usize = 8 << 20;
+    let mut pos = 0u64;
+    if !m.sparse && m.bwlimit.is_none() {
+        loop {
+            if super::signals::caught() || stop() {
+                return Err(Failed::Write(io::Error::other("copy interrupted")));
+            }
+            let (mut i, mut o) = (pos, pos);
+            match rustix::fs::copy_file_range(src, Some(&mut i), out, Some(&mut o), STEP) {
+                // A first 0 may be a file system that cannot tell (procfs
+                // and the like): the plain copy below finds out.
+                Ok(0) if pos == 0 => break,
+                Ok(0) => return Ok(pos),
+                Ok(n) => pos += n as u64,
+                Err(e) if pos == 0 && copy_unsupported(e) => break,
+                // Which side failed is unknown; a write is the likelier.
+                Err(e) => return Err(Failed::Write(e.into())),
+            }
+        }
+    }
+    let mut sink = Sink::new(out, pos, m);
+    let mut buf = vec![0u8; READ_CHUNK];
+    loop {
+        if stop() {
+            return Err(Failed::Write(io::Error::other("copy interrupted")));
+        }
+        let n = src.read_at(&mut buf, pos).map_err(Failed::Read)?;
+        if n == 0 {
+            break;
+        }
+        sink.write_all(&buf[..n]).map_err(Failed::Write)?;
+        pos += n as u64;
+    }
+    sink.finish().map_err(Failed::Write)
+}
+
+/// copy_file_range errors that mean "not here": copy in user space.
+fn copy_unsupported(e: rustix::io::Errno) -> bool {
+    use rustix::io::Errno;
+    [
+        Errno::XDEV,
+        Errno::INVAL,
+        Errno::NOSYS,
+        Errno::OPNOTSUPP,
+        Errno::PERM,
+        Errno::BADF,
+    ]
+    .contains(&e)
 }
 
 /// Delta-transfers `src` against `basis` into `out` with the crate's
