@@ -5,6 +5,7 @@
 
 use super::error::js_error;
 use crate::filter::{DirFilter, FilterArg, FilterOptions, Filters, ReadError, Side};
+use crate::text::Describe;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -25,10 +26,10 @@ impl Filter {
             .collect();
         let mut read = no_files;
         let filters = Filters::parse(&args, &FilterOptions::default(), &mut read)
-            .map_err(|e| js_error("FilterRule", &e.to_string()))?;
+            .map_err(|e| js_error("FilterRule", &e.text()))?;
         let mut f = filters.into_side(Side::Sender, b"");
         f.push_dir(b"", &mut read)
-            .map_err(|e| js_error("FilterRule", &e.to_string()))?;
+            .map_err(|e| js_error("FilterRule", &e.text()))?;
         Ok(Filter(f))
     }
 
