@@ -6,6 +6,7 @@ use super::error::{FilterError, Origin};
 use super::rule::*;
 use super::wildmatch::{pattern_flaw, PatternFlaw};
 use super::{FilterOptions, MergeSource, ReadError, Side, MAX_MERGE_DEPTH, MAX_MERGE_LISTS};
+use crate::text::Describe;
 
 /// A per-directory merge list (rsync: a `mergelist_parents` entry).
 #[derive(Debug, Clone)]
@@ -113,7 +114,10 @@ impl Engine {
         if self.opts.strict {
             return Err(e);
         }
-        if !self.warnings.contains(&e) {
+        // The same warning once: compared by message, which the wasm build
+        // has anyway (the derived `PartialEq` of every variant cost 2 KB).
+        let text = e.text();
+        if !self.warnings.iter().any(|w| w.text() == text) {
             self.warnings.push(e);
         }
         Ok(())
