@@ -24,6 +24,7 @@ mod error;
 mod filter;
 mod host_hash;
 mod js;
+mod panic;
 mod patch;
 mod sha;
 mod signature;
@@ -34,7 +35,7 @@ use wasm_bindgen::prelude::*;
 /// with their message instead of a bare "unreachable" trap.
 #[wasm_bindgen(start)]
 pub fn start() {
-    console_error_panic_hook::set_once();
+    panic::install();
 }
 
 /// Talc instead of std's dlmalloc: about 3 KB less wasm (1.5 KB gzipped)
