@@ -26,11 +26,11 @@ fi
 
 tmp="$CARGO_TARGET_DIR/bindgen-out"
 rm -rf "$tmp"
-# --keep-debug: the function names drop-closure-shims.mjs looks for (the
-# script's output, like wasm-opt's, has none).
+# --keep-debug: the function names shrink-wasm.mjs looks for (its output,
+# like wasm-opt's, has none).
 wasm-bindgen --keep-debug --target web --out-dir "$tmp" "$raw"
-node scripts/drop-closure-shims.mjs "$tmp/wsync_bg.wasm" "$tmp/wsync_bg.wasm" ||
-  echo "build-wasm: closure shims kept (npm's binaryen package is missing?)" >&2
+node scripts/shrink-wasm.mjs "$tmp" ||
+  echo "build-wasm: shrink-wasm.mjs failed (npm's binaryen package is missing?); its cuts are skipped" >&2
 
 # Debian's binaryen is too old for the features rustc emits; use wasm-opt
 # (from PATH, or npm's binaryen package) only from version 116 on.
