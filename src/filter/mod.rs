@@ -140,10 +140,10 @@ pub struct Filters {
 impl Filters {
     /// Parses the filter options in order, reading merge files through
     /// `reader`.
-    pub fn parse(
+    pub fn parse<R: MergeSource + ?Sized>(
         args: &[FilterArg],
         opts: &FilterOptions,
-        reader: &mut dyn MergeSource,
+        reader: &mut R,
     ) -> Result<Filters, FilterError> {
         let mut engine = Engine::new(opts.clone());
         let mut top = ListTarget::default();
