@@ -206,6 +206,25 @@ impl Filters {
         })
     }
 
+    /// [`Filters::parse`] of `--filter` rules only (what the wasm `Filter`
+    /// takes), without the code for the other options.
+    pub fn parse_rules<R: MergeSource + ?Sized>(
+        rules: &[Vec<u8>],
+        opts: &FilterOptions,
+        reader: &mut R,
+    ) -> Result<Filters, FilterError> {
+        let mut engine = Engine::new(opts.clone());
+        let mut top = ListTarget::default();
+        let o = Origin::Option("--filter".into());
+        for r in rules {
+            engine.parse_filter_str(&mut top, r, 0, XFlags::default(), &o, reader)?;
+        }
+        Ok(Filters {
+            engine,
+            top: top.rules,
+        })
+    }
+
     /// A module's rules as rsyncd.conf gives them (rsync's daemon filter
     /// list), in the order given (rsync reads `filter`, then `include`,
     /// then `exclude`). Each string is split on white space; `filter` takes

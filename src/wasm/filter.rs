@@ -4,7 +4,7 @@
 //! them from); rules that name one are refused with the rule's error.
 
 use super::error::{invalid_option, js_error};
-use crate::filter::{DirFilter, FilterArg, FilterOptions, Filters, ReadError, Side};
+use crate::filter::{DirFilter, FilterOptions, Filters, ReadError, Side};
 use crate::text::Describe;
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
@@ -25,15 +25,15 @@ impl Filter {
     ) -> Result<Filter, JsValue> {
         // An Array, not a Vec<String>: wasm-bindgen's vector conversion
         // costs 0.3 KB of gzipped wasm.
-        let mut args = Vec::new();
+        let mut texts = Vec::new();
         for r in rules.iter() {
             let r = r
                 .as_string()
                 .ok_or_else(|| invalid_option("rules", "strings"))?;
-            args.push(FilterArg::Filter(r.into_bytes()));
+            texts.push(r.into_bytes());
         }
         let mut read = no_files;
-        let filters = Filters::parse(&args, &FilterOptions::default(), &mut read)
+        let filters = Filters::parse_rules(&texts, &FilterOptions::default(), &mut read)
             .map_err(|e| js_error("FilterRule", &e.text()))?;
         let mut f = filters.into_side(Side::Sender, b"");
         f.push_dir(b"", &mut read)
