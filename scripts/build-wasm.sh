@@ -20,9 +20,11 @@ raw="$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm/wsync.wasm"
 RUSTFLAGS="-C target-feature=+simd128 -C llvm-args=-inline-threshold=10" \
   cargo build --quiet --lib --target wasm32-unknown-unknown --profile wasm
 
-if [ -f "$out/wsync_bg.wasm" ] && [ "$out/wsync_bg.wasm" -nt "$raw" ] && [ "$out/wsync.js" -nt "$raw" ]; then
-  exit 0
-fi
+fresh=1
+for input in "$raw" scripts/build-wasm.sh scripts/shrink-wasm.mjs; do
+  [ -f "$out/wsync_bg.wasm" ] && [ "$out/wsync_bg.wasm" -nt "$input" ] && [ "$out/wsync.js" -nt "$input" ] || fresh=0
+done
+[ "$fresh" = 1 ] && exit 0
 
 tmp="$CARGO_TARGET_DIR/bindgen-out"
 rm -rf "$tmp"
