@@ -65,6 +65,7 @@ pub mod protocol;
 mod rolling;
 mod sha4;
 mod signature;
+mod text;
 mod varint;
 
 #[cfg(test)]

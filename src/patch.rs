@@ -8,10 +8,13 @@
 //! SHA-256 are compared with the trailer.
 
 use crate::format::{rdiff, wsync, DeltaFormat};
-use crate::hash::{hex, Sha256, WholeHasher};
+use crate::hash::{Sha256, WholeHasher};
+use crate::text::Text;
 use crate::varint;
 use std::io::{self, Write};
-use thiserror::Error;
+
+mod error;
+pub use error::PatchError;
 
 /// Random access to the basis file.
 pub trait Basis {
@@ -60,53 +63,6 @@ impl Basis for Vec<u8> {
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
         self.as_slice().read_at(offset, buf)
     }
-}
-
-/// Errors from applying a delta. `offset` is the byte offset in the delta
-/// where the offending command starts.
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum PatchError {
-    #[error("not a delta (magic {found:02x?})")]
-    BadMagic { found: [u8; 4] },
-    #[error(
-        "delta version {found} is not supported (this build reads {})",
-        wsync::VERSION
-    )]
-    UnsupportedVersion { found: u8 },
-    #[error("delta was made for a basis of {expected} bytes, this basis has {found}")]
-    BasisLength { expected: u64, found: u64 },
-    #[error("unknown delta command 0x{op:02x} at offset {offset}")]
-    UnknownOp { op: u8, offset: u64 },
-    #[error("zero-length command at offset {offset}")]
-    ZeroLength { offset: u64 },
-    #[error("copy of {len} bytes at {start} is outside the {basis_len}-byte basis (delta offset {offset})")]
-    CopyOutOfRange {
-        start: u64,
-        len: u64,
-        basis_len: u64,
-        offset: u64,
-    },
-    #[error("literal of {len} bytes exceeds the limit of {max} (delta offset {offset})")]
-    LiteralTooLong { len: u64, max: u64, offset: u64 },
-    #[error("integer too large at delta offset {offset}")]
-    BadVarint { offset: u64 },
-    #[error("compressed literal at offset {offset} is corrupt")]
-    Inflate { offset: u64 },
-    #[error("output would exceed the limit of {limit} bytes")]
-    OutputLimit { limit: u64 },
-    #[error("delta truncated at offset {offset} (in {within})")]
-    Truncated { offset: u64, within: &'static str },
-    #[error("{extra} bytes of trailing data after the end of the delta (offset {offset})")]
-    TrailingData { offset: u64, extra: u64 },
-    #[error("result has {found} bytes, the delta says {expected}")]
-    LengthMismatch { expected: u64, found: u64 },
-    #[error("result's SHA-256 is {found}, the delta says {expected}")]
-    HashMismatch { expected: String, found: String },
-    #[error("reading the basis: {0}")]
-    BasisRead(#[source] io::Error),
-    #[error("writing the output: {0}")]
-    Write(#[source] io::Error),
 }
 
 /// Limits for applying a delta.
@@ -350,8 +306,8 @@ impl<B: Basis, W: Write> Patcher<B, W> {
                 let found = self.sha.finish();
                 if found[..] != t[8..40] {
                     return Err(PatchError::HashMismatch {
-                        expected: hex(&t[8..40]),
-                        found: hex(&found),
+                        expected: Text::default().hex_all(&t[8..40]).as_str().into(),
+                        found: Text::default().hex_all(&found).as_str().into(),
                     });
                 }
                 self.report.sha256 = Some(found);

@@ -13,10 +13,10 @@ pub const DEFAULT_CVSIGNORE: &str = "RCS SCCS CVS CVS.adm RCSLOG cvslog.* tags T
 impl Engine {
     /// Builds the global CVS list once, with the flags of the first `-C`
     /// rule, as rsync does.
-    pub(crate) fn get_cvs_excludes(
+    pub(crate) fn get_cvs_excludes<R: MergeSource + ?Sized>(
         &mut self,
         flags: u32,
-        reader: &mut dyn MergeSource,
+        reader: &mut R,
     ) -> Result<(), FilterError> {
         if self.cvs.is_some() {
             return Ok(());

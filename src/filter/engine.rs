@@ -6,6 +6,7 @@ use super::error::{FilterError, Origin};
 use super::rule::*;
 use super::wildmatch::{pattern_flaw, PatternFlaw};
 use super::{FilterOptions, MergeSource, ReadError, Side, MAX_MERGE_DEPTH, MAX_MERGE_LISTS};
+use crate::text::Describe;
 
 /// A per-directory merge list (rsync: a `mergelist_parents` entry).
 #[derive(Debug, Clone)]
@@ -113,7 +114,10 @@ impl Engine {
         if self.opts.strict {
             return Err(e);
         }
-        if !self.warnings.contains(&e) {
+        // The same warning once: compared by message, which the wasm build
+        // has anyway (the derived `PartialEq` of every variant cost 2 KB).
+        let text = e.text();
+        if !self.warnings.iter().any(|w| w.text() == text) {
             self.warnings.push(e);
         }
         Ok(())
@@ -144,14 +148,14 @@ impl Engine {
     }
 
     /// Parses a string of rules into `target` (rsync's `parse_filter_str`).
-    pub fn parse_filter_str(
+    pub fn parse_filter_str<R: MergeSource + ?Sized>(
         &mut self,
         target: &mut ListTarget,
         s: &[u8],
         template: u32,
         xflags: XFlags,
         origin: &Origin,
-        reader: &mut dyn MergeSource,
+        reader: &mut R,
     ) -> Result<(), FilterError> {
         // A C string ends at its first NUL.
         let s = match s.iter().position(|&b| b == 0) {
@@ -219,14 +223,14 @@ impl Engine {
 
     /// Reads a rule file into `target` (rsync's `parse_filter_file`):
     /// lines (or words, for `w`), `#`/`;` comments, CR or LF ends a line.
-    pub fn parse_filter_file(
+    pub fn parse_filter_file<R: MergeSource + ?Sized>(
         &mut self,
         target: &mut ListTarget,
         path: &[u8],
         template: u32,
         xflags: XFlags,
         from: Option<&Origin>,
-        reader: &mut dyn MergeSource,
+        reader: &mut R,
     ) -> Result<(), FilterError> {
         if path.is_empty() {
             return Ok(());
@@ -279,14 +283,14 @@ impl Engine {
         r
     }
 
-    fn parse_lines(
+    fn parse_lines<R: MergeSource + ?Sized>(
         &mut self,
         target: &mut ListTarget,
         data: &[u8],
         shown: &str,
         template: u32,
         xflags: XFlags,
-        reader: &mut dyn MergeSource,
+        reader: &mut R,
     ) -> Result<(), FilterError> {
         // rsync's line buffer: BIGPATHBUFLEN - 1 bytes.
         const MAX_LINE: usize = MAX_PATTERN_LEN + 1024 - 1;

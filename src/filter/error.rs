@@ -1,6 +1,6 @@
 //! The one error type of the filter engine.
 
-use std::fmt;
+use crate::text::{display_by_describe, Describe, Text};
 
 /// Where a rule came from: a command-line option, a line of a file, or a
 /// built-in list. Printed in every error so a user can find the rule.
@@ -15,29 +15,25 @@ pub enum Origin {
     Builtin(&'static str),
 }
 
-impl fmt::Display for Origin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Describe for Origin {
+    fn describe(&self, t: &mut Text) {
         match self {
-            Origin::Option(o) => write!(f, "option {o}"),
-            Origin::File { path, line } => write!(f, "{path}:{line}"),
-            Origin::Builtin(what) => write!(f, "{what}"),
-        }
+            Origin::Option(o) => t.s("option ").s(o),
+            Origin::File { path, line } => t.s(path).s(":").size(*line),
+            Origin::Builtin(what) => t.s(what),
+        };
     }
 }
 
 /// A rule that cannot be used, or a merge file that cannot be read.
 ///
 /// [`FilterError::exit_code`] gives the status rsync exits with for it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FilterError {
     /// rsync: "Unknown filter rule".
-    #[error("unknown filter rule `{rule}` ({origin})")]
     UnknownRule { rule: String, origin: Origin },
     /// rsync: "invalid modifier 'c' at position n in filter rule".
-    #[error(
-        "invalid modifier '{modifier}' at position {position} in filter rule `{rule}` ({origin})"
-    )]
     InvalidModifier {
         modifier: char,
         position: usize,
@@ -45,29 +41,22 @@ pub enum FilterError {
         origin: Origin,
     },
     /// rsync: "'!' rule has trailing characters".
-    #[error("'!' rule has trailing characters: `{rule}` ({origin})")]
     ClearWithArgument { rule: String, origin: Origin },
     /// rsync: "unexpected end of filter rule".
-    #[error("unexpected end of filter rule: `{rule}` ({origin})")]
     MissingPattern { rule: String, origin: Origin },
     /// rsync: "specified-side merge file contains specified-side filter".
-    #[error("specified-side merge file contains specified-side filter: `{rule}` ({origin})")]
     SideInSidedMerge { rule: String, origin: Origin },
     /// A `[` that is never closed: the rule can never match.
-    #[error("unclosed '[' in filter rule `{rule}` ({origin}): it can never match")]
     UnclosedClass { rule: String, origin: Origin },
     /// A pattern ending in a lone backslash.
-    #[error("trailing backslash in filter rule `{rule}` ({origin})")]
     TrailingBackslash { rule: String, origin: Origin },
     /// rsync: "discarding over-long filter" (MAXPATHLEN, 4096 bytes).
-    #[error("discarding over-long filter of {len} bytes: `{rule}...` ({origin})")]
     PatternTooLong {
         rule: String,
         len: usize,
         origin: Origin,
     },
     /// rsync: "failed to open include/exclude file".
-    #[error("failed to open {kind} file {path}: {reason} ({origin})")]
     MergeFileUnreadable {
         kind: &'static str,
         path: String,
@@ -75,24 +64,124 @@ pub enum FilterError {
         origin: Origin,
     },
     /// A merge file that merges itself, directly or through others.
-    #[error("merge file {path} includes itself ({origin})")]
     MergeLoop { path: String, origin: Origin },
     /// More per-directory merge files active at once than
     /// [`super::MAX_MERGE_LISTS`].
-    #[error("more than {max} per-directory merge files at once, at `{rule}` ({origin})")]
     TooManyMergeFiles {
         rule: String,
         max: usize,
         origin: Origin,
     },
     /// Merge files nested deeper than [`super::MAX_MERGE_DEPTH`].
-    #[error("merge files nested deeper than {max} levels at {path} ({origin})")]
     MergeTooDeep {
         path: String,
         max: usize,
         origin: Origin,
     },
 }
+
+impl Describe for FilterError {
+    fn describe(&self, t: &mut Text) {
+        use FilterError::*;
+        // Most messages end with the rule in backquotes, then the origin.
+        let (rule, origin) = match self {
+            UnknownRule { rule, origin } => {
+                t.s("unknown filter rule `");
+                (rule, origin)
+            }
+            InvalidModifier {
+                modifier,
+                position,
+                rule,
+                origin,
+            } => {
+                t.s("invalid modifier '")
+                    .ch(*modifier)
+                    .s("' at position ")
+                    .size(*position)
+                    .s(" in filter rule `");
+                (rule, origin)
+            }
+            ClearWithArgument { rule, origin } => {
+                t.s("'!' rule has trailing characters: `");
+                (rule, origin)
+            }
+            MissingPattern { rule, origin } => {
+                t.s("unexpected end of filter rule: `");
+                (rule, origin)
+            }
+            SideInSidedMerge { rule, origin } => {
+                t.s("specified-side merge file contains specified-side filter: `");
+                (rule, origin)
+            }
+            TrailingBackslash { rule, origin } => {
+                t.s("trailing backslash in filter rule `");
+                (rule, origin)
+            }
+            TooManyMergeFiles { rule, max, origin } => {
+                t.s("more than ")
+                    .size(*max)
+                    .s(" per-directory merge files at once, at `");
+                (rule, origin)
+            }
+            UnclosedClass { rule, origin } => {
+                t.s("unclosed '[' in filter rule `").s(rule).s("` (");
+                origin.describe(t);
+                t.s("): it can never match");
+                return;
+            }
+            PatternTooLong { rule, len, origin } => {
+                t.s("discarding over-long filter of ")
+                    .size(*len)
+                    .s(" bytes: `")
+                    .s(rule)
+                    .s("...` (");
+                origin.describe(t);
+                t.s(")");
+                return;
+            }
+            MergeFileUnreadable {
+                kind,
+                path,
+                reason,
+                origin,
+            } => {
+                t.s("failed to open ")
+                    .s(kind)
+                    .s(" file ")
+                    .s(path)
+                    .s(": ")
+                    .s(reason)
+                    .s(" (");
+                origin.describe(t);
+                t.s(")");
+                return;
+            }
+            MergeLoop { path, origin } => {
+                t.s("merge file ").s(path).s(" includes itself (");
+                origin.describe(t);
+                t.s(")");
+                return;
+            }
+            MergeTooDeep { path, max, origin } => {
+                t.s("merge files nested deeper than ")
+                    .size(*max)
+                    .s(" levels at ")
+                    .s(path)
+                    .s(" (");
+                origin.describe(t);
+                t.s(")");
+                return;
+            }
+        };
+        t.s(rule).s("` (");
+        origin.describe(t);
+        t.s(")");
+    }
+}
+
+display_by_describe!(Origin, FilterError);
+impl std::error::Error for FilterError {}
 
 impl FilterError {
     /// The exit status rsync uses: 11 (file I/O) for an unreadable merge
@@ -114,5 +203,87 @@ impl FilterError {
                 | FilterError::TrailingBackslash { .. }
                 | FilterError::PatternTooLong { .. }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every message as the `#[error(..)]` attributes printed it before.
+    #[test]
+    fn messages() {
+        let opt = || Origin::Option("--filter".into());
+        let file = || Origin::File {
+            path: "/r/.rsync-filter".into(),
+            line: 12,
+        };
+        let rule = || String::from("+x *.o");
+        let cases = [
+            (
+                FilterError::UnknownRule { rule: rule(), origin: opt() },
+                "unknown filter rule `+x *.o` (option --filter)",
+            ),
+            (
+                FilterError::InvalidModifier {
+                    modifier: 'x',
+                    position: 1,
+                    rule: rule(),
+                    origin: file(),
+                },
+                "invalid modifier 'x' at position 1 in filter rule `+x *.o` (/r/.rsync-filter:12)",
+            ),
+            (
+                FilterError::ClearWithArgument { rule: rule(), origin: opt() },
+                "'!' rule has trailing characters: `+x *.o` (option --filter)",
+            ),
+            (
+                FilterError::MissingPattern { rule: rule(), origin: opt() },
+                "unexpected end of filter rule: `+x *.o` (option --filter)",
+            ),
+            (
+                FilterError::SideInSidedMerge { rule: rule(), origin: file() },
+                "specified-side merge file contains specified-side filter: `+x *.o` (/r/.rsync-filter:12)",
+            ),
+            (
+                FilterError::UnclosedClass { rule: rule(), origin: opt() },
+                "unclosed '[' in filter rule `+x *.o` (option --filter): it can never match",
+            ),
+            (
+                FilterError::TrailingBackslash {
+                    rule: rule(),
+                    origin: Origin::Builtin("the default CVS ignore list"),
+                },
+                "trailing backslash in filter rule `+x *.o` (the default CVS ignore list)",
+            ),
+            (
+                FilterError::PatternTooLong { rule: rule(), len: 5000, origin: opt() },
+                "discarding over-long filter of 5000 bytes: `+x *.o...` (option --filter)",
+            ),
+            (
+                FilterError::MergeFileUnreadable {
+                    kind: "exclude",
+                    path: "rules".into(),
+                    reason: "No such file or directory (2)".into(),
+                    origin: opt(),
+                },
+                "failed to open exclude file rules: No such file or directory (2) (option --filter)",
+            ),
+            (
+                FilterError::MergeLoop { path: "rules".into(), origin: file() },
+                "merge file rules includes itself (/r/.rsync-filter:12)",
+            ),
+            (
+                FilterError::TooManyMergeFiles { rule: rule(), max: 256, origin: opt() },
+                "more than 256 per-directory merge files at once, at `+x *.o` (option --filter)",
+            ),
+            (
+                FilterError::MergeTooDeep { path: "rules".into(), max: 32, origin: opt() },
+                "merge files nested deeper than 32 levels at rules (option --filter)",
+            ),
+        ];
+        for (e, text) in cases {
+            assert_eq!(e.to_string(), text);
+        }
     }
 }

@@ -15,10 +15,10 @@ impl DirFilter {
     /// root itself): leaves directories at its depth or deeper, then reads
     /// every active per-directory merge file found in it (rsync's
     /// `change_local_filter_dir`).
-    pub fn push_dir(
+    pub fn push_dir<R: MergeSource + ?Sized>(
         &mut self,
         dir: &[u8],
-        reader: &mut dyn MergeSource,
+        reader: &mut R,
     ) -> Result<(), FilterError> {
         let dir = dir.strip_suffix(b"/").unwrap_or(dir);
         let depth = if dir.is_empty() || dir == b"." {
@@ -101,11 +101,11 @@ impl DirFilter {
     /// rsync's `setup_merge_file`: a merge file named with a path that is
     /// a parent of the transfer root is first read in every directory from
     /// there down to the root's parent.
-    fn setup_merge_file(
+    fn setup_merge_file<R: MergeSource + ?Sized>(
         &mut self,
         i: usize,
         depth: usize,
-        reader: &mut dyn MergeSource,
+        reader: &mut R,
     ) -> Result<(), FilterError> {
         let pat = self.engine.merges[i].def.pattern.clone();
         let x = self.engine.merge_name(&pat);

@@ -140,10 +140,10 @@ pub struct Filters {
 impl Filters {
     /// Parses the filter options in order, reading merge files through
     /// `reader`.
-    pub fn parse(
+    pub fn parse<R: MergeSource + ?Sized>(
         args: &[FilterArg],
         opts: &FilterOptions,
-        reader: &mut dyn MergeSource,
+        reader: &mut R,
     ) -> Result<Filters, FilterError> {
         let mut engine = Engine::new(opts.clone());
         let mut top = ListTarget::default();
@@ -199,6 +199,25 @@ impl Filters {
             for rule in [b":C".as_slice(), b"-C".as_slice()] {
                 engine.parse_filter_str(&mut top, rule, 0, XFlags::default(), &o, reader)?;
             }
+        }
+        Ok(Filters {
+            engine,
+            top: top.rules,
+        })
+    }
+
+    /// [`Filters::parse`] of `--filter` rules only (what the wasm `Filter`
+    /// takes), without the code for the other options.
+    pub fn parse_rules<R: MergeSource + ?Sized>(
+        rules: &[Vec<u8>],
+        opts: &FilterOptions,
+        reader: &mut R,
+    ) -> Result<Filters, FilterError> {
+        let mut engine = Engine::new(opts.clone());
+        let mut top = ListTarget::default();
+        let o = Origin::Option("--filter".into());
+        for r in rules {
+            engine.parse_filter_str(&mut top, r, 0, XFlags::default(), &o, reader)?;
         }
         Ok(Filters {
             engine,

@@ -11,6 +11,7 @@ use super::message::{
 use super::sender::DeltaSender;
 use super::server::name;
 use super::{ProtocolError, VERSION};
+use crate::text::{Describe, Text};
 use crate::{
     DeltaEncoder, DeltaOptions, DeltaStats, Signature, SignatureDecoder, SignatureLimits,
     WholeHasher,
@@ -224,11 +225,12 @@ impl ClientSession {
             return Err(ProtocolError::Closed);
         }
         if bytes.len() > self.limits.max_message as usize {
-            return Err(self.fail(format!(
-                "message of {} bytes exceeds {}",
-                bytes.len(),
-                self.limits.max_message
-            )));
+            let mut t = Text::default();
+            t.s("message of ")
+                .size(bytes.len())
+                .s(" bytes exceeds ")
+                .n(self.limits.max_message);
+            return Err(self.fail(t));
         }
         if let Some(name) = bytes.first().and_then(|&k| request_name(k)) {
             // A request type, which servers never send: refused by its type
@@ -238,9 +240,9 @@ impl ClientSession {
             } else {
                 " now"
             };
-            return Err(self.fail(format!("unexpected {name}{now}")));
+            return Err(self.fail(["unexpected ", name, now].concat()));
         }
-        let msg = Message::decode_reply(bytes).map_err(|e| self.fail(e.to_string()))?;
+        let msg = Message::decode_reply(bytes).map_err(|e| self.fail(e.text()))?;
         match (&self.phase, msg) {
             (
                 _,
@@ -263,7 +265,7 @@ impl ClientSession {
                 },
             ) => {
                 if version != VERSION {
-                    return Err(self.fail(format!("server chose version {version}")));
+                    return Err(self.fail(numbered("server chose version", version.into())));
                 }
                 // The server may only lower what was proposed.
                 if limits.max_message > self.limits.max_message
@@ -294,7 +296,7 @@ impl ClientSession {
                 Ok(())
             }
             (Phase::Ready, msg) => self.reply(msg),
-            (_, msg) => Err(self.fail(format!("unexpected {} now", name(&msg)))),
+            (_, msg) => Err(self.fail(["unexpected ", name(&msg), " now"].concat())),
         }
     }
 
@@ -324,10 +326,10 @@ impl ClientSession {
             Message::SigChunk { id, data } => match self.transfers.get_mut(id) {
                 Some(Transfer::PushSig(d, _)) => {
                     if let Err(e) = d.update(&data) {
-                        self.abandon(id, Code::Protocol, format!("bad signature: {e}"));
+                        self.abandon(id, Code::Protocol, bad_signature(&e));
                     }
                 }
-                _ => return Err(self.fail(format!("signature for unknown upload {id}"))),
+                _ => return Err(self.fail(numbered("signature for unknown upload", id))),
             },
             Message::SigEnd {
                 id,
@@ -344,7 +346,7 @@ impl ClientSession {
                             (None, None) => Box::new(crate::Sha256::new()),
                         };
                         let encoder = DeltaEncoder::with_hasher(Arc::new(sig), self.delta, sha)
-                            .map_err(|e| self.fail(e.to_string()))?;
+                            .map_err(|e| self.fail(e.text()))?;
                         let mut first = Vec::new();
                         let mut encoder = Box::new(encoder);
                         #[cfg(not(target_arch = "wasm32"))]
@@ -370,9 +372,9 @@ impl ClientSession {
                         );
                         self.event(ClientEvent::PushReady { id, token, from });
                     }
-                    Err(e) => self.abandon(id, Code::Protocol, format!("bad signature: {e}")),
+                    Err(e) => self.abandon(id, Code::Protocol, bad_signature(&e)),
                 },
-                _ => return Err(self.fail(format!("signature end for unknown upload {id}"))),
+                _ => return Err(self.fail(numbered("signature end for unknown upload", id))),
             },
             Message::Ack { id, received } => match self.transfers.get_mut(id) {
                 Some(Transfer::Push { sender, .. }) => {
@@ -386,14 +388,18 @@ impl ClientSession {
                     id,
                     acked: received,
                 }),
-                _ => return Err(self.fail(format!("acknowledgement for unknown upload {id}"))),
+                _ => return Err(self.fail(numbered("acknowledgement for unknown upload", id))),
             },
             Message::DeltaChunk { id, offset, data } => match self.transfers.get_mut(id) {
                 Some(Transfer::Pull { next }) if *next == offset && !data.is_empty() => {
                     *next += data.len() as u64;
                     self.event(ClientEvent::PullData { id, data });
                 }
-                _ => return Err(self.fail(format!("unexpected delta chunk for {id} at {offset}"))),
+                _ => {
+                    let mut t = Text::default();
+                    t.s("unexpected delta chunk for ").n(id).s(" at ").n(offset);
+                    return Err(self.fail(t));
+                }
             },
             Message::PullEnd {
                 id,
@@ -409,11 +415,11 @@ impl ClientSession {
                     mtime_nsec,
                     mode,
                 }),
-                _ => return Err(self.fail(format!("unexpected end of download {id}"))),
+                _ => return Err(self.fail(numbered("unexpected end of download", id))),
             },
             Message::Done { id } => {
                 if self.transfers.remove(id).is_none() {
-                    return Err(self.fail(format!("done for unknown request {id}")));
+                    return Err(self.fail(numbered("done for unknown request", id)));
                 }
                 self.event(ClientEvent::Done { id });
             }
@@ -422,7 +428,7 @@ impl ClientSession {
                     self.event(ClientEvent::Failed { id, code, message });
                 }
             }
-            other => return Err(self.fail(format!("unexpected {}", name(&other)))),
+            other => return Err(self.fail(["unexpected ", name(&other)].concat())),
         }
         Ok(())
     }
@@ -430,7 +436,7 @@ impl ClientSession {
     fn expect_request(&mut self, id: u64) -> Result<(), ProtocolError> {
         match self.transfers.get(id) {
             Some(Transfer::Request) => Ok(()),
-            _ => Err(self.fail(format!("reply to unknown request {id}"))),
+            _ => Err(self.fail(numbered("reply to unknown request", id))),
         }
     }
 
@@ -592,7 +598,7 @@ impl ClientSession {
             encoder, sender, ..
         }) = self.transfers.get_mut(id)
         else {
-            return Err(ProtocolError::Protocol(format!("upload {id} is not ready")));
+            return Err(not_ready(id));
         };
         let mut delta = Vec::new();
         encoder.update(data, &mut delta);
@@ -614,7 +620,7 @@ impl ClientSession {
             basis,
         }) = self.transfers.remove(id)
         else {
-            return Err(ProtocolError::Protocol(format!("upload {id} is not ready")));
+            return Err(not_ready(id));
         };
         let mut delta = Vec::new();
         let stats = encoder.finish(&mut delta);
@@ -678,4 +684,21 @@ impl ClientSession {
             });
         }
     }
+}
+
+/// `what` and then the number: "done for unknown request 7".
+fn numbered(what: &str, n: u64) -> String {
+    let mut t = Text::default();
+    t.s(what).s(" ").n(n);
+    t.into()
+}
+
+fn not_ready(id: u64) -> ProtocolError {
+    let mut t = Text::default();
+    t.s("upload ").n(id).s(" is not ready");
+    ProtocolError::Protocol(t.into())
+}
+
+fn bad_signature(e: &crate::SignatureError) -> String {
+    ["bad signature: ", &e.text()].concat()
 }

@@ -115,8 +115,8 @@ pub struct FileAttrs {
     pub mode: u32,
 }
 
-/// Error codes carried by [`Message::Error`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Error codes carried by [`Message::Error`]. `Debug` prints the name.
+#[derive(Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Code {
     Protocol = 1,
@@ -137,6 +137,28 @@ pub enum Code {
 }
 
 impl Code {
+    /// The variant's name: `"NotFound"`, `"TryLater"`...
+    pub fn name(self) -> &'static str {
+        use Code::*;
+        match self {
+            Protocol => "Protocol",
+            Version => "Version",
+            AuthFailed => "AuthFailed",
+            NoModule => "NoModule",
+            Denied => "Denied",
+            NotFound => "NotFound",
+            BadPath => "BadPath",
+            BasisChanged => "BasisChanged",
+            HashMismatch => "HashMismatch",
+            TooLarge => "TooLarge",
+            Busy => "Busy",
+            Io => "Io",
+            BadDelta => "BadDelta",
+            TryLater => "TryLater",
+            Cancelled => "Cancelled",
+        }
+    }
+
     fn from_u64(v: u64) -> Option<Code> {
         use Code::*;
         Some(match v {
@@ -157,6 +179,12 @@ impl Code {
             15 => Cancelled,
             _ => return None,
         })
+    }
+}
+
+impl std::fmt::Debug for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 

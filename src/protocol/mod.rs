@@ -26,19 +26,31 @@ pub use message::{
 pub use server::{Output as ServerOutput, ServerConfig, ServerEvent, ServerSession};
 pub use wire::WireError;
 
-use thiserror::Error;
+use crate::text::{display_by_describe, Describe, Text};
 
 /// The protocol version this build speaks.
 pub const VERSION: u32 = 1;
 
 /// Errors that end a session.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ProtocolError {
-    #[error("protocol error: {0}")]
     Protocol(String),
-    #[error("peer reported {code:?}: {message}")]
     Peer { code: Code, message: String },
-    #[error("the session is closed")]
     Closed,
 }
+
+impl Describe for ProtocolError {
+    fn describe(&self, t: &mut Text) {
+        match self {
+            ProtocolError::Protocol(m) => t.s("protocol error: ").s(m),
+            ProtocolError::Peer { code, message } => {
+                t.s("peer reported ").s(code.name()).s(": ").s(message)
+            }
+            ProtocolError::Closed => t.s("the session is closed"),
+        };
+    }
+}
+
+display_by_describe!(ProtocolError);
+impl std::error::Error for ProtocolError {}

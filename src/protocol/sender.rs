@@ -2,6 +2,7 @@
 //! a window of unacknowledged bytes.
 
 use super::message::{Limits, Message};
+use crate::text::Text;
 
 pub struct DeltaSender {
     id: u64,
@@ -50,10 +51,15 @@ impl DeltaSender {
     /// Records an acknowledgement; it may not go backwards or past what was sent.
     pub fn ack(&mut self, received: u64) -> Result<(), String> {
         if received < self.acked || received > self.sent {
-            return Err(format!(
-                "acknowledgement of {received} bytes, with {} acknowledged and {} sent",
-                self.acked, self.sent
-            ));
+            let mut t = Text::default();
+            t.s("acknowledgement of ")
+                .n(received)
+                .s(" bytes, with ")
+                .n(self.acked)
+                .s(" acknowledged and ")
+                .n(self.sent)
+                .s(" sent");
+            return Err(t.into());
         }
         self.acked = received;
         Ok(())

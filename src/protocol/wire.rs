@@ -1,34 +1,64 @@
 //! Field encoding for protocol messages: varints, byte strings, UTF-8
 //! strings and fixed arrays, read with bounds on every length.
 
+use crate::text::{display_by_describe, Describe, Text};
 use crate::varint;
-use thiserror::Error;
 
 /// Errors decoding a message.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WireError {
-    #[error("message ends inside the {field} field")]
-    Truncated { field: &'static str },
-    #[error("{field} field is {len} bytes, more than the limit of {max}")]
+    Truncated {
+        field: &'static str,
+    },
     TooLong {
         field: &'static str,
         len: u64,
         max: u64,
     },
-    #[error("integer too large in the {field} field")]
-    BadInt { field: &'static str },
-    #[error("{field} field is not UTF-8")]
-    NotUtf8 { field: &'static str },
-    #[error("unknown message type 0x{0:02x}")]
+    BadInt {
+        field: &'static str,
+    },
+    NotUtf8 {
+        field: &'static str,
+    },
     UnknownType(u8),
-    #[error("bad value {value} in the {field} field")]
-    BadValue { field: &'static str, value: u64 },
-    #[error("{0} bytes left over after the message")]
+    BadValue {
+        field: &'static str,
+        value: u64,
+    },
     Trailing(usize),
-    #[error("empty message")]
     Empty,
 }
+
+impl Describe for WireError {
+    fn describe(&self, t: &mut Text) {
+        use WireError::*;
+        match self {
+            Truncated { field } => t.s("message ends inside the ").s(field).s(" field"),
+            TooLong { field, len, max } => t
+                .s(field)
+                .s(" field is ")
+                .n(*len)
+                .s(" bytes, more than the limit of ")
+                .n(*max),
+            BadInt { field } => t.s("integer too large in the ").s(field).s(" field"),
+            NotUtf8 { field } => t.s(field).s(" field is not UTF-8"),
+            UnknownType(k) => t.s("unknown message type 0x").hex(*k),
+            BadValue { field, value } => t
+                .s("bad value ")
+                .n(*value)
+                .s(" in the ")
+                .s(field)
+                .s(" field"),
+            Trailing(n) => t.size(*n).s(" bytes left over after the message"),
+            Empty => t.s("empty message"),
+        };
+    }
+}
+
+display_by_describe!(WireError);
+impl std::error::Error for WireError {}
 
 /// Appends fields to a message.
 #[derive(Default)]
@@ -174,5 +204,63 @@ impl<'a> Reader<'a> {
             let n = self.buf.len();
             Err(self.fail(WireError::Trailing(n)))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{Code, ProtocolError};
+
+    /// Every message as the `#[error(..)]` attributes printed it before.
+    #[test]
+    fn messages() {
+        let cases = [
+            (
+                WireError::Truncated { field: "path" },
+                "message ends inside the path field",
+            ),
+            (
+                WireError::TooLong {
+                    field: "data",
+                    len: 70000,
+                    max: 65536,
+                },
+                "data field is 70000 bytes, more than the limit of 65536",
+            ),
+            (
+                WireError::BadInt { field: "size" },
+                "integer too large in the size field",
+            ),
+            (
+                WireError::NotUtf8 { field: "motd" },
+                "motd field is not UTF-8",
+            ),
+            (WireError::UnknownType(0x0b), "unknown message type 0x0b"),
+            (
+                WireError::BadValue {
+                    field: "kind",
+                    value: 9,
+                },
+                "bad value 9 in the kind field",
+            ),
+            (
+                WireError::Trailing(3),
+                "3 bytes left over after the message",
+            ),
+            (WireError::Empty, "empty message"),
+        ];
+        for (e, text) in cases {
+            assert_eq!(e.to_string(), text);
+        }
+        let peer = ProtocolError::Peer {
+            code: Code::TryLater,
+            message: "busy".into(),
+        };
+        assert_eq!(peer.to_string(), "peer reported TryLater: busy");
+        assert_eq!(format!("{:?}", Code::BasisChanged), "BasisChanged");
+        let e = ProtocolError::Protocol("bad".into());
+        assert_eq!(e.to_string(), "protocol error: bad");
+        assert_eq!(ProtocolError::Closed.to_string(), "the session is closed");
     }
 }

@@ -11,7 +11,8 @@ use super::error::{invalid_option, js_error};
 use super::host_hash::{self, HostHash};
 use super::js::{ObjectBuilder, Options};
 use super::signature::Signature;
-use crate::protocol::{self, ClientEvent, ClientOutput, Code, Entry, FileAttrs, Kind, Limits};
+use crate::protocol::{self, ClientEvent, ClientOutput, Entry, FileAttrs, Kind, Limits};
+use crate::text::Describe;
 use crate::DeltaOptions;
 use js_sys::{Array, Function, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -19,14 +20,10 @@ use wasm_bindgen::prelude::*;
 /// An error that ends the session or a request, with the protocol's code.
 fn protocol_error(e: protocol::ProtocolError) -> JsValue {
     match e {
-        protocol::ProtocolError::Peer { code, message } => js_error(&code_name(code), &message),
+        protocol::ProtocolError::Peer { code, message } => js_error(code.name(), &message),
         protocol::ProtocolError::Closed => js_error("Closed", "the session is closed"),
-        e => js_error("Protocol", &e.to_string()),
+        e => js_error("Protocol", &e.text()),
     }
-}
-
-fn code_name(code: Code) -> String {
-    format!("{code:?}")
 }
 
 fn entry(e: &Entry) -> JsValue {
@@ -102,7 +99,7 @@ fn event(e: ClientEvent) -> JsValue {
         ClientEvent::Failed { id, code, message } => o
             .set("type", "failed")
             .count("id", id)
-            .set("code", code_name(code))
+            .set("code", code.name())
             .set("message", message),
     }
     .build()

@@ -1,5 +1,6 @@
 //! Core errors as JS `Error`s with a `code` property naming the variant.
 
+use crate::text::Describe;
 use crate::{DeltaError, PatchError, SignatureError};
 use wasm_bindgen::JsValue;
 
@@ -15,13 +16,13 @@ pub fn js_error(code: &str, message: &str) -> JsValue {
 pub fn invalid_option(name: &str, expected: &str) -> JsValue {
     js_error(
         "InvalidOption",
-        &format!("option {name}: expected {expected}"),
+        &["option ", name, ": expected ", expected].concat(),
     )
 }
 
 /// A method called after `finish()`, or after an error ended the stream.
 pub fn finished(what: &str) -> JsValue {
-    js_error("Finished", &format!("this {what} is finished"))
+    js_error("Finished", &["this ", what, " is finished"].concat())
 }
 
 impl From<SignatureError> for JsValue {
@@ -36,7 +37,7 @@ impl From<SignatureError> for JsValue {
             SignatureError::TrailingBytes { .. } => "TrailingBytes",
             SignatureError::Random(_) => "Random",
         };
-        js_error(code, &e.to_string())
+        js_error(code, &e.text())
     }
 }
 
@@ -45,7 +46,7 @@ impl From<DeltaError> for JsValue {
         let code = match e {
             DeltaError::CompressLevel { .. } => "CompressLevel",
         };
-        js_error(code, &e.to_string())
+        js_error(code, &e.text())
     }
 }
 
@@ -69,6 +70,6 @@ impl From<PatchError> for JsValue {
             PatchError::BasisRead(_) => "BasisRead",
             PatchError::Write(_) => "Write",
         };
-        js_error(code, &e.to_string())
+        js_error(code, &e.text())
     }
 }

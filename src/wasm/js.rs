@@ -1,6 +1,7 @@
 //! Reading option objects and building result objects.
 
 use super::error::invalid_option;
+use crate::text::Text;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -75,7 +76,11 @@ impl Options {
                 a.copy_to(&mut out);
                 Ok(Some(out))
             }
-            _ => Err(invalid_option(name, &format!("a Uint8Array of {N} bytes"))),
+            _ => {
+                let mut t = Text::default();
+                t.s("a Uint8Array of ").size(N).s(" bytes");
+                Err(invalid_option(name, t.as_str()))
+            }
         }
     }
 }

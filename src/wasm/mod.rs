@@ -24,6 +24,7 @@ mod error;
 mod filter;
 mod host_hash;
 mod js;
+mod panic;
 mod patch;
 mod sha;
 mod signature;
@@ -34,8 +35,13 @@ use wasm_bindgen::prelude::*;
 /// with their message instead of a bare "unreachable" trap.
 #[wasm_bindgen(start)]
 pub fn start() {
-    console_error_panic_hook::set_once();
+    panic::install();
 }
+
+/// Talc instead of std's dlmalloc: about 3 KB less wasm (1.5 KB gzipped)
+/// and no slower; the heap grows by whole wasm pages as before.
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
