@@ -24,7 +24,6 @@ mod error;
 mod filter;
 mod host_hash;
 mod js;
-mod panic;
 mod patch;
 mod sha;
 mod signature;
@@ -35,7 +34,7 @@ use wasm_bindgen::prelude::*;
 /// with their message instead of a bare "unreachable" trap.
 #[wasm_bindgen(start)]
 pub fn start() {
-    panic::install();
+    console_error_panic_hook::set_once();
 }
 
 /// Talc instead of std's dlmalloc: about 3 KB less wasm (1.5 KB gzipped)
