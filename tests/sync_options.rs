@@ -1,8 +1,9 @@
 //! `wsync sync` options checked one scenario at a time against the real
 //! rsync: `-K/--keep-dirlinks`, `--chmod`, `--timeout`, directories
 //! cleared to make way (with `--max-delete`) or for a backup, `--inplace`
-//! backups, alt-dest bases; and the end of a run on SIGINT, SIGTERM or
-//! SIGHUP (exit 20, no temporary file left).
+//! backups, alt-dest bases and exact alt-dest matches under -ii; and
+//! the end of a run on SIGINT, SIGTERM or SIGHUP (exit 20, no temporary
+//! file left).
 
 mod common;
 
@@ -237,6 +238,34 @@ fn alt_dest_bases_as_rsync() {
                 .unwrap()
                 .set_modified(at(1_600_000_300))
                 .unwrap();
+        },
+    );
+}
+
+#[test]
+fn exact_alt_dest_matches_as_rsync() {
+    // An alt-dest entry that matches in full is itemized only for -ii:
+    // 'hf'/'hL' with an empty name for --link-dest, '.f' for
+    // --compare-dest, 'cd' for a directory; without -t no 't' then.
+    cases_as_rsync(
+        &[
+            &["-ai", "-ii", "--link-dest=../prev"],
+            &["-ai", "-ii", "--compare-dest=../prev"],
+            &["-ai", "-ii", "--copy-dest=../prev"],
+            &["-rlpi", "-ii", "--link-dest=../prev"],
+            &["-ai", "--link-dest=../prev"],
+            &["-ai", "-ii", "-n", "--link-dest=../prev"],
+        ],
+        &["dst"],
+        &|s| {
+            let ok = std::process::Command::new("cp")
+                .args(["-a", "../src", "prev"])
+                .current_dir(s)
+                .status()
+                .unwrap();
+            assert!(ok.success());
+            // One file differs: it is transferred as usual.
+            write(&s.join("prev/d/f"), b"uno", 0o644);
         },
     );
 }

@@ -426,6 +426,7 @@ impl<'a> Engine<'a> {
             match self.alt_match(it) {
                 Some((p, md, 3)) => {
                     itemize = false;
+                    self.report_exact(i, &p, &md, LOCAL_CHANGE | MATCHED);
                     cmp = Some((p, md));
                 }
                 Some((p, md, _)) => cmp = Some((p, md)),

@@ -99,9 +99,9 @@ impl Engine<'_> {
     }
 
     /// Whether an alt-dest entry's ACLs or xattrs keep it from being used
-    /// as is (rsync's `unchanged_attrs`).
+    /// as is (rsync's `unchanged_attrs`: a symlink's xattrs count too).
     pub(super) fn meta_differs(&self, it: &Item, path: &Path, md: &fs::Metadata) -> bool {
-        it.kind != Kind::Symlink && self.meta_flags(it, path, md) != 0
+        self.meta_flags(it, path, md) != 0
     }
 
     /// Logs what reading xattrs and ACLs ran into.

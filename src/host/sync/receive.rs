@@ -167,6 +167,12 @@ impl Engine<'_> {
             if kind == AltDest::Link && !self.dry() && fs::hard_link(&p, dpath).is_err() {
                 return self.alt_copy(i, &p, &md, dpath);
             }
+            let base = if kind == AltDest::Link {
+                LOCAL_CHANGE | XNAME_FOLLOWS
+            } else {
+                0
+            };
+            self.report_exact(i, &p, &md, base);
             return AltResult::Done;
         }
         if st.is_some() {
@@ -243,6 +249,25 @@ impl Engine<'_> {
             }
         }
         best
+    }
+
+    /// An exact --link-dest/--compare-dest/--copy-dest match is itemized
+    /// against the entry found only for -ii, or -vv with -i (rsync's
+    /// `try_dests_reg`/`try_dests_non`); an empty name follows a link,
+    /// and that takes no 't' without -t (itemize's `*xname` test).
+    pub(super) fn report_exact(&mut self, i: usize, p: &Path, md: &fs::Metadata, base: u32) {
+        let has_i = self.log.has_i;
+        if !(has_i > 1 || has_i > 0 && self.log.name >= 2) {
+            return;
+        }
+        let it = self.item(i);
+        let mut iflags = self.flags(it, Some((p, md)), base);
+        let keep_time = self.a.times && !(it.kind == Kind::Dir && self.a.omit_dir_times);
+        if base & XNAME_FOLLOWS != 0 && !keep_time {
+            iflags &= !REPORT_TIME;
+        }
+        // rsync sends only the low 16 bits (ITEM_MATCHED is above them).
+        self.report(i, iflags & !MATCHED, None, 0);
     }
 
     /// The `--partial-dir` (or `--delay-updates`' `.~tmp~`) path of a file.
