@@ -1,8 +1,8 @@
 //! `wsync sync` options checked one scenario at a time against the real
 //! rsync: `-K/--keep-dirlinks`, `--chmod`, `--timeout`, directories
 //! cleared to make way (with `--max-delete`) or for a backup, `--inplace`
-//! backups, alt-dest bases and exact alt-dest matches under -ii; and
-//! the end of a run on SIGINT, SIGTERM or SIGHUP (exit 20, no temporary
+//! backups, alt-dest bases and exact alt-dest matches under -ii, a
+//! hard-link follower over a directory; and the end of a run on SIGINT, SIGTERM or SIGHUP (exit 20, no temporary
 //! file left).
 
 mod common;
@@ -148,11 +148,16 @@ fn chmod_as_rsync() {
 /// Runs each case on a fresh `src` and a destination side made by
 /// `setup` (called for `r` and `w`), then compares `dirs`.
 fn cases_as_rsync(cases: &[&[&str]], dirs: &[&str], setup: &dyn Fn(&Path)) {
+    cases_on(&source, cases, dirs, setup);
+}
+
+/// `cases_as_rsync` with the source made by `src` (given the root).
+fn cases_on(src: &dyn Fn(&Path), cases: &[&[&str]], dirs: &[&str], setup: &dyn Fn(&Path)) {
     rsync_present();
     for extra in cases {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path();
-        source(root);
+        src(root);
         for side in ["r", "w"] {
             fs::create_dir_all(root.join(side)).unwrap();
             setup(&root.join(side));
@@ -268,6 +273,33 @@ fn exact_alt_dest_matches_as_rsync() {
             write(&s.join("prev/d/f"), b"uno", 0o644);
         },
     );
+}
+
+#[test]
+fn hard_link_follower_over_a_directory_as_rsync() {
+    // `z` and `d/y` share an inode; `z` comes first but has no file to
+    // update, so `d/y` leads. A directory at `z` makes way when `z` is
+    // reached (the link is then new: 'hf+++'); one at `d/y` (reached
+    // after its leader `z` here) is itemized against the old entry.
+    let src = |root: &Path| {
+        write(&root.join("src/z"), b"shared", 0o644);
+        write(&root.join("src/d/other"), b"o", 0o644);
+        fs::hard_link(root.join("src/z"), root.join("src/d/y")).unwrap();
+    };
+    let cases: &[&[&str]] = &[
+        &["-aHi"],
+        &["-aHi", "--delete-after"],
+        &["-aHi", "--delete-delay"],
+        &["-aHi", "--delete"],
+    ];
+    cases_on(&src, cases, &["dst"], &|s| {
+        write(&s.join("dst/z/inner"), b"x", 0o644);
+        write(&s.join("dst/d/other"), b"o", 0o644);
+    });
+    cases_on(&src, cases, &["dst"], &|s| {
+        write(&s.join("dst/z"), b"shared", 0o644);
+        fs::create_dir_all(s.join("dst/d/y")).unwrap();
+    });
 }
 
 /// Whether `dir` holds a temporary file (rsync's `.NAME.XXXXXX`).

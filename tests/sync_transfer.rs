@@ -696,6 +696,9 @@ fn one_case(seed: u64, case: usize, keep: bool) -> Option<String> {
         a.push("dst/".into());
         a
     };
+    if keep {
+        eprintln!("rsync {}", quote(&args));
+    }
     let has_arg = |s: &str| args.iter().any(|a| a.starts_with(s));
     let dst_hard = dst.iter().any(|n| matches!(n, Node::Hard { .. }));
     if (has_arg("--inplace") || has_arg("--append")) && dst_hard
@@ -725,7 +728,13 @@ fn one_case(seed: u64, case: usize, keep: bool) -> Option<String> {
     };
     build(&root.join("src"), &src, &src_meta);
     set_mtime(&root.join("src"), TIME0 - 5, 5);
-    for side in ["r", "w"] {
+    // A case asked for alone keeps a copy of the destination as it was.
+    let sides: &[&str] = if keep {
+        &["r", "w", "orig"]
+    } else {
+        &["r", "w"]
+    };
+    for side in sides {
         if prefilled {
             build(&root.join(side).join("dst"), &dst, &dst_meta);
         }
@@ -837,6 +846,13 @@ const FOUND: &[(u64, usize)] = &[
     (13, 389),
     // A symlink's xattrs count for an exact alt-dest match.
     (17, 184),
+    // A hard-link follower reached before its leader: the directory in
+    // its place makes way then, and the link is new ('hf+++').
+    (31, 43),
+    (17, 159),
+    // ... and one reached after it is itemized against the old entry.
+    (99, 83),
+    (99, 297),
 ];
 
 #[test]

@@ -56,8 +56,35 @@ impl Engine<'_> {
         match self.hl_state.get(&k).copied() {
             Some(Some(leader)) => self.link_to(i, leader),
             Some(None) => self.plain_file(i),
-            None => self.hl_pending.entry(k).or_default().push(i),
+            None => {
+                // The leader is still to come: rsync's generator handles
+                // this name as a file of its own first, so what stands
+                // there makes way now, and the link made later is new.
+                if !self.follower_makes_way(i) {
+                    return;
+                }
+                self.hl_pending.entry(k).or_default().push(i);
+            }
         }
+    }
+
+    /// rsync's recv_generator for a follower visited before its leader:
+    /// -u and the size limits skip it; a non-file there is removed.
+    /// False when the follower is dropped.
+    fn follower_makes_way(&mut self, i: usize) -> bool {
+        let it = &self.sent.items[i];
+        let a = self.a;
+        if a.max_size.is_some_and(|m| it.size > m) || a.min_size.is_some_and(|m| it.size < m) {
+            return false;
+        }
+        let dpath = self.dst_path(it);
+        let Ok(md) = fs::symlink_metadata(&dpath) else {
+            return true;
+        };
+        if a.update && it.mtime < md.mtime() {
+            return false;
+        }
+        md.is_file() || self.remove_for_replace(&dpath, &md, Kind::File)
     }
 
     fn plain_file(&mut self, i: usize) {
