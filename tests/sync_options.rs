@@ -180,6 +180,10 @@ fn make_way_and_backups_as_rsync() {
             &["-ri", "--delete", "--max-delete=1"],
             &["-ri", "--delete", "--max-delete=5"],
             &["-ri", "--delete"],
+            // Without --delete, --force clears it, counted the same.
+            &["-ri", "--force", "--max-delete=1"],
+            &["-ri", "--force", "--max-delete=0", "-n"],
+            &["-ri", "--force", "--max-delete=9"],
         ],
         &["dst"],
         &|s| {
@@ -189,18 +193,44 @@ fn make_way_and_backups_as_rsync() {
         },
     );
     // A directory where a backup goes: its contents are deleted and
-    // logged (under --backup-dir, named from the destination).
+    // logged (under --backup-dir, named from the destination), counted
+    // against --max-delete apart from the generator's deletions. Past
+    // the limit, with --delay-updates, the staged file stays in .~tmp~
+    // (23).
+    let backup_place = |s: &Path| {
+        write(&s.join("dst/top"), b"old", 0o640);
+        write(&s.join("dst/top~/inner"), b"i", 0o644);
+        write(&s.join("bak/top/sub/f"), b"k", 0o644);
+    };
     cases_as_rsync(
         &[
             &["-ri", "-I", "-b"],
             &["-ri", "-I", "-b", "--backup-dir=../bak"],
             &["-ri", "-I", "-b", "--inplace", "--backup-dir=../bak"],
+            &["-ri", "-I", "-b", "--backup-dir=../bak", "--max-delete=2"],
+            &["-ri", "-I", "-b", "--delay-updates", "--max-delete=0"],
+        ],
+        &["dst", "bak"],
+        &backup_place,
+    );
+    // Otherwise rsync's receiver exits (11). What its generator, running
+    // ahead, does with the items after that one is a race: here none
+    // follow.
+    let flat = |root: &Path| {
+        write(&root.join("src/a"), b"one", 0o644);
+        write(&root.join("src/top"), b"three", 0o600);
+    };
+    cases_on(
+        &flat,
+        &[
+            &["-ri", "-I", "-b", "--max-delete=0"],
+            &["-ri", "-I", "-b", "--backup-dir=../bak", "--max-delete=1"],
+            &["-ri", "-I", "-b", "--delete", "--max-delete=1"],
         ],
         &["dst", "bak"],
         &|s| {
-            write(&s.join("dst/top"), b"old", 0o640);
-            write(&s.join("dst/top~/inner"), b"i", 0o644);
-            write(&s.join("bak/top/sub/f"), b"k", 0o644);
+            backup_place(s);
+            write(&s.join("dst/extra"), b"e", 0o644);
         },
     );
     // --inplace backups keep the original's time with -t (not without).

@@ -68,6 +68,14 @@ pub struct Engine<'a> {
     io_warned: bool,
     /// rsync's incremental recursion (off for -m, --delete-before/after).
     inc: bool,
+    /// Deletions made without the deleter: the generator's (without
+    /// --delete) and the receiver's (clearing a backup's place), with
+    /// those --max-delete refused on the generator's side.
+    pub(super) deleted: [u64; 2],
+    pub(super) del_skipped: u64,
+    /// rsync's receiver exited (status 11): no file is received from
+    /// here on, and the run stops after the list.
+    pub(super) aborted: bool,
     /// `-X`/`-A`: the source's xattrs and ACLs of the item at hand.
     pub(super) meta_cache: RefCell<Option<(Vec<u8>, Rc<SrcMeta>)>>,
     pub(super) meta_errors: RefCell<Vec<String>>,
@@ -117,6 +125,9 @@ impl<'a> Engine<'a> {
             io_warned: false,
             meta_cache: RefCell::new(None),
             meta_errors: RefCell::new(Vec::new()),
+            deleted: [0; 2],
+            del_skipped: 0,
+            aborted: false,
             inc: a.recursive
                 && !a.prune_empty_dirs
                 && !matches!(a.delete, Some(DeleteWhen::Before) | Some(DeleteWhen::After)),
@@ -270,6 +281,11 @@ impl<'a> Engine<'a> {
                 return Err(e);
             }
             self.drain_meta_errors();
+        }
+        if self.aborted {
+            // rsync's receiver exited: its generator, which ran ahead
+            // through the list, goes no further.
+            return Ok(());
         }
         self.finish_delayed();
         for (f, leader) in std::mem::take(&mut self.delayed_links) {

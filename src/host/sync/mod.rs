@@ -322,9 +322,10 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         return Err((String::new(), code::SIGNAL));
     }
     eng.drain_deletions();
-    if let Some(del) = &eng.del {
-        if del.skipped > 0 {
-            let n = del.skipped;
+    let skipped = eng.del.as_ref().map_or(0, |d| d.skipped) + eng.del_skipped;
+    if !eng.aborted {
+        if skipped > 0 {
+            let n = skipped;
             eng.log.error(&format!(
                 "Deletions stopped due to --max-delete limit ({n} skipped)"
             ));
@@ -334,6 +335,11 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     if let Err(e) = r {
         eng.log.flush();
         return Err((format!("wsync: {e}"), e.exit_code()));
+    }
+    if eng.aborted {
+        // rsync's receiver exited: no closing summary.
+        eng.log.flush();
+        return Ok(fail_quiet(code::FILE_IO));
     }
     let h = a.human + 1;
     if a.stats && !a.quiet {

@@ -7,6 +7,7 @@ use super::engine::Engine;
 use super::flist::{Item, Kind};
 use super::itemize::*;
 use super::meta::SrcMeta;
+use super::replace::Side;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -124,7 +125,7 @@ impl Engine<'_> {
         let tmp = if replace {
             if self.a.backup {
                 let rel = self.rel_of(dpath);
-                self.make_backup(&rel)?;
+                self.make_backup(&rel, Side::Generator)?;
                 dpath.to_path_buf()
             } else {
                 dir.join(format!(".{name}.{}", std::process::id()))

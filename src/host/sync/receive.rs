@@ -7,6 +7,7 @@ use super::attrs::{self, How};
 use super::engine::Engine;
 use super::flist::{join, Item, Kind};
 use super::itemize::*;
+use super::replace::Side;
 use super::transfer::{self, Failed, Method};
 use std::fs;
 use std::os::unix::fs::MetadataExt;
@@ -120,6 +121,12 @@ impl Engine<'_> {
             self.hl_done(i);
             return;
         }
+        if self.aborted {
+            // rsync's receiver is gone; its generator and sender, ahead
+            // of it, still list the file (its hard links wait for good).
+            self.report(i, iflags, None, 0);
+            return;
+        }
         match self.receive(it, dpath, st.as_ref(), basis.as_deref()) {
             Ok(sent) => {
                 self.stats.literal += sent.literal;
@@ -135,10 +142,16 @@ impl Engine<'_> {
                 self.hl_done(i);
             }
             Err(msg) => {
+                if self.aborted {
+                    // rsync's sender logged the file as it sent it.
+                    self.report(i, iflags, None, 0);
+                }
                 if let Some(m) = msg {
                     self.error(&m);
                 }
-                self.hl_skipped(i);
+                if !self.aborted {
+                    self.hl_skipped(i);
+                }
             }
         }
     }
@@ -442,7 +455,9 @@ impl Engine<'_> {
         if a.delay_updates {
             let staged = self.partial_path(dpath).expect("delay-updates has a dir");
             if let Some(d) = staged.parent() {
-                let _ = fs::create_dir(d);
+                // rsync's handle_partial_dir makes it 0700.
+                use std::os::unix::fs::DirBuilderExt;
+                let _ = fs::DirBuilder::new().mode(0o700).create(d);
                 self.delay_dirs.insert(d.to_path_buf());
             }
             let staged_tmp = match tmp.persist(&staged) {
@@ -455,7 +470,12 @@ impl Engine<'_> {
         }
         if a.backup && st.is_some() {
             let rel = self.rel_of(dpath);
-            self.make_backup(&rel).map_err(Some)?;
+            if let Err(e) = self.make_backup(&rel, Side::Receiver) {
+                // rsync's receiver exits from finish_transfer (status 11).
+                self.out.file_io = true;
+                self.aborted = true;
+                return Err(Some(e));
+            }
         }
         tmp.persist(dpath).map_err(|e| {
             Some(format!(
@@ -487,8 +507,11 @@ impl Engine<'_> {
         for (tmp, dst) in std::mem::take(&mut self.delayed) {
             if self.a.backup && dst.exists() {
                 let rel = self.rel_of(&dst);
-                if let Err(e) = self.make_backup(&rel) {
+                if let Err(e) = self.make_backup(&rel, Side::Receiver) {
+                    // rsync's handle_delayed_updates goes on, the staged
+                    // file left where it is.
                     self.error(&e);
+                    let _ = tmp.keep();
                     continue;
                 }
             }
