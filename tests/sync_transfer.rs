@@ -853,6 +853,11 @@ const FOUND: &[(u64, usize)] = &[
     // ... and one reached after it is itemized against the old entry.
     (99, 83),
     (99, 297),
+    // Names of one destination inode without -H: rsync's generator,
+    // ahead of the receiver that sets xattrs, itemizes 'x' at each.
+    (23, 30),
+    (17, 36),
+    (17, 147),
 ];
 
 #[test]

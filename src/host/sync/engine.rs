@@ -13,6 +13,7 @@ use super::log::Log;
 use super::meta::SrcMeta;
 use super::stats::Stats;
 use super::transfer;
+use super::xattrs::Xattrs;
 use crate::filter::FilterError;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -79,6 +80,9 @@ pub struct Engine<'a> {
     /// `-X`/`-A`: the source's xattrs and ACLs of the item at hand.
     pub(super) meta_cache: RefCell<Option<(Vec<u8>, Rc<SrcMeta>)>>,
     pub(super) meta_errors: RefCell<Vec<String>>,
+    /// Entries with other names whose xattrs were found differing: (dev,
+    /// inode) to what they held and what they were to get.
+    pub(super) xattrs_seen: RefCell<HashMap<(u64, u64), (Xattrs, Xattrs)>>,
 }
 
 impl<'a> Engine<'a> {
@@ -125,6 +129,7 @@ impl<'a> Engine<'a> {
             io_warned: false,
             meta_cache: RefCell::new(None),
             meta_errors: RefCell::new(Vec::new()),
+            xattrs_seen: RefCell::new(HashMap::new()),
             deleted: [0; 2],
             del_skipped: 0,
             aborted: false,
