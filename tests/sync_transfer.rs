@@ -858,6 +858,19 @@ const FOUND: &[(u64, usize)] = &[
     (23, 30),
     (17, 36),
     (17, 147),
+    // A follower linked as a leader already in place: without -t no 'T'
+    // when the link was there (an empty name follows).
+    (13, 360),
+    // A new follower of a leader rsync did not transfer is itemized
+    // against its alt-dest entry (silent under --link-dest when linked
+    // there already); one of a transferred leader is new.
+    (23, 329),
+    (23, 222),
+    // An alt-dest entry's xattrs differ: under -H the 'x' is seen at the
+    // next name too; a --copy-dest copy takes the source's mode from
+    // rsync's receiver.
+    (23, 144),
+    (41, 194),
 ];
 
 #[test]

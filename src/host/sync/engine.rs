@@ -61,6 +61,8 @@ pub struct Engine<'a> {
     pub(super) hl_state: HashMap<(u64, u64), Option<usize>>,
     pub(super) hl_pending: HashMap<(u64, u64), Vec<usize>>,
     pub(super) alt_roots: Vec<PathBuf>,
+    /// -H leaders whose data was received (rsync finishes those later).
+    pub(super) hl_received: HashSet<usize>,
     /// `--delay-updates -H`: links made once their leader is in place.
     pub(super) delayed_links: Vec<(usize, usize)>,
     /// Whether the generator knows of a sender I/O error yet (then it
@@ -125,6 +127,7 @@ impl<'a> Engine<'a> {
             hl_pending: HashMap::new(),
             alt_roots,
             delayed_links: Vec::new(),
+            hl_received: HashSet::new(),
             io_known: false,
             io_warned: false,
             meta_cache: RefCell::new(None),
@@ -294,7 +297,7 @@ impl<'a> Engine<'a> {
         }
         self.finish_delayed();
         for (f, leader) in std::mem::take(&mut self.delayed_links) {
-            self.link_to(f, leader);
+            self.link_to(f, leader, false);
         }
         if matches!(self.a.delete, Some(DeleteWhen::After)) {
             self.delete_pass()?;

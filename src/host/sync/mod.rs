@@ -323,14 +323,11 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     }
     eng.drain_deletions();
     let skipped = eng.del.as_ref().map_or(0, |d| d.skipped) + eng.del_skipped;
-    if !eng.aborted {
-        if skipped > 0 {
-            let n = skipped;
-            eng.log.error(&format!(
-                "Deletions stopped due to --max-delete limit ({n} skipped)"
-            ));
-            eng.out.del_limit = true;
-        }
+    if skipped > 0 && !eng.aborted {
+        eng.log.error(&format!(
+            "Deletions stopped due to --max-delete limit ({skipped} skipped)"
+        ));
+        eng.out.del_limit = true;
     }
     if let Err(e) = r {
         eng.log.flush();

@@ -139,6 +139,7 @@ impl Engine<'_> {
                         let _ = fs::remove_dir(d);
                     }
                 }
+                self.hl_received.insert(i);
                 self.hl_done(i);
             }
             Err(msg) => {
@@ -207,6 +208,7 @@ impl Engine<'_> {
         dpath: &Path,
     ) -> AltResult {
         let it = self.item(i);
+        let iflags = self.flags(it, Some((from, md)), LOCAL_CHANGE);
         if !self.dry() {
             let r = (|| -> Result<(), String> {
                 let mut src = fs::File::open(from).map_err(|e| e.to_string())?;
@@ -216,6 +218,12 @@ impl Engine<'_> {
                 drop(file);
                 let m = self.src_meta(it);
                 attrs::set(&tmp, it, self.a, &self.who, None, How::Transfer, &m)?;
+                if iflags & REPORT_XATTR != 0 && !self.a.perms {
+                    // Itemized 'x': rsync's receiver sets the xattrs
+                    // again, and with them the sender's own mode.
+                    rustix::fs::chmod(&*tmp, rustix::fs::Mode::from_raw_mode(it.mode & 0o7777))
+                        .map_err(|e| e.to_string())?;
+                }
                 tmp.persist(dpath).map_err(|e| e.to_string())?;
                 Ok(())
             })();
@@ -228,7 +236,6 @@ impl Engine<'_> {
             }
         }
         self.stats.created.add(Kind::File);
-        let iflags = self.flags(it, Some((from, md)), LOCAL_CHANGE);
         self.report(i, iflags, None, 0);
         AltResult::Done
     }
@@ -274,13 +281,22 @@ impl Engine<'_> {
             return;
         }
         let it = self.item(i);
-        let mut iflags = self.flags(it, Some((p, md)), base);
-        let keep_time = self.a.times && !(it.kind == Kind::Dir && self.a.omit_dir_times);
-        if base & XNAME_FOLLOWS != 0 && !keep_time {
-            iflags &= !REPORT_TIME;
-        }
+        let iflags = self.flags_no_xname(it, p, md, base);
         // rsync sends only the low 16 bits (ITEM_MATCHED is above them).
         self.report(i, iflags & !MATCHED, None, 0);
+    }
+
+    /// `flags` for an item itemized with an empty name following (a link
+    /// already in place): without -t that takes no 't' (itemize's
+    /// `*xname` test).
+    pub(super) fn flags_no_xname(&self, it: &Item, p: &Path, md: &fs::Metadata, base: u32) -> u32 {
+        let iflags = self.flags(it, Some((p, md)), base);
+        let keep_time = self.a.times && !(it.kind == Kind::Dir && self.a.omit_dir_times);
+        if base & XNAME_FOLLOWS != 0 && !keep_time {
+            iflags & !REPORT_TIME
+        } else {
+            iflags
+        }
     }
 
     /// The `--partial-dir` (or `--delay-updates`' `.~tmp~`) path of a file.
