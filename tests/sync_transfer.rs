@@ -871,6 +871,12 @@ const FOUND: &[(u64, usize)] = &[
     // rsync's receiver.
     (23, 144),
     (41, 194),
+    // A dry run: rsync copies an alt-dest directory's xattrs to the new
+    // directory it did not make (an error, exit 23), and gives no I/O
+    // error note for a missing directory.
+    (43, 212),
+    (47, 239),
+    (59, 89),
 ];
 
 #[test]

@@ -457,6 +457,18 @@ impl<'a> Engine<'a> {
                 None => {}
             }
         }
+        if let (Some((p, _)), true, true) = (&cmp, is_new && self.dry(), self.a.xattrs > 0) {
+            // rsync's generator copies an alt-dest directory's xattrs to
+            // the new one (copy_xattrs), even in a dry run, where that
+            // directory is not there to take them.
+            if let Some(name) = super::xattrs::first_copied(p, self.who.root) {
+                self.error(&format!(
+                    "rsync: [generator] copy_xattrs: lsetxattr(\"{}\",\"{}\") failed: No such file or directory (2)",
+                    abs(dpath).display(),
+                    show(&name)
+                ));
+            }
+        }
         if itemize {
             let base = if is_new { LOCAL_CHANGE } else { 0 };
             let iflags = self.flags(it, cmp.as_ref().map(|(p, m)| (p.as_path(), m)), base);
@@ -497,11 +509,14 @@ impl<'a> Engine<'a> {
             }
         }
         self.dirs.push(i);
+        // A dry run's missing directory is not looked at (rsync's
+        // FLAG_MISSING_DIR): no I/O error note for it.
+        let missing = is_new && self.dry();
         if let Some(del) = &mut self.del {
             if self.a.delete == Some(DeleteWhen::During) || del.delay {
                 // rsync's delete_in_dir runs for new directories too: the
                 // I/O error note comes even with nothing to delete.
-                if it.content && self.io_known && !self.a.ignore_errors {
+                if it.content && self.io_known && !self.a.ignore_errors && !missing {
                     if !self.io_warned {
                         self.io_warned = true;
                         self.log
