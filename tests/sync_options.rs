@@ -1,8 +1,9 @@
 //! `wsync sync` options checked one scenario at a time against the real
 //! rsync: `-K/--keep-dirlinks`, `--chmod`, `--timeout`, directories
 //! cleared to make way (with `--max-delete`) or for a backup, `--inplace`
-//! backups, alt-dest bases; and the end of a run on SIGINT, SIGTERM or
-//! SIGHUP (exit 20, no temporary file left).
+//! backups, alt-dest bases and exact alt-dest matches under -ii, a
+//! hard-link follower over a directory; and the end of a run on SIGINT, SIGTERM or SIGHUP (exit 20, no temporary
+//! file left).
 
 mod common;
 
@@ -147,11 +148,16 @@ fn chmod_as_rsync() {
 /// Runs each case on a fresh `src` and a destination side made by
 /// `setup` (called for `r` and `w`), then compares `dirs`.
 fn cases_as_rsync(cases: &[&[&str]], dirs: &[&str], setup: &dyn Fn(&Path)) {
+    cases_on(&source, cases, dirs, setup);
+}
+
+/// `cases_as_rsync` with the source made by `src` (given the root).
+fn cases_on(src: &dyn Fn(&Path), cases: &[&[&str]], dirs: &[&str], setup: &dyn Fn(&Path)) {
     rsync_present();
     for extra in cases {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path();
-        source(root);
+        src(root);
         for side in ["r", "w"] {
             fs::create_dir_all(root.join(side)).unwrap();
             setup(&root.join(side));
@@ -174,6 +180,10 @@ fn make_way_and_backups_as_rsync() {
             &["-ri", "--delete", "--max-delete=1"],
             &["-ri", "--delete", "--max-delete=5"],
             &["-ri", "--delete"],
+            // Without --delete, --force clears it, counted the same.
+            &["-ri", "--force", "--max-delete=1"],
+            &["-ri", "--force", "--max-delete=0", "-n"],
+            &["-ri", "--force", "--max-delete=9"],
         ],
         &["dst"],
         &|s| {
@@ -183,18 +193,44 @@ fn make_way_and_backups_as_rsync() {
         },
     );
     // A directory where a backup goes: its contents are deleted and
-    // logged (under --backup-dir, named from the destination).
+    // logged (under --backup-dir, named from the destination), counted
+    // against --max-delete apart from the generator's deletions. Past
+    // the limit, with --delay-updates, the staged file stays in .~tmp~
+    // (23).
+    let backup_place = |s: &Path| {
+        write(&s.join("dst/top"), b"old", 0o640);
+        write(&s.join("dst/top~/inner"), b"i", 0o644);
+        write(&s.join("bak/top/sub/f"), b"k", 0o644);
+    };
     cases_as_rsync(
         &[
             &["-ri", "-I", "-b"],
             &["-ri", "-I", "-b", "--backup-dir=../bak"],
             &["-ri", "-I", "-b", "--inplace", "--backup-dir=../bak"],
+            &["-ri", "-I", "-b", "--backup-dir=../bak", "--max-delete=2"],
+            &["-ri", "-I", "-b", "--delay-updates", "--max-delete=0"],
+        ],
+        &["dst", "bak"],
+        &backup_place,
+    );
+    // Otherwise rsync's receiver exits (11). What its generator, running
+    // ahead, does with the items after that one is a race: here none
+    // follow.
+    let flat = |root: &Path| {
+        write(&root.join("src/a"), b"one", 0o644);
+        write(&root.join("src/top"), b"three", 0o600);
+    };
+    cases_on(
+        &flat,
+        &[
+            &["-ri", "-I", "-b", "--max-delete=0"],
+            &["-ri", "-I", "-b", "--backup-dir=../bak", "--max-delete=1"],
+            &["-ri", "-I", "-b", "--delete", "--max-delete=1"],
         ],
         &["dst", "bak"],
         &|s| {
-            write(&s.join("dst/top"), b"old", 0o640);
-            write(&s.join("dst/top~/inner"), b"i", 0o644);
-            write(&s.join("bak/top/sub/f"), b"k", 0o644);
+            backup_place(s);
+            write(&s.join("dst/extra"), b"e", 0o644);
         },
     );
     // --inplace backups keep the original's time with -t (not without).
@@ -239,6 +275,61 @@ fn alt_dest_bases_as_rsync() {
                 .unwrap();
         },
     );
+}
+
+#[test]
+fn exact_alt_dest_matches_as_rsync() {
+    // An alt-dest entry that matches in full is itemized only for -ii:
+    // 'hf'/'hL' with an empty name for --link-dest, '.f' for
+    // --compare-dest, 'cd' for a directory; without -t no 't' then.
+    cases_as_rsync(
+        &[
+            &["-ai", "-ii", "--link-dest=../prev"],
+            &["-ai", "-ii", "--compare-dest=../prev"],
+            &["-ai", "-ii", "--copy-dest=../prev"],
+            &["-rlpi", "-ii", "--link-dest=../prev"],
+            &["-ai", "--link-dest=../prev"],
+            &["-ai", "-ii", "-n", "--link-dest=../prev"],
+        ],
+        &["dst"],
+        &|s| {
+            let ok = std::process::Command::new("cp")
+                .args(["-a", "../src", "prev"])
+                .current_dir(s)
+                .status()
+                .unwrap();
+            assert!(ok.success());
+            // One file differs: it is transferred as usual.
+            write(&s.join("prev/d/f"), b"uno", 0o644);
+        },
+    );
+}
+
+#[test]
+fn hard_link_follower_over_a_directory_as_rsync() {
+    // `z` and `d/y` share an inode; `z` comes first but has no file to
+    // update, so `d/y` leads. A directory at `z` makes way when `z` is
+    // reached (the link is then new: 'hf+++'); one at `d/y` (reached
+    // after its leader `z` here) is itemized against the old entry.
+    let src = |root: &Path| {
+        write(&root.join("src/z"), b"shared", 0o644);
+        write(&root.join("src/d/other"), b"o", 0o644);
+        fs::hard_link(root.join("src/z"), root.join("src/d/y")).unwrap();
+    };
+    let cases: &[&[&str]] = &[
+        &["-aHi"],
+        &["-aHi", "--delete-after"],
+        &["-aHi", "--delete-delay"],
+        &["-aHi", "--delete"],
+    ];
+    cases_on(&src, cases, &["dst"], &|s| {
+        write(&s.join("dst/z/inner"), b"x", 0o644);
+        write(&s.join("dst/d/other"), b"o", 0o644);
+    });
+    cases_on(&src, cases, &["dst"], &|s| {
+        write(&s.join("dst/z"), b"shared", 0o644);
+        fs::create_dir_all(s.join("dst/d/y")).unwrap();
+    });
 }
 
 /// Whether `dir` holds a temporary file (rsync's `.NAME.XXXXXX`).

@@ -13,6 +13,7 @@ use super::log::Log;
 use super::meta::SrcMeta;
 use super::stats::Stats;
 use super::transfer;
+use super::xattrs::Xattrs;
 use crate::filter::FilterError;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -66,6 +67,8 @@ pub struct Engine<'a> {
     pub(super) hl_state: HashMap<(u64, u64), Option<usize>>,
     pub(super) hl_pending: HashMap<(u64, u64), Vec<usize>>,
     pub(super) alt_roots: Vec<PathBuf>,
+    /// -H leaders whose data was received (rsync finishes those later).
+    pub(super) hl_received: HashSet<usize>,
     /// `--delay-updates -H`: links made once their leader is in place.
     pub(super) delayed_links: Vec<(usize, usize)>,
     /// Whether the generator knows of a sender I/O error yet (then it
@@ -74,9 +77,20 @@ pub struct Engine<'a> {
     io_warned: bool,
     /// rsync's incremental recursion (off for -m, --delete-before/after).
     inc: bool,
+    /// Deletions made without the deleter: the generator's (without
+    /// --delete) and the receiver's (clearing a backup's place), with
+    /// those --max-delete refused on the generator's side.
+    pub(super) deleted: [u64; 2],
+    pub(super) del_skipped: u64,
+    /// rsync's receiver exited (status 11): no file is received from
+    /// here on, and the run stops after the list.
+    pub(super) aborted: bool,
     /// `-X`/`-A`: the source's xattrs and ACLs of the item at hand.
     pub(super) meta_cache: RefCell<Option<(Vec<u8>, Rc<SrcMeta>)>>,
     pub(super) meta_errors: RefCell<Vec<String>>,
+    /// Entries with other names whose xattrs were found differing: (dev,
+    /// inode) to what they held and what they were to get.
+    pub(super) xattrs_seen: RefCell<HashMap<(u64, u64), (Xattrs, Xattrs)>>,
 }
 
 impl<'a> Engine<'a> {
@@ -121,10 +135,15 @@ impl<'a> Engine<'a> {
             hl_pending: HashMap::new(),
             alt_roots,
             delayed_links: Vec::new(),
+            hl_received: HashSet::new(),
             io_known: false,
             io_warned: false,
             meta_cache: RefCell::new(None),
             meta_errors: RefCell::new(Vec::new()),
+            xattrs_seen: RefCell::new(HashMap::new()),
+            deleted: [0; 2],
+            del_skipped: 0,
+            aborted: false,
             inc: a.recursive
                 && !a.prune_empty_dirs
                 && !matches!(a.delete, Some(DeleteWhen::Before) | Some(DeleteWhen::After)),
@@ -279,9 +298,14 @@ impl<'a> Engine<'a> {
             }
             self.drain_meta_errors();
         }
+        if self.aborted {
+            // rsync's receiver exited: its generator, which ran ahead
+            // through the list, goes no further.
+            return Ok(());
+        }
         self.finish_delayed();
         for (f, leader) in std::mem::take(&mut self.delayed_links) {
-            self.link_to(f, leader);
+            self.link_to(f, leader, false);
         }
         if matches!(self.a.delete, Some(DeleteWhen::After)) {
             self.delete_pass()?;
@@ -438,10 +462,23 @@ impl<'a> Engine<'a> {
             match self.alt_match(it) {
                 Some((p, md, 3)) => {
                     itemize = false;
+                    self.report_exact(i, &p, &md, LOCAL_CHANGE | MATCHED);
                     cmp = Some((p, md));
                 }
                 Some((p, md, _)) => cmp = Some((p, md)),
                 None => {}
+            }
+        }
+        if let (Some((p, _)), true, true) = (&cmp, is_new && self.dry(), self.a.xattrs > 0) {
+            // rsync's generator copies an alt-dest directory's xattrs to
+            // the new one (copy_xattrs), even in a dry run, where that
+            // directory is not there to take them.
+            if let Some(name) = super::xattrs::first_copied(p, self.who.root) {
+                self.error(&format!(
+                    "rsync: [generator] copy_xattrs: lsetxattr(\"{}\",\"{}\") failed: No such file or directory (2)",
+                    abs(dpath).display(),
+                    show(&name)
+                ));
             }
         }
         if itemize {
@@ -489,11 +526,14 @@ impl<'a> Engine<'a> {
             }
         }
         self.dirs.push(i);
+        // A dry run's missing directory is not looked at (rsync's
+        // FLAG_MISSING_DIR): no I/O error note for it.
+        let missing = is_new && self.dry();
         if let Some(del) = &mut self.del {
             if self.a.delete == Some(DeleteWhen::During) || del.delay {
                 // rsync's delete_in_dir runs for new directories too: the
                 // I/O error note comes even with nothing to delete.
-                if it.content && self.io_known && !self.a.ignore_errors {
+                if it.content && self.io_known && !self.a.ignore_errors && !missing {
                     if !self.io_warned {
                         self.io_warned = true;
                         self.log

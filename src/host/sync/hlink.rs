@@ -3,12 +3,14 @@
 //! (the first whose destination already exists, else the last), and the
 //! others are hard-linked to it and itemized `hf ... => LEADER`.
 
+use super::args::AltDest;
 use super::engine::Engine;
-use super::flist::Kind;
+use super::flist::{join, Kind};
 use super::itemize::{LOCAL_CHANGE, XNAME_FOLLOWS};
 use std::collections::HashMap;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
 
 impl Engine<'_> {
     fn hl_key(&self, i: usize) -> Option<(u64, u64)> {
@@ -54,10 +56,39 @@ impl Engine<'_> {
     pub(super) fn hl_follower(&mut self, i: usize) {
         let Some(k) = self.hl_key(i) else { return };
         match self.hl_state.get(&k).copied() {
-            Some(Some(leader)) => self.link_to(i, leader),
+            // A leader done before this name is reached: one rsync's
+            // generator did not send (received data finishes later).
+            Some(Some(leader)) => self.link_to(i, leader, !self.hl_received.contains(&leader)),
             Some(None) => self.plain_file(i),
-            None => self.hl_pending.entry(k).or_default().push(i),
+            None => {
+                // The leader is still to come: rsync's generator handles
+                // this name as a file of its own first, so what stands
+                // there makes way now, and the link made later is new.
+                if !self.follower_makes_way(i) {
+                    return;
+                }
+                self.hl_pending.entry(k).or_default().push(i);
+            }
         }
+    }
+
+    /// rsync's recv_generator for a follower visited before its leader:
+    /// -u and the size limits skip it; a non-file there is removed.
+    /// False when the follower is dropped.
+    fn follower_makes_way(&mut self, i: usize) -> bool {
+        let it = &self.sent.items[i];
+        let a = self.a;
+        if a.max_size.is_some_and(|m| it.size > m) || a.min_size.is_some_and(|m| it.size < m) {
+            return false;
+        }
+        let dpath = self.dst_path(it);
+        let Ok(md) = fs::symlink_metadata(&dpath) else {
+            return true;
+        };
+        if a.update && it.mtime < md.mtime() {
+            return false;
+        }
+        md.is_file() || self.remove_for_replace(&dpath, &md, Kind::File)
     }
 
     fn plain_file(&mut self, i: usize) {
@@ -75,7 +106,7 @@ impl Engine<'_> {
         let k = self.hl_key(i).expect("a leader has a key");
         self.hl_state.insert(k, Some(i));
         for f in self.hl_pending.remove(&k).unwrap_or_default() {
-            self.link_to(f, i);
+            self.link_to(f, i, false);
         }
     }
 
@@ -91,7 +122,9 @@ impl Engine<'_> {
         }
     }
 
-    pub(super) fn link_to(&mut self, i: usize, leader: usize) {
+    /// Links follower `i` to `leader`; `alt`: the follower may be
+    /// itemized against an alt-dest entry (rsync's `hard_link_check`).
+    pub(super) fn link_to(&mut self, i: usize, leader: usize, alt: bool) {
         if self.a.delay_updates && !self.a.dry_run && !self.delayed.is_empty() {
             let lpath = self.dst_path(&self.sent.items[leader]);
             if self.delayed.iter().any(|(_, d)| *d == lpath) {
@@ -108,7 +141,7 @@ impl Engine<'_> {
             if md.dev() == lmd.dev() && md.ino() == lmd.ino() {
                 // Already linked: rsync's maybe_hard_link itemizes it as a
                 // local change with an (empty) name following, seen by -ii.
-                let iflags = self.flags(it, Some((&dpath, md)), LOCAL_CHANGE | XNAME_FOLLOWS);
+                let iflags = self.flags_no_xname(it, &dpath, md, LOCAL_CHANGE | XNAME_FOLLOWS);
                 self.report(i, iflags, None, 0);
                 return;
             }
@@ -132,9 +165,42 @@ impl Engine<'_> {
         if st.is_none() {
             self.stats.created.add(Kind::File);
         }
-        let cmp = st.as_ref().map(|md| (dpath.as_path(), md));
+        let mut cmp = st.map(|md| (dpath.clone(), md));
+        if cmp.is_none() && alt {
+            match self.follower_alt(i, &lpath) {
+                Some((_, _, true)) => return,
+                Some((p, md, false)) => cmp = Some((p, md)),
+                None => {}
+            }
+        }
+        let cmp = cmp.as_ref().map(|(p, md)| (p.as_path(), md));
         let iflags = self.flags(it, cmp, LOCAL_CHANGE | XNAME_FOLLOWS);
         let target = lit.path.clone();
         self.report(i, iflags, Some(&target), 0);
+    }
+
+    /// rsync's `hard_link_check` for a follower new here, its leader done
+    /// before it was reached: an alt-dest
+    /// entry it is itemized against. Under --link-dest that is one
+    /// already linked to the leader, and then nothing is itemized but
+    /// for -ii (the bool: quiet); else the first that passes the quick
+    /// check, one with the same attributes before others.
+    fn follower_alt(&self, i: usize, lpath: &Path) -> Option<(PathBuf, fs::Metadata, bool)> {
+        if self.alt_roots.is_empty() {
+            return None;
+        }
+        let it = &self.sent.items[i];
+        if self.a.alt_dest == Some(AltDest::Link) {
+            let lmd = fs::symlink_metadata(lpath).ok()?;
+            let has_i = self.log.has_i;
+            let quiet = !(has_i > 1 || has_i > 0 && self.log.name >= 2);
+            return self.alt_roots.iter().find_map(|root| {
+                let p = join(root, &it.path);
+                let md = fs::symlink_metadata(&p).ok()?;
+                (md.dev() == lmd.dev() && md.ino() == lmd.ino()).then_some((p, md, quiet))
+            });
+        }
+        let (p, md, level) = self.alt_match(it)?;
+        (level >= 2).then_some((p, md, false))
     }
 }

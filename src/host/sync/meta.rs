@@ -90,18 +90,42 @@ impl Engine<'_> {
         }
         if let Some(want) = &m.xattrs {
             match xattrs::read(path, scope(self.a, &self.who, false)) {
-                Ok(have) if have != *want => iflags |= REPORT_XATTR,
-                Ok(_) => {}
+                Ok(have) => {
+                    if self.seen_xattrs(md, have, want) != *want {
+                        iflags |= REPORT_XATTR;
+                    }
+                }
                 Err(e) => self.meta_errors.borrow_mut().push(e),
             }
         }
         iflags
     }
 
+    /// The xattrs rsync's generator sees on an entry with other names:
+    /// its receiver, behind it, sets them (for an entry not transferred),
+    /// so a change made through one name is not seen at the next. `have`
+    /// is what the entry holds now.
+    fn seen_xattrs(&self, md: &fs::Metadata, have: Xattrs, want: &Xattrs) -> Xattrs {
+        if md.nlink() < 2 || md.is_dir() {
+            return have;
+        }
+        let mut seen = self.xattrs_seen.borrow_mut();
+        let key = (md.dev(), md.ino());
+        match seen.get(&key) {
+            Some((old, new)) if *new == have => old.clone(),
+            _ => {
+                if have != *want {
+                    seen.insert(key, (have.clone(), want.clone()));
+                }
+                have
+            }
+        }
+    }
+
     /// Whether an alt-dest entry's ACLs or xattrs keep it from being used
-    /// as is (rsync's `unchanged_attrs`).
+    /// as is (rsync's `unchanged_attrs`: a symlink's xattrs count too).
     pub(super) fn meta_differs(&self, it: &Item, path: &Path, md: &fs::Metadata) -> bool {
-        it.kind != Kind::Symlink && self.meta_flags(it, path, md) != 0
+        self.meta_flags(it, path, md) != 0
     }
 
     /// Logs what reading xattrs and ACLs ran into.

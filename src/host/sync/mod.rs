@@ -322,18 +322,21 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         return Err((String::new(), code::SIGNAL));
     }
     eng.drain_deletions();
-    if let Some(del) = &eng.del {
-        if del.skipped > 0 {
-            let n = del.skipped;
-            eng.log.error(&format!(
-                "Deletions stopped due to --max-delete limit ({n} skipped)"
-            ));
-            eng.out.del_limit = true;
-        }
+    let skipped = eng.del.as_ref().map_or(0, |d| d.skipped) + eng.del_skipped;
+    if skipped > 0 && !eng.aborted {
+        eng.log.error(&format!(
+            "Deletions stopped due to --max-delete limit ({skipped} skipped)"
+        ));
+        eng.out.del_limit = true;
     }
     if let Err(e) = r {
         eng.log.flush();
         return Err((format!("wsync: {e}"), e.exit_code()));
+    }
+    if eng.aborted {
+        // rsync's receiver exited: no closing summary.
+        eng.log.flush();
+        return Ok(fail_quiet(code::FILE_IO));
     }
     let h = a.human + 1;
     if a.stats && !a.quiet {

@@ -2,10 +2,12 @@
 //! over what was there, or left alone when they already match.
 
 use super::args::AltDest;
-use super::attrs;
+use super::attrs::{self, How};
 use super::engine::Engine;
 use super::flist::{Item, Kind};
 use super::itemize::*;
+use super::meta::SrcMeta;
+use super::replace::Side;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -26,17 +28,27 @@ impl Engine<'_> {
         }
         let mut cmp: Option<(PathBuf, fs::Metadata)> = None;
         let mut itemize = true;
+        let mut alt = false;
         if st.is_none() && !self.alt_roots.is_empty() {
             if let Some((p, md, level)) = self.alt_match(it) {
+                alt = true;
                 if level == 3 {
                     match self.a.alt_dest {
-                        Some(AltDest::Compare) => return,
+                        Some(AltDest::Compare) => {
+                            self.report_exact(i, &p, &md, MATCHED);
+                            return;
+                        }
                         Some(AltDest::Link) => {
                             if self.dry() || fs::hard_link(&p, dpath).is_ok() {
+                                let base = LOCAL_CHANGE | XNAME_FOLLOWS | MATCHED;
+                                self.report_exact(i, &p, &md, base);
                                 return;
                             }
                         }
-                        _ => itemize = false,
+                        _ => {
+                            self.report_exact(i, &p, &md, LOCAL_CHANGE | MATCHED);
+                            itemize = false;
+                        }
                     }
                 }
                 cmp = Some((p, md));
@@ -67,14 +79,29 @@ impl Engine<'_> {
         let iflags = itemize.then(|| {
             let cmp = cmp.as_ref().map(|(p, m)| (p.as_path(), m));
             let mut f = self.flags(it, cmp, LOCAL_CHANGE | REPORT_CHANGE);
-            if let (Some((_, md)), false) = (cmp, self.dry()) {
+            if let (Some((_, md)), false, false) = (cmp, self.dry(), alt) {
                 f &= !(REPORT_ACL | REPORT_XATTR);
                 f |= self.meta_flags(it, dpath, md);
             }
             f
         });
         if !self.dry() {
-            self.set_attrs(dpath, it, None);
+            // rsync's receiver sets the xattrs of an entry it did not
+            // transfer only when they were itemized as differing: against
+            // an alt-dest entry with the same ones, the new entry gets none.
+            let keep_xattrs = !alt || iflags.is_some_and(|f| f & REPORT_XATTR != 0);
+            let m = self.src_meta(it);
+            let m = if keep_xattrs {
+                m
+            } else {
+                std::rc::Rc::new(SrcMeta {
+                    xattrs: None,
+                    acl: m.acl.clone(),
+                })
+            };
+            if let Err(e) = attrs::set(dpath, it, self.a, &self.who, None, How::Check, &m) {
+                self.error(&e);
+            }
         }
         if cmp.is_none() {
             self.stats.created.add(it.kind);
@@ -98,7 +125,7 @@ impl Engine<'_> {
         let tmp = if replace {
             if self.a.backup {
                 let rel = self.rel_of(dpath);
-                self.make_backup(&rel)?;
+                self.make_backup(&rel, Side::Generator)?;
                 dpath.to_path_buf()
             } else {
                 dir.join(format!(".{name}.{}", std::process::id()))

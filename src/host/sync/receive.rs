@@ -7,6 +7,7 @@ use super::attrs::{self, How};
 use super::engine::Engine;
 use super::flist::{join, Item, Kind};
 use super::itemize::*;
+use super::replace::Side;
 use super::transfer::{self, Failed, Method};
 use std::fs;
 use std::os::unix::fs::MetadataExt;
@@ -120,6 +121,12 @@ impl Engine<'_> {
             self.hl_done(i);
             return;
         }
+        if self.aborted {
+            // rsync's receiver is gone; its generator and sender, ahead
+            // of it, still list the file (its hard links wait for good).
+            self.report(i, iflags, None, 0);
+            return;
+        }
         match self.receive(it, dpath, st.as_ref(), basis.as_deref()) {
             Ok(sent) => {
                 self.stats.literal += sent.literal;
@@ -132,13 +139,20 @@ impl Engine<'_> {
                         let _ = fs::remove_dir(d);
                     }
                 }
+                self.hl_received.insert(i);
                 self.hl_done(i);
             }
             Err(msg) => {
+                if self.aborted {
+                    // rsync's sender logged the file as it sent it.
+                    self.report(i, iflags, None, 0);
+                }
                 if let Some(m) = msg {
                     self.error(&m);
                 }
-                self.hl_skipped(i);
+                if !self.aborted {
+                    self.hl_skipped(i);
+                }
             }
         }
     }
@@ -167,6 +181,12 @@ impl Engine<'_> {
             if kind == AltDest::Link && !self.dry() && fs::hard_link(&p, dpath).is_err() {
                 return self.alt_copy(i, &p, &md, dpath);
             }
+            let base = if kind == AltDest::Link {
+                LOCAL_CHANGE | XNAME_FOLLOWS
+            } else {
+                0
+            };
+            self.report_exact(i, &p, &md, base);
             return AltResult::Done;
         }
         if st.is_some() {
@@ -188,6 +208,7 @@ impl Engine<'_> {
         dpath: &Path,
     ) -> AltResult {
         let it = self.item(i);
+        let iflags = self.flags(it, Some((from, md)), LOCAL_CHANGE);
         if !self.dry() {
             let r = (|| -> Result<(), String> {
                 let mut src = fs::File::open(from).map_err(|e| e.to_string())?;
@@ -197,6 +218,12 @@ impl Engine<'_> {
                 drop(file);
                 let m = self.src_meta(it);
                 attrs::set(&tmp, it, self.a, &self.who, None, How::Transfer, &m)?;
+                if iflags & REPORT_XATTR != 0 && !self.a.perms {
+                    // Itemized 'x': rsync's receiver sets the xattrs
+                    // again, and with them the sender's own mode.
+                    rustix::fs::chmod(&*tmp, rustix::fs::Mode::from_raw_mode(it.mode & 0o7777))
+                        .map_err(|e| e.to_string())?;
+                }
                 tmp.persist(dpath).map_err(|e| e.to_string())?;
                 Ok(())
             })();
@@ -209,7 +236,6 @@ impl Engine<'_> {
             }
         }
         self.stats.created.add(Kind::File);
-        let iflags = self.flags(it, Some((from, md)), LOCAL_CHANGE);
         self.report(i, iflags, None, 0);
         AltResult::Done
     }
@@ -243,6 +269,34 @@ impl Engine<'_> {
             }
         }
         best
+    }
+
+    /// An exact --link-dest/--compare-dest/--copy-dest match is itemized
+    /// against the entry found only for -ii, or -vv with -i (rsync's
+    /// `try_dests_reg`/`try_dests_non`); an empty name follows a link,
+    /// and that takes no 't' without -t (itemize's `*xname` test).
+    pub(super) fn report_exact(&mut self, i: usize, p: &Path, md: &fs::Metadata, base: u32) {
+        let has_i = self.log.has_i;
+        if !(has_i > 1 || has_i > 0 && self.log.name >= 2) {
+            return;
+        }
+        let it = self.item(i);
+        let iflags = self.flags_no_xname(it, p, md, base);
+        // rsync sends only the low 16 bits (ITEM_MATCHED is above them).
+        self.report(i, iflags & !MATCHED, None, 0);
+    }
+
+    /// `flags` for an item itemized with an empty name following (a link
+    /// already in place): without -t that takes no 't' (itemize's
+    /// `*xname` test).
+    pub(super) fn flags_no_xname(&self, it: &Item, p: &Path, md: &fs::Metadata, base: u32) -> u32 {
+        let iflags = self.flags(it, Some((p, md)), base);
+        let keep_time = self.a.times && !(it.kind == Kind::Dir && self.a.omit_dir_times);
+        if base & XNAME_FOLLOWS != 0 && !keep_time {
+            iflags & !REPORT_TIME
+        } else {
+            iflags
+        }
     }
 
     /// The `--partial-dir` (or `--delay-updates`' `.~tmp~`) path of a file.
@@ -429,7 +483,9 @@ impl Engine<'_> {
         if a.delay_updates {
             let staged = self.partial_path(dpath).expect("delay-updates has a dir");
             if let Some(d) = staged.parent() {
-                let _ = fs::create_dir(d);
+                // rsync's handle_partial_dir makes it 0700.
+                use std::os::unix::fs::DirBuilderExt;
+                let _ = fs::DirBuilder::new().mode(0o700).create(d);
                 self.delay_dirs.insert(d.to_path_buf());
             }
             let staged_tmp = match tmp.persist(&staged) {
@@ -442,7 +498,12 @@ impl Engine<'_> {
         }
         if a.backup && st.is_some() {
             let rel = self.rel_of(dpath);
-            self.make_backup(&rel).map_err(Some)?;
+            if let Err(e) = self.make_backup(&rel, Side::Receiver) {
+                // rsync's receiver exits from finish_transfer (status 11).
+                self.out.file_io = true;
+                self.aborted = true;
+                return Err(Some(e));
+            }
         }
         tmp.persist(dpath).map_err(|e| {
             Some(format!(
@@ -474,8 +535,11 @@ impl Engine<'_> {
         for (tmp, dst) in std::mem::take(&mut self.delayed) {
             if self.a.backup && dst.exists() {
                 let rel = self.rel_of(&dst);
-                if let Err(e) = self.make_backup(&rel) {
+                if let Err(e) = self.make_backup(&rel, Side::Receiver) {
+                    // rsync's handle_delayed_updates goes on, the staged
+                    // file left where it is.
                     self.error(&e);
+                    let _ = tmp.keep();
                     continue;
                 }
             }

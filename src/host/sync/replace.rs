@@ -9,6 +9,14 @@ use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+/// Which of rsync's processes would delete: each keeps its own
+/// --max-delete count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Side {
+    Generator,
+    Receiver,
+}
+
 impl Engine<'_> {
     /// Removes what stands where an item of another type goes (rsync's
     /// `delete_item` with DEL_FOR_*): a directory only when empty, or
@@ -43,9 +51,17 @@ impl Engine<'_> {
         }
         if md.is_dir() {
             if self.a.force {
-                // The contents go, each logged as a deletion; the
-                // directory itself is not (rsync's DEL_MAKE_ROOM).
-                self.purge_dir(dpath, &rel, self.a.backup);
+                // The contents go, each logged as a deletion and counted
+                // against --max-delete; the directory itself is not
+                // (rsync's DEL_MAKE_ROOM).
+                if !self.purge_dir(dpath, &rel, self.a.backup, Side::Generator) {
+                    self.error(&format!(
+                        "could not make way for new {}: {}",
+                        kind_desc(new),
+                        show(&rel)
+                    ));
+                    return false;
+                }
                 if self.dry() {
                     return true;
                 }
@@ -84,7 +100,7 @@ impl Engine<'_> {
             return true;
         }
         if self.a.backup {
-            return match self.make_backup(&rel) {
+            return match self.make_backup(&rel, Side::Generator) {
                 Ok(_) => true,
                 Err(e) => {
                     self.error(&e);
@@ -106,55 +122,104 @@ impl Engine<'_> {
     }
 
     /// Deletes what a directory holds, deepest first in reverse list
-    /// order as rsync's `delete_dir_contents`, logging each deletion
-    /// (files moved to their backups with `backup`).
-    pub(super) fn purge_dir(&mut self, dpath: &Path, rel: &[u8], backup: bool) {
+    /// order as rsync's `delete_dir_contents`: each deletion counted
+    /// against --max-delete on `side` and logged under `name` (files moved
+    /// to their backups with `backup`). False when something stayed.
+    pub(super) fn purge_dir(&mut self, full: &Path, name: &[u8], backup: bool, side: Side) -> bool {
         use std::os::unix::ffi::OsStrExt;
-        let Ok(rd) = fs::read_dir(dpath) else {
-            return;
+        let Ok(rd) = fs::read_dir(full) else {
+            return true;
         };
         let mut ents: Vec<(Vec<u8>, Kind)> = rd
             .flatten()
             .filter_map(|e| {
                 let md = fs::symlink_metadata(e.path()).ok()?;
-                Some((
-                    super::flist::child(rel, e.file_name().as_bytes()),
-                    Kind::of(&md),
-                ))
+                Some((e.file_name().as_bytes().to_vec(), Kind::of(&md)))
             })
             .collect();
         ents.sort_by(|a, b| {
             super::flist::f_name_cmp(&a.0, a.1 == Kind::Dir, &b.0, b.1 == Kind::Dir)
         });
-        for (p, kind) in ents.into_iter().rev() {
+        let mut all = true;
+        for (base, kind) in ents.into_iter().rev() {
+            let p = super::flist::child(name, &base);
             if let Some(del) = &self.del {
                 // Protected (say, rsync's "P *~" for backups) stays.
                 if del.filter.check(&p, kind == Kind::Dir, true).is_excluded() {
+                    all = false;
                     continue;
                 }
             }
-            let full = join(&self.dst, &p);
-            if kind == Kind::Dir {
-                self.purge_dir(&full, &p, backup);
+            let path = full.join(std::ffi::OsStr::from_bytes(&base));
+            if kind == Kind::Dir && !self.purge_dir(&path, &p, backup, side) {
+                all = false;
+            }
+            // rsync checks the limit once the contents are gone.
+            if !self.may_delete(side) {
+                all = false;
+                continue;
             }
             if !self.dry() {
                 let r = if kind == Kind::Dir {
-                    fs::remove_dir(&full)
+                    fs::remove_dir(&path)
                 } else if backup {
-                    self.make_backup(&p).map_err(std::io::Error::other)
+                    let rel = self.rel_of(&path);
+                    self.make_backup(&rel, side).map_err(std::io::Error::other)
                 } else {
-                    fs::remove_file(&full)
+                    fs::remove_file(&path)
                 };
                 if let Err(e) = r {
+                    let what = if kind == Kind::Dir { "rmdir" } else { "unlink" };
                     self.error(&format!(
-                        "rsync: [generator] delete_file: unlink({}) failed: {}",
+                        "rsync: [generator] delete_file: {what}({}) failed: {}",
                         show(&p),
                         super::os_error(&e)
                     ));
+                    all = false;
                     continue;
                 }
             }
+            self.count_deletion(side);
             self.log_deleted(p, kind);
+        }
+        if !all {
+            self.log.info(&format!(
+                "cannot delete non-empty directory: {}",
+                show(name)
+            ));
+        }
+        all
+    }
+
+    /// Whether --max-delete lets one more deletion happen on `side`
+    /// (rsync's generator and receiver each count their own); a refused
+    /// one is counted for the generator's closing note.
+    fn may_delete(&mut self, side: Side) -> bool {
+        let Some(max) = self.a.max_delete else {
+            return true;
+        };
+        let max = max.max(0) as u64;
+        match (side, &mut self.del) {
+            (Side::Generator, Some(del)) if del.count >= max => {
+                del.skipped += 1;
+                self.out.del_limit = true;
+                false
+            }
+            (Side::Generator, None) if self.deleted[0] >= max => {
+                self.del_skipped += 1;
+                self.out.del_limit = true;
+                false
+            }
+            (Side::Receiver, _) => self.deleted[1] < max,
+            _ => true,
+        }
+    }
+
+    fn count_deletion(&mut self, side: Side) {
+        match (side, &mut self.del) {
+            (Side::Generator, Some(del)) => del.count += 1,
+            (Side::Generator, None) => self.deleted[0] += 1,
+            (Side::Receiver, _) => self.deleted[1] += 1,
         }
     }
 
@@ -178,12 +243,15 @@ impl Engine<'_> {
     }
 
     /// Moves the destination's `rel` to its backup place.
-    pub(super) fn make_backup(&mut self, rel: &[u8]) -> Result<(), String> {
+    ///
+    /// A directory where the backup goes is cleared first (rsync's
+    /// DEL_FOR_BACKUP): its contents deleted, logged and counted against
+    /// --max-delete on `side`.
+    pub(super) fn make_backup(&mut self, rel: &[u8], side: Side) -> Result<(), String> {
         let to = self.backup_path(rel);
         if fs::symlink_metadata(&to).is_ok_and(|m| m.is_dir()) {
-            // A directory where the backup goes: its contents are
-            // deleted and logged (named as rsync names them, from the
-            // destination), the directory itself goes quietly.
+            // Named as rsync names them, from the destination; the
+            // directory itself goes quietly.
             let mut name = match &self.a.backup_dir {
                 Some(d) => {
                     use std::os::unix::ffi::OsStrExt;
@@ -200,7 +268,12 @@ impl Engine<'_> {
             };
             name.extend_from_slice(rel);
             name.extend_from_slice(&self.a.backup_suffix());
-            self.purge_dir(&to, &name, false);
+            if !self.purge_dir(&to, &name, false, side) {
+                return Err(format!(
+                    "could not make way for backup directory: {}",
+                    show(&name)
+                ));
+            }
         }
         make_backup(&self.dst, &to, rel, self.a.acls)
     }
