@@ -83,13 +83,15 @@ pub(crate) fn skip_misses(
     if let Some(steps) = avx2::skip_misses(filter, c, r, outs, ins, table) {
         return steps;
     }
+    // (A filter of another shape, which `Index` never makes, takes the
+    // plain loop: the scalar kernel would add its code to the module.)
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    {
-        let k = simd128::Kernel::new(c);
-        return drive(filter, c, r, outs, ins, table, |r, o, i, _, f| {
-            k.group(r, o, i, f)
-        });
-    }
+    return match simd128::Kernel::new(c, filter) {
+        Some(k) => drive(filter, c, r, outs, ins, table, |r, o, i, _, _| {
+            k.group(r, o, i)
+        }),
+        None => scalar(filter, shift, r, outs, ins, table),
+    };
     #[allow(unreachable_code)]
     drive(filter, c, r, outs, ins, table, scalar_group)
 }
@@ -238,8 +240,12 @@ mod tests {
         #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
         v.push((
             "simd128",
-            |r, o, i, nn, out| simd128::Kernel::new(Consts { nn, shift: 0 }).weak16(r, o, i, out),
-            |r, o, i, c, filter| simd128::Kernel::new(c).group(r, o, i, filter),
+            |r, o, i, nn, out| {
+                let c = Consts { nn, shift: 27 };
+                let k = simd128::Kernel::new(c, &[0; 32]).unwrap();
+                k.weak16(r, o, i, out)
+            },
+            |r, o, i, c, filter| simd128::Kernel::new(c, filter).unwrap().group(r, o, i),
         ));
         v
     }
@@ -289,6 +295,32 @@ mod tests {
         let (filter, mut s) = (vec![0u32; 1024], r);
         let got = avx2::skip_misses(&filter, c(22), &mut s, &data, &data, &table);
         assert_eq!(got, avx2::available().then_some(64));
+    }
+
+    /// The `simd128` kernel declines a filter or shift its probes could
+    /// read outside of, and the scan then takes the plain loop.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    #[test]
+    fn simd128_declines_filters_of_the_wrong_shape() {
+        let data = [7u8; 64];
+        let table = OutTable::new(16);
+        let c = |shift| Consts { nn: nn(16), shift };
+        for (len, shift) in [
+            (1023usize, 22u32),
+            (2048, 22),
+            (0, 22),
+            (1 << 20, 1),
+            (1, 33),
+        ] {
+            assert!(simd128::Kernel::new(c(shift), &vec![0u32; len]).is_none());
+        }
+        assert!(simd128::Kernel::new(c(22), &[0; 1024]).is_some());
+        assert!(simd128::Kernel::new(c(32), &[0; 1]).is_some());
+        // A filter longer than its shift says, every bit set: the plain
+        // loop stops at the first step.
+        let (filter, mut r) = (vec![!0u32; 1024], Rolling::new(&data[..16]));
+        assert!(simd128::Kernel::new(c(23), &filter).is_none());
+        assert_eq!(skip_misses(&filter, 23, &mut r, &data, &data, &table), 1);
     }
 
     /// Checks a kernel's sums for the group starting at `start` of `data`.

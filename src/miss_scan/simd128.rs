@@ -7,6 +7,7 @@
 use super::{Consts, LANES, MIX, MIX2};
 use crate::rolling::{Rolling, MOD};
 use core::arch::wasm32::*;
+use core::marker::PhantomData;
 
 type Quad = [v128; 4];
 
@@ -14,7 +15,11 @@ type Quad = [v128; 4];
 /// otherwise rebuild each `v128.const` inside the loop, which V8 compiles
 /// to several instructions each time.
 #[derive(Clone, Copy)]
-pub(super) struct Kernel {
+pub(super) struct Kernel<'f> {
+    /// Each probe reads the filter word at `base + (weak * MIX >> shift) * 4`.
+    filter: PhantomData<&'f [u32]>,
+    base: v128,
+    not3: v128,
     shift: u32,
     nn: v128,
     m: v128,
@@ -29,10 +34,19 @@ pub(super) struct Kernel {
     pow2: v128,
 }
 
-impl Kernel {
-    pub(super) fn new(c: Consts) -> Kernel {
-        core::hint::black_box(Kernel {
-            shift: c.shift,
+impl<'f> Kernel<'f> {
+    /// The kernel for `filter`, which must have `1 << (32 - c.shift)` words
+    /// (else None: the probes read its words without bounds checks).
+    pub(super) fn new(c: Consts, filter: &'f [u32]) -> Option<Kernel<'f>> {
+        if !(2..=32).contains(&c.shift) || filter.len() != 1 << (32 - c.shift) {
+            return None;
+        }
+        Some(core::hint::black_box(Kernel {
+            filter: PhantomData,
+            base: u32x4_splat(filter.as_ptr().expose_provenance() as u32),
+            not3: u32x4_splat(!3),
+            // Byte offsets of words: two bits less shift, the low two cleared.
+            shift: c.shift - 2,
             nn: u32x4_splat(c.nn),
             m: u32x4_splat(MOD),
             rest: i32x4_splat(-(MOD as i32) - 1),
@@ -44,48 +58,45 @@ impl Kernel {
             bytes: u32x4_splat(0x1810_0800),
             bytes1: u32x4_splat(0x0101_0101),
             pow2: u8x16(1, 2, 4, 8, 16, 32, 64, 128, 0, 0, 0, 0, 0, 0, 0, 0),
-        })
+        }))
     }
 
     /// One group of 16 steps: the state after the last, and the mask of the
     /// steps whose weak sums may be in the filter (bit `l` for step `l + 1`).
-    /// `filter` must have `1 << (32 - shift)` words (else a probe panics).
     #[inline(always)]
-    pub(super) fn group(
-        &self,
-        r: Rolling,
-        o: &[u8; LANES],
-        i: &[u8; LANES],
-        filter: &[u32],
-    ) -> (Rolling, u32) {
+    pub(super) fn group(&self, r: Rolling, o: &[u8; LANES], i: &[u8; LANES]) -> (Rolling, u32) {
         let (a, b) = self.sums(r, o, i);
         // Written out: as a loop, LLVM keeps the vectors in memory.
-        let hits = self.probe(a[0], b[0], filter)
-            | self.probe(a[1], b[1], filter) << 4
-            | self.probe(a[2], b[2], filter) << 8
-            | self.probe(a[3], b[3], filter) << 12;
+        let hits = self.probe(a[0], b[0])
+            | self.probe(a[1], b[1]) << 4
+            | self.probe(a[2], b[2]) << 8
+            | self.probe(a[3], b[3]) << 12;
         (state(r, &a, &b), hits)
     }
 
     /// The lanes whose weak sums `b << 16 | a` may be in the filter.
     #[inline(always)]
-    fn probe(&self, a: v128, b: v128, filter: &[u32]) -> u32 {
+    fn probe(&self, a: v128, b: v128) -> u32 {
         let w = weak(a, b);
-        let word = u32x4_shr(i32x4_mul(w, self.mix), self.shift);
+        let offset = v128_and(u32x4_shr(i32x4_mul(w, self.mix), self.shift), self.not3);
         let g = i32x4_mul(w, self.mix2);
         let mask = v128_or(
             self.pow2(u32x4_shr(g, 27)),
             self.pow2(v128_and(u32x4_shr(g, 22), self.bits5)),
         );
-        // The filter's length is a power of two, so masking with it changes
-        // no index and lets the compiler drop the bounds checks.
-        let last = filter.len().wrapping_sub(1);
-        let at = |k: u32| filter[k as usize & last];
+        // The addresses in the lanes, so that each load takes one lane and
+        // no arithmetic (the bounds checks of indexing would add three
+        // instructions a load).
+        let addr = i32x4_add(self.base, offset);
+        // SAFETY: `offset` is a multiple of 4 below `1 << (34 - c.shift)`,
+        // the filter's length in bytes (`new` checked it), so each address
+        // is that of one of its words, which live as long as `'f`.
+        let at = |p: u32| unsafe { *core::ptr::with_exposed_provenance::<u32>(p as usize) };
         let words = u32x4(
-            at(u32x4_extract_lane::<0>(word)),
-            at(u32x4_extract_lane::<1>(word)),
-            at(u32x4_extract_lane::<2>(word)),
-            at(u32x4_extract_lane::<3>(word)),
+            at(u32x4_extract_lane::<0>(addr)),
+            at(u32x4_extract_lane::<1>(addr)),
+            at(u32x4_extract_lane::<2>(addr)),
+            at(u32x4_extract_lane::<3>(addr)),
         );
         let set = i32x4_eq(v128_andnot(mask, words), i32x4_splat(0));
         u32::from(i32x4_bitmask(set))
