@@ -289,6 +289,11 @@ impl SignatureBuilder {
         self.partial.extend_from_slice(blocks.remainder());
     }
 
+    /// The block length the options resolved to.
+    pub fn block_len(&self) -> u32 {
+        self.sig.block_len
+    }
+
     /// An empty builder with this one's block length, strong-sum length
     /// and seed, for signing a later part of the same basis elsewhere (on
     /// another thread, say); [`join`](Self::join) puts the parts together.

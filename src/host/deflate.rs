@@ -25,7 +25,6 @@ impl Deflate for Zlib {
         if !dict.is_empty() && self.0.set_dictionary(dict).is_err() {
             return false;
         }
-        out.clear();
         out.reserve_exact(limit);
         let done = matches!(
             self.0.compress_vec(data, out, FlushCompress::Finish),

@@ -176,7 +176,7 @@ pub fn sign_file(
     };
     // A large file is signed in two halves at once (split on a block
     // boundary) when there is a second core: hashing is the bulk of it.
-    let block = u64::from(b.part().finish().block_len());
+    let block = u64::from(b.block_len());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mid = (len / 2) / block * block;
     if len < PARALLEL_SIGN_MIN || cores < 2 || mid == 0 {

@@ -315,59 +315,46 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_basis_shorter_than_a_block_makes_all_literal() {
+    /// The result of `delta` of `new` against `basis`, files in a temporary
+    /// directory, and its counts.
+    fn run(basis: &[u8], new: &[u8], m: &Method) -> (Vec<u8>, Sent) {
         let dir = tempfile::tempdir().unwrap();
-        let new: Vec<u8> = (0..3 * CHUNK as u32 + 5).map(|i| (i % 253) as u8).collect();
-        let (bp, np, op) = (
-            dir.path().join("b"),
-            dir.path().join("n"),
-            dir.path().join("o"),
-        );
-        std::fs::write(&bp, &new[..100]).unwrap();
-        std::fs::write(&np, &new).unwrap();
+        let [bp, np, op] = ["b", "n", "o"].map(|n| dir.path().join(n));
+        std::fs::write(&bp, basis).unwrap();
+        std::fs::write(&np, new).unwrap();
         let out = File::create(&op).unwrap();
-        let m = Method::default();
         let sent = delta(
             &mut File::open(&np).unwrap(),
             &File::open(&bp).unwrap(),
             &out,
-            &m,
+            m,
         )
         .unwrap();
-        assert_eq!(std::fs::read(&op).unwrap(), new);
+        (std::fs::read(&op).unwrap(), sent)
+    }
+
+    #[test]
+    fn a_basis_shorter_than_a_block_makes_all_literal() {
+        let new: Vec<u8> = (0..3 * CHUNK as u32 + 5).map(|i| (i % 253) as u8).collect();
+        let (out, sent) = run(&new[..100], &new, &Method::default());
+        assert_eq!(out, new);
         assert_eq!((sent.literal, sent.matched), (new.len() as u64, 0));
     }
 
     #[test]
     fn result_is_the_new_file_with_rsync_counts() {
-        let dir = tempfile::tempdir().unwrap();
         let basis: Vec<u8> = (0..100_000u32)
             .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
             .collect();
         let mut new = basis.clone();
         new[50_000..50_010].copy_from_slice(b"0123456789"); // an edit
         new.splice(10..10, b"inserted".iter().copied()); // a shift
-        let (bp, np, op) = (
-            dir.path().join("b"),
-            dir.path().join("n"),
-            dir.path().join("o"),
-        );
-        std::fs::write(&bp, &basis).unwrap();
-        std::fs::write(&np, &new).unwrap();
-        let out = File::create(&op).unwrap();
         let m = Method {
             block_size: Some(700),
             ..Default::default()
         };
-        let sent = delta(
-            &mut File::open(&np).unwrap(),
-            &File::open(&bp).unwrap(),
-            &out,
-            &m,
-        )
-        .unwrap();
-        assert_eq!(std::fs::read(&op).unwrap(), new);
+        let (out, sent) = run(&basis, &new, &m);
+        assert_eq!(out, new);
         assert_eq!(sent.literal + sent.matched, new.len() as u64);
         // Two blocks spoiled (the insertion's and the edit's), a tail.
         assert!(sent.matched >= new.len() as u64 - 3 * 700, "{sent:?}");
