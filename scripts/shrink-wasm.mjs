@@ -89,23 +89,34 @@ function skipDesc(buf, pos) {
   throw new Error(`import kind ${kind}`);
 }
 
+// The module with the body of each section `id` replaced by what
+// `rewrite(bodyStart, end)` returns (a Buffer), or the text of the first
+// error it returns (a string).
+function rewriteSection(id, rewrite) {
+  const parts = [wasm.subarray(0, 8)];
+  let pos = 8;
+  while (pos < wasm.length) {
+    const [size, bodyStart] = uleb(wasm, pos + 1);
+    const end = bodyStart + size;
+    if (wasm[pos] === id) {
+      const body = rewrite(bodyStart, end);
+      if (typeof body === "string") return body;
+      parts.push(Buffer.from([id]), toUleb(body.length), body);
+    } else {
+      parts.push(wasm.subarray(pos, end));
+    }
+    pos = end;
+  }
+  return Buffer.concat(parts);
+}
+
 function renameImports() {
   const moduleKey = glue.match(/^\s*"([^"]+)": import0,$/m);
   if (!moduleKey || glue.split(moduleKey[0]).length !== 2) return "no single import object in the glue";
   const jsModule = moduleKey[1];
-  const parts = [wasm.subarray(0, 8)];
-  let pos = 8;
   let renamed = 0;
   let newGlue = glue;
-  while (pos < wasm.length) {
-    const id = wasm[pos];
-    const [size, bodyStart] = uleb(wasm, pos + 1);
-    const end = bodyStart + size;
-    if (id !== 2) {
-      parts.push(wasm.subarray(pos, end));
-      pos = end;
-      continue;
-    }
+  const out = rewriteSection(2, (bodyStart, end) => {
     let [count, p] = uleb(wasm, bodyStart);
     const items = [toUleb(count)];
     for (let i = 0; i < count; i++) {
@@ -131,31 +142,20 @@ function renameImports() {
       items.push(str("a"), str(short), desc);
     }
     if (p !== end) return "the import section did not parse";
-    const body = Buffer.concat(items);
-    parts.push(Buffer.from([2]), toUleb(body.length), body);
-    pos = end;
-  }
-  wasm = Buffer.concat(parts);
+    return Buffer.concat(items);
+  });
+  if (typeof out === "string") return out;
+  wasm = out;
   glue = newGlue.replace(moduleKey[0], moduleKey[0].replace(`"${jsModule}"`, "a"));
   return `${renamed} imports renamed`;
 }
 
 function renameExports() {
-  const parts = [wasm.subarray(0, 8)];
-  let pos = 8;
   let renamed = 0;
   let newGlue = glue;
   let types = typeFiles.map((f) => f.text);
   const names = new Set();
-  while (pos < wasm.length) {
-    const id = wasm[pos];
-    const [size, bodyStart] = uleb(wasm, pos + 1);
-    const end = bodyStart + size;
-    if (id !== 7) {
-      parts.push(wasm.subarray(pos, end));
-      pos = end;
-      continue;
-    }
+  const out = rewriteSection(7, (bodyStart, end) => {
     let [count, p] = uleb(wasm, bodyStart);
     const items = [toUleb(count)];
     for (let i = 0; i < count; i++) {
@@ -176,13 +176,12 @@ function renameExports() {
       items.push(str(name), wasm.subarray(descStart, p));
     }
     if (p !== end) return "the export section did not parse";
-    const body = Buffer.concat(items);
-    parts.push(Buffer.from([7]), toUleb(body.length), body);
-    pos = end;
-  }
+    return Buffer.concat(items);
+  });
+  if (typeof out === "string") return out;
   const unknown = [...newGlue.matchAll(/\bwasm\.(\w+)/g)].map((m) => m[1]).filter((n) => !names.has(n));
   if (unknown.length > 0) return `the glue calls unknown exports: ${unknown.join(", ")}`;
-  wasm = Buffer.concat(parts);
+  wasm = out;
   glue = newGlue;
   typeFiles.forEach((f, i) => (f.text = types[i]));
   return `${renamed} exports renamed`;
