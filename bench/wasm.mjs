@@ -8,6 +8,7 @@
 // after the timed steps), and the wasm memory at the end (it only grows,
 // so this is its peak).
 import { createHash } from "node:crypto";
+import { ThreadedSha256 } from "../pkg/sha-thread.js";
 import { closeSync, fstatSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -92,10 +93,13 @@ function signature(basis, sigPath) {
   return out.close();
 }
 
-/** `host`: the whole-file SHA-256 by node:crypto, as the package's Node entry does. */
+/**
+ * `host`: the whole-file SHA-256 by node:crypto on a second thread, as the
+ * package's Node entry does (pkg/sha-thread.js).
+ */
 function delta(sigPath, newFile, deltaPath, host = false) {
   const sig = Signature.decode(readFileSync(sigPath));
-  const enc = new DeltaEncoder(sig, host ? { sha256: createHash("sha256") } : {});
+  const enc = new DeltaEncoder(sig, host ? { sha256: new ThreadedSha256() } : {});
   const out = output(deltaPath);
   eachChunk(newFile, (c) => out.write(enc.update(c)));
   out.write(enc.finish());

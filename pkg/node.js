@@ -1,16 +1,17 @@
 // Node: the wasm module is read from the package's own files, synchronously,
 // so the API is usable as soon as this module is imported. Node 20 has no
 // global WebSocket: the `ws` package stands in.
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { WebSocket } from "ws";
 import { initSync } from "./wasm/wsync.js";
 import { setDefaultWebSocket } from "./link.js";
 import { host } from "./host.js";
+import { ThreadedSha256 } from "./sha-thread.js";
 
 initSync({ module: readFileSync(new URL("./wasm/wsync_bg.wasm", import.meta.url)) });
 setDefaultWebSocket(globalThis.WebSocket ?? WebSocket);
-host.sha256 = () => createHash("sha256");
+// node:crypto's SHA-256, on a second thread for inputs over a few MiB.
+host.sha256 = () => new ThreadedSha256();
 
 export * from "./wasm/wsync.js";
 export { connect, Session } from "./client.js";

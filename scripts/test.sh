@@ -35,7 +35,7 @@ RUSTFLAGS="-C target-feature=+simd128 -C llvm-args=-inline-threshold=10" CARGO_T
 step "JavaScript tests of the wasm bindings (pkg/wasm) under Node"
 cargo build --release --quiet # tests compare with target/release/wsync
 bash scripts/build-wasm.sh
-node --test tests/js/
+node --test --expose-gc tests/js/
 
 step "the demo page in headless Chromium (tests/e2e)"
 node --test tests/e2e/
