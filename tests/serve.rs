@@ -54,6 +54,30 @@ fn push_and_pull_round_trips() {
 }
 
 #[test]
+fn the_client_commands_end_their_sessions_with_a_close_handshake() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("module");
+    std::fs::create_dir(&module).unwrap();
+    let log = dir.path().join("serve.log");
+    let srv = start_server_logging(
+        &["serve", s(&module)],
+        std::fs::File::create(&log).unwrap(),
+    );
+    let local = dir.path().join("local");
+    std::fs::write(&local, data(3, 100_000, true)).unwrap();
+    ok(wsync().args(["push", s(&local), &url(&srv, "f")]));
+    ok(wsync().args(["pull", &url(&srv, "f"), s(&dir.path().join("back"))]));
+    ok(wsync().args(["list", &url(&srv, "")]));
+    ok(wsync().args(["delete", &url(&srv, "f")]));
+    drop(srv);
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("upload committed"), "{text}");
+    // A client that just drops the socket shows as a protocol error.
+    assert!(!text.contains("without closing handshake"), "{text}");
+    assert!(!text.contains("protocol error"), "{text}");
+}
+
+#[test]
 fn paths_outside_the_module_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let module = dir.path().join("module");

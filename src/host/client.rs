@@ -204,6 +204,7 @@ pub fn push(a: PushArgs) -> Result<(), Failure> {
                 Push::Dropped(_, e) => return Err(e),
             }
         }
+        c.close().await;
         if a.stats {
             let size = std::fs::metadata(&a.file).map(|m| m.len()).unwrap_or(0);
             eprintln!(
@@ -257,6 +258,8 @@ pub fn pull(a: PullArgs) -> Result<(), Failure> {
             .pull_to(&t.module, &t.path, &a.file)
             .await?
             .map_err(|r| failed(r.0, &r.1))?;
+        let (sent, received) = (c.sent, c.received);
+        c.close().await;
         let when = std::time::UNIX_EPOCH
             + std::time::Duration::new(got.mtime.max(0) as u64, got.mtime_nsec);
         let _ = File::options()
@@ -266,7 +269,7 @@ pub fn pull(a: PullArgs) -> Result<(), Failure> {
         if a.stats {
             eprintln!(
                 "Total bytes sent: {}\nTotal bytes received: {}\nFile size: {}",
-                c.sent, c.received, got.len
+                sent, received, got.len
             );
         }
         Ok(())
@@ -335,63 +338,75 @@ pub fn list(a: ListArgs) -> Result<(), Failure> {
     let t = parse_url_loose(&a.url)?;
     runtime()?.block_on(async {
         let mut c = Client::connect(&t, &a.conn).await?;
-        let id = if t.module.is_empty() {
-            c.s.list_modules()
-        } else {
-            c.s.list(&t.module, &t.path, a.recursive)
-        };
-        c.flush().await?;
-        loop {
-            c.recv().await?;
-            for e in c.take() {
-                match e {
-                    ClientEvent::Modules { modules, .. } => {
-                        for m in modules {
-                            println!("{:<15}\t{}", m.name, m.comment);
-                        }
+        let r = list_on(&mut c, &t, a.recursive).await;
+        c.close().await;
+        r
+    })
+}
+
+async fn list_on(c: &mut Client, t: &Target, recursive: bool) -> Result<(), Failure> {
+    let id = if t.module.is_empty() {
+        c.s.list_modules()
+    } else {
+        c.s.list(&t.module, &t.path, recursive)
+    };
+    c.flush().await?;
+    loop {
+        c.recv().await?;
+        for e in c.take() {
+            match e {
+                ClientEvent::Modules { modules, .. } => {
+                    for m in modules {
+                        println!("{:<15}\t{}", m.name, m.comment);
+                    }
+                    return Ok(());
+                }
+                ClientEvent::Entries { entries, done, .. } => {
+                    for e in &entries {
+                        println!("{}", listing_line(e));
+                    }
+                    if done {
                         return Ok(());
                     }
-                    ClientEvent::Entries { entries, done, .. } => {
-                        for e in &entries {
-                            println!("{}", listing_line(e));
-                        }
-                        if done {
-                            return Ok(());
-                        }
-                    }
-                    ClientEvent::Failed {
-                        id: i,
-                        code,
-                        message,
-                    } if i == id => return Err(failed(code, &message)),
-                    _ => {}
                 }
+                ClientEvent::Failed {
+                    id: i,
+                    code,
+                    message,
+                } if i == id => return Err(failed(code, &message)),
+                _ => {}
             }
         }
-    })
+    }
 }
 
 pub fn delete(a: DeleteArgs) -> Result<(), Failure> {
     let t = parse_url(&a.url)?;
     runtime()?.block_on(async {
         let mut c = Client::connect(&t, &a.conn).await?;
-        let id = c.s.delete(&t.module, &t.path);
-        c.flush().await?;
-        loop {
-            c.recv().await?;
-            for e in c.take() {
-                match e {
-                    ClientEvent::Done { id: i } if i == id => return Ok(()),
-                    ClientEvent::Failed {
-                        id: i,
-                        code,
-                        message,
-                    } if i == id => return Err(failed(code, &message)),
-                    _ => {}
-                }
+        let r = delete_on(&mut c, &t).await;
+        c.close().await;
+        r
+    })
+}
+
+async fn delete_on(c: &mut Client, t: &Target) -> Result<(), Failure> {
+    let id = c.s.delete(&t.module, &t.path);
+    c.flush().await?;
+    loop {
+        c.recv().await?;
+        for e in c.take() {
+            match e {
+                ClientEvent::Done { id: i } if i == id => return Ok(()),
+                ClientEvent::Failed {
+                    id: i,
+                    code,
+                    message,
+                } if i == id => return Err(failed(code, &message)),
+                _ => {}
             }
         }
-    })
+    }
 }
 
 #[derive(Parser, Debug)]

@@ -33,11 +33,16 @@ pub fn serve(dir: &Path, extra: &[&str]) -> Server {
 
 /// Starts `wsync ARGS --port 0` and reads the port from its first line.
 pub fn start_server(args: &[&str]) -> Server {
+    start_server_logging(args, Stdio::null())
+}
+
+/// Like [`start_server`], with the server's log (its stderr) going to `log`.
+pub fn start_server_logging(args: &[&str], log: impl Into<Stdio>) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wsync"))
         .args(args)
         .args(["--port", "0"])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
     let mut line = String::new();
