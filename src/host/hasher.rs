@@ -4,7 +4,7 @@
 use super::files::{Input, READ_CHUNK};
 use super::Failure;
 use crate::{Sha256, WholeHash};
-use std::sync::mpsc::{channel, sync_channel, SyncSender};
+use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -14,6 +14,9 @@ const BATCH: usize = 1 << 20;
 pub struct ThreadedSha256 {
     pending: Vec<u8>,
     tx: Option<SyncSender<Vec<u8>>>,
+    /// Hashed batches coming back for reuse: fresh allocations would cost
+    /// a page fault per 4 KiB every time.
+    back: Receiver<Vec<u8>>,
     worker: Option<JoinHandle<[u8; 32]>>,
 }
 
@@ -22,22 +25,30 @@ impl ThreadedSha256 {
         // A few batches in flight: bounded memory, and the producer waits
         // rather than running ahead when hashing is the slower side.
         let (tx, rx) = sync_channel::<Vec<u8>>(4);
+        let (back_tx, back) = channel::<Vec<u8>>();
         let worker = std::thread::spawn(move || {
             let mut sha = Sha256::new();
-            for batch in rx {
+            for mut batch in rx {
                 sha.update(&batch);
+                batch.clear();
+                let _ = back_tx.send(batch);
             }
             sha.finish()
         });
         ThreadedSha256 {
             pending: Vec::with_capacity(BATCH),
             tx: Some(tx),
+            back,
             worker: Some(worker),
         }
     }
 
     fn send(&mut self) {
-        let batch = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH));
+        let next = self
+            .back
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+        let batch = std::mem::replace(&mut self.pending, next);
         if let Some(tx) = &self.tx {
             // The worker only stops when the sender is dropped.
             let _ = tx.send(batch);
