@@ -1,69 +1,105 @@
 #!/usr/bin/env bash
 # Uploads of a file with scattered edits: wsync push and wsync sync to `wsync serve` beside
 # rsync and rsync -z to an `rsync --daemon`, all on loopback, in one run.
-# Prints seconds and bytes on the wire both ways. SIZES="256M 1G" by default.
+# Prints seconds (median and best of ROUNDS, default 3, the tools taking turns in a
+# different order each round), CPU seconds of client and server together (median), and
+# bytes on the wire both ways. SIZES="256M 1G" by default.
+#
+# Before every upload the target gets a fresh copy of the basis (so no signature is
+# cached and every tool rebuilds the same file), then 3 GiB of memory is written and
+# freed. On this VM, memory the guest has not touched for a while is slow to touch
+# again (a 1 GiB file written into such pages took 2.7 s, into just-freed ones 0.25 s),
+# so without that step whichever tool happened to get cold pages looked twice as slow.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 cargo build --release -q
 W=$PWD/target/release/wsync
 out=${BENCH_DIR:-$PWD/bench/out/serve}
+rounds=${ROUNDS:-3}
 rm -rf "$out" && mkdir -p "$out"
-trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -f /dev/shm/wsync-bench-warm' EXIT
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-secs() { python3 -c "import time; print(time.time())"; }
+now() { date +%s.%N; }
+# CPU seconds of a process and its reaped children so far.
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15 + $16 + $17) / hz }' "/proc/$1/stat"; }
+warm() {
+  dd if=/dev/zero of=/dev/shm/wsync-bench-warm bs=1M count=3072 status=none
+  rm -f /dev/shm/wsync-bench-warm
+}
+num() { tr -d , <<<"$1"; }
 
-printf '%-8s %-14s %10s %14s %14s %10s\n' size tool seconds "bytes sent" "bytes recv" "x changed"
-for size in ${SIZES:-256M 1G}; do
-  d=$out/$size; mkdir -p "$d/w" "$d/r"
-  changed=$($W bench-data --size "$size" "$d/basis" "$d/new")
-  # wsync
-  cp "$d/basis" "$d/w/f"
-  wp=$(port)
-  $W serve "$d/w" --port "$wp" > "$d/serve.log" 2>&1 &
-  sleep 0.5
-  t0=$(secs)
-  stats=$($W push --stats "$d/new" "ws://127.0.0.1:$wp/data/f" 2>&1)
-  t1=$(secs)
-  cmp -s "$d/new" "$d/w/f" || { echo "wsync upload produced a different file" >&2; exit 1; }
-  sent=$(awk '/Total bytes sent/ {print $4}' <<<"$stats")
-  recv=$(awk '/Total bytes received/ {print $4}' <<<"$stats")
-  printf '%-8s %-14s %10.2f %14s %14s %10.2f\n' "$size" "wsync push" "$(echo "$t1 - $t0" | bc -l)" "$sent" "$recv" "$(echo "($sent + $recv) / $changed" | bc -l)"
-  # The same upload through `wsync sync` (rsync's command line, HOST::MODULE).
-  cp "$d/basis" "$d/w/f"
-  t0=$(secs)
-  stats=$($W sync -I --stats --port "$wp" "$d/new" 127.0.0.1::data/f 2>&1)
-  t1=$(secs)
-  cmp -s "$d/new" "$d/w/f" || { echo "wsync sync produced a different file" >&2; exit 1; }
-  sent=$(awk -F': ' '/Total bytes sent/ {gsub(",","",$2); print $2}' <<<"$stats")
-  recv=$(awk -F': ' '/Total bytes received/ {gsub(",","",$2); print $2}' <<<"$stats")
-  printf '%-8s %-14s %10.2f %14s %14s %10.2f\n' "$size" "wsync sync" "$(echo "$t1 - $t0" | bc -l)" "$sent" "$recv" "$(echo "($sent + $recv) / $changed" | bc -l)"
-  # rsync daemon, plain and -z
-  for z in "" "-z"; do
-    cp "$d/basis" "$d/r/f"
-    rp=$(port)
-    cat > "$d/rsyncd.conf" <<CONF
+# upload TOOL: one upload of $d/new over $d/<dir>/f; appends "wall cpu sent recv" to $d/TOOL.
+upload() {
+  local tool=$1 dir t0 t1 c0 c1 client stats sent recv server
+  case $tool in wsync-*) dir=w server=$wpid ;; rsync-z) dir=rz server=$rzpid ;; *) dir=r server=$rpid ;; esac
+  cp "$d/basis" "$d/$dir/f"
+  sync -f "$d/$dir/f"
+  warm
+  c0=$(cpu_of "$server")
+  t0=$(now)
+  case $tool in
+    wsync-push) stats=$(/usr/bin/time -f 'CPU %U %S' -o "$d/time" "$W" push --stats "$d/new" "ws://127.0.0.1:$wp/data/f" 2>&1) ;;
+    wsync-sync) stats=$(/usr/bin/time -f 'CPU %U %S' -o "$d/time" "$W" sync -I --stats --port "$wp" "$d/new" 127.0.0.1::data/f 2>&1) ;;
+    # --no-whole-file is the default for remote transfers; -I forces the delta even though sizes/times differ anyway.
+    rsync) stats=$(/usr/bin/time -f 'CPU %U %S' -o "$d/time" rsync -I --stats "$d/new" "rsync://127.0.0.1:$rp/data/f") ;;
+    rsync-z) stats=$(/usr/bin/time -f 'CPU %U %S' -o "$d/time" rsync -z -I --stats "$d/new" "rsync://127.0.0.1:$rzp/data/f") ;;
+  esac
+  t1=$(now)
+  sleep 0.3 # the daemon's child exits and is reaped
+  c1=$(cpu_of "$server")
+  cmp -s "$d/new" "$d/$dir/f" || { echo "$tool produced a different file" >&2; exit 1; }
+  sent=$(num "$(awk -F': *' '/Total bytes sent/ {print $2}' <<<"$stats")")
+  recv=$(num "$(awk -F': *' '/Total bytes received/ {print $2}' <<<"$stats")")
+  client=$(awk '/^CPU/ {print $2 + $3}' "$d/time")
+  echo "$(echo "$t1 - $t0" | bc -l) $(echo "$c1 - $c0 + $client" | bc -l) $sent $recv" >>"$d/$tool"
+}
+
+daemon() { # DIR PORT: an rsync daemon serving DIR as module "data"; prints its PID
+  cat >"$1.conf" <<CONF
 use chroot = no
 uid = 0
 gid = 0
-pid file = $d/rsyncd.pid
+pid file = $1.pid
 [data]
-path = $d/r
+path = $1
 read only = no
 CONF
-    rsync --daemon --no-detach --port "$rp" --address 127.0.0.1 --config "$d/rsyncd.conf" &
-    rpid=$!
-    sleep 0.5
-    t0=$(secs)
-    # --no-whole-file is the default for remote transfers; -I forces the delta even though sizes/times differ anyway.
-    rstats=$(rsync $z -I --stats "$d/new" "rsync://127.0.0.1:$rp/data/f")
-    t1=$(secs)
-    kill $rpid; wait $rpid 2>/dev/null || true
-    cmp -s "$d/new" "$d/r/f" || { echo "rsync upload produced a different file" >&2; exit 1; }
-    sent=$(awk -F': ' '/Total bytes sent/ {gsub(",","",$2); print $2}' <<<"$rstats")
-    recv=$(awk -F': ' '/Total bytes received/ {gsub(",","",$2); print $2}' <<<"$rstats")
-    printf '%-8s %-14s %10.2f %14s %14s %10.2f\n' "$size" "rsync $z" "$(echo "$t1 - $t0" | bc -l)" "$sent" "$recv" "$(echo "($sent + $recv) / $changed" | bc -l)"
+  rsync --daemon --no-detach --port "$2" --address 127.0.0.1 --config "$1.conf" >"$1.log" 2>&1 &
+  echo $!
+}
+
+tools=(wsync-push wsync-sync rsync rsync-z)
+printf '%-6s %-12s %9s %9s %9s %12s %12s %10s\n' size tool "median s" "best s" "CPU s" "bytes sent" "bytes recv" "x changed"
+for size in ${SIZES:-256M 1G}; do
+  d=$out/$size
+  mkdir -p "$d/w" "$d/r" "$d/rz"
+  changed=$($W bench-data --size "$size" "$d/basis" "$d/new")
+  wp=$(port) rp=$(port) rzp=$(port)
+  "$W" serve "$d/w" --port "$wp" >"$d/serve.log" 2>&1 &
+  wpid=$!
+  rpid=$(daemon "$d/r" "$rp")
+  rzpid=$(daemon "$d/rz" "$rzp")
+  sleep 0.5
+  for round in $(seq "$rounds"); do
+    # A different order each round: no tool always goes first.
+    for i in 0 1 2 3; do
+      upload "${tools[$(( (i + round) % 4 ))]}"
+    done
   done
-  echo "($size: $changed bytes changed)"
+  for tool in "${tools[@]}"; do
+    python3 - "$d/$tool" "$size" "$tool" "$changed" <<'PY'
+import statistics, sys
+rows = [list(map(float, l.split())) for l in open(sys.argv[1])]
+size, tool, changed = sys.argv[2], sys.argv[3], int(sys.argv[4])
+wall = [r[0] for r in rows]
+sent, recv = int(rows[-1][2]), int(rows[-1][3])
+print(f"{size:<6} {tool:<12} {statistics.median(wall):9.2f} {min(wall):9.2f} "
+      f"{statistics.median(r[1] for r in rows):9.2f} {sent:12d} {recv:12d} {(sent + recv) / changed:10.2f}")
+PY
+  done
+  echo "($size: $changed bytes changed; $rounds rounds)"
+  kill "$wpid" "$rpid" "$rzpid" 2>/dev/null || true
+  wait "$wpid" "$rpid" "$rzpid" 2>/dev/null || true
 done
