@@ -62,6 +62,7 @@ fn the_client_commands_end_their_sessions_with_a_close_handshake() {
     let srv = start_server_logging(
         &["serve", s(&module)],
         std::fs::File::create(&log).unwrap(),
+        "info",
     );
     let local = dir.path().join("local");
     std::fs::write(&local, data(3, 100_000, true)).unwrap();
@@ -75,6 +76,68 @@ fn the_client_commands_end_their_sessions_with_a_close_handshake() {
     // A client that just drops the socket shows as a protocol error.
     assert!(!text.contains("without closing handshake"), "{text}");
     assert!(!text.contains("protocol error"), "{text}");
+}
+
+#[test]
+fn a_file_uploaded_again_starts_from_the_signature_signed_after_its_last_upload() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("module");
+    std::fs::create_dir(&module).unwrap();
+    let log = dir.path().join("serve.log");
+    let srv = start_server_logging(
+        &["serve", s(&module)],
+        std::fs::File::create(&log).unwrap(),
+        "wsync=debug",
+    );
+    let local = dir.path().join("local");
+    let v1 = data(4, 9_000_000, true);
+    std::fs::write(&local, &v1).unwrap();
+    let log_text = || std::fs::read_to_string(&log).unwrap();
+    let signed = |n: usize| {
+        for _ in 0..200 {
+            if log_text().matches("signature is cached").count() >= n {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("no signature cached after upload {n}:\n{}", log_text());
+    };
+    ok(wsync().args(["push", s(&local), &url(&srv, "f")]));
+    signed(1);
+    let v2 = edit(&v1, 5);
+    std::fs::write(&local, &v2).unwrap();
+    ok(wsync().args(["push", s(&local), &url(&srv, "f")]));
+    assert_eq!(std::fs::read(module.join("f")).unwrap(), v2);
+    let text = log_text();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("basis signature"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[1].contains("cached") && lines[1].contains("true"),
+        "{text}"
+    );
+    // Changed on the server since (same size, other mtime): signed afresh,
+    // and the upload still ends with the client's file.
+    signed(2);
+    let f = std::fs::File::options()
+        .write(true)
+        .open(module.join("f"))
+        .unwrap();
+    f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000))
+        .unwrap();
+    drop(f);
+    let v3 = edit(&v2, 6);
+    std::fs::write(&local, &v3).unwrap();
+    ok(wsync().args(["push", s(&local), &url(&srv, "f")]));
+    assert_eq!(std::fs::read(module.join("f")).unwrap(), v3);
+    let text = log_text();
+    let last = text
+        .lines()
+        .rfind(|l| l.contains("basis signature"))
+        .unwrap();
+    assert!(last.contains("false"), "{text}");
 }
 
 #[test]

@@ -33,13 +33,15 @@ pub fn serve(dir: &Path, extra: &[&str]) -> Server {
 
 /// Starts `wsync ARGS --port 0` and reads the port from its first line.
 pub fn start_server(args: &[&str]) -> Server {
-    start_server_logging(args, Stdio::null())
+    start_server_logging(args, Stdio::null(), "info")
 }
 
-/// Like [`start_server`], with the server's log (its stderr) going to `log`.
-pub fn start_server_logging(args: &[&str], log: impl Into<Stdio>) -> Server {
+/// Like [`start_server`], with the server's log (its stderr, at `level`:
+/// RUST_LOG's syntax) going to `log`.
+pub fn start_server_logging(args: &[&str], log: impl Into<Stdio>, level: &str) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wsync"))
         .args(args)
+        .env("RUST_LOG", level)
         .args(["--port", "0"])
         .stdout(Stdio::piped())
         .stderr(log)

@@ -311,12 +311,13 @@ impl Module {
             None => Vec::new(),
         };
         let t0 = std::time::Instant::now();
-        let signature = match &basis {
+        let (signature, cached) = match &basis {
             Some(f) => self.cached_signature(path, &identity, f, strong, short)?,
-            None => Arc::new(signature_of(None, strong, short)?),
+            None => (Arc::new(signature_of(None, strong, short)?), false),
         };
         tracing::debug!(
             ms = t0.elapsed().as_millis() as u64,
+            cached,
             "upload: basis signature"
         );
         let basis = FileBasis::new(basis)?;
@@ -359,8 +360,9 @@ impl Module {
                 patcher: Some(patcher),
                 applied: 0,
                 chmod: self.policy.incoming_chmod.clone(),
+                short,
                 busy: Default::default(),
-                _lock: lock,
+                writer: lock,
             },
             signature,
         ))
@@ -409,6 +411,8 @@ fn lock<T>(m: &Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>, Refusal> {
 const SIGNATURE_CACHE_BYTES: usize = 64 << 20;
 
 impl Module {
+    /// The signature of `f` (the file at `path` with this identity), from
+    /// the cache or computed and cached; true when it came from the cache.
     fn cached_signature(
         &self,
         path: &str,
@@ -416,22 +420,31 @@ impl Module {
         f: &File,
         strong: u8,
         short: Option<u8>,
-    ) -> Result<Arc<Vec<u8>>, Refusal> {
+    ) -> Result<(Arc<Vec<u8>>, bool), Refusal> {
         // The identity recorded with a signature includes the strong length asked for.
         let mut identity = identity.to_vec();
         identity.push(strong);
-        let identity = &identity[..];
         {
             let cache = lock(&self.signatures)?;
             if let Some((_, _, sig)) = cache
                 .entries
                 .iter()
-                .find(|(p, id, _)| p == path && id == identity)
+                .find(|(p, id, _)| p == path && *id == identity)
             {
-                return Ok(sig.clone());
+                return Ok((sig.clone(), true));
             }
         }
         let sig = Arc::new(signature_of(Some(f), strong, short)?);
+        self.cache_signature(path, identity, sig.clone())?;
+        Ok((sig, false))
+    }
+
+    fn cache_signature(
+        &self,
+        path: &str,
+        identity: Vec<u8>,
+        sig: Arc<Vec<u8>>,
+    ) -> Result<(), Refusal> {
         let mut cache = lock(&self.signatures)?;
         cache.entries.retain(|(p, _, _)| p != path);
         cache.bytes = cache.entries.iter().map(|e| e.2.len()).sum();
@@ -443,13 +456,54 @@ impl Module {
                 }
             }
             cache.bytes += sig.len();
-            cache
-                .entries
-                .push_back((path.to_string(), identity.to_vec(), sig.clone()));
+            cache.entries.push_back((path.to_string(), identity, sig));
         }
-        Ok(sig)
+        Ok(())
+    }
+
+    /// Signs a file an upload just put in place, on a thread of its own at
+    /// the lowest priority, and caches the signature: the next upload to the
+    /// same path (a file saved again) then starts without rehashing it.
+    /// Only big files, two at a time; skipped when the file changed.
+    fn sign_committed(self: &Arc<Self>, path: String, f: File, short: Option<u8>) {
+        static RUNNING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        use std::sync::atomic::Ordering;
+        if RUNNING.fetch_add(1, Ordering::AcqRel) >= PRESIGN_AT_ONCE {
+            RUNNING.fetch_sub(1, Ordering::AcqRel);
+            return;
+        }
+        let module = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("wsync-presign".into())
+            .spawn(move || {
+                #[cfg(target_os = "linux")]
+                let _ = rustix::process::setpriority_process(None, 19);
+                let t0 = std::time::Instant::now();
+                let signed = (|| {
+                    let before = identity(&f).ok()?;
+                    let sig = signature_of(Some(&f), 0, short).ok()?;
+                    (identity(&f).ok()? == before).then_some((before, sig))
+                })();
+                if let Some((mut id, sig)) = signed {
+                    id.push(0);
+                    let _ = module.cache_signature(&path, id, Arc::new(sig));
+                    tracing::debug!(
+                        ms = t0.elapsed().as_millis() as u64,
+                        "upload: the result's signature is cached"
+                    );
+                }
+                RUNNING.fetch_sub(1, Ordering::AcqRel);
+            });
+        if spawned.is_err() {
+            RUNNING.fetch_sub(1, Ordering::AcqRel);
+        }
     }
 }
+
+/// Results smaller than this are not signed ahead (signing them when asked is quick).
+const PRESIGN_MIN: u64 = 8 << 20;
+/// Results signed ahead at once, at most.
+const PRESIGN_AT_ONCE: usize = 2;
 
 /// Identity of a basis for the commit precondition: size, mtime, inode.
 pub fn identity(f: &File) -> io::Result<Vec<u8>> {
@@ -516,9 +570,11 @@ pub struct Upload {
     pub applied: u64,
     /// `incoming chmod` of the module.
     chmod: Option<Chmod>,
+    /// The server's strong-sum length, if set (see `signature_of`).
+    short: Option<u8>,
     /// Time spent applying delta bytes (for the debug log).
     busy: std::time::Duration,
-    _lock: WriterLock,
+    writer: WriterLock,
 }
 
 /// What a commit put in place.
@@ -642,6 +698,23 @@ impl Upload {
             dir_fsync_ms = (t1.elapsed() - t_sync - t_rename).as_millis() as u64,
             "upload: commit"
         );
+        if report.new_len >= PRESIGN_MIN {
+            // The temporary file was opened write-only: open what the name
+            // holds now, and sign it only if it is still the same file.
+            let reopened = rfs::openat(
+                &self.dir,
+                self.name.as_str(),
+                OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::empty(),
+            );
+            if let Ok(fd) = reopened {
+                let f = File::from(fd);
+                if identity(&f).ok() == identity(&self.temp).ok() {
+                    let module = self.writer.module.clone();
+                    module.sign_committed(self.writer.path.clone(), f, self.short);
+                }
+            }
+        }
         // The replaced file is freed when its last descriptor closes: for a
         // big one that takes a while, so close it on another thread.
         if let Some(f) = old {
