@@ -13,7 +13,7 @@ use crate::format::{self, DeltaFormat};
 use crate::hash::{strong_sum, Sha256, WholeHasher};
 use crate::index::Index;
 use crate::rolling::{weak_sum, OutTable, Rolling};
-use crate::sha4::strong_sums4;
+use crate::sha4::{strong_sums4, Fused};
 use crate::signature::Signature;
 use miniz_oxide::deflate::core::{
     compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus,
@@ -102,6 +102,10 @@ pub struct DeltaEncoder<S: Borrow<Signature>> {
     miss_budget: u64,
     budget_at: u64,
     sha: WholeHasher,
+    /// The whole-file SHA-256 computed here instead, beside the block sums
+    /// (when `sha` handed over): it has hashed `buf[..hashed]`.
+    fused: Option<Fused>,
+    hashed: usize,
     stats: DeltaStats,
     started: bool,
     /// Strong sums of the windows after a matching one, computed four at a
@@ -118,7 +122,11 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
     }
 
     /// Like `new`, with the new file's SHA-256 computed by `sha`.
-    pub fn with_hasher(sig: S, opts: DeltaOptions, sha: WholeHasher) -> Result<Self, DeltaError> {
+    pub fn with_hasher(
+        sig: S,
+        opts: DeltaOptions,
+        mut sha: WholeHasher,
+    ) -> Result<Self, DeltaError> {
         if opts.compress_level > 9 {
             return Err(DeltaError::CompressLevel {
                 found: opts.compress_level,
@@ -136,6 +144,10 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
         };
         let miss_budget = miss_cap(s.block_len());
         let out_table = OutTable::new(s.block_len() as usize);
+        let fused = match opts.format {
+            DeltaFormat::Wsync => Fused::new().filter(|_| sha.hand_over()),
+            DeltaFormat::Rdiff => None,
+        };
         Ok(DeltaEncoder {
             sig,
             index,
@@ -154,6 +166,8 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
             miss_budget,
             budget_at: 0,
             sha,
+            fused,
+            hashed: 0,
             stats: DeltaStats::default(),
             started: false,
             ahead: Vec::new(),
@@ -224,6 +238,8 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
         let cut = self.start.saturating_sub(format::wsync::DICT_WINDOW);
         if cut > 0 && cut >= self.buf.len() / 2 {
             self.buf.drain(..cut);
+            // Everything before this call is hashed: `hashed` was the end.
+            self.hashed -= cut;
             self.pos -= cut;
             self.start -= cut;
             self.drained += cut as u64;
@@ -232,10 +248,15 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
         push(&mut self.buf);
         let new = &self.buf[at..];
         self.stats.new_len += new.len() as u64;
-        if self.format == DeltaFormat::Wsync {
+        if self.format == DeltaFormat::Wsync && self.fused.is_none() {
             self.sha.update(new);
         }
         self.scan(out);
+        // What the block sums did not take along.
+        if let Some(f) = &mut self.fused {
+            f.update(&self.buf[self.hashed..]);
+        }
+        self.hashed = self.buf.len();
         self.stats.delta_bytes += (out.len() - before) as u64;
     }
 
@@ -310,7 +331,14 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
             None => {
                 self.ahead.clear();
                 let ahead = if try_expected {
-                    Self::sums_ahead(sig, &self.buf, self.pos, expected, self.full_blocks)
+                    Self::sums_ahead(
+                        sig,
+                        &self.buf,
+                        self.pos,
+                        expected,
+                        self.full_blocks,
+                        self.fused.as_mut().map(|f| (f, &mut self.hashed)),
+                    )
                 } else {
                     None
                 };
@@ -347,6 +375,7 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
         pos: usize,
         expected: usize,
         full_blocks: usize,
+        fused: Option<(&mut Fused, &mut usize)>,
     ) -> Option<[[u8; 32]; 4]> {
         let b = sig.block_len() as usize;
         if pos + 4 * b > buf.len() || expected + 4 > full_blocks {
@@ -356,7 +385,16 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
         if (1..4).any(|k| weak_sum(w(k)) != sig.weak(expected + k)) {
             return None;
         }
-        Some(strong_sums4(sig.seed(), [w(0), w(1), w(2), w(3)]))
+        let blocks = [w(0), w(1), w(2), w(3)];
+        // The whole-file hash takes the bytes after those it has hashed,
+        // its rounds run beside the block sums'.
+        if let Some((f, hashed)) = fused {
+            if let Some((sums, took)) = f.sums4_beside(sig.seed(), blocks, &buf[*hashed..]) {
+                *hashed += took;
+                return Some(sums);
+            }
+        }
+        Some(strong_sums4(sig.seed(), blocks))
     }
 
     fn push_copy(&mut self, offset: u64, len: u64, out: &mut Vec<u8>) {
@@ -431,7 +469,13 @@ impl<S: Borrow<Signature>> DeltaEncoder<S> {
             self.flush_literal(out);
         }
         self.flush_copy(out);
-        let sha = self.sha.finish();
+        let sha = match self.fused.take() {
+            Some(mut f) => {
+                f.update(&self.buf[self.hashed..]);
+                f.finish()
+            }
+            None => self.sha.finish(),
+        };
         format::write_end(self.format, self.stats.new_len, &sha, out);
         if self.format == DeltaFormat::Wsync {
             self.stats.sha256 = Some(sha);

@@ -20,15 +20,16 @@ pub fn strong_sum(seed: &Seed, block: &[u8]) -> [u8; 32] {
 
 /// Incremental SHA-256, the whole-file check of a delta.
 #[derive(Clone, Default)]
-pub struct Sha256(Inner);
+pub struct Sha256(Inner, bool);
 
 impl Sha256 {
     pub fn new() -> Self {
-        Sha256(Inner::new())
+        Sha256(Inner::new(), false)
     }
 
     pub fn update(&mut self, data: &[u8]) {
         self.0.update(data);
+        self.1 = true;
     }
 
     pub fn finish(self) -> [u8; 32] {
@@ -48,6 +49,14 @@ pub trait WholeHash {
     fn update(&mut self, data: &[u8]);
     /// The digest of everything passed to `update`.
     fn finish(&mut self) -> [u8; 32];
+    /// Whether the delta encoder may hash the new file itself instead:
+    /// when this says yes, the hasher gets no more bytes and no `finish`.
+    /// The encoder asks once, when it is made, and only where its own
+    /// hashing runs beside its block sums (x86-64 with SHA-NI). The core's
+    /// [`Sha256`] says yes while it has hashed nothing; others, no.
+    fn hand_over(&mut self) -> bool {
+        false
+    }
 }
 
 /// A boxed [`WholeHash`]: `Send` natively, so encoders can move between
@@ -64,6 +73,9 @@ impl WholeHash for Sha256 {
     }
     fn finish(&mut self) -> [u8; 32] {
         std::mem::take(self).finish()
+    }
+    fn hand_over(&mut self) -> bool {
+        !self.1
     }
 }
 

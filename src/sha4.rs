@@ -15,6 +15,38 @@ use crate::hash::{strong_sum, Seed};
 #[cfg(target_arch = "x86_64")]
 mod shani;
 
+/// A whole-file SHA-256 that hashes beside strong sums: on x86-64 with
+/// SHA-NI, two messages' rounds interleave for the price of one, so the
+/// delta encoder runs its whole-file check in the gaps of its block sums.
+#[cfg(target_arch = "x86_64")]
+pub(crate) use shani::Stream as Fused;
+
+/// Never made off x86-64 (`new` gives `None`).
+#[cfg(not(target_arch = "x86_64"))]
+#[derive(Clone)]
+pub(crate) enum Fused {}
+
+#[cfg(not(target_arch = "x86_64"))]
+impl Fused {
+    pub(crate) fn new() -> Option<Fused> {
+        None
+    }
+    pub(crate) fn update(&mut self, _: &[u8]) {
+        match *self {}
+    }
+    pub(crate) fn finish(self) -> [u8; 32] {
+        match self {}
+    }
+    pub(crate) fn sums4_beside(
+        &mut self,
+        _: &Seed,
+        _: [&[u8]; 4],
+        _: &[u8],
+    ) -> Option<([[u8; 32]; 4], usize)> {
+        match *self {}
+    }
+}
+
 /// `[strong_sum(seed, b) for b in blocks]`.
 pub fn strong_sums4(seed: &Seed, blocks: [&[u8]; 4]) -> [[u8; 32]; 4] {
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -308,5 +340,49 @@ mod tests {
         }
         let data = rng.bytes(10);
         assert_eq!(shani::sums2(&seed, [&data[..3], &data[..4]]), None);
+    }
+
+    /// The whole-file stream beside the block sums: its digest is the
+    /// SHA-256 of everything it took, however the bytes came (updates of
+    /// any length, pieces taken beside blocks of any length, a pending
+    /// partial chunk between them), and the block sums stay exact.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_fused_stream_is_the_sha256_of_its_bytes() {
+        use crate::hash::Sha256;
+        assert!(shani::available(), "this x86-64 CPU lacks SHA-NI");
+        let mut rng = Rng::new(6);
+        let seed: Seed = rng.bytes(16).try_into().unwrap();
+        for round in 0..300 {
+            let total = rng.below(if round < 200 { 3000 } else { 300_000 });
+            let data = rng.bytes(total);
+            let mut f = Fused::new().unwrap();
+            let mut at = 0;
+            while at < data.len() {
+                if rng.below(2) == 0 {
+                    let n = rng.below(200).min(data.len() - at);
+                    f.update(&data[at..at + n]);
+                    at += n;
+                } else {
+                    let n = rng.below(5000);
+                    let blocks_data = rng.bytes(4 * n);
+                    let blocks = [0, 1, 2, 3].map(|k| &blocks_data[k * n..(k + 1) * n]);
+                    let window = rng.below(20_000).min(data.len() - at);
+                    let (sums, took) = f
+                        .sums4_beside(&seed, blocks, &data[at..at + window])
+                        .unwrap();
+                    assert_eq!(sums, blocks.map(|b| strong_sum(&seed, b)), "blocks of {n}");
+                    assert!(took <= window);
+                    at += took;
+                }
+            }
+            assert_eq!(f.finish(), Sha256::digest(&data), "{total} bytes");
+        }
+        let mut f = Fused::new().unwrap();
+        let d = rng.bytes(10);
+        assert!(f
+            .sums4_beside(&seed, [&d[..1], &d[..2], &d[..1], &d[..1]], &d)
+            .is_none());
+        assert_eq!(Fused::new().unwrap().finish(), Sha256::digest(b""));
     }
 }

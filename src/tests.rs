@@ -236,6 +236,48 @@ fn every_codec_gives_the_same_output_in_any_chunking() {
     );
 }
 
+/// The encoder's own whole-file hash (beside the block sums where the CPU
+/// allows) and a host's hasher that keeps the bytes give the same delta,
+/// in any chunking; a hasher that has already hashed does not hand over.
+#[test]
+fn the_whole_file_hash_is_the_same_however_it_is_computed() {
+    struct Kept(Sha256);
+    impl WholeHash for Kept {
+        fn update(&mut self, data: &[u8]) {
+            self.0.update(data)
+        }
+        fn finish(&mut self) -> [u8; 32] {
+            std::mem::take(&mut self.0).finish()
+        }
+    }
+    let mut rng = Rng::new(16);
+    for (len, block) in [(70_000, 700), (300_000, 64), (5_000, 4096)] {
+        let basis = rng.text(len);
+        let new = edited(&mut rng, &basis);
+        let sig = sign(&basis, block);
+        let o = DeltaOptions::default();
+        for chunk in CHUNKS {
+            let run = |mut e: DeltaEncoder<&Signature>| {
+                let mut out = Vec::new();
+                in_chunks(&new, chunk, |c| e.update(c, &mut out));
+                let stats = e.finish(&mut out);
+                (out, stats)
+            };
+            let (own, stats) = run(DeltaEncoder::new(&sig, o).unwrap());
+            let kept =
+                run(DeltaEncoder::with_hasher(&sig, o, Box::new(Kept(Sha256::new()))).unwrap());
+            assert_eq!(own, kept.0, "{len} bytes, chunk {chunk}");
+            assert_eq!(stats.sha256, Some(Sha256::digest(&new)));
+            // Long runs of blocks: the sums go four at a time.
+            assert!(len < 20 * block as usize || stats.matched_bytes > len as u64 / 2);
+        }
+    }
+    let mut used = Sha256::new();
+    used.update(b"x");
+    assert!(!WholeHash::hand_over(&mut used));
+    assert!(WholeHash::hand_over(&mut Sha256::new()));
+}
+
 #[test]
 fn long_literal_runs_are_chunked_the_same_way() {
     // More than LITERAL_CHUNK of unmatched data, fed in odd pieces.

@@ -4,9 +4,11 @@
 use super::files::{Input, READ_CHUNK};
 use super::Failure;
 use crate::{Sha256, WholeHash};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{channel, sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 /// Bytes handed to the hashing thread at a time.
 const BATCH: usize = 1 << 20;
@@ -97,12 +99,32 @@ impl WholeHash for Precomputed {
 /// starts, so that it overlaps with waiting for the server's signature;
 /// `update` ignores the encoder's bytes. A read error gives an all-zero
 /// digest, which the server's check then refuses.
-pub struct Prehashed(Option<JoinHandle<std::io::Result<[u8; 32]>>>);
+///
+/// When the signature arrives, the encoder asks whether it may hash the
+/// file itself (`hand_over`), beside its block sums, where that costs
+/// little: yes unless this thread has been hashing at a good pace, that is
+/// unless it has had a core to itself (a remote server signing its copy).
+/// On a busy machine (the server on the same one, signing on every core)
+/// it had next to none, and hashing twice as fast beside the block sums
+/// beats a second thread fighting for the cores.
+pub struct Prehashed {
+    worker: Option<JoinHandle<std::io::Result<[u8; 32]>>>,
+    hashed: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    started: Instant,
+}
+
+/// Below this pace (bytes per second, about a quarter of one core's
+/// SHA-256) the prehashing thread counts as starved of CPU.
+const FAIR_PACE: f64 = 450e6;
 
 impl Prehashed {
     pub fn start(path: &std::path::Path) -> Self {
         let path = path.to_path_buf();
-        Prehashed(Some(std::thread::spawn(move || {
+        let hashed = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (h, s) = (hashed.clone(), stop.clone());
+        let worker = std::thread::spawn(move || {
             use std::io::Read;
             // Only idle time until the delta needs the digest at its very
             // end: while the server signs its copy (on the same machine in
@@ -113,23 +135,43 @@ impl Prehashed {
             let mut sha = Sha256::new();
             let mut buf = vec![0u8; READ_CHUNK];
             loop {
+                if s.load(Ordering::Relaxed) {
+                    return Err(std::io::ErrorKind::Interrupted.into());
+                }
                 let n = f.read(&mut buf)?;
                 if n == 0 {
                     return Ok(sha.finish());
                 }
                 sha.update(&buf[..n]);
+                h.fetch_add(n as u64, Ordering::Relaxed);
             }
-        })))
+        });
+        Prehashed {
+            worker: Some(worker),
+            hashed,
+            stop,
+            started: Instant::now(),
+        }
     }
 }
 
 impl WholeHash for Prehashed {
     fn update(&mut self, _: &[u8]) {}
     fn finish(&mut self) -> [u8; 32] {
-        match self.0.take().map(JoinHandle::join) {
+        match self.worker.take().map(JoinHandle::join) {
             Some(Ok(Ok(digest))) => digest,
             _ => [0; 32],
         }
+    }
+    fn hand_over(&mut self) -> bool {
+        let secs = self.started.elapsed().as_secs_f64();
+        let done = self.hashed.load(Ordering::Relaxed) as f64;
+        let finished = self.worker.as_ref().is_some_and(JoinHandle::is_finished);
+        if finished || (secs >= 0.02 && done >= secs * FAIR_PACE) {
+            return false;
+        }
+        self.stop.store(true, Ordering::Relaxed);
+        true
     }
 }
 
@@ -228,5 +270,21 @@ mod tests {
             Prehashed::start(&dir.path().join("missing")).finish(),
             [0; 32]
         );
+        // Asked at once, before it could show its pace: it hands over, and
+        // its thread stops early (32 MiB take it some 20 ms).
+        let big = dir.path().join("big");
+        std::fs::write(&big, vec![7u8; 32 << 20]).unwrap();
+        let mut h = Prehashed::start(&big);
+        assert!(h.hand_over());
+        let worker = h.worker.take().unwrap();
+        assert!(worker.join().unwrap().is_err(), "stopped before the end");
+        // Once it has hashed the whole file at a good pace, it keeps it.
+        let mut h = Prehashed::start(&p);
+        while h.hashed.load(Ordering::Relaxed) < data.len() as u64 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert!(!h.hand_over());
+        assert_eq!(h.finish(), Sha256::digest(&data));
     }
 }

@@ -148,3 +148,214 @@ unsafe fn compress2(s: &mut [State; 2], chunks: [&[u8; 64]; 2]) {
         s.cdgh = _mm_add_epi32(s.cdgh, saved.cdgh);
     }
 }
+
+/// The whole-file SHA-256 of a delta, able to run its rounds beside four
+/// strong sums (`sums4_beside`): the matched stretches of a new file are
+/// hashed twice, once whole and once block by block, and interleaving the
+/// two costs about what the block sums alone cost (see the module notes).
+/// Only made when the CPU has SHA-NI (`new`).
+#[derive(Clone)]
+pub(crate) struct Stream {
+    s: State,
+    /// Bytes not yet hashed: fewer than 64.
+    partial: [u8; 64],
+    plen: usize,
+    total: u64,
+}
+
+/// Takes a stream lane's next 64 bytes: the pending bytes topped up from
+/// `data` (assembled in `buf`: returns `Some(true)`), or else the first 64
+/// bytes of `data` (`Some(false)`). Advances `data` past what it used;
+/// `None` with fewer than 64 bytes in all.
+fn stream_take(
+    partial: &[u8; 64],
+    plen: &mut usize,
+    data: &mut &[u8],
+    buf: &mut [u8; 64],
+) -> Option<bool> {
+    if *plen + data.len() < 64 {
+        return None;
+    }
+    if *plen == 0 {
+        *data = &data[64..];
+        return Some(false);
+    }
+    let need = 64 - *plen;
+    buf[..*plen].copy_from_slice(&partial[..*plen]);
+    buf[*plen..].copy_from_slice(&data[..need]);
+    *data = &data[need..];
+    *plen = 0;
+    Some(true)
+}
+
+impl Stream {
+    pub(crate) fn new() -> Option<Stream> {
+        if !available() {
+            return None;
+        }
+        // SAFETY: the CPU has the features `load_state` is compiled for.
+        let s = unsafe { load_state(&H0) };
+        Some(Stream {
+            s,
+            partial: [0; 64],
+            plen: 0,
+            total: 0,
+        })
+    }
+
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        // SAFETY: a Stream exists only on a CPU with SHA-NI (`new`).
+        unsafe { self.update_ni(data) }
+    }
+
+    #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+    unsafe fn update_ni(&mut self, mut data: &[u8]) {
+        self.total += data.len() as u64;
+        let mut buf = [0u8; 64];
+        loop {
+            let before = data;
+            let c: &[u8; 64] = match stream_take(&self.partial, &mut self.plen, &mut data, &mut buf)
+            {
+                Some(true) => &buf,
+                Some(false) => before[..64].try_into().unwrap(),
+                None => break,
+            };
+            // One message: the second lane repeats it. Rounds are bound by
+            // their latency, so the twin costs next to nothing.
+            let mut pair = [self.s, self.s];
+            compress2(&mut pair, [c, c]);
+            self.s = pair[0];
+        }
+        self.partial[self.plen..self.plen + data.len()].copy_from_slice(data);
+        self.plen += data.len();
+    }
+
+    pub(crate) fn finish(mut self) -> [u8; 32] {
+        let bits = self.total * 8;
+        let mut tail = [0u8; 128];
+        tail[..self.plen].copy_from_slice(&self.partial[..self.plen]);
+        tail[self.plen] = 0x80;
+        let n = if self.plen < 56 { 64 } else { 128 };
+        tail[n - 8..n].copy_from_slice(&bits.to_be_bytes());
+        self.plen = 0;
+        // SAFETY: a Stream exists only on a CPU with SHA-NI (`new`).
+        unsafe {
+            for c in tail[..n].chunks_exact(64) {
+                let c: &[u8; 64] = c.try_into().unwrap();
+                let mut pair = [self.s, self.s];
+                compress2(&mut pair, [c, c]);
+                self.s = pair[0];
+            }
+            digest(self.s)
+        }
+    }
+
+    /// The strong sums of four blocks of the same length, like
+    /// `strong_sums4`, while the stream hashes as much of `data` (the bytes
+    /// after what it has hashed) as pairs with them. Returns the sums and
+    /// how many bytes of `data` the stream took; `None` when the blocks'
+    /// lengths differ.
+    pub(crate) fn sums4_beside(
+        &mut self,
+        seed: &Seed,
+        blocks: [&[u8]; 4],
+        data: &[u8],
+    ) -> Option<([[u8; 32]; 4], usize)> {
+        if blocks.iter().any(|b| b.len() != blocks[0].len()) {
+            return None;
+        }
+        // SAFETY: a Stream exists only on a CPU with SHA-NI (`new`).
+        Some(unsafe { self.sums4_beside_ni(seed, blocks, data) })
+    }
+
+    #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+    unsafe fn sums4_beside_ni(
+        &mut self,
+        seed: &Seed,
+        blocks: [&[u8]; 4],
+        data: &[u8],
+    ) -> ([[u8; 32]; 4], usize) {
+        #[derive(Clone, Copy, PartialEq)]
+        enum Work {
+            Stream,
+            Block(usize),
+            Idle,
+        }
+        let start = load_state(&H0);
+        let mut states = [start; 4];
+        let mut next = [0usize; 4];
+        let chunks = padded_len(seed.len() + blocks[0].len()) / 64;
+        // Lane b takes blocks from the front, lane a from the back once the
+        // stream has no more to pair: each block stays in one lane.
+        let (mut front, mut back) = (0usize, 4usize);
+        let (mut a, mut b) = (Work::Stream, Work::Idle);
+        let mut rest = data;
+        let (mut sbuf, mut buf_a, mut buf_b) = ([0u8; 64], [0u8; 64], [0u8; 64]);
+        loop {
+            if let Work::Block(i) = b {
+                if next[i] == chunks {
+                    b = Work::Idle;
+                }
+            }
+            if b == Work::Idle && front < back {
+                b = Work::Block(front);
+                front += 1;
+            }
+            if let Work::Block(i) = a {
+                if next[i] == chunks {
+                    a = Work::Idle;
+                }
+            }
+            if a == Work::Stream && (b == Work::Idle || self.plen + rest.len() < 64) {
+                a = Work::Idle;
+            }
+            if a == Work::Idle && front < back {
+                back -= 1;
+                a = Work::Block(back);
+            }
+            if a == Work::Idle && b == Work::Idle {
+                break;
+            }
+            let mut pair = [start; 2];
+            let ca: &[u8; 64] = match a {
+                Work::Stream => {
+                    pair[0] = self.s;
+                    let before = rest;
+                    // Some: checked above.
+                    match stream_take(&self.partial, &mut self.plen, &mut rest, &mut sbuf) {
+                        Some(true) => &sbuf,
+                        _ => before[..64].try_into().unwrap(),
+                    }
+                }
+                Work::Block(i) => {
+                    pair[0] = states[i];
+                    chunk(seed, blocks[i], next[i], &mut buf_a)
+                }
+                Work::Idle => &buf_a,
+            };
+            let cb: &[u8; 64] = match b {
+                Work::Block(i) => {
+                    pair[1] = states[i];
+                    chunk(seed, blocks[i], next[i], &mut buf_b)
+                }
+                _ => ca,
+            };
+            compress2(&mut pair, [ca, cb]);
+            match a {
+                Work::Stream => self.s = pair[0],
+                Work::Block(i) => {
+                    states[i] = pair[0];
+                    next[i] += 1;
+                }
+                Work::Idle => {}
+            }
+            if let Work::Block(i) = b {
+                states[i] = pair[1];
+                next[i] += 1;
+            }
+        }
+        let took = data.len() - rest.len();
+        self.total += took as u64;
+        (states.map(|s| digest(s)), took)
+    }
+}
