@@ -116,6 +116,20 @@ impl Link {
         }
     }
 
+    /// Whether the server runs on this machine (a loopback address), so
+    /// that its work competes for the same cores.
+    fn peer_is_local(&self) -> bool {
+        match self {
+            Link::Ws(ws) => match ws.get_ref() {
+                tokio_tungstenite::MaybeTlsStream::Plain(tcp) => {
+                    tcp.peer_addr().is_ok_and(|a| a.ip().is_loopback())
+                }
+                _ => false,
+            },
+            Link::Shell(_) => false,
+        }
+    }
+
     /// Ends the connection politely: a WebSocket close handshake, or the
     /// remote shell's end of input (and its exit).
     async fn close(&mut self) {
@@ -371,11 +385,16 @@ impl Client {
             c.s.push_with(module, rpath, size, resume.unwrap_or(&[]), strong);
         // The whole file's SHA-256 on a second thread. On a first attempt
         // at a large file, it starts now and overlaps with the server
-        // signing its copy; a file changed meanwhile fails the server's
-        // check, and the retry (strong > 0) hashes what it sends. Otherwise,
-        // beside the matching where there are cores to spare.
+        // signing its copy (the encoder takes over if that thread got no
+        // CPU meanwhile, see `Prehashed`); a file changed meanwhile fails
+        // the server's check, and the retry (strong > 0) hashes what it
+        // sends. Otherwise, beside the matching where there are cores to
+        // spare; else the encoder's own hash runs beside its block sums.
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if size >= PREHASH_MIN && strong == 0 && resume.is_none() {
+        // A server on this machine with fewer than four cores leaves none
+        // spare: the encoder's own hash, beside its block sums, costs less.
+        let spare = cores >= 4 || !c.link.peer_is_local();
+        if size >= PREHASH_MIN && strong == 0 && resume.is_none() && spare {
             c.s.push_hasher(id, Box::new(super::hasher::Prehashed::start(path)));
         } else if size >= 1 << 20 && cores >= 4 {
             c.s.push_hasher(id, Box::new(super::hasher::ThreadedSha256::new()));

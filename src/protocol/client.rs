@@ -360,7 +360,7 @@ impl ClientSession {
                         // server already applied.
                         let mut sender = DeltaSender::new(id, self.limits);
                         sender.skip_to(from);
-                        let msgs = sender.send(&first);
+                        let msgs = sender.send(&first, 0);
                         self.out.extend(msgs.into_iter().map(Output::Send));
                         self.transfers.insert(
                             id,
@@ -602,7 +602,7 @@ impl ClientSession {
         };
         let mut delta = Vec::new();
         encoder.update(data, &mut delta);
-        let msgs = sender.send(&delta);
+        let msgs = sender.send(&delta, data.len() as u64);
         self.out.extend(msgs.into_iter().map(Output::Send));
         Ok(())
     }
@@ -624,7 +624,7 @@ impl ClientSession {
         };
         let mut delta = Vec::new();
         let stats = encoder.finish(&mut delta);
-        let mut msgs = sender.send(&delta);
+        let mut msgs = sender.send(&delta, 0);
         msgs.extend(sender.flush());
         self.out.extend(msgs.into_iter().map(Output::Send));
         let sha256 = stats.sha256.unwrap_or([0; 32]);

@@ -582,10 +582,12 @@ impl ServerSession {
         matches!(self.transfers.get(&id), Some(Transfer::Pull(s)) if s.window_open())
     }
 
-    /// Delta bytes of a download, in order.
-    pub fn pull_data(&mut self, id: u64, data: &[u8]) {
+    /// Delta bytes of a download, in order: the encoding of the next
+    /// `covers` bytes of the file (they go out sooner when they stand for
+    /// much of it).
+    pub fn pull_data(&mut self, id: u64, data: &[u8], covers: u64) {
         if let Some(Transfer::Pull(s)) = self.transfers.get_mut(&id) {
-            let msgs = s.send(data);
+            let msgs = s.send(data, covers);
             self.out.extend(msgs.into_iter().map(Output::Send));
         }
     }

@@ -129,7 +129,7 @@ impl Host {
                 enc.update(&file, &mut d);
                 let stats = enc.finish(&mut d);
                 s.pull_start(id);
-                s.pull_data(id, &d);
+                s.pull_data(id, &d, 0);
                 s.pull_end(id, stats.sha256.unwrap(), 1_700_000_000, 5, 0o644);
             }
             ServerEvent::Delete { id, module, path } => {

@@ -708,7 +708,7 @@ impl Conn {
                 let p = self.pulls.remove(i);
                 let mut out = Vec::new();
                 let stats = p.encoder.finish(&mut out);
-                s.pull_data(p.id, &out);
+                s.pull_data(p.id, &out, 0);
                 let (mtime, nsec, mode) = p.attrs;
                 s.pull_end(p.id, stats.sha256.unwrap_or([0; 32]), mtime, nsec, mode);
                 let mut t = self.transfer("send", &p.module, &p.path);
@@ -727,7 +727,7 @@ impl Conn {
                 p.encoder.update(&buf[..n], &mut out);
                 p.sent += out.len() as u64;
                 let id = p.id;
-                s.pull_data(id, &out);
+                s.pull_data(id, &out, n as u64);
             }
             Err(e) => {
                 let id = self.pulls.remove(i).id;
