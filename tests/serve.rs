@@ -4,6 +4,7 @@
 mod server;
 mod util;
 use server::*;
+use std::path::PathBuf;
 use std::process::Stdio;
 use util::*;
 
@@ -53,8 +54,8 @@ fn push_and_pull_round_trips() {
     assert_eq!(std::fs::read(&stale).unwrap(), v2);
 }
 
-#[test]
-fn the_client_commands_end_their_sessions_with_a_close_handshake() {
+/// `wsync serve` of DIR/module, its log at `level` in DIR/serve.log.
+fn logged_server(level: &str) -> (tempfile::TempDir, PathBuf, PathBuf, Server) {
     let dir = tempfile::tempdir().unwrap();
     let module = dir.path().join("module");
     std::fs::create_dir(&module).unwrap();
@@ -62,8 +63,14 @@ fn the_client_commands_end_their_sessions_with_a_close_handshake() {
     let srv = start_server_logging(
         &["serve", s(&module)],
         std::fs::File::create(&log).unwrap(),
-        "info",
+        level,
     );
+    (dir, module, log, srv)
+}
+
+#[test]
+fn the_client_commands_end_their_sessions_with_a_close_handshake() {
+    let (dir, _module, log, srv) = logged_server("info");
     let local = dir.path().join("local");
     std::fs::write(&local, data(3, 100_000, true)).unwrap();
     ok(wsync().args(["push", s(&local), &url(&srv, "f")]));
@@ -80,15 +87,7 @@ fn the_client_commands_end_their_sessions_with_a_close_handshake() {
 
 #[test]
 fn a_file_uploaded_again_starts_from_the_signature_signed_after_its_last_upload() {
-    let dir = tempfile::tempdir().unwrap();
-    let module = dir.path().join("module");
-    std::fs::create_dir(&module).unwrap();
-    let log = dir.path().join("serve.log");
-    let srv = start_server_logging(
-        &["serve", s(&module)],
-        std::fs::File::create(&log).unwrap(),
-        "wsync=debug",
-    );
+    let (dir, module, log, srv) = logged_server("wsync=debug");
     let local = dir.path().join("local");
     let v1 = data(4, 9_000_000, true);
     std::fs::write(&local, &v1).unwrap();

@@ -345,22 +345,18 @@ pub fn list(a: ListArgs) -> Result<(), Failure> {
 }
 
 async fn list_on(c: &mut Client, t: &Target, recursive: bool) -> Result<(), Failure> {
-    let id = if t.module.is_empty() {
-        c.s.list_modules()
-    } else {
-        c.s.list(&t.module, &t.path, recursive)
-    };
+    if t.module.is_empty() {
+        for m in c.modules().await? {
+            println!("{:<15}\t{}", m.name, m.comment);
+        }
+        return Ok(());
+    }
+    let id = c.s.list(&t.module, &t.path, recursive);
     c.flush().await?;
     loop {
         c.recv().await?;
         for e in c.take() {
             match e {
-                ClientEvent::Modules { modules, .. } => {
-                    for m in modules {
-                        println!("{:<15}\t{}", m.name, m.comment);
-                    }
-                    return Ok(());
-                }
                 ClientEvent::Entries { entries, done, .. } => {
                     for e in &entries {
                         println!("{}", listing_line(e));
@@ -384,29 +380,10 @@ pub fn delete(a: DeleteArgs) -> Result<(), Failure> {
     let t = parse_url(&a.url)?;
     runtime()?.block_on(async {
         let mut c = Client::connect(&t, &a.conn).await?;
-        let r = delete_on(&mut c, &t).await;
+        let r = c.delete(&t.module, &t.path).await;
         c.close().await;
-        r
+        r?.map_err(|r| failed(r.0, &r.1))
     })
-}
-
-async fn delete_on(c: &mut Client, t: &Target) -> Result<(), Failure> {
-    let id = c.s.delete(&t.module, &t.path);
-    c.flush().await?;
-    loop {
-        c.recv().await?;
-        for e in c.take() {
-            match e {
-                ClientEvent::Done { id: i } if i == id => return Ok(()),
-                ClientEvent::Failed {
-                    id: i,
-                    code,
-                    message,
-                } if i == id => return Err(failed(code, &message)),
-                _ => {}
-            }
-        }
-    }
 }
 
 #[derive(Parser, Debug)]
