@@ -50,6 +50,13 @@ parentPort.on("message", ({ control, ring, slot, slots }) => {
 
 /** Idle workers, reused by later hashers; they do not keep the process alive. */
 const idle = [];
+/** Idle workers kept at most; more are ended (each holds an isolate). */
+const KEEP_IDLE = 4;
+
+function release(w) {
+  if (idle.length < KEEP_IDLE) idle.push(w);
+  else w.terminate();
+}
 
 /** How many workers wait for a hasher (for tests). */
 export const idleWorkers = () => idle.length;
@@ -58,7 +65,7 @@ export const idleWorkers = () => idle.length;
 const dropped = new FinalizationRegistry(({ c, w }) => {
   Atomics.store(c, DONE, 3);
   Atomics.notify(c, FILLED);
-  idle.push(w);
+  release(w);
 });
 
 function takeWorker() {
@@ -150,7 +157,7 @@ export class ThreadedSha256 {
     out.set(new Uint8Array(t.control, (LEN + SLOTS) * 4, 32));
     this.thread = null;
     dropped.unregister(this);
-    idle.push(t.w);
+    release(t.w);
     return out;
   }
 }

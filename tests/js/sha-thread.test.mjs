@@ -60,6 +60,14 @@ test("hashers in turn and at once share workers and keep their own bytes", () =>
   for (let i = 0; i < 3; i++) assert.deepEqual(threaded(a, 1 << 19), plain(a));
 });
 
+test("many hashers at once leave at most four idle workers", () => {
+  const a = bytes(RING + 1, 7);
+  const hs = Array.from({ length: 6 }, () => new ThreadedSha256());
+  for (const h of hs) h.update(a);
+  for (const h of hs) assert.deepEqual(h.digest(), plain(a));
+  assert.equal(idleWorkers(), 4);
+});
+
 test("a hasher dropped unfinished lets its worker go", async () => {
   const a = bytes(RING + 1, 3);
   assert.deepEqual(threaded(a, 1 << 20), plain(a));
