@@ -369,13 +369,7 @@ fn matches_real_rsync() {
         .unwrap_or(20261125);
     let mut failures = Vec::new();
     for case in 0..cases {
-        let mut rng = Rng(seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(case as u64 * 2 + 1)
-            | 1);
-        for _ in 0..4 {
-            rng.next();
-        }
+        let mut rng = Rng::for_case(seed, case);
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path();
         let mut src = Vec::new();

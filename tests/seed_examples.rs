@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{describe, run, wsync};
+use common::{describe, run, tree_problem, wsync};
 use std::fs;
 use std::path::Path;
 
@@ -483,19 +483,7 @@ fn seed_rsync_examples_match_rsync() {
                 describe(&root.join("r").join(dir), times, times),
                 describe(&root.join("w").join(dir), times, times),
             );
-            if r != w {
-                let diff: Vec<String> = r
-                    .iter()
-                    .filter(|l| !w.contains(l))
-                    .map(|l| format!("rsync: {l}"))
-                    .chain(
-                        w.iter()
-                            .filter(|l| !r.contains(l))
-                            .map(|l| format!("wsync: {l}")),
-                    )
-                    .collect();
-                problems.push(format!("tree {dir}:\n    {}", diff.join("\n    ")));
-            }
+            problems.extend(tree_problem(dir, &r, &w));
         }
         if args.iter().any(|a| a.starts_with("--log-file")) {
             let (r, w) = (

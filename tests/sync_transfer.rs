@@ -17,7 +17,7 @@
 mod common;
 use common::Rng;
 
-use common::{describe, run, wsync};
+use common::{describe, run, tree_problem, wsync};
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::FileExt;
@@ -661,13 +661,7 @@ fn rsync_present() {
 /// the case is one the harness leaves out), else what differs. `keep`
 /// leaves the trees in place for a look.
 fn one_case(seed: u64, case: usize, keep: bool) -> Option<String> {
-    let mut rng = Rng(seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(case as u64 * 2 + 1)
-        | 1);
-    for _ in 0..4 {
-        rng.next();
-    }
+    let mut rng = Rng::for_case(seed, case);
     let tmp = tempfile::tempdir().unwrap();
     let root_buf = tmp.path().to_path_buf();
     let root = root_buf.as_path();
@@ -774,19 +768,7 @@ fn one_case(seed: u64, case: usize, keep: bool) -> Option<String> {
         let dir_times = dir_times && dir != "bak";
         let r = describe(&root.join("r").join(dir), times, dir_times);
         let w = describe(&root.join("w").join(dir), times, dir_times);
-        if r != w {
-            let diff: Vec<String> = r
-                .iter()
-                .filter(|l| !w.contains(l))
-                .map(|l| format!("rsync: {l}"))
-                .chain(
-                    w.iter()
-                        .filter(|l| !r.contains(l))
-                        .map(|l| format!("wsync: {l}")),
-                )
-                .collect();
-            problems.push(format!("tree {dir}:\n    {}", diff.join("\n    ")));
-        }
+        problems.extend(tree_problem(dir, &r, &w));
     }
     if problems.is_empty() {
         return None;

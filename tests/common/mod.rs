@@ -212,6 +212,17 @@ pub fn describe(root: &Path, times: bool, dir_times: bool) -> Vec<String> {
 pub struct Rng(pub u64);
 
 impl Rng {
+    /// The generator of case `case` of seed `seed` (the random-case harnesses).
+    pub fn for_case(seed: u64, case: usize) -> Rng {
+        let mut rng = Rng(seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(case as u64 * 2 + 1)
+            | 1);
+        for _ in 0..4 {
+            rng.next();
+        }
+        rng
+    }
     pub fn next(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x << 13;
@@ -229,4 +240,23 @@ impl Rng {
     pub fn pick<T: Copy>(&mut self, v: &[T]) -> T {
         v[self.below(v.len())]
     }
+}
+
+/// What differs between rsync's tree `dir` and wsync's (`describe` lines),
+/// one line each, as a problem to report; `None` when they are the same.
+pub fn tree_problem(dir: &str, r: &[String], w: &[String]) -> Option<String> {
+    if r == w {
+        return None;
+    }
+    let diff: Vec<String> = r
+        .iter()
+        .filter(|l| !w.contains(l))
+        .map(|l| format!("rsync: {l}"))
+        .chain(
+            w.iter()
+                .filter(|l| !r.contains(l))
+                .map(|l| format!("wsync: {l}")),
+        )
+        .collect();
+    Some(format!("tree {dir}:\n    {}", diff.join("\n    ")))
 }
