@@ -23,7 +23,6 @@ pub(crate) use shani::Stream as Fused;
 
 /// Never made off x86-64 (`new` gives `None`).
 #[cfg(not(target_arch = "x86_64"))]
-#[derive(Clone)]
 pub(crate) enum Fused {}
 
 #[cfg(not(target_arch = "x86_64"))]

@@ -154,7 +154,6 @@ unsafe fn compress2(s: &mut [State; 2], chunks: [&[u8; 64]; 2]) {
 /// hashed twice, once whole and once block by block, and interleaving the
 /// two costs about what the block sums alone cost (see the module notes).
 /// Only made when the CPU has SHA-NI (`new`).
-#[derive(Clone)]
 pub(crate) struct Stream {
     s: State,
     /// Bytes not yet hashed: fewer than 64.
