@@ -157,7 +157,7 @@ export function signatureStream(options?: SignatureOptions): TransformStream<Uin
 /** New-file bytes in, delta bytes out. */
 export function deltaStream(
   signature: Signature | Uint8Array,
-  options?: DeltaOptions,
+  options?: Omit<DeltaOptions, "onOutput">,
 ): TransformStream<Uint8Array, Uint8Array> & { stats(): DeltaStats | null };
 /** Delta bytes in, the new file out; `report` settles at the end. */
 export function patchStream(

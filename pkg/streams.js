@@ -51,7 +51,7 @@ export function deltaStream(signature, options) {
   const stream = transform(
     () => {
       const sig = signature instanceof Uint8Array ? Signature.decode(signature) : signature;
-      encoder = new DeltaEncoder(sig, { sha256: host.sha256?.(), ...options });
+      encoder = new DeltaEncoder(sig, { sha256: host.sha256?.(), ...options, onOutput: undefined });
       return encoder;
     },
     (e, chunk) => e.update(chunk),

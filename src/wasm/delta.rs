@@ -5,7 +5,7 @@ use super::host_hash::{self, HostHash, Prefed};
 use super::js::{ObjectBuilder, Options};
 use super::signature::Signature;
 use crate::{DeltaFormat, DeltaOptions, DeltaStats};
-use js_sys::{Uint8Array, WebAssembly};
+use js_sys::{Function, Uint8Array, WebAssembly};
 use std::rc::Rc;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
@@ -32,12 +32,16 @@ pub struct DeltaEncoder {
     failure: host_hash::Failure,
     /// The host's hasher, given the caller's arrays directly.
     host: Option<Rc<HostHash>>,
+    /// `onOutput`: called with a view of `out` instead of returning a copy.
+    on_output: Option<Function>,
 }
 
 #[wasm_bindgen]
 impl DeltaEncoder {
-    /// Options: `{ format: "wsync" | "rdiff", compressLevel, sha256 }`, all
-    /// optional; `sha256` is the host's hasher for the whole-file check.
+    /// Options: `{ format: "wsync" | "rdiff", compressLevel, sha256,
+    /// onOutput }`, all optional; `sha256` is the host's hasher for the
+    /// whole-file check, `onOutput` a function given the delta bytes of
+    /// each call as a view of wasm memory, valid until it returns.
     #[wasm_bindgen(constructor)]
     pub fn new(
         signature: &Signature,
@@ -53,6 +57,13 @@ impl DeltaEncoder {
         if let Some(level) = o.u32("compressLevel")? {
             d.compress_level = level;
         }
+        let on_output = match o.get("onOutput")? {
+            None => None,
+            Some(f) => Some(
+                f.dyn_into::<Function>()
+                    .map_err(|_| invalid_option("onOutput", "a function"))?,
+            ),
+        };
         let failure = host_hash::Failure::default();
         let mut host = None;
         let enc = match o.get("sha256")? {
@@ -75,11 +86,13 @@ impl DeltaEncoder {
             out: Vec::new(),
             failure,
             host,
+            on_output,
         })
     }
 
     /// Feeds the next bytes of the new file; returns the delta bytes produced
-    /// (often none: the encoder holds a few blocks back). The host's hasher,
+    /// (often none: the encoder holds a few blocks back), or an empty array
+    /// when `onOutput` takes them. The host's hasher,
     /// if any, gets `bytes` itself; the encoder copies them once, straight
     /// into its buffer.
     pub fn update(
@@ -113,7 +126,37 @@ impl DeltaEncoder {
             |dst| bytes.copy_to(dst),
             &mut self.out,
         );
-        Ok(self.out.as_slice().into())
+        self.hand_out()
+    }
+
+    /// The delta bytes in `out`: a copy for the caller, or a view for
+    /// `onOutput` (then an empty array for the caller).
+    fn hand_out(&mut self) -> Result<Uint8Array, JsValue> {
+        let Some(f) = &self.on_output else {
+            return Ok(self.out.as_slice().into());
+        };
+        if self.out.is_empty() {
+            return Ok(Uint8Array::new_with_length(0));
+        }
+        // The buffer moves to a local while JS holds the view, so that no
+        // Rust reference to its bytes is live during the call.
+        let out = std::mem::take(&mut self.out);
+        // SAFETY: the view covers `out`'s initialized bytes, and nothing in
+        // Rust reads or frees them until the call returns: `out` is a local
+        // no reference points into. What JS does with the view meanwhile
+        // (write into it, keep it) cannot break Rust's invariants: `out` is
+        // plain bytes, cleared before its next use; and should the callback
+        // grow wasm memory, the view is detached, never dangling.
+        let view = unsafe { Uint8Array::view(&out) };
+        let called = f.call1(&JsValue::NULL, &view);
+        self.out = out;
+        match called {
+            Ok(_) => Ok(Uint8Array::new_with_length(0)),
+            Err(e) => {
+                self.enc = None;
+                Err(e)
+            }
+        }
     }
 
     /// The host hasher's error, which ends the encoder.
@@ -127,14 +170,16 @@ impl DeltaEncoder {
         }
     }
 
-    /// Ends the new file; returns the last delta bytes.
-    pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
+    /// Ends the new file; returns the last delta bytes (or gives them to
+    /// `onOutput`, and returns an empty array).
+    pub fn finish(&mut self) -> Result<Uint8Array, JsValue> {
         let enc = self.enc.take().ok_or_else(|| finished("DeltaEncoder"))?;
-        let mut out = std::mem::take(&mut self.out);
-        out.clear();
-        self.stats = enc.finish(&mut out);
+        self.out.clear();
+        self.stats = enc.finish(&mut self.out);
         self.check()?;
-        Ok(out)
+        let out = self.hand_out();
+        self.out = Vec::new();
+        out
     }
 
     /// Counters so far, final after `finish()`.

@@ -74,6 +74,15 @@ export interface DeltaOptions {
    * must take in their bytes before it returns, as Node's hashes do.
    */
   sha256?: { update(bytes: Uint8Array): unknown; digest(): Uint8Array };
+  /**
+   * Receives the delta bytes of each `update()` and of `finish()` (when
+   * there are any), which then return empty arrays. `bytes` is a view of
+   * the encoder's memory, valid only until the function returns: write it
+   * out or copy it (`bytes.slice()`) before then. This saves a copy and an
+   * allocation per call. If it throws, the encoder is finished and the
+   * call throws that error.
+   */
+  onOutput?: (bytes: Uint8Array) => void;
 }
 /** What a delta encoder did. */
 export interface DeltaStats {

@@ -474,3 +474,35 @@ test("DeltaEncoder.update takes Uint8Arrays only, views of wasm memory included"
     assert.deepEqual(concat(out), encode(sig, big).delta);
   }
 });
+
+test("DeltaEncoder onOutput gets every delta byte as views, valid during the call", () => {
+  const sig = sign(basis);
+  for (const chunk of CHUNKS) {
+    const pieces = [];
+    let views = 0;
+    const enc = new DeltaEncoder(sig, {
+      onOutput: (b) => {
+        assert.ok(b.length > 0, "never called with nothing");
+        if (b.buffer === exports.memory.buffer) views++;
+        pieces.push(b.slice());
+      },
+    });
+    inChunks(newFile, chunk, (c) => assert.equal(enc.update(c).length, 0));
+    assert.equal(enc.finish().length, 0);
+    assert.deepEqual(concat(pieces), encode(sig, newFile, {}, chunk).delta, `chunks of ${chunk}`);
+    assert.equal(views, pieces.length, "views of wasm memory, not copies");
+    assert.equal(enc.stats().deltaBytes, concat(pieces).length);
+  }
+  // A view kept past the call is not the encoder's to keep: the next call
+  // reuses the buffer (or moves it); writing into one does no harm.
+  const kept = [];
+  const enc = new DeltaEncoder(sig, { onOutput: (b) => { kept.push(b); b.fill(0); } });
+  enc.update(newFile);
+  enc.finish();
+  assert.ok(kept.length > 0);
+
+  const throwing = new DeltaEncoder(sig, { onOutput: () => { throw new Error("disk full"); } });
+  assert.throws(() => { throwing.update(newFile); throwing.finish(); }, /disk full/);
+  throwsCode(() => throwing.update(newFile), "Finished");
+  throwsCode(() => new DeltaEncoder(sig, { onOutput: "no" }), "InvalidOption");
+});
