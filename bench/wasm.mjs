@@ -17,7 +17,7 @@ const CHUNK = 1 << 20;
 const pkg = fileURLToPath(new URL("../pkg/wasm/", import.meta.url));
 const wasm = await import(join(pkg, "wsync.js"));
 const exports = wasm.initSync({ module: readFileSync(join(pkg, "wsync_bg.wasm")) });
-const { DeltaEncoder, Patcher, Signature, SignatureBuilder } = wasm;
+const { DeltaEncoder, Patcher, Sha256, Signature, SignatureBuilder } = wasm;
 
 const [seedHex, basisPath, newPath, rbasisPath, rnewPath, outDir] = process.argv.slice(2);
 if (!outDir || !/^[0-9a-f]{32}$/.test(seedHex)) {
@@ -145,6 +145,15 @@ const delHost = timed(() => delta(o("wasm.sig"), newPath, o("wasm.delta-host"), 
 rmSync(o("wasm.rdelta-host"), { force: true });
 const worstHost = timed(() => delta(o("wasm.rsig"), rnewPath, o("wasm.rdelta-host"), true));
 
+/** SHA-256 in wasm alone, over the new file: the whole-file check's cost. */
+function sha(path) {
+  const h = new Sha256();
+  eachChunk(path, (c) => h.update(c));
+  h.finish();
+  h.free();
+}
+const shaWasm = timed(() => sha(newPath));
+
 const lines = {
   sig_mbs: mbs(size(basisPath), sig.secs),
   delta_mbs: mbs(size(newPath), del.secs),
@@ -153,6 +162,7 @@ const lines = {
   worst_mbs: mbs(size(rnewPath), worst.secs),
   delta_host_mbs: mbs(size(newPath), delHost.secs),
   worst_host_mbs: mbs(size(rnewPath), worstHost.secs),
+  sha_mbs: mbs(size(newPath), shaWasm.secs),
   delta_host_same: fileHash(delHost.result.path) === fileHash(del.result.path),
   worst_host_same: fileHash(worstHost.result.path) === fileHash(worst.result.path),
   sig_bytes: sig.result.len,

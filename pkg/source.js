@@ -50,9 +50,19 @@ function blobSource(blob) {
     size: blob.size,
     mtime: typeof blob.lastModified === "number" ? fromMs(blob.lastModified) : null,
     rereadable: true,
+    // The Blob's own stream: in Chromium it reads four times as fast as
+    // 1 MiB slices, each of which is a round trip to the browser process
+    // (bench/browser.mjs); its chunks are at most about 1 MiB.
     async *chunks() {
-      for (let at = 0; at < blob.size; at += CHUNK) {
-        yield new Uint8Array(await blob.slice(at, at + CHUNK).arrayBuffer());
+      const reader = blob.stream().getReader();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          yield value;
+        }
+      } finally {
+        reader.releaseLock();
       }
     },
   };
