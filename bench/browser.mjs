@@ -99,13 +99,23 @@ try {
       s.free();
       return n;
     });
-    const delta = async (sigBytes, file) => {
+    // `worker`: the whole-file SHA-256 on a Web Worker, as uploads and
+    // deltaStream do in browsers (pkg/sha-browser.js).
+    const delta = async (sigBytes, file, worker = false) => {
       const s = w.Signature.decode(sigBytes);
       const parts = [];
       let len = 0;
+      const sha256 = worker ? new w.WorkerSha256() : undefined;
       // Kept only while small: the edited file's delta, to compare.
-      const enc = new w.DeltaEncoder(s, { onOutput: (b) => { len += b.length; if (len < 8 << 20) parts.push(b.slice()); } });
-      await each(file, (c) => enc.update(c));
+      const enc = new w.DeltaEncoder(s, { sha256, onOutput: (b) => { len += b.length; if (len < 8 << 20) parts.push(b.slice()); } });
+      const reader = file.stream().getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        enc.update(value);
+        await sha256?.room();
+      }
+      await sha256?.settle();
       enc.finish();
       enc.free();
       s.free();
@@ -113,6 +123,8 @@ try {
     };
     const edited = await best(newFile.size, () => delta(sigBytes, newFile));
     const worst = await best(rnew.size, () => delta(rsigBytes, rnew));
+    const editedWorker = await best(newFile.size, () => delta(sigBytes, newFile, true));
+    const worstWorker = await best(rnew.size, () => delta(rsigBytes, rnew, true));
     const sha = await best(newFile.size, async () => {
       const h = new w.Sha256();
       await each(newFile, (c) => h.update(c));
@@ -127,6 +139,10 @@ try {
       sig_mbs: signature.mbs,
       delta_mbs: edited.mbs,
       worst_mbs: worst.mbs,
+      delta_worker_mbs: editedWorker.mbs,
+      worst_worker_mbs: worstWorker.mbs,
+      worker_same: editedWorker.out.len === edited.out.len && editedWorker.out.parts.every((p, i) =>
+        p.length === edited.out.parts[i].length && p.every((b, j) => b === edited.out.parts[i][j])),
       sha_mbs: sha.mbs,
       read_mbs: read.mbs,
       sig_bytes: signature.out,

@@ -119,6 +119,7 @@ if [ -x /usr/bin/chromium ] && [ -d node_modules/playwright-core ]; then
   BENCH_RUNS=$runs node bench/browser.mjs "$seed" "$out/basis" "$out/new" "$out/w.rsig" "$out/rnew" "$out/w.sig" >"$out/browser.run"
   while IFS='=' read -r k v; do R[b_$k]=$v; done <"$out/browser.run"
   [ "${R[b_delta_sha]}" = "$(sha "$out/w.delta")" ] || { echo "bench: the delta in Chromium differs from native" >&2; exit 1; }
+  [ "${R[b_worker_same]}" = true ] || { echo "bench: the delta in Chromium with a hash worker differs" >&2; exit 1; }
   chrome="Chromium ${R[b_version]%%.*}"
 else
   echo "bench: no /usr/bin/chromium or playwright-core (npm run setup): the browser rows are left out" >&2
@@ -155,12 +156,16 @@ row "  wasm: SHA-256 by node:crypto" "" "$(cell "${R[m_delta_host_mbs]}" 400)" "
 row "  wasm: SHA-256 in wasm" "" "$(cell "${R[m_delta_mbs]}" 400)" "" \
   "as in browsers (no streaming native SHA-256)"
 [ -n "$chrome" ] && row "  wasm in $chrome" "" "$(cell "${R[b_delta_mbs]}" 400)" "" "SHA-256 in wasm"
+[ -n "$chrome" ] && row "  wasm in $chrome, worker" "" "$(cell "${R[b_delta_worker_mbs]}" 400)" "" \
+  "SHA-256 in wasm on a Web Worker, as the browser entry"
 row "delta MB/s, unrelated data (worst)" "$(cell "${R[w_worst_mbs]}" 300)" "" \
   "$(cell "${R[r_worst_mbs]}")" ">= 300 native and wasm"
 row "  wasm: SHA-256 by node:crypto" "" "$(cell "${R[m_worst_host_mbs]}" 300)" "" \
   "on a 2nd thread, as the Node entry"
 row "  wasm: SHA-256 in wasm" "" "$(cell "${R[m_worst_mbs]}" 300)" "" "as in browsers"
 [ -n "$chrome" ] && row "  wasm in $chrome" "" "$(cell "${R[b_worst_mbs]}" 300)" "" "SHA-256 in wasm"
+[ -n "$chrome" ] && row "  wasm in $chrome, worker" "" "$(cell "${R[b_worst_worker_mbs]}" 300)" "" \
+  "SHA-256 in wasm on a Web Worker"
 [ -n "$chrome" ] && row "SHA-256 MB/s, one stream" "" "${R[m_sha_mbs]}  " "" "wasm under Node; in $chrome ${R[b_sha_mbs]}, with its reading"
 row "patch MB/s" "$(cell "${R[w_patch_mbs]}" 1000)" "$(cell "${R[m_patch_mbs]}")" "$(cell "${R[r_patch_mbs]}")" \
   "native >= 1000"

@@ -72,7 +72,7 @@ class Conn {
 
   static async open(url, options) {
     const link = await Link.open(url, options.WebSocket, options.signal);
-    const conn = new Conn(link, wrap(() => new ClientSession({ agent: "wsync-js", compressLevel: options.compressLevel, sha256: host.sha256 ?? undefined })));
+    const conn = new Conn(link, wrap(() => new ClientSession({ agent: "wsync-js", compressLevel: options.compressLevel })));
     const ready = conn.inbox(0);
     conn.flush();
     conn.#run();
@@ -288,6 +288,9 @@ export class Session {
   async #pushOnce(conn, module, path, src, token, strong, signal, progress, keepToken) {
     const s = conn.session;
     const id = s.push(module, path, src.size, token ?? undefined, strong);
+    // The whole-file SHA-256 off this thread (host.js).
+    const hasher = host.sha256?.() ?? host.sha256Async?.() ?? null;
+    if (hasher) wrap(() => s.pushHasher(id, hasher));
     const box = conn.inbox(id);
     conn.flush();
     const cancel = () => {
@@ -311,10 +314,12 @@ export class Session {
         read += chunk.length;
         for (const ev of box.take()) if (ev.type === "failed") return { failed: ev };
         await conn.link.drain(SEND_BUFFER);
+        await hasher?.room?.();
         if (signal?.aborted) throw new WsyncError("Aborted", "upload cancelled");
         progress(read);
       }
       const m = src.mtime;
+      await hasher?.settle?.();
       const stats = wrap(() => s.pushFinish(id, m ? m.sec : undefined, m ? m.nsec : 0, 0));
       conn.flush();
       // Once the commit is sent, the outcome is the server's: wait for it
@@ -329,6 +334,7 @@ export class Session {
       throw e;
     } finally {
       conn.inboxes.delete(id);
+      hasher?.close?.();
     }
   }
 

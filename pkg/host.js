@@ -1,7 +1,4 @@
-// What the runtime's entry lends the shim: Node's native SHA-256, several
-// times faster than wasm's and run on a second thread, for the whole-file
-// check of every delta.
-export const host = {
-  /** @type {null | (() => { update(b: Uint8Array): unknown, digest(): Uint8Array })} */
-  sha256: null,
-};
+// The runtime entry's hashers for the whole-file SHA-256 of deltas: Node's
+// on a thread (sha-thread.js); browsers' on a worker (sha-browser.js),
+// whose `room()` and `settle()` are awaited.
+export const host = { sha256: null, sha256Async: null };

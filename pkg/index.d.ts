@@ -140,6 +140,25 @@ export class Session {
   close(): void;
 }
 
+/**
+ * Browsers: SHA-256 computed on a Web Worker, for `DeltaOptions.sha256`, so
+ * that a delta's whole-file check runs beside the encoder (uploads and
+ * `deltaStream` use one by themselves). Its digest is asynchronous:
+ * `await room()` after each `DeltaEncoder.update()` (it bounds the bytes in
+ * flight) and `await settle()` before `finish()`. Inputs up to 4 MiB, and
+ * runtimes where no worker starts, hash in wasm on the calling thread.
+ * Errors: `Worker` (the worker died), `Closed` (closed before settling).
+ */
+export class WorkerSha256 {
+  constructor();
+  update(bytes: Uint8Array): this;
+  room(limit?: number): Promise<void>;
+  settle(): Promise<void>;
+  digest(): Uint8Array;
+  /** Lets the worker go to later hashers, for a hasher given up before settle(). */
+  close(): void;
+}
+
 /** The same operations, run in a module Web Worker. */
 export class WorkerClient {
   constructor(url: string | URL, options?: { auth?: ConnectOptions["auth"]; worker?: Worker });

@@ -4,7 +4,12 @@ import { DeltaEncoder, Patcher, Signature, SignatureBuilder } from "./wasm/wsync
 import { WsyncError, wrap } from "./errors.js";
 import { host } from "./host.js";
 
-function transform(start, update, finish) {
+/**
+ * A TransformStream driving a core object. `pace`, if given, is awaited
+ * after each chunk and `settle` before the end (an asynchronous hasher's
+ * `room()` and `settle()`).
+ */
+function transform(start, update, finish, { pace, settle } = {}) {
   let state;
   return new TransformStream({
     start() {
@@ -16,8 +21,10 @@ function transform(start, update, finish) {
       }
       const out = wrap(() => update(state, chunk, controller));
       if (out?.length) controller.enqueue(out);
+      return pace?.();
     },
-    flush(controller) {
+    async flush(controller) {
+      await settle?.();
       const out = wrap(() => finish(state, controller));
       if (out?.length) controller.enqueue(out);
     },
@@ -48,10 +55,13 @@ export function signatureStream(options) {
 export function deltaStream(signature, options) {
   let last = null;
   let encoder = null;
+  // The runtime's hasher (host.js), unless the options name one.
+  let hasher = null;
   const stream = transform(
     () => {
       const sig = signature instanceof Uint8Array ? Signature.decode(signature) : signature;
-      encoder = new DeltaEncoder(sig, { sha256: host.sha256?.(), ...options, onOutput: undefined });
+      if (!(options && "sha256" in options)) hasher = host.sha256?.() ?? host.sha256Async?.() ?? null;
+      encoder = new DeltaEncoder(sig, { sha256: hasher ?? undefined, ...options, onOutput: undefined });
       return encoder;
     },
     (e, chunk) => e.update(chunk),
@@ -62,6 +72,7 @@ export function deltaStream(signature, options) {
       encoder = null;
       return out;
     },
+    { pace: () => hasher?.room?.(), settle: () => hasher?.settle?.() },
   );
   stream.stats = () => last ?? encoder?.stats() ?? null;
   return stream;

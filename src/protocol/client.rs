@@ -118,8 +118,6 @@ pub struct ClientSession {
     /// Requests cancelled lately, whose late replies are ignored, oldest
     /// first (a `Vec`: a `VecDeque` would add its code to the wasm module).
     cancelled: Vec<u64>,
-    /// Makes the whole-file hasher of each upload (default: the core's).
-    hasher: Option<HasherFactory>,
     /// Makes each upload's literal compressor for a level (default: the
     /// core's). Native hosts only: the wasm build keeps its code small.
     #[cfg(not(target_arch = "wasm32"))]
@@ -129,13 +127,6 @@ pub struct ClientSession {
 /// Makes a [`crate::Deflater`] for a compression level.
 #[cfg(not(target_arch = "wasm32"))]
 pub type DeflaterFactory = Box<dyn FnMut(u32) -> crate::Deflater + Send>;
-
-/// Makes a [`WholeHasher`] for each upload (`Send` natively, like it).
-#[cfg(not(target_arch = "wasm32"))]
-pub type HasherFactory = Box<dyn FnMut() -> WholeHasher + Send>;
-/// Makes a [`WholeHasher`] for each upload.
-#[cfg(target_arch = "wasm32")]
-pub type HasherFactory = Box<dyn FnMut() -> WholeHasher>;
 
 /// Cancelled requests remembered; older ones' late replies are errors again.
 const MAX_CANCELLED: usize = 1024;
@@ -168,7 +159,6 @@ impl ClientSession {
             next_id: 1,
             out: Vec::new(),
             cancelled: Vec::new(),
-            hasher: None,
             #[cfg(not(target_arch = "wasm32"))]
             deflater: None,
         };
@@ -179,12 +169,6 @@ impl ClientSession {
             limits,
         });
         s
-    }
-
-    /// Uploads compute their whole-file SHA-256 with hashers from `make`
-    /// (a platform's native SHA-256, say) instead of the core's.
-    pub fn set_hasher(&mut self, make: HasherFactory) {
-        self.hasher = Some(make);
     }
 
     /// Uploads deflate their literals with compressors from `make`.
@@ -339,12 +323,8 @@ impl ClientSession {
             } => match self.transfers.remove(id) {
                 Some(Transfer::PushSig(d, sha)) => match d.finish() {
                     Ok(sig) => {
-                        // The upload's own hasher, else the session's, else the core's.
-                        let sha = match (sha, &mut self.hasher) {
-                            (Some(sha), _) => sha,
-                            (None, Some(make)) => make(),
-                            (None, None) => Box::new(crate::Sha256::new()),
-                        };
+                        // The upload's own hasher, else the core's.
+                        let sha = sha.unwrap_or_else(|| Box::new(crate::Sha256::new()));
                         let encoder = DeltaEncoder::with_hasher(Arc::new(sig), self.delta, sha)
                             .map_err(|e| self.fail(e.text()))?;
                         let mut first = Vec::new();

@@ -14,7 +14,7 @@ use super::signature::Signature;
 use crate::protocol::{self, ClientEvent, ClientOutput, Entry, FileAttrs, Kind, Limits};
 use crate::text::Describe;
 use crate::DeltaOptions;
-use js_sys::{Array, Function, Uint8Array};
+use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 /// An error that ends the session or a request, with the protocol's code.
@@ -116,9 +116,8 @@ pub struct ClientSession(protocol::ClientSession, host_hash::Failure);
 
 #[wasm_bindgen]
 impl ClientSession {
-    /// Options: `{ agent, compressLevel, chunk, window, sha256 }`, all
-    /// optional; `sha256` makes the host's hasher for each upload's
-    /// whole-file check (e.g. `() => crypto.createHash("sha256")`).
+    /// Options: `{ agent, compressLevel, chunk, window }`, all optional.
+    /// (An upload's whole-file hasher is given by `pushHasher`.)
     #[wasm_bindgen(constructor)]
     pub fn new(opts: JsValue) -> Result<ClientSession, JsValue> {
         let o = Options::new(&opts)?;
@@ -140,27 +139,8 @@ impl ClientSession {
             delta.compress_level = level;
         }
         let agent = o.string("agent")?.unwrap_or_else(|| "wsync-js".into());
-        let mut session = protocol::ClientSession::new(&agent, limits, delta);
+        let session = protocol::ClientSession::new(&agent, limits, delta);
         let failure = host_hash::Failure::default();
-        if let Some(f) = o.get("sha256")? {
-            let f: Function = f
-                .dyn_into()
-                .map_err(|_| invalid_option("sha256", "a function returning a hasher"))?;
-            let slot = failure.clone();
-            session.set_hasher(Box::new(move || {
-                let made = f.call0(&JsValue::NULL).ok();
-                match made.and_then(|h| HostHash::new(h, slot.clone())) {
-                    Some(h) => Box::new(h),
-                    None => {
-                        slot.borrow_mut().get_or_insert(invalid_option(
-                            "sha256",
-                            "a function returning an object with update() and digest()",
-                        ));
-                        Box::new(crate::Sha256::new())
-                    }
-                }
-            }));
-        }
         Ok(ClientSession(session, failure))
     }
 
@@ -224,6 +204,17 @@ impl ClientSession {
     ) -> f64 {
         let token = token.unwrap_or_default();
         self.0.push_with(module, path, size as u64, &token, strong) as f64
+    }
+
+    /// Has upload `req`, just started, compute its whole-file SHA-256 with
+    /// `hasher` (an object with `update(bytes)` and `digest()`, as
+    /// `DeltaOptions.sha256`) instead of in wasm.
+    #[wasm_bindgen(js_name = pushHasher)]
+    pub fn push_hasher(&mut self, req: f64, hasher: JsValue) -> Result<(), JsValue> {
+        let h = HostHash::new(hasher, self.1.clone())
+            .ok_or_else(|| invalid_option("hasher", "an object with update() and digest()"))?;
+        self.0.push_hasher(id(req), Box::new(h));
+        Ok(())
     }
 
     /// Whether the upload may take more file bytes now.
