@@ -163,3 +163,29 @@ test("where the worker cannot start, the hash is computed on the page, and right
     assert.deepEqual(errors.filter((e) => !/sha-worker\.js|404/.test(e)), [], how);
   }
 });
+
+test("inside a Web Worker (where WorkerClient uploads), the hash worker starts there too", async (t) => {
+  const { page, check } = await openDemo(t);
+  const r = await page.evaluate(async () => {
+    const src = `
+      const w = await import("${location.origin}/pkg/index.js");
+      await w.ready();
+      const { hashWorkers } = await import("${location.origin}/pkg/sha-browser.js");
+      const data = new Uint8Array(9 << 20).map((_, i) => (i * 13) & 255);
+      const h = new w.WorkerSha256();
+      h.update(data);
+      await h.settle();
+      const hex = (a) => Array.from(a, (v) => v.toString(16).padStart(2, "0")).join("");
+      postMessage({ got: hex(h.digest()), want: hex(w.Sha256.digest(data)), workers: hashWorkers() });
+    `;
+    const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
+    const worker = new Worker(url, { type: "module" });
+    return new Promise((resolve, reject) => {
+      worker.onmessage = (e) => resolve(e.data);
+      worker.onerror = (e) => reject(new Error(e.message));
+    });
+  });
+  assert.equal(r.got, r.want);
+  assert.deepEqual(r.workers, { started: 1, idle: 1, broken: false });
+  check();
+});
