@@ -194,4 +194,6 @@ echo "the basis into wasm memory. Its signature, delta and patch output are byte
 echo "native ones (checked). Each delta hashes the whole new file (SHA-256, one sequential"
 echo "stream): Node's native SHA-256 runs at about 2 GB/s, and the Node entry runs it on a"
 echo "second thread (pkg/sha-thread.js); wasm's runs at ${R[m_sha_mbs]} MB/s here (one core, no"
-echo "streaming native SHA-256 in browsers), which alone caps a delta with SHA-256 in wasm."
+echo "streaming native SHA-256 in browsers), which alone caps a delta with SHA-256 in wasm; the"
+echo "browser entry runs it on a Web Worker (pkg/sha-browser.js). In Chromium, the page, that"
+echo "worker and the browser process reading the Blob share this machine's two cores."
