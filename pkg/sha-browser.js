@@ -67,8 +67,10 @@ export class WorkerSha256 {
     }
     if (!w) return this.#toInline();
     this.#w = w;
-    w.onmessage = ({ data: m }) => this.#receive(m);
-    w.onerror = (e) => (e.preventDefault(), this.#lost(e.message));
+    // Weakly: the registry holds the worker, which must not hold the hasher.
+    const me = new WeakRef(this);
+    w.onmessage = ({ data: m }) => me.deref()?.#receive(m);
+    w.onerror = (e) => (e.preventDefault(), me.deref()?.#lost(e.message));
     w.postMessage({ id: this.#id, start: true });
     dropped.register(this, w, this);
     if (known) this.#begin();

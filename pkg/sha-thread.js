@@ -1,8 +1,6 @@
-// Node: SHA-256 on a second thread. A delta's whole-file check costs as
-// much as a fifth of its time on the main thread; here the bytes are copied
-// into a ring shared with a worker thread, which hashes them with
-// node:crypto while the encoder goes on. Inputs of up to RING bytes never
-// start a thread: they are hashed where they are.
+// Node: SHA-256 on a second thread. The bytes are copied into a ring
+// shared with a worker thread, which hashes them with node:crypto while the
+// encoder goes on. Inputs of up to RING bytes are hashed where they are.
 import { createHash } from "node:crypto";
 import { Worker } from "node:worker_threads";
 
@@ -16,8 +14,7 @@ const FILLED = 0;
 const HASHED = 1;
 const DONE = 2;
 const LEN = 3;
-// How long digest() or a full ring waits for the worker before giving up:
-// the worker has nothing to wait for but the CPU.
+// How long digest() or a full ring waits for the worker (it waits only for CPU).
 const STALL_MS = 30_000;
 
 const worker = `

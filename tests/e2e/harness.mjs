@@ -27,7 +27,7 @@ const ARGS = [
  * with the node:test context `t`. Returns { page, data, server, errors,
  * shot(name), check() }.
  */
-export async function openDemo(t, { viewport = { width: 1100, height: 900 }, serverArgs = [] } = {}) {
+export async function openDemo(t, { viewport = { width: 1100, height: 900 }, serverArgs = [], browserArgs = [] } = {}) {
   const wasm = join(root, "pkg", "wasm", "wsync_bg.wasm");
   if (!existsSync(wasm)) throw new Error(`${wasm} is missing: run scripts/build-wasm.sh first`);
   if (!existsSync(wsyncBin)) {
@@ -36,7 +36,7 @@ export async function openDemo(t, { viewport = { width: 1100, height: 900 }, ser
   }
   const server = await startServer(["--www", join(root, "www"), "--pkg", join(root, "pkg"), ...serverArgs]);
   const data = server.dir;
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ARGS });
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: [...ARGS, ...browserArgs] });
   t.after(async () => {
     await browser.close();
     await server.stop();

@@ -189,3 +189,33 @@ test("inside a Web Worker (where WorkerClient uploads), the hash worker starts t
   assert.deepEqual(r.workers, { started: 1, idle: 1, broken: false });
   check();
 });
+
+test("a hasher dropped unfinished frees its worker for the next one", async (t) => {
+  const { page, check } = await openDemo(t, { browserArgs: ["--js-flags=--expose-gc"] });
+  const r = await page.evaluate(async () => {
+    const w = await import("/pkg/index.js");
+    await w.ready();
+    const { hashWorkers } = await import("/pkg/sha-browser.js");
+    const data = new Uint8Array(9 << 20).map((_, i) => (i * 5) & 255);
+    await (async () => {
+      const h = new w.WorkerSha256();
+      h.update(data);
+      await h.room(0); // the worker has it all; the hasher is then dropped
+    })();
+    for (let i = 0; i < 50 && hashWorkers().idle === 0; i++) {
+      globalThis.gc();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const freed = hashWorkers();
+    // The next hasher takes that worker, which starts it afresh.
+    const h = new w.WorkerSha256();
+    h.update(data);
+    await h.settle();
+    const hex = (a) => Array.from(a, (v) => v.toString(16).padStart(2, "0")).join("");
+    return { freed, after: hashWorkers(), got: hex(h.digest()), want: hex(w.Sha256.digest(data)) };
+  });
+  assert.deepEqual(r.freed, { started: 1, idle: 1, broken: false }, "the dropped hasher's worker is idle");
+  assert.deepEqual(r.after, { started: 1, idle: 1, broken: false }, "and was reused");
+  assert.equal(r.got, r.want);
+  check();
+});
