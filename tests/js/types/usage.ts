@@ -1,6 +1,6 @@
 // Compiled by tests/js/types.test.mjs with `tsc --noEmit`: the package's
 // .d.ts files describe what the examples in the README do.
-import { connect, ready, Filter, WsyncError, WorkerClient, deltaStream, patchStream, signatureStream, SignatureBuilder } from "wsync";
+import { connect, ready, Filter, WsyncError, WorkerClient, WorkerSha256, DeltaEncoder, deltaStream, patchStream, signatureStream, SignatureBuilder } from "wsync";
 
 async function main(file: File, list: FileList): Promise<void> {
   await ready();
@@ -23,6 +23,15 @@ async function main(file: File, list: FileList): Promise<void> {
   const sig = b.finish();
   const ds = deltaStream(sig, { compressLevel: 1 });
   console.log(ds.stats()?.literalBytes, signatureStream().readable, patchStream(new Uint8Array(0)).report);
+  // pkg/README.md's DeltaEncoder with onOutput and a WorkerSha256.
+  const sha256 = new WorkerSha256();
+  const sent: Uint8Array[] = [];
+  const enc = new DeltaEncoder(sig, { sha256, onOutput: (o: Uint8Array) => sent.push(o.slice()) });
+  enc.update(new Uint8Array(3));
+  await sha256.room();
+  await sha256.settle();
+  const last: Uint8Array = enc.finish();
+  console.log(last.length, sent.length, sha256.digest().length);
   try {
     await s.delete("data/x");
   } catch (e) {
