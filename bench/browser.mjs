@@ -74,7 +74,7 @@ try {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) return;
-        f(value);
+        await f(value);
       }
     };
     const seed = Uint8Array.from(seedHex.match(/../g), (h) => parseInt(h, 16));
@@ -108,13 +108,10 @@ try {
       const sha256 = worker ? new w.WorkerSha256() : undefined;
       // Kept only while small: the edited file's delta, to compare.
       const enc = new w.DeltaEncoder(s, { sha256, onOutput: (b) => { len += b.length; if (len < 8 << 20) parts.push(b.slice()); } });
-      const reader = file.stream().getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        enc.update(value);
-        await sha256?.room();
-      }
+      await each(file, (c) => {
+        enc.update(c);
+        return sha256?.room();
+      });
       await sha256?.settle();
       enc.finish();
       enc.free();

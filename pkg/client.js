@@ -289,7 +289,7 @@ export class Session {
     const s = conn.session;
     const id = s.push(module, path, src.size, token ?? undefined, strong);
     // The whole-file SHA-256 off this thread (host.js).
-    const hasher = host.sha256?.() ?? host.sha256Async?.() ?? null;
+    const hasher = host.sha256?.() ?? null;
     if (hasher) wrap(() => s.pushHasher(id, hasher));
     const box = conn.inbox(id);
     conn.flush();

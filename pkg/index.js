@@ -14,7 +14,7 @@ export { WorkerClient } from "./worker-client.js";
 
 // The whole-file SHA-256 of uploads and deltaStream on a Web Worker, where
 // there are workers (not in Service Workers or edge runtimes).
-if (typeof Worker !== "undefined") host.sha256Async = () => new WorkerSha256();
+if (typeof Worker !== "undefined") host.sha256 = () => new WorkerSha256();
 
 let loading;
 

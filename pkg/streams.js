@@ -60,7 +60,7 @@ export function deltaStream(signature, options) {
   const stream = transform(
     () => {
       const sig = signature instanceof Uint8Array ? Signature.decode(signature) : signature;
-      if (!(options && "sha256" in options)) hasher = host.sha256?.() ?? host.sha256Async?.() ?? null;
+      if (!(options && "sha256" in options)) hasher = host.sha256?.() ?? null;
       encoder = new DeltaEncoder(sig, { sha256: hasher ?? undefined, ...options, onOutput: undefined });
       return encoder;
     },
