@@ -48,4 +48,7 @@ if [ -f package-lock.json ] && { [ ! -d node_modules ] || [ package-lock.json -n
   say "installing npm packages"
   npm ci --no-audit --no-fund
 fi
+# The peers the tests compare with are whatever Debian installs now: say
+# which (the suite's reference is this rsync; see docs/RSYNC.md).
+say "peers: $(rsync --version | head -1 | tr -s ' '); $(rdiff --version 2>&1 | head -1)"
 say "ready"

@@ -17,7 +17,7 @@ cargo clippy --all-targets -- -D warnings
 step "clippy (wasm32)"
 cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
 
-step "Rust tests (native)"
+step "Rust tests (native), compared with $(rsync --version | head -1 | tr -s ' ')"
 cargo test
 
 step "core tests as wasm32 under Node"

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{build, old_time, run, wsync, Node, Run};
+use common::{build, old_time, rsync_version, run, wsync, Node, Run};
 
 fn tree() -> Vec<Node> {
     let f = |p: &str| Node::File(p.into(), 1);
@@ -133,13 +133,7 @@ fn split(r: &Run) -> (Vec<&String>, Vec<&String>) {
 
 #[test]
 fn manual_examples_match_rsync() {
-    let ok = std::process::Command::new("rsync")
-        .arg("--version")
-        .output();
-    assert!(
-        matches!(&ok, Ok(o) if o.status.success()),
-        "the real rsync is required for this test (apt-get install rsync)"
-    );
+    let reference = rsync_version();
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     build(&root.join("src"), &tree(), None);
@@ -182,5 +176,9 @@ fn manual_examples_match_rsync() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "against {reference}:\n{}",
+        failures.join("\n")
+    );
 }

@@ -14,9 +14,8 @@
 mod common;
 use common::Rng;
 
-use common::{build, old_time, run, wsync, Node, Run};
+use common::{build, old_time, rsync_version, run, wsync, Node, Run};
 use std::path::Path;
-use std::process::Command;
 
 const NAMES: &[&str] = &[
     "a",
@@ -354,11 +353,7 @@ fn quote(args: &[String]) -> String {
 
 #[test]
 fn matches_real_rsync() {
-    let version = Command::new("rsync").arg("--version").output();
-    assert!(
-        matches!(&version, Ok(o) if o.status.success()),
-        "the real rsync is required for this test (apt-get install rsync)"
-    );
+    let reference = rsync_version();
     let cases: usize = std::env::var("WSYNC_DIFF_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -447,7 +442,7 @@ fn matches_real_rsync() {
     if !failures.is_empty() {
         let shown: Vec<_> = failures.iter().take(5).cloned().collect();
         panic!(
-            "{} of {cases} cases differ from rsync; the first:\n{}",
+            "{} of {cases} cases differ from {reference}; the first:\n{}",
             failures.len(),
             shown.join("\n")
         );

@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{describe, run, tree_problem, wsync};
+use common::{describe, rsync_version, run, tree_problem, wsync};
 use std::fs;
 use std::path::Path;
 
@@ -437,13 +437,7 @@ fn log_items(path: &Path) -> Vec<String> {
 
 #[test]
 fn seed_rsync_examples_match_rsync() {
-    let ok = std::process::Command::new("rsync")
-        .arg("--version")
-        .output();
-    assert!(
-        matches!(&ok, Ok(o) if o.status.success()),
-        "the real rsync is required for this test (apt-get install rsync)"
-    );
+    let reference = rsync_version();
     let mut failures = Vec::new();
     for ex in examples() {
         let tmp = tempfile::tempdir().unwrap();
@@ -506,7 +500,7 @@ fn seed_rsync_examples_match_rsync() {
     }
     assert!(
         failures.is_empty(),
-        "{} of {} examples differ:\n{}",
+        "{} of {} examples differ from {reference}:\n{}",
         failures.len(),
         examples().len(),
         failures.join("\n\n")

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{build, run, wsync, Node};
+use common::{build, rsync_version, run, wsync, Node};
 
 struct Case {
     args: &'static [&'static str],
@@ -18,6 +18,7 @@ struct Case {
 
 #[test]
 fn errors_name_the_rule_and_exit_as_rsync() {
+    rsync_version();
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     build(

@@ -277,8 +277,9 @@ fn remote_transfers_match_real_rsync() {
     }
     assert!(
         failures.is_empty(),
-        "{} of {cases} cases differ:\n{}",
+        "{} of {cases} cases differ from {}:\n{}",
         failures.len(),
+        rsync_version(),
         failures.join("\n")
     );
 }

@@ -17,12 +17,11 @@
 mod common;
 use common::Rng;
 
-use common::{describe, run, tree_problem, wsync};
+use common::{describe, rsync_version, run, tree_problem, wsync};
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
-use std::process::Command;
 
 #[derive(Debug, Clone)]
 enum Node {
@@ -649,14 +648,6 @@ fn quote(args: &[String]) -> String {
         .join(" ")
 }
 
-fn rsync_present() {
-    let version = Command::new("rsync").arg("--version").output();
-    assert!(
-        matches!(&version, Ok(o) if o.status.success()),
-        "the real rsync is required for this test (apt-get install rsync)"
-    );
-}
-
 /// Runs case `case` of seed `seed`: None when rsync and wsync agree (or
 /// the case is one the harness leaves out), else what differs. `keep`
 /// leaves the trees in place for a look.
@@ -787,8 +778,9 @@ fn report(failures: &[String], cases: usize) {
         let shown: Vec<_> = failures.iter().take(4).cloned().collect();
         let all: Vec<&str> = failures.iter().filter_map(|f| f.lines().next()).collect();
         panic!(
-            "{} of {cases} cases differ from rsync:\n{}\n\nthe first:\n{}",
+            "{} of {cases} cases differ from {}:\n{}\n\nthe first:\n{}",
             failures.len(),
+            rsync_version(),
             all.join("\n"),
             shown.join("\n\n")
         );
@@ -797,7 +789,7 @@ fn report(failures: &[String], cases: usize) {
 
 #[test]
 fn transfers_match_real_rsync() {
-    rsync_present();
+    rsync_version();
     let cases: usize = std::env::var("WSYNC_XFER_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -863,7 +855,7 @@ const FOUND: &[(u64, usize)] = &[
 
 #[test]
 fn found_cases_match_real_rsync() {
-    rsync_present();
+    rsync_version();
     let failures: Vec<String> = FOUND
         .iter()
         .filter_map(|&(seed, case)| one_case(seed, case, false))

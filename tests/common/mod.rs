@@ -1,6 +1,10 @@
 //! Helpers shared by the sync tests: building trees and running commands.
 #![allow(dead_code)]
 
+mod reference;
+#[allow(unused_imports)]
+pub use reference::rsync_version;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;

@@ -1,6 +1,13 @@
 //! Shared helpers for the integration tests (included with `mod common;`).
 #![allow(dead_code)]
 
+// One source for both helper modules (a test may use both).
+#[path = "../common/reference.rs"]
+#[allow(clippy::duplicate_mod)]
+mod reference;
+#[allow(unused_imports)]
+pub use reference::rsync_version;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -36,6 +43,9 @@ pub fn peer(name: &str) -> Command {
         found,
         "`{name}` is not installed: run scripts/setup.sh (npm test does)"
     );
+    if name == "rsync" {
+        rsync_version();
+    }
     Command::new(name)
 }
 

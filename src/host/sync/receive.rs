@@ -373,31 +373,13 @@ impl Engine<'_> {
         };
         // Without -p a file takes the permissions of the basis it was
         // built on (rsync's dest_mode on the basis its receiver opened:
-        // an alt-dest file too). rsync 3.2.7's receiver does not open a
-        // basis in an alt-dest directory named by a relative path: the
-        // file is then as new.
-        let relative_alt = |b: &Path| {
-            self.a
-                .alt_dirs
-                .iter()
-                .zip(&self.alt_roots)
-                .any(|(d, root)| !Path::new(d).is_absolute() && b.starts_with(root))
-        };
+        // an alt-dest file too, named by a relative path or not).
         let old_perms = match basis {
-            Some(b) if relative_alt(b) => None,
             Some(b) => fs::metadata(b).ok().or_else(|| st.cloned()),
             None => st.cloned(),
         }
         .map(|m| m.mode());
         if a.inplace {
-            // rsync 3.2.7 (seen, not traced to its source): an in-place
-            // delta with --backup-dir leaves the file with the
-            // permissions of a new one.
-            let old_perms = if a.backup_dir.is_some() && m.delta {
-                None
-            } else {
-                old_perms
-            };
             if a.backup && st.is_some() {
                 let rel = self.rel_of(dpath);
                 self.backup_copy(&rel, dpath).map_err(Some)?;
