@@ -9,7 +9,7 @@ use super::attrs::{self, How, Who};
 use super::delete::{Del, Deleter};
 use super::flist::{join, show, Item, Kind, Sent};
 use super::itemize::*;
-use super::log::Log;
+use super::log::{Code, Log};
 use super::meta::SrcMeta;
 use super::stats::Stats;
 use super::transfer;
@@ -49,6 +49,8 @@ pub struct Engine<'a> {
     pub stats: Stats,
     pub out: Outcome,
     pub progress: super::progress::Progress,
+    /// Each item's index in rsync's list numbering (for progress lines).
+    positions: Vec<usize>,
     pub(super) del: Option<Deleter<'a>>,
     pub(super) dry_missing: Option<usize>,
     /// A directory this run created: nothing below it exists yet, so
@@ -66,6 +68,10 @@ pub struct Engine<'a> {
     pub(super) hl_leader: HashMap<(u64, u64), usize>,
     pub(super) hl_state: HashMap<(u64, u64), Option<usize>>,
     pub(super) hl_pending: HashMap<(u64, u64), Vec<usize>>,
+    /// Names reached after their leader, waiting for its data.
+    pub(super) hl_after: HashMap<(u64, u64), Vec<usize>>,
+    /// Leaders whose data was received, in that order.
+    pub(super) hl_finished: Vec<usize>,
     pub(super) alt_roots: Vec<PathBuf>,
     /// -H leaders whose data was received (rsync finishes those later).
     pub(super) hl_received: HashSet<usize>,
@@ -109,7 +115,6 @@ impl<'a> Engine<'a> {
                 }
             })
             .collect();
-        let total = sent.items.len();
         Engine {
             a,
             who: Who::current(),
@@ -117,7 +122,8 @@ impl<'a> Engine<'a> {
             dst,
             solo: None,
             root_created: false,
-            progress: super::progress::Progress::new(a, total),
+            progress: super::progress::Progress::new(a, sent.listed.total() as usize),
+            positions: Vec::new(),
             log,
             stats: Stats::default(),
             out: Outcome::default(),
@@ -133,6 +139,8 @@ impl<'a> Engine<'a> {
             hl_leader: HashMap::new(),
             hl_state: HashMap::new(),
             hl_pending: HashMap::new(),
+            hl_after: HashMap::new(),
+            hl_finished: Vec::new(),
             alt_roots,
             delayed_links: Vec::new(),
             hl_received: HashSet::new(),
@@ -144,9 +152,7 @@ impl<'a> Engine<'a> {
             deleted: [0; 2],
             del_skipped: 0,
             aborted: false,
-            inc: a.recursive
-                && !a.prune_empty_dirs
-                && !matches!(a.delete, Some(DeleteWhen::Before) | Some(DeleteWhen::After)),
+            inc: a.recursive && !super::inc_off(a),
         }
     }
 
@@ -171,31 +177,121 @@ impl<'a> Engine<'a> {
         dp.is_empty() || (p.len() > dp.len() && p.starts_with(dp) && p[dp.len()] == b'/')
     }
 
+    /// An error (exit 23): rsync's sender's (tagged "[sender]") goes
+    /// through its client, the others its generator and receiver print
+    /// on stderr themselves.
     pub(super) fn error(&mut self, msg: &str) {
         if super::signals::caught() {
             // The run stops; rsync reports the signal alone.
             return;
         }
-        self.log.error(msg);
+        if msg.contains("[sender]") {
+            self.log.error(msg);
+        } else {
+            self.log.error_server(msg);
+        }
         self.out.partial = true;
     }
 
-    /// Logs an item as rsync's sender does (`maybe_log_item`/`log_item`).
+    /// Logs an item rsync's generator did not send for transfer: what its
+    /// `itemize` passes on to the sender, logged there as `maybe_log_item`
+    /// does. `hlink`: the name a hard link follows (rsync's xname).
     pub(super) fn report(&mut self, i: usize, iflags: u32, hlink: Option<&[u8]>, bytes: u64) {
-        let it = self.item(i);
-        let significant = iflags & SIGNIFICANT != 0;
-        let has_i = self.log.has_i;
-        let see = has_i > 0 && (significant || has_i > 1 || hlink.is_some());
-        let local = iflags & LOCAL_CHANGE != 0 && significant;
-        let show_it = see
-            || local
-            || hlink.is_some()
-            || iflags & TRANSFER != 0
-            || (it.is_dir() && significant);
-        if !(show_it || (self.log.name >= 2 && has_i > 0)) {
+        if iflags & TRANSFER != 0 {
+            // A dry run's transfer: rsync's sender logs it on stdout.
+            let li = self.log_item(i, iflags, None, bytes);
+            self.log.item(&li, Code::Client);
             return;
         }
-        let li = LogItem {
+        let iflags = iflags & 0xffff;
+        let has_i = self.log.has_i;
+        let name2 = self.log.info.name() >= 2;
+        let xname = hlink.is_some_and(|h| !h.is_empty());
+        let significant = iflags & SIGNIFICANT != 0;
+        let sent = iflags & (SIGNIFICANT | REPORT_XATTR) != 0 || name2 || has_i > 1 || xname;
+        if !sent {
+            return;
+        }
+        let see = has_i > 0 && (significant || xname || has_i > 1 || name2);
+        let local = iflags & LOCAL_CHANGE != 0 && significant;
+        let it = self.item(i);
+        if !(see || local || xname || (it.is_dir() && significant)) {
+            return;
+        }
+        let code = if significant || self.log.file_has_i() {
+            Code::Info
+        } else {
+            Code::Client
+        };
+        let li = self.log_item(i, iflags, hlink, 0);
+        self.log.item(&li, code);
+    }
+
+    /// What rsync's sender logs of a transfer before its data goes: the
+    /// item (an out-format without `%b`, `%c`, `%C`), or with `--progress`
+    /// just its name.
+    pub(super) fn report_before(&mut self, i: usize, iflags: u32) {
+        if self.log.log_before {
+            let li = self.log_item(i, iflags, None, 0);
+            self.log.item(&li, Code::Client);
+        } else if self.log.info.name() >= 1 && self.log.info.progress() == 1 {
+            let name = super::flist::show(&self.item(i).path);
+            self.log.client(&name);
+        }
+    }
+
+    /// ... and after it: the item in the log file (and on stdout, when it
+    /// was not logged before).
+    pub(super) fn report_after(&mut self, i: usize, iflags: u32, bytes: u64) {
+        let code = if self.log.log_before {
+            Code::Flog
+        } else {
+            Code::Info
+        };
+        let li = self.log_item(i, iflags, None, bytes);
+        self.log.item(&li, code);
+    }
+
+    /// `%C`'s checksum of a regular file: with `-c` the one rsync's sender
+    /// lists, else that of the data it sent (zeros in a dry run, where it
+    /// sent none); None where rsync shows spaces, or no format asks.
+    fn checksum_for_log(&self, it: &Item, iflags: u32) -> Option<u128> {
+        if !self.log.wants_checksum || it.kind != Kind::File || iflags & DELETED != 0 {
+            return None;
+        }
+        if !self.a.checksum && iflags & TRANSFER == 0 {
+            return None;
+        }
+        if !self.a.checksum && self.dry() {
+            return Some(0);
+        }
+        let mut f = fs::File::open(self.sent.src_path(it)).ok()?;
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            match std::io::Read::read(&mut f, &mut buf) {
+                Ok(0) => break,
+                Ok(n) => h.update(&buf[..n]),
+                Err(_) => return None,
+            }
+        }
+        Some(h.digest128())
+    }
+
+    /// The log line's view of item `i`.
+    pub(super) fn log_item<'h>(
+        &self,
+        i: usize,
+        iflags: u32,
+        hlink: Option<&'h [u8]>,
+        bytes: u64,
+    ) -> LogItem<'h>
+    where
+        'a: 'h,
+    {
+        let sent: &'a Sent = self.sent;
+        let it = &sent.items[i];
+        LogItem {
             item: it,
             name: &it.path,
             iflags,
@@ -203,9 +299,10 @@ impl<'a> Engine<'a> {
             bytes,
             hlink,
             times: self.a.times,
-            human: self.log.human,
-        };
-        self.log.item(&li, true);
+            sender_path: sent.sender_paths.get(it.root as usize).map(Vec::as_slice),
+            checksum: self.checksum_for_log(it, iflags),
+            uid_gid: (self.a.owner, self.a.group),
+        }
     }
 
     /// The flags comparing an item with what the destination (or a
@@ -283,8 +380,11 @@ impl<'a> Engine<'a> {
             .filter(|it| it.kind == Kind::File)
             .map(|it| it.size)
             .sum();
-        self.progress.set_total(total);
+        self.progress.set_total(total, self.sent.listed_size);
         self.log.bar = self.progress.bar();
+        if self.log.info.progress() > 0 {
+            self.positions = super::flist::list_positions(&self.sent.items, self.inc);
+        }
         if self.a.delete == Some(DeleteWhen::Before) {
             self.delete_pass()?;
         }
@@ -303,6 +403,8 @@ impl<'a> Engine<'a> {
             // through the list, goes no further.
             return Ok(());
         }
+        self.finish_received_links();
+        self.progress.finish(&mut self.log);
         self.finish_delayed();
         for (f, leader) in std::mem::take(&mut self.delayed_links) {
             self.link_to(f, leader, false);
@@ -322,7 +424,8 @@ impl<'a> Engine<'a> {
 
     pub(super) fn one(&mut self, i: usize) -> Result<(), FilterError> {
         let it = self.item(i);
-        self.progress.at(i);
+        self.progress
+            .at(self.positions.get(i).copied().unwrap_or(i));
         if it.is_dir() && self.sent.error_dirs.contains(&it.path) {
             self.io_known = true;
         }
@@ -390,19 +493,15 @@ impl<'a> Engine<'a> {
         }
         match it.kind {
             Kind::Dir => self.dir(i, &dpath, st)?,
-            Kind::File => {
-                self.stats.total_size += it.size;
-                match self.hl_role(i) {
-                    Some(false) => self.hl_follower(i),
-                    _ => self.file(i, &dpath, st),
-                }
-            }
+            Kind::File => match self.hl_role(i) {
+                Some(false) => self.hl_follower(i),
+                _ => self.file(i, &dpath, st),
+            },
             Kind::Symlink if self.a.links => {
-                self.stats.total_size += it.link.as_ref().map_or(0, |l| l.len() as u64);
                 let target = it.link.as_deref().unwrap_or_default();
                 if self.a.safe_links && super::flist::unsafe_symlink(target, &it.path) {
-                    if self.a.verbose > 0 && self.log.name > 0 {
-                        self.log.info(&format!(
+                    if self.log.info.name() >= 1 {
+                        self.log.info_server(&format!(
                             "ignoring unsafe symlink \"{}\" -> \"{}\"",
                             show(&it.path),
                             show(target)
@@ -415,9 +514,9 @@ impl<'a> Engine<'a> {
             Kind::Device if self.a.devices && self.who.root => self.nonreg(i, &dpath, st),
             Kind::Special if self.a.specials => self.nonreg(i, &dpath, st),
             _ => {
-                if !self.log.quiet {
+                if self.log.info.nonreg() >= 1 {
                     self.log
-                        .info(&format!("skipping non-regular file \"{}\"", show(&it.path)));
+                        .info_server(&format!("skipping non-regular file \"{}\"", show(&it.path)));
                 }
             }
         }
@@ -445,7 +544,7 @@ impl<'a> Engine<'a> {
             if !md.is_dir() {
                 if !self.remove_for_replace(dpath, md, Kind::Dir) {
                     self.log
-                        .error("*** Skipping any contents from this failed directory ***");
+                        .error_server("*** Skipping any contents from this failed directory ***");
                     self.skip_dir = Some(i);
                     return Ok(());
                 }
@@ -469,17 +568,35 @@ impl<'a> Engine<'a> {
                 None => {}
             }
         }
-        if let (Some((p, _)), true, true) = (&cmp, is_new && self.dry(), self.a.xattrs > 0) {
+        if cmp.is_some() && is_new && self.dry() && self.a.xattrs > 0 && !it.path.is_empty() {
             // rsync's generator copies an alt-dest directory's xattrs to
-            // the new one (copy_xattrs), even in a dry run, where that
-            // directory is not there to take them.
-            if let Some(name) = super::xattrs::first_copied(p, self.who.root) {
-                self.error(&format!(
-                    "rsync: [generator] copy_xattrs: lsetxattr(\"{}\",\"{}\") failed: No such file or directory (2)",
-                    abs(dpath).display(),
-                    show(&name)
-                ));
-            }
+            // the new one (gen_entry_copy_xattrs), even in a dry run,
+            // where that directory is not there to open: through its
+            // parent's held descriptor when the parent exists, else by
+            // its secure path walk. (A destination a dry run did not
+            // make: rsync stays where it is, and that is there.)
+            let top = !it.path.contains(&b'/');
+            let parent_there = (top && self.root_created)
+                || dpath
+                    .parent()
+                    .map(|p| {
+                        if p.as_os_str().is_empty() {
+                            Path::new(".")
+                        } else {
+                            p
+                        }
+                    })
+                    .is_some_and(super::sources::is_dir);
+            let how = if parent_there {
+                "openat("
+            } else {
+                "secure open of "
+            };
+            let close = if parent_there { ")" } else { "" };
+            self.error(&format!(
+                "rsync: [generator] gen_entry_copy_xattrs: {how}\"{}\"{close} failed: No such file or directory (2)",
+                abs(dpath).display()
+            ));
         }
         if itemize {
             let base = if is_new { LOCAL_CHANGE } else { 0 };
@@ -498,8 +615,9 @@ impl<'a> Engine<'a> {
                             abs(dpath).display(),
                             super::os_error(&e)
                         ));
-                        self.log
-                            .error("*** Skipping any contents from this failed directory ***");
+                        self.log.error_server(
+                            "*** Skipping any contents from this failed directory ***",
+                        );
                         self.skip_dir = Some(i);
                         return Ok(());
                     }
@@ -537,7 +655,7 @@ impl<'a> Engine<'a> {
                     if !self.io_warned {
                         self.io_warned = true;
                         self.log
-                            .info("IO error encountered -- skipping file deletion");
+                            .info_server("IO error encountered -- skipping file deletion");
                     }
                     del.enter(&it.path)?;
                 } else if it.content && !is_new {
@@ -575,7 +693,7 @@ impl<'a> Engine<'a> {
                 if !self.io_warned {
                     self.io_warned = true;
                     self.log
-                        .info("IO error encountered -- skipping file deletion");
+                        .info_server("IO error encountered -- skipping file deletion");
                 }
                 del.enter(&it.path)?;
             } else if it.content && exists {
@@ -601,7 +719,7 @@ impl<'a> Engine<'a> {
         for e in events {
             match e {
                 Del::Deleted(path, kind) => self.log_deleted(path, kind),
-                Del::Note(s) => self.log.info(&s),
+                Del::Note(s) => self.log.info_server(&s),
                 Del::Error(s) => self.error(&s),
             }
         }
@@ -610,10 +728,6 @@ impl<'a> Engine<'a> {
     /// Logs one deletion as rsync's `log_delete`.
     pub(super) fn log_deleted(&mut self, path: Vec<u8>, kind: Kind) {
         self.stats.deleted.add(kind);
-        let verbose = self.a.verbose > 0 && !self.a.quiet;
-        if !verbose && self.log.format.is_none() {
-            return;
-        }
         let mut item = self.sent.items[0].clone();
         item.kind = kind;
         item.path = path;

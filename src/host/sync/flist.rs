@@ -121,16 +121,21 @@ fn utf8_locale() -> bool {
     })
 }
 
-/// A file name as rsync prints it: bytes it cannot print (control
-/// characters but tab, and outside a UTF-8 locale any byte over 0x7f, or
-/// invalid UTF-8 in one) become `\#ooo`.
+/// A file name (or a line holding names) as rsync's client prints it
+/// (`filtered_fwrite` after its character-set check): control characters
+/// but tab, bytes not valid in the locale's character set (UTF-8, else
+/// ASCII), and the backslash of a literal `\#ddd` become `\#ooo`.
 pub fn show(name: &[u8]) -> String {
     let utf8 = utf8_locale();
     let mut out = String::with_capacity(name.len());
     let mut i = 0;
     while i < name.len() {
         let b = name[i];
-        if b == b'\t' || (0x20..0x7f).contains(&b) {
+        let literal_escape = b == b'\\'
+            && name.get(i + 1) == Some(&b'#')
+            && name.len() > i + 4
+            && name[i + 2..i + 5].iter().all(u8::is_ascii_digit);
+        if !literal_escape && (b == b'\t' || (0x20..0x80).contains(&b)) {
             out.push(b as char);
             i += 1;
             continue;
@@ -143,7 +148,7 @@ pub fn show(name: &[u8]) -> String {
                 _ => 0,
             };
             if let Some(Ok(s)) = name.get(i..i + len).map(std::str::from_utf8) {
-                if len > 0 && !s.chars().any(char::is_control) {
+                if len > 0 {
                     out.push_str(s);
                     i += len;
                     continue;
@@ -151,6 +156,31 @@ pub fn show(name: &[u8]) -> String {
             }
         }
         out.push_str(&format!("\\#{b:03o}"));
+        i += 1;
+    }
+    out
+}
+
+/// The bytes `show` was given: each `\#ooo` back to its byte.
+pub fn unshow(shown: &str) -> Vec<u8> {
+    let b = shown.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && b.get(i + 1) == Some(&b'#') && b.len() > i + 4 {
+            let d = &b[i + 2..i + 5];
+            if d.iter().all(|c| (b'0'..=b'7').contains(c)) {
+                let v = u32::from(d[0] - b'0') * 64
+                    + u32::from(d[1] - b'0') * 8
+                    + u32::from(d[2] - b'0');
+                if v <= 0xff {
+                    out.push(v as u8);
+                    i += 5;
+                    continue;
+                }
+            }
+        }
+        out.push(b[i]);
         i += 1;
     }
     out
@@ -232,6 +262,12 @@ pub struct Sent {
     pub items: Vec<Item>,
     /// The source roots items are relative to (`Item::root`).
     pub roots: Vec<PathBuf>,
+    /// Each root as the sender names it (rsync's F_PATHNAME, for `%f`).
+    pub sender_paths: Vec<Vec<u8>>,
+    /// What rsync's sender counts as it lists (repeated names too): the
+    /// entries by kind, and the size of the regular files and symlinks.
+    pub listed: super::stats::ByKind,
+    pub listed_size: u64,
     pub errors: Vec<String>,
     /// Lines rsync prints on stdout while listing ("skipping directory").
     pub notes: Vec<String>,
@@ -506,8 +542,8 @@ fn send_dir(
             }
         }
     }
-    // rsync reports a directory's entries in name order.
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    // rsync stats a directory's entries in the order it reads them (its
+    // messages come in that order); the list is sorted afterwards.
     for (name, ent) in entries {
         let path = child(dir, name.as_bytes());
         let full = ent.path();
@@ -594,6 +630,66 @@ pub fn prune_empty_dirs(items: &mut Vec<Item>, receiver: &DirFilter) {
     }
     let mut k = keep.into_iter();
     items.retain(|_| k.next().unwrap_or(true));
+}
+
+/// Each item's index in rsync's file-list numbering (what its progress
+/// lines count, "to-chk"): with incremental recursion, the top-level
+/// list (the transfer root and what is directly in it, or the sources
+/// named) comes first, then each directory's own list, directories taken
+/// depth first; without it, the one sorted list.
+pub fn list_positions(items: &[Item], incremental: bool) -> Vec<usize> {
+    if !incremental {
+        return (0..items.len()).collect();
+    }
+    // The nearest listed directory above each item (None: top level;
+    // what is directly in the transfer root counts as top level too).
+    let mut parent: Vec<Option<usize>> = vec![None; items.len()];
+    let mut chain: Vec<usize> = Vec::new();
+    for i in 0..items.len() {
+        let p = &items[i].path;
+        while let Some(&d) = chain.last() {
+            let dp = &items[d].path;
+            let below =
+                dp.is_empty() || (p.len() > dp.len() && p.starts_with(dp) && p[dp.len()] == b'/');
+            if below {
+                break;
+            }
+            chain.pop();
+        }
+        parent[i] = chain.last().copied().filter(|&d| !items[d].path.is_empty());
+        if items[i].is_dir() {
+            chain.push(i);
+        }
+    }
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); items.len()];
+    let mut top = Vec::new();
+    for (i, p) in parent.iter().enumerate() {
+        match p {
+            Some(d) => children[*d].push(i),
+            None => top.push(i),
+        }
+    }
+    let mut pos = vec![0; items.len()];
+    let mut next = 0;
+    fn emit(
+        list: &[usize],
+        items: &[Item],
+        children: &[Vec<usize>],
+        pos: &mut [usize],
+        next: &mut usize,
+    ) {
+        for &i in list {
+            pos[i] = *next;
+            *next += 1;
+        }
+        for &i in list {
+            if items[i].is_dir() && !items[i].path.is_empty() {
+                emit(&children[i], items, children, pos, next);
+            }
+        }
+    }
+    emit(&top, items, &children, &mut pos, &mut next);
+    pos
 }
 
 #[cfg(test)]

@@ -56,9 +56,16 @@ impl Engine<'_> {
     pub(super) fn hl_follower(&mut self, i: usize) {
         let Some(k) = self.hl_key(i) else { return };
         match self.hl_state.get(&k).copied() {
-            // A leader done before this name is reached: one rsync's
-            // generator did not send (received data finishes later).
-            Some(Some(leader)) => self.link_to(i, leader, !self.hl_received.contains(&leader)),
+            // A leader rsync's receiver got the data of: its generator
+            // links the names when it hears the file is done (after the
+            // list, in a run this small), this one after those that came
+            // after the leader before it.
+            Some(Some(leader)) if self.hl_received.contains(&leader) => {
+                self.hl_after.entry(k).or_default().push(i)
+            }
+            // A leader done before this name is reached, one rsync's
+            // generator did not send: linked now.
+            Some(Some(leader)) => self.link_to(i, leader, true),
             Some(None) => self.plain_file(i),
             None => {
                 // The leader is still to come: rsync's generator handles
@@ -105,8 +112,32 @@ impl Engine<'_> {
         }
         let k = self.hl_key(i).expect("a leader has a key");
         self.hl_state.insert(k, Some(i));
-        for f in self.hl_pending.remove(&k).unwrap_or_default() {
+        if self.hl_received.contains(&i) {
+            // Linked once rsync's generator hears the data is in.
+            self.hl_finished.push(i);
+            return;
+        }
+        self.finish_links(i);
+    }
+
+    /// rsync's `finish_hard_link` for leader `i`: the names that came
+    /// after it (in list order), then those before it, newest first
+    /// (its F_HL_PREV chain).
+    fn finish_links(&mut self, i: usize) {
+        let k = self.hl_key(i).expect("a leader has a key");
+        let after = self.hl_after.remove(&k).unwrap_or_default();
+        let before = self.hl_pending.remove(&k).unwrap_or_default();
+        for f in after.into_iter().chain(before.into_iter().rev()) {
             self.link_to(f, i, false);
+        }
+    }
+
+    /// The links to leaders whose data was received, in the order they
+    /// were: rsync's generator makes them when it hears of each file,
+    /// which in a local run is after it went through the list.
+    pub(super) fn finish_received_links(&mut self) {
+        for i in std::mem::take(&mut self.hl_finished) {
+            self.finish_links(i);
         }
     }
 

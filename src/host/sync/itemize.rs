@@ -1,7 +1,7 @@
 //! rsync's item flags (`rsync.h` ITEM_*), the `%i` string built from them
 //! and the `--out-format` escapes (`log_formatted` in log.c).
 
-use super::flist::{show, Item, Kind};
+use super::flist::{Item, Kind};
 
 pub const REPORT_CHANGE: u32 = 1 << 1;
 pub const REPORT_SIZE: u32 = 1 << 2;
@@ -74,7 +74,7 @@ pub fn item_string(kind: Kind, iflags: u32, times: bool) -> String {
 /// What one log line is about.
 pub struct LogItem<'a> {
     pub item: &'a Item,
-    /// The name to show (`%n`); the item's path unless a solo file.
+    /// The name to show (`%n`): the item's path in the file list.
     pub name: &'a [u8],
     pub iflags: u32,
     /// "send" or "del."
@@ -83,7 +83,13 @@ pub struct LogItem<'a> {
     /// The hard link's target, for `%L`.
     pub hlink: Option<&'a [u8]>,
     pub times: bool,
-    pub human: u8,
+    /// The source directory as the sender named it (rsync's
+    /// F_PATHNAME), for `%f`.
+    pub sender_path: Option<&'a [u8]>,
+    /// The file's checksum (rsync's xxh128), for `%C`.
+    pub checksum: Option<u128>,
+    /// Whether owners and groups are sent (`-o`, `-g`), for `%U`, `%G`.
+    pub uid_gid: (bool, bool),
 }
 
 /// `YYYY/MM/DD HH:MM:SS` in UTC (`sep` between date and time).
@@ -129,83 +135,189 @@ pub fn perm_string(mode: u32) -> String {
     s
 }
 
-/// Renders an `--out-format`: `%[-][']WIDTH` then one of rsync's escapes.
-pub fn render(fmt: &str, li: &LogItem<'_>) -> String {
-    let mut out = String::new();
-    let mut chars = fmt.chars().peekable();
-    while let Some(ch) = chars.next() {
-        if ch != '%' {
-            out.push(ch);
+/// rsync's `clean_fname` (no flags): repeated slashes and "./"
+/// components dropped, a trailing slash too; "." for nothing.
+pub fn clean_fname(name: &[u8]) -> Vec<u8> {
+    let mut out: Vec<u8> = Vec::with_capacity(name.len());
+    let mut f = 0;
+    if name.first() == Some(&b'/') {
+        out.push(b'/');
+        f = 1;
+    }
+    let anchored = out.len();
+    while f < name.len() {
+        if name[f] == b'/' {
+            f += 1;
             continue;
         }
-        let mut left = false;
-        let mut commas = false;
-        let mut width = String::new();
-        while let Some(&c) = chars.peek() {
-            match c {
-                '-' if width.is_empty() => left = true,
-                '\'' => commas = true,
-                '0'..='9' => width.push(c),
-                _ => break,
-            }
-            chars.next();
+        if name[f] == b'.' && name.get(f + 1) == Some(&b'/') {
+            f += 2;
+            continue;
         }
-        let Some(esc) = chars.next() else {
-            out.push('%');
-            break;
-        };
-        let num = |n: u64| {
-            if commas {
-                super::stats::num(n, li.human.max(1))
-            } else {
-                n.to_string()
+        while f < name.len() {
+            let c = name[f];
+            out.push(c);
+            f += 1;
+            if c == b'/' {
+                break;
             }
-        };
-        let it = li.item;
-        let s = match esc {
-            '%' => "%".to_string(),
-            'n' | 'f' => {
-                let mut s = if li.name.is_empty() {
-                    ".".to_string()
-                } else {
-                    show(li.name)
-                };
-                if it.is_dir() && esc == 'n' {
-                    s.push('/');
-                }
-                s
-            }
-            'L' => match (li.hlink, &it.link) {
-                (Some(h), _) => format!(" => {}", show(h)),
-                (None, Some(t)) if it.kind == Kind::Symlink => format!(" -> {}", show(t)),
-                _ => String::new(),
-            },
-            'l' => num(it.size),
-            'b' | 'c' => num(li.bytes),
-            'i' => item_string(it.kind, li.iflags, li.times),
-            'o' => li.op.to_string(),
-            't' => timestring(now(), ' '),
-            'M' => timestring(it.mtime, '-'),
-            'U' => it.uid.to_string(),
-            'G' => it.gid.to_string(),
-            'B' => perm_string(it.mode),
-            'p' => std::process::id().to_string(),
-            'h' | 'a' | 'm' | 'P' | 'u' | 'C' => String::new(),
-            other => format!("%{other}"),
-        };
-        let w: usize = width.parse().unwrap_or(0);
-        let n = s.chars().count();
-        if n < w && left {
-            out.push_str(&s);
-            out.extend(std::iter::repeat_n(' ', w - n));
-        } else if n < w {
-            out.extend(std::iter::repeat_n(' ', w - n));
-            out.push_str(&s);
-        } else {
-            out.push_str(&s);
         }
     }
+    if out.len() > anchored && out.last() == Some(&b'/') {
+        out.pop();
+    }
+    if out.is_empty() {
+        out.push(b'.');
+    }
     out
+}
+
+/// printf's `%s` with rsync's width flags ("-" and digits) over bytes.
+fn pad(s: &[u8], flags: &str) -> Vec<u8> {
+    let left = flags.starts_with('-');
+    let width: usize = flags.trim_start_matches('-').parse().unwrap_or(0);
+    let mut out = Vec::with_capacity(s.len().max(width));
+    if s.len() < width && !left {
+        out.resize(width - s.len(), b' ');
+    }
+    out.extend_from_slice(s);
+    if out.len() < width {
+        out.resize(width, b' ');
+    }
+    out
+}
+
+/// Renders an `--out-format` as rsync's `log_formatted`:
+/// `%['][-][WIDTH][']X` for each of rsync's escapes; an escape rsync has
+/// no value for (`%h`, `%a`, `%P`, `%u` outside a daemon, or an unknown
+/// letter) stays as it was written. The line comes back in display form.
+pub fn render(fmt: &str, li: &LogItem<'_>) -> String {
+    let f = fmt.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(f.len() + li.name.len());
+    let mut i = 0;
+    while i < f.len() {
+        let ch = f[i];
+        if ch != b'%' {
+            out.push(ch);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut p = i + 1;
+        let mut humanize = 0u8;
+        while f.get(p) == Some(&b'\'') {
+            humanize += 1;
+            p += 1;
+        }
+        let mut flags = String::new();
+        if f.get(p) == Some(&b'-') {
+            flags.push('-');
+            p += 1;
+        }
+        while let Some(&d) = f.get(p).filter(|d| d.is_ascii_digit()) {
+            flags.push(d as char);
+            p += 1;
+        }
+        while f.get(p) == Some(&b'\'') {
+            humanize += 1;
+            p += 1;
+        }
+        let Some(&esc) = f.get(p) else {
+            // rsync stops expanding at a lone '%' and what follows it.
+            out.extend_from_slice(&f[start..]);
+            break;
+        };
+        let it = li.item;
+        let num = |n: u64| super::stats::num(n, humanize).into_bytes();
+        let value: Option<Vec<u8>> = match esc {
+            b'%' => Some(b"%".to_vec()),
+            b'n' => {
+                let mut s = if li.name.is_empty() {
+                    b".".to_vec()
+                } else {
+                    li.name.to_vec()
+                };
+                if it.is_dir() {
+                    s.push(b'/');
+                }
+                Some(s)
+            }
+            b'f' => {
+                let name: &[u8] = if li.name.is_empty() { b"." } else { li.name };
+                let mut s = match li.sender_path {
+                    Some(dir) => {
+                        let mut j = dir.to_vec();
+                        if !j.is_empty() && !j.ends_with(b"/") {
+                            j.push(b'/');
+                        }
+                        j.extend_from_slice(name);
+                        clean_fname(&j)
+                    }
+                    None => clean_fname(name),
+                };
+                if s.first() == Some(&b'/') {
+                    s.remove(0);
+                }
+                Some(s)
+            }
+            b'L' => {
+                let (arrow, target): (&[u8], &[u8]) = match (li.hlink, &it.link) {
+                    (Some(h), _) if !h.is_empty() => (b" => ", h),
+                    (_, Some(t)) if it.kind == Kind::Symlink && li.iflags & DELETED == 0 => {
+                        (b" -> ", t)
+                    }
+                    _ if flags.is_empty() => (b"", b""),
+                    _ => (b"    ", b""),
+                };
+                let mut s = arrow.to_vec();
+                s.extend(pad(target, &flags));
+                out.extend_from_slice(&s);
+                i = p + 1;
+                continue;
+            }
+            b'l' => Some(num(it.size)),
+            b'b' | b'c' => Some(num(if li.iflags & TRANSFER != 0 {
+                li.bytes
+            } else {
+                0
+            })),
+            b'i' => Some(item_string(it.kind, li.iflags, li.times).into_bytes()),
+            b'o' => Some(li.op.as_bytes().to_vec()),
+            b't' => Some(timestring(now(), ' ').into_bytes()),
+            b'M' => Some(timestring(it.mtime, '-').into_bytes()),
+            b'U' => Some(
+                if li.uid_gid.0 { it.uid } else { 0 }
+                    .to_string()
+                    .into_bytes(),
+            ),
+            b'G' => Some(if li.uid_gid.1 {
+                it.gid.to_string().into_bytes()
+            } else {
+                b"DEFAULT".to_vec()
+            }),
+            b'B' => Some(perm_string(it.mode).into_bytes()),
+            b'p' => Some(std::process::id().to_string().into_bytes()),
+            b'C' => Some(match li.checksum {
+                Some(sum) if it.kind == Kind::File => format!("{sum:032x}").into_bytes(),
+                _ => vec![b' '; 32],
+            }),
+            // The module's name: empty outside a daemon.
+            b'm' => Some(Vec::new()),
+            _ => None,
+        };
+        match value {
+            Some(v) => {
+                out.extend(pad(&v, &flags));
+                i = p + 1;
+            }
+            None => {
+                // Left as written; the scan goes on at the escape letter.
+                out.extend_from_slice(&f[start..p]);
+                i = p;
+            }
+        }
+    }
+    super::flist::show(&out)
 }
 
 fn now() -> i64 {

@@ -1,46 +1,106 @@
-//! Where `wsync sync` reports: standard output (per-item lines in the
-//! out-format, rsync's notes), standard error, and `--log-file`.
+//! Where `wsync sync` reports, as rsync's client does (`rwrite` in
+//! log.c): standard output (per-item lines in the out-format, rsync's
+//! notes), standard error, and `--log-file`.
+//!
+//! Lines come in rsync's display form (`flist::show`): names as the
+//! client prints them. Each destination escapes them its own way, as
+//! rsync's `filtered_fwrite` does: stdout keeps what is valid in the
+//! locale's character set; the log file keeps raw bytes but control
+//! characters (C0 but tab, and C1); what rsync's generator and receiver
+//! print on stderr themselves escapes every byte the C library does not
+//! call printable (all above 0x7f).
 
-use super::args::SyncArgs;
+use super::args::{Info, SyncArgs};
+use super::flist::unshow;
 use super::itemize::{self, LogItem};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
+/// rsync's log codes for a line: FCLIENT (stdout only), FINFO (stdout
+/// and the log file), FLOG (the log file only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    Client,
+    Info,
+    Flog,
+}
+
+/// The `--log-file` and its format.
+struct LogFile {
+    w: BufWriter<File>,
+    format: String,
+    has_i: bool,
+    has_o_or_i: bool,
+}
+
 pub struct Log {
     /// The per-item format on stdout (`-v`: "%n%L", `-i`: "%i %n%L").
     pub format: Option<String>,
-    /// 0, 1 (`%i` in the format) or 2 (`-ii`).
+    /// 0, 1 (`%i` in the format) or 2 (`-ii`): rsync's stdout_format_has_i.
     pub has_i: u8,
-    pub has_o: bool,
-    /// rsync's INFO NAME level.
+    /// `%i` or `%o` in the stdout format.
+    pub has_o_or_i: bool,
+    /// rsync's output levels.
+    pub info: Info,
+    /// rsync's INFO NAME level (`info.name()`).
     pub name: u8,
     pub quiet: bool,
     pub human: u8,
+    /// Items are logged before their data is sent (no `%b`, `%c`, `%C`
+    /// in the format): rsync's log_before_transfer.
+    pub log_before: bool,
+    dry_run: bool,
+    /// `%C` in a format: checksums are worked out for the log.
+    pub wants_checksum: bool,
     out: BufWriter<std::io::Stdout>,
-    file: Option<(BufWriter<File>, String)>,
+    file: Option<LogFile>,
+    /// Stdout holds a line not ended yet ("building file list ... "):
+    /// the next line on either stream starts with a newline (rsync's
+    /// output_needs_newline).
+    needs_newline: bool,
     /// A live progress bar: lines are printed around it.
     pub bar: Option<indicatif::ProgressBar>,
 }
 
+/// Whether an out-format has escape `esc` (rsync's `log_format_has`:
+/// `%%` is a literal percent sign).
+pub fn format_has(format: &str, esc: u8) -> bool {
+    let b = format.as_bytes();
+    let mut i = 0;
+    while let Some(off) = b[i..].iter().position(|&c| c == b'%') {
+        i += off + 1;
+        while b.get(i) == Some(&b'\'') {
+            i += 1;
+        }
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        while b.get(i) == Some(&b'\'') {
+            i += 1;
+        }
+        match b.get(i) {
+            None => break,
+            Some(&c) if c == esc => return true,
+            Some(b'%') => i += 1,
+            Some(_) => {}
+        }
+    }
+    false
+}
+
 impl Log {
     pub fn new(a: &SyncArgs) -> Result<Log, String> {
-        let format = match (&a.out_format, a.itemize, a.verbose) {
-            (Some(f), _, _) => Some(f.clone()),
-            (None, i, _) if i > 0 => Some("%i %n%L".to_string()),
-            (None, _, v) if v > 0 || a.progress => Some("%n%L".to_string()),
+        let format = match (&a.out_format, a.itemize) {
+            (Some(f), _) => Some(f.clone()),
+            (None, i) if i > 0 => Some("%i %n%L".to_string()),
+            _ if a.info.name() > 0 => Some("%n%L".to_string()),
             _ => None,
         };
-        let has = |c: char| {
-            format
-                .as_deref()
-                .is_some_and(|f| f.contains(&format!("%{c}")))
-        };
-        let has_i = if has('i') { a.itemize.max(1) } else { 0 };
-        let name = if a.quiet {
-            0
-        } else {
-            a.verbose.max(u8::from(has_i > 0 || a.progress))
-        };
+        let has = |c: u8| format.as_deref().is_some_and(|f| format_has(f, c));
+        let has_i = if has(b'i') { a.itemize.max(1) } else { 0 };
         let file = match &a.log_file {
             None => None,
             Some(p) => {
@@ -55,76 +115,203 @@ impl Log {
                             super::os_error(&e)
                         )
                     })?;
-                let fmt = a
+                let format = a
                     .log_file_format
                     .clone()
                     .unwrap_or_else(|| "%i %n%L".to_string());
-                Some((BufWriter::new(f), fmt))
+                let has_i = format_has(&format, b'i');
+                Some(LogFile {
+                    w: BufWriter::new(f),
+                    has_o_or_i: has_i || format_has(&format, b'o'),
+                    has_i,
+                    format,
+                })
             }
         };
+        let wants_checksum =
+            has(b'C') || file.as_ref().is_some_and(|f| format_has(&f.format, b'C'));
         Ok(Log {
-            has_o: has('o'),
-            format: if a.quiet { None } else { format },
+            wants_checksum,
+            has_o_or_i: has_i > 0 || has(b'o'),
+            format,
             has_i,
-            name,
+            info: a.info,
+            name: a.info.name(),
             quiet: a.quiet,
             human: a.human + 1,
+            log_before: a.log_before,
+            dry_run: a.dry_run,
             out: BufWriter::new(std::io::stdout()),
             file,
+            needs_newline: false,
             bar: None,
         })
     }
 
-    /// A line on stdout (rsync's FINFO/FCLIENT), unless `-q`; the log
-    /// file gets it too.
-    pub fn info(&mut self, line: &str) {
-        if !self.quiet {
+    /// Whether `--log-file` is on, with `%i` in its format.
+    pub fn file_has_i(&self) -> bool {
+        self.file.as_ref().is_some_and(|f| f.has_i)
+    }
+
+    /// A line (display form) under rsync log code `code`.
+    pub fn say(&mut self, code: Code, line: &str) {
+        if code != Code::Flog && !self.quiet {
             self.line(line);
         }
-        self.file_line(line);
+        if code != Code::Client {
+            self.file_line(line);
+        }
     }
 
-    /// Text on stdout as is.
+    /// A line on stdout and in the log file (rsync's FINFO).
+    pub fn info(&mut self, line: &str) {
+        self.say(Code::Info, line);
+    }
+
+    /// A note of rsync's generator or receiver (FINFO there): passed to
+    /// the client, which prints and logs it, unless `-q` (then the
+    /// server drops it).
+    pub fn info_server(&mut self, line: &str) {
+        if !self.quiet {
+            self.info(line);
+        }
+    }
+
+    /// rsync's `INFO_GTE(NAME, 1) || stdout_format_has_i`.
+    pub fn names(&self) -> bool {
+        self.name >= 1 || self.has_i > 0
+    }
+
+    /// A line on stdout only (rsync's FCLIENT).
+    pub fn client(&mut self, line: &str) {
+        self.say(Code::Client, line);
+    }
+
+    /// Text on stdout (unless `-q`) that does not end the line: the
+    /// next line, on stdout or stderr, starts on a new one.
+    pub fn partial(&mut self, text: &str) {
+        if !self.quiet {
+            if self.needs_newline {
+                let _ = writeln!(self.out);
+            }
+            let _ = write!(self.out, "{text}");
+            let _ = self.out.flush();
+            self.needs_newline = true;
+        }
+    }
+
+    /// A `--info=progress2` update: on the line the last one left open
+    /// (it starts with "\r"), left open in turn.
+    pub fn progress(&mut self, text: &str) {
+        if !self.quiet {
+            let _ = write!(self.out, "{text}");
+            let _ = self.out.flush();
+            self.needs_newline = true;
+        }
+    }
+
+    /// Ends the line `partial` began with `line` (rsync's FINFO).
+    pub fn end_partial(&mut self, line: &str) {
+        self.needs_newline = false;
+        self.info(line);
+    }
+
+    /// Text on stdout as is (the remote transfers' closing blocks).
     pub fn raw(&mut self, text: &str) {
-        let _ = write!(self.out, "{text}");
+        if !self.quiet {
+            let _ = write!(self.out, "{text}");
+        }
     }
 
-    /// An error or warning on stderr (stdout flushed first, to keep order).
+    /// An error or warning of rsync's client (its sender, for a local
+    /// transfer) on stderr, and in the log file. Stdout is flushed first,
+    /// to keep the order.
     pub fn error(&mut self, line: &str) {
         let _ = self.out.flush();
-        eprintln!("{line}");
+        self.stderr_line(line);
         self.file_line(line);
     }
 
-    /// A line in the log file only.
-    pub fn file_line(&mut self, line: &str) {
-        if let Some((f, _)) = &mut self.file {
-            let _ = writeln!(
-                f,
-                "{} [{}] {line}",
-                itemize::timestring(now(), ' '),
-                std::process::id()
-            );
+    fn stderr_line(&mut self, line: &str) {
+        if std::mem::take(&mut self.needs_newline) {
+            eprintln!();
         }
+        eprintln!("{line}");
     }
 
-    /// Logs one item: on stdout in the out-format, and in the log file.
-    pub fn item(&mut self, li: &LogItem<'_>, stdout: bool) {
-        if stdout {
-            if let Some(f) = &self.format {
-                let line = itemize::render(f, li);
-                self.line(&line);
+    /// An error rsync's generator or receiver prints on stderr itself:
+    /// not in the log file (that is the client's), every byte above
+    /// 0x7f escaped.
+    pub fn error_server(&mut self, line: &str) {
+        let _ = self.out.flush();
+        let raw = unshow(line);
+        let mut out = String::with_capacity(raw.len());
+        for &b in &raw {
+            if b == b'\t' || (0x20..0x7f).contains(&b) {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("\\#{b:03o}"));
             }
         }
-        if let Some((_, fmt)) = &self.file {
-            let line = itemize::render(&fmt.clone(), li);
-            self.file_line(&line);
+        self.stderr_line(&out);
+    }
+
+    /// A line in the log file only (rsync's FLOG), with rsync's prefix:
+    /// control characters and C1 bytes escaped, the rest raw.
+    pub fn file_line(&mut self, line: &str) {
+        if let Some(f) = &mut self.file {
+            let raw = unshow(line);
+            let mut out = Vec::with_capacity(raw.len() + 32);
+            out.extend_from_slice(
+                format!(
+                    "{} [{}] ",
+                    itemize::timestring(now(), ' '),
+                    std::process::id()
+                )
+                .as_bytes(),
+            );
+            let mut i = 0;
+            while i < raw.len() {
+                let b = raw[i];
+                let escaped_already = b == b'\\'
+                    && raw.get(i + 1) == Some(&b'#')
+                    && raw.len() > i + 4
+                    && raw[i + 2..i + 5].iter().all(u8::is_ascii_digit);
+                if escaped_already || (b < 0x20 && b != b'\t') || (0x80..=0x9f).contains(&b) {
+                    out.extend_from_slice(format!("\\#{b:03o}").as_bytes());
+                } else {
+                    out.push(b);
+                }
+                i += 1;
+            }
+            out.push(b'\n');
+            let _ = f.w.write_all(&out);
         }
     }
 
-    /// Logs one deletion as rsync's `log_delete`: through the out-format
-    /// when it has `%i` or `%o`, else "deleting NAME" (with `-v`). `item`
-    /// is the deleted entry (path and kind).
+    /// Logs one item as rsync's `log_item`: in the stdout format unless
+    /// `code` is FLOG, in the log file's format unless it is FCLIENT.
+    pub fn item(&mut self, li: &LogItem<'_>, code: Code) {
+        if code != Code::Flog {
+            if let Some(f) = &self.format {
+                let line = itemize::render(f, li);
+                if !self.quiet {
+                    self.line(&line);
+                }
+            }
+        }
+        if code != Code::Client {
+            if let Some(fmt) = self.file.as_ref().map(|f| f.format.clone()) {
+                let line = itemize::render(&fmt, li);
+                self.file_line(&line);
+            }
+        }
+    }
+
+    /// Logs one deletion as rsync's client does (`log_delete`): on
+    /// stdout through the out-format when it has `%i` or `%o`, else
+    /// "deleting NAME" (with `-v` or an out-format); in the log file
+    /// likewise, unless a dry run. `item` is the deleted entry.
     pub fn deletion(&mut self, item: &super::flist::Item, times: bool) {
         let li = LogItem {
             item,
@@ -134,17 +321,36 @@ impl Log {
             bytes: 0,
             hlink: None,
             times,
-            human: self.human,
+            sender_path: None,
+            checksum: None,
+            uid_gid: (false, false),
         };
-        if self.has_i > 0 || self.has_o {
-            self.item(&li, true);
-        } else {
-            let line = itemize::render("deleting %n", &li);
-            self.info(&line);
+        if self.info.del() > 0 || self.format.is_some() {
+            let fmt = match &self.format {
+                Some(f) if self.has_o_or_i => f.clone(),
+                _ => "deleting %n".to_string(),
+            };
+            let line = itemize::render(&fmt, &li);
+            self.client(&line);
+        }
+        if self.dry_run {
+            return;
+        }
+        if let Some(f) = &self.file {
+            let fmt = if f.has_o_or_i {
+                f.format.clone()
+            } else {
+                "deleting %n".to_string()
+            };
+            let line = itemize::render(&fmt, &li);
+            self.file_line(&line);
         }
     }
 
     fn line(&mut self, line: &str) {
+        if std::mem::take(&mut self.needs_newline) {
+            let _ = writeln!(self.out);
+        }
         match &self.bar {
             Some(b) => {
                 let out = &mut self.out;
@@ -160,9 +366,12 @@ impl Log {
     }
 
     pub fn flush(&mut self) {
+        if std::mem::take(&mut self.needs_newline) {
+            let _ = writeln!(self.out);
+        }
         let _ = self.out.flush();
-        if let Some((f, _)) = &mut self.file {
-            let _ = f.flush();
+        if let Some(f) = &mut self.file {
+            let _ = f.w.flush();
         }
     }
 }
@@ -172,4 +381,18 @@ fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_has;
+
+    #[test]
+    fn format_has_as_rsync() {
+        assert!(format_has("%i %n", b'i'));
+        assert!(!format_has("%%i", b'i'));
+        assert!(format_has("%%%i", b'i'));
+        assert!(format_has("%-'12b", b'b'));
+        assert!(!format_has("%", b'i'));
+    }
 }

@@ -159,14 +159,19 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         }
         return remote::run(a, side, srcs, dst_arg, &filters, log);
     }
-    if a.verbose > 0 && !a.quiet {
-        log.raw(if a.recursive && !inc_off(a) {
-            "sending incremental file list\n"
-        } else {
-            "building file list ... done\n"
-        });
-    }
+    // rsync's sender: "building file list" in the log, then on stdout
+    // the incremental list's note, or the whole list's progress.
     log.file_line("building file list");
+    let inc = a.recursive && !inc_off(a);
+    let flist_progress = a.info.flist() >= 1 && (a.recursive || a.dirs) && !inc;
+    if flist_progress {
+        log.partial("building file list ... ");
+        if a.info.flist() >= 2 {
+            log.partial(" 0 files...\r");
+        }
+    } else if inc && a.info.flist() >= 1 {
+        log.client("sending incremental file list");
+    }
     let mut sent = sources::walk(a, srcs, &filters, &mut files)?;
     if let Some(c) = &a.chmod {
         // rsync's sender tweaks the modes it lists (not a symlink's).
@@ -179,6 +184,18 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     }
     for n in &sent.notes {
         log.info(n);
+    }
+    if flist_progress {
+        let n = sent.listed.total();
+        if a.info.flist() >= 2 {
+            for k in (100..n).step_by(100) {
+                log.partial(&format!(" {k} files...\r"));
+            }
+            let s = if n == 1 { " " } else { "s " };
+            log.end_partial(&format!("{n} file{s}to consider"));
+        } else {
+            log.end_partial("done");
+        }
     }
 
     // The destination: a directory (created if missing), or one file's
@@ -255,16 +272,16 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
                 })?;
             }
             if deep {
-                if log.name >= 1 {
-                    log.info(&format!(
+                if log.names() {
+                    log.info_server(&format!(
                         "created {} directories for {shown}",
                         missing.len()
                     ));
                 }
             } else {
                 root_created = true;
-                if log.name >= 1 {
-                    log.info(&format!("created directory {shown}"));
+                if log.names() {
+                    log.info_server(&format!("created directory {shown}"));
                 }
             }
         }
@@ -283,8 +300,9 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     let mut eng = engine::Engine::new(a, &sent, dst_root.clone(), log);
     eng.solo = solo_path;
     eng.root_created = root_created;
+    eng.stats.files = sent.listed;
+    eng.stats.total_size = sent.listed_size;
     for it in &sent.items {
-        eng.stats.files.add(it.kind);
         eng.stats.flist_size += it.path.len() as u64 + 10;
     }
     eng.stats.flist_secs = started.elapsed().as_secs_f64();
@@ -324,7 +342,7 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     eng.drain_deletions();
     let skipped = eng.del.as_ref().map_or(0, |d| d.skipped) + eng.del_skipped;
     if skipped > 0 && !eng.aborted {
-        eng.log.error(&format!(
+        eng.log.error_server(&format!(
             "Deletions stopped due to --max-delete limit ({skipped} skipped)"
         ));
         eng.out.del_limit = true;
@@ -333,28 +351,8 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         eng.log.flush();
         return Err((format!("wsync: {e}"), e.exit_code()));
     }
-    if eng.aborted {
-        // rsync's receiver exited: no closing summary.
-        eng.log.flush();
-        return Ok(fail_quiet(code::FILE_IO));
-    }
-    let h = a.human + 1;
-    if a.stats && !a.quiet {
-        let block = eng.stats.block(h);
-        eng.log.raw(&block);
-    }
-    let summary = eng
-        .stats
-        .summary(h, started.elapsed().as_secs_f64(), a.dry_run);
-    if (a.verbose > 0 || a.stats) && !a.quiet {
-        eng.log.raw(&summary);
-    }
-    for line in summary.lines().filter(|l| !l.is_empty()) {
-        eng.log.file_line(line);
-    }
-    eng.log.flush();
     let out = &eng.out;
-    let status = if out.file_io {
+    let status = if eng.aborted || out.file_io {
         code::FILE_IO
     } else if out.partial || sent.io_error {
         code::PARTIAL
@@ -365,15 +363,47 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     } else {
         0
     };
-    if status != 0 {
-        return Ok(fail_quiet(status));
+    // rsync's output_summary (not when its receiver exited), then its
+    // log_exit: the log file's closing line when no summary went there,
+    // and the error.
+    let h = a.human + 1;
+    let info = a.info;
+    if !eng.aborted && info.stats() >= 2 {
+        eng.log.client("");
+        for line in eng.stats.block_lines(h) {
+            eng.log.info(&line);
+        }
     }
+    if !eng.aborted && info.stats() >= 1 {
+        eng.log.client("");
+        let secs = started.elapsed().as_secs_f64();
+        for line in eng.stats.summary_lines(h, secs, a.dry_run) {
+            eng.log.info(&line);
+        }
+    }
+    if status != 0 || info.stats() == 0 {
+        let line = eng.stats.log_line();
+        eng.log.file_line(&line);
+    }
+    if status != 0 {
+        eng.log.error(&exit_line(status));
+        eng.log.flush();
+        return Ok(status);
+    }
+    eng.log.flush();
     Ok(0)
 }
 
 /// The closing line rsync prints for a failed run (the errors themselves
 /// were printed as they came).
 pub(super) fn fail_quiet(code: u8) -> u8 {
+    eprintln!("{}", exit_line(code));
+    code
+}
+
+/// rsync's closing line for exit status `code` ("rsync error: ... (code
+/// 23)"; a warning for 24 and 25).
+fn exit_line(code: u8) -> String {
     let what = match code {
         code::SYNTAX => "syntax or usage error",
         code::FILE_SELECT => "errors selecting input/output files, dirs",
@@ -389,18 +419,19 @@ pub(super) fn fail_quiet(code: u8) -> u8 {
         code::SIGNAL => "received SIGINT, SIGTERM, or SIGHUP",
         _ => "some files/attrs were not transferred (see previous errors)",
     };
-    let kind = if code == code::VANISHED || code == code::DEL_LIMIT {
+    let kind = if code == code::VANISHED {
         "warning"
     } else {
         "error"
     };
-    eprintln!("wsync {kind}: {what} (code {code})");
-    code
+    format!("wsync {kind}: {what} (code {code})")
 }
 
 /// rsync turns incremental recursion off for these.
 fn inc_off(a: &SyncArgs) -> bool {
-    a.prune_empty_dirs || matches!(a.delete, Some(DeleteWhen::Before) | Some(DeleteWhen::After))
+    a.prune_empty_dirs
+        || a.delay_updates
+        || matches!(a.delete, Some(DeleteWhen::Before) | Some(DeleteWhen::After))
 }
 
 fn abs(p: &Path) -> PathBuf {

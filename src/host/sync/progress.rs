@@ -16,8 +16,12 @@ pub struct Progress {
     whole: bool,
     xfr: u64,
     total_items: usize,
-    checked: usize,
+    /// The file at hand's index in rsync's list numbering.
+    index: usize,
+    /// Bytes of the files transferred so far (dry runs' too), and of the
+    /// whole list (rsync's total_transferred_size and total_size).
     bytes: u64,
+    total_size: u64,
     start: Instant,
     file_start: Instant,
 }
@@ -43,7 +47,7 @@ fn clock(secs: f64) -> String {
 impl Progress {
     pub fn new(a: &SyncArgs, total_items: usize) -> Progress {
         use std::io::IsTerminal;
-        let wanted = (a.progress || a.progress2) && !a.quiet;
+        let wanted = a.info.progress() > 0 && !a.quiet;
         let bar = (wanted && std::io::stderr().is_terminal()).then(|| {
             let b = indicatif::ProgressBar::new(0);
             if let Ok(style) = indicatif::ProgressStyle::with_template(
@@ -55,28 +59,68 @@ impl Progress {
         });
         Progress {
             bar,
-            per_file: a.progress && !a.progress2 && !a.quiet,
-            whole: a.progress2 && !a.quiet,
+            per_file: a.info.progress() == 1 && !a.quiet,
+            whole: a.info.progress() >= 2 && !a.quiet,
             xfr: 0,
             total_items,
-            checked: 0,
+            index: 0,
             bytes: 0,
+            total_size: 0,
             start: Instant::now(),
             file_start: Instant::now(),
         }
     }
 
-    /// Notes that the generator reached item `n` (for "to-chk").
-    pub fn at(&mut self, n: usize) {
-        self.checked = n + 1;
+    /// Notes that the file at `index` of rsync's list numbering is at
+    /// hand (for "to-chk").
+    pub fn at(&mut self, index: usize) {
+        self.index = index;
         self.file_start = Instant::now();
     }
 
-    /// The bytes the transfer will send (the bar's length).
-    pub fn set_total(&mut self, bytes: u64) {
+    /// The bytes the transfer will send (the bar's length), and the size
+    /// of the whole list (`--info=progress2`'s 100%).
+    pub fn set_total(&mut self, bytes: u64, total_size: u64) {
+        self.total_size = total_size;
         if let Some(b) = &self.bar {
             b.set_length(bytes);
         }
+    }
+
+    /// A dry run's transfer: counted, no line.
+    pub fn count_dry(&mut self, size: u64) {
+        self.xfr += 1;
+        self.bytes += size;
+    }
+
+    /// `--info=progress2`'s update once the list is done (rsync's sender
+    /// at NDX_DONE).
+    pub fn finish(&mut self, log: &mut Log) {
+        if self.whole && self.bar.is_none() {
+            self.index = self.total_items.saturating_sub(1);
+            self.whole_line(log);
+        }
+    }
+
+    /// The whole transfer's line, left open as rsync leaves it.
+    fn whole_line(&mut self, log: &mut Log) {
+        let secs = self.start.elapsed().as_secs_f64();
+        let pct = if self.bytes == self.total_size {
+            100
+        } else {
+            (self.bytes * 100)
+                .checked_div(self.total_size)
+                .unwrap_or(100)
+        };
+        let left = self.total_items.saturating_sub(self.index + 1);
+        log.progress(&format!(
+            "\r{:>15} {pct:>3}% {} {:>10} (xfr#{}, to-chk={left}/{})",
+            num(self.bytes, log.human),
+            rate(self.bytes, secs),
+            clock(secs),
+            self.xfr,
+            self.total_items
+        ));
     }
 
     /// The bar, for lines printed while it is shown.
@@ -92,11 +136,11 @@ impl Progress {
             b.inc(size);
             return;
         }
-        let left = self.total_items.saturating_sub(self.checked);
         if self.per_file {
+            let left = self.total_items.saturating_sub(self.index + 1);
             let secs = self.file_start.elapsed().as_secs_f64();
-            log.info(&format!(
-                "{:>15} 100% {} {:>10} (xfr#{}, to-chk={left}/{})",
+            log.client(&format!(
+                "\r{:>15} 100% {} {:>10} (xfr#{}, to-chk={left}/{})",
                 num(size, log.human),
                 rate(size, secs),
                 clock(secs),
@@ -104,18 +148,7 @@ impl Progress {
                 self.total_items
             ));
         } else if self.whole {
-            let secs = self.start.elapsed().as_secs_f64();
-            let pct = (self.checked * 100)
-                .checked_div(self.total_items)
-                .unwrap_or(100);
-            log.info(&format!(
-                "{:>15} {pct:>3}% {} {:>10} (xfr#{}, to-chk={left}/{})",
-                num(self.bytes, log.human),
-                rate(self.bytes, secs),
-                clock(secs),
-                self.xfr,
-                self.total_items
-            ));
+            self.whole_line(log);
         }
     }
 }

@@ -116,23 +116,49 @@ impl Engine<'_> {
             self.stats.created.add(Kind::File);
         }
         if self.dry() {
+            // rsync's sender logs a dry run's transfer on stdout only.
             self.report(i, iflags, None, 0);
-            self.progress.file_done(&mut self.log, it, it.size);
+            self.progress.count_dry(it.size);
             self.hl_done(i);
             return;
         }
         if self.aborted {
             // rsync's receiver is gone; its generator and sender, ahead
             // of it, still list the file (its hard links wait for good).
-            self.report(i, iflags, None, 0);
+            self.report_before(i, iflags);
             return;
         }
-        match self.receive(it, dpath, st.as_ref(), basis.as_deref()) {
+        if a.inplace && a.backup && st.is_some() && basis.as_deref() == Some(dpath) {
+            // rsync's generator copies the file to its backup before it
+            // asks for the data (and skips the file when it cannot).
+            let rel = self.rel_of(dpath);
+            if let Err(e) = self.backup_copy(&rel, dpath) {
+                self.error(&e);
+                self.hl_skipped(i);
+                return;
+            }
+        }
+        let src = match self.open_source(it) {
+            Ok(f) => f,
+            Err(msg) => {
+                if let Some(m) = msg {
+                    self.error(&m);
+                }
+                self.hl_skipped(i);
+                return;
+            }
+        };
+        self.report_before(i, iflags);
+        let r = self.receive(it, src, dpath, st.as_ref(), basis.as_deref());
+        // rsync's sender logs the file once its data is sent, whatever
+        // the receiver made of it.
+        let literal = r.as_ref().map_or(0, |s| s.literal);
+        self.progress.file_done(&mut self.log, it, it.size);
+        self.report_after(i, iflags, literal);
+        match r {
             Ok(sent) => {
                 self.stats.literal += sent.literal;
                 self.stats.matched += sent.matched;
-                self.report(i, iflags, None, sent.literal);
-                self.progress.file_done(&mut self.log, it, it.size);
                 if let Some(p) = partial_basis {
                     let _ = fs::remove_file(p);
                     if let Some(d) = p.parent() {
@@ -143,10 +169,6 @@ impl Engine<'_> {
                 self.hl_done(i);
             }
             Err(msg) => {
-                if self.aborted {
-                    // rsync's sender logged the file as it sent it.
-                    self.report(i, iflags, None, 0);
-                }
                 if let Some(m) = msg {
                     self.error(&m);
                 }
@@ -154,6 +176,27 @@ impl Engine<'_> {
                     self.hl_skipped(i);
                 }
             }
+        }
+    }
+
+    /// Opens a file's source as rsync's sender does before it sends it:
+    /// a file gone by then has vanished (exit 24). `Err(None)`: already
+    /// reported.
+    fn open_source(&mut self, it: &Item) -> Result<fs::File, Option<String>> {
+        let src_path = self.sent.src_path(it);
+        match fs::File::open(&src_path) {
+            Ok(f) => Ok(f),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.log
+                    .error(&format!("file has vanished: \"{}\"", src_path.display()));
+                self.out.vanished = true;
+                Err(None)
+            }
+            Err(e) => Err(Some(format!(
+                "rsync: [sender] send_files failed to open \"{}\": {}",
+                src_path.display(),
+                super::os_error(&e)
+            ))),
         }
     }
 
@@ -338,33 +381,18 @@ impl Engine<'_> {
         Ok((path, file))
     }
 
-    /// Receives one file's data into place. `Err(None)`: already
-    /// reported (a vanished file).
+    /// Receives one file's data (from `src`, opened) into place.
     pub(super) fn receive(
         &mut self,
         it: &Item,
+        src: fs::File,
         dpath: &Path,
         st: Option<&fs::Metadata>,
         basis: Option<&Path>,
     ) -> Result<transfer::Sent, Option<String>> {
         let a = self.a;
         let src_path = self.sent.src_path(it);
-        let mut src = match fs::File::open(&src_path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                self.log
-                    .error(&format!("file has vanished: \"{}\"", src_path.display()));
-                self.out.vanished = true;
-                return Err(None);
-            }
-            Err(e) => {
-                return Err(Some(format!(
-                    "rsync: [sender] send_files failed to open \"{}\": {}",
-                    src_path.display(),
-                    super::os_error(&e)
-                )))
-            }
-        };
+        let mut src = src;
         let m = Method {
             delta: a.whole_file == Some(false),
             block_size: a.block_size,
@@ -380,10 +408,6 @@ impl Engine<'_> {
         }
         .map(|m| m.mode());
         if a.inplace {
-            if a.backup && st.is_some() {
-                let rel = self.rel_of(dpath);
-                self.backup_copy(&rel, dpath).map_err(Some)?;
-            }
             let file = fs::OpenOptions::new()
                 .read(true)
                 .write(true)

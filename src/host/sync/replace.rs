@@ -85,7 +85,7 @@ impl Engine<'_> {
                     Err(_) => {}
                 }
             }
-            self.log.info(&format!(
+            self.log.info_server(&format!(
                 "cannot delete non-empty directory: {}",
                 show(&rel)
             ));
@@ -183,7 +183,7 @@ impl Engine<'_> {
             self.log_deleted(p, kind);
         }
         if !all {
-            self.log.info(&format!(
+            self.log.info_server(&format!(
                 "cannot delete non-empty directory: {}",
                 show(name)
             ));
@@ -283,9 +283,7 @@ impl Engine<'_> {
     /// `set_file_attrs` on the backup).
     pub(super) fn backup_copy(&self, rel: &[u8], dpath: &Path) -> Result<(), String> {
         let to = self.backup_path(rel);
-        if let Some(d) = to.parent() {
-            fs::create_dir_all(d).map_err(|e| e.to_string())?;
-        }
+        backup_dirs(&self.dst, &to, rel, self.a.acls)?;
         let failed = |e: std::io::Error| {
             format!(
                 "rsync: [receiver] backup \"{}\" failed: {}",
@@ -294,12 +292,25 @@ impl Engine<'_> {
             )
         };
         let md = fs::symlink_metadata(dpath).map_err(failed)?;
+        // rsync unlinks what is in the way first (a directory stays).
+        match fs::remove_file(&to) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(format!(
+                    "rsync: [generator] unlink \"{}\": {}",
+                    super::engine::abs(&to).display(),
+                    super::os_error(&e)
+                ))
+            }
+            _ => {}
+        }
         fs::copy(dpath, &to).map_err(failed)?;
         let uid = (self.a.owner && self.who.root).then_some(md.uid());
         let gid = self.a.group.then_some(md.gid());
         if uid.is_some() || gid.is_some() {
             // Not allowed (a group we are not in): the copy stays ours.
             let _ = std::os::unix::fs::lchown(&to, uid, gid);
+            // chown cleared the set-id bits: rsync sets the mode after.
+            let _ = rustix::fs::chmod(&to, rustix::fs::Mode::from_raw_mode(md.mode() & 0o7777));
         }
         if self.a.times {
             use rustix::fs::{AtFlags, Timespec, Timestamps, CWD};
@@ -336,6 +347,24 @@ fn kind_desc(k: Kind) -> &'static str {
 /// it stands for, as rsync's `copy_valid_path`).
 pub fn make_backup(dst: &Path, to: &Path, rel: &[u8], acls: bool) -> Result<(), String> {
     let from = join(dst, rel);
+    backup_dirs(dst, to, rel, acls)?;
+    if fs::symlink_metadata(to).is_ok_and(|m| m.is_dir()) {
+        let _ = fs::remove_dir_all(to);
+    }
+    fs::rename(&from, to).map_err(|e| {
+        format!(
+            "rsync: [receiver] rename \"{}\" -> \"{}\" failed: {}",
+            from.display(),
+            to.display(),
+            super::os_error(&e)
+        )
+    })
+}
+
+/// Makes the missing directories of backup path `to`, each with the
+/// permissions, owner and, with `-A`, ACLs of the destination directory
+/// it stands for (rsync's `copy_valid_path`).
+fn backup_dirs(dst: &Path, to: &Path, rel: &[u8], acls: bool) -> Result<(), String> {
     let mut missing = Vec::new();
     let mut d = to.parent();
     let mut r = rel.to_vec();
@@ -362,15 +391,5 @@ pub fn make_backup(dst: &Path, to: &Path, rel: &[u8], acls: bool) -> Result<(), 
             }
         }
     }
-    if fs::symlink_metadata(to).is_ok_and(|m| m.is_dir()) {
-        let _ = fs::remove_dir_all(to);
-    }
-    fs::rename(&from, to).map_err(|e| {
-        format!(
-            "rsync: [receiver] rename \"{}\" -> \"{}\" failed: {}",
-            from.display(),
-            to.display(),
-            super::os_error(&e)
-        )
-    })
+    Ok(())
 }

@@ -17,6 +17,9 @@ struct Source {
     contents: bool,
     /// `-R`: the directories on the way are sent too.
     implied: bool,
+    /// The directory as the sender names it (rsync's F_PATHNAME, shown
+    /// by `%f`): empty for `-R` without "/./" and `--files-from`.
+    pathname: Vec<u8>,
 }
 
 fn split_source(a: &SyncArgs, arg: &[u8]) -> Source {
@@ -38,19 +41,27 @@ fn split_source(a: &SyncArgs, arg: &[u8]) -> Source {
             rel.drain(..2);
         }
         let top = (!rel.is_empty() && rel != b".").then_some(rel);
+        let pathname = find(arg, b"/./").map_or(Vec::new(), |i| arg[..i.max(1)].to_vec());
         return Source {
             root,
             top,
             contents,
             implied: true,
+            pathname,
         };
     }
     if contents {
+        let pathname = match arg.iter().rposition(|&b| b == b'/') {
+            Some(0) => b"/".to_vec(),
+            Some(i) => arg[..i].to_vec(),
+            None => Vec::new(),
+        };
         return Source {
             root: PathBuf::from(std::ffi::OsStr::from_bytes(arg)),
             top: None,
             contents,
             implied: false,
+            pathname,
         };
     }
     let (root, top) = match arg.iter().rposition(|&b| b == b'/') {
@@ -61,11 +72,17 @@ fn split_source(a: &SyncArgs, arg: &[u8]) -> Source {
         ),
         None => (PathBuf::from("."), arg.to_vec()),
     };
+    let pathname = match arg.iter().rposition(|&b| b == b'/') {
+        Some(0) => b"/".to_vec(),
+        Some(i) => arg[..i].to_vec(),
+        None => Vec::new(),
+    };
     Source {
         root,
         top: Some(top),
         contents,
         implied: false,
+        pathname,
     }
 }
 
@@ -132,6 +149,7 @@ pub fn walk(
                 top: (!rel.is_empty() && rel != b".").then(|| rel.to_vec()),
                 contents: contents || rel == b"." || rel.is_empty(),
                 implied: true,
+                pathname: Vec::new(),
             });
         }
     } else {
@@ -156,10 +174,13 @@ pub fn walk(
                 continue;
             }
         };
-        let idx = match sent.roots.iter().position(|r| *r == root_abs) {
+        let idx = match (0..sent.roots.len())
+            .find(|&i| sent.roots[i] == root_abs && sent.sender_paths[i] == src.pathname)
+        {
             Some(i) => i,
             None => {
                 sent.roots.push(root_abs.clone());
+                sent.sender_paths.push(src.pathname.clone());
                 sent.roots.len() - 1
             }
         } as u32;
@@ -186,6 +207,12 @@ pub fn walk(
         r.map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
         for w in sender.warnings() {
             eprintln!("wsync: warning: {w}");
+        }
+    }
+    for it in &sent.items {
+        sent.listed.add(it.kind);
+        if matches!(it.kind, flist::Kind::File | flist::Kind::Symlink) {
+            sent.listed_size += it.size;
         }
     }
     flist::sort_items(&mut sent.items);

@@ -133,6 +133,59 @@ impl Stats {
         (sent, received)
     }
 
+    /// The `--stats` lines, without the blank line before them (rsync's
+    /// FINFO lines of `output_summary`): the file list's times only when
+    /// it took a millisecond or more, as rsync.
+    pub fn block_lines(&self, h: u8) -> Vec<String> {
+        let (sent, received) = self.wire();
+        let mut v = vec![
+            format!("Number of files: {}", self.files.show(h)),
+            format!("Number of created files: {}", self.created.show(h)),
+            format!("Number of deleted files: {}", self.deleted.show(h)),
+            format!(
+                "Number of regular files transferred: {}",
+                num(self.transferred, h.max(1))
+            ),
+            format!("Total file size: {} bytes", num(self.total_size, h)),
+            format!(
+                "Total transferred file size: {} bytes",
+                num(self.transferred_size, h)
+            ),
+            format!("Literal data: {} bytes", num(self.literal, h)),
+            format!("Matched data: {} bytes", num(self.matched, h)),
+            format!("File list size: {}", num(self.flist_size, h)),
+        ];
+        if self.flist_secs >= 0.001 {
+            v.push(format!(
+                "File list generation time: {:.3} seconds",
+                self.flist_secs
+            ));
+            v.push("File list transfer time: 0.000 seconds".to_string());
+        }
+        v.push(format!("Total bytes sent: {}", num(sent, h)));
+        v.push(format!("Total bytes received: {}", num(received, h)));
+        v
+    }
+
+    /// `-v`'s two closing lines (without the blank line before them).
+    pub fn summary_lines(&self, h: u8, secs: f64, dry_run: bool) -> Vec<String> {
+        self.summary(h, secs, dry_run)
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The log file's closing line when no summary was printed (rsync's
+    /// `log_exit`).
+    pub fn log_line(&self) -> String {
+        let (sent, received) = self.wire();
+        format!(
+            "sent {sent} bytes  received {received} bytes  total size {}",
+            self.total_size
+        )
+    }
+
     /// The `--stats` block (without the closing two lines).
     pub fn block(&self, h: u8) -> String {
         let (sent, received) = self.wire();

@@ -134,22 +134,6 @@ pub fn read(path: &Path, scope: Scope) -> Result<Xattrs, String> {
     Ok(Xattrs(out))
 }
 
-/// The first name rsync's `copy_xattrs` would copy from `path` (as the
-/// receiver: every namespace but `system.*` for root, `user.*` else).
-pub fn first_copied(path: &Path, root: bool) -> Option<Vec<u8>> {
-    let list = names(path).ok()?;
-    list.split(|&b| b == 0)
-        .find(|n| {
-            !n.is_empty()
-                && if root {
-                    !n.starts_with(b"system.")
-                } else {
-                    n.starts_with(b"user.")
-                }
-        })
-        .map(<[u8]>::to_vec)
-}
-
 /// Makes the attributes of `path` in scope those of `want`, the current
 /// ones being `have`. Returns whether anything changed; every name is
 /// tried, the failures come back together (as rsync reports each).

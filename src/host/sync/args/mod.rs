@@ -6,6 +6,7 @@
 //! ignored.
 
 mod help;
+mod info;
 mod parse;
 mod table;
 #[cfg(test)]
@@ -13,6 +14,7 @@ mod tests;
 mod values;
 
 pub use help::USAGE;
+pub use info::Info;
 
 use crate::filter::FilterArg;
 use std::ffi::OsString;
@@ -117,8 +119,15 @@ pub struct SyncArgs {
     pub log_file_format: Option<String>,
     pub stats: bool,
     pub human: u8,
+    /// `--progress` or `-P` (rsync's do_progress).
     pub progress: bool,
     pub progress2: bool,
+    /// rsync's output levels: `--info`, and what `-v`, `--stats` and
+    /// `--progress` imply (set once the options are read).
+    pub info: Info,
+    /// Items are logged before their data is sent: an out-format without
+    /// `%b`, `%c` or `%C` (rsync's log_before_transfer).
+    pub log_before: bool,
     pub ignore_errors: bool,
     pub filters: Vec<FilterArg>,
     pub paths: Vec<OsString>,
@@ -142,6 +151,13 @@ pub struct UsageError(pub String);
 impl SyncArgs {
     /// rsync's combination rules (options.c).
     fn check(&mut self) -> Result<(), UsageError> {
+        if self.files_from.is_some() {
+            // rsync: -a does not imply -r with --files-from (an explicit
+            // -r does), and --files-from implies -d and -R.
+            self.relative = true;
+            self.recursive = self.r_explicit;
+            self.dirs = true;
+        }
         if self.delete.is_some() && !self.recursive && !self.dirs && !self.help {
             return Err(UsageError(
                 "--delete does not work without --recursive (-r) or --dirs (-d).".into(),
@@ -173,15 +189,10 @@ impl SyncArgs {
         if self.existing && self.ignore_existing && self.delete.is_none() {
             // rsync allows it (nothing is transferred); kept as rsync.
         }
-        if self.files_from.is_some() {
-            self.relative = true;
-            // -a does not imply -r with --files-from; an explicit -r does.
-            self.recursive = self.r_explicit;
-            self.dirs = true;
-        }
         if self.relative && !self.implied_dirs {
             return Err(not_supported("--no-implied-dirs"));
         }
+        self.output_levels();
         if let Some(s) = &self.suffix {
             if s.as_bytes().contains(&b'/') {
                 return Err(UsageError(
@@ -190,6 +201,42 @@ impl SyncArgs {
             }
         }
         Ok(())
+    }
+
+    /// rsync's output levels once every option is read (options.c, in
+    /// its order): `-v`'s, `--stats`', then `--progress`'.
+    fn output_levels(&mut self) {
+        self.info.verbosity(self.verbose);
+        if self.stats {
+            let words = if self.verbose > 1 { "stats3" } else { "stats2" };
+            self.info
+                .parse(words, info::DEFAULT)
+                .expect("rsync's own words");
+        }
+        let format = match (&self.out_format, self.itemize) {
+            (Some(f), _) => Some(f.as_str()),
+            (None, i) if i > 0 => Some("%i %n%L"),
+            _ => None,
+        };
+        self.log_before = format.is_some_and(|f| {
+            !(super::log::format_has(f, b'b')
+                || super::log::format_has(f, b'c')
+                || super::log::format_has(f, b'C'))
+        });
+        if self.progress {
+            if !self.log_before && self.info.name() == 0 {
+                self.info
+                    .parse("name", info::DEFAULT)
+                    .expect("rsync's own words");
+            }
+            self.info
+                .parse("FLIST2,PROGRESS", info::DEFAULT)
+                .expect("rsync's own words");
+        }
+        if format.is_none() && self.info.name() > 0 {
+            // rsync's stdout_format "%n%L" logs before the transfer.
+            self.log_before = true;
+        }
     }
 
     /// `--chmod`: clauses add up over the options (rsync's parse_chmod).

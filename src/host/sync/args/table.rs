@@ -218,22 +218,15 @@ pub(super) const OPTIONS: &[Opt] = &[
     }),
     flag("progress", None, |a, v| a.progress = v),
     value("info", None, |a, v| {
-        for word in text(v).split(',') {
-            match word {
+        let words = text(v);
+        a.info.parse(&words, super::info::USER)?;
+        // What the remote transfers read of it.
+        for word in words.split(',') {
+            match word.to_ascii_lowercase().as_str() {
                 "progress2" => a.progress2 = true,
-                "progress1" | "progress" => a.progress = true,
-                "progress0" | "noprogress" => {
-                    a.progress = false;
-                    a.progress2 = false
-                }
+                "progress0" | "noprogress" | "none" => a.progress2 = false,
                 "stats" | "stats1" | "stats2" | "stats3" => a.stats = true,
-                "name" | "name1" | "name2" => a.verbose = a.verbose.max(1),
-                "" => {}
-                w => {
-                    return Err(UsageError(format!(
-                        "--info={w}: not supported by wsync sync yet"
-                    )))
-                }
+                _ => {}
             }
         }
         Ok(())

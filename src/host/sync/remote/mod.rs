@@ -265,9 +265,11 @@ impl Report<'_> {
             bytes,
             hlink: None,
             times: self.a.times,
-            human: self.log.human,
+            sender_path: None,
+            checksum: None,
+            uid_gid: (self.a.owner, self.a.group),
         };
-        self.log.item(&li, true);
+        self.log.item(&li, super::log::Code::Info);
     }
 
     /// Logs a deletion as the local engine does (`log_deleted`).

@@ -235,7 +235,7 @@ pub async fn run(
                 )
             })?;
         }
-        if rep.log.name >= 1 {
+        if rep.log.names() {
             let shown = dst_arg.to_string_lossy();
             rep.log.info(&format!(
                 "created directory {}",

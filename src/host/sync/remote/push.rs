@@ -119,7 +119,7 @@ pub async fn run(
                 .await?
                 .map_err(|r| refusal(&r))?;
         }
-        if rep.log.name >= 1 {
+        if rep.log.names() {
             rep.log.info(&format!("created directory {base}"));
         }
     }

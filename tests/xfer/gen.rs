@@ -1,0 +1,391 @@
+//! A case: the trees on disk before the run and the two command lines.
+//! `v1` draws what the first harness drew (its found cases replay as they
+//! were); `v2` draws from the option table (opts.rs) and from several
+//! layouts of sources and destination: a directory's contents or the
+//! directory itself, several sources, a single file (into a directory,
+//! under a new name), a new destination path, `-R` and `--files-from`.
+
+use super::opts::{self, Opt};
+use super::tree::{gen_dst, gen_metas, gen_tree, path_of, Metas, Node};
+use crate::common::Rng;
+
+/// Everything one case runs: `src` is shared (read only), the rest is
+/// made in each side's directory, where the commands run.
+pub struct Case {
+    pub src: Vec<Node>,
+    pub src_meta: Metas,
+    /// A destination from an earlier run at `dst` (empty: none).
+    pub dst: Vec<Node>,
+    pub dst_meta: Metas,
+    /// The alt-dest directory at `prev`.
+    pub prev: Vec<Node>,
+    pub prev_meta: Metas,
+    /// Files written in each side's directory (lists, rule files).
+    pub files: Vec<(String, Vec<u8>)>,
+    /// wsync's arguments (after `sync`).
+    pub args: Vec<String>,
+    /// rsync's: the same, or their equivalent where rsync 3.5.0 departs
+    /// from its manual (docs/RSYNC.md): `{ROOT}` stands for the side's
+    /// absolute directory.
+    pub rsync_args: Vec<String>,
+}
+
+impl Case {
+    fn new(src: Vec<Node>, src_meta: Metas) -> Case {
+        Case {
+            src,
+            src_meta,
+            dst: Vec::new(),
+            dst_meta: Metas::new(),
+            prev: Vec::new(),
+            prev_meta: Metas::new(),
+            files: Vec::new(),
+            args: Vec::new(),
+            rsync_args: Vec::new(),
+        }
+    }
+}
+
+/// The first harness's case `case` of `seed`, drawn as it drew it (it
+/// left none out).
+pub fn v1(seed: u64, case: usize) -> Option<Case> {
+    let mut rng = Rng::for_case(seed, case);
+    let mut src = Vec::new();
+    gen_tree(&mut rng, false, "", 0, &mut src);
+    let prefilled = rng.chance(65);
+    let dst = if prefilled {
+        gen_dst(&mut rng, false, &src)
+    } else {
+        Vec::new()
+    };
+    let prev = gen_dst(&mut rng, false, &src);
+    let mut mrng = Rng(rng.0 ^ 0x9e37_79b9_7f4a_7c15 | 1);
+    let src_meta = gen_metas(&mut mrng, &src, None);
+    let dst_meta = gen_metas(&mut mrng, &dst, Some((&src, &src_meta)));
+    let prev_meta = gen_metas(&mut mrng, &prev, Some((&src, &src_meta)));
+    let mut a = v1_args(&mut rng, prefilled);
+    match mrng.below(10) {
+        0 => a.push("-X".into()),
+        1 => a.push("-A".into()),
+        2 => a.push("-AX".into()),
+        3 => a.push("-XX".into()),
+        4 if a[0] == "-a" => a[0] = "-aHAX".into(),
+        _ => {}
+    }
+    a.push(if rng.chance(20) { "../src" } else { "../src/" }.into());
+    a.push("dst/".into());
+    let mut c = Case::new(src, src_meta);
+    c.dst = dst;
+    c.dst_meta = dst_meta;
+    c.prev = prev;
+    c.prev_meta = prev_meta;
+    c.rsync_args = a.clone();
+    c.args = a;
+    Some(c)
+}
+
+fn v1_args(rng: &mut Rng, prefilled: bool) -> Vec<String> {
+    let base = rng.pick(&[
+        "-a", "-a", "-a", "-r", "-rl", "-rlt", "-rlpt", "-rltD", "-rlptgo", "-aH", "-aH", "-d",
+        "-aL", "-rlpt",
+    ]);
+    let mut a = vec![base.to_string(), "-i".to_string()];
+    let extras: &[&[&str]] = &[
+        &["--no-whole-file"],
+        &["-c"],
+        &["--size-only"],
+        &["-I"],
+        &["-u"],
+        &["--existing"],
+        &["--ignore-existing"],
+        &["--inplace"],
+        &["-S"],
+        &["--delete"],
+        &["--delete-after"],
+        &["--delete-delay"],
+        &["--delete-before"],
+        &["--delete", "--max-delete=1"],
+        &["-b"],
+        &["-b", "--suffix=.bak"],
+        &["--backup-dir=../bak"],
+        &["-m"],
+        &["--max-size=1000"],
+        &["--min-size=100"],
+        &["-O"],
+        &["--no-p"],
+        &["--no-t"],
+        &["-E"],
+        &["--numeric-ids"],
+        &["--delay-updates"],
+        &["-W"],
+        &["-B", "1024", "--no-whole-file"],
+        &["--link-dest=../prev"],
+        &["--compare-dest=../prev"],
+        &["--copy-dest=../prev"],
+        &["-ii"],
+        &["--exclude=*.o"],
+        &["--append"],
+        &["-z"],
+        &["-k"],
+        &["--safe-links"],
+        &["--copy-unsafe-links"],
+        &["--copy-unsafe-links", "-k"],
+    ];
+    let n = rng.below(3) + usize::from(prefilled);
+    for _ in 0..n {
+        let e = extras[rng.below(extras.len())];
+        let clash = |x: &str| a.iter().any(|s| s.starts_with(x));
+        if e[0].starts_with("--delete") && clash("--delete")
+            || e[0].ends_with("-dest=../prev") && clash("--")
+            || (e[0] == "--inplace" || e[0] == "--append") && clash("--delay")
+            || e[0] == "--delay-updates" && (clash("--inplace") || clash("--append"))
+        {
+            continue;
+        }
+        if e[0].ends_with("-dest=../prev") && a.iter().any(|s| s.contains("-dest=")) {
+            continue;
+        }
+        a.extend(e.iter().map(|s| s.to_string()));
+    }
+    if rng.chance(10) {
+        a.push("-n".into());
+    }
+    a
+}
+
+/// Where the sources and the destination are.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Layout {
+    Contents,
+    DirItself,
+    Several,
+    OneFile,
+    NewDest,
+    Relative,
+    FilesFrom,
+}
+
+/// Case `case` of `seed`, drawn from the option table.
+pub fn v2(seed: u64, case: usize) -> Case {
+    let mut rng = Rng::for_case(seed ^ 0x5eed_0002, case);
+    let mut src = Vec::new();
+    gen_tree(&mut rng, true, "", 0, &mut src);
+    let layout = *pick_weighted(
+        &mut rng,
+        &[
+            (50, Layout::Contents),
+            (8, Layout::DirItself),
+            (8, Layout::Several),
+            (9, Layout::OneFile),
+            (6, Layout::NewDest),
+            (8, Layout::Relative),
+            (11, Layout::FilesFrom),
+        ],
+    );
+    let prefilled = rng.chance(65);
+    let dst = if prefilled {
+        gen_dst(&mut rng, true, &src)
+    } else {
+        Vec::new()
+    };
+    let prev = gen_dst(&mut rng, true, &src);
+    let src_meta = gen_metas(&mut rng, &src, None);
+    let dst_meta = gen_metas(&mut rng, &dst, Some((&src, &src_meta)));
+    let prev_meta = gen_metas(&mut rng, &prev, Some((&src, &src_meta)));
+    let mut c = Case::new(src, src_meta);
+    c.dst = dst;
+    c.dst_meta = dst_meta;
+    c.prev = prev;
+    c.prev_meta = prev_meta;
+
+    let mut groups: Vec<&'static str> = Vec::new();
+    let mut args: Vec<String> = Vec::new();
+    let mut take = |r: &mut Rng, table: &'static [Opt], groups: &mut Vec<&'static str>| {
+        if let Some(o) = opts::draw(r, table, groups) {
+            if !o.group.is_empty() {
+                groups.push(o.group);
+            }
+            args.extend((o.make)(r));
+        }
+    };
+    take(&mut rng, opts::BASE, &mut groups);
+    take(&mut rng, opts::OUTPUT, &mut groups);
+    let extras = rng.below(4) + usize::from(prefilled) + 1;
+    for _ in 0..extras {
+        take(&mut rng, opts::EXTRA, &mut groups);
+    }
+    c.files.push(("rules.txt".into(), rules_file(&mut rng)));
+    let paths = layout_paths(&mut rng, layout, &c.src, &mut args, &mut c.files);
+    args.extend(paths);
+    c.rsync_args = rsync_form(&args);
+    c.args = args;
+    c
+}
+
+fn pick_weighted<'a, T>(r: &mut Rng, items: &'a [(usize, T)]) -> &'a T {
+    let total: usize = items.iter().map(|(w, _)| w).sum();
+    let mut at = r.below(total);
+    for (w, t) in items {
+        if at < *w {
+            return t;
+        }
+        at -= w;
+    }
+    &items[0].1
+}
+
+/// rsync's equivalent of wsync's command line where rsync 3.5.0 departs
+/// from its manual (docs/RSYNC.md): `-K` follows a destination symlink
+/// with `--insecure-links` only, and an in-place backup into a relative
+/// "../" backup dir is made right only when the directory is named by
+/// its absolute path.
+fn rsync_form(args: &[String]) -> Vec<String> {
+    let has = |p: &str| args.iter().any(|a| a.starts_with(p));
+    let short = |c: char| {
+        args.iter()
+            .any(|a| a.starts_with('-') && !a.starts_with("--") && a.contains(c))
+    };
+    let mut out = Vec::new();
+    for a in args {
+        match a.strip_prefix("--backup-dir=") {
+            Some(d) if d.starts_with("../") && (has("--inplace") || has("--append")) => {
+                out.push(format!("--backup-dir={{ROOT}}/{}", &d[3..]));
+            }
+            _ => out.push(a.clone()),
+        }
+    }
+    if short('K') {
+        out.insert(0, "--insecure-links".into());
+    }
+    out
+}
+
+/// Exclude/include rules for `--exclude-from`/`--include-from`.
+fn rules_file(r: &mut Rng) -> Vec<u8> {
+    let mut t = String::new();
+    for _ in 0..r.below(3) + 1 {
+        t.push_str(r.pick(&[
+            "*.o", "sub", "# note", "/a", "deep/", "*~", "", "%*", ";x", "*.txt",
+        ]));
+        t.push('\n');
+    }
+    t.into_bytes()
+}
+
+/// The source and destination arguments of a layout (and the options
+/// it needs).
+fn layout_paths(
+    r: &mut Rng,
+    layout: Layout,
+    src: &[Node],
+    args: &mut Vec<String>,
+    files: &mut Vec<(String, Vec<u8>)>,
+) -> Vec<String> {
+    let top: Vec<&Node> = src.iter().filter(|n| !path_of(n).contains('/')).collect();
+    let regular: Vec<&Node> = src
+        .iter()
+        .filter(|n| matches!(n, Node::File { .. } | Node::Hard { .. }))
+        .collect();
+    let dst = || "dst/".to_string();
+    let named = |n: &Node, slash: bool| {
+        let p = path_of(n);
+        if slash && matches!(n, Node::Dir { .. }) {
+            format!("{p}/")
+        } else {
+            p.to_string()
+        }
+    };
+    match layout {
+        Layout::Contents => vec!["../src/".into(), r.pick(&["dst/", "dst/", "dst"]).into()],
+        Layout::DirItself => vec!["../src".into(), dst()],
+        Layout::Several => {
+            let mut v = Vec::new();
+            for _ in 0..r.below(3) + 2 {
+                if r.chance(10) || top.is_empty() {
+                    v.push("../src/missing".to_string());
+                } else {
+                    let n = top[r.below(top.len())];
+                    v.push(format!("../src/{}", named(n, r.chance(30))));
+                }
+            }
+            v.push(dst());
+            v
+        }
+        Layout::OneFile => {
+            let p = if regular.is_empty() {
+                "missing".to_string()
+            } else {
+                path_of(regular[r.below(regular.len())]).to_string()
+            };
+            vec![
+                format!("../src/{p}"),
+                r.pick(&["dst/", "dst/new name", "file", "dst", "dst/a"])
+                    .into(),
+            ]
+        }
+        Layout::NewDest => {
+            let to = r.pick(&["new/", "new", "new/deeper/", "dst/new/"]);
+            if to.matches('/').count() > 1 && r.chance(70) && !args.iter().any(|a| a == "--mkpath")
+            {
+                args.push("--mkpath".into());
+            }
+            vec![
+                if r.chance(80) { "../src/" } else { "../src" }.into(),
+                to.into(),
+            ]
+        }
+        Layout::Relative => {
+            args.push(r.pick(&["-R", "--relative"]).into());
+            let mut v = Vec::new();
+            for _ in 0..r.below(2) + 1 {
+                let n = &src[r.below(src.len())];
+                let p = path_of(n);
+                v.push(match p.split_once('/') {
+                    Some((first, rest)) if r.chance(50) => format!("../src/{first}/./{rest}"),
+                    _ => format!("../src/./{}", named(n, r.chance(30))),
+                });
+            }
+            if r.chance(15) {
+                v.push("../src/./".into());
+            }
+            v.push(dst());
+            v
+        }
+        Layout::FilesFrom => {
+            let nul = r.chance(15);
+            let mut list = Vec::new();
+            for _ in 0..r.below(5) + 1 {
+                let entry = match r.below(12) {
+                    0 => "missing".to_string(),
+                    1 => "# a comment".to_string(),
+                    2 => ".".to_string(),
+                    _ => {
+                        let n = &src[r.below(src.len())];
+                        let p = named(n, r.chance(30));
+                        match r.below(6) {
+                            0 => format!("./{p}"),
+                            1 => format!("/{p}"),
+                            _ => p,
+                        }
+                    }
+                };
+                if !nul && entry.contains('\n') {
+                    continue;
+                }
+                list.push(entry);
+            }
+            let sep = if nul { "\0" } else { "\n" };
+            let mut text = list.join(sep);
+            text.push_str(sep);
+            files.push(("list.txt".into(), text.into_bytes()));
+            args.push("--files-from=list.txt".into());
+            if nul {
+                args.push(r.pick(&["-0", "--from0"]).into());
+            }
+            if r.chance(30) {
+                args.push("-r".into());
+            }
+            vec![r.pick(&["../src", "../src/"]).into(), dst()]
+        }
+    }
+}

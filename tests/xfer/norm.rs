@@ -1,0 +1,174 @@
+//! What is normalized before rsync's output and wsync's are compared:
+//! only what must differ between two programs and two runs.
+//!
+//! - the program's name ("rsync: ..." and "wsync: ...", "rsync error:"
+//!   with rsync's " at main.c(1394) [sender=3.5.0]" source position);
+//! - each side's own directory (`{ROOT}`);
+//! - times and rates: `--progress` lines (of which only the last update
+//!   of a line is kept: rsync's intermediate ones depend on timing), the
+//!   file list's generation and transfer times (lines rsync leaves out
+//!   when the list took under a millisecond: dropped), bytes/sec;
+//! - what counts rsync's wire protocol, which a local wsync does not
+//!   speak: "sent N bytes  received M bytes", "Total bytes sent/received",
+//!   "File list size", the speedup derived from them, and the `%b`/`%c`
+//!   out-format escapes;
+//! - pids and the current time (`%p`, `%t`, the log file's prefix).
+//!
+//! The generated out-formats put `%p`, `%t`, `%b` and `%c` between `<`
+//! and `>`, so that their values are found without guessing.
+
+/// Whether a line is one rsync prints or not as time goes: the file
+/// list's times, printed when it took a millisecond or more.
+pub fn timing_only(l: &str) -> bool {
+    l.starts_with("File list generation time: ") || l.starts_with("File list transfer time: ")
+}
+
+/// One line of stdout or stderr, normalized. `roots`: each side's
+/// absolute directory.
+pub fn line(l: &str, roots: &[String]) -> String {
+    let mut l = l.to_string();
+    if l.contains('\r') {
+        // --progress: the last update of the line.
+        l = l
+            .rsplit('\r')
+            .find(|s| !s.trim().is_empty())
+            .unwrap_or("")
+            .to_string();
+    }
+    for r in roots {
+        l = l.replace(r.as_str(), "{ROOT}");
+    }
+    for prog in ["rsync", "wsync"] {
+        for what in [": ", " error: ", " warning: "] {
+            let p = format!("{prog}{what}");
+            if let Some(rest) = l.strip_prefix(&p) {
+                l = format!("PROG{what}{rest}");
+            }
+        }
+    }
+    if l.starts_with("PROG error: ") || l.starts_with("PROG warning: ") {
+        l = strip_source_position(&l);
+    }
+    l = angles(&l);
+    if l.contains("to-chk=") || l.contains("ir-chk=") || l.contains("B/s ") {
+        l = progress(&l);
+    }
+    for key in [
+        "File list size: ",
+        "Total bytes sent: ",
+        "Total bytes received: ",
+    ] {
+        if l.starts_with(key) {
+            l = format!("{key}_");
+        }
+    }
+    if l.starts_with("sent ") && l.contains(" bytes  received ") {
+        // -v's "sent N bytes  received M bytes  R bytes/sec", and the log
+        // file's "sent N bytes  received M bytes  total size T".
+        let tail = l.split_once("total size").map(|(_, t)| t.to_string());
+        l = match tail {
+            Some(t) => format!("sent _ bytes  received _ bytes  total size{t}"),
+            None => "sent _ bytes  received _ bytes  _ bytes/sec".into(),
+        };
+    }
+    if let Some((head, _)) = l.split_once("  speedup is ") {
+        l = format!("{head}  speedup is _");
+    }
+    l
+}
+
+/// "rsync error: X (code 23) at main.c(1394) [sender=3.5.0]" without
+/// " at main.c(1394) [sender=3.5.0]".
+fn strip_source_position(l: &str) -> String {
+    if let Some(i) = l.rfind(" at ") {
+        let tail = &l[i + 4..];
+        if tail.ends_with(']') && tail.contains(".c(") && tail.contains(") [") {
+            return l[..i].to_string();
+        }
+    }
+    l.to_string()
+}
+
+/// `<anything>` as `<>`.
+fn angles(l: &str) -> String {
+    let mut out = String::with_capacity(l.len());
+    let mut rest = l;
+    while let Some(i) = rest.find('<') {
+        out.push_str(&rest[..=i]);
+        rest = &rest[i + 1..];
+        match rest.find(['>', '<']) {
+            Some(j) if rest.as_bytes()[j] == b'>' => {
+                rest = &rest[j..];
+            }
+            _ => {}
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A progress line's rate and elapsed time as `_`, its spaces as one
+/// (the rate's width varies).
+fn progress(l: &str) -> String {
+    l.split(' ')
+        .map(|w| {
+            let rate = w.ends_with("B/s") && w.chars().next().is_some_and(|c| c.is_ascii_digit());
+            let clock = w.len() >= 7
+                && w.split(':').count() == 3
+                && w.split(':')
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+            if rate || clock {
+                "_"
+            } else {
+                w
+            }
+        })
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A log file's lines without their "YYYY/MM/DD HH:MM:SS [PID] " prefix,
+/// normalized as stdout's.
+pub fn log_file(text: &str, roots: &[String]) -> Vec<String> {
+    text.lines()
+        .filter(|l| !timing_only(l.split_once("] ").map_or(l, |(_, r)| r)))
+        .map(|l| {
+            let rest = match l.split_once("] ") {
+                Some((head, rest)) if head.contains(" [") => rest,
+                _ => l,
+            };
+            line(rest, roots)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn normalizes() {
+        let roots = vec!["/tmp/x/r".to_string()];
+        assert_eq!(
+            super::line(
+                "rsync error: some files/attrs were not transferred (see previous errors) (code 23) at main.c(1394) [sender=3.5.0]",
+                &roots
+            ),
+            "PROG error: some files/attrs were not transferred (see previous errors) (code 23)"
+        );
+        assert_eq!(
+            super::line("rsync: [sender] link_stat \"/tmp/x/r/a\" failed", &roots),
+            "PROG: [sender] link_stat \"{ROOT}/a\" failed"
+        );
+        assert_eq!(
+            super::line("a <123> b <2020/01/01 10:00:00>", &roots),
+            "a <> b <>"
+        );
+        assert_eq!(
+            super::line(
+                "\r              3 100%    0.00kB/s    0:00:00  \r              3 100%    2.93kB/s    0:00:01 (xfr#1, to-chk=3/5)",
+                &roots
+            ),
+            "3 100% _ _ (xfr#1, to-chk=3/5)"
+        );
+    }
+}

@@ -1,0 +1,723 @@
+//! The options a case draws: a table of what `wsync sync --help` lists
+//! that makes sense for a local transfer, each with a weight and a group
+//! (at most one option of a group per case), so that a new option is one
+//! more row. Values (`--out-format`, `--chmod`, sizes, rules) are drawn
+//! too.
+
+use crate::common::Rng;
+
+/// One row: `make` draws the arguments (one option, sometimes with a
+/// companion such as `--no-whole-file` after `-B`).
+pub struct Opt {
+    pub weight: usize,
+    /// Rows of one group exclude each other ("" for none).
+    pub group: &'static str,
+    pub make: fn(&mut Rng) -> Vec<String>,
+}
+
+fn v(args: &[&str]) -> Vec<String> {
+    args.iter().map(|s| s.to_string()).collect()
+}
+
+/// What the main output is: exactly one row a case.
+pub const OUTPUT: &[Opt] = &[
+    Opt {
+        weight: 30,
+        group: "out",
+        make: |_| v(&["-i"]),
+    },
+    Opt {
+        weight: 5,
+        group: "out",
+        make: |_| v(&["-ii"]),
+    },
+    Opt {
+        weight: 8,
+        group: "out",
+        make: |_| v(&["-v"]),
+    },
+    Opt {
+        weight: 5,
+        group: "out",
+        make: |_| v(&["-vi"]),
+    },
+    Opt {
+        weight: 2,
+        group: "out",
+        make: |_| v(&["-vv"]),
+    },
+    Opt {
+        weight: 3,
+        group: "out",
+        make: |_| v(&["-q"]),
+    },
+    Opt {
+        weight: 2,
+        group: "out",
+        make: |_| v(&["-iq"]),
+    },
+    Opt {
+        weight: 5,
+        group: "out",
+        make: |_| Vec::new(),
+    },
+    Opt {
+        weight: 15,
+        group: "out",
+        make: |r| vec![format!("--out-format={}", out_format(r))],
+    },
+    Opt {
+        weight: 3,
+        group: "out",
+        make: |r| vec!["-v".into(), format!("--out-format={}", out_format(r))],
+    },
+    Opt {
+        weight: 2,
+        group: "out",
+        make: |r| vec!["-i".into(), format!("--log-format={}", out_format(r))],
+    },
+];
+
+/// What the transfer copies: exactly one row a case (`-a` most often).
+pub const BASE: &[Opt] = &[
+    Opt {
+        weight: 30,
+        group: "base",
+        make: |_| v(&["-a"]),
+    },
+    Opt {
+        weight: 3,
+        group: "base",
+        make: |_| v(&["-r"]),
+    },
+    Opt {
+        weight: 3,
+        group: "base",
+        make: |_| v(&["-rl"]),
+    },
+    Opt {
+        weight: 3,
+        group: "base",
+        make: |_| v(&["-rlt"]),
+    },
+    Opt {
+        weight: 3,
+        group: "base",
+        make: |_| v(&["-rlpt"]),
+    },
+    Opt {
+        weight: 2,
+        group: "base",
+        make: |_| v(&["-rltD"]),
+    },
+    Opt {
+        weight: 3,
+        group: "base",
+        make: |_| v(&["-rlptgo"]),
+    },
+    Opt {
+        weight: 6,
+        group: "base",
+        make: |_| v(&["-aH"]),
+    },
+    Opt {
+        weight: 3,
+        group: "base",
+        make: |_| v(&["-aHAX"]),
+    },
+    Opt {
+        weight: 3,
+        group: "base",
+        make: |_| v(&["-d"]),
+    },
+    Opt {
+        weight: 2,
+        group: "base",
+        make: |_| v(&["-dlt"]),
+    },
+    Opt {
+        weight: 1,
+        group: "base",
+        make: |_| v(&["-lpt"]),
+    },
+    Opt {
+        weight: 2,
+        group: "base",
+        make: |_| v(&["--archive", "--hard-links"]),
+    },
+    Opt {
+        weight: 2,
+        group: "base",
+        make: |_| v(&["--recursive", "--links", "--times"]),
+    },
+];
+
+/// The other options, drawn a few at a time.
+pub const EXTRA: &[Opt] = &[
+    // Reporting beside the main output.
+    Opt {
+        weight: 8,
+        group: "stats",
+        make: |_| v(&["--stats"]),
+    },
+    Opt {
+        weight: 1,
+        group: "stats",
+        make: |_| v(&["--info=stats2"]),
+    },
+    Opt {
+        weight: 4,
+        group: "human",
+        make: |_| v(&["-h"]),
+    },
+    Opt {
+        weight: 2,
+        group: "human",
+        make: |_| v(&["-hh"]),
+    },
+    Opt {
+        weight: 3,
+        group: "progress",
+        make: |_| v(&["--progress"]),
+    },
+    Opt {
+        weight: 2,
+        group: "progress",
+        make: |_| v(&["-P"]),
+    },
+    Opt {
+        weight: 2,
+        group: "progress",
+        make: |_| v(&["--info=progress2"]),
+    },
+    Opt {
+        weight: 1,
+        group: "progress",
+        make: |_| v(&["--info=name"]),
+    },
+    Opt {
+        weight: 4,
+        group: "log",
+        make: |_| v(&["--log-file=log.txt"]),
+    },
+    Opt {
+        weight: 3,
+        group: "log",
+        make: |r| {
+            vec![
+                "--log-file=log.txt".into(),
+                format!("--log-file-format={}", out_format(r)),
+            ]
+        },
+    },
+    // Which files, how compared.
+    Opt {
+        weight: 5,
+        group: "",
+        make: |_| v(&["-c"]),
+    },
+    Opt {
+        weight: 3,
+        group: "",
+        make: |_| v(&["--size-only"]),
+    },
+    Opt {
+        weight: 4,
+        group: "",
+        make: |_| v(&["-I"]),
+    },
+    Opt {
+        weight: 5,
+        group: "",
+        make: |_| v(&["-u"]),
+    },
+    Opt {
+        weight: 3,
+        group: "exist",
+        make: |_| v(&["--existing"]),
+    },
+    Opt {
+        weight: 3,
+        group: "exist",
+        make: |_| v(&["--ignore-existing"]),
+    },
+    Opt {
+        weight: 1,
+        group: "exist",
+        make: |_| v(&["--existing", "--ignore-existing"]),
+    },
+    Opt {
+        weight: 3,
+        group: "",
+        make: |r| vec![format!("--max-size={}", size(r))],
+    },
+    Opt {
+        weight: 3,
+        group: "",
+        make: |r| vec![format!("--min-size={}", size(r))],
+    },
+    Opt {
+        weight: 3,
+        group: "",
+        make: |_| v(&["-m"]),
+    },
+    // How data is written.
+    Opt {
+        weight: 4,
+        group: "place",
+        make: |_| v(&["--inplace"]),
+    },
+    Opt {
+        weight: 3,
+        group: "place",
+        make: |_| v(&["--append"]),
+    },
+    Opt {
+        weight: 3,
+        group: "place",
+        make: |_| v(&["--append-verify"]),
+    },
+    Opt {
+        weight: 3,
+        group: "place",
+        make: |_| v(&["--delay-updates"]),
+    },
+    Opt {
+        weight: 2,
+        group: "place",
+        make: |_| v(&["--partial-dir=.part"]),
+    },
+    Opt {
+        weight: 1,
+        group: "place",
+        make: |_| v(&["--delay-updates", "--partial-dir=.part"]),
+    },
+    Opt {
+        weight: 2,
+        group: "place",
+        make: |_| v(&["--partial"]),
+    },
+    Opt {
+        weight: 4,
+        group: "",
+        make: |_| v(&["-S"]),
+    },
+    Opt {
+        weight: 3,
+        group: "whole",
+        make: |_| v(&["-W"]),
+    },
+    Opt {
+        weight: 5,
+        group: "whole",
+        make: |_| v(&["--no-whole-file"]),
+    },
+    Opt {
+        weight: 2,
+        group: "whole",
+        make: |r| {
+            vec![
+                "-B".into(),
+                r.pick(&["700", "1024", "4096"]).into(),
+                "--no-whole-file".into(),
+            ]
+        },
+    },
+    Opt {
+        weight: 2,
+        group: "compress",
+        make: |_| v(&["-z"]),
+    },
+    Opt {
+        weight: 1,
+        group: "compress",
+        make: |_| v(&["-z", "--compress-level=3"]),
+    },
+    Opt {
+        weight: 1,
+        group: "compress",
+        make: |_| v(&["-z", "--skip-compress=bin/txt"]),
+    },
+    Opt {
+        weight: 1,
+        group: "",
+        make: |_| v(&["--bwlimit=500000"]),
+    },
+    // Deletion.
+    Opt {
+        weight: 5,
+        group: "delete",
+        make: |_| v(&["--delete"]),
+    },
+    Opt {
+        weight: 1,
+        group: "delete",
+        make: |_| v(&["--del"]),
+    },
+    Opt {
+        weight: 2,
+        group: "delete",
+        make: |_| v(&["--delete-before"]),
+    },
+    Opt {
+        weight: 2,
+        group: "delete",
+        make: |_| v(&["--delete-during"]),
+    },
+    Opt {
+        weight: 2,
+        group: "delete",
+        make: |_| v(&["--delete-delay"]),
+    },
+    Opt {
+        weight: 2,
+        group: "delete",
+        make: |_| v(&["--delete-after"]),
+    },
+    Opt {
+        weight: 2,
+        group: "",
+        make: |_| v(&["--delete-excluded"]),
+    },
+    Opt {
+        weight: 2,
+        group: "",
+        make: |r| vec![format!("--max-delete={}", r.pick(&[0, 1, 2, 5]))],
+    },
+    Opt {
+        weight: 2,
+        group: "",
+        make: |_| v(&["--force"]),
+    },
+    Opt {
+        weight: 1,
+        group: "",
+        make: |_| v(&["--ignore-errors"]),
+    },
+    // Backups.
+    Opt {
+        weight: 3,
+        group: "backup",
+        make: |_| v(&["-b"]),
+    },
+    Opt {
+        weight: 2,
+        group: "backup",
+        make: |_| v(&["-b", "--suffix=.bak"]),
+    },
+    Opt {
+        weight: 3,
+        group: "backup",
+        make: |_| v(&["--backup-dir=../bak"]),
+    },
+    Opt {
+        weight: 1,
+        group: "backup",
+        make: |_| v(&["--backup-dir=bak"]),
+    },
+    Opt {
+        weight: 1,
+        group: "backup",
+        make: |_| v(&["-b", "--backup-dir=../bak", "--suffix=.old"]),
+    },
+    // Alternate bases.
+    Opt {
+        weight: 3,
+        group: "alt",
+        make: |_| v(&["--link-dest=../prev"]),
+    },
+    Opt {
+        weight: 2,
+        group: "alt",
+        make: |_| v(&["--compare-dest=../prev"]),
+    },
+    Opt {
+        weight: 2,
+        group: "alt",
+        make: |_| v(&["--copy-dest=../prev"]),
+    },
+    // Symlinks.
+    Opt {
+        weight: 3,
+        group: "links",
+        make: |_| v(&["-L"]),
+    },
+    Opt {
+        weight: 2,
+        group: "links",
+        make: |_| v(&["--copy-unsafe-links"]),
+    },
+    Opt {
+        weight: 2,
+        group: "links",
+        make: |_| v(&["--safe-links"]),
+    },
+    Opt {
+        weight: 2,
+        group: "links",
+        make: |_| v(&["-k"]),
+    },
+    Opt {
+        weight: 1,
+        group: "links",
+        make: |_| v(&["--copy-unsafe-links", "-k"]),
+    },
+    Opt {
+        weight: 3,
+        group: "",
+        make: |_| v(&["-K"]),
+    },
+    // Attributes.
+    Opt {
+        weight: 3,
+        group: "",
+        make: |_| v(&["-H"]),
+    },
+    Opt {
+        weight: 3,
+        group: "meta",
+        make: |_| v(&["-X"]),
+    },
+    Opt {
+        weight: 1,
+        group: "meta",
+        make: |_| v(&["-XX"]),
+    },
+    Opt {
+        weight: 3,
+        group: "meta",
+        make: |_| v(&["-A"]),
+    },
+    Opt {
+        weight: 2,
+        group: "meta",
+        make: |_| v(&["-AX"]),
+    },
+    Opt {
+        weight: 3,
+        group: "",
+        make: |_| v(&["-O"]),
+    },
+    Opt {
+        weight: 2,
+        group: "",
+        make: |_| v(&["-E"]),
+    },
+    Opt {
+        weight: 3,
+        group: "",
+        make: |r| vec![format!("--chmod={}", chmod(r))],
+    },
+    Opt {
+        weight: 2,
+        group: "",
+        make: |_| v(&["--numeric-ids"]),
+    },
+    Opt {
+        weight: 2,
+        group: "no",
+        make: |_| v(&["--no-p"]),
+    },
+    Opt {
+        weight: 2,
+        group: "no",
+        make: |_| v(&["--no-t"]),
+    },
+    Opt {
+        weight: 1,
+        group: "no",
+        make: |_| v(&["--no-o"]),
+    },
+    Opt {
+        weight: 1,
+        group: "no",
+        make: |_| v(&["--no-g"]),
+    },
+    Opt {
+        weight: 1,
+        group: "no",
+        make: |_| v(&["--no-l"]),
+    },
+    Opt {
+        weight: 1,
+        group: "no",
+        make: |_| v(&["--no-D"]),
+    },
+    Opt {
+        weight: 1,
+        group: "no",
+        make: |_| v(&["--no-H"]),
+    },
+    Opt {
+        weight: 2,
+        group: "",
+        make: |_| v(&["-p"]),
+    },
+    Opt {
+        weight: 1,
+        group: "",
+        make: |_| v(&["-D"]),
+    },
+    // Filters.
+    Opt {
+        weight: 4,
+        group: "",
+        make: |r| vec![format!("--exclude={}", pattern(r))],
+    },
+    Opt {
+        weight: 2,
+        group: "",
+        make: |r| {
+            vec![
+                format!("--include={}", pattern(r)),
+                format!("--exclude={}", pattern(r)),
+            ]
+        },
+    },
+    Opt {
+        weight: 2,
+        group: "",
+        make: |r| vec!["-f".into(), rule(r)],
+    },
+    Opt {
+        weight: 1,
+        group: "",
+        make: |_| v(&["-F"]),
+    },
+    Opt {
+        weight: 2,
+        group: "",
+        make: |_| v(&["-C"]),
+    },
+    Opt {
+        weight: 1,
+        group: "",
+        make: |_| v(&["--exclude-from=rules.txt"]),
+    },
+    Opt {
+        weight: 1,
+        group: "",
+        make: |_| v(&["--include-from=rules.txt", "--exclude=*"]),
+    },
+    // Paths.
+    Opt {
+        weight: 2,
+        group: "",
+        make: |_| v(&["--mkpath"]),
+    },
+    Opt {
+        weight: 4,
+        group: "dry",
+        make: |_| v(&["-n"]),
+    },
+];
+
+/// Draws one row of `table` by weight, not of a group already drawn.
+pub fn draw<'t>(r: &mut Rng, table: &'t [Opt], groups: &[&str]) -> Option<&'t Opt> {
+    let open: Vec<&Opt> = table
+        .iter()
+        .filter(|o| o.group.is_empty() || !groups.contains(&o.group))
+        .collect();
+    let total: usize = open.iter().map(|o| o.weight).sum();
+    let mut at = r.below(total);
+    for o in open {
+        if at < o.weight {
+            return Some(o);
+        }
+        at -= o.weight;
+    }
+    None
+}
+
+/// A random `--out-format`: literal text and escapes, with widths,
+/// left alignment and `'` (digit grouping) here and there. `%p` (the
+/// pid), `%t` (now) and `%b`/`%c` (bytes on rsync's wire) come between
+/// `<` and `>` for the normalizer.
+pub fn out_format(r: &mut Rng) -> String {
+    let escapes = [
+        "n", "n", "n", "f", "f", "L", "l", "i", "i", "o", "M", "U", "G", "B", "%", "C", "h", "a",
+        "m", "P", "u", "x",
+    ];
+    let mut s = String::new();
+    for _ in 0..r.below(4) + 1 {
+        if r.chance(30) {
+            s.push_str(r.pick(&["[", "|", " ", "=", "%%", "x "]));
+        }
+        match r.below(14) {
+            0 => s.push_str("<%p>"),
+            1 => s.push_str("<%t>"),
+            2 => s.push_str(r.pick(&["<%b>", "<%c>", "<%'b>", "<%5c>"])),
+            _ => {
+                s.push('%');
+                if r.chance(15) {
+                    s.push('\'');
+                }
+                if r.chance(15) {
+                    s.push('-');
+                }
+                if r.chance(25) {
+                    s.push_str(&r.pick(&[1, 3, 8, 12, 20]).to_string());
+                }
+                s.push_str(r.pick(&escapes));
+            }
+        }
+    }
+    if r.chance(10) {
+        s.push('%');
+    }
+    s
+}
+
+fn size(r: &mut Rng) -> String {
+    r.pick(&[
+        "0", "1", "700", "1000", "4k", "10K", "70001", "1M", "1.5k", "100b",
+    ])
+    .into()
+}
+
+/// A `--chmod` value (rsync 3.5.0: `a+s` sets both set-id bits).
+fn chmod(r: &mut Rng) -> String {
+    r.pick(&[
+        "u+x",
+        "go-w",
+        "D755",
+        "F644",
+        "Fu=rw,Dgo=rx",
+        "+X",
+        "o-rwx",
+        "ug=rwX",
+        "a+s",
+        "u-s,g-s",
+        "D2775,F664",
+        "a+t",
+        "g+s",
+        "Fo+w,D-t",
+    ])
+    .into()
+}
+
+fn pattern(r: &mut Rng) -> String {
+    r.pick(&[
+        "*.o", "sub", "/a", "deep/", "*~", "%*", "sp ace", ".hidden", "*.bak", "*.txt", "b",
+        "-dash", "*/", "k*", "new*",
+    ])
+    .into()
+}
+
+fn rule(r: &mut Rng) -> String {
+    r.pick(&[
+        "- *.o",
+        "+ */",
+        "- sub/",
+        "P x.bak",
+        "- /a",
+        "H *.txt",
+        "-! */",
+        "exclude core",
+        "R *.bak",
+        "S data.bin",
+        "- deep/**",
+        ": .rules",
+    ])
+    .into()
+}

@@ -1,0 +1,204 @@
+//! Running one case with rsync and with `wsync sync`, each in its own
+//! directory beside the shared source, and what differs: exit status,
+//! stdout and stderr (normalized: norm.rs), the log file, and every tree
+//! the run could touch (type, content, mode, owner, mtime to the
+//! nanosecond, link targets, hard-link groups, xattrs and ACLs).
+
+use super::gen::Case;
+use super::norm;
+use super::tree::{build, set_mtime, TIME0};
+use crate::common::{describe, run, tree_problem, wsync, Run};
+use std::fs;
+use std::path::Path;
+
+/// One difference: its kind (for the counts by kind) and what it is.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub kind: String,
+    pub text: String,
+}
+
+/// rsync's stdout as its processes print it: the sender's item lines in
+/// order; the generator's deletion lines (and its notes) in order; the
+/// receiver's hard-link lines in order. The streams interleave as the
+/// processes' messages happen to meet.
+fn streams(lines: &[String]) -> [Vec<String>; 3] {
+    let mut main = Vec::new();
+    let mut del = Vec::new();
+    let mut hard = Vec::new();
+    for l in lines {
+        if l.starts_with("deleting ")
+            || l.contains("*deleting")
+            || l.contains("del.")
+            || l.starts_with("cannot delete")
+            || l.starts_with("skipping non-regular")
+            || l.starts_with("IO error encountered")
+        {
+            del.push(l.clone());
+        } else if l.contains(" => ") {
+            hard.push(l.clone());
+        } else {
+            main.push(l.clone());
+        }
+    }
+    [main, del, hard]
+}
+
+pub fn quote(args: &[String]) -> String {
+    args.iter()
+        .map(|a| {
+            if a.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_=./,:+".contains(&b))
+            {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn show_lines(w: &[String], g: &[String]) -> String {
+    format!(
+        "\n    rsync: {}\n    wsync: {}",
+        w.join("\n           "),
+        g.join("\n           ")
+    )
+}
+
+/// Runs `case`; the differences (none when rsync and wsync agree).
+/// `keep` leaves the directories in place and says where. With
+/// WSYNC_XFER_SELFCHECK set, rsync runs a second time too and what
+/// differs between its two runs comes back as kinds "rsync itself: ..."
+/// (evidence of where rsync is not deterministic).
+pub fn run_case(case: &Case, keep: bool) -> (Vec<Problem>, Run, Run) {
+    let selfcheck = std::env::var_os("WSYNC_XFER_SELFCHECK").is_some();
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().to_path_buf();
+    if keep {
+        eprintln!("case in {}", root.display());
+        let _ = tmp.keep();
+    }
+    build(&root.join("src"), &case.src, &case.src_meta);
+    set_mtime(&root.join("src"), TIME0 - 5, 5);
+    let mut sides = vec!["r", "w"];
+    if keep {
+        sides.push("orig");
+    }
+    if selfcheck {
+        sides.push("q");
+    }
+    for side in &sides {
+        let dir = root.join(side);
+        fs::create_dir_all(&dir).unwrap();
+        if !case.dst.is_empty() {
+            build(&dir.join("dst"), &case.dst, &case.dst_meta);
+        }
+        build(&dir.join("prev"), &case.prev, &case.prev_meta);
+        for (name, data) in &case.files {
+            fs::write(dir.join(name), data).unwrap();
+        }
+    }
+    let side_root = |s: &str| root.join(s).display().to_string();
+    let rsync = |side: &str| {
+        let args: Vec<String> = case
+            .rsync_args
+            .iter()
+            .map(|a| a.replace("{ROOT}", &side_root(side)))
+            .collect();
+        run("rsync", &args, &root.join(side), &[], None)
+    };
+    let want = rsync("r");
+    let mut wargs = vec!["sync".to_string()];
+    wargs.extend(case.args.iter().cloned());
+    let got = run(wsync(), &wargs, &root.join("w"), &[], None);
+    let roots: Vec<String> = ["r", "w", "q"].iter().map(|s| side_root(s)).collect();
+    let mut problems = compare(&root, (&want, "r"), (&got, "w"), &roots);
+    if selfcheck {
+        let again = rsync("q");
+        for mut p in compare(&root, (&want, "r"), (&again, "q"), &roots) {
+            p.kind = format!("rsync itself: {}", p.kind);
+            p.text = p.text.replace("    wsync: ", "    again: ");
+            problems.push(p);
+        }
+    }
+    (problems, want, got)
+}
+
+/// What differs between two runs, each given with its side's directory.
+fn compare(
+    root: &Path,
+    (want, a): (&Run, &str),
+    (got, b): (&Run, &str),
+    roots: &[String],
+) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut add = |kind: &str, text: String| {
+        problems.push(Problem {
+            kind: kind.into(),
+            text,
+        })
+    };
+    if want.code != got.code {
+        add(
+            "exit",
+            format!("exit: rsync {} wsync {}", want.code, got.code),
+        );
+    }
+    let norm_all = |v: &[String]| {
+        v.iter()
+            .filter(|l| !norm::timing_only(l))
+            .map(|l| norm::line(l, roots))
+            .collect::<Vec<_>>()
+    };
+    let (wl, gl) = (norm_all(&want.lines), norm_all(&got.lines));
+    let (ws, gs) = (streams(&wl), streams(&gl));
+    for (i, what) in ["stdout", "stdout (generator)", "stdout (hard links)"]
+        .iter()
+        .enumerate()
+    {
+        if ws[i] != gs[i] {
+            add(what, format!("{what}:{}", show_lines(&ws[i], &gs[i])));
+        }
+    }
+    let err_lines = |s: &str| s.lines().map(|l| norm::line(l, roots)).collect::<Vec<_>>();
+    let (we, ge) = (err_lines(&want.stderr), err_lines(&got.stderr));
+    if we != ge {
+        add("stderr", format!("stderr:{}", show_lines(&we, &ge)));
+    }
+    let log = |s: &str| {
+        let p = root.join(s).join("log.txt");
+        let text = fs::read(&p)
+            .ok()
+            .map(|b| String::from_utf8_lossy(&b).into_owned());
+        text.map(|t| norm::log_file(&t, roots))
+    };
+    let (wlog, glog) = (log(a), log(b));
+    // Each of rsync's processes writes its own lines to the log file:
+    // compared stream by stream as stdout.
+    let (wls, gls) = (
+        streams(wlog.as_deref().unwrap_or_default()),
+        streams(glog.as_deref().unwrap_or_default()),
+    );
+    if wlog.is_some() != glog.is_some() || wls != gls {
+        add(
+            "log file",
+            format!(
+                "log file:{}",
+                show_lines(&wlog.unwrap_or_default(), &glog.unwrap_or_default())
+            ),
+        );
+    }
+    // The log file's times and pids differ: it is compared above.
+    let tree = |s: &str| {
+        describe(&root.join(s), true, true)
+            .into_iter()
+            .filter(|l| !l.starts_with("log.txt: "))
+            .collect::<Vec<_>>()
+    };
+    if let Some(t) = tree_problem("side", &tree(a), &tree(b)) {
+        add("tree", t);
+    }
+    problems
+}
