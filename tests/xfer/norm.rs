@@ -6,8 +6,7 @@
 //! - each side's own directory (`{ROOT}`);
 //! - times and rates: `--progress` lines (of which only the last update
 //!   of a line is kept: rsync's intermediate ones depend on timing), the
-//!   file list's generation and transfer times (lines rsync leaves out
-//!   when the list took under a millisecond: dropped), bytes/sec;
+//!   file list's generation and transfer times, bytes/sec;
 //! - what counts rsync's wire protocol, which a local wsync does not
 //!   speak: "sent N bytes  received M bytes", "Total bytes sent/received",
 //!   "File list size", the speedup derived from them, and the `%b`/`%c`
@@ -16,12 +15,6 @@
 //!
 //! The generated out-formats put `%p`, `%t`, `%b` and `%c` between `<`
 //! and `>`, so that their values are found without guessing.
-
-/// Whether a line is one rsync prints or not as time goes: the file
-/// list's times, printed when it took a millisecond or more.
-pub fn timing_only(l: &str) -> bool {
-    l.starts_with("File list generation time: ") || l.starts_with("File list transfer time: ")
-}
 
 /// One line of stdout or stderr, normalized. `roots`: each side's
 /// absolute directory.
@@ -55,6 +48,8 @@ pub fn line(l: &str, roots: &[String]) -> String {
     }
     for key in [
         "File list size: ",
+        "File list generation time: ",
+        "File list transfer time: ",
         "Total bytes sent: ",
         "Total bytes received: ",
     ] {
@@ -132,7 +127,6 @@ fn progress(l: &str) -> String {
 /// normalized as stdout's.
 pub fn log_file(text: &str, roots: &[String]) -> Vec<String> {
     text.lines()
-        .filter(|l| !timing_only(l.split_once("] ").map_or(l, |(_, r)| r)))
         .map(|l| {
             let rest = match l.split_once("] ") {
                 Some((head, rest)) if head.contains(" [") => rest,

@@ -146,12 +146,7 @@ fn compare(
             format!("exit: rsync {} wsync {}", want.code, got.code),
         );
     }
-    let norm_all = |v: &[String]| {
-        v.iter()
-            .filter(|l| !norm::timing_only(l))
-            .map(|l| norm::line(l, roots))
-            .collect::<Vec<_>>()
-    };
+    let norm_all = |v: &[String]| v.iter().map(|l| norm::line(l, roots)).collect::<Vec<_>>();
     let (wl, gl) = (norm_all(&want.lines), norm_all(&got.lines));
     let (ws, gs) = (streams(&wl), streams(&gl));
     for (i, what) in ["stdout", "stdout (generator)", "stdout (hard links)"]

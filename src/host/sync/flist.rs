@@ -268,7 +268,16 @@ pub struct Sent {
     /// entries by kind, and the size of the regular files and symlinks.
     pub listed: super::stats::ByKind,
     pub listed_size: u64,
+    /// rsync's file_total when its receiver names the destination: the
+    /// first list's entries (with incremental recursion, the next list's
+    /// too when the first holds one).
+    pub file_total: usize,
+    /// The way the last `-R` path's implied directories went (root,
+    /// path, whether its end is a directory).
+    pub last_implied: Option<(u32, Vec<u8>, bool)>,
     pub errors: Vec<String>,
+    /// An error that does not stop deletions (exit 23).
+    pub partial: bool,
     /// Lines rsync prints on stdout while listing ("skipping directory").
     pub notes: Vec<String>,
     pub io_error: bool,
@@ -280,6 +289,13 @@ pub struct Sent {
 }
 
 impl Sent {
+    /// Records an error of the sender that spares deletions (a missing
+    /// source: rsync's "link_stat ... failed" for ENOENT): exit 23.
+    pub fn xfer_err(&mut self, msg: String) {
+        self.errors.push(msg);
+        self.partial = true;
+    }
+
     /// Records an I/O error of the sender (no deletions after it).
     pub fn io_err(&mut self, msg: String) {
         self.errors.push(msg);
@@ -478,6 +494,37 @@ pub fn send_tree(
         Some(name) => {
             filter.push_dir(b"", reader)?;
             let full = join(root, name);
+            // rsync's sender looks at a named source with link_stat
+            // first (following it with -L, or with -k or a trailing
+            // slash when it is a directory): a missing one spares
+            // deletions.
+            let first = if o.copy_links {
+                fs::metadata(&full)
+            } else {
+                fs::symlink_metadata(&full).and_then(|md| {
+                    if md.is_symlink() && (o.copy_dirlinks || top_contents) {
+                        match fs::metadata(&full) {
+                            Ok(m) if m.is_dir() => Ok(m),
+                            _ => Ok(md),
+                        }
+                    } else {
+                        Ok(md)
+                    }
+                })
+            };
+            if let Err(e) = first {
+                let msg = format!(
+                    "rsync: [sender] link_stat \"{}\" failed: {}",
+                    full.display(),
+                    super::os_error(&e)
+                );
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    sent.xfer_err(msg);
+                } else {
+                    sent.io_err(msg);
+                }
+                return Ok(());
+            }
             let Some(md) = stat_entry(&full, None, name, o, sent, &|| {
                 filter.is_excluded(name, false)
             }) else {
@@ -574,25 +621,82 @@ fn send_dir(
     Ok(())
 }
 
-/// `-R`: the directories on the way to a relative source path ("a" and
-/// "a/b" for "a/b/c"), sent as rsync's implied directories.
-pub fn implied_dirs(root: &Path, root_idx: u32, rel: &[u8], sent: &mut Sent) {
-    let mut at = 0;
-    while let Some(i) = rel[at..].iter().position(|&b| b == b'/') {
-        let prefix = &rel[..at + i];
-        at += i + 1;
-        if prefix.is_empty() {
-            continue;
-        }
-        if let Ok(md) = fs::metadata(join(root, prefix)) {
-            sent.items.push(make_item(
-                prefix.to_vec(),
-                &join(root, prefix),
-                &md,
-                root_idx,
-            ));
-        }
+/// The transfer root alone, as an implied directory (rsync's "." sent
+/// before a `-R` path that starts with "./").
+pub fn push_root(root: &Path, root_idx: u32, sent: &mut Sent) {
+    if let Ok(md) = fs::metadata(root) {
+        sent.items.push(make_item(Vec::new(), root, &md, root_idx));
     }
+}
+
+/// `-R`: the directories on the way to a relative source path ("a" and
+/// "a/b" for "a/b/c"), sent as rsync's implied directories
+/// (`send_implied_dirs`): without incremental recursion only those not
+/// on the previous path's way; with it, all of them unless the way is
+/// the previous one. A missing one is rsync's link_stat error.
+pub fn implied_dirs(root: &Path, root_idx: u32, rel: &[u8], inc: bool, sent: &mut Sent) {
+    let Some(limit) = rel.iter().rposition(|&b| b == b'/') else {
+        return;
+    };
+    let way = &rel[..limit];
+    let mut start = 0;
+    match &sent.last_implied {
+        Some((r, last, was_dir)) if inc => {
+            if *r == root_idx && last == way && *was_dir {
+                return;
+            }
+        }
+        Some((_, last, _)) if !inc => {
+            // Skip the directories the previous path had in common.
+            let mut i = 0;
+            loop {
+                if i == way.len() {
+                    if last.get(i).is_none_or(|&c| c == b'/') {
+                        return;
+                    }
+                    break;
+                }
+                if last.get(i) != Some(&way[i]) {
+                    break;
+                }
+                if way[i] == b'/' {
+                    start = i + 1;
+                }
+                i += 1;
+            }
+        }
+        _ => {}
+    }
+    let mut last_dir = false;
+    let mut at = start;
+    loop {
+        let end = way[at..]
+            .iter()
+            .position(|&b| b == b'/')
+            .map_or(way.len(), |i| at + i);
+        let prefix = &way[..end];
+        if !prefix.is_empty() {
+            let full = join(root, prefix);
+            last_dir = false;
+            match fs::metadata(&full) {
+                Ok(md) => {
+                    let it = make_item(prefix.to_vec(), &full, &md, root_idx);
+                    last_dir = it.is_dir();
+                    sent.items.push(it);
+                }
+                Err(e) => sent.io_err(format!(
+                    "rsync: [sender] link_stat \"{}\" failed: {}",
+                    full.display(),
+                    super::os_error(&e)
+                )),
+            }
+        }
+        if end == way.len() {
+            break;
+        }
+        at = end + 1;
+    }
+    sent.last_implied = Some((root_idx, way.to_vec(), last_dir));
 }
 
 /// `--prune-empty-dirs`, as rsync's receiver does it: a directory stays
@@ -632,6 +736,53 @@ pub fn prune_empty_dirs(items: &mut Vec<Item>, receiver: &DirFilter) {
     items.retain(|_| k.next().unwrap_or(true));
 }
 
+/// The directory whose own file list each item is in, with incremental
+/// recursion (None: the first list).
+fn list_parents(items: &[Item]) -> Vec<Option<usize>> {
+    let mut parent: Vec<Option<usize>> = vec![None; items.len()];
+    let mut chain: Vec<usize> = Vec::new();
+    for i in 0..items.len() {
+        let p = &items[i].path;
+        while let Some(&d) = chain.last() {
+            let dp = &items[d].path;
+            let below = dp.is_empty()
+                || (p.len() > dp.len() && p.starts_with(dp) && p[dp.len()] == b'/');
+            if below {
+                break;
+            }
+            chain.pop();
+        }
+        // What has no slash in its path is in the first list: a source
+        // named, what is directly in the transfer root, the first
+        // directory of a -R path (whose way on is listed level by level
+        // in its directories' lists).
+        if p.contains(&b'/') {
+            parent[i] = chain.last().copied().filter(|&d| !items[d].path.is_empty());
+        }
+        if items[i].is_dir() {
+            chain.push(i);
+        }
+    }
+    parent
+}
+
+/// rsync's file_total when its receiver looks at the destination
+/// (`get_local_name`): the whole list, or with incremental recursion the
+/// first list, and the next one too when the first holds one entry.
+pub fn first_lists_total(items: &[Item], incremental: bool) -> usize {
+    if !incremental {
+        return items.len();
+    }
+    let parent = list_parents(items);
+    let first: Vec<usize> = (0..items.len()).filter(|&i| parent[i].is_none()).collect();
+    match first.as_slice() {
+        [one] if items[*one].is_dir() && !items[*one].path.is_empty() => {
+            1 + parent.iter().filter(|p| **p == Some(*one)).count()
+        }
+        _ => first.len(),
+    }
+}
+
 /// Each item's index in rsync's file-list numbering (what its progress
 /// lines count, "to-chk"): with incremental recursion, the top-level
 /// list (the transfer root and what is directly in it, or the sources
@@ -641,26 +792,7 @@ pub fn list_positions(items: &[Item], incremental: bool) -> Vec<usize> {
     if !incremental {
         return (0..items.len()).collect();
     }
-    // The nearest listed directory above each item (None: top level;
-    // what is directly in the transfer root counts as top level too).
-    let mut parent: Vec<Option<usize>> = vec![None; items.len()];
-    let mut chain: Vec<usize> = Vec::new();
-    for i in 0..items.len() {
-        let p = &items[i].path;
-        while let Some(&d) = chain.last() {
-            let dp = &items[d].path;
-            let below =
-                dp.is_empty() || (p.len() > dp.len() && p.starts_with(dp) && p[dp.len()] == b'/');
-            if below {
-                break;
-            }
-            chain.pop();
-        }
-        parent[i] = chain.last().copied().filter(|&d| !items[d].path.is_empty());
-        if items[i].is_dir() {
-            chain.push(i);
-        }
-    }
+    let parent = list_parents(items);
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); items.len()];
     let mut top = Vec::new();
     for (i, p) in parent.iter().enumerate() {

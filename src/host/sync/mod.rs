@@ -198,94 +198,11 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         }
     }
 
-    // The destination: a directory (created if missing), or one file's
-    // new name (rsync's "solo file").
-    let dst = PathBuf::from(dst_arg);
-    let dst_is_dir = sources::is_dir(&dst);
-    let solo = srcs.len() == 1
-        && sent.items.len() == 1
-        && !sent.items[0].is_dir()
-        && !dst_is_dir
-        && !dst_arg.as_bytes().ends_with(b"/");
-    let (dst_root, solo_path) = if solo {
-        let parent = dst
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        if !sources::is_dir(parent) {
-            if a.mkpath && !a.dry_run {
-                fs::create_dir_all(parent).map_err(|e| {
-                    (
-                        format!(
-                            "rsync: [Receiver] mkdir \"{}\" failed: {}",
-                            parent.display(),
-                            os_error(&e)
-                        ),
-                        code::FILE_IO,
-                    )
-                })?;
-            } else if !a.mkpath {
-                return Err((
-                    format!("rsync: [Receiver] change_dir#3 \"{}\" failed: No such file or directory (2)", parent.display()),
-                    code::FILE_SELECT,
-                ));
-            }
-        }
-        (parent.to_path_buf(), Some(dst.clone()))
-    } else {
-        (dst.clone(), None)
-    };
-    let mut root_created = false;
-    if solo_path.is_none() && !dst_is_dir {
-        if fs::symlink_metadata(&dst).is_ok() {
-            return Err((
-                "ERROR: destination must be a directory when copying more than 1 file".into(),
-                code::FILE_SELECT,
-            ));
-        }
-        if !sent.items.is_empty() {
-            let shown = dst_arg.to_string_lossy();
-            let shown = shown.trim_end_matches('/');
-            // --mkpath makes the missing parents too, and then counts
-            // the destination as existing (rsync's "created N
-            // directories for DEST").
-            let missing: Vec<&Path> = dst
-                .ancestors()
-                .take_while(|p| !p.as_os_str().is_empty() && fs::symlink_metadata(p).is_err())
-                .collect();
-            let deep = a.mkpath && missing.len() > 1;
-            if !a.dry_run {
-                let r = if deep {
-                    fs::create_dir_all(&dst)
-                } else {
-                    fs::create_dir(&dst)
-                };
-                r.map_err(|e| {
-                    (
-                        format!(
-                            "rsync: [Receiver] mkdir \"{}\" failed: {}",
-                            abs(&dst).display(),
-                            os_error(&e)
-                        ),
-                        code::FILE_IO,
-                    )
-                })?;
-            }
-            if deep {
-                if log.names() {
-                    log.info_server(&format!(
-                        "created {} directories for {shown}",
-                        missing.len()
-                    ));
-                }
-            } else {
-                root_created = true;
-                if log.names() {
-                    log.info_server(&format!("created directory {shown}"));
-                }
-            }
-        }
-    }
+    let Dest {
+        root: dst_root,
+        solo: solo_path,
+        root_created,
+    } = destination(a, &sent, dst_arg, &mut log)?;
     let dst_abs = if a.dry_run && root_created {
         abs(&dst_root)
     } else {
@@ -354,7 +271,7 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     let out = &eng.out;
     let status = if eng.aborted || out.file_io {
         code::FILE_IO
-    } else if out.partial || sent.io_error {
+    } else if out.partial || sent.io_error || sent.partial {
         code::PARTIAL
     } else if out.vanished {
         code::VANISHED
@@ -392,6 +309,179 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     }
     eng.log.flush();
     Ok(0)
+}
+
+/// Where a transfer goes (rsync's `get_local_name`).
+struct Dest {
+    /// The directory the items' paths are relative to.
+    root: PathBuf,
+    /// One entry's new name (rsync's "local name", solo file).
+    solo: Option<PathBuf>,
+    /// The destination directory was made by this run (or would be, in
+    /// a dry run).
+    root_created: bool,
+}
+
+/// rsync's `get_local_name`: with more than one entry to receive (or a
+/// trailing slash) the destination is a directory, made when missing
+/// (its parents too with --mkpath); with one, its new name.
+fn destination(
+    a: &SyncArgs,
+    sent: &flist::Sent,
+    dst_arg: &OsString,
+    log: &mut log::Log,
+) -> Result<Dest, (String, u8)> {
+    let bytes = dst_arg.as_bytes();
+    let file_total = sent.file_total;
+    let trailing_slash = bytes.ends_with(b"/");
+    let cp = bytes.iter().rposition(|&b| b == b'/');
+    let trimmed = |b: &[u8]| -> Vec<u8> {
+        let mut v = b.to_vec();
+        while v.len() > 1 && v.ends_with(b"/") {
+            v.pop();
+        }
+        v
+    };
+    let path_of = |b: &[u8]| PathBuf::from(std::ffi::OsStr::from_bytes(b));
+    let dst = path_of(bytes);
+    let failed = |what: &str, p: &Path, e: &std::io::Error, code: u8| {
+        let msg = format!(
+            "rsync: [Receiver] {what} \"{}\" failed: {}",
+            abs(p).display(),
+            os_error(e)
+        );
+        (escaped_server(&msg), code)
+    };
+    let mut statret = fs::metadata(&dst);
+    if a.mkpath && statret.is_err() && (cp.is_some() || file_total > 1) {
+        // rsync's make_path: each missing directory on the way (the last
+        // name too when it is to be the destination directory).
+        let drop_name = !(file_total > 1 && !trailing_slash);
+        let target = if drop_name {
+            cp.map_or(Vec::new(), |i| bytes[..i].to_vec())
+        } else {
+            bytes.to_vec()
+        };
+        let mut made = 0;
+        if !target.is_empty() {
+            let t = path_of(&target);
+            let missing: Vec<&Path> = t
+                .ancestors()
+                .take_while(|p| !p.as_os_str().is_empty() && fs::symlink_metadata(p).is_err())
+                .collect();
+            for p in missing.iter().rev() {
+                if !a.dry_run {
+                    if let Err(e) = fs::create_dir(p) {
+                        return Err(failed("mkdir", &dst, &e, code::FILE_IO));
+                    }
+                }
+                made += 1;
+            }
+        }
+        if made > 0 {
+            if log.names() {
+                let shown = if cp.is_some() && (file_total == 1 || trailing_slash) {
+                    &bytes[..cp.unwrap_or(bytes.len())]
+                } else {
+                    bytes
+                };
+                let y = if made == 1 { "y" } else { "ies" };
+                log.info_server(&format!(
+                    "created {made} director{y} for {}",
+                    flist::show(shown)
+                ));
+            }
+            statret = fs::metadata(&dst);
+        }
+    }
+    match &statret {
+        Ok(md) if md.is_dir() => {
+            return Ok(Dest {
+                root: dst,
+                solo: None,
+                root_created: false,
+            })
+        }
+        Ok(_) if file_total > 1 => {
+            return Err((
+                "ERROR: destination must be a directory when copying more than 1 file".into(),
+                code::FILE_SELECT,
+            ))
+        }
+        Ok(_) if file_total == 1 && sent.items.first().is_some_and(|it| it.is_dir()) => {
+            return Err((
+                "ERROR: cannot overwrite non-directory with a directory".into(),
+                code::FILE_SELECT,
+            ))
+        }
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err((
+                escaped_server(&format!(
+                    "rsync: [Receiver] ERROR: cannot stat destination \"{}\": {}",
+                    abs(&dst).display(),
+                    os_error(e)
+                )),
+                code::FILE_SELECT,
+            ))
+        }
+        _ => {}
+    }
+    if file_total > 1 || trailing_slash {
+        if statret.is_ok() {
+            return Err((
+                "ERROR: destination path is not a directory".into(),
+                code::SYNTAX,
+            ));
+        }
+        let dir = path_of(&trimmed(bytes));
+        if !a.dry_run {
+            if let Err(e) = fs::create_dir(&dir) {
+                return Err(failed("mkdir", &dir, &e, code::FILE_IO));
+            }
+        }
+        if log.names() {
+            log.info_server(&format!(
+                "created directory {}",
+                flist::show(&trimmed(bytes))
+            ));
+        }
+        return Ok(Dest {
+            root: dir,
+            solo: None,
+            root_created: true,
+        });
+    }
+    // One entry, written under the destination's name.
+    let parent = match cp {
+        None => PathBuf::from("."),
+        Some(0) => PathBuf::from("/"),
+        Some(i) => path_of(&bytes[..i]),
+    };
+    if cp.is_some() && !sources::is_dir(&parent) && !(a.dry_run && a.mkpath) {
+        let e = fs::metadata(&parent)
+            .err()
+            .unwrap_or_else(|| std::io::Error::from_raw_os_error(20));
+        return Err(failed("change_dir#3", &parent, &e, code::FILE_SELECT));
+    }
+    Ok(Dest {
+        root: parent,
+        solo: Some(dst),
+        root_created: false,
+    })
+}
+
+/// A message rsync's receiver prints itself, escaped as it escapes them.
+fn escaped_server(msg: &str) -> String {
+    let raw = flist::unshow(msg);
+    let mut out = String::with_capacity(raw.len());
+    for &b in &raw {
+        if b == b'\t' || (0x20..0x7f).contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("\\#{b:03o}"));
+        }
+    }
+    out
 }
 
 /// The closing line rsync prints for a failed run (the errors themselves

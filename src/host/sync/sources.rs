@@ -11,6 +11,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 /// One thing to walk: a root directory, and what of it to send.
+#[derive(Clone)]
 struct Source {
     root: PathBuf,
     top: Option<Vec<u8>>,
@@ -20,36 +21,182 @@ struct Source {
     /// The directory as the sender names it (rsync's F_PATHNAME, shown
     /// by `%f`): empty for `-R` without "/./" and `--files-from`.
     pathname: Vec<u8>,
+    /// Just the root directory, as an implied directory (a `-R` path
+    /// starting "./").
+    root_only: bool,
 }
 
-fn split_source(a: &SyncArgs, arg: &[u8]) -> Source {
-    let contents = arg.ends_with(b"/") || arg == b"." || arg.ends_with(b"/.");
-    if a.relative {
-        let (root, rel): (PathBuf, &[u8]) = match find(arg, b"/./") {
-            Some(i) => (
-                PathBuf::from(std::ffi::OsStr::from_bytes(&arg[..i.max(1)])),
-                &arg[i + 3..],
-            ),
-            None if arg.starts_with(b"/") => (PathBuf::from("/"), &arg[1..]),
-            None => (PathBuf::from("."), arg),
-        };
-        let mut rel = rel.to_vec();
-        while rel.ends_with(b"/") || rel.ends_with(b"/.") {
-            rel.truncate(rel.len() - if rel.ends_with(b"/") { 1 } else { 2 });
-        }
-        while rel.starts_with(b"./") {
-            rel.drain(..2);
-        }
-        let top = (!rel.is_empty() && rel != b".").then_some(rel);
-        let pathname = find(arg, b"/./").map_or(Vec::new(), |i| arg[..i.max(1)].to_vec());
-        return Source {
-            root,
-            top,
-            contents,
-            implied: true,
-            pathname,
-        };
+/// How rsync's sender took a `-R` path apart (`send_file_list`): the
+/// directory named before "/./", the name after it (cleaned: no "./"
+/// parts, no trailing "/."), whether it ended with a slash or named a
+/// directory's contents ("."), and whether it started with "./" (then
+/// "." is sent as an implied directory first).
+struct RelName {
+    dir: Option<Vec<u8>>,
+    name: Vec<u8>,
+    contents: bool,
+    dot_first: bool,
+}
+
+/// rsync's `clean_fname` with CFN_KEEP_TRAILING_SLASH and
+/// CFN_DROP_TRAILING_DOT_DIR.
+fn clean_rel(name: &[u8]) -> Vec<u8> {
+    let mut out: Vec<u8> = Vec::with_capacity(name.len());
+    let mut f = 0;
+    if name.first() == Some(&b'/') {
+        out.push(b'/');
+        f = 1;
     }
+    while f < name.len() {
+        if name[f] == b'/' {
+            f += 1;
+            continue;
+        }
+        if name[f] == b'.' {
+            match name.get(f + 1) {
+                Some(b'/') => {
+                    f += 2;
+                    continue;
+                }
+                None => break,
+                _ => {}
+            }
+        }
+        while f < name.len() {
+            let c = name[f];
+            out.push(c);
+            f += 1;
+            if c == b'/' {
+                break;
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push(b'.');
+    }
+    out
+}
+
+/// rsync's `sanitize_path` for a `--files-from` line in relative mode:
+/// slashes at the start and repeated dropped, ".." components collapsed
+/// (never above the start), "." parts and a trailing slash kept.
+fn sanitize_line(p: &[u8]) -> Vec<u8> {
+    let mut out: Vec<u8> = Vec::with_capacity(p.len());
+    let mut i = 0;
+    while i < p.len() {
+        if p[i] == b'/' {
+            i += 1;
+            continue;
+        }
+        if p[i] == b'.' && p.get(i + 1) == Some(&b'.') && matches!(p.get(i + 2), None | Some(b'/')) {
+            i += 2;
+            if !out.is_empty() {
+                out.pop();
+                while out.last().is_some_and(|&c| c != b'/') {
+                    out.pop();
+                }
+            }
+            continue;
+        }
+        while i < p.len() {
+            let c = p[i];
+            out.push(c);
+            i += 1;
+            if c == b'/' {
+                break;
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push(b'.');
+    }
+    out
+}
+
+/// A relative path as rsync's sender takes it apart; an error for a
+/// ".." in the part kept (rsync exits with status 1).
+fn relative_name(fbuf: &[u8]) -> Result<RelName, String> {
+    let (dir, mut name): (Option<Vec<u8>>, &[u8]) = match find(fbuf, b"/./") {
+        Some(0) => (Some(b"/".to_vec()), &fbuf[3..]),
+        Some(i) => (Some(super::itemize::clean_fname(&fbuf[..i])), &fbuf[i + 3..]),
+        None => (None, fbuf),
+    };
+    if dir.is_some() {
+        while let Some(r) = name.strip_prefix(b"/") {
+            name = r;
+        }
+    }
+    let dot_first = name.starts_with(b"./") && name.len() > 2;
+    let mut n = clean_rel(name);
+    let mut contents = false;
+    if n == b"/" {
+        n = b"/.".to_vec();
+        contents = true;
+    } else if n == b"." {
+        contents = true;
+    } else if n.len() > 1 && n.ends_with(b"/") {
+        n.pop();
+        contents = true;
+    }
+    let dotdot = n
+        .split(|&b| b == b'/')
+        .any(|c| c == b"..");
+    if dotdot {
+        return Err(format!(
+            "found \"..\" dir in relative path: {}",
+            flist::show(&n)
+        ));
+    }
+    if n.is_empty() {
+        n = b".".to_vec();
+        contents = true;
+    }
+    Ok(RelName {
+        dir,
+        name: n,
+        contents,
+        dot_first,
+    })
+}
+
+/// The source(s) of one relative path under `base` ("." for `-R`
+/// arguments, the source directory for `--files-from`): the implied "."
+/// first when it starts with "./" (once a run), then the path.
+fn relative_sources(base: &Path, r: RelName, dot_done: &mut bool, list: &mut Vec<Source>) {
+    let (root, pathname) = match &r.dir {
+        Some(d) if d.starts_with(b"/") => (PathBuf::from(std::ffi::OsStr::from_bytes(d)), d.clone()),
+        Some(d) => (base.join(std::ffi::OsStr::from_bytes(d)), d.clone()),
+        None => (base.to_path_buf(), Vec::new()),
+    };
+    if r.dot_first && !*dot_done {
+        *dot_done = true;
+        list.push(Source {
+            root: root.clone(),
+            top: None,
+            contents: false,
+            implied: false,
+            pathname: pathname.clone(),
+            root_only: true,
+        });
+    }
+    // An absolute path is kept from "/" on, without its leading slash.
+    let (root, name) = match r.name.strip_prefix(b"/") {
+        Some(rest) => (PathBuf::from("/"), rest.to_vec()),
+        None => (root, r.name.clone()),
+    };
+    let top = (name != b"." && !name.is_empty()).then_some(name);
+    list.push(Source {
+        root,
+        top,
+        contents: r.contents,
+        implied: true,
+        pathname,
+        root_only: false,
+    });
+}
+
+fn split_source(arg: &[u8]) -> Source {
+    let contents = arg.ends_with(b"/") || arg == b"." || arg.ends_with(b"/.");
     if contents {
         let pathname = match arg.iter().rposition(|&b| b == b'/') {
             Some(0) => b"/".to_vec(),
@@ -62,6 +209,7 @@ fn split_source(a: &SyncArgs, arg: &[u8]) -> Source {
             contents,
             implied: false,
             pathname,
+            root_only: false,
         };
     }
     let (root, top) = match arg.iter().rposition(|&b| b == b'/') {
@@ -83,6 +231,7 @@ fn split_source(a: &SyncArgs, arg: &[u8]) -> Source {
         contents,
         implied: false,
         pathname,
+        root_only: false,
     }
 }
 
@@ -107,7 +256,8 @@ fn files_from(a: &SyncArgs, reader: &mut dyn MergeSource) -> Result<Vec<Vec<u8>>
     Ok(text
         .split(|&b| b == sep)
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .filter(|l| !l.is_empty() && !(!a.from0 && (l[0] == b'#' || l[0] == b';')))
+        // rsync drops comment lines of a local list, -0 or not.
+        .filter(|l| !l.is_empty() && l[0] != b'#' && l[0] != b';')
         .map(|l| l.to_vec())
         .collect())
 }
@@ -134,27 +284,22 @@ pub fn walk(
                 super::code::SYNTAX,
             ));
         }
-        let root = PathBuf::from(&srcs[0]);
+        let base = PathBuf::from(&srcs[0]);
+        let mut dot_done = false;
         for line in files_from(a, reader)? {
-            let contents = line.ends_with(b"/");
-            let mut rel: &[u8] = &line;
-            while let Some(r) = rel.strip_prefix(b"/") {
-                rel = r;
-            }
-            while rel.ends_with(b"/") {
-                rel = &rel[..rel.len() - 1];
-            }
-            list.push(Source {
-                root: root.clone(),
-                top: (!rel.is_empty() && rel != b".").then(|| rel.to_vec()),
-                contents: contents || rel == b"." || rel.is_empty(),
-                implied: true,
-                pathname: Vec::new(),
-            });
+            let r = relative_name(&sanitize_line(&line))
+                .map_err(|m| (m, super::code::SYNTAX))?;
+            relative_sources(&base, r, &mut dot_done, &mut list);
+        }
+    } else if a.relative {
+        let mut dot_done = false;
+        for s in srcs {
+            let r = relative_name(s.as_bytes()).map_err(|m| (m, super::code::SYNTAX))?;
+            relative_sources(Path::new("."), r, &mut dot_done, &mut list);
         }
     } else {
         for s in srcs {
-            list.push(split_source(a, s.as_bytes()));
+            list.push(split_source(s.as_bytes()));
         }
     }
     let mut sent = Sent::default();
@@ -185,9 +330,14 @@ pub fn walk(
             }
         } as u32;
         let mut sender = filters.for_side(Side::Sender, root_abs.as_os_str().as_bytes());
+        if src.root_only {
+            flist::push_root(&root_abs, idx, &mut sent);
+            continue;
+        }
         if src.implied {
             if let Some(top) = &src.top {
-                flist::implied_dirs(&root_abs, idx, top, &mut sent);
+                let inc = a.recursive && !super::inc_off(a);
+                flist::implied_dirs(&root_abs, idx, top, inc, &mut sent);
             }
         }
         let mut o = o;
@@ -216,6 +366,7 @@ pub fn walk(
         }
     }
     flist::sort_items(&mut sent.items);
+    sent.file_total = flist::first_lists_total(&sent.items, a.recursive && !super::inc_off(a));
     flist::dedup_items(&mut sent.items);
     Ok(sent)
 }

@@ -134,8 +134,8 @@ impl Stats {
     }
 
     /// The `--stats` lines, without the blank line before them (rsync's
-    /// FINFO lines of `output_summary`): the file list's times only when
-    /// it took a millisecond or more, as rsync.
+    /// FINFO lines of `output_summary`; its sender counts a millisecond
+    /// for a list made in less).
     pub fn block_lines(&self, h: u8) -> Vec<String> {
         let (sent, received) = self.wire();
         let mut v = vec![
@@ -155,13 +155,11 @@ impl Stats {
             format!("Matched data: {} bytes", num(self.matched, h)),
             format!("File list size: {}", num(self.flist_size, h)),
         ];
-        if self.flist_secs >= 0.001 {
-            v.push(format!(
-                "File list generation time: {:.3} seconds",
-                self.flist_secs
-            ));
-            v.push("File list transfer time: 0.000 seconds".to_string());
-        }
+        v.push(format!(
+            "File list generation time: {:.3} seconds",
+            self.flist_secs.max(0.001)
+        ));
+        v.push("File list transfer time: 0.000 seconds".to_string());
         v.push(format!("Total bytes sent: {}", num(sent, h)));
         v.push(format!("Total bytes received: {}", num(received, h)));
         v
