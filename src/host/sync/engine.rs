@@ -199,6 +199,7 @@ impl<'a> Engine<'a> {
     pub(super) fn report(&mut self, i: usize, iflags: u32, hlink: Option<&[u8]>, bytes: u64) {
         if iflags & TRANSFER != 0 {
             // A dry run's transfer: rsync's sender logs it on stdout.
+            self.count_new(i, iflags);
             let li = self.log_item(i, iflags, None, bytes);
             self.log.item(&li, Code::Client);
             return;
@@ -212,6 +213,7 @@ impl<'a> Engine<'a> {
         if !sent {
             return;
         }
+        self.count_new(i, iflags);
         let see = has_i > 0 && (significant || xname || has_i > 1 || name2);
         let local = iflags & LOCAL_CHANGE != 0 && significant;
         let it = self.item(i);
@@ -225,6 +227,15 @@ impl<'a> Engine<'a> {
         };
         let li = self.log_item(i, iflags, hlink, 0);
         self.log.item(&li, code);
+    }
+
+    /// rsync's sender counts the entries the generator itemizes as new
+    /// (`--stats`' "Number of created files").
+    pub(super) fn count_new(&mut self, i: usize, iflags: u32) {
+        if iflags & IS_NEW != 0 {
+            let kind = self.item(i).kind;
+            self.stats.created.add(kind);
+        }
     }
 
     /// What rsync's sender logs of a transfer before its data goes: the
@@ -604,7 +615,6 @@ impl<'a> Engine<'a> {
             self.report(i, iflags, None, 0);
         }
         if is_new {
-            self.stats.created.add(Kind::Dir);
             if !(self.dry() || it.path.is_empty() && self.root_created) {
                 use std::os::unix::fs::DirBuilderExt;
                 let mode = it.mode & 0o7777 | if self.who.root { 0 } else { 0o700 };

@@ -462,13 +462,15 @@ fn make_item(path: Vec<u8>, full: &Path, md: &fs::Metadata, root: u32) -> Item {
 /// contents ("SRC/"); `top` Some: that entry of `root` (a source named
 /// without a trailing slash, or a `-R`/`--files-from` path), filtered
 /// like any other. `top_contents`: a directory named with a trailing
-/// slash sends its contents even with `-d`.
+/// slash sends its contents even with `-d`. `implied`: a `-R` path, whose
+/// directories on the way go first (Some(incremental recursion)).
 #[allow(clippy::too_many_arguments)]
 pub fn send_tree(
     root: &Path,
     root_idx: u32,
     top: Option<&[u8]>,
     top_contents: bool,
+    implied: Option<bool>,
     o: &WalkOptions,
     filter: &mut DirFilter,
     reader: &mut dyn MergeSource,
@@ -538,6 +540,11 @@ pub fn send_tree(
                 sent.notes
                     .push(format!("skipping directory {}", show(name)));
                 return Ok(());
+            }
+            // -R: the directories on the way, once the path itself is
+            // to be sent (with incremental recursion or not).
+            if let Some(inc) = implied {
+                implied_dirs(root, root_idx, name, inc, sent);
             }
             let walk = it.is_dir() && (o.recursive || top_contents);
             it.content = walk;
@@ -745,8 +752,8 @@ fn list_parents(items: &[Item]) -> Vec<Option<usize>> {
         let p = &items[i].path;
         while let Some(&d) = chain.last() {
             let dp = &items[d].path;
-            let below = dp.is_empty()
-                || (p.len() > dp.len() && p.starts_with(dp) && p[dp.len()] == b'/');
+            let below =
+                dp.is_empty() || (p.len() > dp.len() && p.starts_with(dp) && p[dp.len()] == b'/');
             if below {
                 break;
             }

@@ -193,9 +193,6 @@ impl Engine<'_> {
                 return;
             }
         }
-        if st.is_none() {
-            self.stats.created.add(Kind::File);
-        }
         let mut cmp = st.map(|md| (dpath.clone(), md));
         if cmp.is_none() && alt {
             match self.follower_alt(i, &lpath) {

@@ -11,7 +11,7 @@
 //! call printable (all above 0x7f).
 
 use super::args::{Info, SyncArgs};
-use super::flist::unshow;
+use super::flist::{show, unshow};
 use super::itemize::{self, LogItem};
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -228,10 +228,12 @@ impl Log {
     /// to keep the order.
     pub fn error(&mut self, line: &str) {
         let _ = self.out.flush();
-        self.stderr_line(line);
+        // A path put in raw still comes out as rsync prints it.
+        self.stderr_line(&show(&unshow(line)));
         self.file_line(line);
     }
 
+    /// A line on stderr as is (already escaped).
     fn stderr_line(&mut self, line: &str) {
         if std::mem::take(&mut self.needs_newline) {
             eprintln!();
@@ -351,6 +353,13 @@ impl Log {
         if std::mem::take(&mut self.needs_newline) {
             let _ = writeln!(self.out);
         }
+        // A path put in raw still comes out as rsync prints it (a
+        // leading carriage return stays one, as rsync's rwrite keeps it).
+        let (cr, rest) = match line.strip_prefix('\r') {
+            Some(r) => ("\r", r),
+            None => ("", line),
+        };
+        let line = &format!("{cr}{}", show(&unshow(rest)));
         match &self.bar {
             Some(b) => {
                 let out = &mut self.out;

@@ -208,6 +208,7 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     } else {
         fs::canonicalize(&dst_root).unwrap_or_else(|_| abs(&dst_root))
     };
+    alt_dirs_warnings(a, &dst_abs, a.dry_run && root_created, &mut log);
     let receiver = filters.for_side(Side::Receiver, dst_abs.as_os_str().as_bytes());
     if a.prune_empty_dirs {
         flist::prune_empty_dirs(&mut sent.items, &receiver);
@@ -468,6 +469,51 @@ fn destination(
         solo: Some(dst),
         root_created: false,
     })
+}
+
+/// rsync's `check_alt_basis_dirs`: a warning for each --link-dest (or
+/// --copy-dest, --compare-dest) directory missing, or not a directory,
+/// named as the receiver sees it from the destination (`dst_abs`).
+/// A dry run's destination that is not there: one leading "../" is
+/// taken from its parent instead.
+fn alt_dirs_warnings(a: &SyncArgs, dst_abs: &Path, dry_missing: bool, log: &mut log::Log) {
+    let opt = match a.alt_dest {
+        Some(args::AltDest::Link) => "--link-dest",
+        Some(args::AltDest::Copy) => "--copy-dest",
+        _ => "--compare-dest",
+    };
+    for d in &a.alt_dirs {
+        let mut b = d.as_bytes().to_vec();
+        if b.len() > 1 && b.ends_with(b"/") {
+            b.pop();
+        }
+        let shown = if b.starts_with(b"/") {
+            b
+        } else if let (true, Some(rest), Some(parent)) =
+            (dry_missing, b.strip_prefix(b"../"), dst_abs.parent())
+        {
+            let mut v = parent.as_os_str().as_bytes().to_vec();
+            if !v.ends_with(b"/") {
+                v.push(b'/');
+            }
+            v.extend_from_slice(rest);
+            v
+        } else {
+            let mut v = dst_abs.as_os_str().as_bytes().to_vec();
+            if !v.ends_with(b"/") {
+                v.push(b'/');
+            }
+            v.extend_from_slice(&b);
+            v
+        };
+        let p = PathBuf::from(std::ffi::OsStr::from_bytes(&shown));
+        let what = match fs::metadata(&p) {
+            Err(_) => "does not exist",
+            Ok(m) if !m.is_dir() => "is not a dir",
+            Ok(_) => continue,
+        };
+        log.error_server(&format!("{opt} arg {what}: {}", flist::show(&shown)));
+    }
 }
 
 /// A message rsync's receiver prints itself, escaped as it escapes them.

@@ -103,9 +103,6 @@ impl Engine<'_> {
                 self.error(&e);
             }
         }
-        if cmp.is_none() {
-            self.stats.created.add(it.kind);
-        }
         if let Some(iflags) = iflags {
             self.report(i, iflags, None, 0);
         }

@@ -73,6 +73,21 @@ impl Engine<'_> {
                         let _ = fs::remove_file(p);
                     }
                 }
+                // rsync sets the attributes before it itemizes; a chown
+                // that clears set-id bits makes it look again, so then
+                // the new owner and the cleared mode are what it compares.
+                let chown = (a.owner && self.who.root && md.uid() != it.uid)
+                    || (a.group && md.gid() != it.gid);
+                let restat = if !self.dry() && chown && md.mode() & 0o6000 != 0 {
+                    let uid = (a.owner && self.who.root).then(|| it.uid);
+                    let gid = a.group.then(|| it.gid);
+                    let _ = std::os::unix::fs::lchown(dpath, uid, gid);
+                    fs::symlink_metadata(dpath).ok()
+                } else {
+                    None
+                };
+                let old = Some(md.mode());
+                let md = restat.as_ref().unwrap_or(md);
                 let iflags = self.flags_in_place(it, dpath, md);
                 // -c: the times are set to the nanosecond (rsync's
                 // ATTRS_ACCURATE_TIME with --checksum).
@@ -83,7 +98,6 @@ impl Engine<'_> {
                         How::Check
                     };
                     let m = self.src_meta(it);
-                    let old = Some(md.mode());
                     if let Err(e) = attrs::set_known(dpath, md, it, a, &self.who, old, how, &m) {
                         self.error(&e);
                     }
@@ -112,9 +126,6 @@ impl Engine<'_> {
         let iflags = self.flags(it, cmp, iflags);
         self.stats.transferred += 1;
         self.stats.transferred_size += it.size;
-        if st.is_none() {
-            self.stats.created.add(Kind::File);
-        }
         if self.dry() {
             // rsync's sender logs a dry run's transfer on stdout only.
             self.report(i, iflags, None, 0);
@@ -122,6 +133,8 @@ impl Engine<'_> {
             self.hl_done(i);
             return;
         }
+        // rsync's sender counts a new file as it takes it on.
+        self.count_new(i, iflags);
         if self.aborted {
             // rsync's receiver is gone; its generator and sender, ahead
             // of it, still list the file (its hard links wait for good).
@@ -278,7 +291,6 @@ impl Engine<'_> {
                 return AltResult::Done;
             }
         }
-        self.stats.created.add(Kind::File);
         self.report(i, iflags, None, 0);
         AltResult::Done
     }

@@ -88,7 +88,8 @@ fn sanitize_line(p: &[u8]) -> Vec<u8> {
             i += 1;
             continue;
         }
-        if p[i] == b'.' && p.get(i + 1) == Some(&b'.') && matches!(p.get(i + 2), None | Some(b'/')) {
+        if p[i] == b'.' && p.get(i + 1) == Some(&b'.') && matches!(p.get(i + 2), None | Some(b'/'))
+        {
             i += 2;
             if !out.is_empty() {
                 out.pop();
@@ -118,7 +119,10 @@ fn sanitize_line(p: &[u8]) -> Vec<u8> {
 fn relative_name(fbuf: &[u8]) -> Result<RelName, String> {
     let (dir, mut name): (Option<Vec<u8>>, &[u8]) = match find(fbuf, b"/./") {
         Some(0) => (Some(b"/".to_vec()), &fbuf[3..]),
-        Some(i) => (Some(super::itemize::clean_fname(&fbuf[..i])), &fbuf[i + 3..]),
+        Some(i) => (
+            Some(super::itemize::clean_fname(&fbuf[..i])),
+            &fbuf[i + 3..],
+        ),
         None => (None, fbuf),
     };
     if dir.is_some() {
@@ -138,9 +142,7 @@ fn relative_name(fbuf: &[u8]) -> Result<RelName, String> {
         n.pop();
         contents = true;
     }
-    let dotdot = n
-        .split(|&b| b == b'/')
-        .any(|c| c == b"..");
+    let dotdot = n.split(|&b| b == b'/').any(|c| c == b"..");
     if dotdot {
         return Err(format!(
             "found \"..\" dir in relative path: {}",
@@ -164,7 +166,9 @@ fn relative_name(fbuf: &[u8]) -> Result<RelName, String> {
 /// first when it starts with "./" (once a run), then the path.
 fn relative_sources(base: &Path, r: RelName, dot_done: &mut bool, list: &mut Vec<Source>) {
     let (root, pathname) = match &r.dir {
-        Some(d) if d.starts_with(b"/") => (PathBuf::from(std::ffi::OsStr::from_bytes(d)), d.clone()),
+        Some(d) if d.starts_with(b"/") => {
+            (PathBuf::from(std::ffi::OsStr::from_bytes(d)), d.clone())
+        }
         Some(d) => (base.join(std::ffi::OsStr::from_bytes(d)), d.clone()),
         None => (base.to_path_buf(), Vec::new()),
     };
@@ -287,8 +291,7 @@ pub fn walk(
         let base = PathBuf::from(&srcs[0]);
         let mut dot_done = false;
         for line in files_from(a, reader)? {
-            let r = relative_name(&sanitize_line(&line))
-                .map_err(|m| (m, super::code::SYNTAX))?;
+            let r = relative_name(&sanitize_line(&line)).map_err(|m| (m, super::code::SYNTAX))?;
             relative_sources(&base, r, &mut dot_done, &mut list);
         }
     } else if a.relative {
@@ -334,12 +337,6 @@ pub fn walk(
             flist::push_root(&root_abs, idx, &mut sent);
             continue;
         }
-        if src.implied {
-            if let Some(top) = &src.top {
-                let inc = a.recursive && !super::inc_off(a);
-                flist::implied_dirs(&root_abs, idx, top, inc, &mut sent);
-            }
-        }
         let mut o = o;
         if a.files_from.is_some() && src.contents {
             o.dirs = true;
@@ -349,6 +346,7 @@ pub fn walk(
             idx,
             src.top.as_deref(),
             src.contents,
+            src.implied.then(|| a.recursive && !super::inc_off(a)),
             &o,
             &mut sender,
             reader,
