@@ -503,14 +503,14 @@ pub fn send_tree(
             let first = if o.copy_links {
                 fs::metadata(&full)
             } else {
-                fs::symlink_metadata(&full).and_then(|md| {
+                fs::symlink_metadata(&full).map(|md| {
                     if md.is_symlink() && (o.copy_dirlinks || top_contents) {
                         match fs::metadata(&full) {
-                            Ok(m) if m.is_dir() => Ok(m),
-                            _ => Ok(md),
+                            Ok(m) if m.is_dir() => m,
+                            _ => md,
                         }
                     } else {
-                        Ok(md)
+                        md
                     }
                 })
             };
@@ -648,11 +648,7 @@ pub fn implied_dirs(root: &Path, root_idx: u32, rel: &[u8], inc: bool, sent: &mu
     let way = &rel[..limit];
     let mut start = 0;
     match &sent.last_implied {
-        Some((r, last, was_dir)) if inc => {
-            if *r == root_idx && last == way && *was_dir {
-                return;
-            }
-        }
+        Some((r, last, true)) if inc && *r == root_idx && last == way => return,
         Some((_, last, _)) if !inc => {
             // Skip the directories the previous path had in common.
             let mut i = 0;
