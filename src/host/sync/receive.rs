@@ -79,8 +79,8 @@ impl Engine<'_> {
                 let chown = (a.owner && self.who.root && md.uid() != it.uid)
                     || (a.group && md.gid() != it.gid);
                 let restat = if !self.dry() && chown && md.mode() & 0o6000 != 0 {
-                    let uid = (a.owner && self.who.root).then(|| it.uid);
-                    let gid = a.group.then(|| it.gid);
+                    let uid = (a.owner && self.who.root).then_some(it.uid);
+                    let gid = a.group.then_some(it.gid);
                     let _ = std::os::unix::fs::lchown(dpath, uid, gid);
                     fs::symlink_metadata(dpath).ok()
                 } else {
