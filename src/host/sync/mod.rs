@@ -357,7 +357,7 @@ fn destination(
     if a.mkpath && statret.is_err() && (cp.is_some() || file_total > 1) {
         // rsync's make_path: each missing directory on the way (the last
         // name too when it is to be the destination directory).
-        let drop_name = !(file_total > 1 && !trailing_slash);
+        let drop_name = file_total <= 1 || trailing_slash;
         let target = if drop_name {
             cp.map_or(Vec::new(), |i| bytes[..i].to_vec())
         } else {
