@@ -238,21 +238,121 @@ pub fn sort_items(items: &mut [Item]) {
     });
 }
 
-/// Drops repeated names (several sources, implied directories), keeping
-/// the first as rsync's `clean_flist` does; a directory listed twice is
-/// a content directory when either was.
-pub fn dedup_items(items: &mut Vec<Item>) {
-    // In place: a second list would double the peak memory.
-    items.dedup_by(|it, last| {
-        if last.path != it.path {
-            return false;
+/// rsync's receiver's `clean_flist` on the sorted list: repeated names
+/// dropped (of two entries with one name the first stays, unless one is
+/// a directory, which may have contents listed: that one stays; a
+/// directory listed twice is a content directory when either was), then
+/// with `prune` (`--prune-empty-dirs`, the receiver's rules) the chains
+/// of directories that hold no non-directory dropped, unless excluded.
+/// As in rsync, a dropped repeat counts as a non-directory where it was
+/// for the pruning (it keeps the directories above it).
+pub fn clean_list(items: &mut Vec<Item>, prune: Option<&DirFilter>) {
+    let n = items.len();
+    let mut dropped = vec![false; n];
+    let mut files: std::collections::HashMap<Vec<u8>, usize> = Default::default();
+    let mut prev: Option<usize> = None;
+    for i in 0..n {
+        let same =
+            |j: usize| items[j].path == items[i].path && items[j].is_dir() == items[i].is_dir();
+        let j = match prev {
+            Some(p) if same(p) => Some(p),
+            _ if items[i].is_dir() => files.get(&items[i].path).copied(),
+            _ => None,
+        };
+        match j {
+            Some(j) if items[i].is_dir() && !items[j].is_dir() => {
+                dropped[j] = true;
+                files.remove(&items[i].path);
+                prev = Some(i);
+            }
+            Some(j) => {
+                if items[i].is_dir() {
+                    let content = items[i].content;
+                    items[j].content |= content;
+                }
+                dropped[i] = true;
+            }
+            None => {
+                if !items[i].is_dir() {
+                    files.insert(items[i].path.clone(), i);
+                }
+                prev = Some(i);
+            }
         }
-        if last.is_dir() && it.is_dir() {
-            last.content |= it.content;
-        }
-        true
-    });
+    }
+    if let Some(filter) = prune {
+        prune_empty_dirs(items, &mut dropped, filter);
+    }
+    let mut d = dropped.into_iter();
+    items.retain(|_| !d.next().unwrap_or(false));
     items.shrink_to_fit();
+}
+
+/// `--prune-empty-dirs`: rsync's loop in `clean_flist`, ported as it is
+/// (a chain of directories through F_DEPTH, dropped when the next
+/// directory is not below them; a non-directory or an excluded directory
+/// keeps the chain). `gone`: entries already dropped as repeats, which
+/// count as non-directories; pruned ones are added.
+fn prune_empty_dirs(items: &[Item], gone: &mut [bool], receiver: &DirFilter) {
+    let n = items.len();
+    if n == 0 {
+        return;
+    }
+    // rsync's F_DEPTH: a directory's depth; for anything else a value
+    // that is never negative.
+    let mut fd: Vec<i64> = items
+        .iter()
+        .map(|it| if it.is_dir() { it.depth() as i64 } else { 1 })
+        .collect();
+    let dir = |i: usize, gone: &[bool]| items[i].is_dir() && !gone[i];
+    let mut prev_i = 0usize;
+    let mut prev_depth: i64 = 0;
+    for i in 0..n {
+        if dir(i, gone) && fd[i] != 0 {
+            // Dump empty directories when coming back down.
+            let mut j = prev_depth;
+            while j >= fd[i] {
+                if fd[prev_i] >= 0 {
+                    break;
+                }
+                let fp = prev_i;
+                prev_i = (-fd[fp] - 1) as usize;
+                gone[fp] = true;
+                fd[fp] = 1;
+                j -= 1;
+            }
+            prev_depth = fd[i];
+            if receiver.is_excluded(&items[i].path, true) {
+                // Keep directories through this one.
+                let mut j = prev_depth - 1;
+                while fd[prev_i] < 0 {
+                    let fp = prev_i;
+                    prev_i = (-fd[fp] - 1) as usize;
+                    fd[fp] = j;
+                    j -= 1;
+                }
+            } else {
+                fd[i] = -(prev_i as i64) - 1;
+            }
+            prev_i = i;
+        } else {
+            // Keep directories through this non-directory.
+            let mut j = prev_depth;
+            while fd[prev_i] < 0 {
+                let fp = prev_i;
+                prev_i = (-fd[fp] - 1) as usize;
+                fd[fp] = j;
+                j -= 1;
+            }
+        }
+    }
+    // Dump all remaining empty directories.
+    while fd[prev_i] < 0 {
+        let fp = prev_i;
+        prev_i = (-fd[fp] - 1) as usize;
+        gone[fp] = true;
+        fd[fp] = 1;
+    }
 }
 
 /// The sender's walk: the file list, rsync's messages, and whether an I/O
@@ -700,43 +800,6 @@ pub fn implied_dirs(root: &Path, root_idx: u32, rel: &[u8], inc: bool, sent: &mu
         at = end + 1;
     }
     sent.last_implied = Some((root_idx, way.to_vec(), last_dir));
-}
-
-/// `--prune-empty-dirs`, as rsync's receiver does it: a directory stays
-/// when it holds a non-directory somewhere below, or when it (or a
-/// directory below it) is excluded by the receiver's rules.
-pub fn prune_empty_dirs(items: &mut Vec<Item>, receiver: &DirFilter) {
-    let n = items.len();
-    let mut keep = vec![false; n];
-    // Indexes of the directories on the way to the current item.
-    let mut chain: Vec<usize> = Vec::new();
-    for i in 0..n {
-        let depth = items[i].depth();
-        while let Some(&d) = chain.last() {
-            if items[d].depth() >= depth {
-                chain.pop();
-            } else {
-                break;
-            }
-        }
-        if items[i].is_dir() {
-            // The transfer root itself is never pruned.
-            if items[i].path.is_empty() || receiver.is_excluded(&items[i].path, true) {
-                keep[i] = true;
-                for &d in &chain {
-                    keep[d] = true;
-                }
-            }
-            chain.push(i);
-        } else {
-            keep[i] = true;
-            for &d in &chain {
-                keep[d] = true;
-            }
-        }
-    }
-    let mut k = keep.into_iter();
-    items.retain(|_| k.next().unwrap_or(true));
 }
 
 /// The directory whose own file list each item is in, with incremental

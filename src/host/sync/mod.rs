@@ -210,9 +210,7 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     };
     alt_dirs_warnings(a, &dst_abs, a.dry_run && root_created, &mut log);
     let receiver = filters.for_side(Side::Receiver, dst_abs.as_os_str().as_bytes());
-    if a.prune_empty_dirs {
-        flist::prune_empty_dirs(&mut sent.items, &receiver);
-    }
+    flist::clean_list(&mut sent.items, a.prune_empty_dirs.then_some(&receiver));
 
     let mut files2 = FsFiles { stdin_used: true };
     let mut eng = engine::Engine::new(a, &sent, dst_root.clone(), log);

@@ -365,7 +365,6 @@ pub fn walk(
     }
     flist::sort_items(&mut sent.items);
     sent.file_total = flist::first_lists_total(&sent.items, a.recursive && !super::inc_off(a));
-    flist::dedup_items(&mut sent.items);
     Ok(sent)
 }
 

@@ -242,9 +242,12 @@ impl SyncArgs {
     /// `--chmod`: clauses add up over the options (rsync's parse_chmod).
     fn add_chmod(&mut self, s: &str) -> Result<(), UsageError> {
         let bad = || UsageError(format!("Invalid argument passed to --chmod ({s})"));
-        crate::host::chmod::Chmod::parse(s).map_err(|_| bad())?;
+        let old = rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o022));
+        rustix::process::umask(old);
+        let umask = old.as_raw_mode() as u32;
+        crate::host::chmod::Chmod::parse_umask(s, umask).map_err(|_| bad())?;
         self.chmod_text.push(s.to_string());
-        let all = crate::host::chmod::Chmod::parse(&self.chmod_text.join(","));
+        let all = crate::host::chmod::Chmod::parse_umask(&self.chmod_text.join(","), umask);
         self.chmod = Some(all.map_err(|_| bad())?);
         Ok(())
     }

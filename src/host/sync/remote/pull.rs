@@ -10,7 +10,7 @@ use crate::host::session::Client;
 use crate::host::sync::args::SyncArgs;
 use crate::host::sync::attrs::{self, How, Who};
 use crate::host::sync::delete::{names_in, Del, Deleter};
-use crate::host::sync::flist::{dedup_items, join, sort_items, Item, Kind};
+use crate::host::sync::flist::{clean_list, join, sort_items, Item, Kind};
 use crate::host::sync::itemize::*;
 use crate::host::sync::log::Log;
 use crate::host::sync::meta::SrcMeta;
@@ -164,7 +164,7 @@ async fn listing(
         }
     }
     sort_items(&mut l.items);
-    dedup_items(&mut l.items);
+    clean_list(&mut l.items, None);
     Ok(l)
 }
 

@@ -36,7 +36,9 @@ pub async fn run(
         ));
     }
     let mut files = FsFiles { stdin_used: false };
-    let sent = sources::walk(a, srcs, filters, &mut files).map_err(|(m, c)| Failure::new(c, m))?;
+    let mut sent =
+        sources::walk(a, srcs, filters, &mut files).map_err(|(m, c)| Failure::new(c, m))?;
+    crate::host::sync::flist::clean_list(&mut sent.items, None);
     for e in &sent.errors {
         log.error(e);
     }
