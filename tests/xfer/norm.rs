@@ -11,7 +11,9 @@
 //!   speak: "sent N bytes  received M bytes", "Total bytes sent/received",
 //!   "File list size", the speedup derived from them, and the `%b`/`%c`
 //!   out-format escapes;
-//! - pids and the current time (`%p`, `%t`, the log file's prefix).
+//! - pids and the current time (`%p`, `%t`, the log file's prefix);
+//! - with `--info=progress2`, the count of files left to check (see
+//!   `progress2`).
 //!
 //! The generated out-formats put `%p`, `%t`, `%b` and `%c` between `<`
 //! and `>`, so that their values are found without guessing.
@@ -82,6 +84,24 @@ fn strip_source_position(l: &str) -> String {
         }
     }
     l.to_string()
+}
+
+/// `--info=progress2`'s file count left to check, as `_`: rsync adds an
+/// update each time its sender hears the generator is done with a file
+/// list (NDX_DONE), which its generator says once the receiver has
+/// finished the list's files, as their timing goes; on a line the last
+/// update is what shows, so its count varies from run to run.
+pub fn progress2(l: &str) -> String {
+    let mut out = l.to_string();
+    for key in ["to-chk=", "ir-chk="] {
+        if let Some(i) = out.find(key) {
+            let start = i + key.len();
+            if let Some(j) = out[start..].find('/') {
+                out.replace_range(start..start + j, "_");
+            }
+        }
+    }
+    out
 }
 
 /// `<anything>` as `<>`.

@@ -115,10 +115,11 @@ pub fn run_case(case: &Case, keep: bool) -> (Vec<Problem>, Run, Run) {
     let got = run(wsync(), &wargs, &root.join("w"), &[], None);
     let roots: Vec<String> = ["r", "w", "q"].iter().map(|s| side_root(s)).collect();
     let adjust = |tree: &mut Vec<String>| documented(case, tree);
-    let mut problems = compare(&root, (&want, "r"), (&got, "w"), &roots, &adjust);
+    let p2 = case.args.iter().any(|a| a == "--info=progress2");
+    let mut problems = compare(&root, (&want, "r"), (&got, "w"), &roots, p2, &adjust);
     if selfcheck {
         let again = rsync("q");
-        for mut p in compare(&root, (&want, "r"), (&again, "q"), &roots, &|_| {}) {
+        for mut p in compare(&root, (&want, "r"), (&again, "q"), &roots, p2, &|_| {}) {
             p.kind = format!("rsync itself: {}", p.kind);
             p.text = p.text.replace("    wsync: ", "    again: ");
             problems.push(p);
@@ -135,6 +136,7 @@ fn compare(
     (want, a): (&Run, &str),
     (got, b): (&Run, &str),
     roots: &[String],
+    progress2: bool,
     adjust: &dyn Fn(&mut Vec<String>),
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
@@ -150,7 +152,12 @@ fn compare(
             format!("exit: rsync {} wsync {}", want.code, got.code),
         );
     }
-    let norm_all = |v: &[String]| v.iter().map(|l| norm::line(l, roots)).collect::<Vec<_>>();
+    let norm_all = |v: &[String]| {
+        v.iter()
+            .map(|l| norm::line(l, roots))
+            .map(|l| if progress2 { norm::progress2(&l) } else { l })
+            .collect::<Vec<_>>()
+    };
     let (wl, gl) = (norm_all(&want.lines), norm_all(&got.lines));
     let (ws, gs) = (streams(&wl), streams(&gl));
     for (i, what) in ["stdout", "stdout (generator)", "stdout (hard links)"]

@@ -50,7 +50,7 @@ pub struct Engine<'a> {
     pub out: Outcome,
     pub progress: super::progress::Progress,
     /// Each item's index in rsync's list numbering (for progress lines).
-    positions: Vec<usize>,
+    pub(super) positions: Vec<usize>,
     pub(super) del: Option<Deleter<'a>>,
     pub(super) dry_missing: Option<usize>,
     /// A directory this run created: nothing below it exists yet, so
@@ -393,9 +393,7 @@ impl<'a> Engine<'a> {
             .sum();
         self.progress.set_total(total, self.sent.listed_size);
         self.log.bar = self.progress.bar();
-        if self.log.info.progress() > 0 {
-            self.positions = super::flist::list_positions(&self.sent.items, self.inc);
-        }
+
         if self.a.delete == Some(DeleteWhen::Before) {
             self.delete_pass()?;
         }

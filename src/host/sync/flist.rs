@@ -246,7 +246,8 @@ pub fn sort_items(items: &mut [Item]) {
 /// of directories that hold no non-directory dropped, unless excluded.
 /// As in rsync, a dropped repeat counts as a non-directory where it was
 /// for the pruning (it keeps the directories above it).
-pub fn clean_list(items: &mut Vec<Item>, prune: Option<&DirFilter>) {
+/// Returns which entries stayed.
+pub fn clean_list(items: &mut Vec<Item>, prune: Option<&DirFilter>) -> Vec<bool> {
     let n = items.len();
     let mut dropped = vec![false; n];
     let mut files: std::collections::HashMap<Vec<u8>, usize> = Default::default();
@@ -283,9 +284,10 @@ pub fn clean_list(items: &mut Vec<Item>, prune: Option<&DirFilter>) {
     if let Some(filter) = prune {
         prune_empty_dirs(items, &mut dropped, filter);
     }
-    let mut d = dropped.into_iter();
-    items.retain(|_| !d.next().unwrap_or(false));
+    let mut d = dropped.iter();
+    items.retain(|_| !d.next().copied().unwrap_or(false));
     items.shrink_to_fit();
+    dropped.into_iter().map(|d| !d).collect()
 }
 
 /// `--prune-empty-dirs`: rsync's loop in `clean_flist`, ported as it is
@@ -355,6 +357,15 @@ fn prune_empty_dirs(items: &[Item], gone: &mut [bool], receiver: &DirFilter) {
     }
 }
 
+/// A message of rsync's sender while it lists.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// On stderr (and in the log file).
+    Error(String),
+    /// On stdout (and in the log file).
+    Note(String),
+}
+
 /// The sender's walk: the file list, rsync's messages, and whether an I/O
 /// error happened (which turns deletion off).
 #[derive(Debug, Default)]
@@ -375,11 +386,13 @@ pub struct Sent {
     /// The way the last `-R` path's implied directories went (root,
     /// path, whether its end is a directory).
     pub last_implied: Option<(u32, Vec<u8>, bool)>,
-    pub errors: Vec<String>,
+    /// Directories whose own list was sent (incremental recursion).
+    pub walked: std::collections::HashSet<(u32, Vec<u8>)>,
+    /// The sender's messages as they came: errors (stderr) and notes
+    /// (stdout, "skipping directory"), in one order.
+    pub messages: Vec<Msg>,
     /// An error that does not stop deletions (exit 23).
     pub partial: bool,
-    /// Lines rsync prints on stdout while listing ("skipping directory").
-    pub notes: Vec<String>,
     pub io_error: bool,
     /// Directories whose listing had an I/O error: with incremental
     /// recursion rsync's generator learns of it when it gets there.
@@ -392,13 +405,13 @@ impl Sent {
     /// Records an error of the sender that spares deletions (a missing
     /// source: rsync's "link_stat ... failed" for ENOENT): exit 23.
     pub fn xfer_err(&mut self, msg: String) {
-        self.errors.push(msg);
+        self.messages.push(Msg::Error(msg));
         self.partial = true;
     }
 
     /// Records an I/O error of the sender (no deletions after it).
     pub fn io_err(&mut self, msg: String) {
-        self.errors.push(msg);
+        self.messages.push(Msg::Error(msg));
         self.io_error = true;
         let at = self.listing.clone().unwrap_or_default();
         self.error_dirs.insert(at);
@@ -416,6 +429,11 @@ impl Sent {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WalkOptions {
     pub recursive: bool,
+    /// rsync's incremental recursion: a directory's own list is sent
+    /// once, however often the directory is named.
+    pub incremental: bool,
+    /// `--info=symsafe` (`-v`): "copying unsafe symlink" notes.
+    pub symsafe: bool,
     pub dirs: bool,
     pub copy_links: bool,
     pub copy_dirlinks: bool,
@@ -507,7 +525,15 @@ fn stat_entry(
             }
             if o.copy_unsafe_links {
                 let target = fs::read_link(path).unwrap_or_default();
-                if unsafe_symlink(target.as_os_str().as_bytes(), name) {
+                let target = target.as_os_str().as_bytes();
+                if unsafe_symlink(target, name) {
+                    if o.symsafe {
+                        sent.messages.push(Msg::Note(format!(
+                            "copying unsafe symlink \"{}\" -> \"{}\"",
+                            show(name),
+                            show(target)
+                        )));
+                    }
                     return follow(path, sent, excluded);
                 }
             }
@@ -563,7 +589,8 @@ fn make_item(path: Vec<u8>, full: &Path, md: &fs::Metadata, root: u32) -> Item {
 /// without a trailing slash, or a `-R`/`--files-from` path), filtered
 /// like any other. `top_contents`: a directory named with a trailing
 /// slash sends its contents even with `-d`. `implied`: a `-R` path, whose
-/// directories on the way go first (Some(incremental recursion)).
+/// directories on the way go first (Some(incremental recursion)). True
+/// when the entry named was sent.
 #[allow(clippy::too_many_arguments)]
 pub fn send_tree(
     root: &Path,
@@ -575,16 +602,16 @@ pub fn send_tree(
     filter: &mut DirFilter,
     reader: &mut dyn MergeSource,
     sent: &mut Sent,
-) -> Result<(), FilterError> {
+) -> Result<bool, FilterError> {
     match top {
         None => {
             let Some(md) = stat_entry(root, None, b"", o, sent, &|| false) else {
-                return Ok(());
+                return Ok(false);
             };
             let mut it = make_item(Vec::new(), root, &md, root_idx);
             if it.is_dir() && !(o.recursive || o.dirs) {
-                sent.notes.push("skipping directory .".into());
-                return Ok(());
+                sent.messages.push(Msg::Note("skipping directory .".into()));
+                return Ok(false);
             }
             it.content = it.is_dir();
             let is_dir = it.is_dir();
@@ -625,26 +652,27 @@ pub fn send_tree(
                 } else {
                     sent.io_err(msg);
                 }
-                return Ok(());
+                return Ok(false);
             }
             let Some(md) = stat_entry(&full, None, name, o, sent, &|| {
                 filter.is_excluded(name, false)
             }) else {
-                return Ok(());
+                return Ok(false);
             };
             let mut it = make_item(name.to_vec(), &full, &md, root_idx);
             if filter.is_excluded(name, it.is_dir()) {
-                return Ok(());
+                return Ok(false);
             }
             if it.is_dir() && !(o.recursive || o.dirs) {
-                sent.notes
-                    .push(format!("skipping directory {}", show(name)));
-                return Ok(());
+                sent.messages
+                    .push(Msg::Note(format!("skipping directory {}", show(name))));
+                return Ok(false);
             }
             // -R: the directories on the way, once the path itself is
-            // to be sent (with incremental recursion or not).
-            if let Some(inc) = implied {
-                implied_dirs(root, root_idx, name, inc, sent);
+            // to be sent (those of incremental recursion come after the
+            // walk, `implied_dirs_incremental`).
+            if implied == Some(false) {
+                implied_dirs(root, root_idx, name, false, sent);
             }
             let walk = it.is_dir() && (o.recursive || top_contents);
             it.content = walk;
@@ -654,7 +682,7 @@ pub fn send_tree(
             }
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -668,6 +696,9 @@ fn send_dir(
     reader: &mut dyn MergeSource,
     sent: &mut Sent,
 ) -> Result<(), FilterError> {
+    if o.incremental && !dir.is_empty() && !sent.walked.insert((root_idx, dir.to_vec())) {
+        return Ok(());
+    }
     filter.push_dir(dir, reader)?;
     sent.listing = Some(dir.to_vec());
     let full = join(root, dir);
@@ -726,6 +757,81 @@ fn send_dir(
         send_dir(root, &sub, root_idx, o, recurse, filter, reader, sent)?;
     }
     Ok(())
+}
+
+/// With incremental recursion, the directories on the way to the `-R`
+/// paths sent (`paths`: root index, root, path, in the order named), as
+/// rsync sends them: the first level of every path in its first list,
+/// then each directory's next level in that directory's own list, depth
+/// first, a level not sent again when it is the one sent last.
+pub fn implied_dirs_incremental(paths: &[(u32, PathBuf, Vec<u8>)], sent: &mut Sent) {
+    use std::collections::HashMap;
+    type Key = (u32, Vec<u8>);
+    let roots: HashMap<u32, &PathBuf> = paths.iter().map(|(i, r, _)| (*i, r)).collect();
+    let mut rel: HashMap<Key, Vec<Vec<u8>>> = HashMap::new();
+    let mut last: Option<Key> = None;
+    // Sends directory `way` (unless sent last); true when it is one.
+    let send = |idx: u32, way: &[u8], last: &mut Option<Key>, sent: &mut Sent| -> bool {
+        let key = (idx, way.to_vec());
+        if last.as_ref() == Some(&key) {
+            return true;
+        }
+        *last = None;
+        let full = join(roots[&idx], way);
+        match fs::metadata(&full) {
+            Ok(md) => {
+                let it = make_item(way.to_vec(), &full, &md, idx);
+                let dir = it.is_dir();
+                sent.items.push(it);
+                if dir {
+                    *last = Some(key);
+                }
+                dir
+            }
+            Err(e) => {
+                sent.io_err(format!(
+                    "rsync: [sender] link_stat \"{}\" failed: {}",
+                    full.display(),
+                    super::os_error(&e)
+                ));
+                false
+            }
+        }
+    };
+    let mut order: Vec<Key> = Vec::new();
+    for (idx, _, name) in paths {
+        if let Some(k) = name.iter().position(|&b| b == b'/') {
+            let first = &name[..k];
+            if send(*idx, first, &mut last, sent) {
+                let key = (*idx, first.to_vec());
+                if !rel.contains_key(&key) {
+                    order.push(key.clone());
+                }
+                rel.entry(key).or_default().push(name[k + 1..].to_vec());
+            }
+        }
+    }
+    // Each directory's list in turn, depth first in list order.
+    order.sort_by(|a, b| a.0.cmp(&b.0).then(f_name_cmp(&a.1, true, &b.1, true)));
+    let mut stack: Vec<Key> = order.into_iter().rev().collect();
+    while let Some((idx, dir)) = stack.pop() {
+        let mut children: Vec<Key> = Vec::new();
+        for r in rel.remove(&(idx, dir.clone())).unwrap_or_default() {
+            let Some(k) = r.iter().position(|&b| b == b'/') else {
+                continue;
+            };
+            let way = child(&dir, &r[..k]);
+            if send(idx, &way, &mut last, sent) {
+                let key = (idx, way);
+                if !rel.contains_key(&key) {
+                    children.push(key.clone());
+                }
+                rel.entry(key).or_default().push(r[k + 1..].to_vec());
+            }
+        }
+        children.sort_by(|a, b| f_name_cmp(&a.1, true, &b.1, true));
+        stack.extend(children.into_iter().rev());
+    }
 }
 
 /// The transfer root alone, as an implied directory (rsync's "." sent

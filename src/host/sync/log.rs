@@ -148,6 +148,11 @@ impl Log {
         })
     }
 
+    /// Whether `--log-file` is on.
+    pub fn has_file(&self) -> bool {
+        self.file.is_some()
+    }
+
     /// Whether `--log-file` is on, with `%i` in its format.
     pub fn file_has_i(&self) -> bool {
         self.file.as_ref().is_some_and(|f| f.has_i)
@@ -245,6 +250,7 @@ impl Log {
     /// not in the log file (that is the client's), every byte above
     /// 0x7f escaped.
     pub fn error_server(&mut self, line: &str) {
+        // (rsync's client's half-written line is its own: no newline.)
         let _ = self.out.flush();
         let raw = unshow(line);
         let mut out = String::with_capacity(raw.len());
@@ -255,7 +261,7 @@ impl Log {
                 out.push_str(&format!("\\#{b:03o}"));
             }
         }
-        self.stderr_line(&out);
+        eprintln!("{out}");
     }
 
     /// A line in the log file only (rsync's FLOG), with rsync's prefix:
@@ -371,6 +377,14 @@ impl Log {
             None => {
                 let _ = writeln!(self.out, "{line}");
             }
+        }
+    }
+
+    /// Ends a line left open on stdout (rsync's exit_cleanup does, before
+    /// its closing message).
+    pub fn end_line(&mut self) {
+        if std::mem::take(&mut self.needs_newline) {
+            let _ = writeln!(self.out);
         }
     }
 

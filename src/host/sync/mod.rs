@@ -179,11 +179,11 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
             it.mode = it.mode & !0o7777 | c.apply(it.mode & 0o7777, it.kind == Kind::Dir);
         }
     }
-    for e in &sent.errors {
-        log.error(e);
-    }
-    for n in &sent.notes {
-        log.info(n);
+    for m in &sent.messages {
+        match m {
+            flist::Msg::Error(e) => log.error(e),
+            flist::Msg::Note(n) => log.info(n),
+        }
     }
     if flist_progress {
         let n = sent.listed.total();
@@ -202,7 +202,27 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         root: dst_root,
         solo: solo_path,
         root_created,
-    } = destination(a, &sent, dst_arg, &mut log)?;
+    } = match destination(a, &sent, dst_arg, &mut log) {
+        Ok(d) => d,
+        Err((msg, code)) => {
+            // rsync's receiver prints the error and exits; its client
+            // then exits with that status, logging its closing lines
+            // when a log file has no summary (log_exit).
+            log.error_server(&msg);
+            log.error_server(&exit_line(code));
+            if log.has_file() && a.info.stats() == 0 {
+                let mut stats = stats::Stats {
+                    total_size: sent.listed_size,
+                    ..Default::default()
+                };
+                stats.files = sent.listed;
+                log.file_line(&stats.log_line());
+                log.error(&exit_line(code));
+            }
+            log.flush();
+            return Ok(code);
+        }
+    };
     let dst_abs = if a.dry_run && root_created {
         abs(&dst_root)
     } else {
@@ -210,11 +230,24 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     };
     alt_dirs_warnings(a, &dst_abs, a.dry_run && root_created, &mut log);
     let receiver = filters.for_side(Side::Receiver, dst_abs.as_os_str().as_bytes());
-    flist::clean_list(&mut sent.items, a.prune_empty_dirs.then_some(&receiver));
+    // rsync numbers its list (what --progress counts) with repeated
+    // names still in.
+    let positions = if a.info.progress() > 0 {
+        flist::list_positions(&sent.items, a.recursive && !inc_off(a))
+    } else {
+        Vec::new()
+    };
+    let kept = flist::clean_list(&mut sent.items, a.prune_empty_dirs.then_some(&receiver));
+    let positions: Vec<usize> = positions
+        .into_iter()
+        .zip(&kept)
+        .filter_map(|(p, k)| k.then_some(p))
+        .collect();
 
     let mut files2 = FsFiles { stdin_used: true };
     let mut eng = engine::Engine::new(a, &sent, dst_root.clone(), log);
     eng.solo = solo_path;
+    eng.positions = positions;
     eng.root_created = root_created;
     eng.stats.files = sent.listed;
     eng.stats.total_size = sent.listed_size;
@@ -297,6 +330,7 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
             eng.log.info(&line);
         }
     }
+    eng.log.end_line();
     if status != 0 || info.stats() == 0 {
         let line = eng.stats.log_line();
         eng.log.file_line(&line);

@@ -273,8 +273,11 @@ pub fn walk(
     filters: &Filters,
     reader: &mut dyn MergeSource,
 ) -> Result<Sent, (String, u8)> {
+    let inc = a.recursive && !super::inc_off(a);
     let o = WalkOptions {
         recursive: a.recursive,
+        incremental: inc,
+        symsafe: a.info.symsafe() >= 1,
         dirs: a.dirs,
         copy_links: a.copy_links,
         copy_dirlinks: a.copy_dirlinks,
@@ -306,6 +309,7 @@ pub fn walk(
         }
     }
     let mut sent = Sent::default();
+    let mut relative_sent = Vec::new();
     for src in list {
         sent.listing = None;
         let root_abs = match fs::canonicalize(&src.root) {
@@ -341,22 +345,28 @@ pub fn walk(
         if a.files_from.is_some() && src.contents {
             o.dirs = true;
         }
-        let r: Result<(), FilterError> = flist::send_tree(
+        let r: Result<bool, FilterError> = flist::send_tree(
             &root_abs,
             idx,
             src.top.as_deref(),
             src.contents,
-            src.implied.then(|| a.recursive && !super::inc_off(a)),
+            src.implied.then_some(inc),
             &o,
             &mut sender,
             reader,
             &mut sent,
         );
-        r.map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
+        let named = r.map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
+        if named && inc && src.implied {
+            if let Some(top) = &src.top {
+                relative_sent.push((idx, root_abs.clone(), top.clone()));
+            }
+        }
         for w in sender.warnings() {
             eprintln!("wsync: warning: {w}");
         }
     }
+    flist::implied_dirs_incremental(&relative_sent, &mut sent);
     for it in &sent.items {
         sent.listed.add(it.kind);
         if matches!(it.kind, flist::Kind::File | flist::Kind::Symlink) {

@@ -46,6 +46,7 @@ impl Info {
     level!(nonreg, 7);
     level!(progress, 8);
     level!(stats, 11);
+    level!(symsafe, 12);
 
     /// Sets the levels `words` names ("name2,stats", "all", "none"), as
     /// `parse_output_words` does at `priority`.

@@ -164,7 +164,7 @@ async fn listing(
         }
     }
     sort_items(&mut l.items);
-    clean_list(&mut l.items, None);
+    let _ = clean_list(&mut l.items, None);
     Ok(l)
 }
 

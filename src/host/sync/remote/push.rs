@@ -38,9 +38,11 @@ pub async fn run(
     let mut files = FsFiles { stdin_used: false };
     let mut sent =
         sources::walk(a, srcs, filters, &mut files).map_err(|(m, c)| Failure::new(c, m))?;
-    crate::host::sync::flist::clean_list(&mut sent.items, None);
-    for e in &sent.errors {
-        log.error(e);
+    let _ = crate::host::sync::flist::clean_list(&mut sent.items, None);
+    for m in &sent.messages {
+        if let crate::host::sync::flist::Msg::Error(e) = m {
+            log.error(e);
+        }
     }
     let mut c = Client::connect(t, conn).await?;
     c.bwlimit(a.bwlimit);
