@@ -469,3 +469,35 @@ fn signals_end_the_run_with_status_20() {
         );
     }
 }
+
+/// docs/RSYNC.md, "--inplace (or --append) and a destination file with
+/// two names": rsync's generator may or may not see the first name's new
+/// data at the second; wsync writes each file before it looks at the
+/// next entry, so it always does (here: no 's' at n/z, and the backup of
+/// n/z is a's new data, which the shared file held by then).
+#[test]
+fn inplace_over_one_file_with_two_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let src = root.join("src");
+    write(&src.join("a"), &[b'a'; 1000], 0o644);
+    write(&src.join("n/z"), &[b'z'; 1000], 0o644);
+    let dst = root.join("dst");
+    write(&dst.join("a"), b"old\n", 0o644);
+    fs::create_dir_all(dst.join("n")).unwrap();
+    fs::hard_link(dst.join("a"), dst.join("n/z")).unwrap();
+    let args: Vec<String> = ["sync", "-ri", "-I", "-b", "--inplace", "src/", "dst/"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let got = run(wsync(), &args, root, &[], None);
+    assert_eq!(got.code, 0, "{}", got.stderr);
+    assert_eq!(
+        got.lines,
+        vec![">f.sT...... a", ">f..T...... n/z"],
+    );
+    assert_eq!(fs::read(dst.join("a~")).unwrap(), b"old\n");
+    assert_eq!(fs::read(dst.join("n/z~")).unwrap(), vec![b'a'; 1000]);
+    assert_eq!(fs::read(dst.join("n/z")).unwrap(), vec![b'z'; 1000]);
+    assert_eq!(fs::read(dst.join("a")).unwrap(), vec![b'z'; 1000]);
+}

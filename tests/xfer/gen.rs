@@ -31,6 +31,19 @@ pub struct Case {
 }
 
 impl Case {
+    /// Why rsync's result cannot be compared with, where rsync is not
+    /// deterministic (docs/RSYNC.md, "Where rsync 3.5.0 is not
+    /// deterministic"): in-place updates of a destination file with two
+    /// names.
+    pub fn racy(&self) -> Option<&'static str> {
+        let inplace = self
+            .args
+            .iter()
+            .any(|a| a == "--inplace" || a.starts_with("--append"));
+        let linked = self.dst.iter().any(|n| matches!(n, Node::Hard { .. }));
+        (inplace && linked).then_some("--inplace over a destination file with two names")
+    }
+
     fn new(src: Vec<Node>, src_meta: Metas) -> Case {
         Case {
             src,
