@@ -492,10 +492,7 @@ fn inplace_over_one_file_with_two_names() {
         .collect();
     let got = run(wsync(), &args, root, &[], None);
     assert_eq!(got.code, 0, "{}", got.stderr);
-    assert_eq!(
-        got.lines,
-        vec![">f.sT...... a", ">f..T...... n/z"],
-    );
+    assert_eq!(got.lines, vec![">f.sT...... a", ">f..T...... n/z"],);
     assert_eq!(fs::read(dst.join("a~")).unwrap(), b"old\n");
     assert_eq!(fs::read(dst.join("n/z~")).unwrap(), vec![b'a'; 1000]);
     assert_eq!(fs::read(dst.join("n/z")).unwrap(), vec![b'z'; 1000]);

@@ -19,7 +19,10 @@ fn v(args: &[&str]) -> Vec<String> {
     args.iter().map(|s| s.to_string()).collect()
 }
 
-/// What the main output is: exactly one row a case.
+/// What the main output is: exactly one row a case. (No `-vv`: at that
+/// level rsync prints its debug traces, which wsync does not reproduce:
+/// filter matches, duplicate names removed, delete scans, and with
+/// `--stats` its processes' malloc heap statistics.)
 pub const OUTPUT: &[Opt] = &[
     Opt {
         weight: 30,
