@@ -45,11 +45,6 @@ pub const OUTPUT: &[Opt] = &[
         make: |_| v(&["-vi"]),
     },
     Opt {
-        weight: 2,
-        group: "out",
-        make: |_| v(&["-vv"]),
-    },
-    Opt {
         weight: 3,
         group: "out",
         make: |_| v(&["-q"]),
