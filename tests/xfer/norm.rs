@@ -86,12 +86,34 @@ fn strip_source_position(l: &str) -> String {
     l.to_string()
 }
 
-/// `--info=progress2`'s file count left to check, as `_`: rsync adds an
+/// `--info=progress2`'s lines as they can be compared: rsync adds an
 /// update each time its sender hears the generator is done with a file
 /// list (NDX_DONE), which its generator says once the receiver has
-/// finished the list's files, as their timing goes; on a line the last
-/// update is what shows, so its count varies from run to run.
-pub fn progress2(l: &str) -> String {
+/// finished the list's files, as their timing goes. Such an update sends
+/// no file: of the progress lines only those where the transfer count
+/// ("xfr#N") went up are kept, their count of files left to check as
+/// `_` (on a line the last update is what shows).
+pub fn progress2_lines(lines: Vec<String>) -> Vec<String> {
+    let mut last = 0u64;
+    let mut out = Vec::with_capacity(lines.len());
+    for l in lines {
+        let xfr = l
+            .split_once("(xfr#")
+            .and_then(|(_, r)| r.split(',').next())
+            .and_then(|n| n.parse::<u64>().ok());
+        match xfr {
+            Some(n) if n <= last => continue,
+            Some(n) => {
+                last = n;
+                out.push(progress2(&l));
+            }
+            None => out.push(l),
+        }
+    }
+    out
+}
+
+fn progress2(l: &str) -> String {
     let mut out = l.to_string();
     for key in ["to-chk=", "ir-chk="] {
         if let Some(i) = out.find(key) {

@@ -44,6 +44,44 @@ fn streams(lines: &[String]) -> [Vec<String>; 3] {
     [main, del, hard]
 }
 
+/// rsync's stderr as its processes write it: the sender's (client's)
+/// lines in order, the generator's and receiver's (which write their
+/// errors themselves) in order, and the closing "rsync error" lines (one
+/// a process that exits with it) as a set. How the processes' lines
+/// interleave depends on their timing.
+fn err_streams(lines: &[String]) -> [Vec<String>; 3] {
+    let server = |l: &str| {
+        [
+            "[generator]",
+            "[receiver]",
+            "[Receiver]",
+            "could not make way",
+            "*** Skipping any contents",
+            "Deletions stopped",
+            "ERROR: ",
+            " arg does not exist",
+            " arg is not a dir",
+            "failed verification",
+        ]
+        .iter()
+        .any(|k| l.contains(k))
+    };
+    let mut client = Vec::new();
+    let mut servers = Vec::new();
+    let mut closing = Vec::new();
+    for l in lines {
+        if l.starts_with("PROG error: ") || l.starts_with("PROG warning: ") {
+            closing.push(l.clone());
+        } else if server(l) {
+            servers.push(l.clone());
+        } else {
+            client.push(l.clone());
+        }
+    }
+    closing.sort();
+    [client, servers, closing]
+}
+
 pub fn quote(args: &[String]) -> String {
     args.iter()
         .map(|a| {
@@ -153,10 +191,12 @@ fn compare(
         );
     }
     let norm_all = |v: &[String]| {
-        v.iter()
-            .map(|l| norm::line(l, roots))
-            .map(|l| if progress2 { norm::progress2(&l) } else { l })
-            .collect::<Vec<_>>()
+        let lines = v.iter().map(|l| norm::line(l, roots)).collect::<Vec<_>>();
+        if progress2 {
+            norm::progress2_lines(lines)
+        } else {
+            lines
+        }
     };
     let (wl, gl) = (norm_all(&want.lines), norm_all(&got.lines));
     let (ws, gs) = (streams(&wl), streams(&gl));
@@ -170,7 +210,7 @@ fn compare(
     }
     let err_lines = |s: &str| s.lines().map(|l| norm::line(l, roots)).collect::<Vec<_>>();
     let (we, ge) = (err_lines(&want.stderr), err_lines(&got.stderr));
-    if we != ge {
+    if err_streams(&we) != err_streams(&ge) {
         add("stderr", format!("stderr:{}", show_lines(&we, &ge)));
     }
     let log = |s: &str| {

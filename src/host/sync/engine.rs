@@ -66,6 +66,8 @@ pub struct Engine<'a> {
     pub(super) delayed: Vec<(tempfile::TempPath, PathBuf)>,
     pub(super) delay_dirs: HashSet<PathBuf>,
     pub(super) hl_leader: HashMap<(u64, u64), usize>,
+    /// Each hard-link group's last member.
+    pub(super) hl_last: HashMap<(u64, u64), usize>,
     pub(super) hl_state: HashMap<(u64, u64), Option<usize>>,
     pub(super) hl_pending: HashMap<(u64, u64), Vec<usize>>,
     /// Names reached after their leader, waiting for its data.
@@ -137,6 +139,7 @@ impl<'a> Engine<'a> {
             delayed: Vec::new(),
             delay_dirs: HashSet::new(),
             hl_leader: HashMap::new(),
+            hl_last: HashMap::new(),
             hl_state: HashMap::new(),
             hl_pending: HashMap::new(),
             hl_after: HashMap::new(),

@@ -1,11 +1,12 @@
 //! `-H`: files sharing an inode in the source share one in the
 //! destination. As rsync does: one member of each group is transferred
-//! (the first whose destination already exists, else the last), and the
-//! others are hard-linked to it and itemized `hf ... => LEADER`.
+//! (the first whose destination exists when it is reached, else the
+//! last), and the others are hard-linked to it and itemized
+//! `hf ... => LEADER`.
 
 use super::args::AltDest;
 use super::engine::Engine;
-use super::flist::{join, Kind};
+use super::flist::Kind;
 use super::itemize::{LOCAL_CHANGE, XNAME_FOLLOWS};
 use std::collections::HashMap;
 use std::fs;
@@ -18,6 +19,7 @@ impl Engine<'_> {
         (self.a.hard_links && it.kind == Kind::File && it.nlink > 1).then_some((it.dev, it.ino))
     }
 
+    /// Notes each group's last member (groups of one are no group).
     pub(super) fn plan_hard_links(&mut self) {
         if !self.a.hard_links {
             return;
@@ -29,28 +31,30 @@ impl Engine<'_> {
             }
         }
         for (k, members) in groups {
-            if members.len() < 2 {
-                continue;
+            if members.len() >= 2 {
+                self.hl_last.insert(k, members[members.len() - 1]);
             }
-            let leader = members
-                .iter()
-                .copied()
-                .find(|&m| {
-                    // A member with something to update (the destination,
-                    // or an alt-dest basis) is not deferred by rsync.
-                    let it = &self.sent.items[m];
-                    fs::symlink_metadata(self.dst_path(it)).is_ok_and(|md| md.is_file())
-                        || self.alt_match(it).is_some()
-                })
-                .unwrap_or(members[members.len() - 1]);
-            self.hl_leader.insert(k, leader);
         }
     }
 
-    /// Some(true): a group's leader; Some(false): a follower.
-    pub(super) fn hl_role(&self, i: usize) -> Option<bool> {
+    /// Some(true): a group's leader; Some(false): a follower. The leader
+    /// is decided when rsync's generator would: the first member reached
+    /// with something to update (a regular file at its destination, or an
+    /// alt-dest basis), else the last.
+    pub(super) fn hl_role(&mut self, i: usize) -> Option<bool> {
         let k = self.hl_key(i)?;
-        self.hl_leader.get(&k).map(|&l| l == i)
+        let last = *self.hl_last.get(&k)?;
+        if let Some(&l) = self.hl_leader.get(&k) {
+            return Some(l == i);
+        }
+        let it = &self.sent.items[i];
+        let leads = i == last
+            || fs::symlink_metadata(self.dst_path(it)).is_ok_and(|md| md.is_file())
+            || self.alt_match(it).is_some();
+        if leads {
+            self.hl_leader.insert(k, i);
+        }
+        Some(leads)
     }
 
     pub(super) fn hl_follower(&mut self, i: usize) {
@@ -223,7 +227,7 @@ impl Engine<'_> {
             let has_i = self.log.has_i;
             let quiet = !(has_i > 1 || has_i > 0 && self.log.name >= 2);
             return self.alt_roots.iter().find_map(|root| {
-                let p = join(root, &it.path);
+                let p = self.alt_path(root, it);
                 let md = fs::symlink_metadata(&p).ok()?;
                 (md.dev() == lmd.dev() && md.ino() == lmd.ino()).then_some((p, md, quiet))
             });

@@ -142,7 +142,7 @@ pub fn delta(src: &mut File, basis: &File, out: &File, m: &Method) -> Result<Sen
             r
         });
         let counted = Index::build(basis, blen, nblocks)
-            .and_then(|index| count(src, basis, &index, blen, nblocks, &failed));
+            .and_then(|index| count(src, basis, basis_len, &index, blen, &failed));
         if counted.is_err() {
             failed.store(true, Ordering::Relaxed);
         }
@@ -159,26 +159,44 @@ pub fn delta(src: &mut File, basis: &File, out: &File, m: &Method) -> Result<Sen
     })
 }
 
-/// rsync's literal and matched split of `src` against the basis.
+/// rsync's literal and matched split of `src` against the basis. The
+/// basis's last block is shorter when its length is not a multiple of
+/// the block length (the whole basis when shorter than one): rsync's
+/// window shrinks at the end of the new file, and matches that block
+/// only there, when the new file ends with it.
 fn count(
     src: &File,
     basis: &File,
+    basis_len: u64,
     index: &Index,
     blen: usize,
-    nblocks: usize,
     failed: &AtomicBool,
 ) -> Result<Sent, Failed> {
+    let nblocks = (basis_len / blen as u64) as usize;
+    let tail_len = (basis_len % blen as u64) as usize;
+    let tail = || -> Result<Vec<u8>, Failed> {
+        let mut t = vec![0u8; tail_len];
+        basis
+            .read_exact_at(&mut t, nblocks as u64 * blen as u64)
+            .map_err(Failed::Read)?;
+        Ok(t)
+    };
     let mut sent = Sent::default();
     if nblocks == 0 {
-        // No block to match (the basis is shorter than one): all literal.
-        let mut buf = vec![0u8; CHUNK];
-        loop {
-            let n = read_full_at(src, &mut buf, sent.literal).map_err(Failed::Read)?;
-            if n == 0 {
+        // No full block to match: the new file's end against the basis.
+        let total = src.metadata().map_err(Failed::Read)?.len();
+        if tail_len > 0 && total >= tail_len as u64 {
+            let mut end = vec![0u8; tail_len];
+            src.read_exact_at(&mut end, total - tail_len as u64)
+                .map_err(Failed::Read)?;
+            if end == tail()? {
+                sent.matched = tail_len as u64;
+                sent.literal = total - tail_len as u64;
                 return Ok(sent);
             }
-            sent.literal += n as u64;
         }
+        sent.literal = total;
+        return Ok(sent);
     }
     let mut cand = vec![0u8; blen];
     // A window over the new file: `data[pos..]` is unread so far.
@@ -267,8 +285,15 @@ fn count(
             }
         }
     }
-    // The rest (shorter than a block) is literal.
-    sent.literal += (data.len() - lit_start) as u64;
+    // The rest is shorter than a block: literal, but for the basis's
+    // short last block when the new file ends with it.
+    if tail_len > 0 && data.len() - pos >= tail_len && data[data.len() - tail_len..] == tail()?[..]
+    {
+        sent.literal += (data.len() - tail_len - lit_start) as u64;
+        sent.matched += tail_len as u64;
+    } else {
+        sent.literal += (data.len() - lit_start) as u64;
+    }
     Ok(sent)
 }
 
@@ -334,11 +359,32 @@ mod tests {
     }
 
     #[test]
-    fn a_basis_shorter_than_a_block_makes_all_literal() {
+    fn a_basis_shorter_than_a_block_matches_only_the_end() {
         let new: Vec<u8> = (0..3 * CHUNK as u32 + 5).map(|i| (i % 253) as u8).collect();
         let (out, sent) = run(&new[..100], &new, &Method::default());
         assert_eq!(out, new);
         assert_eq!((sent.literal, sent.matched), (new.len() as u64, 0));
+        // As rsync: "hello world\n" against "XYZhello world\n".
+        let (out, sent) = run(b"hello world\n", b"XYZhello world\n", &Method::default());
+        assert_eq!(out, b"XYZhello world\n");
+        assert_eq!((sent.literal, sent.matched), (3, 12));
+    }
+
+    #[test]
+    fn the_short_last_block_matches_at_the_end() {
+        let basis: Vec<u8> = (0..5000u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 11) as u8)
+            .collect();
+        let m = Method {
+            block_size: Some(700),
+            ..Default::default()
+        };
+        let (_, sent) = run(&basis, &basis, &m);
+        assert_eq!((sent.literal, sent.matched), (0, 5000));
+        let mut new = basis.clone();
+        new.push(b'x');
+        let (_, sent) = run(&basis, &new, &m);
+        assert_eq!((sent.literal, sent.matched), (101, 4900));
     }
 
     #[test]

@@ -166,9 +166,6 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     let flist_progress = a.info.flist() >= 1 && (a.recursive || a.dirs) && !inc;
     if flist_progress {
         log.partial("building file list ... ");
-        if a.info.flist() >= 2 {
-            log.partial(" 0 files...\r");
-        }
     } else if inc && a.info.flist() >= 1 {
         log.client("sending incremental file list");
     }
@@ -179,6 +176,11 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
             it.mode = it.mode & !0o7777 | c.apply(it.mode & 0o7777, it.kind == Kind::Dir);
         }
     }
+    let n = sent.listed.total();
+    if flist_progress && a.info.flist() >= 2 && n > 0 {
+        // rsync counts every hundredth entry as it lists, from the first.
+        log.partial(" 0 files...\r");
+    }
     for m in &sent.messages {
         match m {
             flist::Msg::Error(e) => log.error(e),
@@ -186,10 +188,9 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         }
     }
     if flist_progress {
-        let n = sent.listed.total();
         if a.info.flist() >= 2 {
             for k in (100..n).step_by(100) {
-                log.partial(&format!(" {k} files...\r"));
+                log.progress(&format!(" {k} files...\r"));
             }
             let s = if n == 1 { " " } else { "s " };
             log.end_partial(&format!("{n} file{s}to consider"));

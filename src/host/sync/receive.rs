@@ -301,7 +301,7 @@ impl Engine<'_> {
     pub(super) fn alt_match(&self, it: &Item) -> Option<(PathBuf, fs::Metadata, u8)> {
         let mut best: Option<(PathBuf, fs::Metadata, u8)> = None;
         for root in &self.alt_roots {
-            let p = join(root, &it.path);
+            let p = self.alt_path(root, it);
             let Ok(md) = fs::symlink_metadata(&p) else {
                 continue;
             };
@@ -324,6 +324,16 @@ impl Engine<'_> {
             }
         }
         best
+    }
+
+    /// Where an item would be in alt-dest directory `root`: under its
+    /// list name, or a single file's new name (rsync looks up the name it
+    /// writes).
+    pub(super) fn alt_path(&self, root: &Path, it: &Item) -> PathBuf {
+        match self.solo.as_deref().and_then(Path::file_name) {
+            Some(name) => root.join(name),
+            None => join(root, &it.path),
+        }
     }
 
     /// An exact --link-dest/--compare-dest/--copy-dest match is itemized

@@ -65,8 +65,9 @@ pub struct Stats {
     pub wire: Option<(u64, u64)>,
 }
 
-/// A number as rsync prints it at human-readable level `h`: 1, digits
-/// with commas; 2, units of 1000; 3, units of 1024.
+/// A number as rsync prints it at human-readable level `h` (its
+/// `do_big_num`): 1, digits with commas; 2, units of 1000; 3, units of
+/// 1024 (below one unit, digits with commas).
 pub fn num(n: u64, h: u8) -> String {
     if h >= 2 {
         let mult = if h == 2 { 1000.0 } else { 1024.0 };
@@ -85,7 +86,6 @@ pub fn num(n: u64, h: u8) -> String {
             }
             return format!("{d:.2}{u}");
         }
-        return n.to_string();
     }
     let digits = n.to_string();
     if h == 0 {
@@ -244,6 +244,7 @@ mod tests {
         assert_eq!(num(1234567, 0), "1234567");
         assert_eq!(num(1234567, 2), "1.23M");
         assert_eq!(num(1536, 3), "1.50K");
+        assert_eq!(num(1023, 3), "1,023");
         assert_eq!(dec(1374.0, 1), "1,374.00");
         let mut k = ByKind::default();
         k.add(Kind::File);
