@@ -19,7 +19,9 @@ pub struct Problem {
 }
 
 /// rsync's stdout as its processes print it: the sender's item lines in
-/// order; the generator's deletion lines (and its notes) in order; the
+/// order; the generator's deletion lines (and the notes it sends the
+/// client itself, which can pass item lines still in its buffer) in
+/// order; the
 /// receiver's hard-link lines in order. The streams interleave as the
 /// processes' messages happen to meet.
 fn streams(lines: &[String]) -> [Vec<String>; 3] {
@@ -32,6 +34,7 @@ fn streams(lines: &[String]) -> [Vec<String>; 3] {
             || l.contains("del.")
             || l.starts_with("cannot delete")
             || l.starts_with("skipping non-regular")
+            || l.starts_with("ignoring unsafe symlink")
             || l.starts_with("IO error encountered")
         {
             del.push(l.clone());

@@ -399,6 +399,43 @@ impl Log {
     }
 }
 
+/// Appends `lines` to the log file at `path` as `Log::file_line` writes
+/// them (for errors found before the run's log is open).
+pub fn append(path: &std::ffi::OsStr, lines: &[&str]) {
+    let Ok(f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    else {
+        return;
+    };
+    let mut l = Log {
+        format: None,
+        has_i: 0,
+        has_o_or_i: false,
+        info: Info::default(),
+        name: 0,
+        quiet: true,
+        human: 1,
+        log_before: false,
+        dry_run: false,
+        wants_checksum: false,
+        out: BufWriter::new(std::io::stdout()),
+        file: Some(LogFile {
+            w: BufWriter::new(f),
+            format: String::new(),
+            has_i: false,
+            has_o_or_i: false,
+        }),
+        needs_newline: false,
+        bar: None,
+    };
+    for line in lines {
+        l.file_line(line);
+    }
+    l.flush();
+}
+
 fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

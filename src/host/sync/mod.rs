@@ -96,7 +96,15 @@ fn fail(msg: &str, code: u8) -> u8 {
 pub fn main(argv: &[OsString]) -> u8 {
     let a = match SyncArgs::parse(argv) {
         Ok(a) => a,
-        Err(UsageError(m)) => return fail(&format!("wsync: {m}"), code::SYNTAX),
+        Err(UsageError(m)) => {
+            let msg = format!("wsync: {m}");
+            // rsync logs its errors once --log-file is read, option
+            // errors too (its log opens on the first line).
+            if let Some(path) = log_file_arg(argv) {
+                log::append(&path, &[&msg, &exit_line(code::SYNTAX)]);
+            }
+            return fail(&msg, code::SYNTAX);
+        }
     };
     if a.help {
         print!("{USAGE}");
@@ -343,6 +351,24 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     }
     eng.log.flush();
     Ok(0)
+}
+
+/// The `--log-file` named on a command line (before any "--").
+fn log_file_arg(argv: &[OsString]) -> Option<OsString> {
+    let mut it = argv.iter();
+    while let Some(arg) = it.next() {
+        let b = arg.as_bytes();
+        if b == b"--" {
+            break;
+        }
+        if let Some(v) = b.strip_prefix(b"--log-file=") {
+            return Some(OsString::from(std::ffi::OsStr::from_bytes(v)));
+        }
+        if b == b"--log-file" {
+            return it.next().cloned();
+        }
+    }
+    None
 }
 
 /// Where a transfer goes (rsync's `get_local_name`).

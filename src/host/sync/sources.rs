@@ -338,7 +338,10 @@ pub fn walk(
         } as u32;
         let mut sender = filters.for_side(Side::Sender, root_abs.as_os_str().as_bytes());
         if src.root_only {
-            flist::push_root(&root_abs, idx, &mut sent);
+            // rsync sends this "." through the filters, as any name.
+            if !sender.is_excluded(b".", true) {
+                flist::push_root(&root_abs, idx, &mut sent);
+            }
             continue;
         }
         let mut o = o;
