@@ -83,7 +83,7 @@ fn size(v: &str) -> Option<u64> {
 impl Config {
     pub fn load(path: &Path) -> Result<Config, Failure> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| Failure::io(&name, e))?;
+        let text = super::regular::read_regular(path, "config file", false)?;
         Config::parse(&text, &name)
     }
 
@@ -311,7 +311,7 @@ pub fn read_secrets(path: &Path) -> Result<HashMap<String, Vec<u8>>, Failure> {
             format!("secrets file {name} must not be accessible to others (chmod o-rwx)"),
         ));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| Failure::io(&name, e))?;
+    let text = super::regular::read_regular(path, "secrets file", true)?;
     let mut out = HashMap::new();
     for line in text.lines() {
         let line = line.trim_end_matches('\r');

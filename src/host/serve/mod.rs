@@ -6,6 +6,7 @@ pub mod config;
 pub(crate) mod conn;
 mod listen;
 pub(crate) mod log;
+pub(crate) mod regular;
 mod sink;
 pub(crate) mod store;
 mod tree;
@@ -210,9 +211,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         modules.push(Module::open(m.clone(), !a.stdio).map_err(|e| Failure::io(&name, e))?);
     }
     let motd = match &cfg.motd_file {
-        Some(f) => {
-            std::fs::read_to_string(f).map_err(|e| Failure::io(&f.display().to_string(), e))?
-        }
+        Some(f) => regular::read_regular(f, "motd file", false)?,
         None => String::new(),
     };
     let log = match &cfg.log_file {

@@ -41,6 +41,12 @@ impl From<io::Error> for Refusal {
     }
 }
 
+impl From<rustix::io::Errno> for Refusal {
+    fn from(e: rustix::io::Errno) -> Self {
+        io::Error::from(e).into()
+    }
+}
+
 /// Splits a path from the wire into its directory and file name, refusing
 /// anything that is not a plain relative path.
 pub fn check_path(path: &str) -> Result<(&str, &str), Refusal> {
@@ -245,25 +251,46 @@ impl Module {
     }
 
     /// Opens a regular file for reading, without following a final symlink.
+    /// FIFOs, sockets and devices are refused (`BadPath`), as rsync's daemon
+    /// refuses them, and never opened for real: the entry's type is checked
+    /// first, and the open is non-blocking and checked again, so that one
+    /// swapped in meanwhile cannot hold the request in `open()`.
     pub fn open_file(&self, path: &str) -> Result<Option<File>, Refusal> {
         let (dir, name) = check_path(path)?;
         let d = self.dir(dir)?;
+        let not_regular = |kind| {
+            Refusal(
+                Code::BadPath,
+                format!(
+                    "not a regular file ({}): {}",
+                    super::regular::describe(kind),
+                    escape(path)
+                ),
+            )
+        };
+        match rfs::statat(&d, name, rfs::AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) => match rfs::FileType::from_raw_mode(st.st_mode) {
+                rfs::FileType::RegularFile => {}
+                // A symlink: the open below refuses it (ELOOP) as before.
+                rfs::FileType::Symlink => {}
+                kind => return Err(not_regular(kind)),
+            },
+            Err(rustix::io::Errno::NOENT) => return Ok(None),
+            Err(e) => return Err(io::Error::from(e).into()),
+        }
         match rfs::openat2(
             &d,
             name,
-            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
             Mode::empty(),
             beneath(),
         ) {
             Ok(fd) => {
-                let f = File::from(fd);
-                if !f.metadata()?.is_file() {
-                    return Err(Refusal(
-                        Code::BadPath,
-                        format!("not a regular file: {}", escape(path)),
-                    ));
+                let kind = rfs::FileType::from_raw_mode(rfs::fstat(&fd)?.st_mode);
+                if kind != rfs::FileType::RegularFile {
+                    return Err(not_regular(kind));
                 }
-                Ok(Some(f))
+                Ok(Some(File::from(fd)))
             }
             Err(rustix::io::Errno::NOENT) => Ok(None),
             Err(e) => Err(io::Error::from(e).into()),
@@ -607,10 +634,12 @@ impl Upload {
     ) -> Result<Committed, Refusal> {
         // The file being replaced stays open until after the rename, so
         // that freeing its blocks does not hold up the commit (below).
+        // Non-blocking: a FIFO swapped in meanwhile must not hold the
+        // commit (its identity differs, so the commit is refused below).
         let (now, old) = match rfs::openat(
             &self.dir,
             self.name.as_str(),
-            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
             Mode::empty(),
         ) {
             Ok(fd) => {

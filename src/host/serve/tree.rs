@@ -266,10 +266,20 @@ fn file_sum(d: &OwnedFd, name: &str) -> Result<[u8; 32], Refusal> {
     let fd = rfs::openat(
         d.as_fd(),
         name,
-        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
         Mode::empty(),
     )
     .map_err(io::Error::from)?;
+    // Listed as a regular file, but swapped meanwhile (non-blocking: a FIFO
+    // does not hold the listing).
+    if rfs::FileType::from_raw_mode(rfs::fstat(&fd).map_err(io::Error::from)?.st_mode)
+        != rfs::FileType::RegularFile
+    {
+        return Err(Refusal(
+            Code::BadPath,
+            format!("not a regular file: {}", escape(name)),
+        ));
+    }
     let mut f = std::fs::File::from(fd);
     let mut h = crate::Sha256::new();
     let mut buf = vec![0u8; 256 << 10];
