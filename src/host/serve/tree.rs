@@ -156,9 +156,8 @@ impl Module {
                 }
                 // Made under a temporary name, then renamed over the old
                 // entry: readers see the old entry or the new link.
-                let mut r = [0u8; 8];
-                getrandom::fill(&mut r).map_err(|e| Refusal(Code::Io, e.to_string()))?;
-                let temp = format!(".{name}.{:016x}{TEMP_SUFFIX}", u64::from_le_bytes(r));
+                let temp = super::temps::temp_name(name)?;
+                let _registered = self.register_temp(dir, &temp);
                 rfs::symlinkat(target, &d, temp.as_str()).map_err(io::Error::from)?;
                 if let Err(e) = rfs::renameat(&d, temp.as_str(), &d, name) {
                     let _ = rfs::unlinkat(&d, temp.as_str(), AtFlags::empty());
