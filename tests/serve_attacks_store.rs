@@ -297,10 +297,23 @@ fn interrupted_uploads_are_held_within_a_budget_per_module_and_per_user() {
         parked >= 10 && evicted >= 6,
         "{parked} kept, {evicted} dropped:\n{text}"
     );
+    // The lines say what module `a` holds: at most its budget, and near it.
+    let held: Vec<u64> = text
+        .lines()
+        .filter(|l| l.contains("upload kept for resume: module=a "))
+        .filter_map(|l| {
+            l.split("held_bytes=")
+                .nth(1)?
+                .split(' ')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .collect();
+    assert_eq!(held.len(), 6, "{text}");
     assert!(
-        text.lines()
-            .any(|l| l.contains("upload kept for resume") && l.contains("held_bytes=3145728")),
-        "{text}"
+        held.iter().all(|&b| b <= 3 << 20) && held[5] > 2 << 20,
+        "{held:?}"
     );
     // The server goes on taking uploads.
     let local = write(dir.path(), "local", b"after");
