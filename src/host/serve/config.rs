@@ -36,6 +36,12 @@ pub struct ModuleConfig {
     pub max_connections: Option<usize>,
     /// Seconds a session that used this module may stay idle.
     pub timeout: Option<u64>,
+    /// `max resume size`: bytes that interrupted uploads kept for resuming
+    /// may hold in this module's temporary files (default 1 GiB).
+    pub max_resume_size: Option<u64>,
+    /// `max resume size per user`: the same, for one user (an anonymous
+    /// client counts by its address; default 512 MiB).
+    pub max_resume_size_per_user: Option<u64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -83,7 +89,7 @@ fn size(v: &str) -> Option<u64> {
 impl Config {
     pub fn load(path: &Path) -> Result<Config, Failure> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| Failure::io(&name, e))?;
+        let text = super::regular::read_regular(path, "config file", false)?;
         Config::parse(&text, &name)
     }
 
@@ -156,6 +162,8 @@ impl Config {
                 "transferlogging",
                 "logformat",
                 "incomingchmod",
+                "maxresumesize",
+                "maxresumesizeperuser",
             ];
             let not_yet = ["usechroot", "uid", "gid"];
             if not_yet.contains(&key.as_str()) {
@@ -256,6 +264,10 @@ fn finish(
             }
             "maxconnections" => m.max_connections = Some(value.parse().map_err(|_| bad())?),
             "timeout" => m.timeout = Some(value.parse().map_err(|_| bad())?),
+            "maxresumesize" => m.max_resume_size = Some(size(value).ok_or_else(bad)?),
+            "maxresumesizeperuser" => {
+                m.max_resume_size_per_user = Some(size(value).ok_or_else(bad)?)
+            }
             _ => unreachable!("only module keys are collected"),
         }
     }
@@ -311,7 +323,7 @@ pub fn read_secrets(path: &Path) -> Result<HashMap<String, Vec<u8>>, Failure> {
             format!("secrets file {name} must not be accessible to others (chmod o-rwx)"),
         ));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| Failure::io(&name, e))?;
+    let text = super::regular::read_regular(path, "secrets file", true)?;
     let mut out = HashMap::new();
     for line in text.lines() {
         let line = line.trim_end_matches('\r');
@@ -397,6 +409,8 @@ log format = %o %f %l
 incoming chmod = Fgo-w
 max connections = 2
 timeout = 7
+max resume size = 64M
+max resume size per user = 0
 ";
 
     #[test]
@@ -437,6 +451,11 @@ timeout = 7
         );
         assert_eq!((m.max_connections, m.timeout), (Some(2), Some(7)));
         assert_eq!((c.max_connections, c.timeout), (None, None));
+        assert_eq!(
+            (m.max_resume_size, m.max_resume_size_per_user),
+            (Some(64 << 20), Some(0))
+        );
+        assert_eq!(p.max_resume_size, None);
     }
 
     #[test]
@@ -467,6 +486,10 @@ timeout = 7
             ),
             (
                 "[m]\npath = /x\ntransfer logging = maybe\n",
+                "t.conf:3: bad value",
+            ),
+            (
+                "[m]\npath = /x\nmax resume size = lots\n",
                 "t.conf:3: bad value",
             ),
             (

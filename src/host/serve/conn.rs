@@ -38,6 +38,8 @@ pub struct OpenUpload {
     pub module: String,
     pub path: String,
     pub signature: Arc<Vec<u8>>,
+    /// Whom it counts against for `max resume size per user`.
+    pub owner: String,
 }
 
 /// A download being encoded.
@@ -319,6 +321,16 @@ impl Conn {
         let open = self.uploads.remove(&id)?;
         self.server.set_live(&open.token, false);
         Some(open)
+    }
+
+    /// Whom this session's uploads count against for `max resume size per
+    /// user`: the user who logged in, else (anonymous, or the shared
+    /// token, which names nobody) the client's address.
+    fn owner(&self) -> String {
+        match self.user.as_deref() {
+            Some(u) if !u.is_empty() && u != TOKEN_USER => format!("user {u}"),
+            _ => format!("address {}", self.peer),
+        }
     }
 
     /// The module, if this client may use it this way: hosts allow/deny,
@@ -625,6 +637,7 @@ impl Conn {
             module: module.into(),
             path: path.into(),
             signature: sig,
+            owner: self.owner(),
         };
         self.uploads.insert(id, open);
         Ok(())

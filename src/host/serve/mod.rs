@@ -6,8 +6,11 @@ pub mod config;
 pub(crate) mod conn;
 mod listen;
 pub(crate) mod log;
+mod park;
+pub(crate) mod regular;
 mod sink;
 pub(crate) mod store;
+mod temps;
 mod tree;
 
 use super::Failure;
@@ -114,14 +117,14 @@ const PARK_TIME: Duration = Duration::from_secs(600);
 const PARK_MAX: usize = 64;
 
 impl Server {
-    /// Keeps an interrupted upload (its temporary file and writer lock).
+    /// Keeps an interrupted upload (its temporary file and writer lock),
+    /// within its module's resume budgets (park.rs).
     pub fn park(&self, open: conn::OpenUpload) {
+        let Some(m) = self.module(&open.module).cloned() else {
+            return;
+        };
         if let Ok(mut p) = self.parked.lock() {
-            p.retain(|(at, _)| at.elapsed() < PARK_TIME);
-            if p.len() >= PARK_MAX {
-                p.remove(0);
-            }
-            p.push((std::time::Instant::now(), open));
+            park::park(&mut p, &m, open, self.log.as_ref());
         }
     }
 
@@ -160,10 +163,15 @@ impl Server {
         }
     }
 
-    /// Drops interrupted uploads to a path (a new upload takes over).
+    /// Drops interrupted uploads to a path, or to the same file by another
+    /// path (a new upload takes over).
     pub fn unpark_path(&self, module: &str, path: &str) {
+        let key = self.module(module).and_then(|m| m.writer_key(path));
         if let Ok(mut p) = self.parked.lock() {
-            p.retain(|(_, o)| !(o.module == module && o.path == path));
+            p.retain(|(_, o)| {
+                !(o.module == module
+                    && (o.path == path || Some(o.upload.writer_key()) == key.as_ref()))
+            });
         }
     }
     pub fn module(&self, name: &str) -> Option<&Arc<Module>> {
@@ -210,9 +218,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         modules.push(Module::open(m.clone(), !a.stdio).map_err(|e| Failure::io(&name, e))?);
     }
     let motd = match &cfg.motd_file {
-        Some(f) => {
-            std::fs::read_to_string(f).map_err(|e| Failure::io(&f.display().to_string(), e))?
-        }
+        Some(f) => regular::read_regular(f, "motd file", false)?,
         None => String::new(),
     };
     let log = match &cfg.log_file {

@@ -156,9 +156,8 @@ impl Module {
                 }
                 // Made under a temporary name, then renamed over the old
                 // entry: readers see the old entry or the new link.
-                let mut r = [0u8; 8];
-                getrandom::fill(&mut r).map_err(|e| Refusal(Code::Io, e.to_string()))?;
-                let temp = format!(".{name}.{:016x}{TEMP_SUFFIX}", u64::from_le_bytes(r));
+                let temp = super::temps::temp_name(name)?;
+                let _registered = self.register_temp(dir, &temp);
                 rfs::symlinkat(target, &d, temp.as_str()).map_err(io::Error::from)?;
                 if let Err(e) = rfs::renameat(&d, temp.as_str(), &d, name) {
                     let _ = rfs::unlinkat(&d, temp.as_str(), AtFlags::empty());
@@ -266,10 +265,20 @@ fn file_sum(d: &OwnedFd, name: &str) -> Result<[u8; 32], Refusal> {
     let fd = rfs::openat(
         d.as_fd(),
         name,
-        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
         Mode::empty(),
     )
     .map_err(io::Error::from)?;
+    // Listed as a regular file, but swapped meanwhile (non-blocking: a FIFO
+    // does not hold the listing).
+    if rfs::FileType::from_raw_mode(rfs::fstat(&fd).map_err(io::Error::from)?.st_mode)
+        != rfs::FileType::RegularFile
+    {
+        return Err(Refusal(
+            Code::BadPath,
+            format!("not a regular file: {}", escape(name)),
+        ));
+    }
     let mut f = std::fs::File::from(fd);
     let mut h = crate::Sha256::new();
     let mut buf = vec![0u8; 256 << 10];
