@@ -6,6 +6,7 @@ pub mod config;
 pub(crate) mod conn;
 mod listen;
 pub(crate) mod log;
+mod login;
 mod sink;
 pub(crate) mod store;
 mod tree;
@@ -19,7 +20,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use clap::Parser;
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicUsize;
@@ -88,8 +88,8 @@ pub const TRANSFER_DELTA: crate::DeltaOptions = crate::DeltaOptions {
 
 pub struct Server {
     pub modules: Vec<Arc<Module>>,
-    /// Every user's secret, from the modules' secrets files.
-    pub secrets: Vec<HashMap<String, Vec<u8>>>,
+    /// The modules' secrets files: each module checks only its own.
+    pub secrets: login::Secrets,
     pub motd: String,
     pub config: ServerConfig,
     pub token: Option<String>,
@@ -201,10 +201,10 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         }
     };
     let mut modules = Vec::new();
-    let mut secrets = Vec::new();
+    let mut secrets = login::Secrets::default();
     for m in &cfg.modules {
         if let Some(f) = &m.secrets_file {
-            secrets.push(config::read_secrets(f)?);
+            secrets.add(&m.name, config::read_secrets(f)?);
         }
         let name = m.path.display().to_string();
         modules.push(Module::open(m.clone(), !a.stdio).map_err(|e| Failure::io(&name, e))?);
