@@ -7,11 +7,15 @@
 #[path = "util/server.rs"]
 mod server;
 mod util;
+use futures_util::{SinkExt, StreamExt};
 use server::*;
+use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message as Ws;
 use util::*;
-use wsync::protocol::{auth, AuthRequest, AuthResponse, Code, Message};
+use wsync::protocol::{auth, AuthRequest, AuthResponse, Code, Limits, Message};
 
 /// A secrets file only its owner may read.
 fn secrets(dir: &Path, name: &str, text: &str) -> String {
@@ -168,4 +172,189 @@ fn wrong_empty_and_replayed_auth_responses_stay_refused() {
         user: "ann".into(),
         mac: [0; 32]
     })));
+}
+
+// ---- 2. DNS rebinding: the Host header names the server, or nothing goes ----
+
+/// A raw HTTP/1.1 request with these headers: (status code, whole response).
+fn http(port: u16, path: &str, method: &str, headers: &[(&str, &str)]) -> (u16, Vec<u8>) {
+    let mut sock = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req += &format!("{k}: {v}\r\n");
+    }
+    req += "\r\n";
+    sock.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    // A WebSocket that was accepted stays open: stop at the response head.
+    loop {
+        match sock.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+        }
+        let text = String::from_utf8_lossy(&raw);
+        if text.starts_with("HTTP/1.1 101") && text.contains("\r\n\r\n") {
+            break;
+        }
+    }
+    let status = String::from_utf8_lossy(&raw)
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, raw)
+}
+
+/// The headers of a WebSocket upgrade from a page at `origin`, sent to `host`.
+fn upgrade(port: u16, host: &str, origin: Option<&str>) -> u16 {
+    let mut h = vec![
+        ("Host", host),
+        ("Upgrade", "websocket"),
+        ("Connection", "Upgrade"),
+        ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+        ("Sec-WebSocket-Version", "13"),
+    ];
+    if let Some(o) = origin {
+        h.push(("Origin", o));
+    }
+    let mut sock = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut req = "GET /ws HTTP/1.1\r\n".to_string();
+    for (k, v) in h {
+        req += &format!("{k}: {v}\r\n");
+    }
+    req += "\r\n";
+    sock.write_all(req.as_bytes()).unwrap();
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && matches!(sock.read(&mut b), Ok(1)) {
+        head.push(b[0]);
+    }
+    String::from_utf8_lossy(&head)
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_rebound_host_name_reaches_neither_the_websocket_nor_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("module");
+    let www = dir.path().join("www");
+    std::fs::create_dir(&module).unwrap();
+    std::fs::create_dir(&www).unwrap();
+    write(&www, "index.html", b"<p>demo</p>");
+    let log = dir.path().join("log");
+    let srv = start_server_logging(
+        &[
+            "serve",
+            s(&module),
+            "--www",
+            s(&www),
+            "--origin",
+            "https://app.example.org",
+        ],
+        std::fs::File::create(&log).unwrap(),
+        "info",
+    );
+    let port = srv.port;
+    let here = format!("127.0.0.1:{port}");
+    let evil = format!("attacker.example:{port}");
+
+    // The attack: a page of attacker.example, its name rebound to 127.0.0.1.
+    assert_ne!(
+        upgrade(port, &evil, Some(&format!("http://{evil}"))),
+        101,
+        "a rebound name got a WebSocket"
+    );
+    let (st, body) = http(port, "/index.html", "GET", &[("Host", &evil)]);
+    assert!(
+        st == 421 || st == 403,
+        "static file for a rebound name: {st}"
+    );
+    assert!(!String::from_utf8_lossy(&body).contains("demo"));
+    // A foreign page with the right Host is refused too.
+    assert_eq!(
+        upgrade(port, &here, Some("http://evil.example")),
+        403,
+        "foreign origin"
+    );
+    // An origin that only looks like ours, with a port or scheme of its own.
+    assert_eq!(upgrade(port, &here, Some("http://127.0.0.1:1")), 403);
+    assert_eq!(upgrade(port, &here, Some("null")), 403);
+
+    // Still open: the page's own origin by address or localhost name, the
+    // configured origin, native clients (no Origin), and files by address.
+    assert_eq!(upgrade(port, &here, Some(&format!("http://{here}"))), 101);
+    let lh = format!("localhost:{port}");
+    assert_eq!(upgrade(port, &lh, Some(&format!("http://{lh}"))), 101);
+    assert_eq!(upgrade(port, &here, Some("https://app.example.org")), 101);
+    assert_eq!(upgrade(port, &here, None), 101);
+    assert_eq!(http(port, "/index.html", "GET", &[("Host", &here)]).0, 200);
+    assert_eq!(http(port, "/index.html", "GET", &[("Host", &lh)]).0, 200);
+
+    // The refusals are logged, one escaped line each.
+    drop(srv);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("attacker.example"))
+        .collect();
+    assert!(
+        !lines.is_empty(),
+        "no log line for the rebound name:\n{text}"
+    );
+}
+
+#[test]
+fn an_upload_through_a_rebound_name_writes_nothing() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let dir = tempfile::tempdir().unwrap();
+    let srv = serve(dir.path(), &[]);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let evil = format!("attacker.example:{}", srv.port);
+    let mut req = format!("ws://127.0.0.1:{}/ws", srv.port)
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert("host", evil.parse().unwrap());
+    req.headers_mut()
+        .insert("origin", format!("http://{evil}").parse().unwrap());
+    let connected = rt.block_on(async {
+        let Ok((mut ws, _)) = tokio_tungstenite::connect_async(req).await else {
+            return false;
+        };
+        // What a page would do next: make a directory in the module.
+        let hello = Message::Hello {
+            min_version: 1,
+            max_version: 1,
+            agent: "page".into(),
+            limits: Limits::default(),
+        };
+        let make = Message::Make {
+            id: 1,
+            module: "data".into(),
+            path: "planted".into(),
+            kind: wsync::protocol::Kind::Dir,
+            target: String::new(),
+            attrs: None,
+        };
+        for m in [hello, make] {
+            let _ = ws.send(Ws::Binary(m.encode().into())).await;
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            while let Some(Ok(_)) = ws.next().await {}
+        })
+        .await;
+        true
+    });
+    assert!(!connected, "the upgrade was accepted");
+    assert!(!dir.path().join("planted").exists());
 }

@@ -7,6 +7,8 @@ pub(crate) mod conn;
 mod listen;
 pub(crate) mod log;
 mod login;
+mod origin;
+mod quiet;
 mod sink;
 pub(crate) mod store;
 mod tree;
@@ -93,7 +95,8 @@ pub struct Server {
     pub motd: String,
     pub config: ServerConfig,
     pub token: Option<String>,
-    pub origins: Vec<String>,
+    /// The Host and Origin checks (DNS rebinding, foreign pages).
+    pub gate: Arc<origin::Gate>,
     pub max_connections: usize,
     pub connections: AtomicUsize,
     pub handshake: Duration,
@@ -229,6 +232,9 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         .clone()
         .filter(|_| a.bind == "127.0.0.1")
         .unwrap_or_else(|| a.bind.clone());
+    let addr: SocketAddr = format!("{bind}:{port}")
+        .parse()
+        .map_err(|e| Failure::new(super::exit::SYNTAX, format!("--bind {bind}: {e}")))?;
     let described: Vec<String> = modules
         .iter()
         .map(|m| format!("{:?} ({})", m.name, m.path.display()))
@@ -242,7 +248,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
             ..ServerConfig::default()
         },
         token: a.token.clone().or(cfg.token.clone()),
-        origins,
+        gate: Arc::new(origin::Gate::new(addr.ip(), &origins)),
         // 0: no limit, as rsync's `max connections = 0`.
         max_connections: Some(cfg.max_connections.unwrap_or(a.max_connections))
             .filter(|&n| n > 0)
@@ -286,9 +292,12 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         if let Some(www) = &a.www {
             app = app.fallback_service(tower_http::services::ServeDir::new(www));
         }
-        let addr: SocketAddr = format!("{bind}:{port}")
-            .parse()
-            .map_err(|e| Failure::new(super::exit::SYNTAX, format!("--bind {bind}: {e}")))?;
+        // Every request, static files too, must name this server.
+        let gate = server.gate.clone();
+        let app = app.layer(axum::middleware::from_fn_with_state(
+            gate,
+            origin::host_filter,
+        ));
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| Failure::io(&format!("listening on {addr}"), e))?;
@@ -332,16 +341,11 @@ async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if let Some(origin) = headers.get("origin").and_then(|o| o.to_str().ok()) {
-        let host = headers
-            .get("host")
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("");
-        let same = origin.split("://").nth(1) == Some(host);
-        if !same && !server.origins.iter().any(|o| o == origin) {
-            tracing::warn!(origin = %store::escape(origin), "refused a WebSocket from a foreign origin");
-            return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
-        }
+    if let Err(origin) = server.gate.check_origin(&headers) {
+        server
+            .gate
+            .log_refusal(origin::Refused::Origin, &origin, Some(peer.ip()));
+        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
     let max = server.config.limits.max_message as usize;
     // Small initial buffers keep idle sessions cheap; they grow for big messages.
