@@ -12,7 +12,7 @@ use server::*;
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message as Ws;
 use util::*;
 use wsync::protocol::{auth, AuthRequest, AuthResponse, Code, Limits, Message};
@@ -357,4 +357,370 @@ fn an_upload_through_a_rebound_name_writes_nothing() {
     });
     assert!(!connected, "the upgrade was accepted");
     assert!(!dir.path().join("planted").exists());
+}
+
+// ---- 3. Static serving stays beneath its root; symlinks are munged ----
+
+/// Creates symlinks in the module through the protocol (as `wsync sync`
+/// does for a tree with links): `(path, target)`.
+fn make_links(port: u16, module: &str, links: &[(&str, &str)]) -> Vec<Message> {
+    let mut raw = Raw::connect(port);
+    raw.ready();
+    let mut answers = Vec::new();
+    for (i, (path, target)) in links.iter().enumerate() {
+        raw.send(&Message::Make {
+            id: i as u64 + 1,
+            module: module.into(),
+            path: (*path).into(),
+            kind: wsync::protocol::Kind::Symlink,
+            target: (*target).into(),
+            attrs: None,
+        });
+        answers.push(raw.next());
+    }
+    answers
+}
+
+#[test]
+fn www_over_a_writable_module_serves_nothing_outside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("module");
+    let outside = dir.path().join("outside");
+    let pkg = dir.path().join("pkg");
+    std::fs::create_dir(&module).unwrap();
+    std::fs::create_dir(&outside).unwrap();
+    std::fs::create_dir(&pkg).unwrap();
+    std::fs::write(outside.join("secret.txt"), b"top secret").unwrap();
+    write(&module, "index.html", b"<p>demo</p>");
+    // In --pkg, a link out put there by someone else.
+    std::os::unix::fs::symlink(outside.join("secret.txt"), pkg.join("leak.js")).unwrap();
+    std::os::unix::fs::symlink(&outside, pkg.join("out")).unwrap();
+    let srv = serve(&module, &["--www", s(&module), "--pkg", s(&pkg)]);
+    let secret = outside.join("secret.txt").display().to_string();
+    for a in make_links(srv.port, "data", &[("leak.txt", &secret), ("etc", "/etc")]) {
+        assert!(matches!(a, Message::Done { .. }), "{a:?}");
+    }
+    let host = [("Host", "127.0.0.1")];
+    for path in [
+        "/leak.txt",
+        "/etc/passwd",
+        "/etc/hostname",
+        "/pkg/leak.js",
+        "/pkg/out/secret.txt",
+    ] {
+        let (st, body) = http(srv.port, path, "GET", &host);
+        assert_eq!(st, 404, "{path}: {}", String::from_utf8_lossy(&body));
+        let text = String::from_utf8_lossy(&body);
+        assert!(
+            !text.contains("top secret") && !text.contains("root:"),
+            "{path}"
+        );
+    }
+    assert_eq!(http(srv.port, "/index.html", "GET", &host).0, 200);
+}
+
+/// (status, header lines lowercased, body) of a response.
+fn parts(raw: &[u8]) -> (u16, String, Vec<u8>) {
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a response head");
+    let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, head, raw[end + 4..].to_vec())
+}
+
+#[test]
+fn static_files_have_types_lengths_head_and_index_pages_but_no_listings() {
+    let dir = tempfile::tempdir().unwrap();
+    let www = dir.path().join("www");
+    let module = dir.path().join("module");
+    std::fs::create_dir_all(www.join("sub/deeper")).unwrap();
+    std::fs::create_dir(&module).unwrap();
+    write(&www, "index.html", b"<p>home</p>");
+    write(&www.join("sub"), "index.html", b"<p>sub</p>");
+    write(&www.join("sub/deeper"), "a.txt", b"text");
+    write(&www, "app.mjs", b"export {}");
+    write(&www, "w.wasm", b"\0asm");
+    write(&www, "s.css", b"p{}");
+    write(&www, "d.json", b"{}");
+    write(&www, "i.svg", b"<svg/>");
+    // A link inside the root is fine.
+    std::os::unix::fs::symlink("sub/deeper/a.txt", www.join("alias.txt")).unwrap();
+    let srv = serve(&module, &["--www", s(&www)]);
+    let get =
+        |path: &str, method: &str| parts(&http(srv.port, path, method, &[("Host", "127.0.0.1")]).1);
+    for (path, kind) in [
+        ("/index.html", "text/html"),
+        ("/app.mjs", "text/javascript"),
+        ("/w.wasm", "application/wasm"),
+        ("/s.css", "text/css"),
+        ("/d.json", "application/json"),
+        ("/i.svg", "image/svg+xml"),
+        ("/alias.txt", "text/plain"),
+    ] {
+        let (st, head, _) = get(path, "GET");
+        assert_eq!(st, 200, "{path}");
+        assert!(
+            head.contains(&format!("content-type: {kind}")),
+            "{path}: {head}"
+        );
+    }
+    let (st, head, body) = get("/", "GET");
+    assert_eq!((st, body.as_slice()), (200, &b"<p>home</p>"[..]));
+    assert!(head.contains("content-length: 11"), "{head}");
+    assert_eq!(get("/sub/", "GET").2, b"<p>sub</p>");
+    // A directory without its slash: redirected, so relative links work.
+    let (st, head, _) = get("/sub", "GET");
+    assert!(st == 301 || st == 307 || st == 308, "{st}");
+    assert!(head.contains("location: sub/"), "{head}");
+    // HEAD: the length, no body.
+    let (st, head, body) = get("/sub/deeper/a.txt", "HEAD");
+    assert_eq!(st, 200);
+    assert!(head.contains("content-length: 4"), "{head}");
+    assert!(body.is_empty());
+    // No listing of a directory without index.html; nothing but GET and HEAD.
+    assert_eq!(get("/sub/deeper/", "GET").0, 404);
+    assert_eq!(get("/missing.txt", "GET").0, 404);
+    assert_eq!(get("/%2e%2e/module", "GET").0, 404);
+    assert_eq!(get("/index.html", "POST").0, 405);
+}
+
+#[test]
+fn uploaded_symlinks_are_munged_on_disk_and_clean_on_the_wire() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("module");
+    std::fs::create_dir(&module).unwrap();
+    let srv = serve(&module, &[]);
+    make_links(
+        srv.port,
+        "data",
+        &[("abs", "/etc/passwd"), ("up", "../../x"), ("in", "abs")],
+    );
+    let on_disk = |n: &str| std::fs::read_link(module.join(n)).unwrap();
+    // rsync's prefix: a path that does not exist, so the link cannot be followed.
+    assert_eq!(on_disk("abs"), Path::new("/rsyncd-munged//etc/passwd"));
+    assert_eq!(on_disk("up"), Path::new("/rsyncd-munged/../../x"));
+    assert_eq!(on_disk("in"), Path::new("/rsyncd-munged/abs"));
+    // Clients see the links as they sent them: a listing and a pull.
+    let url = format!("ws://127.0.0.1:{}/data/", srv.port);
+    let listing = String::from_utf8(ok(wsync().args(["list", &url])).stdout).unwrap();
+    assert!(listing.contains("abs -> /etc/passwd"), "{listing}");
+    assert!(listing.contains("up -> ../../x"), "{listing}");
+    let back = dir.path().join("back");
+    let port = srv.port.to_string();
+    ok(wsync().args(["sync", "-a", "--port", &port, "127.0.0.1::data/", s(&back)]));
+    assert_eq!(
+        std::fs::read_link(back.join("abs")).unwrap(),
+        Path::new("/etc/passwd")
+    );
+    assert_eq!(
+        std::fs::read_link(back.join("in")).unwrap(),
+        Path::new("abs")
+    );
+    // A second push of the same links finds nothing to do.
+    let again = ok(wsync().args([
+        "sync",
+        "-ai",
+        "--port",
+        &port,
+        &format!("{}/", s(&back)),
+        "127.0.0.1::data/",
+    ]));
+    assert_eq!(String::from_utf8_lossy(&again.stdout).trim(), "");
+}
+
+#[test]
+fn munge_symlinks_no_stores_sanitized_links_as_rsync_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("m");
+    std::fs::create_dir_all(module.join("a/b")).unwrap();
+    let conf = format!(
+        "[m]\npath = {}\nread only = no\nmunge symlinks = no\n",
+        module.display()
+    );
+    let srv = serve_config(dir.path(), &conf);
+    make_links(
+        srv.port,
+        "m",
+        &[
+            ("abs", "/etc/passwd"),
+            ("up", "../../x"),
+            ("a/b/two", "../../y"),
+            ("a/b/three", "../../../z"),
+            ("a/mid", "b/../../w"),
+            ("in", "a//./b"),
+            // A link on the way does not count as a level: c lands in the root.
+            ("a/lnk", ".."),
+            ("a/lnk/c", "../../x"),
+        ],
+    );
+    let on_disk = |n: &str| std::fs::read_link(module.join(n)).unwrap();
+    // rsync's sanitize_path: no leading slash, no ".." above the module.
+    assert_eq!(on_disk("abs"), Path::new("etc/passwd"));
+    assert_eq!(on_disk("up"), Path::new("x"));
+    assert_eq!(on_disk("a/b/two"), Path::new("../../y"));
+    assert_eq!(on_disk("a/b/three"), Path::new("../../z"));
+    assert_eq!(on_disk("a/mid"), Path::new("../w"));
+    assert_eq!(on_disk("in"), Path::new("a/b"));
+    assert_eq!(on_disk("a/lnk"), Path::new(".."));
+    assert_eq!(on_disk("c"), Path::new("x"));
+}
+
+/// rsync's daemon on a free loopback port, stopped when dropped.
+struct RsyncDaemon {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Drop for RsyncDaemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `rsync --daemon` with this rsyncd.conf text (a free port is
+/// picked; rsync cannot be asked for one, so a taken one is retried).
+fn rsync_daemon(dir: &Path, conf: &str) -> RsyncDaemon {
+    let path = write(dir, "rsyncd.conf", conf.as_bytes());
+    for _ in 0..5 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = peer("rsync")
+            .args(["--daemon", "--no-detach", "--address=127.0.0.1"])
+            .arg(format!("--port={port}"))
+            .arg(format!("--config={}", path.display()))
+            .spawn()
+            .unwrap();
+        let mut d = RsyncDaemon { child, port };
+        let t0 = Instant::now();
+        while t0.elapsed() < Duration::from_secs(5) {
+            if d.child.try_wait().unwrap().is_some() {
+                break;
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return d;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = d.child.kill();
+    }
+    panic!("rsync --daemon did not start");
+}
+
+/// The symlinks below `root`: (path, value), sorted.
+fn links_below(root: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut todo = vec![root.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let ft = e.file_type().unwrap();
+            let rel = e.path().strip_prefix(root).unwrap().display().to_string();
+            if ft.is_symlink() {
+                let value = std::fs::read_link(e.path()).unwrap().display().to_string();
+                out.push((rel, value));
+            } else if ft.is_dir() {
+                todo.push(e.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn symlinks_are_stored_and_sent_back_as_rsyncs_daemon_does() {
+    let uid = rustix::process::getuid().as_raw();
+    let gid = rustix::process::getgid().as_raw();
+    for munge in ["yes", "no"] {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        std::fs::create_dir_all(src.join("a/b")).unwrap();
+        std::fs::create_dir_all(src.join("d")).unwrap();
+        write(&src.join("d"), "big.txt", b"data");
+        for (path, value) in [
+            ("link", "d/big.txt"),
+            ("abs", "/etc/passwd"),
+            ("up", "../../x"),
+            ("a/b/two", "../../y"),
+            ("a/b/three", "../../../z"),
+            ("a/mid", "b/../../w"),
+            ("in", "a//./b"),
+        ] {
+            std::os::unix::fs::symlink(value, src.join(path)).unwrap();
+        }
+        let (ours, theirs) = (dir.path().join("ours"), dir.path().join("theirs"));
+        std::fs::create_dir(&ours).unwrap();
+        std::fs::create_dir(&theirs).unwrap();
+        let module = |path: &Path| {
+            format!(
+                "[m]\npath = {}\nread only = no\nmunge symlinks = {munge}\n",
+                path.display()
+            )
+        };
+        let rsyncd = rsync_daemon(
+            dir.path(),
+            &format!(
+                "use chroot = no\nuid = {uid}\ngid = {gid}\n{}",
+                module(&theirs)
+            ),
+        );
+        let srv = serve_config(dir.path(), &module(&ours));
+        let s_src = format!("{}/", s(&src));
+        let out = peer("rsync")
+            .args(["-a", &s_src])
+            .arg(format!("rsync://127.0.0.1:{}/m/", rsyncd.port))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let port = srv.port.to_string();
+        ok(wsync().args(["sync", "-a", "--port", &port, &s_src, "127.0.0.1::m/"]));
+        // The same values on disk: munged, or sanitized.
+        let stored = links_below(&theirs);
+        assert_eq!(links_below(&ours), stored, "munge symlinks = {munge}");
+        assert_eq!(stored.len(), 7);
+        // And the same values back out.
+        let (back_ours, back_theirs) =
+            (dir.path().join("back_ours"), dir.path().join("back_theirs"));
+        let out = peer("rsync")
+            .arg("-a")
+            .arg(format!("rsync://127.0.0.1:{}/m/", rsyncd.port))
+            .arg(format!("{}/", s(&back_theirs)))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ok(wsync().args([
+            "sync",
+            "-a",
+            "--port",
+            &port,
+            "127.0.0.1::m/",
+            s(&back_ours),
+        ]));
+        assert_eq!(
+            links_below(&back_ours),
+            links_below(&back_theirs),
+            "munge symlinks = {munge}"
+        );
+        if munge == "yes" {
+            assert_eq!(links_below(&back_ours), links_below(&src));
+        }
+    }
 }

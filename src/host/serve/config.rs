@@ -7,6 +7,7 @@
 
 use super::super::{exit, Failure};
 use super::chmod::Chmod;
+use super::links::Links;
 use crate::filter::{Filters, ModuleRule, Origin};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -36,6 +37,8 @@ pub struct ModuleConfig {
     pub max_connections: Option<usize>,
     /// Seconds a session that used this module may stay idle.
     pub timeout: Option<u64>,
+    /// `munge symlinks`: how uploaded symlink values are stored.
+    pub symlinks: Links,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -156,6 +159,7 @@ impl Config {
                 "transferlogging",
                 "logformat",
                 "incomingchmod",
+                "mungesymlinks",
             ];
             let not_yet = ["usechroot", "uid", "gid"];
             if not_yet.contains(&key.as_str()) {
@@ -256,6 +260,12 @@ fn finish(
             }
             "maxconnections" => m.max_connections = Some(value.parse().map_err(|_| bad())?),
             "timeout" => m.timeout = Some(value.parse().map_err(|_| bad())?),
+            "mungesymlinks" => {
+                m.symlinks = match boolean(value).ok_or_else(bad)? {
+                    true => Links::Munge,
+                    false => Links::Sanitize,
+                }
+            }
             _ => unreachable!("only module keys are collected"),
         }
     }
@@ -397,6 +407,7 @@ log format = %o %f %l
 incoming chmod = Fgo-w
 max connections = 2
 timeout = 7
+munge symlinks = no
 ";
 
     #[test]
@@ -437,6 +448,8 @@ timeout = 7
         );
         assert_eq!((m.max_connections, m.timeout), (Some(2), Some(7)));
         assert_eq!((c.max_connections, c.timeout), (None, None));
+        // rsync's default without chroot: munged.
+        assert_eq!((p.symlinks, m.symlinks), (Links::Munge, Links::Sanitize));
     }
 
     #[test]
@@ -467,6 +480,10 @@ timeout = 7
             ),
             (
                 "[m]\npath = /x\ntransfer logging = maybe\n",
+                "t.conf:3: bad value",
+            ),
+            (
+                "[m]\npath = /x\nmunge symlinks = perhaps\n",
                 "t.conf:3: bad value",
             ),
             (

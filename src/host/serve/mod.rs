@@ -4,6 +4,7 @@
 pub(crate) mod chmod;
 pub mod config;
 pub(crate) mod conn;
+pub(crate) mod links;
 mod listen;
 pub(crate) mod log;
 mod login;
@@ -12,6 +13,7 @@ mod quiet;
 mod sink;
 pub(crate) mod store;
 mod tree;
+mod www;
 
 use super::Failure;
 use crate::protocol::{Limits, ServerConfig};
@@ -51,6 +53,11 @@ pub struct ServeArgs {
     /// Module name for DIR.
     #[arg(long, default_value = "data")]
     pub module: String,
+    /// Store uploaded symlinks sanitized (no leading slash, no `..` above
+    /// the module) instead of munged with rsync's "/rsyncd-munged/" prefix:
+    /// rsyncd.conf's `munge symlinks = no`.
+    #[arg(long)]
+    pub no_munge_symlinks: bool,
     /// Require this bearer token (browsers) from clients.
     #[arg(long)]
     pub token: Option<String>,
@@ -197,12 +204,26 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
                     name: a.module.clone(),
                     path: dir,
                     list: true,
+                    // Over a remote shell, as rsync there: values as given.
+                    symlinks: match (a.stdio, a.no_munge_symlinks) {
+                        (true, _) => links::Links::AsGiven,
+                        (false, true) => links::Links::Sanitize,
+                        (false, false) => links::Links::Munge,
+                    },
                     ..Default::default()
                 }],
                 ..Default::default()
             }
         }
     };
+    if cfg
+        .modules
+        .iter()
+        .any(|m| m.symlinks == links::Links::Munge)
+    {
+        links::check_munging_safe(std::path::Path::new("/"))
+            .map_err(|e| Failure::new(super::exit::CONFIG, e))?;
+    }
     let mut modules = Vec::new();
     let mut secrets = login::Secrets::default();
     for m in &cfg.modules {
@@ -286,11 +307,13 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         let mut app = Router::new()
             .route("/ws", get(upgrade))
             .with_state(server.clone());
-        if let Some(pkg) = &a.pkg {
-            app = app.nest_service("/pkg", tower_http::services::ServeDir::new(pkg));
-        }
-        if let Some(www) = &a.www {
-            app = app.fallback_service(tower_http::services::ServeDir::new(www));
+        if a.www.is_some() || a.pkg.is_some() {
+            let dirs = www::Static::open(a.www.as_deref(), a.pkg.as_deref())
+                .map_err(|(dir, e)| Failure::io(&dir, e))?;
+            let files = Router::new()
+                .fallback(www::serve)
+                .with_state(Arc::new(dirs));
+            app = app.fallback_service(files);
         }
         // Every request, static files too, must name this server.
         let gate = server.gate.clone();
