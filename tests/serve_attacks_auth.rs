@@ -724,3 +724,132 @@ fn symlinks_are_stored_and_sent_back_as_rsyncs_daemon_does() {
         }
     }
 }
+
+// ---- Minor: login guessing is throttled per address ----
+
+/// What one login attempt came to.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    Ok,
+    Failed(Code),
+    Other(String),
+}
+
+/// The next protocol message, or `None` when the connection ends.
+async fn next_message<S>(ws: &mut tokio_tungstenite::WebSocketStream<S>) -> Option<Message>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    loop {
+        match ws.next().await {
+            Some(Ok(Ws::Binary(b))) => return Message::decode(&b).ok(),
+            Some(Ok(_)) => continue,
+            _ => return None,
+        }
+    }
+}
+
+async fn try_login(port: u16, user: &str, secret: Vec<u8>) -> Outcome {
+    let url = format!("ws://127.0.0.1:{port}/ws");
+    let Ok((mut ws, _)) = tokio_tungstenite::connect_async(url).await else {
+        return Outcome::Other("connect".into());
+    };
+    let hello = Message::Hello {
+        min_version: 1,
+        max_version: 1,
+        agent: "guess".into(),
+        limits: Limits::default(),
+    };
+    let _ = ws.send(Ws::Binary(hello.encode().into())).await;
+    let Some(Message::Welcome {
+        auth: AuthRequest::Challenge { nonce },
+        ..
+    }) = next_message(&mut ws).await
+    else {
+        return Outcome::Other("no challenge".into());
+    };
+    let answer = AuthResponse::Hmac {
+        user: user.into(),
+        mac: auth::respond(&secret, &nonce, user),
+    };
+    let _ = ws
+        .send(Ws::Binary(Message::Auth(answer).encode().into()))
+        .await;
+    match next_message(&mut ws).await {
+        Some(Message::AuthOk { .. }) => Outcome::Ok,
+        Some(Message::Error { code, .. }) => Outcome::Failed(code),
+        other => Outcome::Other(format!("{other:?}")),
+    }
+}
+
+#[test]
+fn login_guessing_is_slowed_then_refused_and_logged_briefly() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("m")).unwrap();
+    let sp = secrets(dir.path(), "secrets", "ann:right\n");
+    let conf = format!(
+        "[m]\npath = {}\nauth users = ann\nsecrets file = {sp}\n",
+        dir.path().join("m").display()
+    );
+    let conf_path = write(dir.path(), "wsyncd.conf", conf.as_bytes());
+    let log = dir.path().join("log");
+    let srv = start_server_logging(
+        &["serve", "--config", s(&conf_path)],
+        std::fs::File::create(&log).unwrap(),
+        "info",
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    // 80 guesses, 10 at a time, as fast as the server answers.
+    let t0 = Instant::now();
+    let mut outcomes = Vec::new();
+    for _ in 0..8 {
+        let wave: Vec<_> = (0..10)
+            .map(|i| rt.spawn(try_login(srv.port, "ann", format!("guess{i}").into_bytes())))
+            .collect();
+        for h in wave {
+            outcomes.push(rt.block_on(h).unwrap());
+        }
+    }
+    let guessing = t0.elapsed();
+    let checked = outcomes
+        .iter()
+        .filter(|o| **o == Outcome::Failed(Code::AuthFailed))
+        .count();
+    let refused = outcomes
+        .iter()
+        .filter(|o| **o == Outcome::Failed(Code::TryLater))
+        .count();
+    eprintln!("80 guesses in {guessing:?}: {checked} checked, {refused} refused");
+    assert_eq!(checked + refused, 80, "{outcomes:?}");
+    assert!(checked <= 25, "{checked} guesses were checked");
+
+    // The right password, on fresh connections, gets in within a bounded time.
+    let t1 = Instant::now();
+    loop {
+        match rt.block_on(try_login(srv.port, "ann", b"right".to_vec())) {
+            Outcome::Ok => break,
+            Outcome::Failed(Code::TryLater) => {}
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            t1.elapsed() < Duration::from_secs(20),
+            "locked out too long"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    eprintln!("the right password got in after {:?}", t1.elapsed());
+
+    // The log has a few lines about it, not one per guess.
+    drop(srv);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("login") || l.contains("authentication"))
+        .collect();
+    eprintln!("log:\n{}", lines.join("\n"));
+    assert!((1..=5).contains(&lines.len()), "log:\n{text}");
+}

@@ -65,6 +65,9 @@ struct Conn {
     held: Vec<Arc<Module>>,
     /// Idle time allowed: the server's, or less if a module used says so.
     idle: std::time::Duration,
+    /// How long the session waits before sending what it just queued (a
+    /// login's verdict, slowed after failures from the same address).
+    pause: Option<std::time::Duration>,
 }
 
 /// Moves whole protocol messages: WebSocket binary frames, or
@@ -213,6 +216,7 @@ async fn session<T: Transport>(
         pulls: Vec::new(),
         held: Vec::new(),
         idle: server.idle,
+        pause: None,
     };
     // Hello and authentication must be done by this time, however slowly
     // the bytes come; after that, each wait is bounded by the idle timeout.
@@ -235,7 +239,10 @@ async fn session<T: Transport>(
                         }
                     }
                     ServerOutput::Event(e) => {
-                        tokio::task::block_in_place(|| conn.handle(&mut s, e))
+                        tokio::task::block_in_place(|| conn.handle(&mut s, e));
+                        if let Some(pause) = conn.pause.take() {
+                            tokio::time::sleep(pause).await;
+                        }
                     }
                 }
             }
@@ -407,11 +414,19 @@ impl Conn {
     fn handle(&mut self, s: &mut ServerSession, e: ServerEvent) {
         match e {
             ServerEvent::CheckAuth { response, nonce } => {
+                // Failed logins are throttled per address (login.rs).
+                let throttle = &self.server.throttle;
+                match throttle.admit(self.peer) {
+                    Ok(delay) => self.pause = Some(delay).filter(|d| !d.is_zero()),
+                    Err(refusal) => {
+                        s.fail(0, Code::TryLater, refusal);
+                        s.close_quietly();
+                        return;
+                    }
+                }
                 let token = self.server.token.as_deref();
                 self.login = login::check(&self.server.secrets, token, &response, &nonce);
-                if self.login.is_none() {
-                    tracing::warn!(peer = %self.peer, "authentication failed");
-                }
+                throttle.settle(self.peer, self.login.is_some());
                 let motd = self.server.motd.clone();
                 let _ = s.auth_result(self.login.is_some(), &motd);
             }

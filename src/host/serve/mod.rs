@@ -99,6 +99,8 @@ pub struct Server {
     pub modules: Vec<Arc<Module>>,
     /// The modules' secrets files: each module checks only its own.
     pub secrets: login::Secrets,
+    /// Failed logins per address.
+    pub throttle: login::Throttle,
     pub motd: String,
     pub config: ServerConfig,
     pub token: Option<String>,
@@ -263,6 +265,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
     let server = Arc::new(Server {
         modules,
         secrets,
+        throttle: login::Throttle::default(),
         motd,
         config: ServerConfig {
             limits: Limits::default(),
