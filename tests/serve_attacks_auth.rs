@@ -38,7 +38,7 @@ fn with_password(pw: &str, args: &[&str]) -> std::process::Output {
 #[test]
 fn a_password_from_one_modules_secrets_does_not_open_another() {
     let dir = tempfile::tempdir().unwrap();
-    for m in ["a", "b"] {
+    for m in ["a", "b", "c"] {
         std::fs::create_dir(dir.path().join(m)).unwrap();
     }
     let sa = secrets(dir.path(), "secrets.a", "alice:pwA\n");
@@ -46,9 +46,11 @@ fn a_password_from_one_modules_secrets_does_not_open_another() {
     let p = |m: &str| dir.path().join(m).display().to_string();
     let conf = format!(
         "read only = no\n[a]\npath = {}\nauth users = alice\nsecrets file = {sa}\n\
-         [b]\npath = {}\nauth users = alice\nsecrets file = {sb}\n",
+         [b]\npath = {}\nauth users = alice\nsecrets file = {sb}\n\
+         [c]\npath = {}\nauth users = alice\nsecrets file = {sa}\nhosts deny = 127.0.0.1\n",
         p("a"),
-        p("b")
+        p("b"),
+        p("c")
     );
     let srv = serve_config(dir.path(), &conf);
     let at = |m: &str, path: &str| format!("ws://alice@127.0.0.1:{}/{m}/{path}", srv.port);
@@ -78,6 +80,10 @@ fn a_password_from_one_modules_secrets_does_not_open_another() {
     ok(wsync()
         .env("WSYNC_PASSWORD", "pwB")
         .args(["list", &at("b", "")]));
+    // The right password does not get past `hosts deny`.
+    let out = with_password("pwA", &["push", s(&local), &at("c", "f")]);
+    assert_eq!(out.status.code(), Some(5));
+    assert!(!dir.path().join("c/f").exists());
 }
 
 #[test]
@@ -451,7 +457,8 @@ fn static_files_have_types_lengths_head_and_index_pages_but_no_listings() {
     write(&www, "i.svg", b"<svg/>");
     // A link inside the root is fine.
     std::os::unix::fs::symlink("sub/deeper/a.txt", www.join("alias.txt")).unwrap();
-    let srv = serve(&module, &["--www", s(&www)]);
+    let sub = www.join("sub");
+    let srv = serve(&module, &["--www", s(&www), "--pkg", s(&sub)]);
     let get =
         |path: &str, method: &str| parts(&http(srv.port, path, method, &[("Host", "127.0.0.1")]).1);
     for (path, kind) in [
@@ -478,6 +485,10 @@ fn static_files_have_types_lengths_head_and_index_pages_but_no_listings() {
     let (st, head, _) = get("/sub", "GET");
     assert!(st == 301 || st == 307 || st == 308, "{st}");
     assert!(head.contains("location: sub/"), "{head}");
+    let (st, head, _) = get("/pkg", "GET");
+    assert!(st == 307 && head.contains("location: pkg/"), "{head}");
+    assert_eq!(get("/pkg/", "GET").2, b"<p>sub</p>");
+    assert_eq!(get("/pkg/deeper/a.txt", "GET").2, b"text");
     // HEAD: the length, no body.
     let (st, head, body) = get("/sub/deeper/a.txt", "HEAD");
     assert_eq!(st, 200);

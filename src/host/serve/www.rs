@@ -200,7 +200,8 @@ pub async fn serve(State(dirs): State<Arc<Static>>, method: Method, uri: Uri) ->
     let Some(rel) = relative(below) else {
         return status(StatusCode::NOT_FOUND, "not found\n");
     };
-    let dir_url = below.is_empty() || below.ends_with('/');
+    // "/pkg" itself is a directory without its slash.
+    let dir_url = below.ends_with('/');
     // The type goes by the name asked for (a link's, not its target's).
     let kind = match dir_url {
         true => content_type(b"index.html"),
