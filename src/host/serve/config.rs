@@ -7,6 +7,7 @@
 
 use super::super::{exit, Failure};
 use super::chmod::Chmod;
+use super::links::Links;
 use crate::filter::{Filters, ModuleRule, Origin};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -42,6 +43,8 @@ pub struct ModuleConfig {
     /// `max resume size per user`: the same, for one user (an anonymous
     /// client counts by its address; default 512 MiB).
     pub max_resume_size_per_user: Option<u64>,
+    /// `munge symlinks`: how uploaded symlink values are stored.
+    pub symlinks: Links,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -164,6 +167,7 @@ impl Config {
                 "incomingchmod",
                 "maxresumesize",
                 "maxresumesizeperuser",
+                "mungesymlinks",
             ];
             let not_yet = ["usechroot", "uid", "gid"];
             if not_yet.contains(&key.as_str()) {
@@ -267,6 +271,12 @@ fn finish(
             "maxresumesize" => m.max_resume_size = Some(size(value).ok_or_else(bad)?),
             "maxresumesizeperuser" => {
                 m.max_resume_size_per_user = Some(size(value).ok_or_else(bad)?)
+            }
+            "mungesymlinks" => {
+                m.symlinks = match boolean(value).ok_or_else(bad)? {
+                    true => Links::Munge,
+                    false => Links::Sanitize,
+                }
             }
             _ => unreachable!("only module keys are collected"),
         }
@@ -411,6 +421,7 @@ max connections = 2
 timeout = 7
 max resume size = 64M
 max resume size per user = 0
+munge symlinks = no
 ";
 
     #[test]
@@ -456,6 +467,8 @@ max resume size per user = 0
             (Some(64 << 20), Some(0))
         );
         assert_eq!(p.max_resume_size, None);
+        // rsync's default without chroot: munged.
+        assert_eq!((p.symlinks, m.symlinks), (Links::Munge, Links::Sanitize));
     }
 
     #[test]
@@ -490,6 +503,10 @@ max resume size per user = 0
             ),
             (
                 "[m]\npath = /x\nmax resume size = lots\n",
+                "t.conf:3: bad value",
+            ),
+            (
+                "[m]\npath = /x\nmunge symlinks = perhaps\n",
                 "t.conf:3: bad value",
             ),
             (

@@ -2,12 +2,11 @@
 //! events ask for. File work is blocking and runs in `block_in_place`.
 
 use super::config;
+use super::login::{self, Login};
 use super::store::{escape, Module, Refusal, Upload};
 use super::Server;
 use crate::protocol::frame::{frame, FrameDecoder};
-use crate::protocol::{
-    auth, AuthResponse, Code, ModuleInfo, ServerEvent, ServerOutput, ServerSession,
-};
+use crate::protocol::{auth, Code, ModuleInfo, ServerEvent, ServerOutput, ServerSession};
 use crate::{DeltaEncoder, Signature};
 use axum::extract::ws::{Message as Ws, WebSocket};
 use futures_util::StreamExt;
@@ -60,14 +59,17 @@ struct Pull {
 struct Conn {
     server: Arc<Server>,
     peer: IpAddr,
-    /// Who authenticated: a user name, "" for anonymous, None before.
-    user: Option<String>,
+    /// Who authenticated; `None` before.
+    login: Option<Login>,
     uploads: HashMap<u64, OpenUpload>,
     pulls: Vec<Pull>,
     /// Modules this session counts against (`max connections`).
     held: Vec<Arc<Module>>,
     /// Idle time allowed: the server's, or less if a module used says so.
     idle: std::time::Duration,
+    /// How long the session waits before sending what it just queued (a
+    /// login's verdict, slowed after failures from the same address).
+    pause: Option<std::time::Duration>,
 }
 
 /// Moves whole protocol messages: WebSocket binary frames, or
@@ -211,15 +213,12 @@ async fn session<T: Transport>(
     let mut conn = Conn {
         server: server.clone(),
         peer,
-        user: if server.auth_required() {
-            None
-        } else {
-            Some(String::new())
-        },
+        login: (!server.auth_required()).then_some(Login::Anonymous),
         uploads: HashMap::new(),
         pulls: Vec::new(),
         held: Vec::new(),
         idle: server.idle,
+        pause: None,
     };
     // Hello and authentication must be done by this time, however slowly
     // the bytes come; after that, each wait is bounded by the idle timeout.
@@ -242,7 +241,10 @@ async fn session<T: Transport>(
                         }
                     }
                     ServerOutput::Event(e) => {
-                        tokio::task::block_in_place(|| conn.handle(&mut s, e))
+                        tokio::task::block_in_place(|| conn.handle(&mut s, e));
+                        if let Some(pause) = conn.pause.take() {
+                            tokio::time::sleep(pause).await;
+                        }
                     }
                 }
             }
@@ -305,9 +307,6 @@ fn drain_events(s: &mut ServerSession, conn: &mut Conn) {
     }
 }
 
-/// Name given to clients that presented the bearer token.
-const TOKEN_USER: &str = "\0token";
-
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Access {
     Read,
@@ -327,9 +326,9 @@ impl Conn {
     /// user`: the user who logged in, else (anonymous, or the shared
     /// token, which names nobody) the client's address.
     fn owner(&self) -> String {
-        match self.user.as_deref() {
-            Some(u) if !u.is_empty() && u != TOKEN_USER => format!("user {u}"),
-            _ => format!("address {}", self.peer),
+        match self.login.as_ref().map_or("", Login::user) {
+            "" => format!("address {}", self.peer),
+            u => format!("user {u}"),
         }
     }
 
@@ -347,9 +346,7 @@ impl Conn {
                 format!("host {} may not use module {}", self.peer, m.name),
             ));
         }
-        let user = self.user.as_deref().unwrap_or("");
-        if !p.auth_users.is_empty() && user != TOKEN_USER && !p.auth_users.iter().any(|u| u == user)
-        {
+        if !self.login.as_ref().is_some_and(|l| l.may_use(p)) {
             return Err(Refusal(
                 Code::Denied,
                 format!("module {} needs an authorized user", m.name),
@@ -410,10 +407,7 @@ impl Conn {
         m: &'a Module,
         path: &'a str,
     ) -> super::log::Transfer<'a> {
-        let user = match self.user.as_deref() {
-            Some(TOKEN_USER) | None => "",
-            Some(u) => u,
-        };
+        let user = self.login.as_ref().map_or("", Login::user);
         super::log::Transfer {
             op,
             addr: self.peer.to_string(),
@@ -432,30 +426,21 @@ impl Conn {
     fn handle(&mut self, s: &mut ServerSession, e: ServerEvent) {
         match e {
             ServerEvent::CheckAuth { response, nonce } => {
-                self.user = match &response {
-                    AuthResponse::Hmac { user, mac } => self
-                        .server
-                        .secrets
-                        .iter()
-                        .any(|sec| {
-                            sec.get(user)
-                                .is_some_and(|p| auth::verify(p, &nonce, user, mac))
-                        })
-                        .then(|| user.clone()),
-                    AuthResponse::Token { token } => match &self.server.token {
-                        Some(want) if constant_time_eq(token.as_bytes(), want.as_bytes()) => {
-                            Some(TOKEN_USER.into())
-                        }
-                        // Anonymous: only where no token is configured.
-                        None if token.is_empty() => Some(String::new()),
-                        _ => None,
-                    },
-                };
-                if self.user.is_none() {
-                    tracing::warn!(peer = %self.peer, "authentication failed");
+                // Failed logins are throttled per address (login.rs).
+                let throttle = &self.server.throttle;
+                match throttle.admit(self.peer) {
+                    Ok(delay) => self.pause = Some(delay).filter(|d| !d.is_zero()),
+                    Err(refusal) => {
+                        s.fail(0, Code::TryLater, refusal);
+                        s.close_quietly();
+                        return;
+                    }
                 }
+                let token = self.server.token.as_deref();
+                self.login = login::check(&self.server.secrets, token, &response, &nonce);
+                throttle.settle(self.peer, self.login.is_some());
                 let motd = self.server.motd.clone();
-                let _ = s.auth_result(self.user.is_some(), &motd);
+                let _ = s.auth_result(self.login.is_some(), &motd);
             }
             ServerEvent::ListModules { id } => {
                 let list = self
@@ -760,8 +745,4 @@ fn itemize_recv(old: &[u8], c: &super::store::Committed) -> String {
     let size = if word(0) != c.len { 's' } else { '.' };
     let time = if word(8) as i64 != c.mtime { 't' } else { '.' };
     format!(">f.{size}{time}......")
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

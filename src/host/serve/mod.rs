@@ -4,14 +4,19 @@
 pub(crate) mod chmod;
 pub mod config;
 pub(crate) mod conn;
+pub(crate) mod links;
 mod listen;
 pub(crate) mod log;
+mod login;
+mod origin;
 mod park;
+mod quiet;
 pub(crate) mod regular;
 mod sink;
 pub(crate) mod store;
 mod temps;
 mod tree;
+mod www;
 
 use super::Failure;
 use crate::protocol::{Limits, ServerConfig};
@@ -22,7 +27,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use clap::Parser;
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicUsize;
@@ -52,6 +56,11 @@ pub struct ServeArgs {
     /// Module name for DIR.
     #[arg(long, default_value = "data")]
     pub module: String,
+    /// Store uploaded symlinks sanitized (no leading slash, no `..` above
+    /// the module) instead of munged with rsync's "/rsyncd-munged/" prefix:
+    /// rsyncd.conf's `munge symlinks = no`.
+    #[arg(long)]
+    pub no_munge_symlinks: bool,
     /// Require this bearer token (browsers) from clients.
     #[arg(long)]
     pub token: Option<String>,
@@ -91,12 +100,15 @@ pub const TRANSFER_DELTA: crate::DeltaOptions = crate::DeltaOptions {
 
 pub struct Server {
     pub modules: Vec<Arc<Module>>,
-    /// Every user's secret, from the modules' secrets files.
-    pub secrets: Vec<HashMap<String, Vec<u8>>>,
+    /// The modules' secrets files: each module checks only its own.
+    pub secrets: login::Secrets,
+    /// Failed logins per address.
+    pub throttle: login::Throttle,
     pub motd: String,
     pub config: ServerConfig,
     pub token: Option<String>,
-    pub origins: Vec<String>,
+    /// The Host and Origin checks (DNS rebinding, foreign pages).
+    pub gate: Arc<origin::Gate>,
     pub max_connections: usize,
     pub connections: AtomicUsize,
     pub handshake: Duration,
@@ -202,17 +214,31 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
                     name: a.module.clone(),
                     path: dir,
                     list: true,
+                    // Over a remote shell, as rsync there: values as given.
+                    symlinks: match (a.stdio, a.no_munge_symlinks) {
+                        (true, _) => links::Links::AsGiven,
+                        (false, true) => links::Links::Sanitize,
+                        (false, false) => links::Links::Munge,
+                    },
                     ..Default::default()
                 }],
                 ..Default::default()
             }
         }
     };
+    if cfg
+        .modules
+        .iter()
+        .any(|m| m.symlinks == links::Links::Munge)
+    {
+        links::check_munging_safe(std::path::Path::new("/"))
+            .map_err(|e| Failure::new(super::exit::CONFIG, e))?;
+    }
     let mut modules = Vec::new();
-    let mut secrets = Vec::new();
+    let mut secrets = login::Secrets::default();
     for m in &cfg.modules {
         if let Some(f) = &m.secrets_file {
-            secrets.push(config::read_secrets(f)?);
+            secrets.add(&m.name, config::read_secrets(f)?);
         }
         let name = m.path.display().to_string();
         modules.push(Module::open(m.clone(), !a.stdio).map_err(|e| Failure::io(&name, e))?);
@@ -235,6 +261,9 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         .clone()
         .filter(|_| a.bind == "127.0.0.1")
         .unwrap_or_else(|| a.bind.clone());
+    let addr: SocketAddr = format!("{bind}:{port}")
+        .parse()
+        .map_err(|e| Failure::new(super::exit::SYNTAX, format!("--bind {bind}: {e}")))?;
     let described: Vec<String> = modules
         .iter()
         .map(|m| format!("{:?} ({})", m.name, m.path.display()))
@@ -242,13 +271,14 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
     let server = Arc::new(Server {
         modules,
         secrets,
+        throttle: login::Throttle::default(),
         motd,
         config: ServerConfig {
             limits: Limits::default(),
             ..ServerConfig::default()
         },
         token: a.token.clone().or(cfg.token.clone()),
-        origins,
+        gate: Arc::new(origin::Gate::new(addr.ip(), &origins)),
         // 0: no limit, as rsync's `max connections = 0`.
         max_connections: Some(cfg.max_connections.unwrap_or(a.max_connections))
             .filter(|&n| n > 0)
@@ -286,15 +316,20 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         let mut app = Router::new()
             .route("/ws", get(upgrade))
             .with_state(server.clone());
-        if let Some(pkg) = &a.pkg {
-            app = app.nest_service("/pkg", tower_http::services::ServeDir::new(pkg));
+        if a.www.is_some() || a.pkg.is_some() {
+            let dirs = www::Static::open(a.www.as_deref(), a.pkg.as_deref())
+                .map_err(|(dir, e)| Failure::io(&dir, e))?;
+            let files = Router::new()
+                .fallback(www::serve)
+                .with_state(Arc::new(dirs));
+            app = app.fallback_service(files);
         }
-        if let Some(www) = &a.www {
-            app = app.fallback_service(tower_http::services::ServeDir::new(www));
-        }
-        let addr: SocketAddr = format!("{bind}:{port}")
-            .parse()
-            .map_err(|e| Failure::new(super::exit::SYNTAX, format!("--bind {bind}: {e}")))?;
+        // Every request, static files too, must name this server.
+        let gate = server.gate.clone();
+        let app = app.layer(axum::middleware::from_fn_with_state(
+            gate,
+            origin::host_filter,
+        ));
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| Failure::io(&format!("listening on {addr}"), e))?;
@@ -338,16 +373,11 @@ async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if let Some(origin) = headers.get("origin").and_then(|o| o.to_str().ok()) {
-        let host = headers
-            .get("host")
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("");
-        let same = origin.split("://").nth(1) == Some(host);
-        if !same && !server.origins.iter().any(|o| o == origin) {
-            tracing::warn!(origin = %store::escape(origin), "refused a WebSocket from a foreign origin");
-            return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
-        }
+    if let Err(origin) = server.gate.check_origin(&headers) {
+        server
+            .gate
+            .log_refusal(origin::Refused::Origin, &origin, Some(peer.ip()));
+        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
     let max = server.config.limits.max_message as usize;
     // Small initial buffers keep idle sessions cheap; they grow for big messages.
