@@ -40,6 +40,14 @@ pub struct OpenUpload {
     pub signature: Arc<Vec<u8>>,
 }
 
+/// A download whose file is open, waiting for the client's signature.
+struct Opened {
+    file: File,
+    module: Arc<Module>,
+    attrs: (i64, u32, u32),
+    len: u64,
+}
+
 /// A download being encoded.
 struct Pull {
     id: u64,
@@ -61,6 +69,8 @@ struct Conn {
     /// Who authenticated: a user name, "" for anonymous, None before.
     user: Option<String>,
     uploads: HashMap<u64, OpenUpload>,
+    /// Downloads checked and opened, their signatures still coming.
+    opening: HashMap<u64, Opened>,
     pulls: Vec<Pull>,
     /// Modules this session counts against (`max connections`).
     held: Vec<Arc<Module>>,
@@ -215,6 +225,7 @@ async fn session<T: Transport>(
             Some(String::new())
         },
         uploads: HashMap::new(),
+        opening: HashMap::new(),
         pulls: Vec::new(),
         held: Vec::new(),
         idle: server.idle,
@@ -526,13 +537,18 @@ impl Conn {
                     Err(Refusal(code, msg)) => s.fail(id, code, msg),
                 }
             }
+            ServerEvent::PullOpen { id, module, path } => {
+                if let Err(Refusal(code, msg)) = self.pull_open(id, &module, &path) {
+                    s.fail(id, code, msg);
+                }
+            }
             ServerEvent::PullBegin {
                 id,
-                module,
                 path,
                 signature,
+                ..
             } => {
-                if let Err(Refusal(code, msg)) = self.pull_begin(s, id, &module, &path, signature) {
+                if let Err(Refusal(code, msg)) = self.pull_begin(s, id, &path, signature) {
                     s.fail(id, code, msg);
                 }
             }
@@ -591,6 +607,7 @@ impl Conn {
                     self.server.set_live(&token, false);
                 }
                 self.pulls.retain(|p| p.id != id);
+                self.opening.remove(&id);
             }
         }
     }
@@ -656,14 +673,9 @@ impl Conn {
         Ok(())
     }
 
-    fn pull_begin(
-        &mut self,
-        s: &mut ServerSession,
-        id: u64,
-        module: &str,
-        path: &str,
-        sig: Signature,
-    ) -> Result<(), Refusal> {
+    /// Checks access to a download and opens its file, before the session
+    /// reads its signature.
+    fn pull_open(&mut self, id: u64, module: &str, path: &str) -> Result<(), Refusal> {
         let m = self.access(module, Access::Read)?;
         m.check_rules(path, false, crate::filter::Side::Sender)?;
         let file = m
@@ -672,6 +684,38 @@ impl Conn {
         let meta = file.metadata()?;
         use std::os::unix::fs::MetadataExt;
         let attrs = (meta.mtime(), meta.mtime_nsec() as u32, meta.mode() & 0o7777);
+        let opened = Opened {
+            file,
+            module: m,
+            attrs,
+            len: meta.len(),
+        };
+        self.opening.insert(id, opened);
+        Ok(())
+    }
+
+    /// Starts encoding a download opened by `pull_open` against the
+    /// client's signature.
+    fn pull_begin(
+        &mut self,
+        s: &mut ServerSession,
+        id: u64,
+        path: &str,
+        sig: Signature,
+    ) -> Result<(), Refusal> {
+        // Nothing for a pull failed at PullOpen.
+        let Some(Opened {
+            file,
+            module: m,
+            attrs,
+            len,
+        }) = self.opening.remove(&id)
+        else {
+            return Ok(());
+        };
+        if !s.pull_start(id) {
+            return Ok(());
+        }
         // `dont compress`: already-compressed files go without deflate.
         let opts = match m.dont_compress(path) {
             true => crate::DeltaOptions {
@@ -684,7 +728,6 @@ impl Conn {
         let mut encoder =
             DeltaEncoder::new(sig, opts).map_err(|e| Refusal(Code::Protocol, e.to_string()))?;
         encoder.set_deflater(crate::host::deflate::deflater(opts.compress_level));
-        s.pull_start(id);
         self.pulls.push(Pull {
             id,
             file,
@@ -692,7 +735,7 @@ impl Conn {
             attrs,
             module: m,
             path: path.into(),
-            len: meta.len(),
+            len,
             sent: 0,
             fresh,
         });

@@ -11,7 +11,7 @@ pub(crate) mod store;
 mod tree;
 
 use super::Failure;
-use crate::protocol::{Limits, ServerConfig};
+use crate::protocol::{Limits, MemoryBudget, ServerConfig};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -64,6 +64,14 @@ pub struct ServeArgs {
     /// Seconds a client has to say Hello and authenticate.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub handshake_timeout: u64,
+    /// Bytes of download signatures the server holds at once, all sessions
+    /// together (K, M, G suffixes) [config: memory budget; default 512M].
+    #[arg(long, value_parser = crate::host::demo::parse_size)]
+    pub memory_budget: Option<u64>,
+    /// Bytes of download signatures one session holds at once [config:
+    /// session memory; default 128M].
+    #[arg(long, value_parser = crate::host::demo::parse_size)]
+    pub session_memory: Option<u64>,
     /// Speak the protocol on standard input and output (one session), for
     /// clients that reach this machine through a remote shell.
     #[arg(long)]
@@ -108,6 +116,10 @@ pub struct Server {
     /// `--strong-len`: short strong sums for uploads (tests).
     pub strong_len: Option<u8>,
 }
+
+/// `memory budget` and `session memory` by default.
+const MEMORY_BUDGET: u64 = 512 << 20;
+const SESSION_MEMORY: u64 = 128 << 20;
 
 /// How long, and how many, interrupted uploads are kept for resumption.
 const PARK_TIME: Duration = Duration::from_secs(600);
@@ -239,6 +251,15 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         motd,
         config: ServerConfig {
             limits: Limits::default(),
+            session_memory: a
+                .session_memory
+                .or(cfg.session_memory)
+                .unwrap_or(SESSION_MEMORY),
+            memory: Arc::new(MemoryBudget::new(
+                a.memory_budget
+                    .or(cfg.memory_budget)
+                    .unwrap_or(MEMORY_BUDGET),
+            )),
             ..ServerConfig::default()
         },
         token: a.token.clone().or(cfg.token.clone()),
