@@ -1,12 +1,13 @@
 //! One WebSocket connection: the protocol session and the file work its
 //! events ask for. File work is blocking and runs in `block_in_place`.
 
+use super::super::exit;
 use super::config;
 use super::store::{escape, Module, Refusal, Upload};
 use super::Server;
 use crate::protocol::frame::{frame, FrameDecoder};
 use crate::protocol::{
-    auth, AuthResponse, Code, ModuleInfo, ServerEvent, ServerOutput, ServerSession,
+    auth, AuthResponse, Code, Message, ModuleInfo, ServerEvent, ServerOutput, ServerSession,
 };
 use crate::{DeltaEncoder, Signature};
 use axum::extract::ws::{Message as Ws, WebSocket};
@@ -17,6 +18,7 @@ use std::io::Read;
 use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::time::timeout;
 
 impl Drop for Conn {
@@ -84,6 +86,15 @@ pub trait Transport {
     async fn send(&mut self, msg: Vec<u8>) -> Result<(), String>;
     /// The next message; `None` when the peer closed.
     async fn recv(&mut self) -> Option<Result<Vec<u8>, String>>;
+    /// When the handshake began: its deadline runs from here.
+    fn started(&self) -> std::time::Instant {
+        std::time::Instant::now()
+    }
+    /// The session authenticated: from now on it counts against the
+    /// server's limits; an error (the server is full) ends it with "try later".
+    fn admit(&mut self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 pub struct WsTransport(pub WebSocket);
@@ -177,45 +188,79 @@ impl Transport for StdioTransport {
     }
 }
 
-pub async fn run(socket: WebSocket, server: Arc<Server>, peer: IpAddr) {
-    serve_session(WsTransport(socket), server, peer).await
+/// Why a session ended badly, with the exit status `serve --stdio` gives
+/// for it (rsync's codes).
+#[derive(Debug)]
+pub struct Ended {
+    pub exit: u8,
+    pub why: String,
 }
 
-/// Serves one session over any transport, counting it against the limit.
-pub async fn serve_session<T: Transport>(t: T, server: Arc<Server>, peer: IpAddr) {
-    let n = server.connections.fetch_add(1, Ordering::SeqCst) + 1;
-    let result = session(t, server.clone(), n, peer).await;
-    server.connections.fetch_sub(1, Ordering::SeqCst);
-    if let Err(e) = result {
-        tracing::info!("session ended: {e}");
+impl Ended {
+    fn new(exit: u8, why: impl Into<String>) -> Self {
+        Ended {
+            exit,
+            why: why.into(),
+        }
+    }
+
+    /// A protocol error: rsync's 2 for no common version, 5 for failed
+    /// authentication, 12 ("error in protocol data stream") otherwise.
+    fn protocol(e: &crate::protocol::ProtocolError) -> Self {
+        use crate::protocol::ProtocolError::Peer;
+        let exit = match e {
+            Peer {
+                code: Code::Version,
+                ..
+            } => exit::PROTOCOL,
+            Peer {
+                code: Code::AuthFailed,
+                ..
+            } => exit::AUTH,
+            _ => exit::STREAM,
+        };
+        Ended::new(exit, e.to_string())
     }
 }
 
-async fn session<T: Transport>(
-    mut t: T,
+pub async fn run(t: super::admit::Admitted<WsTransport>, server: Arc<Server>, peer: IpAddr) {
+    let _ = serve_session(t, server, peer).await;
+}
+
+/// Serves one session over any transport.
+pub async fn serve_session<T: Transport>(
+    t: T,
     server: Arc<Server>,
-    n: usize,
     peer: IpAddr,
-) -> Result<(), String> {
+) -> Result<(), Ended> {
+    let result = session(t, server, peer).await;
+    if let Err(e) = &result {
+        tracing::info!("session ended: {}", e.why);
+    }
+    result
+}
+
+/// Sends one message, within `wait`: a peer that stops reading holds
+/// the session no longer than it may stay idle.
+async fn send_within<T: Transport>(t: &mut T, m: &Message, wait: Duration) -> Result<(), Ended> {
+    match timeout(wait, t.send(m.encode())).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(Ended::new(exit::STREAM, e)),
+        Err(_) => Err(Ended::new(exit::TIMEOUT, "timeout writing to the peer")),
+    }
+}
+
+async fn session<T: Transport>(mut t: T, server: Arc<Server>, peer: IpAddr) -> Result<(), Ended> {
     if let Some(log) = &server.log {
         log.line(&format!("connect from {peer}"));
     }
     // A message of the day comes with AuthOk: a server that has one asks
     // every client to authenticate (anonymous clients answer with an empty token).
     let nonce = match server.auth_required() || !server.motd.is_empty() {
-        true => Some(auth::nonce().map_err(|e| e.to_string())?),
+        true => Some(auth::nonce().map_err(|e| Ended::new(exit::FILE_IO, e.to_string()))?),
         false => None,
     };
     let mut s = ServerSession::new(server.config.clone(), nonce);
-    if n > server.max_connections {
-        let busy = crate::protocol::Message::Error {
-            id: 0,
-            code: Code::TryLater,
-            message: "too many sessions: try later".into(),
-        };
-        let _ = t.send(busy.encode()).await;
-        return Err("over max connections".into());
-    }
     let mut conn = Conn {
         server: server.clone(),
         peer,
@@ -230,10 +275,17 @@ async fn session<T: Transport>(
         held: Vec::new(),
         idle: server.idle,
     };
-    // Hello and authentication must be done by this time, however slowly
-    // the bytes come; after that, each wait is bounded by the idle timeout.
-    let deadline = tokio::time::Instant::now() + server.handshake;
+    // Hello and authentication must be done by this time, counted from the
+    // first byte of the upgrade request, however slowly the bytes come;
+    // after that, each wait is bounded by the idle timeout.
+    let deadline = tokio::time::Instant::from_std(t.started()) + server.handshake;
+    let mut admitted = false;
     loop {
+        let ready = s.is_ready();
+        let wait = match ready {
+            true => conn.idle,
+            false => deadline.saturating_duration_since(tokio::time::Instant::now()),
+        };
         // Send what the session produced and do the work it asks for.
         loop {
             let out = s.poll();
@@ -243,7 +295,26 @@ async fn session<T: Transport>(
             for o in out {
                 match o {
                     ServerOutput::Send(m) => {
-                        if let Err(e) = t.send(m.encode()).await {
+                        // Authenticated (Welcome without a challenge, or
+                        // AuthOk): the session now counts against the
+                        // server's limit, or gets "try later" instead.
+                        let mut sent = Ok(());
+                        if !admitted && s.is_ready() {
+                            admitted = true;
+                            if let Err(why) = t.admit() {
+                                let busy = Message::Error {
+                                    id: 0,
+                                    code: Code::TryLater,
+                                    message: why.clone(),
+                                };
+                                let _ = send_within(&mut t, &busy, wait).await;
+                                sent = Err(Ended::new(exit::AUTH, why));
+                            }
+                        }
+                        if sent.is_ok() {
+                            sent = send_within(&mut t, &m, wait).await;
+                        }
+                        if let Err(e) = sent {
                             // The peer is gone: its uploads may be resumed.
                             s.close_quietly();
                             drain_events(&mut s, &mut conn);
@@ -273,12 +344,11 @@ async fn session<T: Transport>(
             Err(_) => {
                 s.close_quietly();
                 drain_events(&mut s, &mut conn);
-                return Err(if ready {
-                    "idle timeout"
-                } else {
-                    "handshake deadline"
-                }
-                .into());
+                let why = match ready {
+                    true => "idle timeout",
+                    false => "handshake deadline",
+                };
+                return Err(Ended::new(exit::TIMEOUT, why));
             }
             Ok(None) => {
                 s.close_quietly();
@@ -288,7 +358,7 @@ async fn session<T: Transport>(
             Ok(Some(Err(e))) => {
                 s.close_quietly();
                 drain_events(&mut s, &mut conn);
-                return Err(e);
+                return Err(Ended::new(exit::STREAM, e));
             }
             Ok(Some(Ok(m))) => m,
         };
@@ -296,12 +366,12 @@ async fn session<T: Transport>(
             for o in s.poll() {
                 match o {
                     ServerOutput::Send(m) => {
-                        let _ = t.send(m.encode()).await;
+                        let _ = send_within(&mut t, &m, wait).await;
                     }
                     ServerOutput::Event(e) => conn.handle(&mut s, e),
                 }
             }
-            return Err(e.to_string());
+            return Err(Ended::protocol(&e));
         }
     }
 }
