@@ -240,6 +240,9 @@ pub async fn serve_session<T: Transport>(
     result
 }
 
+/// Bytes a session may take per turn of the runtime (see `session`).
+const FAIR_SHARE: usize = 64 << 10;
+
 /// Sends one message, within `wait`: a peer that stops reading holds
 /// the session no longer than it may stay idle.
 async fn send_within<T: Transport>(t: &mut T, m: &Message, wait: Duration) -> Result<(), Ended> {
@@ -372,6 +375,15 @@ async fn session<T: Transport>(mut t: T, server: Arc<Server>, peer: IpAddr) -> R
                 }
             }
             return Err(Ended::protocol(&e));
+        }
+        // Turns go by bytes: a session yields to the others once per 64 KiB
+        // it sent, so that one flooding the server with big messages waits
+        // behind those that send a few small ones (a login, a request). The
+        // message is dropped first: a session waiting its turn holds none.
+        let turns = msg.len() / FAIR_SHARE;
+        drop(msg);
+        for _ in 0..=turns {
+            tokio::task::yield_now().await;
         }
     }
 }

@@ -3,9 +3,12 @@
 //! handshake (`max handshakes`: the HTTP request, Hello, authentication).
 //!
 //! A connection that arrives when either is full makes room by evicting a
-//! handshaking one: the oldest of the address that holds the most. An
-//! attacker who opens connections and stalls them evicts only his own, and
-//! a real client, whose handshake takes milliseconds, still gets in.
+//! handshaking one: the oldest of the address that holds the most, if the
+//! newcomer's address holds fewer; else its own address's oldest, once
+//! that one has had a second to finish (else the newcomer is turned away).
+//! So a real client gets in past an attacker's stalled connections,
+//! however fast the attacker reconnects, and a burst of clients from one
+//! address does not evict itself for ever: each handshake gets its second.
 //! Authenticated sessions are never evicted: `max connections` bounds them.
 //! Accept never fails for want of descriptors: the budget stays below the
 //! open-file limit, which is raised to its hard value at start.
@@ -14,15 +17,23 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
 /// Handshakes in progress at once, by default.
 pub const MAX_HANDSHAKES: usize = 64;
 
+/// How long a handshake is safe from newcomers of its own address.
+pub const GRACE: Duration = Duration::from_secs(1);
+
+/// What a connection turned away is told.
+pub const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\
+Content-Length: 0\r\n\r\n";
+
 pub struct Gate {
     max_sockets: usize,
     max_handshakes: usize,
+    grace: Duration,
     state: Mutex<State>,
 }
 
@@ -38,6 +49,7 @@ struct State {
 struct Waiting {
     seq: u64,
     ip: IpAddr,
+    since: Instant,
     kick: Arc<Kick>,
 }
 
@@ -87,17 +99,19 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Gate {
     /// A budget of `max_sockets` open connections, `max_handshakes` of
-    /// them in their handshake (at least 1 each).
-    pub fn new(max_sockets: usize, max_handshakes: usize) -> Arc<Gate> {
+    /// them in their handshake (at least 1 each), each handshake safe from
+    /// newcomers of its own address for `grace`.
+    pub fn new(max_sockets: usize, max_handshakes: usize, grace: Duration) -> Arc<Gate> {
         Arc::new(Gate {
             max_sockets: max_sockets.max(1),
             max_handshakes: max_handshakes.max(1),
+            grace,
             state: Mutex::new(State::default()),
         })
     }
 
     /// A place for a new connection from `ip`, evicting a handshake if the
-    /// budget is full; `None` when only authenticated sessions hold it.
+    /// budget is full; `None` when there is no room (see the module's doc).
     pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Option<Arc<Ticket>> {
         let mut st = lock(&self.state);
         // Evicted connections close at once; until they have, no more than
@@ -105,11 +119,9 @@ impl Gate {
         if st.open >= self.max_sockets + self.max_handshakes {
             return None;
         }
-        if st.open >= self.max_sockets && !st.evict() {
+        let full = st.open >= self.max_sockets || st.handshakes.len() >= self.max_handshakes;
+        if full && !st.make_room(ip, self.grace) {
             return None;
-        }
-        if st.handshakes.len() >= self.max_handshakes {
-            st.evict();
         }
         st.open += 1;
         st.next += 1;
@@ -118,6 +130,7 @@ impl Gate {
         st.handshakes.push(Waiting {
             seq,
             ip,
+            since: Instant::now(),
             kick: kick.clone(),
         });
         Some(Arc::new(Ticket {
@@ -130,17 +143,25 @@ impl Gate {
 }
 
 impl State {
-    /// Evicts the oldest handshake of the address that holds the most.
-    fn evict(&mut self) -> bool {
+    /// Evicts a handshake for a newcomer from `ip`: the oldest of the
+    /// address holding the most, if `ip` holds fewer; else `ip`'s own
+    /// oldest, if it has had its `grace`. False if none.
+    fn make_room(&mut self, ip: IpAddr, grace: Duration) -> bool {
         let mut counts: HashMap<IpAddr, usize> = HashMap::new();
         for w in &self.handshakes {
             *counts.entry(w.ip).or_default() += 1;
         }
-        let Some(&most) = counts.values().max() else {
-            return false;
+        let mine = counts.get(&ip).copied().unwrap_or(0);
+        let most = counts.values().copied().max().unwrap_or(0);
+        let victim = match mine < most {
+            true => self.handshakes.iter().position(|w| counts[&w.ip] == most),
+            false => self
+                .handshakes
+                .iter()
+                .position(|w| w.ip == ip)
+                .filter(|&i| self.handshakes[i].since.elapsed() >= grace),
         };
-        let i = self.handshakes.iter().position(|w| counts[&w.ip] == most);
-        let Some(i) = i else { return false };
+        let Some(i) = victim else { return false };
         self.handshakes.remove(i).kick.kick();
         true
     }
@@ -221,28 +242,49 @@ mod tests {
         IpAddr::from([10, 0, 0, n])
     }
 
+    fn kicked(t: &Ticket) -> bool {
+        t.kick.kicked.load(Ordering::SeqCst)
+    }
+
     #[test]
-    fn a_full_handshake_pool_evicts_the_oldest_of_the_busiest_address() {
-        let gate = Gate::new(100, 4);
+    fn a_full_handshake_pool_evicts_from_the_busiest_address() {
+        let gate = Gate::new(100, 4, Duration::ZERO);
         let real = gate.admit(ip(1)).unwrap();
         let attacker: Vec<_> = (0..3).map(|_| gate.admit(ip(2)).unwrap()).collect();
-        // Full: a newcomer evicts the attacker's oldest, not the real client.
-        let newcomer = gate.admit(ip(2)).unwrap();
-        assert!(attacker[0].kick.kicked.load(Ordering::SeqCst));
-        assert!(!attacker[1].kick.kicked.load(Ordering::SeqCst));
-        assert!(real.in_handshake() && newcomer.in_handshake());
-        assert!(!attacker[0].in_handshake());
+        // Full: the attacker's newcomer evicts the attacker's oldest.
+        let again = gate.admit(ip(2)).unwrap();
+        assert!(kicked(&attacker[0]) && !kicked(&attacker[1]));
+        // A newcomer from elsewhere evicts the busiest address's oldest.
+        let other = gate.admit(ip(3)).unwrap();
+        assert!(kicked(&attacker[1]) && !kicked(&real));
+        assert!(real.in_handshake() && again.in_handshake() && other.in_handshake());
         // An authenticated session is never evicted.
         real.authenticated();
-        for _ in 0..10 {
-            gate.admit(ip(3)).unwrap();
-        }
-        assert!(!real.kick.kicked.load(Ordering::SeqCst));
+        let more: Vec<_> = (0..10).map(|_| gate.admit(ip(3)).unwrap()).collect();
+        assert!(!kicked(&real));
+        // (Each address holds two of the four places: ip 3 evicts its own.)
+        assert!(kicked(&other) && more[..8].iter().all(|t| kicked(t)));
+        assert!(!kicked(&more[8]) && !kicked(&more[9]));
+    }
+
+    #[test]
+    fn a_handshake_is_safe_from_its_own_address_for_its_grace() {
+        let gate = Gate::new(100, 4, Duration::from_secs(3600));
+        let burst: Vec<_> = (0..4).map(|_| gate.admit(ip(2)).unwrap()).collect();
+        // The same address is turned away rather than evict its own...
+        assert!(gate.admit(ip(2)).is_none());
+        assert!(!burst.iter().any(|t| kicked(t)));
+        // ...but another address gets in.
+        let real = gate.admit(ip(1)).unwrap();
+        assert!(kicked(&burst[0]) && !kicked(&real));
+        // Two against two: each address only competes with itself now.
+        let _second = gate.admit(ip(1)).unwrap();
+        assert!(gate.admit(ip(1)).is_none() && gate.admit(ip(2)).is_none());
     }
 
     #[test]
     fn a_full_socket_budget_evicts_a_handshake_or_refuses() {
-        let gate = Gate::new(2, 2);
+        let gate = Gate::new(2, 2, Duration::ZERO);
         let a = gate.admit(ip(1)).unwrap();
         let b = gate.admit(ip(2)).unwrap();
         a.authenticated();

@@ -45,8 +45,9 @@ pub async fn serve(
                 continue;
             }
         };
-        // Every socket held by an authenticated session: no room.
         let Some(ticket) = gate.admit(peer.ip()) else {
+            // No room: a short answer, if the socket takes it at once.
+            let _ = tcp.try_write(super::gate::BUSY);
             continue;
         };
         let _ = tcp.set_nodelay(true);

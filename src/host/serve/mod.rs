@@ -317,7 +317,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         .max_handshakes
         .or(cfg.max_handshakes)
         .unwrap_or(gate::MAX_HANDSHAKES.min(max_sockets / 2));
-    let gate = gate::Gate::new(max_sockets, max_handshakes);
+    let gate = gate::Gate::new(max_sockets, max_handshakes, gate::GRACE);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
