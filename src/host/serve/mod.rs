@@ -70,8 +70,9 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub handshake_timeout: u64,
     /// Connections in their handshake at once (HTTP request, Hello,
-    /// authentication); a new one evicts the oldest of the address holding
-    /// the most [config: max handshakes; default 64].
+    /// authentication); when full, a new one evicts a handshake of the
+    /// address holding the most (README.md has the rule) [config: max
+    /// handshakes; default 64].
     #[arg(long)]
     pub max_handshakes: Option<usize>,
     /// Sockets open at once [config: max sockets; default: half the
