@@ -57,6 +57,14 @@ pub struct Config {
     pub timeout: Option<u64>,
     pub origins: Vec<String>,
     pub token: Option<String>,
+    /// Connections in their handshake at once.
+    pub max_handshakes: Option<usize>,
+    /// Sockets open at once.
+    pub max_sockets: Option<usize>,
+    /// Bytes of download signatures held at once, by all sessions.
+    pub memory_budget: Option<u64>,
+    /// Bytes of download signatures one session holds at once.
+    pub session_memory: Option<u64>,
     pub modules: Vec<ModuleConfig>,
 }
 
@@ -144,7 +152,18 @@ impl Config {
                 return Err(err(n, format!("expected `key = value`, found {line:?}")));
             };
             let (key, value) = (norm(k), v.trim().to_string());
-            let global_only = ["port", "address", "motdfile", "logfile", "origins", "token"];
+            let global_only = [
+                "port",
+                "address",
+                "motdfile",
+                "logfile",
+                "origins",
+                "token",
+                "maxhandshakes",
+                "maxsockets",
+                "memorybudget",
+                "sessionmemory",
+            ];
             // Server-wide in the global section, per module in a module's.
             let both = ["maxconnections", "timeout"];
             let module_keys = [
@@ -198,6 +217,12 @@ impl Config {
                             cfg.max_connections = Some(value.parse().map_err(|_| bad())?)
                         }
                         "timeout" => cfg.timeout = Some(value.parse().map_err(|_| bad())?),
+                        "maxhandshakes" => {
+                            cfg.max_handshakes = Some(value.parse().map_err(|_| bad())?)
+                        }
+                        "maxsockets" => cfg.max_sockets = Some(value.parse().map_err(|_| bad())?),
+                        "memorybudget" => cfg.memory_budget = Some(size(&value).ok_or_else(bad)?),
+                        "sessionmemory" => cfg.session_memory = Some(size(&value).ok_or_else(bad)?),
                         _ => unreachable!("global_only and both list these keys"),
                     }
                 }

@@ -1,12 +1,13 @@
 //! One WebSocket connection: the protocol session and the file work its
 //! events ask for. File work is blocking and runs in `block_in_place`.
 
+use super::super::exit;
 use super::config;
 use super::login::{self, Login};
 use super::store::{escape, Module, Refusal, Upload};
 use super::Server;
 use crate::protocol::frame::{frame, FrameDecoder};
-use crate::protocol::{auth, Code, ModuleInfo, ServerEvent, ServerOutput, ServerSession};
+use crate::protocol::{auth, Code, Message, ModuleInfo, ServerEvent, ServerOutput, ServerSession};
 use crate::{DeltaEncoder, Signature};
 use axum::extract::ws::{Message as Ws, WebSocket};
 use futures_util::StreamExt;
@@ -16,6 +17,7 @@ use std::io::Read;
 use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::time::timeout;
 
 impl Drop for Conn {
@@ -41,6 +43,14 @@ pub struct OpenUpload {
     pub owner: String,
 }
 
+/// A download whose file is open, waiting for the client's signature.
+struct Opened {
+    file: File,
+    module: Arc<Module>,
+    attrs: (i64, u32, u32),
+    len: u64,
+}
+
 /// A download being encoded.
 struct Pull {
     id: u64,
@@ -62,6 +72,8 @@ struct Conn {
     /// Who authenticated; `None` before.
     login: Option<Login>,
     uploads: HashMap<u64, OpenUpload>,
+    /// Downloads checked and opened, their signatures still coming.
+    opening: HashMap<u64, Opened>,
     pulls: Vec<Pull>,
     /// Modules this session counts against (`max connections`).
     held: Vec<Arc<Module>>,
@@ -78,6 +90,15 @@ pub trait Transport {
     async fn send(&mut self, msg: Vec<u8>) -> Result<(), String>;
     /// The next message; `None` when the peer closed.
     async fn recv(&mut self) -> Option<Result<Vec<u8>, String>>;
+    /// When the handshake began: its deadline runs from here.
+    fn started(&self) -> std::time::Instant {
+        std::time::Instant::now()
+    }
+    /// The session authenticated: from now on it counts against the
+    /// server's limits; an error (the server is full) ends it with "try later".
+    fn admit(&mut self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 pub struct WsTransport(pub WebSocket);
@@ -171,59 +192,104 @@ impl Transport for StdioTransport {
     }
 }
 
-pub async fn run(socket: WebSocket, server: Arc<Server>, peer: IpAddr) {
-    serve_session(WsTransport(socket), server, peer).await
+/// Why a session ended badly, with the exit status `serve --stdio` gives
+/// for it (rsync's codes).
+#[derive(Debug)]
+pub struct Ended {
+    pub exit: u8,
+    pub why: String,
 }
 
-/// Serves one session over any transport, counting it against the limit.
-pub async fn serve_session<T: Transport>(t: T, server: Arc<Server>, peer: IpAddr) {
-    let n = server.connections.fetch_add(1, Ordering::SeqCst) + 1;
-    let result = session(t, server.clone(), n, peer).await;
-    server.connections.fetch_sub(1, Ordering::SeqCst);
-    if let Err(e) = result {
-        tracing::info!("session ended: {e}");
+impl Ended {
+    fn new(exit: u8, why: impl Into<String>) -> Self {
+        Ended {
+            exit,
+            why: why.into(),
+        }
+    }
+
+    /// A protocol error: rsync's 2 for no common version, 5 for failed
+    /// authentication, 12 ("error in protocol data stream") otherwise.
+    fn protocol(e: &crate::protocol::ProtocolError) -> Self {
+        use crate::protocol::ProtocolError::Peer;
+        let exit = match e {
+            Peer {
+                code: Code::Version,
+                ..
+            } => exit::PROTOCOL,
+            Peer {
+                code: Code::AuthFailed,
+                ..
+            } => exit::AUTH,
+            _ => exit::STREAM,
+        };
+        Ended::new(exit, e.to_string())
     }
 }
 
-async fn session<T: Transport>(
-    mut t: T,
+pub async fn run(t: super::admit::Admitted<WsTransport>, server: Arc<Server>, peer: IpAddr) {
+    let _ = serve_session(t, server, peer).await;
+}
+
+/// Serves one session over any transport.
+pub async fn serve_session<T: Transport>(
+    t: T,
     server: Arc<Server>,
-    n: usize,
     peer: IpAddr,
-) -> Result<(), String> {
+) -> Result<(), Ended> {
+    let result = session(t, server, peer).await;
+    if let Err(e) = &result {
+        tracing::info!("session ended: {}", e.why);
+    }
+    result
+}
+
+/// Bytes a session may take per turn of the runtime (see `session`).
+const FAIR_SHARE: usize = 64 << 10;
+
+/// Sends one message, within `wait`: a peer that stops reading holds
+/// the session no longer than it may stay idle.
+async fn send_within<T: Transport>(t: &mut T, m: &Message, wait: Duration) -> Result<(), Ended> {
+    match timeout(wait, t.send(m.encode())).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(Ended::new(exit::STREAM, e)),
+        Err(_) => Err(Ended::new(exit::TIMEOUT, "timeout writing to the peer")),
+    }
+}
+
+async fn session<T: Transport>(mut t: T, server: Arc<Server>, peer: IpAddr) -> Result<(), Ended> {
     if let Some(log) = &server.log {
         log.line(&format!("connect from {peer}"));
     }
     // A message of the day comes with AuthOk: a server that has one asks
     // every client to authenticate (anonymous clients answer with an empty token).
     let nonce = match server.auth_required() || !server.motd.is_empty() {
-        true => Some(auth::nonce().map_err(|e| e.to_string())?),
+        true => Some(auth::nonce().map_err(|e| Ended::new(exit::FILE_IO, e.to_string()))?),
         false => None,
     };
     let mut s = ServerSession::new(server.config.clone(), nonce);
-    if n > server.max_connections {
-        let busy = crate::protocol::Message::Error {
-            id: 0,
-            code: Code::TryLater,
-            message: "too many sessions: try later".into(),
-        };
-        let _ = t.send(busy.encode()).await;
-        return Err("over max connections".into());
-    }
     let mut conn = Conn {
         server: server.clone(),
         peer,
         login: (!server.auth_required()).then_some(Login::Anonymous),
         uploads: HashMap::new(),
+        opening: HashMap::new(),
         pulls: Vec::new(),
         held: Vec::new(),
         idle: server.idle,
         pause: None,
     };
-    // Hello and authentication must be done by this time, however slowly
-    // the bytes come; after that, each wait is bounded by the idle timeout.
-    let deadline = tokio::time::Instant::now() + server.handshake;
+    // Hello and authentication must be done by this time, counted from the
+    // first byte of the upgrade request, however slowly the bytes come;
+    // after that, each wait is bounded by the idle timeout.
+    let deadline = tokio::time::Instant::from_std(t.started()) + server.handshake;
+    let mut admitted = false;
     loop {
+        let ready = s.is_ready();
+        let wait = match ready {
+            true => conn.idle,
+            false => deadline.saturating_duration_since(tokio::time::Instant::now()),
+        };
         // Send what the session produced and do the work it asks for.
         loop {
             let out = s.poll();
@@ -233,7 +299,26 @@ async fn session<T: Transport>(
             for o in out {
                 match o {
                     ServerOutput::Send(m) => {
-                        if let Err(e) = t.send(m.encode()).await {
+                        // Authenticated (Welcome without a challenge, or
+                        // AuthOk): the session now counts against the
+                        // server's limit, or gets "try later" instead.
+                        let mut sent = Ok(());
+                        if !admitted && s.is_ready() {
+                            admitted = true;
+                            if let Err(why) = t.admit() {
+                                let busy = Message::Error {
+                                    id: 0,
+                                    code: Code::TryLater,
+                                    message: why.clone(),
+                                };
+                                let _ = send_within(&mut t, &busy, wait).await;
+                                sent = Err(Ended::new(exit::AUTH, why));
+                            }
+                        }
+                        if sent.is_ok() {
+                            sent = send_within(&mut t, &m, wait).await;
+                        }
+                        if let Err(e) = sent {
                             // The peer is gone: its uploads may be resumed.
                             s.close_quietly();
                             drain_events(&mut s, &mut conn);
@@ -266,12 +351,11 @@ async fn session<T: Transport>(
             Err(_) => {
                 s.close_quietly();
                 drain_events(&mut s, &mut conn);
-                return Err(if ready {
-                    "idle timeout"
-                } else {
-                    "handshake deadline"
-                }
-                .into());
+                let why = match ready {
+                    true => "idle timeout",
+                    false => "handshake deadline",
+                };
+                return Err(Ended::new(exit::TIMEOUT, why));
             }
             Ok(None) => {
                 s.close_quietly();
@@ -281,7 +365,7 @@ async fn session<T: Transport>(
             Ok(Some(Err(e))) => {
                 s.close_quietly();
                 drain_events(&mut s, &mut conn);
-                return Err(e);
+                return Err(Ended::new(exit::STREAM, e));
             }
             Ok(Some(Ok(m))) => m,
         };
@@ -289,12 +373,21 @@ async fn session<T: Transport>(
             for o in s.poll() {
                 match o {
                     ServerOutput::Send(m) => {
-                        let _ = t.send(m.encode()).await;
+                        let _ = send_within(&mut t, &m, wait).await;
                     }
                     ServerOutput::Event(e) => conn.handle(&mut s, e),
                 }
             }
-            return Err(e.to_string());
+            return Err(Ended::protocol(&e));
+        }
+        // Turns go by bytes: a session yields to the others once per 64 KiB
+        // it sent, so that one flooding the server with big messages waits
+        // behind those that send a few small ones (a login, a request). The
+        // message is dropped first: a session waiting its turn holds none.
+        let turns = msg.len() / FAIR_SHARE;
+        drop(msg);
+        for _ in 0..=turns {
+            tokio::task::yield_now().await;
         }
     }
 }
@@ -523,13 +616,18 @@ impl Conn {
                     Err(Refusal(code, msg)) => s.fail(id, code, msg),
                 }
             }
+            ServerEvent::PullOpen { id, module, path } => {
+                if let Err(Refusal(code, msg)) = self.pull_open(id, &module, &path) {
+                    s.fail(id, code, msg);
+                }
+            }
             ServerEvent::PullBegin {
                 id,
-                module,
                 path,
                 signature,
+                ..
             } => {
-                if let Err(Refusal(code, msg)) = self.pull_begin(s, id, &module, &path, signature) {
+                if let Err(Refusal(code, msg)) = self.pull_begin(s, id, &path, signature) {
                     s.fail(id, code, msg);
                 }
             }
@@ -588,6 +686,7 @@ impl Conn {
                     self.server.set_live(&token, false);
                 }
                 self.pulls.retain(|p| p.id != id);
+                self.opening.remove(&id);
             }
         }
     }
@@ -654,14 +753,9 @@ impl Conn {
         Ok(())
     }
 
-    fn pull_begin(
-        &mut self,
-        s: &mut ServerSession,
-        id: u64,
-        module: &str,
-        path: &str,
-        sig: Signature,
-    ) -> Result<(), Refusal> {
+    /// Checks access to a download and opens its file, before the session
+    /// reads its signature.
+    fn pull_open(&mut self, id: u64, module: &str, path: &str) -> Result<(), Refusal> {
         let m = self.access(module, Access::Read)?;
         m.check_rules(path, false, crate::filter::Side::Sender)?;
         let file = m
@@ -670,6 +764,38 @@ impl Conn {
         let meta = file.metadata()?;
         use std::os::unix::fs::MetadataExt;
         let attrs = (meta.mtime(), meta.mtime_nsec() as u32, meta.mode() & 0o7777);
+        let opened = Opened {
+            file,
+            module: m,
+            attrs,
+            len: meta.len(),
+        };
+        self.opening.insert(id, opened);
+        Ok(())
+    }
+
+    /// Starts encoding a download opened by `pull_open` against the
+    /// client's signature.
+    fn pull_begin(
+        &mut self,
+        s: &mut ServerSession,
+        id: u64,
+        path: &str,
+        sig: Signature,
+    ) -> Result<(), Refusal> {
+        // Nothing for a pull failed at PullOpen.
+        let Some(Opened {
+            file,
+            module: m,
+            attrs,
+            len,
+        }) = self.opening.remove(&id)
+        else {
+            return Ok(());
+        };
+        if !s.pull_start(id) {
+            return Ok(());
+        }
         // `dont compress`: already-compressed files go without deflate.
         let opts = match m.dont_compress(path) {
             true => crate::DeltaOptions {
@@ -682,7 +808,6 @@ impl Conn {
         let mut encoder =
             DeltaEncoder::new(sig, opts).map_err(|e| Refusal(Code::Protocol, e.to_string()))?;
         encoder.set_deflater(crate::host::deflate::deflater(opts.compress_level));
-        s.pull_start(id);
         self.pulls.push(Pull {
             id,
             file,
@@ -690,7 +815,7 @@ impl Conn {
             attrs,
             module: m,
             path: path.into(),
-            len: meta.len(),
+            len,
             sent: 0,
             fresh,
         });

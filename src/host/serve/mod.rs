@@ -1,11 +1,13 @@
 //! `wsync serve`: module directories over WebSocket (axum), driving the
 //! protocol's `ServerSession`; `--www` also serves a static directory.
 
+mod admit;
 pub(crate) mod chmod;
 pub mod config;
 pub(crate) mod conn;
+mod gate;
+mod http;
 pub(crate) mod links;
-mod listen;
 pub(crate) mod log;
 mod login;
 mod origin;
@@ -19,12 +21,13 @@ mod tree;
 mod www;
 
 use super::Failure;
-use crate::protocol::{Limits, ServerConfig};
+use crate::protocol::{Limits, MemoryBudget, ServerConfig};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::Extension;
 use axum::Router;
 use clap::Parser;
 use std::net::SocketAddr;
@@ -73,9 +76,29 @@ pub struct ServeArgs {
     /// Seconds a session may stay idle.
     #[arg(long, default_value_t = 300)]
     pub timeout: u64,
-    /// Seconds a client has to say Hello and authenticate.
+    /// Seconds a client has from the first byte of its request to the end
+    /// of authentication; also for each HTTP request head, and between
+    /// requests on a kept-alive connection.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub handshake_timeout: u64,
+    /// Connections in their handshake at once (HTTP request, Hello,
+    /// authentication); when full, a new one evicts a handshake of the
+    /// address holding the most (README.md has the rule) [config: max
+    /// handshakes; default 64].
+    #[arg(long)]
+    pub max_handshakes: Option<usize>,
+    /// Sockets open at once [config: max sockets; default: half the
+    /// open-file limit, which is raised to its hard value at start].
+    #[arg(long)]
+    pub max_sockets: Option<usize>,
+    /// Bytes of download signatures the server holds at once, all sessions
+    /// together (K, M, G suffixes) [config: memory budget; default 512M].
+    #[arg(long, value_parser = crate::host::demo::parse_size)]
+    pub memory_budget: Option<u64>,
+    /// Bytes of download signatures one session holds at once [config:
+    /// session memory; default 128M].
+    #[arg(long, value_parser = crate::host::demo::parse_size)]
+    pub session_memory: Option<u64>,
     /// Speak the protocol on standard input and output (one session), for
     /// clients that reach this machine through a remote shell.
     #[arg(long)]
@@ -123,6 +146,10 @@ pub struct Server {
     /// `--strong-len`: short strong sums for uploads (tests).
     pub strong_len: Option<u8>,
 }
+
+/// `memory budget` and `session memory` by default.
+const MEMORY_BUDGET: u64 = 512 << 20;
+const SESSION_MEMORY: u64 = 128 << 20;
 
 /// How long, and how many, interrupted uploads are kept for resumption.
 const PARK_TIME: Duration = Duration::from_secs(600);
@@ -275,6 +302,15 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         motd,
         config: ServerConfig {
             limits: Limits::default(),
+            session_memory: a
+                .session_memory
+                .or(cfg.session_memory)
+                .unwrap_or(SESSION_MEMORY),
+            memory: Arc::new(MemoryBudget::new(
+                a.memory_budget
+                    .or(cfg.memory_budget)
+                    .unwrap_or(MEMORY_BUDGET),
+            )),
             ..ServerConfig::default()
         },
         token: a.token.clone().or(cfg.token.clone()),
@@ -300,13 +336,25 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
             .map_err(|e| Failure::io("tokio runtime", e))?;
         let max = server.config.limits.max_message;
         let local = std::net::IpAddr::from([127, 0, 0, 1]);
-        rt.block_on(conn::serve_session(
-            conn::StdioTransport::new(max),
-            server,
-            local,
-        ));
-        return Ok(());
+        // Like rsync's server, the exit status says how the session ended.
+        return rt
+            .block_on(conn::serve_session(
+                conn::StdioTransport::new(max),
+                server,
+                local,
+            ))
+            .map_err(|e| Failure::new(e.exit, e.why));
     }
+    let open_files = gate::raise_open_files();
+    let max_sockets = a
+        .max_sockets
+        .or(cfg.max_sockets)
+        .unwrap_or_else(|| gate::default_max_sockets(open_files));
+    let max_handshakes = a
+        .max_handshakes
+        .or(cfg.max_handshakes)
+        .unwrap_or(gate::MAX_HANDSHAKES.min(max_sockets / 2));
+    let gate = gate::Gate::new(max_sockets, max_handshakes, gate::GRACE);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -325,9 +373,9 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
             app = app.fallback_service(files);
         }
         // Every request, static files too, must name this server.
-        let gate = server.gate.clone();
+        let names = server.gate.clone();
         let app = app.layer(axum::middleware::from_fn_with_state(
-            gate,
+            names,
             origin::host_filter,
         ));
         let listener = tokio::net::TcpListener::bind(addr)
@@ -336,13 +384,6 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         let local = listener
             .local_addr()
             .map_err(|e| Failure::io("listener", e))?;
-        // The upgrade request must arrive within the handshake deadline too.
-        use axum::serve::ListenerExt;
-        let listener = listen::Listener {
-            inner: listener,
-            deadline: server.handshake,
-        }
-        .tap_io(|_| {});
         // Tests and scripts read the first line to learn the port, and may
         // close the pipe then: a failed write must not stop the server.
         let mut banner = format!(
@@ -357,12 +398,8 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
         }
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .map_err(|e| Failure::io("server", e))
+        http::serve(listener, app, gate, server.handshake, server.idle).await;
+        Ok(())
     })
 }
 
@@ -370,6 +407,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
 async fn upgrade(
     State(server): State<Arc<Server>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(ticket): Extension<Arc<gate::Ticket>>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -386,5 +424,8 @@ async fn upgrade(
         .read_buffer_size(8 << 10)
         .write_buffer_size(8 << 10)
         .max_write_buffer_size(2 * max)
-        .on_upgrade(move |socket| conn::run(socket, server, peer.ip()))
+        .on_upgrade(move |socket| {
+            let t = admit::Admitted::new(conn::WsTransport(socket), ticket, server.clone());
+            conn::run(t, server, peer.ip())
+        })
 }
