@@ -241,6 +241,9 @@ pub struct Sent {
     pub error_dirs: std::collections::HashSet<Vec<u8>>,
     /// The one being listed now (None: the first part of the list).
     pub listing: Option<Vec<u8>>,
+    /// `--delete-missing-args`: source arguments that were missing,
+    /// as paths in the list (deleted at the destination).
+    pub missing: Vec<Vec<u8>>,
 }
 
 impl Sent {
@@ -268,6 +271,12 @@ pub struct WalkOptions {
     pub copy_links: bool,
     pub copy_dirlinks: bool,
     pub copy_unsafe_links: bool,
+    /// `-x` (1), `-xx` (2); `fs_dev`: the file system of the top
+    /// directory being sent.
+    pub one_fs: u8,
+    pub fs_dev: u64,
+    /// `--ignore-missing-args` (1), `--delete-missing-args` (2).
+    pub missing_args: u8,
 }
 
 /// rsync's `unsafe_symlink()`: whether a symlink named `name` (its path in
@@ -422,6 +431,14 @@ pub fn send_tree(
     reader: &mut dyn MergeSource,
     sent: &mut Sent,
 ) -> Result<(), FilterError> {
+    if super::missing::skip_missing(root, top, o, sent) {
+        return Ok(());
+    }
+    let mut o = *o;
+    if let Ok(md) = fs::metadata(top.map_or(root.to_path_buf(), |t| join(root, t))) {
+        o.fs_dev = md.dev();
+    }
+    let o = &o;
     match top {
         None => {
             let Some(md) = stat_entry(root, None, b"", o, sent, &|| false) else {
@@ -517,6 +534,15 @@ fn send_dir(
             continue;
         };
         let mut it = make_item(path, &full, &md, root_idx);
+        if it.is_dir() && recurse && o.one_fs > 0 && it.dev != o.fs_dev {
+            // -x: a mount point is sent without its contents; -xx
+            // leaves it out (rsync's FLAG_MOUNT_DIR).
+            if o.one_fs > 1 || filter.is_excluded(&it.path, true) {
+                continue;
+            }
+            sent.items.push(it);
+            continue;
+        }
         if filter.is_excluded(&it.path, it.is_dir()) {
             continue;
         }

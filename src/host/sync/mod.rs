@@ -8,14 +8,20 @@ mod acls;
 mod args;
 mod attrs;
 mod delete;
+mod devices;
 mod engine;
+mod extras;
 mod flist;
 mod hlink;
+mod iconv;
 mod itemize;
+mod listing;
 mod localdelta;
 mod log;
 mod meta;
+mod missing;
 mod nonreg;
+mod preflight;
 mod progress;
 mod receive;
 mod remote;
@@ -23,7 +29,9 @@ mod replace;
 mod signals;
 mod sources;
 mod stats;
+mod timewin;
 mod transfer;
+mod usermap;
 mod xattrs;
 
 use crate::filter::{FilterOptions, Filters, MergeSource, ReadError, Side};
@@ -102,6 +110,11 @@ pub fn main(argv: &[OsString]) -> u8 {
         print!("{USAGE}");
         return 0;
     }
+    match preflight::check(&a) {
+        Ok(Some(code)) => return code,
+        Ok(None) => {}
+        Err((msg, code)) => return fail(&format!("wsync: {msg}"), code),
+    }
     match run(&a) {
         Ok(code) => code,
         Err((msg, code)) => fail(&msg, code),
@@ -120,7 +133,13 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     }
     if a.paths.len() < 2 {
         let msg = if a.paths.len() == 1 {
-            "wsync sync: listing a source (one path, no destination) is not supported yet".into()
+            // rsync: a source without a destination is listed.
+            let opts = filter_options(a);
+            let mut files = FsFiles { stdin_used: false };
+            let filters = Filters::parse(&a.filters, &opts, &mut files)
+                .map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
+            let mut log = log::Log::new(a).map_err(|m| (m, code::FILE_IO))?;
+            return listing::run(a, &a.paths, &filters, &mut log);
         } else {
             format!("wsync sync: expected SRC... DEST\n{USAGE}")
         };
@@ -128,12 +147,7 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     }
     let (srcs, dst_arg) = a.paths.split_at(a.paths.len() - 1);
     let dst_arg = &dst_arg[0];
-    let opts = FilterOptions {
-        delete_excluded: a.delete_excluded,
-        strict: false,
-        home: std::env::var("HOME").ok(),
-        cvsignore: std::env::var("CVSIGNORE").ok(),
-    };
+    let opts = filter_options(a);
     let mut files = FsFiles { stdin_used: false };
     let mut rules = a.filters.clone();
     if a.backup && a.backup_dir.is_none() && a.delete.is_some() && !a.delete_excluded {
@@ -159,6 +173,9 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         }
         return remote::run(a, side, srcs, dst_arg, &filters, log);
     }
+    if a.more.list_only {
+        return listing::run(a, srcs, &filters, &mut log);
+    }
     if a.verbose > 0 && !a.quiet {
         log.raw(if a.recursive && !inc_off(a) {
             "sending incremental file list\n"
@@ -168,6 +185,8 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     }
     log.file_line("building file list");
     let mut sent = sources::walk(a, srcs, &filters, &mut files)?;
+    extras::after_walk(a, &mut sent, &mut log)?;
+    timewin::set_window(a);
     if let Some(c) = &a.chmod {
         // rsync's sender tweaks the modes it lists (not a symlink's).
         for it in sent.items.iter_mut().filter(|it| it.kind != Kind::Symlink) {
@@ -269,6 +288,7 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
             }
         }
     }
+    extras::check_temp_dir(a, &dst_root)?;
     let dst_abs = if a.dry_run && root_created {
         abs(&dst_root)
     } else {
@@ -314,6 +334,7 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
             eng.del = Some(del);
         }
     }
+    eng.delete_missing(&sent.missing);
     let r = eng.run();
     if signals::caught() {
         // rsync's exit_cleanup(RERR_SIGNAL): the file being received
@@ -332,6 +353,14 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     if let Err(e) = r {
         eng.log.flush();
         return Err((format!("wsync: {e}"), e.exit_code()));
+    }
+    let synced = std::mem::take(&mut eng.synced);
+    let dsts: Vec<PathBuf> = synced
+        .iter()
+        .map(|&i| eng.dst_path(&sent.items[i]))
+        .collect();
+    if extras::remove_sources(a, &sent, &synced, &dsts, &mut eng.log) {
+        eng.out.partial = true;
     }
     if eng.aborted {
         // rsync's receiver exited: no closing summary.
@@ -376,6 +405,8 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
 pub(super) fn fail_quiet(code: u8) -> u8 {
     let what = match code {
         code::SYNTAX => "syntax or usage error",
+        2 => "protocol incompatibility",
+        4 => "requested action not supported",
         code::FILE_SELECT => "errors selecting input/output files, dirs",
         code::FILE_IO => "error in file IO",
         code::VANISHED => "some files vanished before they could be transferred",
@@ -398,9 +429,20 @@ pub(super) fn fail_quiet(code: u8) -> u8 {
     code
 }
 
-/// rsync turns incremental recursion off for these.
+/// rsync turns incremental recursion off for these (and `--no-i-r`).
 fn inc_off(a: &SyncArgs) -> bool {
-    a.prune_empty_dirs || matches!(a.delete, Some(DeleteWhen::Before) | Some(DeleteWhen::After))
+    a.prune_empty_dirs
+        || matches!(a.delete, Some(DeleteWhen::Before) | Some(DeleteWhen::After))
+        || a.more.inc_recursive == Some(false)
+}
+
+fn filter_options(a: &SyncArgs) -> FilterOptions {
+    FilterOptions {
+        delete_excluded: a.delete_excluded,
+        strict: false,
+        home: std::env::var("HOME").ok(),
+        cvsignore: std::env::var("CVSIGNORE").ok(),
+    }
 }
 
 fn abs(p: &Path) -> PathBuf {

@@ -36,6 +36,10 @@ impl Engine<'_> {
             }
         }
         let mut st = st;
+        if let Some(md) = st.as_ref().filter(|m| super::devices::writes_into(a, m)) {
+            let md = md.clone();
+            return self.write_device(i, dpath, &md);
+        }
         if let Some(md) = &st {
             if !md.is_file() {
                 if !self.remove_for_replace(dpath, md, Kind::File) {
@@ -90,6 +94,7 @@ impl Engine<'_> {
                 }
                 self.report(i, iflags, None, 0);
                 self.hl_done(i);
+                self.synced.push(i);
                 return;
             }
         }
@@ -141,6 +146,7 @@ impl Engine<'_> {
                 }
                 self.hl_received.insert(i);
                 self.hl_done(i);
+                self.synced.push(i);
             }
             Err(msg) => {
                 if self.aborted {
@@ -319,8 +325,12 @@ impl Engine<'_> {
     /// A temporary file next to `dpath` (rsync's `.NAME.XXXXXX`).
     pub(super) fn temp_for(&self, dpath: &Path) -> std::io::Result<(tempfile::TempPath, fs::File)> {
         let dir = dpath.parent().unwrap_or(Path::new("."));
-        // Absolute, as tempfile would make it (with a getcwd each time).
-        let dir = &self.cwd.join(dir);
+        // Absolute, as tempfile would make it (with a getcwd each time);
+        // -T: in that directory (relative to the destination's).
+        let dir = &match &self.a.more.temp_dir {
+            Some(t) => self.cwd.join(&self.dst).join(t),
+            None => self.cwd.join(dir),
+        };
         let name = dpath
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -349,7 +359,7 @@ impl Engine<'_> {
     ) -> Result<transfer::Sent, Option<String>> {
         let a = self.a;
         let src_path = self.sent.src_path(it);
-        let mut src = match fs::File::open(&src_path) {
+        let mut src = match super::extras::open_src(a, &src_path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 self.log
@@ -421,6 +431,7 @@ impl Engine<'_> {
         let (tmp, file) = self
             .temp_for(dpath)
             .map_err(|e| Some(write_err(dpath, &e)))?;
+        super::extras::preallocate(a, &file, it.size);
         let r = match basis {
             Some(b) if m.delta => match fs::File::open(b) {
                 Ok(basis) if std::env::var_os("WSYNC_CORE_DELTA").is_none() => {
@@ -458,6 +469,9 @@ impl Engine<'_> {
             How::Transfer,
             &meta,
         );
+        if let Err(e) = super::extras::fsync(a, &file, &tmp) {
+            return Err(Some(e));
+        }
         drop(file);
         if let Err(e) = set {
             self.error(&e);
@@ -487,7 +501,7 @@ impl Engine<'_> {
                 return Err(Some(e));
             }
         }
-        tmp.persist(dpath).map_err(|e| {
+        super::extras::persist(tmp, dpath).map_err(|e| {
             Some(format!(
                 "rsync: [receiver] rename \"{}\" -> \"{}\" failed: {}",
                 e.path.display(),

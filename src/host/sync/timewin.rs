@@ -1,0 +1,54 @@
+//! Time comparisons as rsync makes them: `--modify-window` (rsync's
+//! `same_time`), and which kinds keep their times (`-O`, `-J`).
+
+use super::args::SyncArgs;
+use super::flist::Kind;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+/// `--modify-window` for this run (0: whole seconds; -1: nanoseconds).
+static WINDOW: AtomicI64 = AtomicI64::new(0);
+
+/// Sets the window for the run (from `--modify-window`).
+pub fn set_window(a: &SyncArgs) {
+    WINDOW.store(a.more.modify_window.unwrap_or(0), Ordering::Relaxed);
+}
+
+/// rsync's `same_time`: within the window (0: the same second; below 0:
+/// the same nanosecond too).
+pub fn same_time(s1: i64, n1: u32, s2: i64, n2: u32) -> bool {
+    let w = WINDOW.load(Ordering::Relaxed);
+    if w == 0 {
+        return s1 == s2;
+    }
+    if w < 0 {
+        return s1 == s2 && n1 == n2;
+    }
+    s1.abs_diff(s2) <= w.unsigned_abs()
+}
+
+/// Whether an item of `kind` has its modification time kept (`-t`,
+/// less directories with `-O` and symlinks with `-J`).
+pub fn keeps_time(a: &SyncArgs, kind: Kind) -> bool {
+    a.times
+        && !(kind == Kind::Dir && a.omit_dir_times)
+        && !(kind == Kind::Symlink && a.more.omit_link_times)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows() {
+        assert!(same_time(10, 5, 10, 7));
+        assert!(!same_time(10, 0, 11, 0));
+        WINDOW.store(2, Ordering::Relaxed);
+        assert!(same_time(10, 0, 12, 0));
+        assert!(same_time(12, 0, 10, 0));
+        assert!(!same_time(10, 0, 13, 0));
+        WINDOW.store(-1, Ordering::Relaxed);
+        assert!(!same_time(10, 5, 10, 7));
+        assert!(same_time(10, 5, 10, 5));
+        WINDOW.store(0, Ordering::Relaxed);
+    }
+}
