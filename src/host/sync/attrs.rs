@@ -194,6 +194,9 @@ fn set_any(
             errors.push(e);
         }
     }
+    if let Err(e) = super::timewin::set_atime(path, file, md, it, a, accurate) {
+        errors.push(e);
+    }
     let uid = (a.owner && who.root && md.uid() != it.uid).then(|| Uid::from_raw(it.uid));
     let gid = (a.group && md.gid() != it.gid).then(|| Gid::from_raw(it.gid));
     if uid.is_some() || gid.is_some() {
@@ -273,7 +276,7 @@ pub fn set_mtime(path: &Path, it: &Item) -> Result<(), String> {
         .map_err(|e| fail("utimensat", path, &os(e)))
 }
 
-fn fail(what: &str, path: &Path, e: &std::io::Error) -> String {
+pub(super) fn fail(what: &str, path: &Path, e: &std::io::Error) -> String {
     format!(
         "rsync: [receiver] {what} \"{}\" failed: {}",
         path.display(),

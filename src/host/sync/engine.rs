@@ -237,6 +237,7 @@ impl<'a> Engine<'a> {
         if time {
             iflags |= REPORT_TIME;
         }
+        iflags |= super::timewin::atime_flag(self.a, it, md);
         if d.perms {
             iflags |= REPORT_PERMS;
         }

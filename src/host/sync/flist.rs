@@ -63,6 +63,8 @@ pub struct Item {
     /// A directory whose contents are in the list (rsync's
     /// FLAG_CONTENT_DIR): deletions happen only there.
     pub content: bool,
+    /// The access time in seconds (`-U`).
+    pub atime: i64,
 }
 
 impl Item {
@@ -85,6 +87,7 @@ impl Item {
             link: None,
             root,
             content: false,
+            atime: md.atime(),
         }
     }
 
@@ -132,6 +135,11 @@ pub fn show(name: &[u8]) -> String {
         let b = name[i];
         if b == b'\t' || (0x20..0x7f).contains(&b) {
             out.push(b as char);
+            i += 1;
+            continue;
+        }
+        if b >= 0x80 && super::outbytes::eight_bit() {
+            out.push(super::outbytes::carry(b));
             i += 1;
             continue;
         }

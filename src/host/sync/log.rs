@@ -86,7 +86,11 @@ impl Log {
 
     /// Text on stdout as is.
     pub fn raw(&mut self, text: &str) {
-        let _ = write!(self.out, "{text}");
+        if super::outbytes::all_to_stderr() {
+            let _ = std::io::stderr().write_all(&super::outbytes::bytes(text));
+            return;
+        }
+        let _ = self.out.write_all(&super::outbytes::bytes(text));
     }
 
     /// An error or warning on stderr (stdout flushed first, to keep order).
@@ -145,16 +149,25 @@ impl Log {
     }
 
     fn line(&mut self, line: &str) {
+        let line = &*super::outbytes::bytes(line);
+        if super::outbytes::all_to_stderr() {
+            let mut e = std::io::stderr().lock();
+            let _ = e.write_all(line);
+            let _ = e.write_all(b"\n");
+            return;
+        }
         match &self.bar {
             Some(b) => {
                 let out = &mut self.out;
                 b.suspend(|| {
-                    let _ = writeln!(out, "{line}");
+                    let _ = out.write_all(line);
+                    let _ = out.write_all(b"\n");
                     let _ = out.flush();
                 });
             }
             None => {
-                let _ = writeln!(self.out, "{line}");
+                let _ = self.out.write_all(line);
+                let _ = self.out.write_all(b"\n");
             }
         }
     }

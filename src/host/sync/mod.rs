@@ -21,6 +21,7 @@ mod log;
 mod meta;
 mod missing;
 mod nonreg;
+mod outbytes;
 mod preflight;
 mod progress;
 mod receive;
@@ -124,6 +125,10 @@ pub fn main(argv: &[OsString]) -> u8 {
 fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     let started = std::time::Instant::now();
     signals::install();
+    outbytes::set(a);
+    if let Some(t) = a.more.stop_at {
+        signals::stop_at(t);
+    }
     if a.paths.len() == 1 {
         // `wsync sync HOST::` lists the modules, `HOST::MODULE/PATH` a path.
         if let Some(r) = remote::target::parse(a.paths[0].as_bytes(), a.port) {
@@ -340,6 +345,9 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         // rsync's exit_cleanup(RERR_SIGNAL): the file being received
         // was a temporary one, dropped (removed) on the way out.
         eng.log.flush();
+        if signals::stopped() {
+            return Err(("stopping at requested limit".into(), 30));
+        }
         return Err((String::new(), code::SIGNAL));
     }
     eng.drain_deletions();

@@ -52,3 +52,58 @@ mod tests {
         WINDOW.store(0, Ordering::Relaxed);
     }
 }
+
+/// `-U`: the `u` of `%i` where a non-directory, non-symlink's access
+/// time differs (rsync's ITEM_REPORT_ATIME).
+pub fn atime_flag(a: &SyncArgs, it: &super::flist::Item, md: &std::fs::Metadata) -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    let kind_ok = !matches!(it.kind, Kind::Dir | Kind::Symlink);
+    if a.more.atimes > 0 && kind_ok && !same_time(it.atime, 0, md.atime(), 0) {
+        super::itemize::REPORT_ATIME
+    } else {
+        0
+    }
+}
+
+/// `-U`: sets the access time (whole seconds, as rsync sends it) where
+/// it differs, or always when `accurate`; not for directories, nor for
+/// symlinks with `-J`.
+pub fn set_atime(
+    path: &std::path::Path,
+    file: Option<&std::fs::File>,
+    md: &std::fs::Metadata,
+    it: &super::flist::Item,
+    a: &SyncArgs,
+    accurate: bool,
+) -> Result<(), String> {
+    use rustix::fs::{AtFlags, Timespec, Timestamps, CWD, UTIME_OMIT};
+    use std::os::unix::fs::MetadataExt;
+    let omitted = it.kind == Kind::Symlink && a.more.omit_link_times;
+    if a.more.atimes == 0 || it.kind == Kind::Dir || omitted {
+        return Ok(());
+    }
+    if !accurate && same_time(md.atime(), 0, it.atime, 0) {
+        return Ok(());
+    }
+    let ts = Timestamps {
+        last_access: Timespec {
+            tv_sec: it.atime,
+            tv_nsec: 0,
+        },
+        last_modification: Timespec {
+            tv_sec: 0,
+            tv_nsec: UTIME_OMIT,
+        },
+    };
+    let r = match file {
+        Some(f) => rustix::fs::futimens(f, &ts),
+        None => rustix::fs::utimensat(CWD, path, &ts, AtFlags::SYMLINK_NOFOLLOW),
+    };
+    r.map_err(|e| {
+        super::attrs::fail(
+            "utimensat",
+            path,
+            &std::io::Error::from_raw_os_error(e.raw_os_error()),
+        )
+    })
+}

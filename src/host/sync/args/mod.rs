@@ -15,7 +15,7 @@ mod tests;
 mod values;
 
 pub use help::USAGE;
-pub use more::{More, CHECKSUMS, COMPRESSORS};
+pub use more::{More, StderrMode, CHECKSUMS, COMPRESSORS};
 
 use crate::filter::FilterArg;
 use std::ffi::OsString;

@@ -215,6 +215,7 @@ fn item_of(e: &Entry, rel: Vec<u8>) -> Item {
         link: (e.kind == WireKind::Symlink).then(|| e.target.as_bytes().to_vec()),
         root: 0,
         content: false,
+        atime: 0,
     }
 }
 
