@@ -34,25 +34,6 @@ pub fn keeps_time(a: &SyncArgs, kind: Kind) -> bool {
         && !(kind == Kind::Symlink && a.more.omit_link_times)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn windows() {
-        assert!(same_time(10, 5, 10, 7));
-        assert!(!same_time(10, 0, 11, 0));
-        WINDOW.store(2, Ordering::Relaxed);
-        assert!(same_time(10, 0, 12, 0));
-        assert!(same_time(12, 0, 10, 0));
-        assert!(!same_time(10, 0, 13, 0));
-        WINDOW.store(-1, Ordering::Relaxed);
-        assert!(!same_time(10, 5, 10, 7));
-        assert!(same_time(10, 5, 10, 5));
-        WINDOW.store(0, Ordering::Relaxed);
-    }
-}
-
 /// `-U`: the `u` of `%i` where a non-directory, non-symlink's access
 /// time differs (rsync's ITEM_REPORT_ATIME).
 pub fn atime_flag(a: &SyncArgs, it: &super::flist::Item, md: &std::fs::Metadata) -> u32 {
@@ -106,4 +87,23 @@ pub fn set_atime(
             &std::io::Error::from_raw_os_error(e.raw_os_error()),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows() {
+        assert!(same_time(10, 5, 10, 7));
+        assert!(!same_time(10, 0, 11, 0));
+        WINDOW.store(2, Ordering::Relaxed);
+        assert!(same_time(10, 0, 12, 0));
+        assert!(same_time(12, 0, 10, 0));
+        assert!(!same_time(10, 0, 13, 0));
+        WINDOW.store(-1, Ordering::Relaxed);
+        assert!(!same_time(10, 5, 10, 7));
+        assert!(same_time(10, 5, 10, 5));
+        WINDOW.store(0, Ordering::Relaxed);
+    }
 }
