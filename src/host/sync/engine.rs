@@ -94,6 +94,8 @@ pub struct Engine<'a> {
     /// Non-directories left in sync at the destination, in list order
     /// (rsync's MSG_SUCCESS: for `--remove-source-files`).
     pub synced: Vec<usize>,
+    /// `-y`: the fuzzy basis search's state.
+    pub(super) fuzzy: super::fuzzy::Fuzzy,
 }
 
 impl<'a> Engine<'a> {
@@ -145,6 +147,7 @@ impl<'a> Engine<'a> {
             meta_errors: RefCell::new(Vec::new()),
             xattrs_seen: RefCell::new(HashMap::new()),
             synced: Vec::new(),
+            fuzzy: Default::default(),
             deleted: [0; 2],
             del_skipped: 0,
             aborted: false,

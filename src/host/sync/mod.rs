@@ -12,6 +12,7 @@ mod devices;
 mod engine;
 mod extras;
 mod flist;
+mod fuzzy;
 mod hlink;
 mod iconv;
 mod itemize;

@@ -10,6 +10,7 @@ use super::itemize::*;
 use super::replace::Side;
 use super::transfer::{self, Failed, Method};
 use std::fs;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -49,6 +50,16 @@ impl Engine<'_> {
             }
         }
         let mut basis: Option<PathBuf> = st.as_ref().map(|_| dpath.to_path_buf());
+        if st.is_none() && a.more.fuzzy > 0 {
+            // -y: a similar file of the directory as the basis.
+            let mut dirs = vec![dpath.parent().unwrap_or(Path::new(".")).to_path_buf()];
+            if a.more.fuzzy > 1 {
+                let rel = Path::new(std::ffi::OsStr::from_bytes(&it.path));
+                let rel_dir = rel.parent().unwrap_or(Path::new(""));
+                dirs.extend(self.alt_roots.iter().map(|r| r.join(rel_dir)));
+            }
+            basis = self.fuzzy.find(dpath, &dirs, it.size, it.mtime);
+        }
         let mut cmp_st = st.clone().map(|md| (dpath.to_path_buf(), md));
         let mut alt_basis = false;
         if !self.alt_roots.is_empty() && (st.is_none() || a.alt_dest != Some(AltDest::Copy)) {
@@ -115,6 +126,7 @@ impl Engine<'_> {
         }
         let cmp = cmp_st.as_ref().map(|(p, m)| (p.as_path(), m));
         let iflags = self.flags(it, cmp, iflags);
+        self.fuzzy.sending(dpath);
         self.stats.transferred += 1;
         self.stats.transferred_size += it.size;
         if st.is_none() {
