@@ -153,7 +153,9 @@ fn distance(s1: &[u8], s2: &[u8], upper: u32) -> u32 {
         let s = if s1.is_empty() { s2 } else { s1 };
         // C's `char` is signed here: bytes over 0x7f count negative.
         let cost: i32 = s.iter().map(|&b| i32::from(b as i8)).sum();
-        return (s.len() as u32).wrapping_mul(UNIT).wrapping_add(cost as u32);
+        return (s.len() as u32)
+            .wrapping_mul(UNIT)
+            .wrapping_add(cost as u32);
     }
     let mut a: Vec<u32> = (1..=l2).map(|i| i * UNIT).collect();
     for (i1, &c1) in s1.iter().enumerate() {

@@ -7,6 +7,7 @@
 mod acls;
 mod args;
 mod attrs;
+mod batch;
 mod delete;
 mod devices;
 mod engine;
@@ -124,6 +125,60 @@ pub fn main(argv: &[OsString]) -> u8 {
 }
 
 fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
+    if let Some(file) = &a.more.read_batch {
+        return read_batch(a, file);
+    }
+    if a.more.only_write_batch {
+        // --only-write-batch: the run goes as a dry run, the batch is
+        // written, the destination left alone.
+        let mut b = a.clone();
+        b.dry_run = true;
+        return run_with(&b, None);
+    }
+    run_with(a, None)
+}
+
+/// `--read-batch=FILE [DEST]`: the batch's list and data, then the local
+/// transfer from them with the write run's options (and this command
+/// line's output options).
+fn read_batch(a: &SyncArgs, file: &OsString) -> Result<u8, (String, u8)> {
+    if a.paths.len() > 1 {
+        return Err((
+            "wsync sync: --read-batch takes one destination (or none: the batch's)".into(),
+            code::SYNTAX,
+        ));
+    }
+    let rd = batch::read(file, a.paths.first())?;
+    let mut argv = rd.header.opts.clone();
+    let mut stage = rd.staging.path().as_os_str().to_owned();
+    stage.push("/");
+    argv.push(OsString::from("--"));
+    argv.push(stage);
+    argv.push(a.paths.first().unwrap_or(&rd.header.dst).clone());
+    let mut b = SyncArgs::parse(&argv)
+        .map_err(|UsageError(m)| (format!("wsync: bad batch file: its options: {m}"), 12))?;
+    b.verbose = a.verbose;
+    b.quiet = a.quiet;
+    b.itemize = a.itemize;
+    b.out_format = a.out_format.clone();
+    b.stats = a.stats;
+    b.human = a.human;
+    b.progress = a.progress;
+    b.progress2 = a.progress2;
+    b.dry_run = a.dry_run;
+    b.log_file = a.log_file.clone();
+    b.log_file_format = a.log_file_format.clone();
+    b.more.eight_bit = a.more.eight_bit;
+    b.more.stderr = a.more.stderr;
+    b.more.remove_source_files = false;
+    b.more.write_batch = None;
+    b.more.only_write_batch = false;
+    let r = run_with(&b, Some(rd.sent));
+    drop(rd.staging);
+    r
+}
+
+fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8)> {
     let started = std::time::Instant::now();
     signals::install();
     outbytes::set(a);
@@ -190,8 +245,14 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         });
     }
     log.file_line("building file list");
-    let mut sent = sources::walk(a, srcs, &filters, &mut files)?;
-    extras::after_walk(a, &mut sent, &mut log)?;
+    let preset_list = preset.is_some();
+    let mut sent = match preset {
+        Some(s) => s,
+        None => sources::walk(a, srcs, &filters, &mut files)?,
+    };
+    if !preset_list {
+        extras::after_walk(a, &mut sent, &mut log)?;
+    }
     timewin::set_window(a);
     if let Some(c) = &a.chmod {
         // rsync's sender tweaks the modes it lists (not a symlink's).
@@ -306,6 +367,13 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     }
 
     let mut files2 = FsFiles { stdin_used: true };
+    if let Some(file) = &a.more.write_batch {
+        let dst_of = |it: &flist::Item| match &solo_path {
+            Some(p) => p.clone(),
+            None => flist::join(&dst_root, &it.path),
+        };
+        batch::write(a, file, dst_arg, &sent, &dst_of, solo_path.is_some())?;
+    }
     let mut eng = engine::Engine::new(a, &sent, dst_root.clone(), log);
     eng.solo = solo_path;
     eng.root_created = root_created;
@@ -381,9 +449,12 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         let block = eng.stats.block(h);
         eng.log.raw(&block);
     }
-    let summary = eng
+    let mut summary = eng
         .stats
         .summary(h, started.elapsed().as_secs_f64(), a.dry_run);
+    if a.more.only_write_batch {
+        summary = summary.replace("(DRY RUN)", "(BATCH ONLY)");
+    }
     if (a.verbose > 0 || a.stats) && !a.quiet {
         eng.log.raw(&summary);
     }

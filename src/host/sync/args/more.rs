@@ -98,6 +98,9 @@ pub struct More {
     pub qsort: bool,
     /// `--info` words beyond the first table's (kept, checked).
     pub info: Vec<String>,
+    /// The options as given, values included, paths left out (what a
+    /// batch file records of its write run).
+    pub opt_argv: Vec<OsString>,
     /// `-N`: refused, as by this rsync build ("no crtimes").
     pub crtimes: bool,
 }
@@ -564,6 +567,12 @@ impl SyncArgs {
         }
         if m.delete_missing_args {
             m.ignore_missing_args = true;
+        }
+        if (m.read_batch.is_some() || m.write_batch.is_some()) && (self.xattrs > 0 || self.acls) {
+            return Err(UsageError(
+                "wsync's batch files carry no xattrs or ACLs: -X and -A cannot be used with a batch"
+                    .into(),
+            ));
         }
         if m.read_batch.is_some() && m.write_batch.is_some() {
             return Err(UsageError(

@@ -28,6 +28,9 @@ impl SyncArgs {
                 a.paths.push(OsString::from_vec(arg.to_vec()));
                 continue;
             }
+            // The options as given (for a batch file's record); a value
+            // in the next argument is added where it is taken.
+            a.more.opt_argv.push(args[i - 1].clone());
             if arg == b"--" {
                 only_paths = true;
                 continue;
@@ -96,6 +99,7 @@ impl SyncArgs {
                                 let v = args.get(i).ok_or_else(|| {
                                     UsageError(format!("--{name}: missing argument"))
                                 })?;
+                                a.more.opt_argv.push(v.clone());
                                 i += 1;
                                 v.as_bytes().to_vec()
                             }
@@ -125,6 +129,7 @@ impl SyncArgs {
                             let v = args
                                 .get(i)
                                 .ok_or_else(|| UsageError(format!("-{c}: missing argument")))?;
+                            a.more.opt_argv.push(v.clone());
                             i += 1;
                             v.as_bytes().to_vec()
                         };
