@@ -343,6 +343,11 @@ impl<'a> Engine<'a> {
             self.skip_dir = None;
         }
         let dpath = self.dst_path(it);
+        if self.a.relative && !self.a.implied_dirs && !self.dry() {
+            // --no-implied-dirs: a missing parent is made as rsync's
+            // make_path makes it (default permissions, not itemized).
+            self.make_parents(&dpath);
+        }
         let in_missing = self.dry_missing.is_some_and(|d| self.is_below(i, d));
         if !in_missing {
             self.dry_missing = None;

@@ -89,3 +89,24 @@ impl Engine<'_> {
         }
     }
 }
+
+impl Engine<'_> {
+    /// `-R --no-implied-dirs`: the missing directories above `dpath`
+    /// are made (rsync's `make_path`, errors as its "recv_generator:
+    /// mkdir ... failed").
+    pub(super) fn make_parents(&mut self, dpath: &Path) {
+        let Some(parent) = dpath.parent().filter(|p| !p.as_os_str().is_empty()) else {
+            return;
+        };
+        if fs::metadata(parent).is_ok() {
+            return;
+        }
+        if let Err(e) = fs::create_dir_all(parent) {
+            self.error(&format!(
+                "rsync: [generator] recv_generator: mkdir \"{}\" failed: {}",
+                super::engine::abs(parent).display(),
+                super::os_error(&e)
+            ));
+        }
+    }
+}

@@ -171,7 +171,8 @@ pub fn walk(
             }
         } as u32;
         let mut sender = filters.for_side(Side::Sender, root_abs.as_os_str().as_bytes());
-        if src.implied {
+        // --no-implied-dirs: the directories on the way are not sent.
+        if src.implied && a.implied_dirs {
             if let Some(top) = &src.top {
                 flist::implied_dirs(&root_abs, idx, top, &mut sent);
             }

@@ -183,11 +183,6 @@ impl SyncArgs {
             self.recursive = self.r_explicit;
             self.dirs = true;
         }
-        if self.relative && !self.implied_dirs {
-            return Err(UsageError(
-                "--no-implied-dirs: not supported by wsync sync yet".into(),
-            ));
-        }
         if let Some(s) = &self.suffix {
             if s.as_bytes().contains(&b'/') {
                 return Err(UsageError(

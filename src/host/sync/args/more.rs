@@ -574,6 +574,17 @@ impl SyncArgs {
                     .into(),
             ));
         }
+        if let Some(root) = &m.confine_root {
+            use std::os::unix::ffi::OsStrExt;
+            if !root.as_bytes().starts_with(b"/") {
+                return Err(UsageError("--confine-root must be an absolute path".into()));
+            }
+            if m.insecure_links {
+                return Err(UsageError(
+                    "--insecure-links cannot be combined with --confine-root".into(),
+                ));
+            }
+        }
         if m.read_batch.is_some() && m.write_batch.is_some() {
             return Err(UsageError(
                 "--write-batch and --read-batch can not be used together".into(),

@@ -6,6 +6,7 @@
 //! sums for `-c`), uploads and downloads of deltas, `Make` for
 //! directories, symlinks and attributes, and `Delete`.
 
+mod newopts;
 mod pull;
 mod push;
 pub mod target;
@@ -103,6 +104,12 @@ pub fn run(
     if let Some(opt) = unsupported(a) {
         return Err((
             format!("wsync sync: {opt} is not supported with a remote side yet"),
+            super::code::SYNTAX,
+        ));
+    }
+    if let Some(why) = newopts::refused(a, matches!(side, Side::Pull(_))) {
+        return Err((
+            format!("wsync sync: {why}: refused with a remote side"),
             super::code::SYNTAX,
         ));
     }
