@@ -8,6 +8,7 @@ mod acls;
 mod args;
 mod attrs;
 mod batch;
+mod copyas;
 mod delete;
 mod devices;
 mod engine;
@@ -252,6 +253,17 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
     };
     if !preset_list {
         extras::after_walk(a, &mut sent, &mut log)?;
+    }
+    // --copy-as: the receiving side runs as that user from here on.
+    let copy_as = a.more.copy_as.as_deref().map(copyas::resolve).transpose()?;
+    let _as_user = copyas::become_(copy_as)?;
+    if let Some((uid, gid)) = copy_as.filter(|(u, _)| *u != 0) {
+        // Not root: a group it is not in is not kept (rsync's receiver
+        // drops such a gid), nor an owner.
+        for it in sent.items.iter_mut() {
+            it.gid = gid;
+            it.uid = uid;
+        }
     }
     timewin::set_window(a);
     if let Some(c) = &a.chmod {
