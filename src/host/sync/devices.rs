@@ -69,7 +69,7 @@ impl Engine<'_> {
                     &dev,
                     self.a,
                     &self.who,
-                    Some(md.mode_bits()),
+                    Some(std::os::unix::fs::MetadataExt::mode(md)),
                     How::Transfer,
                     &m,
                 ) {

@@ -44,6 +44,10 @@ pub fn after_walk(a: &SyncArgs, sent: &mut Sent, log: &mut Log) -> Result<(), (S
             }
         }
     }
+    if m.fake_super {
+        let paths: Vec<_> = sent.items.iter().map(|it| sent.src_path(it)).collect();
+        super::fakesuper::read_back(&mut sent.items, &paths);
+    }
     if let Some(spec) = &m.iconv {
         let mut errors = Vec::new();
         if super::iconv::convert_items(spec, &mut sent.items, &mut errors) {

@@ -13,6 +13,7 @@ mod delete;
 mod devices;
 mod engine;
 mod extras;
+mod fakesuper;
 mod flist;
 mod fuzzy;
 mod hlink;
@@ -181,6 +182,19 @@ fn read_batch(a: &SyncArgs, file: &OsString) -> Result<u8, (String, u8)> {
 
 fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8)> {
     let started = std::time::Instant::now();
+    // --copy-as a user other than root: no owner or group is kept (rsync's
+    // receiver maps ids it may not give to none).
+    let copy_as = a.more.copy_as.as_deref().map(copyas::resolve).transpose()?;
+    let not_root;
+    let a = if copy_as.is_some_and(|(u, _)| u != 0) {
+        let mut b = a.clone();
+        b.owner = false;
+        b.group = false;
+        not_root = b;
+        &not_root
+    } else {
+        a
+    };
     signals::install();
     outbytes::set(a);
     if let Some(t) = a.more.stop_at {
@@ -238,6 +252,19 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
     if a.more.list_only {
         return listing::run(a, srcs, &filters, &mut log);
     }
+    // rsync's local transfers refuse the daemon-only options.
+    if a.contimeout.is_some() {
+        return Err((
+            "The --contimeout option may only be used when connecting to an rsync daemon.".into(),
+            code::SYNTAX,
+        ));
+    }
+    if a.password_file.is_some() {
+        return Err((
+            "The --password-file option may only be used when accessing an rsync daemon.".into(),
+            code::SYNTAX,
+        ));
+    }
     if a.verbose > 0 && !a.quiet {
         log.raw(if a.recursive && !inc_off(a) {
             "sending incremental file list\n"
@@ -255,16 +282,7 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
         extras::after_walk(a, &mut sent, &mut log)?;
     }
     // --copy-as: the receiving side runs as that user from here on.
-    let copy_as = a.more.copy_as.as_deref().map(copyas::resolve).transpose()?;
     let _as_user = copyas::become_(copy_as)?;
-    if let Some((uid, gid)) = copy_as.filter(|(u, _)| *u != 0) {
-        // Not root: a group it is not in is not kept (rsync's receiver
-        // drops such a gid), nor an owner.
-        for it in sent.items.iter_mut() {
-            it.gid = gid;
-            it.uid = uid;
-        }
-    }
     timewin::set_window(a);
     if let Some(c) = &a.chmod {
         // rsync's sender tweaks the modes it lists (not a symlink's).
@@ -432,6 +450,9 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
         return Err((String::new(), code::SIGNAL));
     }
     eng.drain_deletions();
+    if a.more.fake_super && !a.dry_run {
+        store_fake_super(&mut eng, a);
+    }
     let skipped = eng.del.as_ref().map_or(0, |d| d.skipped) + eng.del_skipped;
     if skipped > 0 && !eng.aborted {
         eng.log.error(&format!(
@@ -490,6 +511,22 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
         return Ok(fail_quiet(status));
     }
     Ok(0)
+}
+
+/// `--fake-super`, the receiver's side: each entry stored as
+/// fakesuper.rs says, then the directories' times set again.
+fn store_fake_super(eng: &mut engine::Engine<'_>, a: &SyncArgs) {
+    let sent = eng.sent;
+    for it in sent.items.iter().rev() {
+        if let Err(e) = fakesuper::store(&eng.dst_path(it), it, a.times) {
+            eng.error(&e);
+        }
+    }
+    if timewin::keeps_time(a, Kind::Dir) {
+        for it in sent.items.iter().filter(|i| i.is_dir()) {
+            let _ = attrs::set_mtime(&eng.dst_path(it), it);
+        }
+    }
 }
 
 /// The closing line rsync prints for a failed run (the errors themselves

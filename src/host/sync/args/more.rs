@@ -178,8 +178,8 @@ pub(super) const OPTIONS: &[Opt] = &[
     flag("motd", None, |a, v| a.more.no_motd = !v),
     flag("inc-recursive", None, |a, v| a.more.inc_recursive = Some(v)),
     flag("i-r", None, |a, v| a.more.inc_recursive = Some(v)),
-    flag("old-dirs", None, |a, v| a.more.old_dirs = v),
-    flag("old-d", None, |a, v| a.more.old_dirs = v),
+    flag("old-dirs", None, old_dirs),
+    flag("old-d", None, old_dirs),
     flag("insecure-links", None, |a, v| a.more.insecure_links = v),
     value("confine-root", None, |a, v| {
         a.more.confine_root = Some(os(v));
@@ -464,6 +464,16 @@ pub(super) fn negate_value(a: &mut SyncArgs, name: &str) -> bool {
         _ => return false,
     }
     true
+}
+
+/// `--old-dirs`: rsync's xfer_dirs 4, a recursion (the filter that
+/// keeps it one level deep is added once all options are read).
+fn old_dirs(a: &mut SyncArgs, v: bool) {
+    a.more.old_dirs = v;
+    if v {
+        a.recursive = true;
+        a.dirs = true;
+    }
 }
 
 fn checksum_choice(a: &mut SyncArgs, v: &[u8]) -> Result<(), UsageError> {
