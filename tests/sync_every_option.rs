@@ -166,7 +166,7 @@ fn tmp_in_dst(side: &Path) {
 fn window(side: &Path) {
     // dst/f: the source's size, 2 seconds older.
     put(
-        side.join("dst/f"),
+        &side.join("dst/f"),
         b"the OLD contents of f\n",
         0o644,
         1_599_999_998,
@@ -175,7 +175,7 @@ fn window(side: &Path) {
 
 fn nsec(side: &Path) {
     put(
-        side.join("dst/f"),
+        &side.join("dst/f"),
         b"the OLD contents of f\n",
         0o644,
         1_600_000_000,
