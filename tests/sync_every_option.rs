@@ -395,6 +395,8 @@ fn cases() -> Vec<Case> {
         plain(&["--itemize-changes"]),
         plain(&["--remote-option=-v", "-M-q"]),
         plain(&["-Mbogus"]),
+        plain(&["-M--bogus"]),
+        plain(&["-M--delete-before", "-M--delete-after"]),
         plain(&["--out-format=%n %i %l"]),
         plain(&["--log-file=../log", "--log-file-format=%n"]),
         plain(&["--password-file=/dev/null"]),

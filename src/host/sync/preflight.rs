@@ -118,6 +118,15 @@ pub fn check(a: &SyncArgs) -> Result<Option<u8>, (String, u8)> {
             ));
         }
     }
+    if !m.remote_options.is_empty() {
+        // -M: rsync gives these to the other side, whose parse of them
+        // fails the run with exit 12 ("error in rsync protocol data
+        // stream"); wsync's one process checks them the same way.
+        let argv: Vec<std::ffi::OsString> = m.remote_options.iter().map(Into::into).collect();
+        if let Err(super::args::UsageError(e)) = SyncArgs::parse(&argv) {
+            return Err((format!("on remote machine: {e}"), 12));
+        }
+    }
     if let Some(c) = &m.checksum_choice {
         for name in c.split(',') {
             if !super::args::CHECKSUMS.contains(&name) {

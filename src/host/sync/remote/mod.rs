@@ -101,15 +101,15 @@ pub fn run(
     filters: &crate::filter::Filters,
     log: Log,
 ) -> Result<u8, (String, u8)> {
-    if let Some(opt) = unsupported(a) {
-        return Err((
-            format!("wsync sync: {opt} is not supported with a remote side yet"),
-            super::code::SYNTAX,
-        ));
-    }
     if let Some(why) = newopts::refused(a, matches!(side, Side::Pull(_))) {
         return Err((
             format!("wsync sync: {why}: refused with a remote side"),
+            super::code::SYNTAX,
+        ));
+    }
+    if let Some(opt) = unsupported(a) {
+        return Err((
+            format!("wsync sync: {opt} is not supported with a remote side yet"),
             super::code::SYNTAX,
         ));
     }
