@@ -233,6 +233,10 @@ fn cases() -> Vec<Case> {
     let mut v = vec![
         plain(&["--verbose"]),
         plain(&["--info=del,skip,copy,backup,misc0,flist0,mount,nonreg0,remove,symsafe,all0"]),
+        plain(&["--info=name2"]),
+        plain(&["--info=name0", "-v"]),
+        plain(&["--info=stats1"]),
+        plain(&["--info=stats2,name1"]).no_out(),
         plain(&["--debug=none"]),
         plain(&["--stderr=all", "-v"]),
         plain(&["--stderr=errors"]),

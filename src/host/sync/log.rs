@@ -27,6 +27,8 @@ impl Log {
         let format = match (&a.out_format, a.itemize, a.verbose) {
             (Some(f), _, _) => Some(f.clone()),
             (None, i, _) if i > 0 => Some("%i %n%L".to_string()),
+            (None, _, _) if a.more.info_name == Some(0) => None,
+            (None, _, _) if a.more.info_name.is_some_and(|n| n > 0) => Some("%n%L".to_string()),
             (None, _, v) if v > 0 || a.progress => Some("%n%L".to_string()),
             _ => None,
         };
@@ -39,7 +41,11 @@ impl Log {
         let name = if a.quiet {
             0
         } else {
-            a.verbose.max(u8::from(has_i > 0 || a.progress))
+            match a.more.info_name {
+                // --info=nameN sets rsync's INFO NAME level itself.
+                Some(n) => n.max(u8::from(has_i > 0)),
+                None => a.verbose.max(u8::from(has_i > 0 || a.progress)),
+            }
         };
         let file = match &a.log_file {
             None => None,

@@ -488,7 +488,11 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
     if a.more.only_write_batch {
         summary = summary.replace("(DRY RUN)", "(BATCH ONLY)");
     }
-    if (a.verbose > 0 || a.stats) && !a.quiet {
+    let summary_wanted = a
+        .more
+        .info_stats
+        .map_or(a.verbose > 0 || a.stats, |l| l >= 1);
+    if summary_wanted && !a.quiet {
         eng.log.raw(&summary);
     }
     for line in summary.lines().filter(|l| !l.is_empty()) {

@@ -98,6 +98,10 @@ pub struct More {
     pub qsort: bool,
     /// `--info` words beyond the first table's (kept, checked).
     pub info: Vec<String>,
+    /// `--info=nameN`: rsync's INFO NAME level (None: from `-v`).
+    pub info_name: Option<u8>,
+    /// `--info=statsN`: 1, the closing summary; 2, with `--stats`'s block.
+    pub info_stats: Option<u8>,
     /// The options as given, values included, paths left out (what a
     /// batch file records of its write run).
     pub opt_argv: Vec<OsString>,
@@ -433,17 +437,23 @@ pub(super) fn info_word(a: &mut SyncArgs, w: &str) -> Result<(), UsageError> {
         return Err(UsageError(format!("Unknown --info item: \"{w}\"")));
     }
     match base.to_ascii_uppercase().as_str() {
-        "NAME" => a.verbose = if level == 0 { 0 } else { a.verbose.max(level) },
-        "STATS" => a.stats = level > 0,
+        "NAME" => a.more.info_name = Some(level),
+        "STATS" => {
+            a.more.info_stats = Some(level);
+            a.stats = level >= 2;
+        }
         "PROGRESS" => {
             a.progress = level == 1;
             a.progress2 = level >= 2;
         }
         "ALL" => {
-            a.verbose = a.verbose.max(level.min(2));
-            a.stats = level > 0;
+            a.more.info_name = Some(level);
+            a.more.info_stats = Some(level);
+            a.stats = level >= 2;
         }
         "NONE" => {
+            a.more.info_name = Some(0);
+            a.more.info_stats = Some(0);
             a.stats = false;
             a.progress = false;
             a.progress2 = false;

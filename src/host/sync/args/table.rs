@@ -226,8 +226,6 @@ pub(super) const OPTIONS: &[Opt] = &[
                     a.progress = false;
                     a.progress2 = false
                 }
-                "stats" | "stats1" | "stats2" | "stats3" => a.stats = true,
-                "name" | "name1" | "name2" => a.verbose = a.verbose.max(1),
                 "" => {}
                 w => super::more::info_word(a, w)?,
             }
