@@ -41,7 +41,6 @@ const ACCEPTED: &[&[&str]] = &[
 const REFUSED_PUSH: &[(&[&str], &str)] = &[
     (&["--modify-window=2"], "--modify-window"),
     (&["-y"], "-y/--fuzzy"),
-    (&["--remove-source-files"], "--remove-source-files"),
     (&["-T", "/tmp"], "-T/--temp-dir"),
     (&["--chown=0:0"], "--usermap/--chown"),
     (&["--groupmap=*:0"], "--groupmap/--chown"),
@@ -143,6 +142,7 @@ fn remote_options_accepted_or_refused() {
         (&["-x"][..], "-x/--one-file-system"),
         (&["--ignore-missing-args"][..], "--ignore-missing-args"),
         (&["-y"][..], "-y/--fuzzy"),
+        (&["--remove-source-files"][..], "--remove-source-files"),
     ] {
         let mut args = vec!["sync", "-rlt", "--port", &port];
         args.extend_from_slice(opts);
@@ -155,4 +155,33 @@ fn remote_options_accepted_or_refused() {
     }
     assert!(!local.exists());
     assert_eq!(before, common::describe(&module, true, false));
+
+    // --remove-source-files on a push: what is in sync on the server is
+    // removed from the source, directories stay (as rsync's sender).
+    let gone = dir.path().join("gone");
+    source(&gone);
+    let g = format!("{}/", gone.display());
+    let out = ok(wsync().args([
+        "sync",
+        "-rlt",
+        "--remove-source-files",
+        "--port",
+        &port,
+        &g,
+        "127.0.0.1::data/gone/",
+    ]));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        common::describe(&module.join("gone"), true, false),
+        common::describe(&reference, true, false)
+    );
+    let left: Vec<String> = common::describe(&gone, false, false);
+    assert!(
+        left.len() == 1 && left[0].starts_with("d: mode 40"),
+        "only the directory stays: {left:?}"
+    );
 }

@@ -12,7 +12,7 @@ mod copyas;
 mod delete;
 mod devices;
 mod engine;
-mod extras;
+pub(crate) mod extras;
 mod fakesuper;
 mod flist;
 mod fuzzy;

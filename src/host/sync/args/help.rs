@@ -175,11 +175,11 @@ With a remote side (wsync serve), these are refused: -H, -S, -R, -b,
  --inplace, --append, --partial-dir, --delay-updates, --link-dest and
  friends, --files-from, -m, -B, -k, -X, -A, -K, --chmod, --log-file, and
  (wsync's protocol cannot carry them) --modify-window, -y, -T,
- --remove-source-files, --usermap/--groupmap/--chown (no owners), --iconv
+ --usermap/--groupmap/--chown (no owners), --iconv
  (names are UTF-8), --delete-missing-args, --preallocate, --fsync,
  --open-noatime, -J, -U, --fake-super, --list-only with a destination,
  batches, --copy-devices, --write-devices, --munge-links, --copy-as,
  --address, --sockopts, -M, --early-input, --stop-after/--stop-at,
- --stderr=client; on a pull also -x and --ignore-missing-args. A bearer
- token comes from $WSYNC_TOKEN.
+ --stderr=client; on a pull also -x, --ignore-missing-args and
+ --remove-source-files. A bearer token comes from $WSYNC_TOKEN.
 ";

@@ -3,7 +3,8 @@
 //! help text lists them). The rest apply as they do locally: output
 //! options (`-8`, `--stderr`, `--info`, `--debug`), checks (`--cc`,
 //! `--zc`, `--protocol`, `--max-alloc`, `--outbuf`), the sender's walk on
-//! a push (`-x`, `--ignore-missing-args`, `--old-dirs`), and those with
+//! a push (`-x`, `--ignore-missing-args`, `--old-dirs`), the sender's
+//! removals of `--remove-source-files` on a push, and those with
 //! no meaning for wsync's connection, accepted as rsync accepts them
 //! (`-4`, `-6`, `--blocking-io`, `--no-motd`, `--checksum-seed`,
 //! `--compress-threads`, `-s`, `--old-args`, `--trust-sender`,
@@ -28,9 +29,9 @@ pub fn refused(a: &SyncArgs, pull: bool) -> Option<String> {
             "wsync's protocol picks no basis by name",
         ),
         (
-            m.remove_source_files,
+            pull && m.remove_source_files,
             "--remove-source-files",
-            "not carried yet",
+            "a pull's sources are the server's",
         ),
         (
             m.temp_dir.is_some(),
