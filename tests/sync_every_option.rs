@@ -193,6 +193,19 @@ fn missing_in_dst(side: &Path) {
     put(&side.join("dst/nope"), b"to go\n", 0o644, 1_500_000_000);
 }
 
+/// A file named in ISO-8859-1 ("caf\xe9").
+fn latin1(side: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9");
+    put(
+        &side.join("src").join(name),
+        b"latin1\n",
+        0o644,
+        1_600_000_000,
+    );
+    dir_time(&side.join("src"), 1_600_000_100);
+}
+
 /// A name with high-bit bytes (UTF-8: rsync escapes them outside a
 /// UTF-8 locale, unless -8).
 fn high_bit(side: &Path) {
@@ -421,6 +434,8 @@ fn cases() -> Vec<Case> {
         plain(&["--protocol=31"]),
         plain(&["--protocol=10"]),
         plain(&["--iconv=utf8"]),
+        plain(&["--iconv=latin1,utf8"]).prep(latin1),
+        plain(&["--iconv=utf8,ascii"]).prep(high_bit),
         plain(&["--iconv=bogus,utf8"]),
         plain(&["--checksum-seed=7"]),
         plain(&["--ipv4", "-4"]),

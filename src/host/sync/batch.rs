@@ -483,6 +483,7 @@ fn read_item(
         root: 0,
         content: flags & 1 != 0,
         atime,
+        sender_name: None,
     };
     if kind != Kind::File {
         return Ok(it);

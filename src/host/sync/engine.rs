@@ -205,7 +205,7 @@ impl<'a> Engine<'a> {
         }
         let li = LogItem {
             item: it,
-            name: &it.path,
+            name: it.sender_name.as_deref().unwrap_or(&it.path),
             iflags,
             op: "send",
             bytes,

@@ -65,6 +65,9 @@ pub struct Item {
     pub content: bool,
     /// The access time in seconds (`-U`).
     pub atime: i64,
+    /// The sender's own name where it differs from `path` (before
+    /// `--iconv` converted it): read and shown under that name.
+    pub sender_name: Option<Vec<u8>>,
 }
 
 impl Item {
@@ -88,6 +91,7 @@ impl Item {
             root,
             content: false,
             atime: md.atime(),
+            sender_name: None,
         }
     }
 
@@ -267,7 +271,8 @@ impl Sent {
 impl Sent {
     /// Where an item is on the source side.
     pub fn src_path(&self, it: &Item) -> PathBuf {
-        join(&self.roots[it.root as usize], &it.path)
+        let name = it.sender_name.as_deref().unwrap_or(&it.path);
+        join(&self.roots[it.root as usize], name)
     }
 }
 

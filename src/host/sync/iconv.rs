@@ -92,10 +92,12 @@ pub fn convert_items(spec: &str, items: &mut Vec<Item>, errors: &mut Vec<String>
         let link = it.link.as_ref().map(|l| convert(from, to, l));
         match (name, link) {
             (Some(n), None) => {
+                it.sender_name = (n != it.path).then(|| it.path.clone());
                 it.path = n;
                 true
             }
             (Some(n), Some(Some(l))) => {
+                it.sender_name = (n != it.path).then(|| it.path.clone());
                 it.path = n;
                 it.link = Some(l);
                 true

@@ -223,6 +223,7 @@ fn item_of(e: &Entry, rel: Vec<u8>) -> Item {
         root: 0,
         content: false,
         atime: 0,
+        sender_name: None,
     }
 }
 
