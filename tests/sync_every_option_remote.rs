@@ -39,7 +39,7 @@ const ACCEPTED: &[&[&str]] = &[
 ];
 
 const REFUSED_PUSH: &[(&[&str], &str)] = &[
-    (&["--modify-window=2"], "--modify-window"),
+    (&["--modify-window=-1"], "--modify-window below 0"),
     (&["-y"], "-y/--fuzzy"),
     (&["-T", "/tmp"], "-T/--temp-dir"),
     (&["--chown=0:0"], "--usermap/--chown"),
@@ -155,6 +155,33 @@ fn remote_options_accepted_or_refused() {
     }
     assert!(!local.exists());
     assert_eq!(before, common::describe(&module, true, false));
+
+    // --modify-window on a push: a file 2 seconds apart, same size, is
+    // left as it is (and without the window, sent), as rsync does.
+    for (window, expect_sent) in [("--modify-window=5", false), ("--modify-window=0", true)] {
+        let f = module.join("a0/f");
+        let t = fs::metadata(src.join("f")).unwrap().modified().unwrap();
+        fs::write(&f, b"F CONTENTS\n").unwrap();
+        fs::File::options()
+            .write(true)
+            .open(&f)
+            .unwrap()
+            .set_modified(t - std::time::Duration::from_secs(2))
+            .unwrap();
+        let out = ok(wsync().args([
+            "sync",
+            "-rlti",
+            window,
+            "--port",
+            &port,
+            &s_src,
+            "127.0.0.1::data/a0/",
+        ]));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert_eq!(text.contains(" f\n"), expect_sent, "{window}: {text}");
+        let data = fs::read(&f).unwrap();
+        assert_eq!(data == b"f contents\n", expect_sent, "{window}");
+    }
 
     // --remove-source-files on a push: what is in sync on the server is
     // removed from the source, directories stay (as rsync's sender).

@@ -34,7 +34,7 @@ mod replace;
 mod signals;
 mod sources;
 mod stats;
-mod timewin;
+pub(crate) mod timewin;
 mod transfer;
 mod usermap;
 mod xattrs;
@@ -197,6 +197,7 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
     };
     signals::install();
     outbytes::set(a);
+    timewin::set_window(a);
     if let Some(t) = a.more.stop_at {
         signals::stop_at(t);
     }
@@ -283,7 +284,6 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
     }
     // --copy-as: the receiving side runs as that user from here on.
     let _as_user = copyas::become_(copy_as)?;
-    timewin::set_window(a);
     if let Some(c) = &a.chmod {
         // rsync's sender tweaks the modes it lists (not a symlink's).
         for it in sent.items.iter_mut().filter(|it| it.kind != Kind::Symlink) {

@@ -174,7 +174,7 @@ Options
 With a remote side (wsync serve), these are refused: -H, -S, -R, -b,
  --inplace, --append, --partial-dir, --delay-updates, --link-dest and
  friends, --files-from, -m, -B, -k, -X, -A, -K, --chmod, --log-file, and
- (wsync's protocol cannot carry them) --modify-window, -y, -T,
+ (wsync's protocol cannot carry them) --modify-window below 0, -y, -T,
  --usermap/--groupmap/--chown (no owners), --iconv
  (names are UTF-8), --delete-missing-args, --preallocate, --fsync,
  --open-noatime, -J, -U, --fake-super, --list-only with a destination,

@@ -341,7 +341,7 @@ fn same_file(a: &SyncArgs, it: &Item, size: u64, mtime: i64, sum: impl FnOnce() 
     if a.checksum {
         return sum();
     }
-    a.size_only || (!a.ignore_times && mtime == it.mtime)
+    a.size_only || (!a.ignore_times && super::timewin::same_time(mtime, 0, it.mtime, 0))
 }
 
 /// Whether an item is left out by --existing, --ignore-existing, -u or

@@ -19,9 +19,9 @@ pub fn refused(a: &SyncArgs, pull: bool) -> Option<String> {
     let owners = "wsync's protocol carries no owners or groups";
     let checks: &[(bool, &str, &str)] = &[
         (
-            m.modify_window.is_some(),
-            "--modify-window",
-            "the server compares whole seconds",
+            m.modify_window.is_some_and(|w| w < 0),
+            "--modify-window below 0",
+            "wsync's listings compare whole seconds",
         ),
         (
             m.fuzzy > 0,

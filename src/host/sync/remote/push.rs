@@ -227,8 +227,8 @@ fn flags(a: &SyncArgs, it: &Item, old: Option<&Entry>, mut iflags: u32) -> u32 {
         iflags |= REPORT_CHANGE;
     }
     let keep_time = a.times && !(it.kind == Kind::Dir && a.omit_dir_times);
-    if (keep_time && e.mtime != it.mtime) || (!keep_time && iflags & (TRANSFER | LOCAL_CHANGE) != 0)
-    {
+    let differs = !crate::host::sync::timewin::same_time(e.mtime, 0, it.mtime, 0);
+    if (keep_time && differs) || (!keep_time && iflags & (TRANSFER | LOCAL_CHANGE) != 0) {
         iflags |= REPORT_TIME;
     }
     if a.perms && it.kind != Kind::Symlink && e.mode & 0o7777 != it.mode & 0o7777 {
