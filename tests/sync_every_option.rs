@@ -804,3 +804,49 @@ fn batch_files_are_checked() {
         assert!(left.is_empty(), "{name}: a staging directory was left");
     }
 }
+
+/// Replaces `from` by `to` (the same length) in a wsync batch and
+/// recomputes its trailer's SHA-256, as a forger would.
+fn forge(batch: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    assert_eq!(from.len(), to.len());
+    let body_len = batch.len() - (8 + 8 + 32);
+    let mut body = batch[..body_len].to_vec();
+    let at = body
+        .windows(from.len())
+        .position(|w| w == from)
+        .expect("the name is in the batch");
+    body[at..at + from.len()].copy_from_slice(to);
+    let digest = sha2::Sha256::digest(&body);
+    let mut out = body;
+    out.extend_from_slice(&batch[body_len..body_len + 16]);
+    out.extend_from_slice(&digest);
+    out
+}
+
+#[test]
+fn batch_entries_below_a_symlink_are_refused() {
+    // A forged batch lists a symlink "ab" leading out of the destination
+    // and then a file "ab/x": reading it must not write through the
+    // symlink (exit 12, nothing outside, the destination unchanged).
+    let tmp = tempfile::tempdir().unwrap();
+    let s = tmp.path();
+    fs::create_dir_all(s.join("src/ac")).unwrap();
+    fs::create_dir_all(s.join("dst")).unwrap();
+    fs::create_dir_all(s.join("outside")).unwrap();
+    fs::write(s.join("src/ac/x"), b"planted\n").unwrap();
+    std::os::unix::fs::symlink("../outside", s.join("src/ab")).unwrap();
+    let w = tool(false, &["-rl", "--only-write-batch=b", "src/", "dst/"], s);
+    assert_eq!(w.code, 0, "{}", w.stderr);
+    let forged = forge(&fs::read(s.join("b")).unwrap(), b"ac/x", b"ab/x");
+    fs::write(s.join("forged"), forged).unwrap();
+    let r = tool(false, &["-rl", "--read-batch=forged", "dst/"], s);
+    assert!(!s.join("outside/x").exists(), "written through the symlink");
+    assert_eq!(r.code, 12, "{}", r.stderr);
+    assert!(r.stderr.contains("not a directory"), "{}", r.stderr);
+    assert_eq!(fs::read_dir(s.join("dst")).unwrap().count(), 0);
+    // The same batch unforged reads fine.
+    let ok = tool(false, &["-rl", "--read-batch=b", "dst/"], s);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert_eq!(fs::read(s.join("dst/ac/x")).unwrap(), b"planted\n");
+}

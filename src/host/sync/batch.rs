@@ -334,6 +334,34 @@ fn check_path(p: &[u8]) -> Result<(), (String, u8)> {
     }
 }
 
+/// The list must be a tree: no path twice, and nothing below an entry
+/// that is not a directory (a symlink in the list must not lead the
+/// entries after it out of the destination: rsync's receiver refuses
+/// such a list as "invalid path from sender").
+fn check_tree(items: &[Item]) -> Result<(), (String, u8)> {
+    let mut seen = std::collections::HashMap::with_capacity(items.len());
+    for it in items {
+        if seen.insert(it.path.as_slice(), it.kind).is_some() {
+            return Err(bad(&format!(
+                "\"{}\" twice",
+                String::from_utf8_lossy(&it.path)
+            )));
+        }
+    }
+    for it in items {
+        let p = &it.path;
+        for (i, _) in p.iter().enumerate().filter(|(_, &b)| b == b'/') {
+            if seen.get(&p[..i]).is_some_and(|k| *k != Kind::Dir) {
+                return Err(bad(&format!(
+                    "\"{}\" is below an entry that is not a directory",
+                    String::from_utf8_lossy(p)
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// What a read batch gives the local transfer.
 pub struct ReadBatch {
     pub header: Header,
@@ -410,6 +438,7 @@ pub fn read(file: &OsString, dst_arg: Option<&OsString>) -> Result<ReadBatch, (S
         let it = read_item(&mut r, &stage_abs, &dst_root, solo, &mut name_bytes)?;
         sent.items.push(it);
     }
+    check_tree(&sent.items)?;
     let nm = r.u32()?;
     if u64::from(nm) > MAX_ITEMS {
         return Err(bad("too many missing arguments"));
