@@ -850,3 +850,64 @@ fn batch_entries_below_a_symlink_are_refused() {
     assert_eq!(ok.code, 0, "{}", ok.stderr);
     assert_eq!(fs::read(s.join("dst/ac/x")).unwrap(), b"planted\n");
 }
+
+#[test]
+fn batch_options_that_reach_outside_are_refused() {
+    // The options a batch records are untrusted too: one naming a place
+    // outside the destination, or a file to read, is refused on reading.
+    let tmp = tempfile::tempdir().unwrap();
+    let s = tmp.path();
+    tree(s);
+    let w = tool(
+        false,
+        &[
+            "-rl",
+            "-b",
+            "--backup-dir=bak",
+            "--only-write-batch=b",
+            "src/",
+            "dst/",
+        ],
+        s,
+    );
+    assert_eq!(w.code, 0, "{}", w.stderr);
+    let ok = tool(
+        false,
+        &["-rl", "--read-batch=b", "--only-write-batch=x", "dst/"],
+        s,
+    );
+    assert_eq!(ok.code, 1, "read and write batch at once: {}", ok.stderr);
+    let forged = forge(
+        &fs::read(s.join("b")).unwrap(),
+        b"--backup-dir=bak",
+        b"--backup-dir=/tm",
+    );
+    fs::write(s.join("forged"), forged).unwrap();
+    let before = describe(&s.join("dst"), true, false);
+    let r = tool(false, &["-rl", "--read-batch=forged", "dst/"], s);
+    assert_eq!(r.code, 12, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--backup-dir outside the destination"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(before, describe(&s.join("dst"), true, false));
+    let w = tool(
+        false,
+        &[
+            "-rl",
+            "--exclude-from=/dev/null",
+            "--only-write-batch=e",
+            "src/",
+            "dst/",
+        ],
+        s,
+    );
+    assert_eq!(w.code, 0, "{}", w.stderr);
+    let r = tool(false, &["-rl", "--read-batch=e", "dst/"], s);
+    assert_eq!(r.code, 12, "{}", r.stderr);
+    assert!(r.stderr.contains("rules read from files"), "{}", r.stderr);
+    // The legitimate one reads.
+    let r = tool(false, &["-rl", "--read-batch=b", "dst/"], s);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}

@@ -334,6 +334,55 @@ fn check_path(p: &[u8]) -> Result<(), (String, u8)> {
     }
 }
 
+/// The write run's recorded options, from an untrusted batch: none may
+/// name a place outside the destination or a file to read (backups,
+/// temporary and partial dirs must be relative and stay below it; no
+/// `--*-dest`, `--files-from`, include/exclude files, merge rules, a
+/// password file, `--copy-as`, nor another batch). The log file and
+/// `--remove-source-files` are the reading command line's.
+pub fn check_options(b: &SyncArgs) -> Result<(), (String, u8)> {
+    let inside = |p: &Option<OsString>| {
+        p.as_ref().is_none_or(|p| {
+            let p = Path::new(p);
+            p.is_relative() && !p.components().any(|c| c == std::path::Component::ParentDir)
+        })
+    };
+    let merge = b.filters.iter().any(|f| match f {
+        crate::filter::FilterArg::IncludeFrom(_) | crate::filter::FilterArg::ExcludeFrom(_) => true,
+        crate::filter::FilterArg::Filter(r) => r.starts_with(b".") || r.starts_with(b"merge"),
+        _ => false,
+    });
+    let m = &b.more;
+    let refused = [
+        (
+            !inside(&b.backup_dir),
+            "--backup-dir outside the destination",
+        ),
+        (
+            !inside(&b.partial_dir),
+            "--partial-dir outside the destination",
+        ),
+        (!inside(&m.temp_dir), "--temp-dir outside the destination"),
+        (
+            !b.alt_dirs.is_empty(),
+            "--link-dest, --compare-dest or --copy-dest",
+        ),
+        (b.files_from.is_some(), "--files-from"),
+        (merge, "rules read from files"),
+        (b.password_file.is_some(), "--password-file"),
+        (m.copy_as.is_some(), "--copy-as"),
+        (m.early_input.is_some(), "--early-input"),
+        (
+            m.write_batch.is_some() || m.read_batch.is_some(),
+            "another batch",
+        ),
+    ];
+    match refused.iter().find(|r| r.0) {
+        Some((_, what)) => Err(bad(&format!("its options name {what}"))),
+        None => Ok(()),
+    }
+}
+
 /// The list must be a tree: no path twice, and nothing below an entry
 /// that is not a directory (a symlink in the list must not lead the
 /// entries after it out of the destination: rsync's receiver refuses

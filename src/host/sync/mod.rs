@@ -175,6 +175,7 @@ fn read_batch(a: &SyncArgs, file: &OsString) -> Result<u8, (String, u8)> {
     b.more.remove_source_files = false;
     b.more.write_batch = None;
     b.more.only_write_batch = false;
+    batch::check_options(&b)?;
     let r = run_with(&b, Some(rd.sent));
     drop(rd.staging);
     r
