@@ -6,7 +6,8 @@
 //! unsupported).
 //!
 //! What depends on the machine is tested as far as it can be: `-x` on a
-//! tree with no mount point inside (the same as without it), `--stop-at`
+//! tree with no mount point inside (the same as without it) and on
+//! `/dev/` (its mount points, where the machine has them), `--stop-at`
 //! and `--stop-after` with times the run finishes before, `-4`/`-6`,
 //! `--address`, `--sockopts` and the like where rsync ignores them
 //! locally.
@@ -325,6 +326,10 @@ fn cases() -> Vec<Case> {
         plain(&["--checksum-choice=bogus"]),
         plain(&["--one-file-system", "-x"]),
         plain(&["-xx"]),
+        // /dev holds mount points (/dev/shm, /dev/pts) on most machines:
+        // -x lists them without their contents, -xx leaves them out.
+        case(&["-rx", "--list-only", "-f", "+ */", "-f", "- *", "/dev/"]).trees(&[]),
+        case(&["-rxx", "--list-only", "-f", "+ */", "-f", "- *", "/dev/"]).trees(&[]),
         plain(&["--no-W", "--block-size=1024", "-B2048"]),
         plain(&["--rsh=ssh", "-e", "ssh", "--rsync-path=rsync"]),
         plain(&["--existing"]),
