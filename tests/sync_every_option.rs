@@ -916,3 +916,27 @@ fn batch_options_that_reach_outside_are_refused() {
     let r = tool(false, &["-rl", "--read-batch=b", "dst/"], s);
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
+
+#[test]
+fn help_lists_every_option() {
+    // `wsync sync --help` lists every option of `rsync --help`, in its
+    // order.
+    let (longs, _) = rsync_help_options();
+    let help = run(
+        wsync(),
+        &["sync".into(), "--help".into()],
+        Path::new("."),
+        &[],
+        None,
+    );
+    assert_eq!(help.code, 0);
+    let text = help.lines.join("\n");
+    let mut at = 0;
+    for l in &longs {
+        let name = format!("--{l}");
+        match text[at..].find(&name) {
+            Some(i) => at += i,
+            None => panic!("{name} is not listed (in order) by wsync sync --help"),
+        }
+    }
+}
