@@ -27,6 +27,8 @@ impl Log {
         let format = match (&a.out_format, a.itemize, a.verbose) {
             (Some(f), _, _) => Some(f.clone()),
             (None, i, _) if i > 0 => Some("%i %n%L".to_string()),
+            (None, _, _) if a.more.info_name == Some(0) => None,
+            (None, _, _) if a.more.info_name.is_some_and(|n| n > 0) => Some("%n%L".to_string()),
             (None, _, v) if v > 0 || a.progress => Some("%n%L".to_string()),
             _ => None,
         };
@@ -39,7 +41,11 @@ impl Log {
         let name = if a.quiet {
             0
         } else {
-            a.verbose.max(u8::from(has_i > 0 || a.progress))
+            match a.more.info_name {
+                // --info=nameN sets rsync's INFO NAME level itself.
+                Some(n) => n.max(u8::from(has_i > 0)),
+                None => a.verbose.max(u8::from(has_i > 0 || a.progress)),
+            }
         };
         let file = match &a.log_file {
             None => None,
@@ -86,7 +92,11 @@ impl Log {
 
     /// Text on stdout as is.
     pub fn raw(&mut self, text: &str) {
-        let _ = write!(self.out, "{text}");
+        if super::outbytes::all_to_stderr() {
+            let _ = std::io::stderr().write_all(&super::outbytes::bytes(text));
+            return;
+        }
+        let _ = self.out.write_all(&super::outbytes::bytes(text));
     }
 
     /// An error or warning on stderr (stdout flushed first, to keep order).
@@ -145,16 +155,25 @@ impl Log {
     }
 
     fn line(&mut self, line: &str) {
+        let line = &*super::outbytes::bytes(line);
+        if super::outbytes::all_to_stderr() {
+            let mut e = std::io::stderr().lock();
+            let _ = e.write_all(line);
+            let _ = e.write_all(b"\n");
+            return;
+        }
         match &self.bar {
             Some(b) => {
                 let out = &mut self.out;
                 b.suspend(|| {
-                    let _ = writeln!(out, "{line}");
+                    let _ = out.write_all(line);
+                    let _ = out.write_all(b"\n");
                     let _ = out.flush();
                 });
             }
             None => {
-                let _ = writeln!(self.out, "{line}");
+                let _ = self.out.write_all(line);
+                let _ = self.out.write_all(b"\n");
             }
         }
     }

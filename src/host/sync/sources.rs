@@ -108,6 +108,13 @@ pub fn walk(
         copy_links: a.copy_links,
         copy_dirlinks: a.copy_dirlinks,
         copy_unsafe_links: a.copy_unsafe_links,
+        one_fs: a.more.one_file_system,
+        fs_dev: 0,
+        missing_args: if a.more.delete_missing_args {
+            2
+        } else {
+            u8::from(a.more.ignore_missing_args)
+        },
     };
     let mut list: Vec<Source> = Vec::new();
     if a.files_from.is_some() {
@@ -164,7 +171,8 @@ pub fn walk(
             }
         } as u32;
         let mut sender = filters.for_side(Side::Sender, root_abs.as_os_str().as_bytes());
-        if src.implied {
+        // --no-implied-dirs: the directories on the way are not sent.
+        if src.implied && a.implied_dirs {
             if let Some(top) = &src.top {
                 flist::implied_dirs(&root_abs, idx, top, &mut sent);
             }

@@ -6,18 +6,20 @@
 //! ignored.
 
 mod help;
+mod more;
 mod parse;
+mod stopat;
 mod table;
 #[cfg(test)]
 mod tests;
 mod values;
 
 pub use help::USAGE;
+pub use more::{More, StderrMode, CHECKSUMS, COMPRESSORS};
 
 use crate::filter::FilterArg;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
-use table::not_supported;
 use values::text;
 
 /// When deletions happen (rsync's `--delete-WHEN`).
@@ -133,6 +135,8 @@ pub struct SyncArgs {
     /// `--timeout` and `--contimeout`, in seconds.
     pub timeout: Option<u64>,
     pub contimeout: Option<u64>,
+    /// The options of issue 15 (args/more.rs).
+    pub more: More,
 }
 
 /// A usage error: the message rsync would print, exit status 1.
@@ -178,9 +182,6 @@ impl SyncArgs {
             // -a does not imply -r with --files-from; an explicit -r does.
             self.recursive = self.r_explicit;
             self.dirs = true;
-        }
-        if self.relative && !self.implied_dirs {
-            return Err(not_supported("--no-implied-dirs"));
         }
         if let Some(s) = &self.suffix {
             if s.as_bytes().contains(&b'/') {
