@@ -247,6 +247,45 @@ fn upgrade(port: u16, host: &str, origin: Option<&str>) -> u16 {
         .unwrap_or(0)
 }
 
+/// The status of a WebSocket upgrade sent to `[::1]:port`.
+fn upgrade_v6(port: u16, host: &str, origin: &str) -> u16 {
+    let mut sock = std::net::TcpStream::connect(("::1", port)).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let req = format!(
+        "GET /ws HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         Sec-WebSocket-Version: 13\r\n\r\n"
+    );
+    sock.write_all(req.as_bytes()).unwrap();
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && matches!(sock.read(&mut b), Ok(1)) {
+        head.push(b[0]);
+    }
+    String::from_utf8_lossy(&head)
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn an_ipv6_loopback_bind_knows_its_own_address() {
+    // `--bind ::1` was refused as "invalid socket address syntax".
+    let dir = tempfile::tempdir().unwrap();
+    for bind in ["::1", "[::1]"] {
+        let srv = serve(dir.path(), &["--bind", bind]);
+        let me = format!("[::1]:{}", srv.port);
+        let page = format!("http://{me}");
+        assert_eq!(upgrade_v6(srv.port, &me, &page), 101, "{bind}");
+        let evil = format!("attacker.example:{}", srv.port);
+        let evil_page = format!("http://{evil}");
+        assert_eq!(upgrade_v6(srv.port, &evil, &evil_page), 421, "{bind}");
+        assert_eq!(upgrade_v6(srv.port, &me, &evil_page), 403, "{bind}");
+    }
+}
+
 #[test]
 fn a_rebound_host_name_reaches_neither_the_websocket_nor_the_files() {
     let dir = tempfile::tempdir().unwrap();

@@ -30,7 +30,7 @@ use axum::routing::get;
 use axum::Extension;
 use axum::Router;
 use clap::Parser;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
@@ -288,9 +288,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         .clone()
         .filter(|_| a.bind == "127.0.0.1")
         .unwrap_or_else(|| a.bind.clone());
-    let addr: SocketAddr = format!("{bind}:{port}")
-        .parse()
-        .map_err(|e| Failure::new(super::exit::SYNTAX, format!("--bind {bind}: {e}")))?;
+    let addr = SocketAddr::new(bind_address(&bind)?, port);
     let described: Vec<String> = modules
         .iter()
         .map(|m| format!("{:?} ({})", m.name, m.path.display()))
@@ -400,6 +398,21 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         }
         http::serve(listener, app, gate, server.handshake, server.idle).await;
         Ok(())
+    })
+}
+
+/// The address of `--bind` / `address`: IPv4 or IPv6, the latter with
+/// or without brackets (`::1`, `[::1]`).
+fn bind_address(bind: &str) -> Result<IpAddr, Failure> {
+    let bare = bind
+        .strip_prefix('[')
+        .and_then(|b| b.strip_suffix(']'))
+        .unwrap_or(bind);
+    bare.parse().map_err(|e| {
+        Failure::new(
+            super::exit::SYNTAX,
+            format!("--bind {bind}: {e} (an IPv4 or IPv6 address)"),
+        )
     })
 }
 
