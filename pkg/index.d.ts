@@ -23,7 +23,11 @@ export class WsyncError extends Error {
 }
 
 export interface ConnectOptions {
-  /** HMAC challenge answered with a user's secret, or a bearer token; none: anonymous. */
+  /**
+   * HMAC challenge answered with a user's secret, or a bearer token; none:
+   * anonymous. A token, like anonymous, reaches only the modules without
+   * `auth users`; those with them need the user login.
+   */
   auth?: { user: string; password: string } | { token: string };
   /** A WebSocket class (default: the global one; the `ws` package in Node 20). */
   WebSocket?: unknown;

@@ -29,6 +29,7 @@ function release(w) {
 
 // A hasher dropped unfinished frees its worker (the next start resets it).
 const dropped = new FinalizationRegistry(release);
+const waiting = new Set();
 
 export class WorkerSha256 {
   #id = ++ids;
@@ -134,10 +135,15 @@ export class WorkerSha256 {
   }
 
   async #until(done) {
-    for (;;) {
-      if (this.#error) throw this.#error;
-      if (done()) return;
-      await new Promise((r) => (this.#wake = r));
+    waiting.add(this); // while awaited: workers hold hashers weakly
+    try {
+      for (;;) {
+        if (this.#error) throw this.#error;
+        if (done()) return;
+        await new Promise((r) => (this.#wake = r));
+      }
+    } finally {
+      waiting.delete(this);
     }
   }
 

@@ -33,9 +33,10 @@ RUSTFLAGS="-C target-feature=+simd128 -C llvm-args=-inline-threshold=10" CARGO_T
   cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
 
 step "JavaScript tests of the wasm bindings (pkg/wasm) under Node"
+# Each test has 5 minutes: a hang fails its test instead of the whole run.
 cargo build --release --quiet # tests compare with target/release/wsync
 bash scripts/build-wasm.sh
-node --test --expose-gc tests/js/
+node --test --test-timeout=300000 --expose-gc tests/js/
 
 step "the demo page in headless Chromium (tests/e2e)"
-node --test tests/e2e/
+node --test --test-timeout=300000 tests/e2e/

@@ -186,17 +186,6 @@ fn paths_outside_the_module_are_refused() {
 }
 
 #[test]
-fn stray_temporary_files_are_removed_at_start() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("sub")).unwrap();
-    std::fs::write(dir.path().join("sub/.f.abc.wsync-tmp"), b"torn").unwrap();
-    std::fs::write(dir.path().join("keep"), b"kept").unwrap();
-    let _srv = serve(dir.path(), &[]);
-    assert!(!dir.path().join("sub/.f.abc.wsync-tmp").exists());
-    assert!(dir.path().join("keep").exists());
-}
-
-#[test]
 fn foreign_origins_are_refused() {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let dir = tempfile::tempdir().unwrap();

@@ -150,9 +150,18 @@ fn limits_a_client_proposes_are_clamped_never_raised() {
 #[test]
 fn slow_handshakes_are_reaped_and_real_clients_still_served() {
     let dir = tempfile::tempdir().unwrap();
+    // Room for all of them in the handshake pool: here the deadline reaps
+    // them (serve_attacks_dos.rs tests the eviction of a full pool).
     let srv = serve(
         dir.path(),
-        &["--handshake-timeout", "2", "--token", "t0ken"],
+        &[
+            "--handshake-timeout",
+            "2",
+            "--token",
+            "t0ken",
+            "--max-handshakes",
+            "512",
+        ],
     );
     // 100 sessions that never say Hello, 100 that never authenticate.
     let mut slow: Vec<Raw> = (0..200).map(|_| Raw::connect(srv.port)).collect();

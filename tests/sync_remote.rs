@@ -99,6 +99,11 @@ fn lines(out: &std::process::Output) -> Vec<String> {
     v
 }
 
+/// These tests compare the daemon's tree with a local rsync's, which
+/// stores symlink values as given: so the daemon does not munge them (by
+/// default it does, as rsync's daemon: tests/serve_attacks_auth.rs).
+const NO_MUNGE: &str = "--no-munge-symlinks";
+
 fn rsync(args: &[&str]) -> std::process::Output {
     peer("rsync").args(args).output().unwrap()
 }
@@ -129,7 +134,7 @@ fn push_and_pull_trees_as_rsync_does() {
     source_tree(&src);
     stale_tree(&module.join("x"), &src);
     stale_tree(&reference, &src);
-    let srv = serve(&module, &[]);
+    let srv = serve(&module, &[NO_MUNGE]);
     let port = srv.port.to_string();
     let dest = "127.0.0.1::data/x/";
     let s_src = format!("{}/", s(&src));
@@ -211,7 +216,7 @@ fn url_forms_listing_checksums_and_errors() {
     fs::create_dir(&module).unwrap();
     let src = dir.path().join("src");
     source_tree(&src);
-    let srv = serve(&module, &[]);
+    let srv = serve(&module, &[NO_MUNGE]);
     let port = srv.port.to_string();
     let s_src = format!("{}/", s(&src));
 
@@ -324,7 +329,7 @@ fn filters_on_both_sides_as_rsync() {
     let (module, src) = (dir.path().join("module"), dir.path().join("src"));
     fs::create_dir(&module).unwrap();
     source_tree(&src);
-    let srv = serve(&module, &[]);
+    let srv = serve(&module, &[NO_MUNGE]);
     let port = srv.port.to_string();
     let s_src = format!("{}/", s(&src));
     // The destination holds an excluded file (protected from --delete
@@ -389,7 +394,7 @@ fn users_and_read_only_modules() {
     fs::set_permissions(&secrets, fs::Permissions::from_mode(0o600)).unwrap();
     let p = |m: &str| dir.path().join(m).display().to_string();
     let conf = format!(
-        "[private]\npath = {}\nread only = no\nauth users = ann\nsecrets file = {}\n\
+        "munge symlinks = no\n[private]\npath = {}\nread only = no\nauth users = ann\nsecrets file = {}\n\
          [ro]\npath = {}\nread only = yes\n",
         p("private"),
         secrets.display(),
@@ -478,7 +483,7 @@ fn seed_page_remote_examples() {
     fs::write(&secrets, "user:pass\n").unwrap();
     fs::set_permissions(&secrets, fs::Permissions::from_mode(0o600)).unwrap();
     let conf = format!(
-        "[backup]\npath = {}\nread only = no\nauth users = user\nsecrets file = {}\n",
+        "munge symlinks = no\n[backup]\npath = {}\nread only = no\nauth users = user\nsecrets file = {}\n",
         module.display(),
         secrets.display()
     );

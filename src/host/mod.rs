@@ -23,6 +23,8 @@ pub mod exit {
     pub const SYNTAX: u8 = 1;
     /// A bad configuration file (rsync exits 1 for these too).
     pub const CONFIG: u8 = 1;
+    /// Protocol incompatibility (no common version).
+    pub const PROTOCOL: u8 = 2;
     /// Errors selecting input/output files or directories.
     pub const FILE_SELECT: u8 = 3;
     /// Authentication failed (rsync: 5, error starting client-server protocol).

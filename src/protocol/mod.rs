@@ -8,6 +8,7 @@
 //! client all drive these same types. `docs/PROTOCOL.md` is the reference.
 
 pub mod auth;
+mod budget;
 mod client;
 pub mod frame;
 mod idmap;
@@ -19,11 +20,14 @@ mod wire;
 #[cfg(test)]
 mod tests;
 
+pub use budget::MemoryBudget;
 pub use client::{ClientEvent, ClientSession, Output as ClientOutput};
 pub use message::{
     AuthRequest, AuthResponse, Code, Entry, FileAttrs, Kind, Limits, Message, ModuleInfo, MAX_PATH,
 };
-pub use server::{Output as ServerOutput, ServerConfig, ServerEvent, ServerSession};
+pub use server::{
+    Output as ServerOutput, ServerConfig, ServerEvent, ServerSession, SIGNATURE_COST,
+};
 pub use wire::WireError;
 
 use crate::text::{display_by_describe, Describe, Text};

@@ -2,6 +2,7 @@
 //! messages out. The host (`wsync serve`, or a test) does the file work each
 //! event asks for and reports back through the methods below.
 
+use super::budget::MemoryBudget;
 use super::message::{
     AuthRequest, AuthResponse, Code, Entry, FileAttrs, Kind, Limits, Message, ModuleInfo,
 };
@@ -9,6 +10,7 @@ use super::sender::DeltaSender;
 use super::{ProtocolError, VERSION};
 use crate::{Signature, SignatureDecoder, SignatureLimits};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// What the host must do.
 #[derive(Debug)]
@@ -54,8 +56,20 @@ pub enum ServerEvent {
         basis: Vec<u8>,
         attrs: Option<FileAttrs>,
     },
-    /// The client's signature of its copy arrived: encode the file against it
-    /// with [`ServerSession::pull_data`] and [`ServerSession::pull_end`].
+    /// A client wants to download `module/path`: check that it may, and
+    /// open the file; if not, `fail` the pull. This comes before the
+    /// session reads any byte of the client's signature: a host that
+    /// answers before it passes the session the next message never has
+    /// a signature decoded for a pull it refuses, and what the client sent
+    /// for a failed pull is dropped unread.
+    PullOpen {
+        id: u64,
+        module: String,
+        path: String,
+    },
+    /// The client's signature of its copy arrived (for a pull the host did
+    /// not fail): encode the file against it with [`ServerSession::pull_start`],
+    /// [`ServerSession::pull_data`] and [`ServerSession::pull_end`].
     PullBegin {
         id: u64,
         module: String,
@@ -108,6 +122,8 @@ enum Transfer {
         path: String,
         decoder: SignatureDecoder,
     },
+    /// Download: the signature is with the host, which starts the delta.
+    PullSigned,
     /// Download: sending the delta.
     Pull(DeltaSender),
     /// Download: all sent; acknowledgements may still arrive.
@@ -124,7 +140,18 @@ pub struct ServerConfig {
     pub signature_limits: SignatureLimits,
     /// Transfers open at once in one session.
     pub max_transfers: usize,
+    /// Bytes of download signatures one session may hold at once. A
+    /// signature byte counts twice: its sums, and the index the delta
+    /// encoder builds over them. Over it, the pull fails with `TooLarge`.
+    pub session_memory: u64,
+    /// The server's budget for those bytes, shared by all its sessions
+    /// (clones of this configuration share it). Over it, the pull fails
+    /// with `TryLater`.
+    pub memory: Arc<MemoryBudget>,
 }
+
+/// How many bytes a session holds per signature byte it receives.
+pub const SIGNATURE_COST: u64 = 2;
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -133,6 +160,8 @@ impl Default for ServerConfig {
             limits: Limits::default(),
             signature_limits: SignatureLimits::default(),
             max_transfers: 64,
+            session_memory: 128 << 20,
+            memory: Arc::new(MemoryBudget::default()),
         }
     }
 }
@@ -147,6 +176,17 @@ pub struct ServerSession {
     /// before it heard is ignored, not a protocol error.
     failed: std::collections::VecDeque<u64>,
     out: Vec<Output>,
+    /// Bytes each download holds (its signature), taken from the budget.
+    held: HashMap<u64, u64>,
+    /// Their sum: what this session holds.
+    held_total: u64,
+}
+
+impl Drop for ServerSession {
+    fn drop(&mut self) {
+        // Whatever the host did, the budget gets back what the session held.
+        self.config.memory.give_back(self.held_total);
+    }
 }
 
 /// How many failed transfers are remembered.
@@ -166,6 +206,8 @@ impl ServerSession {
             transfers: HashMap::new(),
             failed: std::collections::VecDeque::new(),
             out: Vec::new(),
+            held: HashMap::new(),
+            held_total: 0,
         }
     }
 
@@ -214,6 +256,9 @@ impl ServerSession {
         let mut ids: Vec<u64> = self.transfers.keys().copied().collect();
         ids.sort_unstable();
         self.transfers.clear();
+        self.config.memory.give_back(self.held_total);
+        self.held.clear();
+        self.held_total = 0;
         for id in ids {
             self.event(ServerEvent::Cancel { id, dropped: true });
         }
@@ -240,6 +285,16 @@ impl ServerSession {
     }
 
     fn handle(&mut self, msg: Message) -> Result<(), ProtocolError> {
+        if let Message::Error {
+            id: 0,
+            code,
+            message,
+        } = msg
+        {
+            // Id 0 is the session: the client ends it, in any phase.
+            self.close_quietly();
+            return Err(ProtocolError::Peer { code, message });
+        }
         match (&self.phase, msg) {
             (
                 Phase::Hello,
@@ -296,6 +351,45 @@ impl ServerSession {
         }
         self.transfers.insert(id, t);
         Ok(())
+    }
+
+    /// Removes a transfer for good; the bytes it held go back to the budget.
+    fn end(&mut self, id: u64) -> Option<Transfer> {
+        let t = self.transfers.remove(&id);
+        self.release(id);
+        t
+    }
+
+    fn release(&mut self, id: u64) {
+        if let Some(n) = self.held.remove(&id) {
+            self.held_total -= n;
+            self.config.memory.give_back(n);
+        }
+    }
+
+    /// The next bytes of a download's signature, if the session's and the
+    /// server's budgets have room for them; else the pull fails.
+    fn signature_chunk(&mut self, id: u64, data: &[u8]) {
+        let cost = SIGNATURE_COST.saturating_mul(data.len() as u64);
+        let mine = self.config.session_memory;
+        if self.held_total.saturating_add(cost) > mine {
+            let message = format!(
+                "signatures of this session would hold more than {mine} bytes (session memory)"
+            );
+            return self.fail(id, Code::TooLarge, message);
+        }
+        if !self.config.memory.try_take(cost) {
+            let all = self.config.memory.limit();
+            let message = format!("the server's memory budget ({all} bytes) is in use: try later");
+            return self.fail(id, Code::TryLater, message);
+        }
+        *self.held.entry(id).or_default() += cost;
+        self.held_total += cost;
+        if let Some(Transfer::PullSig { decoder, .. }) = self.transfers.get_mut(&id) {
+            if let Err(e) = decoder.update(data) {
+                self.fail(id, Code::Protocol, e.to_string());
+            }
+        }
     }
 
     fn remember_failed(&mut self, id: u64) {
@@ -384,7 +478,7 @@ impl ServerSession {
                 sha256,
                 basis,
                 attrs,
-            } => match self.transfers.remove(&id) {
+            } => match self.end(id) {
                 Some(Transfer::Push { .. }) => self.event(ServerEvent::PushCommit {
                     id,
                     sha256,
@@ -394,22 +488,21 @@ impl ServerSession {
                 _ => return Err(self.close(Code::Protocol, format!("no upload {id}"))),
             },
             Message::PullBegin { id, module, path } => {
+                // The host checks access and opens the file first (its
+                // answer comes before the next message is read).
                 let decoder = SignatureDecoder::new(self.config.signature_limits);
-                self.open(
-                    id,
-                    Transfer::PullSig {
-                        module,
-                        path,
-                        decoder,
-                    },
-                )?;
-            }
-            Message::SigChunk { id, data } => match self.transfers.get_mut(&id) {
-                Some(Transfer::PullSig { decoder, .. }) => {
-                    if let Err(e) = decoder.update(&data) {
-                        self.fail(id, Code::Protocol, e.to_string());
-                    }
+                let t = Transfer::PullSig {
+                    module: module.clone(),
+                    path: path.clone(),
+                    decoder,
+                };
+                self.open(id, t)?;
+                if self.transfers.contains_key(&id) {
+                    self.event(ServerEvent::PullOpen { id, module, path });
                 }
+            }
+            Message::SigChunk { id, data } => match self.transfers.get(&id) {
+                Some(Transfer::PullSig { .. }) => self.signature_chunk(id, &data),
                 _ => return Err(self.close(Code::Protocol, format!("no download {id}"))),
             },
             Message::SigEnd { id, .. } => match self.transfers.remove(&id) {
@@ -418,17 +511,25 @@ impl ServerSession {
                     path,
                     decoder,
                 }) => match decoder.finish() {
-                    Ok(signature) => self.event(ServerEvent::PullBegin {
-                        id,
-                        module,
-                        path,
-                        signature,
-                    }),
-                    Err(e) => self.send(Message::Error {
-                        id,
-                        code: Code::Protocol,
-                        message: e.to_string(),
-                    }),
+                    Ok(signature) => {
+                        // The signature's bytes stay counted while the host
+                        // encodes against it.
+                        self.transfers.insert(id, Transfer::PullSigned);
+                        self.event(ServerEvent::PullBegin {
+                            id,
+                            module,
+                            path,
+                            signature,
+                        })
+                    }
+                    Err(e) => {
+                        self.release(id);
+                        self.send(Message::Error {
+                            id,
+                            code: Code::Protocol,
+                            message: e.to_string(),
+                        })
+                    }
                 },
                 _ => return Err(self.close(Code::Protocol, format!("no download {id}"))),
             },
@@ -443,7 +544,7 @@ impl ServerSession {
                         return Err(self.close(Code::Protocol, e));
                     }
                     if s.all_acked() {
-                        self.transfers.remove(&id);
+                        self.end(id);
                     }
                 }
                 _ => return Err(self.close(Code::Protocol, format!("no download {id}"))),
@@ -468,7 +569,7 @@ impl ServerSession {
             }),
             Message::Error { id, .. } => {
                 // The client abandons a transfer.
-                if self.transfers.remove(&id).is_some() {
+                if self.end(id).is_some() {
                     self.event(ServerEvent::Cancel { id, dropped: false });
                 }
             }
@@ -561,7 +662,7 @@ impl ServerSession {
 
     /// A request failed; the session goes on.
     pub fn fail(&mut self, id: u64, code: Code, message: impl Into<String>) {
-        if self.transfers.remove(&id).is_some() {
+        if self.end(id).is_some() {
             self.remember_failed(id);
         }
         self.send(Message::Error {
@@ -572,9 +673,16 @@ impl ServerSession {
     }
 
     /// Starts sending a download's delta (after [`ServerEvent::PullBegin`]).
-    pub fn pull_start(&mut self, id: u64) {
-        self.transfers
-            .insert(id, Transfer::Pull(DeltaSender::new(id, self.limits)));
+    /// False when the pull is no longer open (the host failed it at
+    /// [`ServerEvent::PullOpen`], or the client cancelled it): nothing to do.
+    pub fn pull_start(&mut self, id: u64) -> bool {
+        match self.transfers.get_mut(&id) {
+            Some(t @ Transfer::PullSigned) => {
+                *t = Transfer::Pull(DeltaSender::new(id, self.limits));
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Whether a download may send more now (its window is open).
@@ -604,8 +712,11 @@ impl ServerSession {
                 mtime_nsec,
                 mode,
             });
-            if !s.all_acked() {
-                self.transfers.insert(id, Transfer::PullSent(s));
+            match s.all_acked() {
+                true => self.release(id),
+                false => {
+                    self.transfers.insert(id, Transfer::PullSent(s));
+                }
             }
         }
     }

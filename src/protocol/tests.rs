@@ -114,21 +114,26 @@ impl Host {
                     Err(e) => s.fail(id, Code::BadDelta, e.to_string()),
                 }
             }
+            ServerEvent::PullOpen { id, module, path } => {
+                if !self.files.contains_key(&format!("{module}/{path}")) {
+                    s.fail(id, Code::NotFound, "no such file");
+                }
+            }
             ServerEvent::PullBegin {
                 id,
                 module,
                 path,
                 signature,
             } => {
-                let Some(file) = self.files.get(&format!("{module}/{path}")).cloned() else {
-                    s.fail(id, Code::NotFound, "no such file");
+                // Nothing to do for a pull failed at PullOpen.
+                if !s.pull_start(id) {
                     return;
-                };
+                }
+                let file = self.files[&format!("{module}/{path}")].clone();
                 let mut enc = DeltaEncoder::new(&signature, DeltaOptions::default()).unwrap();
                 let mut d = Vec::new();
                 enc.update(&file, &mut d);
                 let stats = enc.finish(&mut d);
-                s.pull_start(id);
                 s.pull_data(id, &d, 0);
                 s.pull_end(id, stats.sha256.unwrap(), 1_700_000_000, 5, 0o644);
             }
@@ -915,4 +920,111 @@ fn a_client_refuses_requests_by_their_type() {
         assert_eq!(message::request_name(m.encode()[0]), None);
         assert_eq!(Message::decode_reply(&m.encode()), Ok(m));
     }
+}
+
+/// A signature chunk for pull `id`: a header claiming many blocks, then
+/// `len - 34` bytes of sums.
+fn sig_chunk(id: u64, len: usize, first: bool) -> Vec<u8> {
+    let mut data = Vec::new();
+    if first {
+        data.extend_from_slice(b"wsyS\x01");
+        data.extend_from_slice(&700u32.to_be_bytes());
+        data.push(16);
+        data.extend_from_slice(&[0; 16]);
+        data.extend_from_slice(&(700u64 << 20).to_be_bytes());
+    }
+    data.resize(len, 9);
+    Message::SigChunk { id, data }.encode()
+}
+
+fn begin_pull(s: &mut ServerSession, id: u64) {
+    let begin = Message::PullBegin {
+        id,
+        module: "m".into(),
+        path: "p".into(),
+    };
+    s.receive(&begin.encode()).unwrap();
+}
+
+/// The codes of the Error messages a session sent.
+fn errors(s: &mut ServerSession) -> Vec<(u64, Code)> {
+    s.poll()
+        .into_iter()
+        .filter_map(|o| match o {
+            ServerOutput::Send(Message::Error { id, code, .. }) => Some((id, code)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_pull_is_opened_before_its_signature_and_signatures_have_budgets() {
+    let budget = std::sync::Arc::new(MemoryBudget::new(3000));
+    let config = ServerConfig {
+        session_memory: 2000,
+        memory: budget.clone(),
+        ..ServerConfig::default()
+    };
+    let hello = Message::Hello {
+        min_version: 1,
+        max_version: 1,
+        agent: "t".into(),
+        limits: Limits::default(),
+    };
+    let (mut a, mut b) = (
+        ServerSession::new(config.clone(), None),
+        ServerSession::new(config, None),
+    );
+    for s in [&mut a, &mut b] {
+        s.receive(&hello.encode()).unwrap();
+        s.poll();
+    }
+    // The host hears of the pull first, and refuses it: nothing is decoded
+    // or held for it.
+    begin_pull(&mut a, 1);
+    let out = a.poll();
+    assert!(
+        matches!(
+            &out[..],
+            [ServerOutput::Event(ServerEvent::PullOpen { id: 1, .. })]
+        ),
+        "{out:?}"
+    );
+    a.fail(1, Code::NotFound, "no such file");
+    a.receive(&sig_chunk(1, 900, true)).unwrap();
+    assert_eq!(budget.used(), 0);
+    assert_eq!(errors(&mut a), [(1, Code::NotFound)]);
+    // Each byte counts twice; over its own budget, a session's pull fails.
+    begin_pull(&mut a, 2);
+    a.receive(&sig_chunk(2, 600, true)).unwrap();
+    assert_eq!(budget.used(), 1200);
+    a.receive(&sig_chunk(2, 600, false)).unwrap();
+    assert_eq!(errors(&mut a), [(2, Code::TooLarge)]);
+    assert_eq!(budget.used(), 0, "a failed pull gives its bytes back");
+    // Over the server's budget, shared by the sessions: try later.
+    begin_pull(&mut a, 3);
+    a.receive(&sig_chunk(3, 600, true)).unwrap();
+    begin_pull(&mut b, 1);
+    b.receive(&sig_chunk(1, 600, true)).unwrap();
+    begin_pull(&mut b, 2);
+    b.receive(&sig_chunk(2, 400, true)).unwrap();
+    assert_eq!(errors(&mut b), [(2, Code::TryLater)]);
+    assert_eq!(budget.used(), 2400);
+    // A session that ends, or is dropped, gives back what it held.
+    drop(a);
+    assert_eq!(budget.used(), 1200);
+    let bye = Message::Error {
+        id: 0,
+        code: Code::Cancelled,
+        message: "bye".into(),
+    };
+    assert!(matches!(
+        b.receive(&bye.encode()),
+        Err(ProtocolError::Peer {
+            code: Code::Cancelled,
+            ..
+        })
+    ));
+    assert!(b.is_closed());
+    assert_eq!(budget.used(), 0);
 }

@@ -52,7 +52,7 @@ pub fn start_server_logging(args: &[&str], log: impl Into<Stdio>, level: &str) -
         .read_line(&mut line)
         .unwrap();
     let port = line
-        .rsplit("127.0.0.1:")
+        .rsplit(':')
         .next()
         .and_then(|r| r.split('/').next())
         .and_then(|p| p.trim().parse().ok())

@@ -7,6 +7,7 @@
 
 use super::super::{exit, Failure};
 use super::chmod::Chmod;
+use super::links::Links;
 use crate::filter::{Filters, ModuleRule, Origin};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -36,6 +37,14 @@ pub struct ModuleConfig {
     pub max_connections: Option<usize>,
     /// Seconds a session that used this module may stay idle.
     pub timeout: Option<u64>,
+    /// `max resume size`: bytes that interrupted uploads kept for resuming
+    /// may hold in this module's temporary files (default 1 GiB).
+    pub max_resume_size: Option<u64>,
+    /// `max resume size per user`: the same, for one user (an anonymous
+    /// client counts by its address; default 512 MiB).
+    pub max_resume_size_per_user: Option<u64>,
+    /// `munge symlinks`: how uploaded symlink values are stored.
+    pub symlinks: Links,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -48,6 +57,14 @@ pub struct Config {
     pub timeout: Option<u64>,
     pub origins: Vec<String>,
     pub token: Option<String>,
+    /// Connections in their handshake at once.
+    pub max_handshakes: Option<usize>,
+    /// Sockets open at once.
+    pub max_sockets: Option<usize>,
+    /// Bytes of download signatures held at once, by all sessions.
+    pub memory_budget: Option<u64>,
+    /// Bytes of download signatures one session holds at once.
+    pub session_memory: Option<u64>,
     pub modules: Vec<ModuleConfig>,
 }
 
@@ -83,7 +100,7 @@ fn size(v: &str) -> Option<u64> {
 impl Config {
     pub fn load(path: &Path) -> Result<Config, Failure> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| Failure::io(&name, e))?;
+        let text = super::regular::read_regular(path, "config file", false)?;
         Config::parse(&text, &name)
     }
 
@@ -135,7 +152,18 @@ impl Config {
                 return Err(err(n, format!("expected `key = value`, found {line:?}")));
             };
             let (key, value) = (norm(k), v.trim().to_string());
-            let global_only = ["port", "address", "motdfile", "logfile", "origins", "token"];
+            let global_only = [
+                "port",
+                "address",
+                "motdfile",
+                "logfile",
+                "origins",
+                "token",
+                "maxhandshakes",
+                "maxsockets",
+                "memorybudget",
+                "sessionmemory",
+            ];
             // Server-wide in the global section, per module in a module's.
             let both = ["maxconnections", "timeout"];
             let module_keys = [
@@ -156,6 +184,9 @@ impl Config {
                 "transferlogging",
                 "logformat",
                 "incomingchmod",
+                "maxresumesize",
+                "maxresumesizeperuser",
+                "mungesymlinks",
             ];
             let not_yet = ["usechroot", "uid", "gid"];
             if not_yet.contains(&key.as_str()) {
@@ -186,6 +217,12 @@ impl Config {
                             cfg.max_connections = Some(value.parse().map_err(|_| bad())?)
                         }
                         "timeout" => cfg.timeout = Some(value.parse().map_err(|_| bad())?),
+                        "maxhandshakes" => {
+                            cfg.max_handshakes = Some(value.parse().map_err(|_| bad())?)
+                        }
+                        "maxsockets" => cfg.max_sockets = Some(value.parse().map_err(|_| bad())?),
+                        "memorybudget" => cfg.memory_budget = Some(size(&value).ok_or_else(bad)?),
+                        "sessionmemory" => cfg.session_memory = Some(size(&value).ok_or_else(bad)?),
                         _ => unreachable!("global_only and both list these keys"),
                     }
                 }
@@ -256,6 +293,16 @@ fn finish(
             }
             "maxconnections" => m.max_connections = Some(value.parse().map_err(|_| bad())?),
             "timeout" => m.timeout = Some(value.parse().map_err(|_| bad())?),
+            "maxresumesize" => m.max_resume_size = Some(size(value).ok_or_else(bad)?),
+            "maxresumesizeperuser" => {
+                m.max_resume_size_per_user = Some(size(value).ok_or_else(bad)?)
+            }
+            "mungesymlinks" => {
+                m.symlinks = match boolean(value).ok_or_else(bad)? {
+                    true => Links::Munge,
+                    false => Links::Sanitize,
+                }
+            }
             _ => unreachable!("only module keys are collected"),
         }
     }
@@ -311,7 +358,7 @@ pub fn read_secrets(path: &Path) -> Result<HashMap<String, Vec<u8>>, Failure> {
             format!("secrets file {name} must not be accessible to others (chmod o-rwx)"),
         ));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| Failure::io(&name, e))?;
+    let text = super::regular::read_regular(path, "secrets file", true)?;
     let mut out = HashMap::new();
     for line in text.lines() {
         let line = line.trim_end_matches('\r');
@@ -397,6 +444,9 @@ log format = %o %f %l
 incoming chmod = Fgo-w
 max connections = 2
 timeout = 7
+max resume size = 64M
+max resume size per user = 0
+munge symlinks = no
 ";
 
     #[test]
@@ -437,6 +487,13 @@ timeout = 7
         );
         assert_eq!((m.max_connections, m.timeout), (Some(2), Some(7)));
         assert_eq!((c.max_connections, c.timeout), (None, None));
+        assert_eq!(
+            (m.max_resume_size, m.max_resume_size_per_user),
+            (Some(64 << 20), Some(0))
+        );
+        assert_eq!(p.max_resume_size, None);
+        // rsync's default without chroot: munged.
+        assert_eq!((p.symlinks, m.symlinks), (Links::Munge, Links::Sanitize));
     }
 
     #[test]
@@ -467,6 +524,14 @@ timeout = 7
             ),
             (
                 "[m]\npath = /x\ntransfer logging = maybe\n",
+                "t.conf:3: bad value",
+            ),
+            (
+                "[m]\npath = /x\nmax resume size = lots\n",
+                "t.conf:3: bad value",
+            ),
+            (
+                "[m]\npath = /x\nmunge symlinks = perhaps\n",
                 "t.conf:3: bad value",
             ),
             (

@@ -1,13 +1,13 @@
 //! One WebSocket connection: the protocol session and the file work its
 //! events ask for. File work is blocking and runs in `block_in_place`.
 
+use super::super::exit;
 use super::config;
+use super::login::{self, Login};
 use super::store::{escape, Module, Refusal, Upload};
 use super::Server;
 use crate::protocol::frame::{frame, FrameDecoder};
-use crate::protocol::{
-    auth, AuthResponse, Code, ModuleInfo, ServerEvent, ServerOutput, ServerSession,
-};
+use crate::protocol::{auth, Code, Message, ModuleInfo, ServerEvent, ServerOutput, ServerSession};
 use crate::{DeltaEncoder, Signature};
 use axum::extract::ws::{Message as Ws, WebSocket};
 use futures_util::StreamExt;
@@ -17,6 +17,7 @@ use std::io::Read;
 use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::time::timeout;
 
 impl Drop for Conn {
@@ -38,6 +39,16 @@ pub struct OpenUpload {
     pub module: String,
     pub path: String,
     pub signature: Arc<Vec<u8>>,
+    /// Whom it counts against for `max resume size per user`.
+    pub owner: String,
+}
+
+/// A download whose file is open, waiting for the client's signature.
+struct Opened {
+    file: File,
+    module: Arc<Module>,
+    attrs: (i64, u32, u32),
+    len: u64,
 }
 
 /// A download being encoded.
@@ -58,14 +69,19 @@ struct Pull {
 struct Conn {
     server: Arc<Server>,
     peer: IpAddr,
-    /// Who authenticated: a user name, "" for anonymous, None before.
-    user: Option<String>,
+    /// Who authenticated; `None` before.
+    login: Option<Login>,
     uploads: HashMap<u64, OpenUpload>,
+    /// Downloads checked and opened, their signatures still coming.
+    opening: HashMap<u64, Opened>,
     pulls: Vec<Pull>,
     /// Modules this session counts against (`max connections`).
     held: Vec<Arc<Module>>,
     /// Idle time allowed: the server's, or less if a module used says so.
     idle: std::time::Duration,
+    /// How long the session waits before sending what it just queued (a
+    /// login's verdict, slowed after failures from the same address).
+    pause: Option<std::time::Duration>,
 }
 
 /// Moves whole protocol messages: WebSocket binary frames, or
@@ -74,6 +90,15 @@ pub trait Transport {
     async fn send(&mut self, msg: Vec<u8>) -> Result<(), String>;
     /// The next message; `None` when the peer closed.
     async fn recv(&mut self) -> Option<Result<Vec<u8>, String>>;
+    /// When the handshake began: its deadline runs from here.
+    fn started(&self) -> std::time::Instant {
+        std::time::Instant::now()
+    }
+    /// The session authenticated: from now on it counts against the
+    /// server's limits; an error (the server is full) ends it with "try later".
+    fn admit(&mut self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 pub struct WsTransport(pub WebSocket);
@@ -167,62 +192,104 @@ impl Transport for StdioTransport {
     }
 }
 
-pub async fn run(socket: WebSocket, server: Arc<Server>, peer: IpAddr) {
-    serve_session(WsTransport(socket), server, peer).await
+/// Why a session ended badly, with the exit status `serve --stdio` gives
+/// for it (rsync's codes).
+#[derive(Debug)]
+pub struct Ended {
+    pub exit: u8,
+    pub why: String,
 }
 
-/// Serves one session over any transport, counting it against the limit.
-pub async fn serve_session<T: Transport>(t: T, server: Arc<Server>, peer: IpAddr) {
-    let n = server.connections.fetch_add(1, Ordering::SeqCst) + 1;
-    let result = session(t, server.clone(), n, peer).await;
-    server.connections.fetch_sub(1, Ordering::SeqCst);
-    if let Err(e) = result {
-        tracing::info!("session ended: {e}");
+impl Ended {
+    fn new(exit: u8, why: impl Into<String>) -> Self {
+        Ended {
+            exit,
+            why: why.into(),
+        }
+    }
+
+    /// A protocol error: rsync's 2 for no common version, 5 for failed
+    /// authentication, 12 ("error in protocol data stream") otherwise.
+    fn protocol(e: &crate::protocol::ProtocolError) -> Self {
+        use crate::protocol::ProtocolError::Peer;
+        let exit = match e {
+            Peer {
+                code: Code::Version,
+                ..
+            } => exit::PROTOCOL,
+            Peer {
+                code: Code::AuthFailed,
+                ..
+            } => exit::AUTH,
+            _ => exit::STREAM,
+        };
+        Ended::new(exit, e.to_string())
     }
 }
 
-async fn session<T: Transport>(
-    mut t: T,
+pub async fn run(t: super::admit::Admitted<WsTransport>, server: Arc<Server>, peer: IpAddr) {
+    let _ = serve_session(t, server, peer).await;
+}
+
+/// Serves one session over any transport.
+pub async fn serve_session<T: Transport>(
+    t: T,
     server: Arc<Server>,
-    n: usize,
     peer: IpAddr,
-) -> Result<(), String> {
+) -> Result<(), Ended> {
+    let result = session(t, server, peer).await;
+    if let Err(e) = &result {
+        tracing::info!("session ended: {}", e.why);
+    }
+    result
+}
+
+/// Bytes a session may take per turn of the runtime (see `session`).
+const FAIR_SHARE: usize = 64 << 10;
+
+/// Sends one message, within `wait`: a peer that stops reading holds
+/// the session no longer than it may stay idle.
+async fn send_within<T: Transport>(t: &mut T, m: &Message, wait: Duration) -> Result<(), Ended> {
+    match timeout(wait, t.send(m.encode())).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(Ended::new(exit::STREAM, e)),
+        Err(_) => Err(Ended::new(exit::TIMEOUT, "timeout writing to the peer")),
+    }
+}
+
+async fn session<T: Transport>(mut t: T, server: Arc<Server>, peer: IpAddr) -> Result<(), Ended> {
     if let Some(log) = &server.log {
         log.line(&format!("connect from {peer}"));
     }
     // A message of the day comes with AuthOk: a server that has one asks
     // every client to authenticate (anonymous clients answer with an empty token).
     let nonce = match server.auth_required() || !server.motd.is_empty() {
-        true => Some(auth::nonce().map_err(|e| e.to_string())?),
+        true => Some(auth::nonce().map_err(|e| Ended::new(exit::FILE_IO, e.to_string()))?),
         false => None,
     };
     let mut s = ServerSession::new(server.config.clone(), nonce);
-    if n > server.max_connections {
-        let busy = crate::protocol::Message::Error {
-            id: 0,
-            code: Code::TryLater,
-            message: "too many sessions: try later".into(),
-        };
-        let _ = t.send(busy.encode()).await;
-        return Err("over max connections".into());
-    }
     let mut conn = Conn {
         server: server.clone(),
         peer,
-        user: if server.auth_required() {
-            None
-        } else {
-            Some(String::new())
-        },
+        login: (!server.auth_required()).then_some(Login::Anonymous),
         uploads: HashMap::new(),
+        opening: HashMap::new(),
         pulls: Vec::new(),
         held: Vec::new(),
         idle: server.idle,
+        pause: None,
     };
-    // Hello and authentication must be done by this time, however slowly
-    // the bytes come; after that, each wait is bounded by the idle timeout.
-    let deadline = tokio::time::Instant::now() + server.handshake;
+    // Hello and authentication must be done by this time, counted from the
+    // first byte of the upgrade request, however slowly the bytes come;
+    // after that, each wait is bounded by the idle timeout.
+    let deadline = tokio::time::Instant::from_std(t.started()) + server.handshake;
+    let mut admitted = false;
     loop {
+        let ready = s.is_ready();
+        let wait = match ready {
+            true => conn.idle,
+            false => deadline.saturating_duration_since(tokio::time::Instant::now()),
+        };
         // Send what the session produced and do the work it asks for.
         loop {
             let out = s.poll();
@@ -232,7 +299,26 @@ async fn session<T: Transport>(
             for o in out {
                 match o {
                     ServerOutput::Send(m) => {
-                        if let Err(e) = t.send(m.encode()).await {
+                        // Authenticated (Welcome without a challenge, or
+                        // AuthOk): the session now counts against the
+                        // server's limit, or gets "try later" instead.
+                        let mut sent = Ok(());
+                        if !admitted && s.is_ready() {
+                            admitted = true;
+                            if let Err(why) = t.admit() {
+                                let busy = Message::Error {
+                                    id: 0,
+                                    code: Code::TryLater,
+                                    message: why.clone(),
+                                };
+                                let _ = send_within(&mut t, &busy, wait).await;
+                                sent = Err(Ended::new(exit::AUTH, why));
+                            }
+                        }
+                        if sent.is_ok() {
+                            sent = send_within(&mut t, &m, wait).await;
+                        }
+                        if let Err(e) = sent {
                             // The peer is gone: its uploads may be resumed.
                             s.close_quietly();
                             drain_events(&mut s, &mut conn);
@@ -240,7 +326,10 @@ async fn session<T: Transport>(
                         }
                     }
                     ServerOutput::Event(e) => {
-                        tokio::task::block_in_place(|| conn.handle(&mut s, e))
+                        tokio::task::block_in_place(|| conn.handle(&mut s, e));
+                        if let Some(pause) = conn.pause.take() {
+                            tokio::time::sleep(pause).await;
+                        }
                     }
                 }
             }
@@ -262,12 +351,11 @@ async fn session<T: Transport>(
             Err(_) => {
                 s.close_quietly();
                 drain_events(&mut s, &mut conn);
-                return Err(if ready {
-                    "idle timeout"
-                } else {
-                    "handshake deadline"
-                }
-                .into());
+                let why = match ready {
+                    true => "idle timeout",
+                    false => "handshake deadline",
+                };
+                return Err(Ended::new(exit::TIMEOUT, why));
             }
             Ok(None) => {
                 s.close_quietly();
@@ -277,7 +365,7 @@ async fn session<T: Transport>(
             Ok(Some(Err(e))) => {
                 s.close_quietly();
                 drain_events(&mut s, &mut conn);
-                return Err(e);
+                return Err(Ended::new(exit::STREAM, e));
             }
             Ok(Some(Ok(m))) => m,
         };
@@ -285,12 +373,21 @@ async fn session<T: Transport>(
             for o in s.poll() {
                 match o {
                     ServerOutput::Send(m) => {
-                        let _ = t.send(m.encode()).await;
+                        let _ = send_within(&mut t, &m, wait).await;
                     }
                     ServerOutput::Event(e) => conn.handle(&mut s, e),
                 }
             }
-            return Err(e.to_string());
+            return Err(Ended::protocol(&e));
+        }
+        // Turns go by bytes: a session yields to the others once per 64 KiB
+        // it sent, so that one flooding the server with big messages waits
+        // behind those that send a few small ones (a login, a request). The
+        // message is dropped first: a session waiting its turn holds none.
+        let turns = msg.len() / FAIR_SHARE;
+        drop(msg);
+        for _ in 0..=turns {
+            tokio::task::yield_now().await;
         }
     }
 }
@@ -302,9 +399,6 @@ fn drain_events(s: &mut ServerSession, conn: &mut Conn) {
         }
     }
 }
-
-/// Name given to clients that presented the bearer token.
-const TOKEN_USER: &str = "\0token";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Access {
@@ -321,6 +415,16 @@ impl Conn {
         Some(open)
     }
 
+    /// Whom this session's uploads count against for `max resume size per
+    /// user`: the user who logged in, else (anonymous, or the shared
+    /// token, which names nobody) the client's address.
+    fn owner(&self) -> String {
+        match self.login.as_ref().map_or("", Login::user) {
+            "" => format!("address {}", self.peer),
+            u => format!("user {u}"),
+        }
+    }
+
     /// The module, if this client may use it this way: hosts allow/deny,
     /// auth users, read only and write only, as rsyncd.conf says.
     fn access(&mut self, name: &str, how: Access) -> Result<Arc<Module>, Refusal> {
@@ -335,9 +439,7 @@ impl Conn {
                 format!("host {} may not use module {}", self.peer, m.name),
             ));
         }
-        let user = self.user.as_deref().unwrap_or("");
-        if !p.auth_users.is_empty() && user != TOKEN_USER && !p.auth_users.iter().any(|u| u == user)
-        {
+        if !self.login.as_ref().is_some_and(|l| l.may_use(p)) {
             return Err(Refusal(
                 Code::Denied,
                 format!("module {} needs an authorized user", m.name),
@@ -398,10 +500,7 @@ impl Conn {
         m: &'a Module,
         path: &'a str,
     ) -> super::log::Transfer<'a> {
-        let user = match self.user.as_deref() {
-            Some(TOKEN_USER) | None => "",
-            Some(u) => u,
-        };
+        let user = self.login.as_ref().map_or("", Login::user);
         super::log::Transfer {
             op,
             addr: self.peer.to_string(),
@@ -420,30 +519,21 @@ impl Conn {
     fn handle(&mut self, s: &mut ServerSession, e: ServerEvent) {
         match e {
             ServerEvent::CheckAuth { response, nonce } => {
-                self.user = match &response {
-                    AuthResponse::Hmac { user, mac } => self
-                        .server
-                        .secrets
-                        .iter()
-                        .any(|sec| {
-                            sec.get(user)
-                                .is_some_and(|p| auth::verify(p, &nonce, user, mac))
-                        })
-                        .then(|| user.clone()),
-                    AuthResponse::Token { token } => match &self.server.token {
-                        Some(want) if constant_time_eq(token.as_bytes(), want.as_bytes()) => {
-                            Some(TOKEN_USER.into())
-                        }
-                        // Anonymous: only where no token is configured.
-                        None if token.is_empty() => Some(String::new()),
-                        _ => None,
-                    },
-                };
-                if self.user.is_none() {
-                    tracing::warn!(peer = %self.peer, "authentication failed");
+                // Failed logins are throttled per address (login.rs).
+                let throttle = &self.server.throttle;
+                match throttle.admit(self.peer) {
+                    Ok(delay) => self.pause = Some(delay).filter(|d| !d.is_zero()),
+                    Err(refusal) => {
+                        s.fail(0, Code::TryLater, refusal);
+                        s.close_quietly();
+                        return;
+                    }
                 }
+                let token = self.server.token.as_deref();
+                self.login = login::check(&self.server.secrets, token, &response, &nonce);
+                throttle.settle(self.peer, self.login.is_some());
                 let motd = self.server.motd.clone();
-                let _ = s.auth_result(self.user.is_some(), &motd);
+                let _ = s.auth_result(self.login.is_some(), &motd);
             }
             ServerEvent::ListModules { id } => {
                 let list = self
@@ -526,13 +616,18 @@ impl Conn {
                     Err(Refusal(code, msg)) => s.fail(id, code, msg),
                 }
             }
+            ServerEvent::PullOpen { id, module, path } => {
+                if let Err(Refusal(code, msg)) = self.pull_open(id, &module, &path) {
+                    s.fail(id, code, msg);
+                }
+            }
             ServerEvent::PullBegin {
                 id,
-                module,
                 path,
                 signature,
+                ..
             } => {
-                if let Err(Refusal(code, msg)) = self.pull_begin(s, id, &module, &path, signature) {
+                if let Err(Refusal(code, msg)) = self.pull_begin(s, id, &path, signature) {
                     s.fail(id, code, msg);
                 }
             }
@@ -591,6 +686,7 @@ impl Conn {
                     self.server.set_live(&token, false);
                 }
                 self.pulls.retain(|p| p.id != id);
+                self.opening.remove(&id);
             }
         }
     }
@@ -625,6 +721,7 @@ impl Conn {
             module: module.into(),
             path: path.into(),
             signature: sig,
+            owner: self.owner(),
         };
         self.uploads.insert(id, open);
         Ok(())
@@ -656,14 +753,9 @@ impl Conn {
         Ok(())
     }
 
-    fn pull_begin(
-        &mut self,
-        s: &mut ServerSession,
-        id: u64,
-        module: &str,
-        path: &str,
-        sig: Signature,
-    ) -> Result<(), Refusal> {
+    /// Checks access to a download and opens its file, before the session
+    /// reads its signature.
+    fn pull_open(&mut self, id: u64, module: &str, path: &str) -> Result<(), Refusal> {
         let m = self.access(module, Access::Read)?;
         m.check_rules(path, false, crate::filter::Side::Sender)?;
         let file = m
@@ -672,6 +764,38 @@ impl Conn {
         let meta = file.metadata()?;
         use std::os::unix::fs::MetadataExt;
         let attrs = (meta.mtime(), meta.mtime_nsec() as u32, meta.mode() & 0o7777);
+        let opened = Opened {
+            file,
+            module: m,
+            attrs,
+            len: meta.len(),
+        };
+        self.opening.insert(id, opened);
+        Ok(())
+    }
+
+    /// Starts encoding a download opened by `pull_open` against the
+    /// client's signature.
+    fn pull_begin(
+        &mut self,
+        s: &mut ServerSession,
+        id: u64,
+        path: &str,
+        sig: Signature,
+    ) -> Result<(), Refusal> {
+        // Nothing for a pull failed at PullOpen.
+        let Some(Opened {
+            file,
+            module: m,
+            attrs,
+            len,
+        }) = self.opening.remove(&id)
+        else {
+            return Ok(());
+        };
+        if !s.pull_start(id) {
+            return Ok(());
+        }
         // `dont compress`: already-compressed files go without deflate.
         let opts = match m.dont_compress(path) {
             true => crate::DeltaOptions {
@@ -684,7 +808,6 @@ impl Conn {
         let mut encoder =
             DeltaEncoder::new(sig, opts).map_err(|e| Refusal(Code::Protocol, e.to_string()))?;
         encoder.set_deflater(crate::host::deflate::deflater(opts.compress_level));
-        s.pull_start(id);
         self.pulls.push(Pull {
             id,
             file,
@@ -692,7 +815,7 @@ impl Conn {
             attrs,
             module: m,
             path: path.into(),
-            len: meta.len(),
+            len,
             sent: 0,
             fresh,
         });
@@ -747,8 +870,4 @@ fn itemize_recv(old: &[u8], c: &super::store::Committed) -> String {
     let size = if word(0) != c.len { 's' } else { '.' };
     let time = if word(8) as i64 != c.mtime { 't' } else { '.' };
     format!(">f.{size}{time}......")
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

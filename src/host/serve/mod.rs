@@ -1,26 +1,36 @@
 //! `wsync serve`: module directories over WebSocket (axum), driving the
 //! protocol's `ServerSession`; `--www` also serves a static directory.
 
+mod admit;
 pub(crate) mod chmod;
 pub mod config;
 pub(crate) mod conn;
-mod listen;
+mod gate;
+mod http;
+pub(crate) mod links;
 pub(crate) mod log;
+mod login;
+mod origin;
+mod park;
+mod quiet;
+pub(crate) mod regular;
 mod sink;
 pub(crate) mod store;
+mod temps;
 mod tree;
+mod www;
 
 use super::Failure;
-use crate::protocol::{Limits, ServerConfig};
+use crate::protocol::{Limits, MemoryBudget, ServerConfig};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::Extension;
 use axum::Router;
 use clap::Parser;
-use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
@@ -49,6 +59,11 @@ pub struct ServeArgs {
     /// Module name for DIR.
     #[arg(long, default_value = "data")]
     pub module: String,
+    /// Store uploaded symlinks sanitized (no leading slash, no `..` above
+    /// the module) instead of munged with rsync's "/rsyncd-munged/" prefix:
+    /// rsyncd.conf's `munge symlinks = no`.
+    #[arg(long)]
+    pub no_munge_symlinks: bool,
     /// Require this bearer token (browsers) from clients.
     #[arg(long)]
     pub token: Option<String>,
@@ -61,9 +76,29 @@ pub struct ServeArgs {
     /// Seconds a session may stay idle.
     #[arg(long, default_value_t = 300)]
     pub timeout: u64,
-    /// Seconds a client has to say Hello and authenticate.
+    /// Seconds a client has from the first byte of its request to the end
+    /// of authentication; also for each HTTP request head, and between
+    /// requests on a kept-alive connection.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub handshake_timeout: u64,
+    /// Connections in their handshake at once (HTTP request, Hello,
+    /// authentication); when full, a new one evicts a handshake of the
+    /// address holding the most (README.md has the rule) [config: max
+    /// handshakes; default 64].
+    #[arg(long)]
+    pub max_handshakes: Option<usize>,
+    /// Sockets open at once [config: max sockets; default: half the
+    /// open-file limit, which is raised to its hard value at start].
+    #[arg(long)]
+    pub max_sockets: Option<usize>,
+    /// Bytes of download signatures the server holds at once, all sessions
+    /// together (K, M, G suffixes) [config: memory budget; default 512M].
+    #[arg(long, value_parser = crate::host::demo::parse_size)]
+    pub memory_budget: Option<u64>,
+    /// Bytes of download signatures one session holds at once [config:
+    /// session memory; default 128M].
+    #[arg(long, value_parser = crate::host::demo::parse_size)]
+    pub session_memory: Option<u64>,
     /// Speak the protocol on standard input and output (one session), for
     /// clients that reach this machine through a remote shell.
     #[arg(long)]
@@ -88,12 +123,15 @@ pub const TRANSFER_DELTA: crate::DeltaOptions = crate::DeltaOptions {
 
 pub struct Server {
     pub modules: Vec<Arc<Module>>,
-    /// Every user's secret, from the modules' secrets files.
-    pub secrets: Vec<HashMap<String, Vec<u8>>>,
+    /// The modules' secrets files: each module checks only its own.
+    pub secrets: login::Secrets,
+    /// Failed logins per address.
+    pub throttle: login::Throttle,
     pub motd: String,
     pub config: ServerConfig,
     pub token: Option<String>,
-    pub origins: Vec<String>,
+    /// The Host and Origin checks (DNS rebinding, foreign pages).
+    pub gate: Arc<origin::Gate>,
     pub max_connections: usize,
     pub connections: AtomicUsize,
     pub handshake: Duration,
@@ -109,19 +147,23 @@ pub struct Server {
     pub strong_len: Option<u8>,
 }
 
+/// `memory budget` and `session memory` by default.
+const MEMORY_BUDGET: u64 = 512 << 20;
+const SESSION_MEMORY: u64 = 128 << 20;
+
 /// How long, and how many, interrupted uploads are kept for resumption.
 const PARK_TIME: Duration = Duration::from_secs(600);
 const PARK_MAX: usize = 64;
 
 impl Server {
-    /// Keeps an interrupted upload (its temporary file and writer lock).
+    /// Keeps an interrupted upload (its temporary file and writer lock),
+    /// within its module's resume budgets (park.rs).
     pub fn park(&self, open: conn::OpenUpload) {
+        let Some(m) = self.module(&open.module).cloned() else {
+            return;
+        };
         if let Ok(mut p) = self.parked.lock() {
-            p.retain(|(at, _)| at.elapsed() < PARK_TIME);
-            if p.len() >= PARK_MAX {
-                p.remove(0);
-            }
-            p.push((std::time::Instant::now(), open));
+            park::park(&mut p, &m, open, self.log.as_ref());
         }
     }
 
@@ -160,10 +202,15 @@ impl Server {
         }
     }
 
-    /// Drops interrupted uploads to a path (a new upload takes over).
+    /// Drops interrupted uploads to a path, or to the same file by another
+    /// path (a new upload takes over).
     pub fn unpark_path(&self, module: &str, path: &str) {
+        let key = self.module(module).and_then(|m| m.writer_key(path));
         if let Ok(mut p) = self.parked.lock() {
-            p.retain(|(_, o)| !(o.module == module && o.path == path));
+            p.retain(|(_, o)| {
+                !(o.module == module
+                    && (o.path == path || Some(o.upload.writer_key()) == key.as_ref()))
+            });
         }
     }
     pub fn module(&self, name: &str) -> Option<&Arc<Module>> {
@@ -194,25 +241,37 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
                     name: a.module.clone(),
                     path: dir,
                     list: true,
+                    // Over a remote shell, as rsync there: values as given.
+                    symlinks: match (a.stdio, a.no_munge_symlinks) {
+                        (true, _) => links::Links::AsGiven,
+                        (false, true) => links::Links::Sanitize,
+                        (false, false) => links::Links::Munge,
+                    },
                     ..Default::default()
                 }],
                 ..Default::default()
             }
         }
     };
+    if cfg
+        .modules
+        .iter()
+        .any(|m| m.symlinks == links::Links::Munge)
+    {
+        links::check_munging_safe(std::path::Path::new("/"))
+            .map_err(|e| Failure::new(super::exit::CONFIG, e))?;
+    }
     let mut modules = Vec::new();
-    let mut secrets = Vec::new();
+    let mut secrets = login::Secrets::default();
     for m in &cfg.modules {
         if let Some(f) = &m.secrets_file {
-            secrets.push(config::read_secrets(f)?);
+            secrets.add(&m.name, config::read_secrets(f)?);
         }
         let name = m.path.display().to_string();
         modules.push(Module::open(m.clone(), !a.stdio).map_err(|e| Failure::io(&name, e))?);
     }
     let motd = match &cfg.motd_file {
-        Some(f) => {
-            std::fs::read_to_string(f).map_err(|e| Failure::io(&f.display().to_string(), e))?
-        }
+        Some(f) => regular::read_regular(f, "motd file", false)?,
         None => String::new(),
     };
     let log = match &cfg.log_file {
@@ -229,6 +288,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         .clone()
         .filter(|_| a.bind == "127.0.0.1")
         .unwrap_or_else(|| a.bind.clone());
+    let addr = SocketAddr::new(bind_address(&bind)?, port);
     let described: Vec<String> = modules
         .iter()
         .map(|m| format!("{:?} ({})", m.name, m.path.display()))
@@ -236,13 +296,23 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
     let server = Arc::new(Server {
         modules,
         secrets,
+        throttle: login::Throttle::default(),
         motd,
         config: ServerConfig {
             limits: Limits::default(),
+            session_memory: a
+                .session_memory
+                .or(cfg.session_memory)
+                .unwrap_or(SESSION_MEMORY),
+            memory: Arc::new(MemoryBudget::new(
+                a.memory_budget
+                    .or(cfg.memory_budget)
+                    .unwrap_or(MEMORY_BUDGET),
+            )),
             ..ServerConfig::default()
         },
         token: a.token.clone().or(cfg.token.clone()),
-        origins,
+        gate: Arc::new(origin::Gate::new(addr.ip(), &origins)),
         // 0: no limit, as rsync's `max connections = 0`.
         max_connections: Some(cfg.max_connections.unwrap_or(a.max_connections))
             .filter(|&n| n > 0)
@@ -264,13 +334,25 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
             .map_err(|e| Failure::io("tokio runtime", e))?;
         let max = server.config.limits.max_message;
         let local = std::net::IpAddr::from([127, 0, 0, 1]);
-        rt.block_on(conn::serve_session(
-            conn::StdioTransport::new(max),
-            server,
-            local,
-        ));
-        return Ok(());
+        // Like rsync's server, the exit status says how the session ended.
+        return rt
+            .block_on(conn::serve_session(
+                conn::StdioTransport::new(max),
+                server,
+                local,
+            ))
+            .map_err(|e| Failure::new(e.exit, e.why));
     }
+    let open_files = gate::raise_open_files();
+    let max_sockets = a
+        .max_sockets
+        .or(cfg.max_sockets)
+        .unwrap_or_else(|| gate::default_max_sockets(open_files));
+    let max_handshakes = a
+        .max_handshakes
+        .or(cfg.max_handshakes)
+        .unwrap_or(gate::MAX_HANDSHAKES.min(max_sockets / 2));
+    let gate = gate::Gate::new(max_sockets, max_handshakes, gate::GRACE);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -280,28 +362,26 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         let mut app = Router::new()
             .route("/ws", get(upgrade))
             .with_state(server.clone());
-        if let Some(pkg) = &a.pkg {
-            app = app.nest_service("/pkg", tower_http::services::ServeDir::new(pkg));
+        if a.www.is_some() || a.pkg.is_some() {
+            let dirs = www::Static::open(a.www.as_deref(), a.pkg.as_deref())
+                .map_err(|(dir, e)| Failure::io(&dir, e))?;
+            let files = Router::new()
+                .fallback(www::serve)
+                .with_state(Arc::new(dirs));
+            app = app.fallback_service(files);
         }
-        if let Some(www) = &a.www {
-            app = app.fallback_service(tower_http::services::ServeDir::new(www));
-        }
-        let addr: SocketAddr = format!("{bind}:{port}")
-            .parse()
-            .map_err(|e| Failure::new(super::exit::SYNTAX, format!("--bind {bind}: {e}")))?;
+        // Every request, static files too, must name this server.
+        let names = server.gate.clone();
+        let app = app.layer(axum::middleware::from_fn_with_state(
+            names,
+            origin::host_filter,
+        ));
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| Failure::io(&format!("listening on {addr}"), e))?;
         let local = listener
             .local_addr()
             .map_err(|e| Failure::io("listener", e))?;
-        // The upgrade request must arrive within the handshake deadline too.
-        use axum::serve::ListenerExt;
-        let listener = listen::Listener {
-            inner: listener,
-            deadline: server.handshake,
-        }
-        .tap_io(|_| {});
         // Tests and scripts read the first line to learn the port, and may
         // close the pipe then: a failed write must not stop the server.
         let mut banner = format!(
@@ -316,12 +396,23 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
         }
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
+        http::serve(listener, app, gate, server.handshake, server.idle).await;
+        Ok(())
+    })
+}
+
+/// The address of `--bind` / `address`: IPv4 or IPv6, the latter with
+/// or without brackets (`::1`, `[::1]`).
+fn bind_address(bind: &str) -> Result<IpAddr, Failure> {
+    let bare = bind
+        .strip_prefix('[')
+        .and_then(|b| b.strip_suffix(']'))
+        .unwrap_or(bind);
+    bare.parse().map_err(|e| {
+        Failure::new(
+            super::exit::SYNTAX,
+            format!("--bind {bind}: {e} (an IPv4 or IPv6 address)"),
         )
-        .await
-        .map_err(|e| Failure::io("server", e))
     })
 }
 
@@ -329,19 +420,15 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
 async fn upgrade(
     State(server): State<Arc<Server>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(ticket): Extension<Arc<gate::Ticket>>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if let Some(origin) = headers.get("origin").and_then(|o| o.to_str().ok()) {
-        let host = headers
-            .get("host")
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("");
-        let same = origin.split("://").nth(1) == Some(host);
-        if !same && !server.origins.iter().any(|o| o == origin) {
-            tracing::warn!(origin = %store::escape(origin), "refused a WebSocket from a foreign origin");
-            return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
-        }
+    if let Err(origin) = server.gate.check_origin(&headers) {
+        server
+            .gate
+            .log_refusal(origin::Refused::Origin, &origin, Some(peer.ip()));
+        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
     let max = server.config.limits.max_message as usize;
     // Small initial buffers keep idle sessions cheap; they grow for big messages.
@@ -350,5 +437,8 @@ async fn upgrade(
         .read_buffer_size(8 << 10)
         .write_buffer_size(8 << 10)
         .max_write_buffer_size(2 * max)
-        .on_upgrade(move |socket| conn::run(socket, server, peer.ip()))
+        .on_upgrade(move |socket| {
+            let t = admit::Admitted::new(conn::WsTransport(socket), ticket, server.clone());
+            conn::run(t, server, peer.ip())
+        })
 }

@@ -16,8 +16,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-/// Suffix of temporary files; leftovers are removed at start.
-pub const TEMP_SUFFIX: &str = ".wsync-tmp";
+pub use super::temps::TEMP_SUFFIX;
 
 /// A refusal for the client: a code and a message.
 #[derive(Debug)]
@@ -35,9 +34,20 @@ impl From<io::Error> for Refusal {
                     "path leaves the module or crosses a symlink".into(),
                 ),
                 Some(28) => Refusal(Code::Io, "no space left on the server".into()),
+                // ENOTDIR: a component of the path is a file.
+                Some(20) => Refusal(
+                    Code::BadPath,
+                    "a component of the path is not a directory".into(),
+                ),
                 _ => Refusal(Code::Io, e.to_string()),
             },
         }
+    }
+}
+
+impl From<rustix::io::Errno> for Refusal {
+    fn from(e: rustix::io::Errno) -> Self {
+        io::Error::from(e).into()
     }
 }
 
@@ -95,8 +105,17 @@ pub struct Module {
     pub read_only: bool,
     /// Access rules from the configuration (defaults in quick-start mode).
     pub policy: super::config::ModuleConfig,
-    root: OwnedFd,
-    writers: Mutex<HashSet<String>>,
+    /// The module's directory as opened, and its device and inode: when
+    /// the configured path names another directory (the admin replaced
+    /// it), requests from then on use that one, as rsync's daemon, which
+    /// resolves the path anew for each connection, does.
+    root: Mutex<(Arc<OwnedFd>, (u64, u64))>,
+    /// Whether temporary files are registered (see temps.rs).
+    register_temps: bool,
+    /// Files being written: the device and inode of the directory, and
+    /// the name, so that two paths to one file (through a symlinked
+    /// directory) are one writer.
+    writers: Mutex<HashSet<WriterKey>>,
     signatures: Mutex<SignatureCache>,
     /// The module's filter rules as the sender (listings, pulls) and the
     /// receiver (pushes, deletions) sees them; `None` without rules.
@@ -105,20 +124,30 @@ pub struct Module {
     pub sessions: std::sync::atomic::AtomicUsize,
 }
 
+/// Identifies a file being written: its directory's device and inode, and its name.
+pub type WriterKey = (u64, u64, String);
+
+fn open_root(path: &Path) -> io::Result<(OwnedFd, (u64, u64))> {
+    let fd = rfs::open(
+        path,
+        OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    let st = rfs::fstat(&fd)?;
+    Ok((fd, (st.st_dev, st.st_ino)))
+}
+
 fn beneath() -> ResolveFlags {
     ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS
 }
 
 impl Module {
-    /// `clean`: remove temporary files left by a crash (not for `--stdio`,
-    /// whose root may be a whole file system).
+    /// `clean`: register temporary files, and remove those that a server
+    /// which stopped left (temps.rs); not for `--stdio`, whose root may be
+    /// a whole file system, nor for read-only modules.
     pub fn open(policy: super::config::ModuleConfig, clean: bool) -> io::Result<Arc<Module>> {
         let path = policy.path.clone();
-        let root = rfs::open(
-            &path,
-            OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )?;
+        let root = open_root(&path)?;
         let rules = match policy.rules.is_empty() {
             true => None,
             false => {
@@ -137,29 +166,62 @@ impl Module {
             comment: policy.comment.clone(),
             path,
             read_only: policy.read_only,
+            register_temps: clean && !policy.read_only,
             policy,
-            root,
+            root: Mutex::new((Arc::new(root.0), root.1)),
             writers: Mutex::new(HashSet::new()),
             signatures: Mutex::new(SignatureCache::default()),
         };
-        if clean {
-            m.remove_stray_temps(&m.path.clone())?;
+        if m.register_temps {
+            m.clean_temps();
         }
         Ok(Arc::new(m))
     }
 
-    /// Temporary files left by a crash are removed at start.
-    fn remove_stray_temps(&self, dir: &Path) -> io::Result<()> {
-        for e in std::fs::read_dir(dir)? {
-            let e = e?;
-            let ft = e.file_type()?;
-            if ft.is_dir() {
-                self.remove_stray_temps(&e.path())?;
-            } else if ft.is_file() && e.file_name().to_string_lossy().ends_with(TEMP_SUFFIX) {
-                std::fs::remove_file(e.path())?;
+    /// Removes what servers that stopped left (their registered temporary
+    /// files). Problems are logged: they do not stop the server.
+    fn clean_temps(&self) {
+        let cleaned = self.root().and_then(|root| super::temps::clean(&root));
+        match cleaned {
+            Ok(c) => {
+                if c.removed > 0 {
+                    tracing::info!(
+                        module = %self.name,
+                        removed = c.removed,
+                        "removed temporary files left by a server that stopped"
+                    );
+                }
+                for p in c.problems {
+                    tracing::warn!(module = %self.name, "temporary file clean-up: {}", escape(&p));
+                }
             }
+            Err(e) => tracing::warn!(module = %self.name, "temporary file clean-up: {e}"),
         }
-        Ok(())
+    }
+
+    /// The module's directory; opened anew if the configured path now
+    /// names another directory. When the path is gone, requests fail (and
+    /// nothing is written into a directory that was removed).
+    pub(super) fn root(&self) -> io::Result<Arc<OwnedFd>> {
+        let missing = |e: io::Error| {
+            tracing::warn!(module = %self.name, path = %self.path.display(), "module directory: {e}");
+            io::Error::other("the module directory is missing on the server")
+        };
+        let st = rfs::stat(&self.path).map_err(|e| missing(e.into()))?;
+        let mut r = self
+            .root
+            .lock()
+            .map_err(|_| io::Error::other("lock poisoned"))?;
+        if (st.st_dev, st.st_ino) != r.1 {
+            let (fd, id) = open_root(&self.path).map_err(missing)?;
+            tracing::warn!(
+                module = %self.name,
+                path = %self.path.display(),
+                "the module directory was replaced: serving the new one"
+            );
+            *r = (Arc::new(fd), id);
+        }
+        Ok(r.0.clone())
     }
 
     /// Whether the module's rules leave out `path` or a directory above it
@@ -206,7 +268,7 @@ impl Module {
     pub(super) fn dir(&self, rel: &str) -> io::Result<OwnedFd> {
         let rel = if rel.is_empty() { "." } else { rel };
         Ok(rfs::openat2(
-            &self.root,
+            &*self.root()?,
             rel,
             OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
             Mode::empty(),
@@ -245,25 +307,46 @@ impl Module {
     }
 
     /// Opens a regular file for reading, without following a final symlink.
+    /// FIFOs, sockets and devices are refused (`BadPath`), as rsync's daemon
+    /// refuses them, and never opened for real: the entry's type is checked
+    /// first, and the open is non-blocking and checked again, so that one
+    /// swapped in meanwhile cannot hold the request in `open()`.
     pub fn open_file(&self, path: &str) -> Result<Option<File>, Refusal> {
         let (dir, name) = check_path(path)?;
         let d = self.dir(dir)?;
+        let not_regular = |kind| {
+            Refusal(
+                Code::BadPath,
+                format!(
+                    "not a regular file ({}): {}",
+                    super::regular::describe(kind),
+                    escape(path)
+                ),
+            )
+        };
+        match rfs::statat(&d, name, rfs::AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) => match rfs::FileType::from_raw_mode(st.st_mode) {
+                rfs::FileType::RegularFile => {}
+                // A symlink: the open below refuses it (ELOOP) as before.
+                rfs::FileType::Symlink => {}
+                kind => return Err(not_regular(kind)),
+            },
+            Err(rustix::io::Errno::NOENT) => return Ok(None),
+            Err(e) => return Err(io::Error::from(e).into()),
+        }
         match rfs::openat2(
             &d,
             name,
-            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
             Mode::empty(),
             beneath(),
         ) {
             Ok(fd) => {
-                let f = File::from(fd);
-                if !f.metadata()?.is_file() {
-                    return Err(Refusal(
-                        Code::BadPath,
-                        format!("not a regular file: {}", escape(path)),
-                    ));
+                let kind = rfs::FileType::from_raw_mode(rfs::fstat(&fd)?.st_mode);
+                if kind != rfs::FileType::RegularFile {
+                    return Err(not_regular(kind));
                 }
-                Ok(Some(f))
+                Ok(Some(File::from(fd)))
             }
             Err(rustix::io::Errno::NOENT) => Ok(None),
             Err(e) => Err(io::Error::from(e).into()),
@@ -289,12 +372,10 @@ impl Module {
         }
         let (dir, name) = check_path(path)?;
         self.check_rules(path, false, Side::Receiver)?;
-        if !self
-            .writers
-            .lock()
-            .map_err(|_| Refusal(Code::Io, "lock poisoned".into()))?
-            .insert(path.into())
-        {
+        let d = self.dir_create(dir)?;
+        let st = rfs::fstat(&d)?;
+        let key: WriterKey = (st.st_dev, st.st_ino, name.into());
+        if !lock(&self.writers)?.insert(key.clone()) {
             return Err(Refusal(
                 Code::Busy,
                 format!("{} is being written by another client", escape(path)),
@@ -303,8 +384,8 @@ impl Module {
         let lock = WriterLock {
             module: self.clone(),
             path: path.into(),
+            key,
         };
-        let d = self.dir_create(dir)?;
         let basis = self.open_file(path)?;
         let identity = match &basis {
             Some(f) => identity(f)?,
@@ -323,10 +404,10 @@ impl Module {
         let basis = FileBasis::new(basis)?;
         let mut temp_name = String::new();
         let mut temp = None;
+        let mut registration = None;
         for _ in 0..16 {
-            let mut r = [0u8; 6];
-            getrandom::fill(&mut r).map_err(|e| Refusal(Code::Io, e.to_string()))?;
-            temp_name = format!(".{name}.{}{TEMP_SUFFIX}", crate::hex(&r));
+            temp_name = super::temps::temp_name(name)?;
+            registration = self.register_temp(dir, &temp_name);
             match rfs::openat(
                 &d,
                 temp_name.as_str(),
@@ -363,9 +444,51 @@ impl Module {
                 short,
                 busy: Default::default(),
                 writer: lock,
+                _registration: registration,
             },
             signature,
         ))
+    }
+}
+
+impl Module {
+    /// Registers a temporary file about to be made in `dir` (temps.rs), so
+    /// that a server started after a crash removes it. Without a
+    /// registration (a `--stdio` server, or a root the server cannot write
+    /// to), it is only removed by this process.
+    pub(super) fn register_temp(
+        &self,
+        dir: &str,
+        temp: &str,
+    ) -> Option<super::temps::Registration> {
+        if !self.register_temps {
+            return None;
+        }
+        match self
+            .root()
+            .and_then(|root| super::temps::register(&root, dir, temp))
+        {
+            Ok(r) => Some(r),
+            Err(e) => {
+                static WARNED: std::sync::atomic::AtomicBool =
+                    std::sync::atomic::AtomicBool::new(false);
+                if !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                    tracing::warn!(
+                        module = %self.name,
+                        "cannot register temporary files in the module directory ({e}): \
+                         those a crash leaves will not be removed"
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    /// The writer key of `path` when its directory exists.
+    pub fn writer_key(&self, path: &str) -> Option<WriterKey> {
+        let (dir, name) = check_path(path).ok()?;
+        let st = rfs::fstat(self.dir(dir).ok()?).ok()?;
+        Some((st.st_dev, st.st_ino, name.into()))
     }
 }
 
@@ -548,12 +671,13 @@ impl Basis for FileBasis {
 struct WriterLock {
     module: Arc<Module>,
     path: String,
+    key: WriterKey,
 }
 
 impl Drop for WriterLock {
     fn drop(&mut self) {
         if let Ok(mut w) = self.module.writers.lock() {
-            w.remove(&self.path);
+            w.remove(&self.key);
         }
     }
 }
@@ -575,6 +699,9 @@ pub struct Upload {
     /// Time spent applying delta bytes (for the debug log).
     busy: std::time::Duration,
     writer: WriterLock,
+    /// Held for its `Drop`, which runs after `Drop for Upload` removed
+    /// the temporary file.
+    _registration: Option<super::temps::Registration>,
 }
 
 /// What a commit put in place.
@@ -585,6 +712,16 @@ pub struct Committed {
 }
 
 impl Upload {
+    /// Bytes its temporary file holds now.
+    pub fn held_bytes(&self) -> u64 {
+        self.temp.metadata().map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// The file it writes.
+    pub fn writer_key(&self) -> &WriterKey {
+        &self.writer.key
+    }
+
     pub fn apply(&mut self, data: &[u8]) -> Result<(), Refusal> {
         let p = self
             .patcher
@@ -607,10 +744,12 @@ impl Upload {
     ) -> Result<Committed, Refusal> {
         // The file being replaced stays open until after the rename, so
         // that freeing its blocks does not hold up the commit (below).
+        // Non-blocking: a FIFO swapped in meanwhile must not hold the
+        // commit (its identity differs, so the commit is refused below).
         let (now, old) = match rfs::openat(
             &self.dir,
             self.name.as_str(),
-            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
             Mode::empty(),
         ) {
             Ok(fd) => {

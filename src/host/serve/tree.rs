@@ -3,6 +3,7 @@
 //! remote `wsync sync` creates. Paths are resolved beneath the module root
 //! without following symlinks, as in store.rs.
 
+use super::links::Links;
 use super::store::{check_path, escape, Module, Refusal, TEMP_SUFFIX};
 use crate::filter::Side;
 use crate::protocol::{Code, Entry, FileAttrs, Kind};
@@ -24,7 +25,7 @@ impl Module {
                 let is_dir = rfs::FileType::from_raw_mode(st.st_mode) == rfs::FileType::Directory;
                 self.check_rules(p, is_dir, Side::Sender)?;
                 if !is_dir {
-                    return match entry(&d, name, p.to_string(), &st, checksum)? {
+                    return match entry(&d, name, p.to_string(), &st, checksum, self.links())? {
                         Some(e) => Ok(vec![e]),
                         None => Err(Refusal(
                             Code::BadPath,
@@ -59,7 +60,7 @@ impl Module {
                     format!("{rel}/{name}")
                 };
                 // Devices, sockets and fifos are not served.
-                let Some(e) = entry(&d, &name, full, &st, checksum)? else {
+                let Some(e) = entry(&d, &name, full, &st, checksum, self.links())? else {
                     continue;
                 };
                 // Excluded entries are not listed, excluded directories not entered.
@@ -156,10 +157,11 @@ impl Module {
                 }
                 // Made under a temporary name, then renamed over the old
                 // entry: readers see the old entry or the new link.
-                let mut r = [0u8; 8];
-                getrandom::fill(&mut r).map_err(|e| Refusal(Code::Io, e.to_string()))?;
-                let temp = format!(".{name}.{:016x}{TEMP_SUFFIX}", u64::from_le_bytes(r));
-                rfs::symlinkat(target, &d, temp.as_str()).map_err(io::Error::from)?;
+                let temp = super::temps::temp_name(name)?;
+                let _registered = self.register_temp(dir, &temp);
+                // `munge symlinks` (links.rs): what is stored may differ.
+                let stored = self.policy.symlinks.store(&self.dir("")?, path, target);
+                rfs::symlinkat(stored.as_str(), &d, temp.as_str()).map_err(io::Error::from)?;
                 if let Err(e) = rfs::renameat(&d, temp.as_str(), &d, name) {
                     let _ = rfs::unlinkat(&d, temp.as_str(), AtFlags::empty());
                     return Err(io::Error::from(e).into());
@@ -194,6 +196,10 @@ impl Module {
         Ok(())
     }
 
+    fn links(&self) -> Links {
+        self.policy.symlinks
+    }
+
     fn writable(&self) -> Result<(), Refusal> {
         match self.read_only {
             true => Err(Refusal(
@@ -226,12 +232,14 @@ fn open_nofollow(d: &OwnedFd, name: &str) -> Result<OwnedFd, Refusal> {
 }
 
 /// A listing entry for `name` in `d`; `None` for devices, sockets and fifos.
+/// A symlink's value is given as the client sent it (`links`: unmunged).
 fn entry(
     d: &OwnedFd,
     name: &str,
     path: String,
     st: &rfs::Stat,
     checksum: bool,
+    links: Links,
 ) -> Result<Option<Entry>, Refusal> {
     let kind = match rfs::FileType::from_raw_mode(st.st_mode) {
         rfs::FileType::RegularFile => Kind::File,
@@ -241,7 +249,7 @@ fn entry(
     };
     let target = match kind {
         Kind::Symlink => rfs::readlinkat(d, name, Vec::new())
-            .map(|t| t.to_string_lossy().into_owned())
+            .map(|t| links.send(t.to_string_lossy().into_owned()))
             .unwrap_or_default(),
         _ => String::new(),
     };
@@ -266,10 +274,20 @@ fn file_sum(d: &OwnedFd, name: &str) -> Result<[u8; 32], Refusal> {
     let fd = rfs::openat(
         d.as_fd(),
         name,
-        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
         Mode::empty(),
     )
     .map_err(io::Error::from)?;
+    // Listed as a regular file, but swapped meanwhile (non-blocking: a FIFO
+    // does not hold the listing).
+    if rfs::FileType::from_raw_mode(rfs::fstat(&fd).map_err(io::Error::from)?.st_mode)
+        != rfs::FileType::RegularFile
+    {
+        return Err(Refusal(
+            Code::BadPath,
+            format!("not a regular file: {}", escape(name)),
+        ));
+    }
     let mut f = std::fs::File::from(fd);
     let mut h = crate::Sha256::new();
     let mut buf = vec![0u8; 256 << 10];

@@ -62,11 +62,11 @@ pub struct Diff {
 /// rsync's `mtime_differs`: whole seconds (rsync 3.2.7 compares no finer
 /// with the default --modify-window).
 pub fn mtime_differs(it: &Item, md: &fs::Metadata) -> bool {
-    it.mtime != md.mtime()
+    !super::timewin::same_time(it.mtime, it.nsec, md.mtime(), md.mtime_nsec() as u32)
 }
 
 pub fn diff(a: &SyncArgs, who: &Who, it: &Item, md: &fs::Metadata) -> Diff {
-    let keep_time = a.times && !(it.kind == Kind::Dir && a.omit_dir_times);
+    let keep_time = super::timewin::keeps_time(a, it.kind);
     let perms = if it.kind == Kind::Symlink {
         false
     } else if a.perms {
@@ -183,8 +183,8 @@ fn set_any(
             Err(e) => errors.push(e),
         }
     }
-    let differs = md.mtime() != it.mtime || (accurate && md.mtime_nsec() != i64::from(it.nsec));
-    if a.times && !(it.kind == Kind::Dir && a.omit_dir_times) && (differs || force_time) {
+    let differs = mtime_differs(it, md) || (accurate && md.mtime_nsec() != i64::from(it.nsec));
+    if super::timewin::keeps_time(a, it.kind) && (differs || force_time) {
         let r = match file {
             Some(f) => rustix::fs::futimens(f, &mtime_only(it))
                 .map_err(|e| fail("utimensat", path, &os(e))),
@@ -193,6 +193,9 @@ fn set_any(
         if let Err(e) = r {
             errors.push(e);
         }
+    }
+    if let Err(e) = super::timewin::set_atime(path, file, md, it, a, accurate) {
+        errors.push(e);
     }
     let uid = (a.owner && who.root && md.uid() != it.uid).then(|| Uid::from_raw(it.uid));
     let gid = (a.group && md.gid() != it.gid).then(|| Gid::from_raw(it.gid));
@@ -273,7 +276,7 @@ pub fn set_mtime(path: &Path, it: &Item) -> Result<(), String> {
         .map_err(|e| fail("utimensat", path, &os(e)))
 }
 
-fn fail(what: &str, path: &Path, e: &std::io::Error) -> String {
+pub(super) fn fail(what: &str, path: &Path, e: &std::io::Error) -> String {
     format!(
         "rsync: [receiver] {what} \"{}\" failed: {}",
         path.display(),

@@ -99,6 +99,11 @@ pub struct Engine<'a> {
     /// Entries with other names whose xattrs were found differing: (dev,
     /// inode) to what they held and what they were to get.
     pub(super) xattrs_seen: RefCell<HashMap<(u64, u64), (Xattrs, Xattrs)>>,
+    /// Non-directories left in sync at the destination, in list order
+    /// (rsync's MSG_SUCCESS: for `--remove-source-files`).
+    pub synced: Vec<usize>,
+    /// `-y`: the fuzzy basis search's state.
+    pub(super) fuzzy: super::fuzzy::Fuzzy,
 }
 
 impl<'a> Engine<'a> {
@@ -152,6 +157,8 @@ impl<'a> Engine<'a> {
             meta_cache: RefCell::new(None),
             meta_errors: RefCell::new(Vec::new()),
             xattrs_seen: RefCell::new(HashMap::new()),
+            synced: Vec::new(),
+            fuzzy: Default::default(),
             deleted: [0; 2],
             del_skipped: 0,
             aborted: false,
@@ -307,7 +314,7 @@ impl<'a> Engine<'a> {
         let it = &sent.items[i];
         LogItem {
             item: it,
-            name: &it.path,
+            name: it.sender_name.as_deref().unwrap_or(&it.path),
             iflags,
             op: "send",
             bytes,
@@ -334,7 +341,7 @@ impl<'a> Engine<'a> {
             iflags |= REPORT_SIZE;
         }
         let d = attrs::diff(self.a, &self.who, it, md);
-        let keep_time = self.a.times && !(it.kind == Kind::Dir && self.a.omit_dir_times);
+        let keep_time = super::timewin::keeps_time(self.a, it.kind);
         let time = if keep_time {
             d.time
         } else {
@@ -343,6 +350,7 @@ impl<'a> Engine<'a> {
         if time {
             iflags |= REPORT_TIME;
         }
+        iflags |= super::timewin::atime_flag(self.a, it, md);
         if d.perms {
             iflags |= REPORT_PERMS;
         }
@@ -449,6 +457,11 @@ impl<'a> Engine<'a> {
             self.skip_dir = None;
         }
         let dpath = self.dst_path(it);
+        if self.a.relative && !self.a.implied_dirs && !self.dry() {
+            // --no-implied-dirs: a missing parent is made as rsync's
+            // make_path makes it (default permissions, not itemized).
+            self.make_parents(&dpath);
+        }
         let in_missing = self.dry_missing.is_some_and(|d| self.is_below(i, d));
         if !in_missing {
             self.dry_missing = None;
@@ -523,8 +536,11 @@ impl<'a> Engine<'a> {
                 }
                 self.nonreg(i, &dpath, st)
             }
-            Kind::Device if self.a.devices && self.who.root => self.nonreg(i, &dpath, st),
-            Kind::Special if self.a.specials => self.nonreg(i, &dpath, st),
+            // --drop-D: the receiver creates no devices or specials.
+            Kind::Device if self.a.devices && self.who.root && !self.a.more.drop_d => {
+                self.nonreg(i, &dpath, st)
+            }
+            Kind::Special if self.a.specials && !self.a.more.drop_d => self.nonreg(i, &dpath, st),
             _ => {
                 if self.log.info.nonreg() >= 1 {
                     self.log

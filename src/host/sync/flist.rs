@@ -63,6 +63,11 @@ pub struct Item {
     /// A directory whose contents are in the list (rsync's
     /// FLAG_CONTENT_DIR): deletions happen only there.
     pub content: bool,
+    /// The access time in seconds (`-U`).
+    pub atime: i64,
+    /// The sender's own name where it differs from `path` (before
+    /// `--iconv` converted it): read and shown under that name.
+    pub sender_name: Option<Vec<u8>>,
 }
 
 impl Item {
@@ -85,6 +90,8 @@ impl Item {
             link: None,
             root,
             content: false,
+            atime: md.atime(),
+            sender_name: None,
         }
     }
 
@@ -137,6 +144,11 @@ pub fn show(name: &[u8]) -> String {
             && name[i + 2..i + 5].iter().all(u8::is_ascii_digit);
         if !literal_escape && (b == b'\t' || (0x20..0x80).contains(&b)) {
             out.push(b as char);
+            i += 1;
+            continue;
+        }
+        if b >= 0x80 && super::outbytes::eight_bit() {
+            out.push(super::outbytes::carry(b));
             i += 1;
             continue;
         }
@@ -399,6 +411,9 @@ pub struct Sent {
     pub error_dirs: std::collections::HashSet<Vec<u8>>,
     /// The one being listed now (None: the first part of the list).
     pub listing: Option<Vec<u8>>,
+    /// `--delete-missing-args`: source arguments that were missing,
+    /// as paths in the list (deleted at the destination).
+    pub missing: Vec<Vec<u8>>,
 }
 
 impl Sent {
@@ -421,7 +436,8 @@ impl Sent {
 impl Sent {
     /// Where an item is on the source side.
     pub fn src_path(&self, it: &Item) -> PathBuf {
-        join(&self.roots[it.root as usize], &it.path)
+        let name = it.sender_name.as_deref().unwrap_or(&it.path);
+        join(&self.roots[it.root as usize], name)
     }
 }
 
@@ -438,6 +454,12 @@ pub struct WalkOptions {
     pub copy_links: bool,
     pub copy_dirlinks: bool,
     pub copy_unsafe_links: bool,
+    /// `-x` (1), `-xx` (2); `fs_dev`: the file system of the top
+    /// directory being sent.
+    pub one_fs: u8,
+    pub fs_dev: u64,
+    /// `--ignore-missing-args` (1), `--delete-missing-args` (2).
+    pub missing_args: u8,
 }
 
 /// rsync's `unsafe_symlink()`: whether a symlink named `name` (its path in
@@ -603,6 +625,14 @@ pub fn send_tree(
     reader: &mut dyn MergeSource,
     sent: &mut Sent,
 ) -> Result<bool, FilterError> {
+    if super::missing::skip_missing(root, top, o, sent) {
+        return Ok(false);
+    }
+    let mut o = *o;
+    if let Ok(md) = fs::metadata(top.map_or(root.to_path_buf(), |t| join(root, t))) {
+        o.fs_dev = md.dev();
+    }
+    let o = &o;
     match top {
         None => {
             let Some(md) = stat_entry(root, None, b"", o, sent, &|| false) else {
@@ -738,6 +768,15 @@ fn send_dir(
             continue;
         };
         let mut it = make_item(path, &full, &md, root_idx);
+        if it.is_dir() && recurse && o.one_fs > 0 && it.dev != o.fs_dev {
+            // -x: a mount point is sent without its contents; -xx
+            // leaves it out (rsync's FLAG_MOUNT_DIR).
+            if o.one_fs > 1 || filter.is_excluded(&it.path, true) {
+                continue;
+            }
+            sent.items.push(it);
+            continue;
+        }
         if filter.is_excluded(&it.path, it.is_dir()) {
             continue;
         }

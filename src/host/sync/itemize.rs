@@ -3,6 +3,8 @@
 
 use super::flist::{Item, Kind};
 
+/// rsync's ITEM_REPORT_ATIME (`-U`: the access time differs).
+pub const REPORT_ATIME: u32 = 1 << 0;
 pub const REPORT_CHANGE: u32 = 1 << 1;
 pub const REPORT_SIZE: u32 = 1 << 2;
 pub const REPORT_TIME: u32 = 1 << 3;
@@ -61,6 +63,7 @@ pub fn item_string(kind: Kind, iflags: u32, times: bool) -> String {
     c[5] = on(REPORT_PERMS, b'p');
     c[6] = on(REPORT_OWNER, b'o');
     c[7] = on(REPORT_GROUP, b'g');
+    c[8] = on(REPORT_ATIME, b'u');
     c[9] = on(REPORT_ACL, b'a');
     c[10] = on(REPORT_XATTR, b'x');
     if iflags & IS_NEW != 0 {

@@ -223,9 +223,14 @@ impl Log {
 
     /// Text on stdout as is (the remote transfers' closing blocks).
     pub fn raw(&mut self, text: &str) {
-        if !self.quiet {
-            let _ = write!(self.out, "{text}");
+        if self.quiet {
+            return;
         }
+        if super::outbytes::all_to_stderr() {
+            let _ = std::io::stderr().write_all(&super::outbytes::bytes(text));
+            return;
+        }
+        let _ = self.out.write_all(&super::outbytes::bytes(text));
     }
 
     /// An error or warning of rsync's client (its sender, for a local
@@ -234,7 +239,7 @@ impl Log {
     pub fn error(&mut self, line: &str) {
         let _ = self.out.flush();
         // A path put in raw still comes out as rsync prints it.
-        self.stderr_line(&show(&unshow(line)));
+        self.stderr_line(&reshow(line));
         self.file_line(line);
     }
 
@@ -243,7 +248,9 @@ impl Log {
         if std::mem::take(&mut self.needs_newline) {
             eprintln!();
         }
-        eprintln!("{line}");
+        let mut e = std::io::stderr().lock();
+        let _ = e.write_all(&super::outbytes::bytes(line));
+        let _ = e.write_all(b"\n");
     }
 
     /// An error rsync's generator or receiver prints on stderr itself:
@@ -365,17 +372,26 @@ impl Log {
             Some(r) => ("\r", r),
             None => ("", line),
         };
-        let line = &format!("{cr}{}", show(&unshow(rest)));
+        let line = format!("{cr}{}", reshow(rest));
+        let line = &*super::outbytes::bytes(&line);
+        if super::outbytes::all_to_stderr() {
+            let mut e = std::io::stderr().lock();
+            let _ = e.write_all(line);
+            let _ = e.write_all(b"\n");
+            return;
+        }
         match &self.bar {
             Some(b) => {
                 let out = &mut self.out;
                 b.suspend(|| {
-                    let _ = writeln!(out, "{line}");
+                    let _ = out.write_all(line);
+                    let _ = out.write_all(b"\n");
                     let _ = out.flush();
                 });
             }
             None => {
-                let _ = writeln!(self.out, "{line}");
+                let _ = self.out.write_all(line);
+                let _ = self.out.write_all(b"\n");
             }
         }
     }
@@ -436,6 +452,16 @@ pub fn append(path: &std::ffi::OsStr, lines: &[&str]) {
     l.flush();
 }
 
+/// A line whose paths may have been put in raw, as rsync prints it
+/// (with `-8` the lines carry high-bit bytes as they are: kept).
+fn reshow(line: &str) -> String {
+    if super::outbytes::eight_bit() {
+        line.to_string()
+    } else {
+        show(&unshow(line))
+    }
+}
+
 fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -452,7 +478,9 @@ mod tests {
         assert!(format_has("%i %n", b'i'));
         assert!(!format_has("%%i", b'i'));
         assert!(format_has("%%%i", b'i'));
-        assert!(format_has("%-'12b", b'b'));
+        assert!(format_has("%'-12'b", b'b'));
+        // rsync reads a quote before the '-' or after the digits only.
+        assert!(!format_has("%-'12b", b'b'));
         assert!(!format_has("%", b'i'));
     }
 }

@@ -7,15 +7,26 @@
 mod acls;
 mod args;
 mod attrs;
+mod batch;
+mod copyas;
 mod delete;
+mod devices;
 mod engine;
+pub(crate) mod extras;
+mod fakesuper;
 mod flist;
+mod fuzzy;
 mod hlink;
+mod iconv;
 mod itemize;
+mod listing;
 mod localdelta;
 mod log;
 mod meta;
+mod missing;
 mod nonreg;
+mod outbytes;
+mod preflight;
 mod progress;
 mod receive;
 mod remote;
@@ -23,7 +34,9 @@ mod replace;
 mod signals;
 mod sources;
 mod stats;
+pub(crate) mod timewin;
 mod transfer;
+mod usermap;
 mod xattrs;
 
 use crate::filter::{FilterOptions, Filters, MergeSource, ReadError, Side};
@@ -110,6 +123,11 @@ pub fn main(argv: &[OsString]) -> u8 {
         print!("{USAGE}");
         return 0;
     }
+    match preflight::check(&a) {
+        Ok(Some(code)) => return code,
+        Ok(None) => {}
+        Err((msg, code)) => return fail(&format!("wsync: {msg}"), code),
+    }
     match run(&a) {
         Ok(code) => code,
         Err((msg, code)) => fail(&msg, code),
@@ -117,8 +135,81 @@ pub fn main(argv: &[OsString]) -> u8 {
 }
 
 fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
+    if let Some(file) = &a.more.read_batch {
+        return read_batch(a, file);
+    }
+    if a.more.only_write_batch {
+        // --only-write-batch: the run goes as a dry run, the batch is
+        // written, the destination left alone.
+        let mut b = a.clone();
+        b.dry_run = true;
+        return run_with(&b, None);
+    }
+    run_with(a, None)
+}
+
+/// `--read-batch=FILE [DEST]`: the batch's list and data, then the local
+/// transfer from them with the write run's options (and this command
+/// line's output options).
+fn read_batch(a: &SyncArgs, file: &OsString) -> Result<u8, (String, u8)> {
+    if a.paths.len() > 1 {
+        return Err((
+            "wsync sync: --read-batch takes one destination (or none: the batch's)".into(),
+            code::SYNTAX,
+        ));
+    }
+    let rd = batch::read(file, a.paths.first())?;
+    let mut argv = rd.header.opts.clone();
+    let mut stage = rd.staging.path().as_os_str().to_owned();
+    stage.push("/");
+    argv.push(OsString::from("--"));
+    argv.push(stage);
+    argv.push(a.paths.first().unwrap_or(&rd.header.dst).clone());
+    let mut b = SyncArgs::parse(&argv)
+        .map_err(|UsageError(m)| (format!("wsync: bad batch file: its options: {m}"), 12))?;
+    b.verbose = a.verbose;
+    b.quiet = a.quiet;
+    b.itemize = a.itemize;
+    b.out_format = a.out_format.clone();
+    b.stats = a.stats;
+    b.human = a.human;
+    b.progress = a.progress;
+    b.progress2 = a.progress2;
+    b.dry_run = a.dry_run;
+    b.log_file = a.log_file.clone();
+    b.log_file_format = a.log_file_format.clone();
+    b.more.eight_bit = a.more.eight_bit;
+    b.more.stderr = a.more.stderr;
+    b.more.remove_source_files = false;
+    b.more.write_batch = None;
+    b.more.only_write_batch = false;
+    batch::check_options(&b)?;
+    let r = run_with(&b, Some(rd.sent));
+    drop(rd.staging);
+    r
+}
+
+fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8)> {
     let started = std::time::Instant::now();
+    // --copy-as a user other than root: no owner or group is kept (rsync's
+    // receiver maps ids it may not give to none).
+    let copy_as = a.more.copy_as.as_deref().map(copyas::resolve).transpose()?;
+    let not_root;
+    let a = if copy_as.is_some_and(|(u, _)| u != 0) {
+        let mut b = a.clone();
+        b.owner = false;
+        b.group = false;
+        not_root = b;
+        &not_root
+    } else {
+        a
+    };
     signals::install();
+    outbytes::set(a);
+    timewin::set_window(a);
+    if let Some(t) = a.more.stop_at {
+        signals::stop_at(t);
+    }
     if a.paths.len() == 1 {
         // `wsync sync HOST::` lists the modules, `HOST::MODULE/PATH` a path.
         if let Some(r) = remote::target::parse(a.paths[0].as_bytes(), a.port) {
@@ -128,7 +219,13 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     }
     if a.paths.len() < 2 {
         let msg = if a.paths.len() == 1 {
-            "wsync sync: listing a source (one path, no destination) is not supported yet".into()
+            // rsync: a source without a destination is listed.
+            let opts = filter_options(a);
+            let mut files = FsFiles { stdin_used: false };
+            let filters = Filters::parse(&a.filters, &opts, &mut files)
+                .map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
+            let mut log = log::Log::new(a).map_err(|m| (m, code::FILE_IO))?;
+            return listing::run(a, &a.paths, &filters, &mut log);
         } else {
             format!("wsync sync: expected SRC... DEST\n{USAGE}")
         };
@@ -136,12 +233,7 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     }
     let (srcs, dst_arg) = a.paths.split_at(a.paths.len() - 1);
     let dst_arg = &dst_arg[0];
-    let opts = FilterOptions {
-        delete_excluded: a.delete_excluded,
-        strict: false,
-        home: std::env::var("HOME").ok(),
-        cvsignore: std::env::var("CVSIGNORE").ok(),
-    };
+    let opts = filter_options(a);
     let mut files = FsFiles { stdin_used: false };
     let mut rules = a.filters.clone();
     if a.backup && a.backup_dir.is_none() && a.delete.is_some() && !a.delete_excluded {
@@ -167,6 +259,22 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         }
         return remote::run(a, side, srcs, dst_arg, &filters, log);
     }
+    if a.more.list_only {
+        return listing::run(a, srcs, &filters, &mut log);
+    }
+    // rsync's local transfers refuse the daemon-only options.
+    if a.contimeout.is_some() {
+        return Err((
+            "The --contimeout option may only be used when connecting to an rsync daemon.".into(),
+            code::SYNTAX,
+        ));
+    }
+    if a.password_file.is_some() {
+        return Err((
+            "The --password-file option may only be used when accessing an rsync daemon.".into(),
+            code::SYNTAX,
+        ));
+    }
     // rsync's sender: "building file list" in the log, then on stdout
     // the incremental list's note, or the whole list's progress.
     log.file_line("building file list");
@@ -177,7 +285,16 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     } else if inc && a.info.flist() >= 1 {
         log.client("sending incremental file list");
     }
-    let mut sent = sources::walk(a, srcs, &filters, &mut files)?;
+    let preset_list = preset.is_some();
+    let mut sent = match preset {
+        Some(s) => s,
+        None => sources::walk(a, srcs, &filters, &mut files)?,
+    };
+    if !preset_list {
+        extras::after_walk(a, &mut sent, &mut log)?;
+    }
+    // --copy-as: the receiving side runs as that user from here on.
+    let _as_user = copyas::become_(copy_as)?;
     if let Some(c) = &a.chmod {
         // rsync's sender tweaks the modes it lists (not a symlink's).
         for it in sent.items.iter_mut().filter(|it| it.kind != Kind::Symlink) {
@@ -232,6 +349,7 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
             return Ok(code);
         }
     };
+    extras::check_temp_dir(a, &dst_root)?;
     let dst_abs = if a.dry_run && root_created {
         abs(&dst_root)
     } else {
@@ -254,6 +372,13 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         .collect();
 
     let mut files2 = FsFiles { stdin_used: true };
+    if let Some(file) = &a.more.write_batch {
+        let dst_of = |it: &flist::Item| match &solo_path {
+            Some(p) => p.clone(),
+            None => flist::join(&dst_root, &it.path),
+        };
+        batch::write(a, file, dst_arg, &sent, &dst_of, solo_path.is_some())?;
+    }
     let mut eng = engine::Engine::new(a, &sent, dst_root.clone(), log);
     eng.solo = solo_path;
     eng.positions = positions;
@@ -290,14 +415,21 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
             eng.del = Some(del);
         }
     }
+    eng.delete_missing(&sent.missing);
     let r = eng.run();
     if signals::caught() {
         // rsync's exit_cleanup(RERR_SIGNAL): the file being received
         // was a temporary one, dropped (removed) on the way out.
         eng.log.flush();
+        if signals::stopped() {
+            return Err(("stopping at requested limit".into(), 30));
+        }
         return Err((String::new(), code::SIGNAL));
     }
     eng.drain_deletions();
+    if a.more.fake_super && !a.dry_run {
+        store_fake_super(&mut eng, a);
+    }
     let skipped = eng.del.as_ref().map_or(0, |d| d.skipped) + eng.del_skipped;
     if skipped > 0 && !eng.aborted {
         eng.log.error_server(&format!(
@@ -308,6 +440,14 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
     if let Err(e) = r {
         eng.log.flush();
         return Err((format!("wsync: {e}"), e.exit_code()));
+    }
+    let synced = std::mem::take(&mut eng.synced);
+    let dsts: Vec<PathBuf> = synced
+        .iter()
+        .map(|&i| eng.dst_path(&sent.items[i]))
+        .collect();
+    if extras::remove_sources(a, &sent, &synced, &dsts, &mut eng.log) {
+        eng.out.partial = true;
     }
     let out = &eng.out;
     let status = if eng.aborted || out.file_io {
@@ -336,6 +476,12 @@ fn run(a: &SyncArgs) -> Result<u8, (String, u8)> {
         eng.log.client("");
         let secs = started.elapsed().as_secs_f64();
         for line in eng.stats.summary_lines(h, secs, a.dry_run) {
+            // --only-write-batch: a dry run that wrote the batch.
+            let line = if a.more.only_write_batch {
+                line.replace("(DRY RUN)", "(BATCH ONLY)")
+            } else {
+                line
+            };
             eng.log.info(&line);
         }
     }
@@ -589,6 +735,22 @@ fn escaped_server(msg: &str) -> String {
     out
 }
 
+/// `--fake-super`, the receiver's side: each entry stored as
+/// fakesuper.rs says, then the directories' times set again.
+fn store_fake_super(eng: &mut engine::Engine<'_>, a: &SyncArgs) {
+    let sent = eng.sent;
+    for it in sent.items.iter().rev() {
+        if let Err(e) = fakesuper::store(&eng.dst_path(it), it, a.times) {
+            eng.error(&e);
+        }
+    }
+    if timewin::keeps_time(a, Kind::Dir) {
+        for it in sent.items.iter().filter(|i| i.is_dir()) {
+            let _ = attrs::set_mtime(&eng.dst_path(it), it);
+        }
+    }
+}
+
 /// The closing line rsync prints for a failed run (the errors themselves
 /// were printed as they came).
 pub(super) fn fail_quiet(code: u8) -> u8 {
@@ -601,6 +763,8 @@ pub(super) fn fail_quiet(code: u8) -> u8 {
 fn exit_line(code: u8) -> String {
     let what = match code {
         code::SYNTAX => "syntax or usage error",
+        2 => "protocol incompatibility",
+        4 => "requested action not supported",
         code::FILE_SELECT => "errors selecting input/output files, dirs",
         code::FILE_IO => "error in file IO",
         code::VANISHED => "some files vanished before they could be transferred",
@@ -622,11 +786,21 @@ fn exit_line(code: u8) -> String {
     format!("wsync {kind}: {what} (code {code})")
 }
 
-/// rsync turns incremental recursion off for these.
+/// rsync turns incremental recursion off for these (and `--no-i-r`).
 fn inc_off(a: &SyncArgs) -> bool {
     a.prune_empty_dirs
         || a.delay_updates
         || matches!(a.delete, Some(DeleteWhen::Before) | Some(DeleteWhen::After))
+        || a.more.inc_recursive == Some(false)
+}
+
+fn filter_options(a: &SyncArgs) -> FilterOptions {
+    FilterOptions {
+        delete_excluded: a.delete_excluded,
+        strict: false,
+        home: std::env::var("HOME").ok(),
+        cvsignore: std::env::var("CVSIGNORE").ok(),
+    }
 }
 
 fn abs(p: &Path) -> PathBuf {

@@ -23,6 +23,7 @@ impl Engine<'_> {
                 let iflags = self.flags_in_place(it, dpath, md);
                 self.set_attrs(dpath, it, Some(md.mode()));
                 self.report(i, iflags, None, 0);
+                self.synced.push(i);
                 return;
             }
         }
@@ -106,6 +107,7 @@ impl Engine<'_> {
         if let Some(iflags) = iflags {
             self.report(i, iflags, None, 0);
         }
+        self.synced.push(i);
     }
 
     pub(super) fn create_nonreg(

@@ -10,6 +10,7 @@ use super::itemize::*;
 use super::replace::Side;
 use super::transfer::{self, Failed, Method};
 use std::fs;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -36,6 +37,10 @@ impl Engine<'_> {
             }
         }
         let mut st = st;
+        if let Some(md) = st.as_ref().filter(|m| super::devices::writes_into(a, m)) {
+            let md = md.clone();
+            return self.write_device(i, dpath, &md);
+        }
         if let Some(md) = &st {
             if !md.is_file() {
                 if !self.remove_for_replace(dpath, md, Kind::File) {
@@ -45,6 +50,16 @@ impl Engine<'_> {
             }
         }
         let mut basis: Option<PathBuf> = st.as_ref().map(|_| dpath.to_path_buf());
+        if st.is_none() && a.more.fuzzy > 0 {
+            // -y: a similar file of the directory as the basis.
+            let mut dirs = vec![dpath.parent().unwrap_or(Path::new(".")).to_path_buf()];
+            if a.more.fuzzy > 1 {
+                let rel = Path::new(std::ffi::OsStr::from_bytes(&it.path));
+                let rel_dir = rel.parent().unwrap_or(Path::new(""));
+                dirs.extend(self.alt_roots.iter().map(|r| r.join(rel_dir)));
+            }
+            basis = self.fuzzy.find(dpath, &dirs, it.size, it.mtime);
+        }
         let mut cmp_st = st.clone().map(|md| (dpath.to_path_buf(), md));
         let mut alt_basis = false;
         if !self.alt_roots.is_empty() && (st.is_none() || a.alt_dest != Some(AltDest::Copy)) {
@@ -104,6 +119,7 @@ impl Engine<'_> {
                 }
                 self.report(i, iflags, None, 0);
                 self.hl_done(i);
+                self.synced.push(i);
                 return;
             }
         }
@@ -124,6 +140,7 @@ impl Engine<'_> {
         }
         let cmp = cmp_st.as_ref().map(|(p, m)| (p.as_path(), m));
         let iflags = self.flags(it, cmp, iflags);
+        self.fuzzy.sending(dpath);
         self.stats.transferred += 1;
         self.stats.transferred_size += it.size;
         if self.dry() {
@@ -180,6 +197,7 @@ impl Engine<'_> {
                 }
                 self.hl_received.insert(i);
                 self.hl_done(i);
+                self.synced.push(i);
             }
             Err(msg) => {
                 if let Some(m) = msg {
@@ -197,7 +215,7 @@ impl Engine<'_> {
     /// reported.
     fn open_source(&mut self, it: &Item) -> Result<fs::File, Option<String>> {
         let src_path = self.sent.src_path(it);
-        match fs::File::open(&src_path) {
+        match super::extras::open_src(self.a, &src_path) {
             Ok(f) => Ok(f),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 self.log
@@ -384,8 +402,12 @@ impl Engine<'_> {
     /// A temporary file next to `dpath` (rsync's `.NAME.XXXXXX`).
     pub(super) fn temp_for(&self, dpath: &Path) -> std::io::Result<(tempfile::TempPath, fs::File)> {
         let dir = dpath.parent().unwrap_or(Path::new("."));
-        // Absolute, as tempfile would make it (with a getcwd each time).
-        let dir = &self.cwd.join(dir);
+        // Absolute, as tempfile would make it (with a getcwd each time);
+        // -T: in that directory (relative to the destination's).
+        let dir = &match &self.a.more.temp_dir {
+            Some(t) => self.cwd.join(&self.dst).join(t),
+            None => self.cwd.join(dir),
+        };
         let name = dpath
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -467,6 +489,7 @@ impl Engine<'_> {
         let (tmp, file) = self
             .temp_for(dpath)
             .map_err(|e| Some(write_err(dpath, &e)))?;
+        super::extras::preallocate(a, &file, it.size);
         let r = match basis {
             Some(b) if m.delta => match fs::File::open(b) {
                 Ok(basis) if std::env::var_os("WSYNC_CORE_DELTA").is_none() => {
@@ -504,6 +527,9 @@ impl Engine<'_> {
             How::Transfer,
             &meta,
         );
+        if let Err(e) = super::extras::fsync(a, &file, &tmp) {
+            return Err(Some(e));
+        }
         drop(file);
         if let Err(e) = set {
             self.error(&e);
@@ -533,7 +559,7 @@ impl Engine<'_> {
                 return Err(Some(e));
             }
         }
-        tmp.persist(dpath).map_err(|e| {
+        super::extras::persist(tmp, dpath).map_err(|e| {
             Some(format!(
                 "rsync: [receiver] rename \"{}\" -> \"{}\" failed: {}",
                 e.path.display(),

@@ -25,7 +25,29 @@ pub fn install() {
     });
 }
 
-/// Whether one of the signals came.
+/// Whether one of the signals came (or the `--stop-at` time).
 pub fn caught() -> bool {
     CAUGHT.load(Ordering::Relaxed)
+}
+
+static STOPPED: AtomicBool = AtomicBool::new(false);
+
+/// `--stop-after`/`--stop-at`: at `t` the run stops as on a signal, and
+/// [`stopped`] says so (rsync: "stopping at requested limit", exit 30).
+pub fn stop_at(t: std::time::SystemTime) {
+    std::thread::spawn(move || {
+        while let Ok(left) = t.duration_since(std::time::SystemTime::now()) {
+            if left.is_zero() {
+                break;
+            }
+            std::thread::sleep(left.min(std::time::Duration::from_secs(1)));
+        }
+        STOPPED.store(true, Ordering::SeqCst);
+        CAUGHT.store(true, Ordering::SeqCst);
+    });
+}
+
+/// Whether the run stopped at its `--stop-at` time.
+pub fn stopped() -> bool {
+    STOPPED.load(Ordering::Relaxed)
 }

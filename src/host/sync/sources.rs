@@ -282,6 +282,13 @@ pub fn walk(
         copy_links: a.copy_links,
         copy_dirlinks: a.copy_dirlinks,
         copy_unsafe_links: a.copy_unsafe_links,
+        one_fs: a.more.one_file_system,
+        fs_dev: 0,
+        missing_args: if a.more.delete_missing_args {
+            2
+        } else {
+            u8::from(a.more.ignore_missing_args)
+        },
     };
     let mut list: Vec<Source> = Vec::new();
     if a.files_from.is_some() {
@@ -353,14 +360,15 @@ pub fn walk(
             idx,
             src.top.as_deref(),
             src.contents,
-            src.implied.then_some(inc),
+            // --no-implied-dirs: the directories on the way are not sent.
+            (src.implied && a.implied_dirs).then_some(inc),
             &o,
             &mut sender,
             reader,
             &mut sent,
         );
         let named = r.map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
-        if named && inc && src.implied {
+        if named && inc && src.implied && a.implied_dirs {
             if let Some(top) = &src.top {
                 relative_sent.push((idx, root_abs.clone(), top.clone()));
             }

@@ -7,7 +7,9 @@
 
 mod help;
 mod info;
+mod more;
 mod parse;
+mod stopat;
 mod table;
 #[cfg(test)]
 mod tests;
@@ -15,11 +17,11 @@ mod values;
 
 pub use help::USAGE;
 pub use info::Info;
+pub use more::{More, StderrMode, CHECKSUMS, COMPRESSORS};
 
 use crate::filter::FilterArg;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
-use table::not_supported;
 use values::text;
 
 /// When deletions happen (rsync's `--delete-WHEN`).
@@ -142,6 +144,8 @@ pub struct SyncArgs {
     /// `--timeout` and `--contimeout`, in seconds.
     pub timeout: Option<u64>,
     pub contimeout: Option<u64>,
+    /// The options of issue 15 (args/more.rs).
+    pub more: More,
 }
 
 /// A usage error: the message rsync would print, exit status 1.
@@ -188,9 +192,6 @@ impl SyncArgs {
         }
         if self.existing && self.ignore_existing && self.delete.is_none() {
             // rsync allows it (nothing is transferred); kept as rsync.
-        }
-        if self.relative && !self.implied_dirs {
-            return Err(not_supported("--no-implied-dirs"));
         }
         self.output_levels();
         if let Some(s) = &self.suffix {

@@ -1,6 +1,6 @@
 //! The command-line walk: long, negated and combined short options.
 
-use super::table::{find_long, not_supported, Takes, DELETES, NOT_YET, NOT_YET_SHORT, OPTIONS};
+use super::table::{find_long, find_short, not_supported, Takes, DELETES, NOT_YET};
 use super::values::text;
 use super::{DeleteWhen, SyncArgs, UsageError};
 use std::ffi::OsString;
@@ -28,6 +28,9 @@ impl SyncArgs {
                 a.paths.push(OsString::from_vec(arg.to_vec()));
                 continue;
             }
+            // The options as given (for a batch file's record); a value
+            // in the next argument is added where it is taken.
+            a.more.opt_argv.push(args[i - 1].clone());
             if arg == b"--" {
                 only_paths = true;
                 continue;
@@ -57,13 +60,14 @@ impl SyncArgs {
                     let opt = find_long(neg).or_else(|| {
                         let mut cs = neg.chars();
                         match (cs.next(), cs.next()) {
-                            (Some(c), None) => OPTIONS.iter().find(|o| o.short == Some(c)),
+                            (Some(c), None) => find_short(c),
                             _ => None,
                         }
                     });
                     match opt.map(|o| o.takes) {
                         Some(Takes::Flag(f)) if inline.is_none() => f(&mut a, false),
                         Some(Takes::Value(_)) if neg == "info" => {}
+                        Some(Takes::Value(_)) if super::more::negate_value(&mut a, neg) => {}
                         _ if neg == "delete" || neg == "del" => {
                             a.delete = None;
                             delete_set = false;
@@ -95,6 +99,7 @@ impl SyncArgs {
                                 let v = args.get(i).ok_or_else(|| {
                                     UsageError(format!("--{name}: missing argument"))
                                 })?;
+                                a.more.opt_argv.push(v.clone());
                                 i += 1;
                                 v.as_bytes().to_vec()
                             }
@@ -110,10 +115,7 @@ impl SyncArgs {
             while j < arg.len() {
                 let c = arg[j] as char;
                 j += 1;
-                let Some(opt) = OPTIONS.iter().find(|o| o.short == Some(c)) else {
-                    if NOT_YET_SHORT.contains(c) {
-                        return Err(not_supported(&format!("-{c}")));
-                    }
+                let Some(opt) = find_short(c) else {
                     return Err(UsageError(format!("-{c}: unknown option")));
                 };
                 match opt.takes {
@@ -127,6 +129,7 @@ impl SyncArgs {
                             let v = args
                                 .get(i)
                                 .ok_or_else(|| UsageError(format!("-{c}: missing argument")))?;
+                            a.more.opt_argv.push(v.clone());
                             i += 1;
                             v.as_bytes().to_vec()
                         };
@@ -146,6 +149,7 @@ impl SyncArgs {
             a.delete = Some(DeleteWhen::During);
         }
         a.check()?;
+        a.check_more()?;
         Ok(a)
     }
 }

@@ -219,9 +219,14 @@ pub(super) const OPTIONS: &[Opt] = &[
     flag("progress", None, |a, v| a.progress = v),
     value("info", None, |a, v| {
         let words = text(v);
-        a.info.parse(&words, super::info::USER)?;
-        // What the remote transfers read of it.
         for word in words.split(',') {
+            if word.eq_ignore_ascii_case("help") {
+                // rsync prints its list there and stops (preflight.rs).
+                a.more.info.push(word.to_string());
+                return Ok(());
+            }
+            a.info.parse(word, super::info::USER)?;
+            // What the remote transfers read of it.
             match word.to_ascii_lowercase().as_str() {
                 "progress2" => a.progress2 = true,
                 "progress0" | "noprogress" | "none" => a.progress2 = false,
@@ -316,74 +321,26 @@ pub(super) const DELETES: &[(&str, Option<DeleteWhen>)] = &[
     ("delete-after", Some(DeleteWhen::After)),
 ];
 
-/// rsync options wsync does not implement: refused with a clear message
-/// rather than as unknown (and never silently ignored).
-pub(super) const NOT_YET: &[&str] = &[
-    "munge-links",
-    "one-file-system",
-    "fuzzy",
-    "temp-dir",
-    "compare-dest-unused",
-    "remove-source-files",
-    "chown",
-    "usermap",
-    "groupmap",
-    "fake-super",
-    "super",
-    "atimes",
-    "crtimes",
-    "open-noatime",
-    "omit-link-times",
-    "write-devices",
-    "copy-devices",
-    "preallocate",
-    "modify-window",
-    "list-only",
-    "write-batch",
-    "read-batch",
-    "only-write-batch",
-    "address",
-    "sockopts",
-    "blocking-io",
-    "outbuf",
-    "8-bit-output",
-    "checksum-choice",
-    "checksum-seed",
-    "compress-choice",
-    "iconv",
-    "protect-args",
-    "secluded-args",
-    "trust-sender",
-    "ipv4",
-    "ipv6",
-    "version",
-    "debug",
-    "msgs2stderr",
-    "stop-after",
-    "stop-at",
-    "max-alloc",
-    "early-input",
-    "daemon",
-    "config",
-    "dparam",
-    "no-motd",
-    "delete-missing-args",
-    "ignore-missing-args",
-    "existing-only",
-    "old-dirs",
-    "old-args",
-    "numeric-only",
-    "copy-as",
-    "log-file-format-only",
-];
-pub(super) const NOT_YET_SHORT: &str = "kxyTsUNM468";
+/// rsync's daemon-mode options (`rsync --daemon --help`, not in `rsync
+/// --help`): `wsync serve` is wsync's daemon, so `wsync sync` refuses them.
+pub(super) const NOT_YET: &[&str] = &["daemon", "config", "dparam", "detach", "server", "sender"];
 
 pub(super) fn not_supported(name: &str) -> UsageError {
-    UsageError(format!("{name}: not supported by wsync sync yet"))
+    UsageError(format!(
+        "{name}: a daemon-mode option; wsync's daemon is `wsync serve`"
+    ))
 }
 
 pub(super) fn find_long(name: &str) -> Option<&'static Opt> {
     OPTIONS
         .iter()
+        .chain(super::more::OPTIONS)
         .find(|o| !o.long.is_empty() && o.long == name)
+}
+
+pub(super) fn find_short(c: char) -> Option<&'static Opt> {
+    OPTIONS
+        .iter()
+        .chain(super::more::OPTIONS)
+        .find(|o| o.short == Some(c))
 }

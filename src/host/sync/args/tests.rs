@@ -78,8 +78,28 @@ fn usage_errors() {
     let cases: &[(&[&str], &str)] = &[
         (&["--bogus"], "--bogus: unknown option"),
         (&["-rQ"], "-Q: unknown option"),
-        (&["-x"], "-x: not supported by wsync sync yet"),
-        (&["--fuzzy"], "--fuzzy: not supported"),
+        (&["--daemon"], "--daemon: a daemon-mode option"),
+        (&["-N"], "does not support --crtimes (-N)"),
+        (&["-Mfoo"], "Remote option must start with a dash: foo"),
+        (&["--outbuf=X"], "Invalid --outbuf setting"),
+        (&["--max-alloc=1"], "is too small"),
+        (&["--stop-at=bad"], "invalid --stop-at format: bad"),
+        (&["--stop-after=0"], "invalid --stop-after value: 0"),
+        (&["--stderr=bad"], "is not one of errors, all, or client"),
+        (&["--debug=bogus"], "Unknown --debug item: \"bogus\""),
+        (
+            &["--usermap=a:b", "--chown=c"],
+            "--chown conflicts with prior --usermap.",
+        ),
+        (
+            &["--chown=c", "--chown=d"],
+            "You can only specify a user-affecting --chown once.",
+        ),
+        (
+            &["--groupmap=a:b", "--groupmap=c:d"],
+            "You can only specify --groupmap once.",
+        ),
+        (&["-@x"], "invalid numeric value"),
         (
             &["--chmod=bogus"],
             "Invalid argument passed to --chmod (bogus)",
@@ -96,7 +116,7 @@ fn usage_errors() {
         (&["--link-dest=a", "--copy-dest=b"], "You may not mix"),
         (&["--inplace", "--delay-updates"], "cannot be combined"),
         (&["--max-size=lots"], "invalid size"),
-        (&["--info=flist2"], "not supported"),
+        (&["--info=bogus"], "Unknown --info item: \"bogus\""),
     ];
     for (args, want) in cases {
         match parse(args) {

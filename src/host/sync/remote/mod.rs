@@ -6,6 +6,7 @@
 //! sums for `-c`), uploads and downloads of deltas, `Make` for
 //! directories, symlinks and attributes, and `Delete`.
 
+mod newopts;
 mod pull;
 mod push;
 pub mod target;
@@ -100,6 +101,12 @@ pub fn run(
     filters: &crate::filter::Filters,
     log: Log,
 ) -> Result<u8, (String, u8)> {
+    if let Some(why) = newopts::refused(a, matches!(side, Side::Pull(_))) {
+        return Err((
+            format!("wsync sync: {why}: refused with a remote side"),
+            super::code::SYNTAX,
+        ));
+    }
     if let Some(opt) = unsupported(a) {
         return Err((
             format!("wsync sync: {opt} is not supported with a remote side yet"),
@@ -215,6 +222,8 @@ fn item_of(e: &Entry, rel: Vec<u8>) -> Item {
         link: (e.kind == WireKind::Symlink).then(|| e.target.as_bytes().to_vec()),
         root: 0,
         content: false,
+        atime: 0,
+        sender_name: None,
     }
 }
 
@@ -334,7 +343,7 @@ fn same_file(a: &SyncArgs, it: &Item, size: u64, mtime: i64, sum: impl FnOnce() 
     if a.checksum {
         return sum();
     }
-    a.size_only || (!a.ignore_times && mtime == it.mtime)
+    a.size_only || (!a.ignore_times && super::timewin::same_time(mtime, 0, it.mtime, 0))
 }
 
 /// Whether an item is left out by --existing, --ignore-existing, -u or

@@ -136,6 +136,8 @@ pub async fn run(
     }
     // Directories get their times once their contents are in.
     let mut dirs: Vec<(String, FileAttrs)> = Vec::new();
+    // Non-directories in sync on the server (--remove-source-files).
+    let mut synced = Vec::new();
     for (i, it) in sent.items.iter().enumerate() {
         let old = there.get(&it.path);
         rep.progress.at(i);
@@ -156,9 +158,17 @@ pub async fn run(
                 Ok(())
             }
         };
-        if let Err(r) = r {
-            rep.error(&crate::host::session::refused_line(&r, &path));
+        match r {
+            Err(r) => rep.error(&crate::host::session::refused_line(&r, &path)),
+            Ok(()) if it.kind == Kind::File || (it.kind == Kind::Symlink && a.links) => {
+                synced.push(i)
+            }
+            Ok(()) => {}
         }
+    }
+    let none = vec![std::path::PathBuf::new(); synced.len()];
+    if crate::host::sync::extras::remove_sources(a, &sent, &synced, &none, &mut rep.log) {
+        rep.partial = true;
     }
     if !a.dry_run {
         for (path, attrs) in dirs.into_iter().rev() {
@@ -221,8 +231,8 @@ fn flags(a: &SyncArgs, it: &Item, old: Option<&Entry>, mut iflags: u32) -> u32 {
         iflags |= REPORT_CHANGE;
     }
     let keep_time = a.times && !(it.kind == Kind::Dir && a.omit_dir_times);
-    if (keep_time && e.mtime != it.mtime) || (!keep_time && iflags & (TRANSFER | LOCAL_CHANGE) != 0)
-    {
+    let differs = !crate::host::sync::timewin::same_time(e.mtime, 0, it.mtime, 0);
+    if (keep_time && differs) || (!keep_time && iflags & (TRANSFER | LOCAL_CHANGE) != 0) {
         iflags |= REPORT_TIME;
     }
     if a.perms && it.kind != Kind::Symlink && e.mode & 0o7777 != it.mode & 0o7777 {

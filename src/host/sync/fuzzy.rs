@@ -1,0 +1,218 @@
+//! `-y`/`--fuzzy`: a basis for a file the destination lacks, chosen as
+//! rsync's generator chooses it (`find_fuzzy` in generator.c, with
+//! `fuzzy_distance` and `find_filename_suffix` from util1.c): among the
+//! regular, non-empty files of the destination's directory (and with
+//! `-yy` the same directory under each `--*-dest` directory), first one
+//! of the same size and modification time, else the nearest name by a
+//! weighted Levenshtein distance (suffixes weighing ten times), if
+//! nearer than 25 edits. Files this run updates are not candidates.
+
+use super::timewin::same_time;
+use std::collections::HashSet;
+use std::fs;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+const UNIT: u32 = 1 << 16;
+
+/// A candidate: a regular file of one of the searched directories.
+struct Cand {
+    name: Vec<u8>,
+    path: PathBuf,
+    size: u64,
+    mtime: i64,
+}
+
+/// The directory lists of the directory at hand, read once per
+/// directory as rsync's `get_dirlist`, and the names sent from it.
+#[derive(Default)]
+pub struct Fuzzy {
+    dir: Option<PathBuf>,
+    lists: Vec<Vec<Cand>>,
+    sent: HashSet<PathBuf>,
+}
+
+impl Fuzzy {
+    /// The basis for the new file `dst` (size, mtime) or None; `dirs`:
+    /// the destination directory first, then the `-yy` basis dirs.
+    pub fn find(&mut self, dst: &Path, dirs: &[PathBuf], size: u64, mtime: i64) -> Option<PathBuf> {
+        let parent = dst.parent().unwrap_or(Path::new(".")).to_path_buf();
+        if self.dir.as_ref() != Some(&parent) {
+            self.lists = dirs.iter().map(|d| list(d)).collect();
+            self.dir = Some(parent);
+        }
+        let usable = |c: &&Cand| !self.sent.contains(&c.path);
+        for l in &self.lists {
+            if let Some(c) = l
+                .iter()
+                .filter(usable)
+                .find(|c| c.size == size && same_time(c.mtime, 0, mtime, 0))
+            {
+                return Some(c.path.clone());
+            }
+        }
+        let fname = dst.file_name()?.as_bytes();
+        let fsuf = suffix(fname);
+        let mut lowest = 25 * UNIT;
+        let mut best = None;
+        for l in &self.lists {
+            for c in l.iter().filter(usable) {
+                let mut dist = distance(&c.name, fname, lowest);
+                if dist < 0xFFFF_0000 {
+                    let d = distance(suffix(&c.name), fsuf, 0xFFFF_0000);
+                    dist = dist.wrapping_add(d.wrapping_mul(10));
+                }
+                if dist <= lowest {
+                    lowest = dist;
+                    best = Some(c.path.clone());
+                }
+            }
+        }
+        best
+    }
+
+    /// A destination file this run is about to replace: no longer a
+    /// candidate (rsync's FLAG_FILE_SENT).
+    pub fn sending(&mut self, dst: &Path) {
+        self.sent.insert(dst.to_path_buf());
+    }
+}
+
+/// A directory's regular, non-empty files, in rsync's list order.
+fn list(dir: &Path) -> Vec<Cand> {
+    let Ok(rd) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut v: Vec<Cand> = rd
+        .flatten()
+        .filter_map(|e| {
+            let md = fs::symlink_metadata(e.path()).ok()?;
+            (md.is_file() && md.len() > 0).then(|| Cand {
+                name: e.file_name().as_bytes().to_vec(),
+                path: e.path(),
+                size: md.len(),
+                mtime: md.mtime(),
+            })
+        })
+        .collect();
+    v.sort_by(|a, b| super::flist::f_name_cmp(&a.name, false, &b.name, false));
+    v
+}
+
+/// rsync's `find_filename_suffix`.
+fn suffix(name: &[u8]) -> &[u8] {
+    let mut fn_ = name;
+    while let Some(r) = fn_.strip_prefix(b".") {
+        fn_ = r;
+    }
+    let mut len = fn_.len();
+    let had_tilde = len > 1 && fn_[len - 1] == b'~';
+    if had_tilde {
+        len -= 1;
+    }
+    let mut suf: &[u8] = b"";
+    let mut s = len;
+    while len > 1 {
+        // The last '.' before s, or the start.
+        loop {
+            s -= 1;
+            if fn_[s] == b'.' || s == 0 {
+                break;
+            }
+        }
+        if s == 0 {
+            break;
+        }
+        let s_len = len - s;
+        len = s;
+        let part = &fn_[s..s + s_len];
+        if (s_len == 4 && (&part[1..] == b"bak" || &part[1..] == b"old"))
+            || (s_len == 5 && &part[1..] == b"orig")
+            || (s_len > 2 && had_tilde && part[1] == b'~' && part[2].is_ascii_digit())
+        {
+            continue;
+        }
+        suf = part;
+        if s_len == 1 || !part[1..].iter().all(u8::is_ascii_digit) {
+            break;
+        }
+        // An all-digit suffix may not be that significant: look on.
+    }
+    suf
+}
+
+/// rsync's `fuzzy_distance`: a Levenshtein distance in units of 2^16,
+/// each edit weighted by the bytes involved.
+fn distance(s1: &[u8], s2: &[u8], upper: u32) -> u32 {
+    let (l1, l2) = (s1.len() as u32, s2.len() as u32);
+    if l1.abs_diff(l2).saturating_mul(UNIT) > upper {
+        return 0xFFFF * UNIT + 1;
+    }
+    if s1.is_empty() || s2.is_empty() {
+        let s = if s1.is_empty() { s2 } else { s1 };
+        // C's `char` is signed here: bytes over 0x7f count negative.
+        let cost: i32 = s.iter().map(|&b| i32::from(b as i8)).sum();
+        return (s.len() as u32)
+            .wrapping_mul(UNIT)
+            .wrapping_add(cost as u32);
+    }
+    let mut a: Vec<u32> = (1..=l2).map(|i| i * UNIT).collect();
+    for (i1, &c1) in s1.iter().enumerate() {
+        let mut diag = i1 as u32 * UNIT;
+        let mut above = (i1 as u32 + 1) * UNIT;
+        for (i2, &c2) in s2.iter().enumerate() {
+            let left = a[i2];
+            let d = i32::from(c1) - i32::from(c2);
+            let cost: u32 = match d {
+                0 => 0,
+                d if d < 0 => UNIT + (-d) as u32,
+                d => UNIT + d as u32,
+            };
+            let diag_inc = diag.wrapping_add(cost);
+            let left_inc = left.wrapping_add(UNIT).wrapping_add(u32::from(c1));
+            let above_inc = above.wrapping_add(UNIT).wrapping_add(u32::from(c2));
+            above = if left < above {
+                left_inc.min(diag_inc)
+            } else {
+                above_inc.min(diag_inc)
+            };
+            a[i2] = above;
+            diag = left;
+        }
+    }
+    a[l2 as usize - 1]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suffixes_as_rsync() {
+        for (name, suf) in [
+            ("a.txt", ".txt"),
+            ("a.txt.bak", ".txt"),
+            ("a.tar.gz", ".gz"),
+            ("a.1", ".1"),
+            ("lib.so.1", ".so"),
+            (".bashrc", ""),
+            ("noext", ""),
+            ("f.c~", ".c"),
+            ("f.c.~1~", ".c"),
+            ("x.orig", ""),
+        ] {
+            assert_eq!(suffix(name.as_bytes()), suf.as_bytes(), "{name}");
+        }
+    }
+
+    #[test]
+    fn distances() {
+        assert_eq!(distance(b"abc", b"abc", u32::MAX), 0);
+        // One substitution: a unit plus the bytes' difference.
+        assert_eq!(distance(b"abc", b"abd", u32::MAX), UNIT + 1);
+        assert!(distance(b"data.txt", b"data2.txt", u32::MAX) < 2 * UNIT + 256);
+        assert_eq!(distance(b"a", b"abcdef", UNIT), 0xFFFF * UNIT + 1);
+        assert_eq!(distance(b"", b"ab", u32::MAX), 2 * UNIT + 97 + 98);
+    }
+}

@@ -1,0 +1,89 @@
+//! `--list-only`, and a source given without a destination: the sender's
+//! file list printed as rsync's generator prints it (`list_file_entry`
+//! in generator.c), nothing transferred.
+
+use super::args::SyncArgs;
+use super::flist::{show, Item, Kind, Msg};
+use super::log::Log;
+use super::sources;
+use crate::filter::Filters;
+use std::ffi::OsString;
+
+/// One entry: `drwxr-xr-x          4,096 2026/12/07 01:41:46 name`.
+pub fn line(a: &SyncArgs, it: &Item) -> String {
+    let kind = match it.kind {
+        Kind::Dir => 'd',
+        Kind::Symlink => 'l',
+        Kind::File => '-',
+        Kind::Device if it.mode & 0o170000 == 0o060000 => 'b',
+        Kind::Device => 'c',
+        Kind::Special if it.mode & 0o170000 == 0o010000 => 'p',
+        Kind::Special => 's',
+    };
+    let perms = super::itemize::perm_string(it.mode);
+    let h = a.human + 1;
+    let width = if h > 0 { 14 } else { 11 };
+    let size = super::stats::num(it.size, h);
+    let time = super::itemize::timestring(it.mtime, ' ');
+    let name = if it.path.is_empty() {
+        ".".to_string()
+    } else {
+        show(&it.path)
+    };
+    let link = match (&it.link, a.links && it.kind == Kind::Symlink) {
+        (Some(l), true) => format!(" -> {}", show(l)),
+        _ => String::new(),
+    };
+    format!("{kind}{perms} {size:>width$} {time} {name}{link}")
+}
+
+/// Lists the sources; returns the exit status.
+pub fn run(
+    a: &SyncArgs,
+    srcs: &[OsString],
+    filters: &Filters,
+    log: &mut Log,
+) -> Result<u8, (String, u8)> {
+    let started = std::time::Instant::now();
+    let mut a2 = a.clone();
+    // rsync: listing implies --dirs where -r is not given.
+    a2.dirs = true;
+    if a.verbose > 0 && !a.quiet {
+        log.raw(if a.recursive {
+            "sending incremental file list\n"
+        } else {
+            "building file list ... done\n"
+        });
+    }
+    let mut files = super::FsFiles { stdin_used: false };
+    let sent = sources::walk(&a2, srcs, filters, &mut files)?;
+    for m in &sent.messages {
+        match m {
+            Msg::Error(e) => log.error(e),
+            Msg::Note(n) => log.info(n),
+        }
+    }
+    let mut stats = super::stats::Stats::default();
+    for it in &sent.items {
+        stats.files.add(it.kind);
+        stats.flist_size += it.path.len() as u64 + 10;
+        // Without -r a listed directory's subdirectories are shown, not
+        // entered; -R's implied directories are left out with
+        // --no-implied-dirs.
+        if !a.quiet {
+            log.raw(&(line(a, it) + "\n"));
+        }
+    }
+    let h = a.human + 1;
+    if a.stats && !a.quiet {
+        log.raw(&stats.block(h));
+    }
+    if (a.verbose > 0 || a.stats) && !a.quiet {
+        log.raw(&stats.summary(h, started.elapsed().as_secs_f64(), a.dry_run));
+    }
+    log.flush();
+    if sent.io_error || sent.partial {
+        return Ok(super::fail_quiet(super::code::PARTIAL));
+    }
+    Ok(0)
+}
