@@ -156,3 +156,62 @@ fn files_from_with_everything_excluded() {
     ));
     same_as_rsync(&cases);
 }
+
+/// rsync 3.5.0 never finishes here (docs/RSYNC.md, "Where rsync 3.5.0
+/// does not finish"): the fixed result. The leader `f` cannot replace a
+/// non-empty directory; `g`, its other name, is sent; exit 23.
+#[test]
+fn hard_link_leader_that_cannot_be_placed() {
+    use std::fs;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    fs::create_dir_all(root.join("src")).unwrap();
+    fs::create_dir_all(root.join("dst/f")).unwrap();
+    fs::write(root.join("src/f"), "x\n").unwrap();
+    fs::hard_link(root.join("src/f"), root.join("src/g")).unwrap();
+    fs::write(root.join("dst/f/inner"), "y\n").unwrap();
+    let args: Vec<String> = ["sync", "-rHi", "src/", "dst/"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let got = common::run(common::wsync(), &args, root, &[], None);
+    assert_eq!(
+        got.lines,
+        ["cannot delete non-empty directory: f", ">f+++++++++ g"],
+        "{}",
+        got.stderr
+    );
+    assert_eq!(
+        got.stderr,
+        "could not make way for new regular file: f\n\
+         wsync error: some files/attrs were not transferred (see previous errors) (code 23)\n"
+    );
+    assert_eq!(got.code, 23);
+    assert_eq!(fs::read(root.join("dst/g")).unwrap(), b"x\n");
+    assert_eq!(fs::read(root.join("dst/f/inner")).unwrap(), b"y\n");
+}
+
+/// `--temp-dir=DIR` with a ".." in DIR: rsync 3.5.0 fails every file
+/// ("mkstemp ... failed: Invalid argument (22)") against its manual
+/// (docs/RSYNC.md); wsync uses the directory, as rsync does when given
+/// the same directory without "..".
+#[test]
+fn temp_dir_with_dot_dot() {
+    let src = vec![file("a", 10), dir("d"), file("d/b", 5000)];
+    let mut cases = Vec::new();
+    for (w, r) in [
+        (vec!["--temp-dir=.."], vec!["--temp-dir={ROOT}"]),
+        (vec!["-T", "../prev/.."], vec!["-T", "{ROOT}"]),
+    ] {
+        let mut c = case(src.clone(), vec![file("a", 3)], &[], &[]);
+        c.args = ["-ai"].iter().map(|s| s.to_string()).collect();
+        c.args.extend(w.iter().map(|s| s.to_string()));
+        c.args.extend(["../src/".to_string(), "dst/".to_string()]);
+        c.rsync_args = ["-ai"].iter().map(|s| s.to_string()).collect();
+        c.rsync_args.extend(r.iter().map(|s| s.to_string()));
+        c.rsync_args
+            .extend(["../src/".to_string(), "dst/".to_string()]);
+        cases.push(c);
+    }
+    same_as_rsync(&cases);
+}

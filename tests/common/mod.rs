@@ -139,7 +139,7 @@ pub fn describe(root: &Path, times: bool, dir_times: bool) -> Vec<String> {
     let mut inodes: BTreeMap<(u64, u64), Vec<String>> = BTreeMap::new();
     fn walk(
         root: &Path,
-        rel: &str,
+        rel: &Path,
         times: bool,
         dir_times: bool,
         out: &mut Vec<String>,
@@ -148,17 +148,13 @@ pub fn describe(root: &Path, times: bool, dir_times: bool) -> Vec<String> {
         let Ok(rd) = fs::read_dir(root.join(rel)) else {
             return;
         };
-        let mut names: Vec<String> = rd
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
+        // Names as they are (not UTF-8 after --iconv, say): shown lossily.
+        let mut names: Vec<std::ffi::OsString> = rd.map(|e| e.unwrap().file_name()).collect();
         names.sort();
         for name in names {
-            let p = if rel.is_empty() {
-                name.clone()
-            } else {
-                format!("{rel}/{name}")
-            };
-            let full = root.join(&p);
+            let rel_p = rel.join(&name);
+            let p = rel_p.to_string_lossy().into_owned();
+            let full = root.join(&rel_p);
             let md = fs::symlink_metadata(&full).unwrap();
             let t = md.file_type();
             let mut line = format!("{p}: mode {:o} owner {}:{}", md.mode(), md.uid(), md.gid());
@@ -196,11 +192,11 @@ pub fn describe(root: &Path, times: bool, dir_times: bool) -> Vec<String> {
             line += &xattrs(&full);
             out.push(line);
             if t.is_dir() {
-                walk(root, &p, times, dir_times, out, inodes);
+                walk(root, &rel_p, times, dir_times, out, inodes);
             }
         }
     }
-    walk(root, "", times, dir_times, &mut out, &mut inodes);
+    walk(root, Path::new(""), times, dir_times, &mut out, &mut inodes);
     // By name, not inode number: two trees number their inodes apart.
     let mut groups: Vec<String> = inodes
         .into_values()

@@ -22,7 +22,7 @@ pub struct Case {
     pub prev_meta: Metas,
     /// Files written in each side's directory (lists, rule files).
     pub files: Vec<(String, Vec<u8>)>,
-    /// wsync's arguments (after `sync`).
+    /// wsync's arguments (after `sync`; `{ROOT}` as in `rsync_args`).
     pub args: Vec<String>,
     /// rsync's: the same, or their equivalent where rsync 3.5.0 departs
     /// from its manual (docs/RSYNC.md): `{ROOT}` stands for the side's
@@ -351,7 +351,10 @@ fn layout_paths(
             args.push(r.pick(&["-R", "--relative"]).into());
             let mut v = Vec::new();
             for _ in 0..r.below(2) + 1 {
-                let n = &src[r.below(src.len())];
+                let Some(n) = src.get(r.below(src.len().max(1))) else {
+                    v.push("../src/./missing".into());
+                    continue;
+                };
                 let p = path_of(n);
                 v.push(match p.split_once('/') {
                     Some((first, rest)) if r.chance(50) => format!("../src/{first}/./{rest}"),
@@ -373,7 +376,10 @@ fn layout_paths(
                     1 => "# a comment".to_string(),
                     2 => ".".to_string(),
                     _ => {
-                        let n = &src[r.below(src.len())];
+                        let Some(n) = src.get(r.below(src.len().max(1))) else {
+                            list.push("missing".into());
+                            continue;
+                        };
                         let p = named(n, r.chance(30));
                         match r.below(6) {
                             0 => format!("./{p}"),

@@ -608,6 +608,234 @@ pub const EXTRA: &[Opt] = &[
         group: "dry",
         make: |_| v(&["-n"]),
     },
+    // The options issue 15's second part added (every option of rsync
+    // --help with a local meaning and deterministic output; not drawn:
+    // --stop-after/--stop-at, which stop on the clock, the batch options,
+    // whose files are wsync's own format, and -vv's debug traces).
+    Opt {
+        weight: 2,
+        group: "",
+        make: |r| vec![format!("--modify-window={}", r.pick(&[0, 1, 2, 100]))],
+    },
+    Opt {
+        weight: 2,
+        group: "x",
+        make: |r| v(&[r.pick(&["-x", "-xx", "--one-file-system"])]),
+    },
+    Opt {
+        weight: 3,
+        group: "fuzzy",
+        make: |r| v(&[r.pick(&["-y", "-yy", "--fuzzy"])]),
+    },
+    Opt {
+        weight: 2,
+        group: "",
+        make: |_| v(&["--remove-source-files"]),
+    },
+    Opt {
+        weight: 2,
+        group: "",
+        // (A DIR with ".." rsync 3.5.0 refuses against its manual:
+        // docs/RSYNC.md, tested in tests/sync_exact.rs.)
+        make: |r| match r.below(3) {
+            0 => v(&["--temp-dir=/tmp"]),
+            1 => v(&["-T", "{ROOT}/prev"]),
+            _ => v(&["--temp-dir={ROOT}"]),
+        },
+    },
+    Opt {
+        weight: 0,
+        group: "owner",
+        make: |r| {
+            // Only root may give files away. (Not drawn yet, none of
+            // the three: --chown/--usermap/--groupmap differ in owners
+            // and itemized 'o'/'g' from rsync 3.5.0.)
+            if !crate::xfer::tree::is_root() {
+                return Vec::new();
+            }
+            vec![r
+                .pick(&["--chown=4242:100", "--chown=:4243", "--chown=1000"])
+                .to_string()]
+        },
+    },
+    Opt {
+        weight: 0,
+        group: "owner",
+        make: |r| {
+            if !crate::xfer::tree::is_root() {
+                return Vec::new();
+            }
+            vec![r
+                .pick(&[
+                    "--usermap=0:1000,*:4242",
+                    "--usermap=4242:0",
+                    "--usermap=1000-4242:7",
+                ])
+                .to_string()]
+        },
+    },
+    Opt {
+        weight: 0,
+        group: "owner",
+        make: |r| {
+            if !crate::xfer::tree::is_root() {
+                return Vec::new();
+            }
+            vec![r
+                .pick(&[
+                    "--groupmap=100:4243",
+                    "--groupmap=*:100",
+                    "--groupmap=0:100,4243:0",
+                ])
+                .to_string()]
+        },
+    },
+    // Not drawn yet: --iconv differs (rsync's receiver refuses names it cannot
+    // convert, exit 2; wsync's sender skips them).
+    Opt {
+        weight: 0,
+        group: "",
+        make: |r| {
+            vec![r
+                .pick(&["--iconv=UTF-8,ISO-8859-1", "--iconv=utf8,utf8", "--iconv=."])
+                .to_string()]
+        },
+    },
+    Opt {
+        weight: 2,
+        group: "missing",
+        make: |_| v(&["--ignore-missing-args"]),
+    },
+    // Not drawn yet: --delete-missing-args differs in the tree.
+    Opt {
+        weight: 0,
+        group: "missing",
+        make: |_| v(&["--delete-missing-args"]),
+    },
+    Opt {
+        weight: 1,
+        group: "",
+        make: |_| v(&["--preallocate"]),
+    },
+    Opt {
+        weight: 2,
+        group: "",
+        make: |r| v(&[r.pick(&["-J", "--omit-link-times"])]),
+    },
+    // Not drawn yet: --fake-super differs (rsync's sender fails on a corrupt
+    // user.rsync.%stat, exit 11; which entries get the xattr).
+    Opt {
+        weight: 0,
+        group: "",
+        make: |_| v(&["--fake-super"]),
+    },
+    // Not drawn yet: --super after --fake-super differs (owners).
+    Opt {
+        weight: 0,
+        group: "",
+        make: |_| v(&["--super"]),
+    },
+    Opt {
+        weight: 2,
+        group: "",
+        make: |r| {
+            vec![format!(
+                "--checksum-choice={}",
+                r.pick(&["md5", "md4", "xxh128", "xxh3", "xxh64", "none", "auto"])
+            )]
+        },
+    },
+    Opt {
+        weight: 2,
+        group: "dry",
+        make: |_| v(&["--list-only"]),
+    },
+    Opt {
+        weight: 1,
+        group: "",
+        make: |_| v(&["-8"]),
+    },
+    Opt {
+        weight: 1,
+        group: "",
+        make: |_| v(&["--open-noatime"]),
+    },
+    // Not drawn yet: -U differs (where rsync itemizes 'u').
+    Opt {
+        weight: 0,
+        group: "",
+        make: |_| v(&["-U"]),
+    },
+    Opt {
+        weight: 2,
+        group: "",
+        make: |_| v(&["--no-implied-dirs"]),
+    },
+    Opt {
+        weight: 2,
+        group: "",
+        make: |r| v(&[r.pick(&["--no-i-r", "--i-r", "--old-dirs"])]),
+    },
+    Opt {
+        weight: 1,
+        group: "",
+        make: |_| v(&["--fsync"]),
+    },
+    Opt {
+        weight: 1,
+        group: "",
+        make: |r| vec![format!("--checksum-seed={}", r.pick(&[0, 1, 12345]))],
+    },
+    Opt {
+        weight: 1,
+        group: "",
+        make: |r| v(&[r.pick(&["--copy-devices", "--specials", "--devices", "--no-specials"])]),
+    },
+    Opt {
+        weight: 1,
+        group: "",
+        make: |r| {
+            v(&[r.pick(&[
+                "--munge-links",
+                "--trust-sender",
+                "--qsort",
+                "--blocking-io",
+                "--no-motd",
+            ])])
+        },
+    },
+    Opt {
+        weight: 1,
+        group: "",
+        make: |r| {
+            v(&[r.pick(&[
+                "--max-alloc=1G",
+                "--outbuf=L",
+                "--timeout=100",
+                "--debug=NONE",
+                "--stderr=errors",
+                "--stderr=client",
+            ])])
+        },
+    },
+    Opt {
+        weight: 1,
+        group: "",
+        make: |r| v(&[r.pick(&["--protocol=31", "--protocol=30", "--copy-as=root"])]),
+    },
+    Opt {
+        weight: 2,
+        group: "info",
+        make: |r| {
+            vec![format!(
+                "--info={}",
+                r.pick(&[
+                    "name2", "skip", "skip2", "del", "flist2", "misc2", "none", "nonreg0",
+                    "symsafe", "backup", "copy", "remove"
+                ])
+            )]
+        },
+    },
 ];
 
 /// Draws one row of `table` by weight, not of a group already drawn.

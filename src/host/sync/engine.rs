@@ -502,6 +502,11 @@ impl<'a> Engine<'a> {
         // The root this run created exists for --existing.
         let created_root = it.path.is_empty() && self.root_created && !self.dry();
         if self.a.existing && st.is_none() && !created_root {
+            if self.log.info.skip() >= 1 {
+                let what = if it.is_dir() { "directory" } else { "file" };
+                let line = format!("not creating new {what} \"{}\"", show(&it.path));
+                self.log.info_server(&line);
+            }
             if it.is_dir() {
                 self.skip_dir = Some(i);
             } else {
@@ -513,6 +518,9 @@ impl<'a> Engine<'a> {
             && st.is_some()
             && !(it.is_dir() && st.as_ref().is_some_and(|m| m.is_dir()))
         {
+            if self.log.info.skip() >= 1 {
+                self.log.info_server(&format!("{} exists", show(&it.path)));
+            }
             self.hl_skipped(i);
             return Ok(());
         }

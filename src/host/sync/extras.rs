@@ -19,6 +19,12 @@ pub const MUNGE_PREFIX: &[u8] = b"/rsyncd-munged/";
 /// `Err`: a usage error of a map (rsync exits 1 for those).
 pub fn after_walk(a: &SyncArgs, sent: &mut Sent, log: &mut Log) -> Result<(), (String, u8)> {
     let m = &a.more;
+    if m.protocol.is_some_and(|p| p < 31) {
+        // Before protocol 31 the list carries whole seconds only.
+        for it in sent.items.iter_mut() {
+            it.nsec = 0;
+        }
+    }
     if m.munge_links {
         // The sending side un-munges a link that carries the prefix (a
         // receiving server would add it; a local receiver does not).

@@ -11,6 +11,7 @@
 //! second run does not yet see the stored symlinks and devices as
 //! current: it sends them again.
 
+use super::args::SyncArgs;
 use super::flist::{Item, Kind};
 use std::fs;
 use std::os::unix::fs::MetadataExt;
@@ -61,7 +62,8 @@ pub fn read_back(items: &mut [Item], paths: &[std::path::PathBuf]) {
 
 /// The receiver's side for one entry at `p` (not a dry run): returns
 /// rsync's error line where something failed.
-pub fn store(p: &Path, it: &Item, times: bool) -> Result<(), String> {
+pub fn store(p: &Path, it: &Item, a: &SyncArgs) -> Result<(), String> {
+    let times = a.times;
     let fail = |what: &str, e: std::io::Error| {
         format!(
             "rsync: [receiver] {what} \"{}\" failed: {}",
@@ -91,11 +93,14 @@ pub fn store(p: &Path, it: &Item, times: bool) -> Result<(), String> {
     rustix::fs::chmod(p, rustix::fs::Mode::from_raw_mode(real as _))
         .map_err(|e| fail("chmod", std::io::Error::from_raw_os_error(e.raw_os_error())))?;
     let rdev = if it.kind == Kind::Device { it.rdev } else { 0 };
-    let same = real == it.mode && rdev == 0 && me.0.as_raw() == it.uid && me.1.as_raw() == it.gid;
+    // Without -o/-g the entry's owner is the receiver's (rsync's).
+    let uid = if a.owner { it.uid } else { me.0.as_raw() };
+    let gid = if a.group { it.gid } else { me.1.as_raw() };
+    let same = real == it.mode && rdev == 0 && me.0.as_raw() == uid && me.1.as_raw() == gid;
     if same {
         let _ = rustix::fs::removexattr(p, NAME);
     } else {
-        let v = text(it.mode, rdev, it.uid, it.gid);
+        let v = text(it.mode, rdev, uid, gid);
         rustix::fs::setxattr(p, NAME, v.as_bytes(), rustix::fs::XattrFlags::empty()).map_err(
             |e| {
                 fail(

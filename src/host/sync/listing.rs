@@ -55,6 +55,7 @@ pub fn run(
             "building file list ... done\n"
         });
     }
+    log.file_line("building file list");
     let mut files = super::FsFiles { stdin_used: false };
     let sent = sources::walk(&a2, srcs, filters, &mut files)?;
     for m in &sent.messages {
@@ -66,13 +67,14 @@ pub fn run(
     let mut stats = super::stats::Stats::default();
     for it in &sent.items {
         stats.files.add(it.kind);
+        if matches!(it.kind, Kind::File | Kind::Symlink) {
+            stats.total_size += it.size;
+        }
         stats.flist_size += it.path.len() as u64 + 10;
         // Without -r a listed directory's subdirectories are shown, not
         // entered; -R's implied directories are left out with
         // --no-implied-dirs.
-        if !a.quiet {
-            log.raw(&(line(a, it) + "\n"));
-        }
+        log.info(&line(a, it));
     }
     let h = a.human + 1;
     if a.stats && !a.quiet {
@@ -81,6 +83,7 @@ pub fn run(
     if (a.verbose > 0 || a.stats) && !a.quiet {
         log.raw(&stats.summary(h, started.elapsed().as_secs_f64(), a.dry_run));
     }
+    log.file_line(&stats.log_line());
     log.flush();
     if sent.io_error || sent.partial {
         return Ok(super::fail_quiet(super::code::PARTIAL));

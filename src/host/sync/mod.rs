@@ -740,7 +740,7 @@ fn escaped_server(msg: &str) -> String {
 fn store_fake_super(eng: &mut engine::Engine<'_>, a: &SyncArgs) {
     let sent = eng.sent;
     for it in sent.items.iter().rev() {
-        if let Err(e) = fakesuper::store(&eng.dst_path(it), it, a.times) {
+        if let Err(e) = fakesuper::store(&eng.dst_path(it), it, a) {
             eng.error(&e);
         }
     }

@@ -24,13 +24,28 @@ impl Engine<'_> {
     pub(super) fn file(&mut self, i: usize, dpath: &Path, st: Option<fs::Metadata>) {
         let it = self.item(i);
         let a = self.a;
-        if a.max_size.is_some_and(|m| it.size > m) || a.min_size.is_some_and(|m| it.size < m) {
+        let over = a.max_size.is_some_and(|m| it.size > m);
+        if over || a.min_size.is_some_and(|m| it.size < m) {
+            if self.log.info.skip() >= 1 {
+                // rsync's generator (--info=skip).
+                let what = if over {
+                    "over max-size"
+                } else {
+                    "under min-size"
+                };
+                let line = format!("{} is {what}", super::flist::show(&it.path));
+                self.log.info_server(&line);
+            }
             self.hl_skipped(i);
             return;
         }
         if a.update {
             if let Some(md) = &st {
                 if it.mtime < md.mtime() {
+                    if self.log.info.skip() >= 1 {
+                        self.log
+                            .info_server(&format!("{} is newer", super::flist::show(&it.path)));
+                    }
                     self.hl_skipped(i);
                     return;
                 }
