@@ -215,3 +215,103 @@ fn temp_dir_with_dot_dot() {
     }
     same_as_rsync(&cases);
 }
+
+/// Options that change what rsync prints: --qsort turns incremental
+/// recursion off ("building file list ... done"), protocol 30 has no
+/// "Number of deleted files" and sends whole seconds, --info=skip names
+/// what the size limits, -u, --existing and --ignore-existing pass
+/// over, --checksum-choice=none means whole files (so no --append).
+#[test]
+fn options_that_change_the_output() {
+    let src = vec![
+        file("a", 10),
+        file("big", 5000),
+        dir("d"),
+        file("d/b", 20),
+        dir("nd"),
+    ];
+    let old = vec![file("a", 3), file("gone", 4)];
+    let mut cases = Vec::new();
+    for args in [
+        &["-av", "--qsort"][..],
+        &["-a", "--stats", "--protocol=30", "--delete"],
+        &["-ri", "--info=skip", "--max-size=100"],
+        &["-ri", "--info=skip", "--min-size=15"],
+        &["-ri", "--info=skip", "-u"],
+        &["-ri", "--info=skip", "--existing"],
+        &["-ri", "--info=skip", "--ignore-existing"],
+        &["-ai", "--checksum-choice=none", "--append"],
+    ] {
+        let mut a: Vec<&str> = args.to_vec();
+        a.extend(["../src/", "dst/"]);
+        cases.push(case(src.clone(), old.clone(), &[], &a));
+    }
+    same_as_rsync(&cases);
+}
+
+/// --list-only with a destination: a name given twice is listed once,
+/// rsync's receiver still warns of a missing --link-dest dir (from where
+/// it runs), and the log file gets the listing.
+#[test]
+fn list_only_as_rsync() {
+    let src = vec![file("a", 10), dir("d"), file("d/b", 20)];
+    same_as_rsync(&[
+        case(
+            src.clone(),
+            vec![],
+            &[],
+            &[
+                "-a",
+                "--list-only",
+                "-R",
+                "../src/./d",
+                "../src/./d",
+                "dst/",
+            ],
+        ),
+        case(
+            src.clone(),
+            vec![],
+            &[],
+            &[
+                "-a",
+                "--list-only",
+                "--compare-dest=../prev",
+                "../src/",
+                "dst",
+            ],
+        ),
+        case(
+            src,
+            vec![],
+            &[],
+            &["-r", "--list-only", "--log-file=log.txt", "../src/", "dst/"],
+        ),
+    ]);
+}
+
+/// A --max-delete stop (exit 25) outranks the sender's error for a
+/// missing source (23), as rsync's client takes its receiver's status.
+#[test]
+fn max_delete_over_a_missing_source() {
+    let src = vec![dir("d"), file("d/x", 10)];
+    let old = vec![
+        dir("d"),
+        file("d/old1", 1),
+        file("d/old2", 2),
+        file("d/x", 3),
+    ];
+    same_as_rsync(&[case(
+        src,
+        old,
+        &[],
+        &[
+            "-a",
+            "--delete",
+            "--max-delete=0",
+            "../src/missing",
+            "../src/d",
+            "dst/",
+        ],
+    )]);
+}

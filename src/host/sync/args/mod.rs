@@ -167,6 +167,15 @@ impl SyncArgs {
                 "--delete does not work without --recursive (-r) or --dirs (-d).".into(),
             ));
         }
+        let xfer_sum = self
+            .more
+            .checksum_choice
+            .as_deref()
+            .map(|c| c.split(',').next());
+        if xfer_sum == Some(Some("none")) {
+            // rsync: no block checksums, no deltas (checksum.c).
+            self.whole_file = Some(true);
+        }
         if self.append > 0 {
             if self.whole_file == Some(true) {
                 return Err(UsageError(
