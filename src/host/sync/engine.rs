@@ -104,6 +104,11 @@ pub struct Engine<'a> {
     pub synced: Vec<usize>,
     /// `-y`: the fuzzy basis search's state.
     pub(super) fuzzy: super::fuzzy::Fuzzy,
+    /// `--append-verify`: the file just appended failed its check (what
+    /// it was then); `redo`: such files, sent again whole at the end of
+    /// the pass as rsync's generator does (MSG_REDO).
+    pub(super) verify_failed: Option<fs::Metadata>,
+    pub(super) redo: Vec<(usize, fs::Metadata)>,
 }
 
 impl<'a> Engine<'a> {
@@ -158,6 +163,8 @@ impl<'a> Engine<'a> {
             meta_errors: RefCell::new(Vec::new()),
             xattrs_seen: RefCell::new(HashMap::new()),
             synced: Vec::new(),
+            verify_failed: None,
+            redo: Vec::new(),
             fuzzy: Default::default(),
             deleted: [0; 2],
             del_skipped: 0,
@@ -423,6 +430,7 @@ impl<'a> Engine<'a> {
             // through the list, goes no further.
             return Ok(());
         }
+        self.redo_pass();
         self.finish_received_links();
         self.progress.finish(&mut self.log);
         self.finish_delayed();

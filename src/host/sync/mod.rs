@@ -107,13 +107,13 @@ fn fail(msg: &str, code: u8) -> u8 {
 
 /// Runs `wsync sync ARGS`; returns the exit status.
 pub fn main(argv: &[OsString]) -> u8 {
-    let a = match SyncArgs::parse(argv) {
+    let a = match SyncArgs::parse_logged(argv) {
         Ok(a) => a,
-        Err(UsageError(m)) => {
+        Err((UsageError(m), log_file)) => {
             let msg = format!("wsync: {m}");
             // rsync logs its errors once --log-file is read, option
             // errors too (its log opens on the first line).
-            if let Some(path) = log_file_arg(argv) {
+            if let Some(path) = log_file {
                 log::append(&path, &[&msg, &exit_line(code::SYNTAX)]);
             }
             return fail(&msg, code::SYNTAX);
@@ -278,6 +278,20 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
             "The --password-file option may only be used when accessing an rsync daemon.".into(),
             code::SYNTAX,
         ));
+    }
+    let file_sum = a
+        .more
+        .checksum_choice
+        .as_deref()
+        .map(|c| c.split(',').nth(1).unwrap_or(c));
+    if a.checksum && file_sum == Some("none") {
+        // rsync's sender refuses it once started; its receiver is
+        // stopped (SIGUSR1).
+        log.error("Invalid checksum-choice for --checksum: none (0)");
+        log.error(&exit_line(4));
+        log.error_server(&exit_line(19));
+        log.flush();
+        return Ok(4);
     }
     // rsync's sender: "building file list" in the log, then on stdout
     // the incremental list's note, or the whole list's progress.
@@ -510,24 +524,6 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
     }
     eng.log.flush();
     Ok(0)
-}
-
-/// The `--log-file` named on a command line (before any "--").
-fn log_file_arg(argv: &[OsString]) -> Option<OsString> {
-    let mut it = argv.iter();
-    while let Some(arg) = it.next() {
-        let b = arg.as_bytes();
-        if b == b"--" {
-            break;
-        }
-        if let Some(v) = b.strip_prefix(b"--log-file=") {
-            return Some(OsString::from(std::ffi::OsStr::from_bytes(v)));
-        }
-        if b == b"--log-file" {
-            return it.next().cloned();
-        }
-    }
-    None
 }
 
 /// Where a transfer goes (rsync's `get_local_name`).
@@ -778,6 +774,7 @@ fn exit_line(code: u8) -> String {
         code::SYNTAX => "syntax or usage error",
         2 => "protocol incompatibility",
         4 => "requested action not supported",
+        19 => "received SIGUSR1",
         code::FILE_SELECT => "errors selecting input/output files, dirs",
         code::FILE_IO => "error in file IO",
         code::VANISHED => "some files vanished before they could be transferred",

@@ -5,7 +5,7 @@
 use super::args::AltDest;
 use super::attrs::{self, How};
 use super::engine::Engine;
-use super::flist::{join, Item, Kind};
+use super::flist::{join, show, Item, Kind};
 use super::itemize::*;
 use super::replace::Side;
 use super::transfer::{self, Failed, Method};
@@ -200,6 +200,11 @@ impl Engine<'_> {
         let literal = r.as_ref().map_or(0, |s| s.literal);
         self.progress.file_done(&mut self.log, it, it.size);
         self.report_after(i, iflags, literal);
+        if let Some(md) = self.verify_failed.take() {
+            self.redo.push((i, md));
+            self.stats.literal += r.as_ref().map_or(0, |s| s.literal);
+            return;
+        }
         match r {
             Ok(sent) => {
                 self.stats.literal += sent.literal;
@@ -482,18 +487,27 @@ impl Engine<'_> {
                 file.set_len(0).map_err(|e| Some(write_err(dpath, &e)))?;
                 transfer::whole(&mut src, &file, &m)
             };
-            let mut sent = r.map_err(|e| Some(self.failed(e, &src_path, dpath)))?;
+            let sent = r.map_err(|e| Some(self.failed(e, &src_path, dpath)))?;
             drop(file);
             if a.append == 2 && !transfer::same_content(&src_path, dpath).unwrap_or(false) {
-                // --append-verify: the whole file again when the check fails.
-                let file = fs::OpenOptions::new()
-                    .write(true)
-                    .open(dpath)
-                    .map_err(|e| Some(write_err(dpath, &e)))?;
-                file.set_len(0).map_err(|e| Some(write_err(dpath, &e)))?;
-                let mut src = fs::File::open(&src_path).map_err(|e| Some(e.to_string()))?;
-                sent = transfer::whole(&mut src, &file, &m)
-                    .map_err(|e| Some(self.failed(e, &src_path, dpath)))?;
+                // --append-verify: rsync's receiver keeps what it wrote
+                // (no time set) and asks for the file again, whole, at
+                // the end of the pass (`redo_pass`).
+                if self.log.names() {
+                    self.log.error(&format!(
+                        "WARNING: {} failed verification -- update retained (will try again).",
+                        show(&it.path)
+                    ));
+                }
+                self.verify_failed = fs::symlink_metadata(dpath).ok();
+                let meta = self.src_meta(it);
+                let how = How::Transfer;
+                let mut untimed = a.clone();
+                untimed.times = false;
+                if let Err(e) = attrs::set(dpath, it, &untimed, &self.who, old_perms, how, &meta) {
+                    self.error(&e);
+                }
+                return Ok(sent);
             }
             let meta = self.src_meta(it);
             if let Err(e) = attrs::set(dpath, it, a, &self.who, old_perms, How::Transfer, &meta) {
@@ -633,4 +647,79 @@ fn write_err(p: &Path, e: &std::io::Error) -> String {
         p.display(),
         super::os_error(e)
     )
+}
+
+impl Engine<'_> {
+    /// rsync's redo phase: each file whose `--append-verify` check failed
+    /// is sent again (not appended: a delta against what the failed pass
+    /// left), itemized against that.
+    pub(super) fn redo_pass(&mut self) {
+        for (i, md) in std::mem::take(&mut self.redo) {
+            let it = self.item(i);
+            let dpath = self.dst_path(it);
+            let iflags = self.flags(it, Some((dpath.as_path(), &md)), TRANSFER);
+            self.stats.transferred += 1;
+            self.stats.transferred_size += it.size;
+            let Ok(src) = self.open_source(it) else {
+                self.hl_skipped(i);
+                continue;
+            };
+            self.report_before(i, iflags);
+            let mut whole = self.a.clone();
+            whole.append = 0;
+            let a = &whole;
+            // rsync's redo goes as a delta against what the failed pass
+            // left (its matched data counts in --stats).
+            let m = Method {
+                delta: true,
+                block_size: a.block_size,
+                sparse: a.sparse,
+                bwlimit: a.bwlimit,
+            };
+            // In place, as rsync's (its directory untouched): the new
+            // data is built aside (an unnamed temporary file), then
+            // written over the file.
+            let r = fs::File::open(&dpath)
+                .and_then(|basis| Ok((basis, tempfile::tempfile()?)))
+                .map_err(Failed::Write)
+                .and_then(|(basis, mut out)| {
+                    let mut src = src;
+                    let sent = super::localdelta::delta(&mut src, &basis, &out, &m)?;
+                    drop(basis);
+                    let mut copy = || -> std::io::Result<()> {
+                        use std::io::Seek;
+                        out.seek(std::io::SeekFrom::Start(0))?;
+                        let mut f = fs::OpenOptions::new().write(true).open(&dpath)?;
+                        let n = std::io::copy(&mut out, &mut f)?;
+                        f.set_len(n)
+                    };
+                    copy().map_err(Failed::Write)?;
+                    Ok(sent)
+                });
+            let literal = r.as_ref().map_or(0, |s| s.literal);
+            self.progress.file_done(&mut self.log, it, it.size);
+            self.report_after(i, iflags, literal);
+            match r {
+                Ok(sent) => {
+                    self.stats.literal += sent.literal;
+                    self.stats.matched += sent.matched;
+                    let meta = self.src_meta(it);
+                    let how = How::Transfer;
+                    let old = Some(md.mode());
+                    if let Err(e) = attrs::set(&dpath, it, a, &self.who, old, how, &meta) {
+                        self.error(&e);
+                    }
+                    self.hl_received.insert(i);
+                    self.hl_done(i);
+                    self.synced.push(i);
+                }
+                Err(e) => {
+                    let src_path = self.sent.src_path(it);
+                    let msg = self.failed(e, &src_path, &dpath);
+                    self.error(&msg);
+                    self.hl_skipped(i);
+                }
+            }
+        }
+    }
 }

@@ -115,7 +115,7 @@ fn usage_errors() {
         (&["--recursive=1"], "does not take an argument"),
         (&["--link-dest=a", "--copy-dest=b"], "You may not mix"),
         (&["--inplace", "--delay-updates"], "cannot be combined"),
-        (&["--max-size=lots"], "invalid size"),
+        (&["--max-size=lots"], "--max-size=lots is invalid"),
         (&["--info=bogus"], "Unknown --info item: \"bogus\""),
     ];
     for (args, want) in cases {

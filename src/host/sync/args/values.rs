@@ -10,7 +10,7 @@ pub(super) fn text(v: &[u8]) -> String {
 /// a fraction allowed, `+1`/`-1` adjusting by one byte.
 pub fn parse_size(v: &[u8], what: &str) -> Result<u64, UsageError> {
     let s = text(v);
-    let bad = || UsageError(format!("--{what}={s}: invalid size"));
+    let bad = || UsageError(format!("--{what}={s} is invalid"));
     let num_end = s
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(s.len());
