@@ -355,3 +355,16 @@ fn append_verify_sends_again() {
     }
     same_as_rsync(&cases);
 }
+
+/// -8 with --log-file: a name's high-bit bytes go into the log file as
+/// themselves, those rsync's log escapes (0x80 to 0x9f) escaped.
+#[test]
+fn eight_bit_names_in_the_log_file() {
+    let src = vec![file("日本", 10), file("café", 5)];
+    same_as_rsync(&[case(
+        src,
+        vec![],
+        &[],
+        &["-ai", "-8", "--log-file=log.txt", "../src/", "dst/"],
+    )]);
+}

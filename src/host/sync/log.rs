@@ -276,6 +276,12 @@ impl Log {
     pub fn file_line(&mut self, line: &str) {
         if let Some(f) = &mut self.file {
             let raw = unshow(line);
+            // -8: bytes carried through the line go in as themselves
+            // (then escaped as rsync's log file escapes them).
+            let raw = match std::str::from_utf8(&raw) {
+                Ok(s) if super::outbytes::eight_bit() => super::outbytes::bytes(s).into_owned(),
+                _ => raw,
+            };
             let mut out = Vec::with_capacity(raw.len() + 32);
             out.extend_from_slice(
                 format!(
