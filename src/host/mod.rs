@@ -17,6 +17,18 @@ use std::process::ExitCode;
 
 pub use cli::Cli;
 
+/// What the fuzz targets (`fuzz/`, built with `--cfg fuzzing`) reach of
+/// the host, and nothing else sees.
+#[cfg(fuzzing)]
+pub mod fuzzing {
+    /// Parses rsyncd.conf text as `wsync serve --config` does.
+    pub fn parse_config(text: &str) -> Result<(), String> {
+        super::serve::config::Config::parse(text, "fuzz.conf")
+            .map(|_| ())
+            .map_err(|f| f.message)
+    }
+}
+
 /// Exit statuses, as rsync numbers them (`errcode.h`).
 pub mod exit {
     /// Syntax or usage error.
