@@ -1,4 +1,4 @@
-//! The host side of wsync: command line, files, and (later) the server.
+//! The host side of wsync: the `wsync` binary's commands, clients, server and sync.
 //! Native only; the core it drives is in the crate root.
 
 pub(crate) mod chmod;
