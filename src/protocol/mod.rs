@@ -35,12 +35,28 @@ use crate::text::{display_by_describe, Describe, Text};
 /// The protocol version this build speaks.
 pub const VERSION: u32 = 1;
 
-/// Errors that end a session.
+/// Errors that end a session. After one, `receive` answers
+/// [`ProtocolError::Closed`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ProtocolError {
+    /// The peer broke the protocol (a malformed or unexpected message, a
+    /// limit exceeded), or the host called a method out of turn; the text
+    /// says what. A [`ServerSession`] reports this as [`Peer`](Self::Peer)
+    /// instead, with the Error it queued for the client.
     Protocol(String),
-    Peer { code: Code, message: String },
+    /// The session ended with an Error of id 0: sent by the peer, or (from
+    /// a [`ServerSession`]) queued for the client as the session's last
+    /// message.
+    Peer {
+        /// Why, as a number the program can act on (`Version`,
+        /// `AuthFailed`, `TryLater`...).
+        code: Code,
+        /// Why, for a person.
+        message: String,
+    },
+    /// The session had already ended, so nothing more is read (or, from
+    /// [`ServerSession::auth_result`], it was not waiting for one).
     Closed,
 }
 
