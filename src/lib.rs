@@ -54,6 +54,10 @@
 //! input as untrusted: bad bytes give a typed error, never a panic, and
 //! nothing is allocated on a length the input merely claims.
 
+// Every public item of the core says what it is. The lint skips `host`
+// (`#[doc(hidden)]`: the binary's, not API) and the private `wasm` module.
+#![deny(missing_docs)]
+
 mod delta;
 pub mod filter;
 mod format;
