@@ -17,6 +17,15 @@ cargo clippy --all-targets -- -D warnings
 step "clippy (wasm32)"
 cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
 
+step "a core-only dependent (examples/core-only): none of the host's crates"
+core_tree=$(cargo tree --manifest-path examples/core-only/Cargo.toml -e normal --prefix none)
+if grep -E '^(tokio|axum|hyper|clap|tracing|rustix|flate2|indicatif|tempfile|wasm-bindgen|js-sys) ' <<<"$core_tree"; then
+  echo "the crates above reach a dependent with default-features = false" >&2
+  exit 1
+fi
+CARGO_TARGET_DIR=target/core-only cargo clippy --quiet --manifest-path examples/core-only/Cargo.toml -- -D warnings
+CARGO_TARGET_DIR=target/core-only cargo run --quiet --manifest-path examples/core-only/Cargo.toml
+
 step "Rust tests (native), compared with $(rsync --version | head -1 | tr -s ' ')"
 cargo test
 

@@ -39,13 +39,18 @@ const MISS_HASH_PER_BYTE: u64 = 8;
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DeltaError {
+    /// [`DeltaOptions::compress_level`] is over 9.
     #[error("compression level {found} is out of range (0 to 9)")]
-    CompressLevel { found: u32 },
+    CompressLevel {
+        /// The level asked for.
+        found: u32,
+    },
 }
 
 /// How to encode a delta.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DeltaOptions {
+    /// The format to write: wsync's (default) or librsync's.
     pub format: DeltaFormat,
     /// Deflate level for literals, 0 (off) to 9; default 1 (fast).
     /// The rdiff format has no compression and ignores it.
@@ -72,8 +77,13 @@ pub struct DeltaStats {
     pub literal_bytes: u64,
     /// Bytes those literals took on the wire (after compression).
     pub literal_wire_bytes: u64,
+    /// COPY commands written (a run of consecutive matching blocks is one,
+    /// up to 4 MiB).
     pub copy_ops: u64,
+    /// Literal commands written (LITERAL or DEFLATE, each at most 128 KiB
+    /// of the new file).
     pub literal_ops: u64,
+
     /// Total delta bytes produced.
     pub delta_bytes: u64,
     /// SHA-256 of the new file (after `finish`, wsync format).

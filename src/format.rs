@@ -18,6 +18,8 @@ pub enum DeltaFormat {
 pub mod wsync {
     /// First bytes of a wsync delta.
     pub const MAGIC: [u8; 4] = *b"wsyD";
+    /// The format version this crate writes and reads (the byte after the
+    /// magic).
     pub const VERSION: u8 = 1;
     /// magic, version, basis length (u64).
     pub const HEADER_LEN: usize = 4 + 1 + 8;
@@ -39,7 +41,9 @@ pub mod wsync {
 
 /// librsync delta format constants (`prototab.h`).
 pub mod rdiff {
+    /// First bytes of a librsync delta (`72 73 02 36`).
     pub const MAGIC: [u8; 4] = 0x7273_0236u32.to_be_bytes();
+    /// END: the delta's last command (no arguments, no whole-file check).
     pub const OP_END: u8 = 0x00;
     /// 0x01..=0x40: a literal of that many bytes follows immediately.
     pub const OP_LITERAL_MAX_IMMEDIATE: u8 = 0x40;
@@ -47,6 +51,7 @@ pub mod rdiff {
     pub const OP_LITERAL_N1: u8 = 0x41;
     /// 0x45..=0x54: copy; offset then length, each 1, 2, 4 or 8 bytes.
     pub const OP_COPY_N1_N1: u8 = 0x45;
+    /// The last copy command: an 8-byte offset and an 8-byte length.
     pub const OP_COPY_LAST: u8 = 0x54;
 }
 

@@ -23,15 +23,19 @@ pub fn strong_sum(seed: &Seed, block: &[u8]) -> [u8; 32] {
 pub struct Sha256(Inner, bool);
 
 impl Sha256 {
+    /// A hasher that has seen no bytes yet.
     pub fn new() -> Self {
         Sha256(Inner::new(), false)
     }
 
+    /// Hashes the next bytes (chunks of any size; the digest is that of
+    /// their concatenation).
     pub fn update(&mut self, data: &[u8]) {
         self.0.update(data);
         self.1 = true;
     }
 
+    /// The digest of everything passed to [`update`](Self::update).
     pub fn finish(self) -> [u8; 32] {
         self.0.finalize().into()
     }
@@ -46,7 +50,9 @@ impl Sha256 {
 /// computes it itself by default; a host may supply its own (for example
 /// one hashing on another thread, or a platform's native SHA-256).
 pub trait WholeHash {
+    /// Hashes the next bytes of the file, in order.
     fn update(&mut self, data: &[u8]);
+
     /// The digest of everything passed to `update`.
     fn finish(&mut self) -> [u8; 32];
     /// Whether the delta encoder may hash the new file itself instead:

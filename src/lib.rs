@@ -54,6 +54,10 @@
 //! input as untrusted: bad bytes give a typed error, never a panic, and
 //! nothing is allocated on a length the input merely claims.
 
+// Every public item of the core says what it is. The lint skips `host`
+// (`#[doc(hidden)]`: the binary's, not API) and the private `wasm` module.
+#![deny(missing_docs)]
+
 mod delta;
 pub mod filter;
 mod format;
@@ -73,10 +77,14 @@ mod tests;
 #[cfg(test)]
 mod testutil;
 
-#[cfg(not(target_arch = "wasm32"))]
+/// The `wsync` binary's host side (feature `cli`): not part of the API,
+/// public only so that `src/main.rs` (and the fuzz targets) reach it.
+#[cfg(all(feature = "cli", not(target_arch = "wasm32")))]
+#[doc(hidden)]
 pub mod host;
 
-#[cfg(target_arch = "wasm32")]
+/// The npm package's bindings (feature `wasm`).
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
 mod wasm;
 
 pub use delta::{Deflate, Deflater, DeltaEncoder, DeltaError, DeltaOptions, DeltaStats};

@@ -83,9 +83,14 @@ impl Default for PatchOptions {
 /// What a finished patch did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PatchReport {
+    /// The delta's format, known from its magic.
     pub format: DeltaFormat,
+    /// Bytes written: the new file's length.
     pub new_len: u64,
+    /// Of those, the bytes copied from the basis (COPY commands).
     pub copied_bytes: u64,
+    /// Of those, the bytes that came in the delta (LITERAL and, inflated,
+    /// DEFLATE commands).
     pub literal_bytes: u64,
     /// The verified SHA-256 of the result (wsync deltas only; rdiff's has none).
     pub sha256: Option<[u8; 32]>,
@@ -136,6 +141,8 @@ enum Parsed {
 }
 
 impl<B: Basis, W: Write> Patcher<B, W> {
+    /// A patcher of `basis` writing the new file to `out`. The delta's
+    /// format (wsync or librsync) is known from its first bytes.
     pub fn new(basis: B, out: W, opts: PatchOptions) -> Self {
         Self::with_hasher(basis, out, opts, Box::new(Sha256::new()))
     }

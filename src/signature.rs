@@ -32,20 +32,62 @@ const UNKNOWN_LEN_STRONG: u8 = 8;
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SignatureError {
+    /// A block length of 0 or over [`MAX_BLOCK_LEN`], in the options or in
+    /// a signature's header.
     #[error("block length {found} is out of range (1 to {max})")]
-    BlockLen { found: u64, max: u32 },
+    BlockLen {
+        /// The block length asked for or found, in bytes.
+        found: u64,
+        /// The largest accepted ([`MAX_BLOCK_LEN`]).
+        max: u32,
+    },
+    /// A strong-sum length of 0 or over 32 bytes, in the options or in a
+    /// signature's header.
     #[error("strong-sum length {found} is out of range (1 to 32)")]
-    StrongLen { found: u64 },
+    StrongLen {
+        /// The strong-sum length asked for or found, in bytes.
+        found: u64,
+    },
+    /// The bytes do not start with `wsyS`: not a wsync signature (a delta,
+    /// or a librsync signature, which wsync does not read).
     #[error("not a wsync signature (magic {found:02x?})")]
-    BadMagic { found: [u8; 4] },
+    BadMagic {
+        /// The first 4 bytes.
+        found: [u8; 4],
+    },
+    /// A signature of a format version this build does not read.
     #[error("signature version {found} is not supported (this build reads {VERSION})")]
-    UnsupportedVersion { found: u8 },
+    UnsupportedVersion {
+        /// The version byte after the magic (this build reads 1).
+        found: u8,
+    },
+    /// The header describes more blocks than [`SignatureLimits::max_blocks`]
+    /// allows; refused before anything is allocated for them.
     #[error("signature claims {claimed} blocks, more than the limit of {max}")]
-    TooManyBlocks { claimed: u64, max: u64 },
+    TooManyBlocks {
+        /// The block count the header implies (`basis_len / block_len`,
+        /// rounded up).
+        claimed: u64,
+        /// The limit in force.
+        max: u64,
+    },
+    /// [`SignatureDecoder::finish`] came before the whole signature arrived.
     #[error("signature truncated: {expected} bytes expected, {found} present")]
-    Truncated { expected: u64, found: u64 },
+    Truncated {
+        /// The signature's length as its header implies (the header's
+        /// length while it is incomplete), in bytes.
+        expected: u64,
+        /// The bytes received.
+        found: u64,
+    },
+    /// More bytes than the header implies.
     #[error("signature has {extra} trailing bytes after its last block")]
-    TrailingBytes { extra: u64 },
+    TrailingBytes {
+        /// Bytes beyond the last block, as far as received.
+        extra: u64,
+    },
+    /// No seed was given and the operating system (or, in a browser,
+    /// `crypto.getRandomValues`) gave no random bytes; the text is its error.
     #[error("no random seed available: {0}")]
     Random(String),
 }
@@ -130,12 +172,16 @@ impl Signature {
         Ok(b.finish())
     }
 
+    /// Block length in bytes: every block but the last has this length.
     pub fn block_len(&self) -> u32 {
         self.block_len
     }
+    /// Bytes kept of each block's strong sum (1 to 32).
     pub fn strong_len(&self) -> u8 {
         self.strong_len
     }
+    /// The seed the strong sums were computed with; a delta encoder
+    /// computes its own with the same one.
     pub fn seed(&self) -> &Seed {
         &self.seed
     }
@@ -147,9 +193,20 @@ impl Signature {
     pub fn block_count(&self) -> usize {
         self.weak.len()
     }
+    /// The weak sum (Adler-32) of block `i`.
+    ///
+    /// # Panics
+    ///
+    /// When `i` is not below [`block_count`](Self::block_count).
     pub fn weak(&self, i: usize) -> u32 {
         self.weak[i]
     }
+    /// The strong sum of block `i`: the first [`strong_len`](Self::strong_len)
+    /// bytes of `SHA-256(seed || block)`.
+    ///
+    /// # Panics
+    ///
+    /// When `i` is not below [`block_count`](Self::block_count).
     pub fn strong(&self, i: usize) -> &[u8] {
         let s = self.strong_len as usize;
         &self.strong[i * s..(i + 1) * s]
@@ -362,6 +419,8 @@ pub struct SignatureDecoder {
 }
 
 impl SignatureDecoder {
+    /// A decoder that refuses signatures over `limits`; feed it with
+    /// [`update`](Self::update), end with [`finish`](Self::finish).
     pub fn new(limits: SignatureLimits) -> Self {
         SignatureDecoder {
             limits,

@@ -139,3 +139,57 @@ proptest! {
         }
     }
 }
+
+/// A case a since-removed property test shrank to (it was kept in a
+/// regressions file no test read): a 2,453-byte basis of zeros with a few
+/// 1s and 2s near each end, cut at byte 15, blocks of 11 bytes. Every way
+/// of cutting it round-trips, in both formats.
+#[test]
+fn a_low_entropy_basis_cut_near_its_start_round_trips() {
+    let mut basis = vec![0u8; 2453];
+    for (i, v) in [
+        (14, 2),
+        (22, 1),
+        (23, 2),
+        (24, 2),
+        (25, 1),
+        (27, 1),
+        (2442, 2),
+        (2445, 1),
+        (2447, 2),
+        (2448, 2),
+        (2451, 1),
+        (2452, 1),
+    ] {
+        basis[i] = v;
+    }
+    let cut = 15;
+    let cases = [
+        basis[..cut].to_vec(),
+        basis[cut..].to_vec(),
+        [&basis[cut..], &basis[..cut]].concat(),
+        [&basis[..cut], &basis[cut + 1..]].concat(),
+    ];
+    for new in cases {
+        for format in [DeltaFormat::Wsync, DeltaFormat::Rdiff] {
+            let opts = SignatureOptions {
+                block_len: Some(11),
+                strong_len: Some(8),
+                seed: Some([9; 16]),
+                len_hint: None,
+            };
+            let sig = Signature::of(&basis, opts).unwrap();
+            let (d, _) = delta(
+                &sig,
+                &new,
+                DeltaOptions {
+                    format,
+                    compress_level: 6,
+                },
+            )
+            .unwrap();
+            let (out, _) = apply(&basis, &d, PatchOptions::default()).unwrap();
+            assert_eq!(out, new, "{format:?}, {} bytes", new.len());
+        }
+    }
+}

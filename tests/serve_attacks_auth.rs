@@ -216,6 +216,11 @@ fn http(port: u16, path: &str, method: &str, headers: &[(&str, &str)]) -> (u16, 
 
 /// The headers of a WebSocket upgrade from a page at `origin`, sent to `host`.
 fn upgrade(port: u16, host: &str, origin: Option<&str>) -> u16 {
+    upgrade_at("127.0.0.1", port, host, origin)
+}
+
+/// [`upgrade`], sent to the server's address `ip` (e.g. `::1`).
+fn upgrade_at(ip: &str, port: u16, host: &str, origin: Option<&str>) -> u16 {
     let mut h = vec![
         ("Host", host),
         ("Upgrade", "websocket"),
@@ -226,7 +231,7 @@ fn upgrade(port: u16, host: &str, origin: Option<&str>) -> u16 {
     if let Some(o) = origin {
         h.push(("Origin", o));
     }
-    let mut sock = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut sock = std::net::TcpStream::connect((ip, port)).unwrap();
     sock.set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
     let mut req = "GET /ws HTTP/1.1\r\n".to_string();
@@ -234,29 +239,6 @@ fn upgrade(port: u16, host: &str, origin: Option<&str>) -> u16 {
         req += &format!("{k}: {v}\r\n");
     }
     req += "\r\n";
-    sock.write_all(req.as_bytes()).unwrap();
-    let mut head = Vec::new();
-    let mut b = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") && matches!(sock.read(&mut b), Ok(1)) {
-        head.push(b[0]);
-    }
-    String::from_utf8_lossy(&head)
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0)
-}
-
-/// The status of a WebSocket upgrade sent to `[::1]:port`.
-fn upgrade_v6(port: u16, host: &str, origin: &str) -> u16 {
-    let mut sock = std::net::TcpStream::connect(("::1", port)).unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let req = format!(
-        "GET /ws HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nUpgrade: websocket\r\n\
-         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-         Sec-WebSocket-Version: 13\r\n\r\n"
-    );
     sock.write_all(req.as_bytes()).unwrap();
     let mut head = Vec::new();
     let mut b = [0u8; 1];
@@ -278,11 +260,19 @@ fn an_ipv6_loopback_bind_knows_its_own_address() {
         let srv = serve(dir.path(), &["--bind", bind]);
         let me = format!("[::1]:{}", srv.port);
         let page = format!("http://{me}");
-        assert_eq!(upgrade_v6(srv.port, &me, &page), 101, "{bind}");
+        assert_eq!(upgrade_at("::1", srv.port, &me, Some(&page)), 101, "{bind}");
         let evil = format!("attacker.example:{}", srv.port);
         let evil_page = format!("http://{evil}");
-        assert_eq!(upgrade_v6(srv.port, &evil, &evil_page), 421, "{bind}");
-        assert_eq!(upgrade_v6(srv.port, &me, &evil_page), 403, "{bind}");
+        assert_eq!(
+            upgrade_at("::1", srv.port, &evil, Some(&evil_page)),
+            421,
+            "{bind}"
+        );
+        assert_eq!(
+            upgrade_at("::1", srv.port, &me, Some(&evil_page)),
+            403,
+            "{bind}"
+        );
     }
 }
 

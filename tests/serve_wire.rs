@@ -12,16 +12,6 @@ use std::time::{Duration, Instant};
 use util::*;
 use wsync::protocol::{auth, AuthRequest, AuthResponse, Code, Limits, Message};
 
-/// Resident memory of a process, in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
-
 fn modules_listed(raw: &mut Raw, id: u64) -> bool {
     raw.send(&Message::ListModules { id });
     loop {

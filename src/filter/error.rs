@@ -10,7 +10,12 @@ pub enum Origin {
     /// A command-line option (`--filter`, `--exclude`, `-C`, ...).
     Option(String),
     /// Line `line` (1-based) of the file `path` (`-` is standard input).
-    File { path: String, line: usize },
+    File {
+        /// The file as the rule named it (or `-`).
+        path: String,
+        /// The line number, counted from 1.
+        line: usize,
+    },
     /// rsync's built-in CVS list or `$CVSIGNORE`.
     Builtin(&'static str),
 }
@@ -31,51 +36,117 @@ impl Describe for Origin {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FilterError {
-    /// rsync: "Unknown filter rule".
-    UnknownRule { rule: String, origin: Origin },
-    /// rsync: "invalid modifier 'c' at position n in filter rule".
+    /// rsync: "Unknown filter rule": the rule starts with no rule letter or
+    /// name wsync knows (`+`, `-`, `include`, `dir-merge`...).
+    UnknownRule {
+        /// The rule's text, from its start.
+        rule: String,
+        /// Where the rule came from.
+        origin: Origin,
+    },
+    /// rsync: "invalid modifier 'c' at position n in filter rule": a
+    /// modifier this kind of rule does not take (`-x`, `+e`, a side
+    /// modifier after `s`...).
     InvalidModifier {
+        /// The modifier character.
         modifier: char,
+        /// Its offset in `rule`, in bytes (the rule letter is at 0).
         position: usize,
+        /// The rule's text, from its start.
         rule: String,
+        /// Where the rule came from.
         origin: Origin,
     },
-    /// rsync: "'!' rule has trailing characters".
-    ClearWithArgument { rule: String, origin: Origin },
-    /// rsync: "unexpected end of filter rule".
-    MissingPattern { rule: String, origin: Origin },
-    /// rsync: "specified-side merge file contains specified-side filter".
-    SideInSidedMerge { rule: String, origin: Origin },
-    /// A `[` that is never closed: the rule can never match.
-    UnclosedClass { rule: String, origin: Origin },
-    /// A pattern ending in a lone backslash.
-    TrailingBackslash { rule: String, origin: Origin },
-    /// rsync: "discarding over-long filter" (MAXPATHLEN, 4096 bytes).
+    /// rsync: "'!' rule has trailing characters": the clear rule `!` takes
+    /// no pattern.
+    ClearWithArgument {
+        /// The rule's text.
+        rule: String,
+        /// Where the rule came from.
+        origin: Origin,
+    },
+    /// rsync: "unexpected end of filter rule": a rule that needs a pattern
+    /// (or merge file name) has none.
+    MissingPattern {
+        /// The rule's text.
+        rule: String,
+        /// Where the rule came from.
+        origin: Origin,
+    },
+    /// rsync: "specified-side merge file contains specified-side filter":
+    /// a rule with its own side (`hide`, `protect`, `s`, `r`...) inside a
+    /// merge file given a side with the `s` or `r` modifier.
+    SideInSidedMerge {
+        /// The rule's text.
+        rule: String,
+        /// Where the rule came from (the merge file's line).
+        origin: Origin,
+    },
+    /// A `[` that is never closed: the rule can never match. rsync accepts
+    /// it silently ([`FilterError::is_warning`]).
+    UnclosedClass {
+        /// The rule's text.
+        rule: String,
+        /// Where the rule came from.
+        origin: Origin,
+    },
+    /// A pattern ending in a lone backslash, which can never match. rsync
+    /// accepts it silently ([`FilterError::is_warning`]).
+    TrailingBackslash {
+        /// The rule's text.
+        rule: String,
+        /// Where the rule came from.
+        origin: Origin,
+    },
+    /// rsync: "discarding over-long filter" (MAXPATHLEN, 4096 bytes): the
+    /// rule is dropped, as rsync drops it ([`FilterError::is_warning`]).
     PatternTooLong {
+        /// The pattern's first 64 bytes.
         rule: String,
+        /// The pattern's whole length, in bytes.
         len: usize,
+        /// Where the rule came from.
         origin: Origin,
     },
-    /// rsync: "failed to open include/exclude file".
+    /// rsync: "failed to open include/exclude file": a merge file that must
+    /// exist (`--include-from`, `--exclude-from`, a `merge` rule) could not
+    /// be read, or a module's rules name a per-directory merge file.
     MergeFileUnreadable {
+        /// What kind of file, for the message: `"include"`, `"exclude"`
+        /// or `"per-directory merge"`.
         kind: &'static str,
+        /// The file, as the rule named it.
         path: String,
+        /// Why, from the [`ReadError`](super::ReadError): "No such file or
+        /// directory (2)" or the reader's own text.
         reason: String,
+        /// Where the rule naming the file came from.
         origin: Origin,
     },
     /// A merge file that merges itself, directly or through others.
-    MergeLoop { path: String, origin: Origin },
+    MergeLoop {
+        /// The merge file, as the rule named it.
+        path: String,
+        /// Where the rule that would merge it again came from.
+        origin: Origin,
+    },
     /// More per-directory merge files active at once than
     /// [`super::MAX_MERGE_LISTS`].
     TooManyMergeFiles {
+        /// The merge file name of the `dir-merge` rule over the limit.
         rule: String,
+        /// The limit ([`super::MAX_MERGE_LISTS`]).
         max: usize,
+        /// Where that rule came from.
         origin: Origin,
     },
     /// Merge files nested deeper than [`super::MAX_MERGE_DEPTH`].
     MergeTooDeep {
+        /// The merge file that would be one level too deep.
         path: String,
+        /// The limit ([`super::MAX_MERGE_DEPTH`]).
         max: usize,
+        /// Where the rule naming it came from.
         origin: Origin,
     },
 }

@@ -61,20 +61,31 @@ pub const MAX_MERGE_LISTS: usize = 256;
 /// (protect/risk).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
+    /// The sending end: hide and show rules (`H`, `S`, and plain `-`/`+`
+    /// without the `r` modifier) decide what goes into the file list.
     Sender,
+    /// The receiving end: protect and risk rules (`P`, `R`, and plain
+    /// `-`/`+` without the `s` modifier) decide what `--delete` spares.
     Receiver,
 }
 
 /// Why a merge file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadError {
+    /// The file does not exist: an error for `--include-from`,
+    /// `--exclude-from` and `merge` rules ("No such file or directory"),
+    /// silently nothing for a `dir-merge` file, as in rsync.
     NotFound,
+    /// Any other failure, with the text to show (for example the OS
+    /// error); an error or nothing in the same cases as `NotFound`.
     Other(String),
 }
 
 /// Reads merge files for the engine: `path` is as rsync would open it
 /// (absolute, relative to the working directory, or `-` for stdin).
 pub trait MergeSource {
+    /// The whole content of the merge file `path` (its bytes as the rule
+    /// or option gave them, not necessarily UTF-8).
     fn read(&mut self, path: &[u8]) -> Result<Vec<u8>, ReadError>;
 }
 

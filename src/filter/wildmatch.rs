@@ -269,7 +269,9 @@ pub fn litmatch_at(literal: &[u8], text: &[u8], where_: i32) -> bool {
 /// an unclosed `[` or a trailing backslash. rsync accepts both silently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PatternFlaw {
+    /// A `[` with no closing `]`: the pattern can never match from there.
     UnclosedClass,
+    /// A backslash as the pattern's last byte, escaping nothing.
     TrailingBackslash,
 }
 

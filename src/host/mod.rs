@@ -1,4 +1,4 @@
-//! The host side of wsync: command line, files, and (later) the server.
+//! The host side of wsync: the `wsync` binary's commands, clients, server and sync.
 //! Native only; the core it drives is in the crate root.
 
 pub(crate) mod chmod;
@@ -16,6 +16,18 @@ pub mod sync;
 use std::process::ExitCode;
 
 pub use cli::Cli;
+
+/// What the fuzz targets (`fuzz/`, built with `--cfg fuzzing`) reach of
+/// the host, and nothing else sees.
+#[cfg(fuzzing)]
+pub mod fuzzing {
+    /// Parses rsyncd.conf text as `wsync serve --config` does.
+    pub fn parse_config(text: &str) -> Result<(), String> {
+        super::serve::config::Config::parse(text, "fuzz.conf")
+            .map(|_| ())
+            .map_err(|f| f.message)
+    }
+}
 
 /// Exit statuses, as rsync numbers them (`errcode.h`).
 pub mod exit {

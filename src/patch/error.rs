@@ -5,64 +5,118 @@ use crate::text::{display_by_describe, Describe, Text};
 use std::io;
 
 /// Errors from applying a delta. `offset` is the byte offset in the delta
-/// where the offending command starts.
+/// where the offending command starts. After an error the output holds
+/// what was written so far, which is not the new file: discard it.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum PatchError {
+    /// The delta starts with neither wsync's magic (`wsyD`) nor librsync's
+    /// (`72 73 02 36`): not a delta, or a signature given by mistake.
     BadMagic {
+        /// The first 4 bytes of the delta.
         found: [u8; 4],
     },
+    /// A wsync delta of a format version this build does not read.
     UnsupportedVersion {
+        /// The version byte after the magic (this build reads 1).
         found: u8,
     },
+    /// The delta was made against a signature of a basis of another length
+    /// than the basis given: the wrong basis, or it changed since it was signed.
     BasisLength {
+        /// The basis length the delta's header names, in bytes.
         expected: u64,
+        /// The length of the basis given to the patcher, in bytes.
         found: u64,
     },
+    /// A command byte that is no command of the delta's format.
     UnknownOp {
+        /// The command byte.
         op: u8,
+        /// Where it is in the delta.
         offset: u64,
     },
+    /// A COPY, LITERAL or DEFLATE of length 0 (an encoder never writes one).
     ZeroLength {
+        /// Where the command is in the delta.
         offset: u64,
     },
+    /// A COPY whose range is not inside the basis (or overflows 64 bits).
     CopyOutOfRange {
+        /// The first basis byte to copy.
         start: u64,
+        /// Bytes to copy.
         len: u64,
+        /// The basis's length in bytes.
         basis_len: u64,
+        /// Where the command is in the delta.
         offset: u64,
     },
+    /// A compressed literal (DEFLATE) whose raw or compressed length is
+    /// over the format's cap of 4 MiB.
     LiteralTooLong {
+        /// The larger of its two lengths, in bytes.
         len: u64,
+        /// The cap, in bytes.
         max: u64,
+        /// Where the command is in the delta.
         offset: u64,
     },
+    /// A varint over 10 bytes or 64 bits in a command's arguments.
     BadVarint {
+        /// Where the command is in the delta.
         offset: u64,
     },
+    /// A compressed literal that does not inflate to exactly its raw length
+    /// with exactly its compressed bytes (corrupt deflate data).
     Inflate {
+        /// Where the DEFLATE command is in the delta.
         offset: u64,
     },
+    /// The next command would take the output over
+    /// [`PatchOptions::max_output`](crate::PatchOptions::max_output);
+    /// refused before anything of it is written.
     OutputLimit {
+        /// The limit in force, in bytes.
         limit: u64,
     },
+    /// [`Patcher::finish`](crate::Patcher::finish) came before the delta's
+    /// end: it was cut short.
     Truncated {
+        /// The delta's length so far: where the missing bytes start.
         offset: u64,
+        /// What was being read: `"the magic"`, `"the header"`, `"a command
+        /// header"`, `"a literal"` or `"a compressed literal"`.
         within: &'static str,
     },
+    /// Bytes after the delta's END command.
     TrailingData {
+        /// Where the first of them is in the delta.
         offset: u64,
+        /// How many came with the `update` call that found them.
         extra: u64,
     },
+    /// A wsync delta's END names another length than the output has: the
+    /// delta does not belong to this basis, or it is corrupt.
     LengthMismatch {
+        /// The new file's length the END names, in bytes.
         expected: u64,
+        /// The bytes written, in bytes.
         found: u64,
     },
+    /// The output's SHA-256 differs from the one in the wsync delta's END:
+    /// the basis changed (at the same length) since it was signed, or short
+    /// strong sums matched a block falsely. Sign the basis again, with
+    /// 32-byte strong sums for the second case (as rsync redoes a file).
     HashMismatch {
+        /// The SHA-256 the END names, in lowercase hex.
         expected: String,
+        /// The output's SHA-256, in lowercase hex.
         found: String,
     },
+    /// Reading the basis failed (from [`Basis::read_at`](crate::Basis::read_at)).
     BasisRead(io::Error),
+    /// Writing the output failed.
     Write(io::Error),
 }
 

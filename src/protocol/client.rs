@@ -24,60 +24,93 @@ use std::sync::Arc;
 pub enum ClientEvent {
     /// The server wants a response to this challenge: call `authenticate`.
     Challenge,
-    /// The session is ready for requests.
+    /// The session is ready for requests (the handshake is done).
     Ready {
+        /// The server's message of the day (empty without authentication).
         motd: String,
     },
+    /// The answer to [`ClientSession::list_modules`].
     Modules {
+        /// The request this answers (the id `list_modules` returned).
         id: u64,
+        /// The modules this client may see, with their comments.
         modules: Vec<ModuleInfo>,
     },
+    /// Part of the answer to [`ClientSession::list`]: more follow until
+    /// `done`.
     Entries {
+        /// The request this answers (the id `list` returned).
         id: u64,
+        /// The next entries of the listing.
         entries: Vec<Entry>,
+        /// True on the listing's last part.
         done: bool,
     },
     /// The basis's signature arrived: feed the file with `push_data`, from
     /// its start even when resuming (`from` > 0: what the server already has
     /// is skipped). Keep `token` to resume the upload if the connection drops.
     PushReady {
+        /// The upload (the id `push` returned).
         id: u64,
+        /// The server's name for this upload, to give
+        /// [`ClientSession::push_resume`] after a dropped connection.
         token: Vec<u8>,
+        /// Delta bytes the server already has (0 for a new upload).
         from: u64,
     },
     /// The server applied the delta up to `acked` bytes.
     PushAcked {
+        /// The upload (the id `push` returned).
         id: u64,
+        /// Delta bytes applied so far, counted from the delta's start.
         acked: u64,
     },
-    /// Delta bytes of a download, in order, for the host's patcher.
+    /// Delta bytes of a download, in order, for the host's patcher; call
+    /// [`ClientSession::pull_applied`] once they are applied.
     PullData {
+        /// The download (the id `pull` returned).
         id: u64,
+        /// The delta's next bytes.
         data: Vec<u8>,
     },
     /// The end of a download: the patcher's result must have this SHA-256.
     PullEnd {
+        /// The download (the id `pull` returned).
         id: u64,
+        /// The server file's SHA-256; the host checks its patched copy
+        /// against it.
         sha256: [u8; 32],
+        /// The server file's modification time: seconds since the epoch ...
         mtime: i64,
+        /// ... and nanoseconds within that second.
         mtime_nsec: u32,
+        /// The server file's permission bits (`st_mode & 0o7777`).
         mode: u32,
     },
     /// A request finished (an upload is committed).
     Done {
+        /// The request that finished.
         id: u64,
     },
     /// A request failed; `BasisChanged` means: push again.
     Failed {
+        /// The request that failed.
         id: u64,
+        /// What went wrong, as a number the program can act on.
         code: Code,
+        /// What went wrong, for a person: the server's text, or the
+        /// client's own when it abandoned the transfer.
         message: String,
     },
 }
 
+/// What [`ClientSession::poll`] returns: a message to send to the server,
+/// or an event for the host.
 #[derive(Debug)]
 pub enum Output {
+    /// Encode it ([`Message::encode`]) and send it, in this order.
     Send(Message),
+    /// Something the host must know or act on.
     Event(ClientEvent),
 }
 
@@ -107,6 +140,13 @@ enum Transfer {
     },
 }
 
+/// The client's side of one session, a state machine without I/O.
+///
+/// [`new`](Self::new) queues the Hello. The host sends what
+/// [`poll`](Self::poll) gives as [`Output::Send`], passes every message from
+/// the server to [`receive`](Self::receive), and acts on each
+/// [`ClientEvent`]. Requests (`list`, `push`, `pull`...) return the id their
+/// replies and events carry; several may be open at once.
 pub struct ClientSession {
     phase: Phase,
     nonce: Option<[u8; 32]>,
@@ -177,6 +217,8 @@ impl ClientSession {
         self.deflater = Some(make);
     }
 
+    /// Takes what the session produced since the last call: messages to
+    /// send, in order, and events for the host.
     pub fn poll(&mut self) -> Vec<Output> {
         std::mem::take(&mut self.out)
     }
@@ -186,6 +228,8 @@ impl ClientSession {
         self.limits
     }
 
+    /// Whether the handshake (version and authentication) is done, so that
+    /// requests may be made.
     pub fn is_ready(&self) -> bool {
         self.phase == Phase::Ready
     }
@@ -459,6 +503,8 @@ impl ClientSession {
         }));
     }
 
+    /// Asks for the server's modules; answered by [`ClientEvent::Modules`]
+    /// (or `Failed`). Returns the request's id.
     pub fn list_modules(&mut self) -> u64 {
         let id = self.request_id();
         self.transfers.insert(id, Transfer::Request);
@@ -466,6 +512,10 @@ impl ClientSession {
         id
     }
 
+    /// Lists `path` in `module` (empty for its root): a directory's entries
+    /// (everything below it when `recursive`), or the entry itself when it
+    /// is not a directory. Answered by [`ClientEvent::Entries`] until
+    /// `done` (or `Failed`). Returns the request's id.
     pub fn list(&mut self, module: &str, path: &str, recursive: bool) -> u64 {
         self.list_with(module, path, recursive, false)
     }
@@ -507,6 +557,8 @@ impl ClientSession {
         id
     }
 
+    /// Removes a file, a symlink or an empty directory at `path`; answered
+    /// by `Done` or `Failed`. Returns the request's id.
     pub fn delete(&mut self, module: &str, path: &str) -> u64 {
         let id = self.request_id();
         self.transfers.insert(id, Transfer::Request);

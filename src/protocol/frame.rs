@@ -3,13 +3,24 @@
 
 use thiserror::Error;
 
+/// Why a byte stream could not be split into records. Each ends the
+/// session: what follows cannot be framed again.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FrameError {
+    /// A record's length prefix is over the decoder's limit (found as soon
+    /// as the 4 length bytes arrive, before anything is buffered for it).
     #[error("record of {len} bytes exceeds the limit of {max}")]
-    TooLarge { len: u64, max: u32 },
+    TooLarge {
+        /// The length the prefix claims, in bytes.
+        len: u64,
+        /// The decoder's limit (normally the negotiated `max_message`).
+        max: u32,
+    },
+    /// A length prefix of 0 (no message is empty).
     #[error("empty record")]
     Empty,
+    /// The stream ended with part of a record (or of its length) buffered.
     #[error("stream ended inside a record")]
     Truncated,
 }
@@ -29,6 +40,8 @@ pub struct FrameDecoder {
 }
 
 impl FrameDecoder {
+    /// A decoder that refuses records over `max` bytes (the length prefix
+    /// not counted).
     pub fn new(max: u32) -> Self {
         FrameDecoder {
             max,

@@ -50,51 +50,83 @@ impl Default for Limits {
     }
 }
 
-/// How the server wants the client to prove who it is.
+/// How the server wants the client to prove who it is (the `auth` field of
+/// [`Message::Welcome`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AuthRequest {
+    /// No authentication: the session is ready as soon as the Welcome
+    /// arrives (wire value 0).
     None,
     /// HMAC-SHA256 over this nonce with the user's secret (see `auth.rs`).
+    /// Wire value 1. The client answers with [`AuthResponse::Hmac`], or
+    /// with [`AuthResponse::Token`] (an empty token when it has no
+    /// credentials: anonymous).
     Challenge {
+        /// 32 fresh random bytes the server chose for this session; a
+        /// response is good for this nonce only.
         nonce: [u8; 32],
     },
 }
 
+/// The client's answer to [`AuthRequest::Challenge`] (the [`Message::Auth`]
+/// message).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AuthResponse {
+    /// A user and the proof that it knows that user's secret (method 1): the
+    /// secret itself never crosses the wire.
     Hmac {
+        /// The user name, as listed in the module's `auth users`.
         user: String,
+        /// `HMAC-SHA256(secret, "wsync-auth-1" || nonce || user)`, computed
+        /// by [`auth::respond`](super::auth::respond).
         mac: [u8; 32],
     },
-    /// A bearer token (browsers).
+    /// A bearer token (method 2, for browsers).
     Token {
+        /// The token as configured on the server; empty for an anonymous
+        /// client, which reaches only modules without `auth users`.
         token: String,
     },
 }
 
+/// One module of the server, as [`Message::Modules`] lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ModuleInfo {
+    /// The module's name: what a client puts in the `module` field of its
+    /// requests (`HOST::NAME` in rsync's syntax).
     pub name: String,
+    /// The module's `comment` from the server's configuration (may be empty).
     pub comment: String,
 }
 
 /// File kinds in listings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
+    /// A regular file (wire value 0). In [`Message::Make`]: make nothing,
+    /// only set the attributes of the entry already there.
     File = 0,
+    /// A directory (wire value 1).
     Dir = 1,
+    /// A symbolic link (wire value 2); its target is in the `target` field.
     Symlink = 2,
 }
 
 /// One entry of a file list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
+    /// The entry's path from the module's root, `/`-separated (not from the
+    /// listed path: listing `a` gives `a/x`, `a/y`...).
     pub path: String,
+    /// File, directory or symlink (other kinds are not listed).
     pub kind: Kind,
+    /// Size in bytes (for a symlink, the length of its target; for a
+    /// directory, what the server's file system reports).
     pub size: u64,
-    /// Modification time: seconds since the epoch and nanoseconds.
+    /// Modification time: seconds since the epoch (may be negative) ...
     pub mtime: i64,
+    /// ... and the nanoseconds within that second (below 1,000,000,000).
     pub mtime_nsec: u32,
+    /// Permission bits (`st_mode & 0o7777`: no file-type bits).
     pub mode: u32,
     /// Symlink target (empty for other kinds).
     pub target: String,
@@ -109,6 +141,7 @@ pub struct FileAttrs {
     /// Modification time: seconds since the epoch and nanoseconds
     /// (below 1,000,000,000).
     pub mtime: i64,
+    /// The nanoseconds of that time.
     pub mtime_nsec: u32,
     /// Permission bits (`0o7777` at most); 0 keeps the server's choice: the
     /// old file's mode, or the module's default for a new file.
@@ -116,23 +149,44 @@ pub struct FileAttrs {
 }
 
 /// Error codes carried by [`Message::Error`]. `Debug` prints the name.
+/// The numbers are the wire values (`docs/PROTOCOL.md`, "Errors").
 #[derive(Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Code {
+    /// A malformed message, or one the peer did not expect now.
     Protocol = 1,
+    /// The client's version range and the server's have nothing in common.
     Version = 2,
+    /// Wrong credentials: the answer to the challenge did not verify (the
+    /// session ends).
     AuthFailed = 3,
+    /// No module of that name.
     NoModule = 4,
+    /// Not allowed: a read-only or write-only module, a path the module's
+    /// filter rules exclude, a module this login may not use, a host denied.
     Denied = 5,
+    /// No such file (or an upload to resume that the server no longer has).
     NotFound = 6,
+    /// A path refused (`..`, absolute, NUL, too long, through a file), or not
+    /// a regular file where one is needed (a FIFO, socket or device).
     BadPath = 7,
+    /// The upload's basis changed since its signature was sent: push again.
     BasisChanged = 8,
+    /// The patched result's SHA-256 differs from the one in the Commit; the
+    /// target stays as it was (push again with 32-byte strong sums).
     HashMismatch = 9,
+    /// A message, a file or a session's signature bytes over a limit.
     TooLarge = 10,
+    /// Another writer holds the path.
     Busy = 11,
+    /// An I/O failure on the server's side.
     Io = 12,
+    /// The delta did not apply to the basis.
     BadDelta = 13,
+    /// Too many sessions or transfers, or the server's memory budget in use:
+    /// try again later.
     TryLater = 14,
+    /// The peer abandoned the transfer.
     Cancelled = 15,
 }
 
@@ -188,127 +242,240 @@ impl std::fmt::Debug for Code {
     }
 }
 
-/// Every protocol message. `id` names a request and the replies to it.
+/// Every protocol message (`docs/PROTOCOL.md`, "Messages"). C→S: only the
+/// client sends it; S→C: only the server; both: either side.
+///
+/// `id` names a request and every reply to it: the client chooses it (a
+/// fresh one per request; [`ClientSession`](super::ClientSession) counts
+/// from 1), and 0 is the session itself. `module` is a module's name and
+/// `path` a `/`-separated path inside it, relative to its root.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Message {
+    /// C→S, the first message of a session: the versions the client speaks
+    /// and the limits it proposes.
     Hello {
+        /// The oldest protocol version the client speaks.
         min_version: u32,
+        /// The newest protocol version the client speaks.
         max_version: u32,
+        /// The client's name and version, for logs (`wsync/0.1.0`).
         agent: String,
+        /// The limits the client proposes; the server may only lower them.
         limits: Limits,
     },
+    /// S→C, the answer to Hello: the version and limits in force, and
+    /// whether the client must authenticate.
     Welcome {
+        /// The version the server chose, within the client's range.
         version: u32,
+        /// The server's name and version, for logs.
         agent: String,
+        /// The limits in force: each the smaller of the client's proposal
+        /// and the server's configuration.
         limits: Limits,
+        /// None (the session is ready), or a challenge to answer with Auth.
         auth: AuthRequest,
     },
+    /// C→S, the answer to a challenge in the Welcome.
     Auth(AuthResponse),
+    /// S→C: the answer to Auth verified; the session is ready for requests.
     AuthOk {
+        /// The server's message of the day (may be empty).
         motd: String,
     },
+    /// C→S: which modules does the server have? Answered by Modules.
     ListModules {
+        /// The request's id, chosen by the client.
         id: u64,
     },
+    /// S→C, the answer to ListModules.
     Modules {
+        /// The ListModules request this answers.
         id: u64,
+        /// The modules this client may see, with their comments.
         modules: Vec<ModuleInfo>,
     },
-    /// List `path`: a directory's entries (and below it when `recursive`),
-    /// or the entry itself when it is not a directory. `checksum` asks for
-    /// each file's SHA-256.
+    /// C→S: list `path`: a directory's entries (and below it when
+    /// `recursive`), or the entry itself when it is not a directory.
+    /// `checksum` asks for each file's SHA-256. Answered by Entries (or
+    /// Error, `NotFound` for a missing path).
     List {
+        /// The request's id, chosen by the client.
         id: u64,
+        /// The module to list in.
         module: String,
+        /// The directory or entry to list; empty (or `.`) for the module's root.
         path: String,
+        /// Whether to list everything below the directory, not only its
+        /// own entries (flag 1).
         recursive: bool,
+        /// Whether to give each file's SHA-256 in [`Entry::sum`] (flag 2,
+        /// rsync's `-c`).
         checksum: bool,
     },
+    /// S→C, the answer to List, in as many messages as the limits need.
     Entries {
+        /// The List request this answers.
         id: u64,
+        /// The next entries of the listing.
         entries: Vec<Entry>,
+        /// True on the listing's last message.
         done: bool,
     },
-    /// Start an upload: the server answers with the basis's signature.
+    /// C→S: start an upload: the server answers with the basis's signature
+    /// (SigChunk*, SigEnd).
     /// `resume`: the token of an interrupted upload to continue (or empty).
     PushBegin {
+        /// The upload's id, chosen by the client; the signature, the delta,
+        /// the acknowledgements and the Commit all carry it.
         id: u64,
+        /// The module to write in.
         module: String,
+        /// The file to write (created, with missing directories on the way,
+        /// or replaced once the result checks out).
         path: String,
+        /// The new file's size in bytes.
         size: u64,
+        /// The `token` of the interrupted upload to continue (from its
+        /// SigEnd), or empty for a new upload.
         resume: Vec<u8>,
         /// Strong-sum bytes the client wants at least (0: the server's
         /// choice, which may be short; after a failed whole-file check the
         /// client asks again with 32).
         strong: u8,
     },
-    /// Start a download: the client follows with its copy's signature.
+    /// C→S: start a download: the client follows with its copy's signature
+    /// (SigChunk*, SigEnd) without waiting; the server answers with the
+    /// delta (DeltaChunk*, PullEnd) or an Error.
     PullBegin {
+        /// The download's id, chosen by the client; the signature, the
+        /// delta, the acknowledgements and the PullEnd all carry it.
         id: u64,
+        /// The module to read from.
         module: String,
+        /// The file to download.
         path: String,
     },
+    /// Both: the next bytes of a signature (`docs/FORMAT.md`), at most the
+    /// negotiated `chunk` bytes: the server's of its basis for an upload,
+    /// the client's of its copy for a download.
     SigChunk {
+        /// The upload or download the signature is for.
         id: u64,
+        /// The signature's next bytes, in order.
         data: Vec<u8>,
     },
-    /// End of a signature; `basis` identifies the basis it was made from.
+    /// Both: end of a signature; `basis` identifies the basis it was made from.
     /// For uploads, `token` names the upload so that it can be resumed, and
     /// `from` is where its delta goes on (0, or the bytes already applied).
     SigEnd {
+        /// The upload or download the signature is for.
         id: u64,
+        /// The server's opaque identity of the file it signed (at most 64
+        /// bytes; `wsync serve` uses size, mtime and inode), echoed in the
+        /// Commit; empty from a client.
         basis: Vec<u8>,
+        /// An upload's name for resuming it (16 random bytes from `wsync
+        /// serve`); empty for a download.
         token: Vec<u8>,
+        /// The delta offset the upload goes on from: 0 for a new upload, the
+        /// delta bytes already applied for a resumed one.
         from: u64,
     },
+    /// Both: the next bytes of a delta (`docs/FORMAT.md`): the client's for
+    /// an upload, the server's for a download. Offsets are contiguous from
+    /// 0 (or from the SigEnd's `from` when resuming); a chunk is never empty.
     DeltaChunk {
+        /// The upload or download the delta is for.
         id: u64,
+        /// Where `data` starts in the delta, in bytes.
         offset: u64,
+        /// The delta's next bytes, at most the negotiated `chunk`.
         data: Vec<u8>,
     },
+    /// Both: the receiver of a delta has applied it up to `received`; the
+    /// sender keeps at most `window` bytes sent but not acknowledged.
     Ack {
+        /// The upload or download acknowledged.
         id: u64,
+        /// Delta bytes applied so far, counted from the delta's start.
         received: u64,
     },
-    /// End of an upload's delta: apply it if the basis is still `basis`,
-    /// and give the result `attrs` when present.
+    /// C→S: end of an upload's delta: apply it if the basis is still `basis`,
+    /// and give the result `attrs` when present. Answered by Done, or Error
+    /// (`BasisChanged`, `HashMismatch`, `BadDelta`...).
     Commit {
+        /// The upload to commit.
         id: u64,
+        /// The new file's SHA-256: the result must have it, or the target
+        /// stays as it was.
         sha256: [u8; 32],
+        /// The `basis` of the upload's SigEnd, echoed.
         basis: Vec<u8>,
+        /// The mtime and mode the result gets, or `None`: the server keeps
+        /// the old file's mode (its default for a new file) and the time of
+        /// the write.
         attrs: Option<FileAttrs>,
     },
-    /// End of a download's delta, with the file's attributes.
+    /// S→C: end of a download's delta, with the file's attributes. The
+    /// client patches its copy and checks the result against `sha256`.
     PullEnd {
+        /// The download this ends.
         id: u64,
+        /// The server file's SHA-256, which the patched copy must have.
         sha256: [u8; 32],
+        /// The server file's modification time: seconds since the epoch ...
         mtime: i64,
+        /// ... and nanoseconds within that second.
         mtime_nsec: u32,
+        /// The server file's permission bits (`st_mode & 0o7777`).
         mode: u32,
     },
+    /// C→S: remove a file, a symlink or an empty directory (a non-empty one
+    /// is refused with `Io`). Answered by Done or Error.
     Delete {
+        /// The request's id, chosen by the client.
         id: u64,
+        /// The module to delete in.
         module: String,
+        /// The entry to remove.
         path: String,
     },
-    /// Create a directory or a symlink at `path` (replacing a file or
+    /// C→S: create a directory or a symlink at `path` (replacing a file or
     /// symlink there), or (`Kind::File`) only set the attributes of the
-    /// existing entry; then give it `attrs`.
+    /// existing entry; then give it `attrs`. Answered by Done or Error.
     Make {
+        /// The request's id, chosen by the client.
         id: u64,
+        /// The module to make it in.
         module: String,
+        /// The entry to make; for a directory or a symlink, missing parent
+        /// directories are made too.
         path: String,
+        /// `Dir` (make a directory), `Symlink` (make a symlink to
+        /// `target`), or `File` (only set attributes).
         kind: Kind,
+        /// The symlink's target (not empty, no NUL); empty for the other kinds.
         target: String,
+        /// The mtime and mode the entry gets (the mode is not set on a
+        /// symlink), or `None` to leave them.
         attrs: Option<FileAttrs>,
     },
+    /// S→C: a request finished: an upload committed, a Delete or a Make done.
     Done {
+        /// The request that finished.
         id: u64,
     },
+    /// Both: a request failed, or (id 0) the session ends. A client sends
+    /// it with a transfer's id to abandon that transfer (`Cancelled`).
     Error {
+        /// The request that failed, or 0 for the whole session (which then
+        /// ends, whichever side sent it).
         id: u64,
+        /// What went wrong, as a number the program can act on.
         code: Code,
+        /// What went wrong, for a person (at most 1024 bytes).
         message: String,
     },
 }

@@ -19,16 +19,28 @@ pub enum ServerEvent {
     /// Check this response against the secret of `user` (or the token) for
     /// `nonce`, then call [`ServerSession::auth_result`].
     CheckAuth {
+        /// The client's answer: a user and its MAC (check it with
+        /// [`auth::verify`](super::auth::verify)), or a bearer token (empty:
+        /// anonymous).
         response: AuthResponse,
+        /// The nonce this session's Welcome carried, which the MAC covers.
         nonce: [u8; 32],
     },
     /// Answer with [`ServerSession::modules`].
-    ListModules { id: u64 },
+    ListModules {
+        /// The request to answer (the client's id).
+        id: u64,
+    },
     /// Answer with [`ServerSession::entries`] (or `fail`).
     List {
+        /// The request to answer (the client's id).
         id: u64,
+        /// The module to list in, as the client named it (not yet checked).
         module: String,
+        /// The directory or entry to list, as the client sent it (not yet
+        /// checked); empty or `.` for the module's root.
         path: String,
+        /// List everything below the directory, not only its own entries.
         recursive: bool,
         /// Give each file's SHA-256 (`Entry::sum`).
         checksum: bool,
@@ -37,23 +49,41 @@ pub enum ServerEvent {
     /// `fail`). With a `resume` token, continue that interrupted upload: send
     /// its signature again, with `from` = the delta bytes already applied.
     PushBegin {
+        /// The upload (the client's id); every later event for it carries it.
         id: u64,
+        /// The module to write in, as the client named it (not yet checked).
         module: String,
+        /// The file to write, as the client sent it (not yet checked).
         path: String,
+        /// The new file's size in bytes, as the client announced it.
         size: u64,
+        /// The token of an interrupted upload to continue (one the host
+        /// gave in [`ServerSession::signature`]), or empty for a new upload.
         resume: Vec<u8>,
         /// Strong-sum bytes the client wants at least (0: the server's choice).
         strong: u8,
     },
     /// The next delta bytes of an upload, in order; apply them, then `applied`.
-    PushData { id: u64, data: Vec<u8> },
+    PushData {
+        /// The upload they belong to.
+        id: u64,
+        /// The delta's next bytes (never empty; offsets already checked to
+        /// follow on from the last chunk).
+        data: Vec<u8>,
+    },
     /// The delta is complete: if the basis is still `basis`, finish the patch,
     /// check `sha256`, move the result into place, then `done` (or `fail`
     /// with `BasisChanged` or `HashMismatch`).
     PushCommit {
+        /// The upload to commit.
         id: u64,
+        /// The SHA-256 the result must have.
         sha256: [u8; 32],
+        /// The basis identity the host gave in
+        /// [`ServerSession::signature`], as the client echoed it.
         basis: Vec<u8>,
+        /// The mtime and mode the result gets, or `None` (keep the old
+        /// file's mode, or the default for a new file; the time of the write).
         attrs: Option<FileAttrs>,
     },
     /// A client wants to download `module/path`: check that it may, and
@@ -63,45 +93,70 @@ pub enum ServerEvent {
     /// a signature decoded for a pull it refuses, and what the client sent
     /// for a failed pull is dropped unread.
     PullOpen {
+        /// The download (the client's id); every later event for it carries it.
         id: u64,
+        /// The module to read from, as the client named it (not yet checked).
         module: String,
+        /// The file to send, as the client sent it (not yet checked).
         path: String,
     },
     /// The client's signature of its copy arrived (for a pull the host did
     /// not fail): encode the file against it with [`ServerSession::pull_start`],
     /// [`ServerSession::pull_data`] and [`ServerSession::pull_end`].
     PullBegin {
+        /// The download, as in its [`ServerEvent::PullOpen`].
         id: u64,
+        /// The module, as in its `PullOpen`.
         module: String,
+        /// The file, as in its `PullOpen`.
         path: String,
+        /// The client's signature of its copy (empty when it has none),
+        /// decoded within [`ServerConfig::signature_limits`].
         signature: Signature,
     },
     /// Remove a file, a symlink or an empty directory; then `done`.
     Delete {
+        /// The request to answer (the client's id).
         id: u64,
+        /// The module to delete in, as the client named it (not yet checked).
         module: String,
+        /// The entry to remove, as the client sent it (not yet checked).
         path: String,
     },
     /// Make a directory or symlink, or set an entry's attributes; then
     /// `done` (see [`Message::Make`]).
     Make {
+        /// The request to answer (the client's id).
         id: u64,
+        /// The module to make it in, as the client named it (not yet checked).
         module: String,
+        /// The entry to make, as the client sent it (not yet checked).
         path: String,
+        /// `Dir`, `Symlink`, or `File` (only set the attributes).
         kind: Kind,
+        /// The symlink's target, as the client sent it (not yet checked).
         target: String,
+        /// The mtime and mode to give the entry, or `None` to leave them.
         attrs: Option<FileAttrs>,
     },
     /// The client gave up on this transfer, or (`dropped`) the session ended
     /// under it: drop its temporary state, or keep an upload's for a while so
     /// that the client can resume it; the target must stay as it was.
-    Cancel { id: u64, dropped: bool },
+    Cancel {
+        /// The upload or download to drop.
+        id: u64,
+        /// True when the session ended with the transfer open (the
+        /// connection dropped); false when the client cancelled it.
+        dropped: bool,
+    },
 }
 
 /// Output of the session: messages to send and events for the host.
 #[derive(Debug)]
 pub enum Output {
+    /// Encode it ([`Message::encode`]) and send it to the client, in this order.
     Send(Message),
+    /// File work for the host, answered through the session's methods.
     Event(ServerEvent),
 }
 
@@ -133,6 +188,8 @@ enum Transfer {
 /// Server configuration that bounds what a client may ask for.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
+    /// The server's name and version, sent in the Welcome
+    /// (`wsync/VERSION` by default).
     pub agent: String,
     /// The most this server allows; a client's proposals are clamped to it.
     pub limits: Limits,
@@ -166,6 +223,13 @@ impl Default for ServerConfig {
     }
 }
 
+/// The server's side of one session, a state machine without I/O.
+///
+/// The host passes every message from the client to
+/// [`receive`](Self::receive), sends what [`poll`](Self::poll) gives as
+/// [`Output::Send`], and does the file work each [`ServerEvent`] asks for,
+/// answering through the methods below (`modules`, `entries`, `signature`,
+/// `applied`, `done`, `fail`, `pull_start`...).
 pub struct ServerSession {
     config: ServerConfig,
     limits: Limits,
@@ -221,6 +285,8 @@ impl ServerSession {
         std::mem::take(&mut self.out)
     }
 
+    /// Whether the session has ended (an Error with id 0 either way, a
+    /// failed handshake, or [`close_quietly`](Self::close_quietly)).
     pub fn is_closed(&self) -> bool {
         self.phase == Phase::Closed
     }
@@ -593,6 +659,8 @@ impl ServerSession {
         Ok(())
     }
 
+    /// The answer to [`ServerEvent::ListModules`]: the modules this client
+    /// may see.
     pub fn modules(&mut self, id: u64, modules: Vec<ModuleInfo>) {
         self.send(Message::Modules { id, modules });
     }

@@ -4,30 +4,53 @@
 use crate::text::{display_by_describe, Describe, Text};
 use crate::varint;
 
-/// Errors decoding a message.
+/// Errors decoding a message ([`Message::decode`](super::Message::decode)).
+/// `field` is the field's name as `docs/PROTOCOL.md` spells it (`"path"`,
+/// `"mtime_nsec"`...).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WireError {
+    /// The message ends inside this field.
     Truncated {
+        /// The field being read.
         field: &'static str,
     },
+    /// A length or count over its cap (checked before anything is
+    /// allocated for it).
     TooLong {
+        /// The field whose length (or, for a list, count) it is.
         field: &'static str,
+        /// The length in bytes (or the count of items) the message claims.
         len: u64,
+        /// The most this field may hold.
         max: u64,
     },
+    /// An integer that does not fit: a LEB128 varint over 10 bytes or 64
+    /// bits, or a value too large for a 32-bit field.
     BadInt {
+        /// The field being read.
         field: &'static str,
     },
+    /// A text field whose bytes are not UTF-8.
     NotUtf8 {
+        /// The field being read.
         field: &'static str,
     },
+    /// The first byte names no message type (or, for a client, a request
+    /// type, which only clients send).
     UnknownType(u8),
+    /// A field whose value is out of its range: a bool other than 0 or 1,
+    /// an unknown kind, flag, method or error code, an mtime_nsec of 10^9
+    /// or more, a mode over `0o7777`.
     BadValue {
+        /// The field being read.
         field: &'static str,
+        /// The value it held.
         value: u64,
     },
+    /// Bytes left over after the last field (this many).
     Trailing(usize),
+    /// A message of no bytes at all (not even a type byte).
     Empty,
 }
 

@@ -6,9 +6,9 @@
 //! security setting must never be silently ignored.
 
 use super::super::{exit, Failure};
-use super::chmod::Chmod;
 use super::links::Links;
 use crate::filter::{Filters, ModuleRule, Origin};
+use crate::host::chmod::Chmod;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,6 @@
 //! protocol's `ServerSession`; `--www` also serves a static directory.
 
 mod admit;
-pub(crate) mod chmod;
 pub mod config;
 pub(crate) mod conn;
 mod gate;

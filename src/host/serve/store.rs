@@ -2,9 +2,9 @@
 //! (never by string checks alone), uploads patched into a temporary file and
 //! renamed over the target only when verified, one writer per path.
 
-use super::chmod::Chmod;
 use super::sink::TempSink;
 use crate::filter::{DirFilter, Filters, Side};
+use crate::host::chmod::Chmod;
 use crate::protocol::{Code, FileAttrs, MAX_PATH};
 use crate::{Basis, PatchOptions, Patcher};
 use rustix::fs::{self as rfs, Mode, OFlags, ResolveFlags};
