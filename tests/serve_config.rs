@@ -383,3 +383,52 @@ fn max_file_size_refuses_bigger_results_even_from_a_lying_client() {
     let names: Vec<_> = std::fs::read_dir(dir.path().join("m")).unwrap().collect();
     assert_eq!(names.len(), 1, "temporary files left: {names:?}");
 }
+
+/// The server's `log format` and `wsync sync --out-format` are one
+/// renderer: the same escapes print the same bytes for the same file
+/// (thousands separators, units, set-id bits, the mtime).
+#[test]
+fn log_format_escapes_print_as_sync_out_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = module(dir.path(), "m");
+    let log = dir.path().join("wsyncd.log");
+    let fmt = "%'l|%''l|%8l|%-4B|%B|%M";
+    let conf = format!(
+        "log file = {}\nread only = no\n[m]\npath = {m}\ntransfer logging = yes\n\
+         incoming chmod = F4755\nlog format = [%o] {fmt}\n",
+        log.display()
+    );
+    let srv = serve_config(dir.path(), &conf);
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    let f = write(&src, "f", &data(3, 1_234_567, false));
+    std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o4755)).unwrap();
+    let when = std::time::UNIX_EPOCH + Duration::from_secs(1_600_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(&f)
+        .unwrap()
+        .set_modified(when)
+        .unwrap();
+    let at = format!("ws://127.0.0.1:{}/m/f", srv.port);
+    ok(wsync().args(["push", s(&f), &at]));
+    let text = std::fs::read_to_string(&log).unwrap();
+    let served = text
+        .lines()
+        .find_map(|l| l.split_once("[recv] ").map(|(_, v)| v.to_string()))
+        .unwrap_or_else(|| panic!("no transfer line in {text}"));
+    let out = ok(wsync().args([
+        "sync",
+        "-a",
+        &format!("--out-format={fmt}"),
+        &format!("{}/", s(&src)),
+        s(&dir.path().join("dst")),
+    ]));
+    let synced = String::from_utf8(out.stdout).unwrap();
+    let synced = synced.lines().find(|l| l.starts_with("1,")).unwrap();
+    assert_eq!(served, synced);
+    assert_eq!(
+        served,
+        "1,234,567|1.23M| 1234567|rwsr-xr-x|rwsr-xr-x|2020/09/13-12:26:40"
+    );
+}

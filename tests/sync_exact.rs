@@ -368,3 +368,39 @@ fn eight_bit_names_in_the_log_file() {
         &["-ai", "-8", "--log-file=log.txt", "../src/", "dst/"],
     )]);
 }
+
+/// Size options as rsync's parse_size_arg takes them: suffixes, `+1` and
+/// `-1`, a default suffix (`--bwlimit` in KiB), limits with rsync's words
+/// ("is too large (max: 128.00K)", "is too small (min: 512 or 0 for
+/// unlimited)"), and 0 for the default block size.
+#[test]
+fn size_options_and_their_errors() {
+    let src = vec![file("a", 3000), file("b", 100)];
+    let cases: Vec<Case> = [
+        "--max-size=2k-1",
+        "--max-size=1.5kb",
+        "--min-size=3000+1",
+        "--min-size=1P",
+        "--max-size=8192P",
+        "--max-size=-5",
+        "--max-size=+5",
+        "--max-size=1e3",
+        "--max-size=x",
+        "-B200000",
+        "-B0",
+        "--bwlimit=0.1",
+        "--bwlimit=1m",
+        "--max-alloc=100",
+    ]
+    .iter()
+    .map(|o| {
+        case(
+            src.clone(),
+            vec![],
+            &[],
+            &["-r", "-i", o, "../src/", "dst/"],
+        )
+    })
+    .collect();
+    same_as_rsync(&cases);
+}

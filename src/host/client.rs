@@ -287,51 +287,20 @@ impl crate::Basis for Box<dyn crate::Basis> {
 
 /// rsync's listing line: permissions, size with thousands separators, time, name.
 pub(crate) fn listing_line(e: &crate::protocol::Entry) -> String {
+    use crate::host::text::{escape, mode, num};
     use crate::protocol::Kind;
     let kind = match e.kind {
         Kind::Dir => 'd',
         Kind::Symlink => 'l',
         Kind::File => '-',
     };
-    let mut perms = String::new();
-    for shift in [6, 3, 0] {
-        let bits = (e.mode >> shift) & 7;
-        perms.push(if bits & 4 != 0 { 'r' } else { '-' });
-        perms.push(if bits & 2 != 0 { 'w' } else { '-' });
-        perms.push(if bits & 1 != 0 { 'x' } else { '-' });
-    }
-    let digits = e.size.to_string();
-    let mut size = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            size.push(',');
-        }
-        size.push(ch);
-    }
-    let (y, mo, d, h, mi, s) = civil(e.mtime);
-    let name = super::serve::store::escape(&e.path);
+    let name = escape(&e.path);
     let name = if e.kind == Kind::Symlink {
-        format!("{name} -> {}", super::serve::store::escape(&e.target))
+        format!("{name} -> {}", escape(&e.target))
     } else {
         name
     };
-    format!("{kind}{perms} {size:>14} {y:04}/{mo:02}/{d:02} {h:02}:{mi:02}:{s:02} {name}")
-}
-
-/// UTC calendar date and time of a Unix time (Howard Hinnant's algorithm).
-pub(crate) fn civil(t: i64) -> (i64, u32, u32, u32, u32, u32) {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400) as u32;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d, secs / 3600, secs / 60 % 60, secs % 60)
+    mode::list_line(kind, e.mode, &num::num(e.size, 1), 14, e.mtime, &name)
 }
 
 pub fn list(a: ListArgs) -> Result<(), Failure> {

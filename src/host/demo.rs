@@ -12,7 +12,7 @@ use std::time::Instant;
 #[derive(Parser, Debug)]
 pub struct DemoArgs {
     /// Size of the generated file (suffixes K, M, G).
-    #[arg(long, default_value = "64M", value_parser = parse_size)]
+    #[arg(long, default_value = "64M", value_parser = crate::host::text::num::size)]
     pub size: u64,
     /// Number of scattered edits.
     #[arg(long, default_value_t = 50)]
@@ -21,12 +21,12 @@ pub struct DemoArgs {
 
 #[derive(Parser, Debug)]
 pub struct BenchDataArgs {
-    #[arg(long, default_value = "256M", value_parser = parse_size)]
+    #[arg(long, default_value = "256M", value_parser = crate::host::text::num::size)]
     pub size: u64,
     #[arg(long, default_value_t = 50)]
     pub edits: u32,
     /// Length of the one large insertion.
-    #[arg(long, default_value = "1M", value_parser = parse_size)]
+    #[arg(long, default_value = "1M", value_parser = crate::host::text::num::size)]
     pub insert: u64,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -35,20 +35,6 @@ pub struct BenchDataArgs {
     pub random: bool,
     pub basis: PathBuf,
     pub new: PathBuf,
-}
-
-/// Parses `123`, `64K`, `256M`, `5G` (powers of 1024).
-pub fn parse_size(s: &str) -> Result<u64, String> {
-    let (num, mult) = match s.char_indices().last() {
-        Some((i, 'K' | 'k')) => (&s[..i], 1u64 << 10),
-        Some((i, 'M' | 'm')) => (&s[..i], 1 << 20),
-        Some((i, 'G' | 'g')) => (&s[..i], 1 << 30),
-        _ => (s, 1),
-    };
-    num.parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(mult))
-        .ok_or_else(|| format!("not a size: {s:?}"))
 }
 
 /// xorshift64*: deterministic and fast.

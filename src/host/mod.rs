@@ -12,6 +12,7 @@ mod hasher;
 pub(crate) mod serve;
 mod session;
 pub mod sync;
+pub(crate) mod text;
 
 use std::process::ExitCode;
 

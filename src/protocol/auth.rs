@@ -39,12 +39,14 @@ pub fn respond(secret: &[u8], nonce: &[u8; 32], user: &str) -> [u8; 32] {
 
 /// The server's check, in constant time: every byte is compared.
 pub fn verify(secret: &[u8], nonce: &[u8; 32], user: &str, response: &[u8; 32]) -> bool {
-    let expected = mac(secret, nonce, user);
-    let diff = expected
-        .iter()
-        .zip(response)
-        .fold(0u8, |acc, (a, b)| acc | (a ^ b));
-    std::hint::black_box(diff) == 0
+    same_bytes(&mac(secret, nonce, user), response)
+}
+
+/// Whether `a` and `b` are equal, in time that depends on their lengths
+/// only: every byte is compared (for secrets: tokens, passwords, MACs).
+pub fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    a.len() == b.len() && std::hint::black_box(diff) == 0
 }
 
 /// A fresh nonce for a connection.
@@ -103,5 +105,14 @@ mod tests {
         let mut flipped = r;
         flipped[31] ^= 1;
         assert!(!verify(b"secret", &nonce, "ann", &flipped));
+    }
+
+    #[test]
+    fn same_bytes_compares_all_of_both() {
+        assert!(same_bytes(b"token", b"token"));
+        assert!(same_bytes(b"", b""));
+        assert!(!same_bytes(b"token", b"tokem"));
+        assert!(!same_bytes(b"token", b"toke"));
+        assert!(!same_bytes(b"toke", b"token"));
     }
 }

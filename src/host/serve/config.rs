@@ -94,7 +94,7 @@ fn list(v: &str) -> Vec<String> {
 }
 
 fn size(v: &str) -> Option<u64> {
-    crate::host::demo::parse_size(v).ok()
+    crate::host::text::num::size(v).ok()
 }
 
 impl Config {

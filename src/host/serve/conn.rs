@@ -4,8 +4,12 @@
 use super::super::exit;
 use super::config;
 use super::login::{self, Login};
-use super::store::{escape, Module, Refusal, Upload};
+use super::store::{Module, Refusal, Upload};
 use super::Server;
+use crate::host::text::escape;
+use crate::host::text::itemize::{
+    item_string, DELETED, IS_NEW, LOCAL_CHANGE, REPORT_CHANGE, REPORT_SIZE, REPORT_TIME, TRANSFER,
+};
 use crate::protocol::frame::{frame, FrameDecoder};
 use crate::protocol::{auth, Code, Message, ModuleInfo, ServerEvent, ServerOutput, ServerSession};
 use crate::{DeltaEncoder, Signature};
@@ -638,7 +642,7 @@ impl Conn {
                 {
                     Ok(m) => {
                         let mut t = self.transfer("del.", &m, &path);
-                        t.itemize = "*deleting  ".into();
+                        t.itemize = item_string(b'f', DELETED, true);
                         self.log_transfer(&m, t);
                         s.done(id)
                     }
@@ -659,10 +663,11 @@ impl Conn {
                 {
                     Ok(m) => {
                         let mut t = self.transfer("recv", &m, &path);
+                        let new = LOCAL_CHANGE | REPORT_CHANGE | IS_NEW;
                         t.itemize = match kind {
-                            crate::protocol::Kind::Dir => "cd+++++++++".into(),
-                            crate::protocol::Kind::Symlink => "cL+++++++++".into(),
-                            crate::protocol::Kind::File => ".f..t......".into(),
+                            crate::protocol::Kind::Dir => item_string(b'd', new, true),
+                            crate::protocol::Kind::Symlink => item_string(b'L', new, true),
+                            crate::protocol::Kind::File => item_string(b'f', REPORT_TIME, true),
                         };
                         if let Some(a) = attrs {
                             t.mtime = a.mtime;
@@ -864,10 +869,15 @@ impl Conn {
 /// else `>f` and the changes (size, time, permissions) as `>f.st......`.
 fn itemize_recv(old: &[u8], c: &super::store::Committed) -> String {
     if old.len() < 16 {
-        return ">f+++++++++".into();
+        return item_string(b'f', TRANSFER | IS_NEW, true);
     }
     let word = |i: usize| u64::from_be_bytes(old[i..i + 8].try_into().unwrap_or_default());
-    let size = if word(0) != c.len { 's' } else { '.' };
-    let time = if word(8) as i64 != c.mtime { 't' } else { '.' };
-    format!(">f.{size}{time}......")
+    let mut flags = TRANSFER;
+    if word(0) != c.len {
+        flags |= REPORT_SIZE;
+    }
+    if word(8) as i64 != c.mtime {
+        flags |= REPORT_TIME;
+    }
+    item_string(b'f', flags, true)
 }

@@ -11,6 +11,8 @@
 //! between `%` and the letter (`%-10n`, `%'l` as rsync allows). An
 //! unknown escape is a configuration error.
 
+use crate::host::text::format::{self, Escape, Field, Fields};
+use crate::host::text::{date, escape, mode, num};
 use std::io::Write;
 use std::sync::Mutex;
 
@@ -21,23 +23,7 @@ const ESCAPES: &[u8] = b"ahmufnlboitpPMB";
 
 /// Checks a `log format` string.
 pub fn check_format(f: &str) -> Result<(), String> {
-    let b = f.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            i += 1;
-            while i < b.len() && matches!(b[i], b'-' | b'\'' | b'0'..=b'9') {
-                i += 1;
-            }
-            match b.get(i) {
-                Some(c) if *c == b'%' || ESCAPES.contains(c) => {}
-                Some(c) => return Err(format!("unknown escape %{} in log format", *c as char)),
-                None => return Err("log format ends with %".into()),
-            }
-        }
-        i += 1;
-    }
-    Ok(())
+    format::check(f, ESCAPES, "log format")
 }
 
 /// What a transfer line tells.
@@ -57,72 +43,35 @@ pub struct Transfer<'a> {
 
 /// Renders a format for one transfer (the format was checked).
 pub fn render(f: &str, t: &Transfer) -> String {
-    let esc = super::store::escape;
-    let mut out = String::new();
-    let mut chars = f.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            out.push(c);
-            continue;
-        }
-        let mut spec = String::new();
-        while let Some(&d) = chars.peek() {
-            if d == '-' || d == '\'' || d.is_ascii_digit() {
-                spec.push(d);
-                chars.next();
-            } else {
-                break;
-            }
-        }
-        let value = match chars.next() {
-            Some('a') | Some('h') => t.addr.clone(),
-            Some('m') => esc(t.module),
-            Some('u') => esc(t.user),
-            Some('f') | Some('n') => esc(t.path),
-            Some('l') => t.len.to_string(),
-            Some('b') => t.bytes.to_string(),
-            Some('o') => t.op.to_string(),
-            Some('i') => t.itemize.clone(),
-            Some('t') => timestamp(now()),
-            Some('p') => std::process::id().to_string(),
-            Some('P') => esc(&t.module_path),
-            Some('M') => timestamp(t.mtime).replace(' ', "-"),
-            Some('B') => perms(t.mode),
-            Some('%') => "%".into(),
-            _ => String::new(),
-        };
-        let width: usize = spec.trim_start_matches(['-', '\'']).parse().unwrap_or(0);
-        if spec.starts_with('-') {
-            out.push_str(&format!("{value:<width$}"));
-        } else {
-            out.push_str(&format!("{value:>width$}"));
-        }
-    }
-    out
+    String::from_utf8_lossy(&format::render(f, t)).into_owned()
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+impl Fields for Transfer<'_> {
+    fn field(&self, e: &Escape<'_>) -> Option<Field> {
+        let t = self;
+        let value = match e.letter {
+            b'a' | b'h' => t.addr.clone(),
+            b'm' => escape(t.module),
+            b'u' => escape(t.user),
+            b'f' | b'n' => escape(t.path),
+            b'l' => num::num(t.len, e.humanize),
+            b'b' => num::num(t.bytes, e.humanize),
+            b'o' => t.op.to_string(),
+            b'i' => t.itemize.clone(),
+            b't' => timestamp(date::now()),
+            b'p' => std::process::id().to_string(),
+            b'P' => escape(&t.module_path),
+            b'M' => date::timestring(t.mtime, '-'),
+            b'B' => mode::perm_string(t.mode),
+            _ => return None,
+        };
+        Some(Field::Text(value.into_bytes()))
+    }
 }
 
 /// `YYYY/MM/DD HH:MM:SS` in UTC, as rsync's log lines begin.
 pub fn timestamp(t: i64) -> String {
-    let (y, mo, d, h, mi, s) = crate::host::client::civil(t);
-    format!("{y:04}/{mo:02}/{d:02} {h:02}:{mi:02}:{s:02}")
-}
-
-fn perms(mode: u32) -> String {
-    let mut p = String::new();
-    for shift in [6, 3, 0] {
-        let bits = (mode >> shift) & 7;
-        p.push(if bits & 4 != 0 { 'r' } else { '-' });
-        p.push(if bits & 2 != 0 { 'w' } else { '-' });
-        p.push(if bits & 1 != 0 { 'x' } else { '-' });
-    }
-    p
+    date::timestring(t, ' ')
 }
 
 /// The open log file: whole lines appended under a lock.
@@ -141,7 +90,7 @@ impl LogFile {
     pub fn line(&self, message: &str) {
         let line = format!(
             "{} [{}] {}\n",
-            timestamp(now()),
+            timestamp(date::now()),
             std::process::id(),
             message
         );
@@ -156,6 +105,7 @@ impl LogFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::host::text::itemize::{item_string, IS_NEW, TRANSFER};
 
     #[test]
     fn formats_are_checked_and_rendered() {
@@ -172,7 +122,7 @@ mod tests {
             path: "a\nb",
             len: 1234,
             bytes: 56,
-            itemize: ">f+++++++++".into(),
+            itemize: item_string(b'f', TRANSFER | IS_NEW, true),
             mtime: 0,
             mode: 0o640,
         };
@@ -181,5 +131,13 @@ mod tests {
             "recv 127.0.0.1 [127.0.0.1] data (ann) a\\nb 1234 56 >f+++++++++ rw-r----- \
              1970/01/01-00:00:00  1234|56  |%"
         );
+        // The same escapes as `wsync sync --out-format`: thousands, and
+        // set-id and sticky bits.
+        let t = Transfer {
+            len: 1_234_567,
+            mode: 0o4755,
+            ..t
+        };
+        assert_eq!(render("%'l %''l %B", &t), "1,234,567 1.23M rwsr-xr-x");
     }
 }

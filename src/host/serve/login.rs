@@ -92,7 +92,9 @@ pub fn check(
             })
         }
         AuthResponse::Token { token: given } => match token {
-            Some(want) if constant_time_eq(given.as_bytes(), want.as_bytes()) => Some(Login::Token),
+            Some(want) if crate::protocol::auth::same_bytes(given.as_bytes(), want.as_bytes()) => {
+                Some(Login::Token)
+            }
             // Anonymous: only where no token is configured.
             None if given.is_empty() => Some(Login::Anonymous),
             _ => None,
@@ -228,10 +230,6 @@ impl Throttle {
             None => {}
         }
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

@@ -92,11 +92,11 @@ pub struct ServeArgs {
     pub max_sockets: Option<usize>,
     /// Bytes of download signatures the server holds at once, all sessions
     /// together (K, M, G suffixes) [config: memory budget; default 512M].
-    #[arg(long, value_parser = crate::host::demo::parse_size)]
+    #[arg(long, value_parser = crate::host::text::num::size)]
     pub memory_budget: Option<u64>,
     /// Bytes of download signatures one session holds at once [config:
     /// session memory; default 128M].
-    #[arg(long, value_parser = crate::host::demo::parse_size)]
+    #[arg(long, value_parser = crate::host::text::num::size)]
     pub session_memory: Option<u64>,
     /// Speak the protocol on standard input and output (one session), for
     /// clients that reach this machine through a remote shell.

@@ -16,7 +16,7 @@
 //! `origins`.
 
 use super::quiet::Quiet;
-use super::store::escape;
+use crate::host::text::escape;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;

@@ -8,7 +8,8 @@
 
 use super::conn::OpenUpload;
 use super::log::LogFile;
-use super::store::{escape, Module};
+use super::store::Module;
+use crate::host::text::escape;
 use std::time::Instant;
 
 /// `max resume size` when the configuration does not say.

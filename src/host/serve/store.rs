@@ -5,6 +5,7 @@
 use super::sink::TempSink;
 use crate::filter::{DirFilter, Filters, Side};
 use crate::host::chmod::Chmod;
+use crate::host::text::escape;
 use crate::protocol::{Code, FileAttrs, MAX_PATH};
 use crate::{Basis, PatchOptions, Patcher};
 use rustix::fs::{self as rfs, Mode, OFlags, ResolveFlags};
@@ -83,19 +84,6 @@ pub fn check_path(path: &str) -> Result<(&str, &str), Refusal> {
         Some(i) => (&path[..i], &path[i + 1..]),
         None => ("", path),
     })
-}
-
-/// Control characters escaped, for logs and messages.
-pub fn escape(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
 }
 
 pub struct Module {

@@ -4,8 +4,9 @@
 //! without following symlinks, as in store.rs.
 
 use super::links::Links;
-use super::store::{check_path, escape, Module, Refusal, TEMP_SUFFIX};
+use super::store::{check_path, Module, Refusal, TEMP_SUFFIX};
 use crate::filter::Side;
+use crate::host::text::escape;
 use crate::protocol::{Code, Entry, FileAttrs, Kind};
 use rustix::fs::{self as rfs, AtFlags, Mode, OFlags};
 use std::io::{self, Read};

@@ -2,76 +2,24 @@
 //! and the `--out-format` escapes (`log_formatted` in log.c).
 
 use super::flist::{Item, Kind};
+use crate::host::text::format::{Escape, Field, Fields};
+pub use crate::host::text::itemize::*;
+use crate::host::text::{date, mode, num};
 
-/// rsync's ITEM_REPORT_ATIME (`-U`: the access time differs).
-pub const REPORT_ATIME: u32 = 1 << 0;
-pub const REPORT_CHANGE: u32 = 1 << 1;
-pub const REPORT_SIZE: u32 = 1 << 2;
-pub const REPORT_TIME: u32 = 1 << 3;
-pub const REPORT_PERMS: u32 = 1 << 4;
-pub const REPORT_OWNER: u32 = 1 << 5;
-pub const REPORT_GROUP: u32 = 1 << 6;
-pub const REPORT_ACL: u32 = 1 << 7;
-pub const REPORT_XATTR: u32 = 1 << 8;
-pub const XNAME_FOLLOWS: u32 = 1 << 12;
-pub const IS_NEW: u32 = 1 << 13;
-pub const LOCAL_CHANGE: u32 = 1 << 14;
-pub const TRANSFER: u32 = 1 << 15;
-pub const DELETED: u32 = 1 << 17;
-pub const MATCHED: u32 = 1 << 18;
-/// Sent to a remote receiver: `%i` shows '<' (rsync's client on a push).
-pub const SENT_OUT: u32 = 1 << 20;
-
-/// Flags that make an item worth a line (rsync's SIGNIFICANT_ITEM_FLAGS).
-pub const SIGNIFICANT: u32 = !(1 << 11 | XNAME_FOLLOWS | LOCAL_CHANGE);
-
-/// The 11-character `%i` string.
-pub fn item_string(kind: Kind, iflags: u32, times: bool) -> String {
-    if iflags & DELETED != 0 {
-        return "*deleting  ".into();
-    }
-    let mut c = [b'.'; 11];
-    c[0] = if iflags & LOCAL_CHANGE != 0 {
-        if iflags & XNAME_FOLLOWS != 0 {
-            b'h'
-        } else {
-            b'c'
-        }
-    } else if iflags & TRANSFER == 0 {
-        b'.'
-    } else if iflags & SENT_OUT != 0 {
-        b'<'
-    } else {
-        b'>'
-    };
-    let on = |f: u32, ch: u8| if iflags & f != 0 { ch } else { b'.' };
-    let t = if times { b't' } else { b'T' };
-    c[1] = match kind {
+/// The `%i` letter of a kind.
+pub fn kind_letter(kind: Kind) -> u8 {
+    match kind {
         Kind::File => b'f',
         Kind::Dir => b'd',
         Kind::Symlink => b'L',
         Kind::Device => b'D',
         Kind::Special => b'S',
-    };
-    c[2] = on(REPORT_CHANGE, b'c');
-    c[3] = if kind == Kind::Symlink {
-        b'.'
-    } else {
-        on(REPORT_SIZE, b's')
-    };
-    c[4] = on(REPORT_TIME, t);
-    c[5] = on(REPORT_PERMS, b'p');
-    c[6] = on(REPORT_OWNER, b'o');
-    c[7] = on(REPORT_GROUP, b'g');
-    c[8] = on(REPORT_ATIME, b'u');
-    c[9] = on(REPORT_ACL, b'a');
-    c[10] = on(REPORT_XATTR, b'x');
-    if iflags & IS_NEW != 0 {
-        c[2..].fill(b'+');
-    } else if matches!(c[0], b'.' | b'h' | b'c') && c[2..].iter().all(|&b| b == b'.') {
-        c[2..].fill(b' ');
     }
-    String::from_utf8_lossy(&c).into_owned()
+}
+
+/// The 11-character `%i` string of an entry.
+pub fn item_string(kind: Kind, iflags: u32, times: bool) -> String {
+    crate::host::text::itemize::item_string(kind_letter(kind), iflags, times)
 }
 
 /// What one log line is about.
@@ -93,49 +41,6 @@ pub struct LogItem<'a> {
     pub checksum: Option<u128>,
     /// Whether owners and groups are sent (`-o`, `-g`), for `%U`, `%G`.
     pub uid_gid: (bool, bool),
-}
-
-/// `YYYY/MM/DD HH:MM:SS` in UTC (`sep` between date and time).
-pub fn timestring(secs: i64, sep: char) -> String {
-    let days = secs.div_euclid(86400);
-    let rem = secs.rem_euclid(86400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}/{m:02}/{d:02}{sep}{:02}:{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// `ls -l`-style permission string (`%B`), without the type letter.
-pub fn perm_string(mode: u32) -> String {
-    let mut s = String::with_capacity(9);
-    for (shift, special, lower, upper) in [
-        (6, 0o4000, 's', 'S'),
-        (3, 0o2000, 's', 'S'),
-        (0, 0o1000, 't', 'T'),
-    ] {
-        let bits = (mode >> shift) & 7;
-        s.push(if bits & 4 != 0 { 'r' } else { '-' });
-        s.push(if bits & 2 != 0 { 'w' } else { '-' });
-        s.push(match (bits & 1 != 0, mode & special != 0) {
-            (true, true) => lower,
-            (false, true) => upper,
-            (true, false) => 'x',
-            (false, false) => '-',
-        });
-    }
-    s
 }
 
 /// rsync's `clean_fname` (no flags): repeated slashes and "./"
@@ -175,65 +80,20 @@ pub fn clean_fname(name: &[u8]) -> Vec<u8> {
     out
 }
 
-/// printf's `%s` with rsync's width flags ("-" and digits) over bytes.
-fn pad(s: &[u8], flags: &str) -> Vec<u8> {
-    let left = flags.starts_with('-');
-    let width: usize = flags.trim_start_matches('-').parse().unwrap_or(0);
-    let mut out = Vec::with_capacity(s.len().max(width));
-    if s.len() < width && !left {
-        out.resize(width - s.len(), b' ');
-    }
-    out.extend_from_slice(s);
-    if out.len() < width {
-        out.resize(width, b' ');
-    }
-    out
+/// Renders an `--out-format` for one item (rsync's `log_formatted`);
+/// an escape rsync has no value for here (`%h`, `%a`, `%P`, `%u` outside a
+/// daemon, or an unknown letter) stays as it was written. The line comes
+/// back in display form.
+pub fn render(fmt: &str, li: &LogItem<'_>) -> String {
+    super::flist::show(&crate::host::text::format::render(fmt, li))
 }
 
-/// Renders an `--out-format` as rsync's `log_formatted`:
-/// `%['][-][WIDTH][']X` for each of rsync's escapes; an escape rsync has
-/// no value for (`%h`, `%a`, `%P`, `%u` outside a daemon, or an unknown
-/// letter) stays as it was written. The line comes back in display form.
-pub fn render(fmt: &str, li: &LogItem<'_>) -> String {
-    let f = fmt.as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(f.len() + li.name.len());
-    let mut i = 0;
-    while i < f.len() {
-        let ch = f[i];
-        if ch != b'%' {
-            out.push(ch);
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let mut p = i + 1;
-        let mut humanize = 0u8;
-        while f.get(p) == Some(&b'\'') {
-            humanize += 1;
-            p += 1;
-        }
-        let mut flags = String::new();
-        if f.get(p) == Some(&b'-') {
-            flags.push('-');
-            p += 1;
-        }
-        while let Some(&d) = f.get(p).filter(|d| d.is_ascii_digit()) {
-            flags.push(d as char);
-            p += 1;
-        }
-        while f.get(p) == Some(&b'\'') {
-            humanize += 1;
-            p += 1;
-        }
-        let Some(&esc) = f.get(p) else {
-            // rsync stops expanding at a lone '%' and what follows it.
-            out.extend_from_slice(&f[start..]);
-            break;
-        };
-        let it = li.item;
-        let num = |n: u64| super::stats::num(n, humanize).into_bytes();
-        let value: Option<Vec<u8>> = match esc {
-            b'%' => Some(b"%".to_vec()),
+impl Fields for LogItem<'_> {
+    fn field(&self, e: &Escape<'_>) -> Option<Field> {
+        let (li, it) = (self, self.item);
+        let number = |n: u64| Field::Text(num::num(n, e.humanize).into_bytes());
+        let text = |s: String| Field::Text(s.into_bytes());
+        Some(match e.letter {
             b'n' => {
                 let mut s = if li.name.is_empty() {
                     b".".to_vec()
@@ -243,7 +103,7 @@ pub fn render(fmt: &str, li: &LogItem<'_>) -> String {
                 if it.is_dir() {
                     s.push(b'/');
                 }
-                Some(s)
+                Field::Text(s)
             }
             b'f' => {
                 let name: &[u8] = if li.name.is_empty() { b"." } else { li.name };
@@ -261,73 +121,42 @@ pub fn render(fmt: &str, li: &LogItem<'_>) -> String {
                 if s.first() == Some(&b'/') {
                     s.remove(0);
                 }
-                Some(s)
+                Field::Text(s)
             }
-            b'L' => {
-                let (arrow, target): (&[u8], &[u8]) = match (li.hlink, &it.link) {
-                    (Some(h), _) if !h.is_empty() => (b" => ", h),
-                    (_, Some(t)) if it.kind == Kind::Symlink && li.iflags & DELETED == 0 => {
-                        (b" -> ", t)
-                    }
-                    _ if flags.is_empty() => (b"", b""),
-                    _ => (b"    ", b""),
-                };
-                let mut s = arrow.to_vec();
-                s.extend(pad(target, &flags));
-                out.extend_from_slice(&s);
-                i = p + 1;
-                continue;
-            }
-            b'l' => Some(num(it.size)),
-            b'b' | b'c' => Some(num(if li.iflags & TRANSFER != 0 {
+            b'L' => match (li.hlink, &it.link) {
+                (Some(h), _) if !h.is_empty() => Field::Lead(b" => ", h.to_vec()),
+                (_, Some(t)) if it.kind == Kind::Symlink && li.iflags & DELETED == 0 => {
+                    Field::Lead(b" -> ", t.clone())
+                }
+                _ if e.flags.is_empty() => Field::Lead(b"", Vec::new()),
+                _ => Field::Lead(b"    ", Vec::new()),
+            },
+            b'l' => number(it.size),
+            b'b' | b'c' => number(if li.iflags & TRANSFER != 0 {
                 li.bytes
             } else {
                 0
-            })),
-            b'i' => Some(item_string(it.kind, li.iflags, li.times).into_bytes()),
-            b'o' => Some(li.op.as_bytes().to_vec()),
-            b't' => Some(timestring(now(), ' ').into_bytes()),
-            b'M' => Some(timestring(it.mtime, '-').into_bytes()),
-            b'U' => Some(
-                if li.uid_gid.0 { it.uid } else { 0 }
-                    .to_string()
-                    .into_bytes(),
-            ),
-            b'G' => Some(if li.uid_gid.1 {
-                it.gid.to_string().into_bytes()
-            } else {
-                b"DEFAULT".to_vec()
             }),
-            b'B' => Some(perm_string(it.mode).into_bytes()),
-            b'p' => Some(std::process::id().to_string().into_bytes()),
-            b'C' => Some(match li.checksum {
+            b'i' => text(item_string(it.kind, li.iflags, li.times)),
+            b'o' => text(li.op.to_string()),
+            b't' => text(date::timestring(date::now(), ' ')),
+            b'M' => text(date::timestring(it.mtime, '-')),
+            b'U' => text(if li.uid_gid.0 { it.uid } else { 0 }.to_string()),
+            b'G' => match li.uid_gid.1 {
+                true => text(it.gid.to_string()),
+                false => text("DEFAULT".into()),
+            },
+            b'B' => text(mode::perm_string(it.mode)),
+            b'p' => text(std::process::id().to_string()),
+            b'C' => Field::Text(match li.checksum {
                 Some(sum) if it.kind == Kind::File => format!("{sum:032x}").into_bytes(),
                 _ => vec![b' '; 32],
             }),
             // The module's name: empty outside a daemon.
-            b'm' => Some(Vec::new()),
-            _ => None,
-        };
-        match value {
-            Some(v) => {
-                out.extend(pad(&v, &flags));
-                i = p + 1;
-            }
-            None => {
-                // Left as written; the scan goes on at the escape letter.
-                out.extend_from_slice(&f[start..p]);
-                i = p;
-            }
-        }
+            b'm' => Field::Text(Vec::new()),
+            _ => return None,
+        })
     }
-    super::flist::show(&out)
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -335,32 +164,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn strings_as_rsync() {
+    fn kinds_have_their_letters() {
         assert_eq!(
-            item_string(Kind::File, TRANSFER | IS_NEW, true),
-            ">f+++++++++"
-        );
-        assert_eq!(item_string(Kind::Dir, REPORT_TIME, true), ".d..t......");
-        assert_eq!(
-            item_string(Kind::Symlink, LOCAL_CHANGE | REPORT_CHANGE | IS_NEW, true),
+            item_string(Kind::Symlink, IS_NEW | LOCAL_CHANGE, true),
             "cL+++++++++"
         );
-        assert_eq!(
-            item_string(Kind::File, TRANSFER | REPORT_SIZE | REPORT_TIME, false),
-            ">f.sT......"
-        );
-        assert_eq!(item_string(Kind::Dir, 0, true), ".d         ");
-        assert_eq!(
-            item_string(Kind::File, REPORT_ACL | REPORT_XATTR, true),
-            ".f.......ax"
-        );
-        assert_eq!(item_string(Kind::File, DELETED, true), "*deleting  ");
-        assert_eq!(
-            item_string(Kind::File, LOCAL_CHANGE | XNAME_FOLLOWS | IS_NEW, true),
-            "hf+++++++++"
-        );
-        assert_eq!(timestring(1_000_000_000, '-'), "2001/09/09-01:46:40");
-        assert_eq!(perm_string(0o4755), "rwsr-xr-x");
-        assert_eq!(perm_string(0o1600), "rw------T");
+        assert_eq!(item_string(Kind::Device, TRANSFER, true), ">D.........");
+        assert_eq!(item_string(Kind::Special, 0, true), ".S         ");
     }
 }

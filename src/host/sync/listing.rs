@@ -20,11 +20,9 @@ pub fn line(a: &SyncArgs, it: &Item) -> String {
         Kind::Special if it.mode & 0o170000 == 0o010000 => 'p',
         Kind::Special => 's',
     };
-    let perms = super::itemize::perm_string(it.mode);
     let h = a.human + 1;
     let width = if h > 0 { 14 } else { 11 };
-    let size = super::stats::num(it.size, h);
-    let time = super::itemize::timestring(it.mtime, ' ');
+    let size = crate::host::text::num::num(it.size, h);
     let name = if it.path.is_empty() {
         ".".to_string()
     } else {
@@ -34,7 +32,8 @@ pub fn line(a: &SyncArgs, it: &Item) -> String {
         (Some(l), true) => format!(" -> {}", show(l)),
         _ => String::new(),
     };
-    format!("{kind}{perms} {size:>width$} {time} {name}{link}")
+    let name = format!("{name}{link}");
+    crate::host::text::mode::list_line(kind, it.mode, &size, width, it.mtime, &name)
 }
 
 /// Lists the sources; returns the exit status.

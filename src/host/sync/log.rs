@@ -286,7 +286,7 @@ impl Log {
             out.extend_from_slice(
                 format!(
                     "{} [{}] ",
-                    itemize::timestring(now(), ' '),
+                    crate::host::text::date::timestring(crate::host::text::date::now(), ' '),
                     std::process::id()
                 )
                 .as_bytes(),
@@ -466,13 +466,6 @@ fn reshow(line: &str) -> String {
     } else {
         show(&unshow(line))
     }
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -65,41 +65,7 @@ pub struct Stats {
     pub wire: Option<(u64, u64)>,
 }
 
-/// A number as rsync prints it at human-readable level `h` (its
-/// `do_big_num`): 1, digits with commas; 2, units of 1000; 3, units of
-/// 1024 (below one unit, digits with commas).
-pub fn num(n: u64, h: u8) -> String {
-    if h >= 2 {
-        let mult = if h == 2 { 1000.0 } else { 1024.0 };
-        if n as f64 >= mult {
-            let mut d = n as f64 / mult;
-            let mut units = "KMGTPE".chars();
-            let mut u = units.next().unwrap_or('K');
-            while d >= mult {
-                match units.next() {
-                    Some(next) => {
-                        d /= mult;
-                        u = next;
-                    }
-                    None => break,
-                }
-            }
-            return format!("{d:.2}{u}");
-        }
-    }
-    let digits = n.to_string();
-    if h == 0 {
-        return digits;
-    }
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::host::text::num::num;
 
 /// A rate or ratio with two decimals, commas at level 1.
 fn dec(x: f64, h: u8) -> String {

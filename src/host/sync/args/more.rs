@@ -7,6 +7,7 @@
 use super::table::Opt;
 use super::values::{number, parse_size, text};
 use super::{SyncArgs, UsageError};
+use crate::host::text::num::SizeRule;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 
@@ -229,13 +230,13 @@ pub(super) const OPTIONS: &[Opt] = &[
         a.more.delete_missing_args = v
     }),
     value("max-alloc", None, |a, v| {
-        let n = parse_size(v, "max-alloc")?;
-        if n != 0 && n < 1 << 20 {
-            return Err(UsageError(format!(
-                "--max-alloc={} is too small (min: 1.00M or 0 for unlimited)",
-                text(v)
-            )));
-        }
+        let rule = SizeRule {
+            default_suffix: b'B',
+            min: 1 << 20,
+            max: None,
+            zero_unlimited: true,
+        };
+        let n = parse_size(v, "max-alloc", rule)?;
         a.more.max_alloc = Some(n);
         Ok(())
     }),

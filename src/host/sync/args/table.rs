@@ -4,6 +4,7 @@
 use super::values::{number, parse_size, text};
 use super::{AltDest, DeleteWhen, SyncArgs, UsageError};
 use crate::filter::FilterArg;
+use crate::host::text::num::SizeRule;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 
@@ -99,12 +100,15 @@ pub(super) const OPTIONS: &[Opt] = &[
     flag("ignore-times", Some('I'), |a, v| a.ignore_times = v),
     flag("whole-file", Some('W'), |a, v| a.whole_file = Some(v)),
     value("block-size", Some('B'), |a, v| {
-        let n = parse_size(v, "block-size")?;
-        if n == 0 || n > 128 << 10 {
-            return Err(UsageError(format!(
-                "--block-size={} is too large (max: 131072)",
-                text(v)
-            )));
+        let rule = SizeRule {
+            max: Some(128 << 10),
+            ..SizeRule::BYTES
+        };
+        // 0: the default, as when the option is not given.
+        let n = parse_size(v, "block-size", rule)?;
+        if n == 0 {
+            a.block_size = None;
+            return Ok(());
         }
         a.block_size = Some(n as u32);
         Ok(())
@@ -148,11 +152,11 @@ pub(super) const OPTIONS: &[Opt] = &[
         Ok(())
     }),
     value("max-size", None, |a, v| {
-        a.max_size = Some(parse_size(v, "max-size")?);
+        a.max_size = Some(parse_size(v, "max-size", SizeRule::BYTES)?);
         Ok(())
     }),
     value("min-size", None, |a, v| {
-        a.min_size = Some(parse_size(v, "min-size")?);
+        a.min_size = Some(parse_size(v, "min-size", SizeRule::BYTES)?);
         Ok(())
     }),
     flag("prune-empty-dirs", Some('m'), |a, v| a.prune_empty_dirs = v),
@@ -178,14 +182,14 @@ pub(super) const OPTIONS: &[Opt] = &[
         Ok(())
     }),
     value("bwlimit", None, |a, v| {
-        // rsync: a plain number is KiB per second.
-        let s = text(v);
-        let plain = s.chars().all(|c| c.is_ascii_digit() || c == '.');
-        let n = if plain {
-            parse_size(format!("{s}K").as_bytes(), "bwlimit")?
-        } else {
-            parse_size(v, "bwlimit")?
+        // rsync: a plain number is KiB per second; at least 512 bytes.
+        let rule = SizeRule {
+            default_suffix: b'K',
+            min: 512,
+            max: None,
+            zero_unlimited: true,
         };
+        let n = parse_size(v, "bwlimit", rule)?;
         a.bwlimit = (n > 0).then_some(n);
         Ok(())
     }),
