@@ -1,6 +1,5 @@
 //! The rdiff-style commands: `signature`, `delta`, `patch`.
 
-use super::cli::{DeltaArgs, Format, PatchArgs, SignatureArgs};
 use super::files::{FileBasis, Input, Output};
 use super::hasher::{for_each_chunk_hashed, Precomputed, ThreadedSha256};
 use super::Failure;
@@ -8,8 +7,73 @@ use crate::{
     DeltaEncoder, DeltaFormat, DeltaOptions, PatchOptions, Patcher, SignatureBuilder,
     SignatureDecoder, SignatureLimits, SignatureOptions,
 };
+use clap::{Parser, ValueEnum};
 use std::io::Write;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+
+/// A signature's seed: 1 to 32 hex digits.
+fn parse_seed(s: &str) -> Result<[u8; 16], String> {
+    if s.is_empty() || s.len() > 32 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("expected 1 to 32 hex digits".into());
+    }
+    let v = u128::from_str_radix(s, 16).map_err(|e| e.to_string())?;
+    Ok(v.to_be_bytes())
+}
+
+#[derive(Parser, Debug)]
+pub struct SignatureArgs {
+    /// Block length in bytes (default: about the square root of the file length, as rsync).
+    #[arg(short = 'b', long = "block-size", value_name = "N")]
+    pub block_size: Option<u32>,
+    /// Bytes of each block's SHA-256 to keep, 1 to 32 (default: from the file length).
+    #[arg(short = 'S', long = "strong-len", value_name = "N")]
+    pub strong_len: Option<u8>,
+    /// Seed for the strong sums, 1 to 32 hex digits (default: random).
+    #[arg(long, value_name = "HEX", value_parser = parse_seed)]
+    pub seed: Option<[u8; 16]>,
+    /// Print block size and signature size to stderr.
+    #[arg(long)]
+    pub stats: bool,
+    pub basis: PathBuf,
+    pub sig: PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Wsync,
+    Rdiff,
+}
+
+#[derive(Parser, Debug)]
+pub struct DeltaArgs {
+    /// Delta format: wsync's own, or librsync's (for `rdiff patch`).
+    #[arg(long, value_enum, default_value = "wsync")]
+    pub format: Format,
+    /// Deflate level for literals, 0 (off) to 9.
+    #[arg(long = "compress-level", value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(0..=9))]
+    pub compress_level: u32,
+    /// Print matched and literal bytes and the wire size to stderr.
+    #[arg(long)]
+    pub stats: bool,
+    pub sig: PathBuf,
+    pub new: PathBuf,
+    pub delta: PathBuf,
+}
+
+#[derive(Parser, Debug)]
+pub struct PatchArgs {
+    /// Refuse deltas whose output would exceed this many bytes.
+    #[arg(long = "max-output", value_name = "BYTES")]
+    pub max_output: Option<u64>,
+    /// Print what the delta did to stderr.
+    #[arg(long)]
+    pub stats: bool,
+    pub basis: PathBuf,
+    pub delta: PathBuf,
+    pub new: PathBuf,
+}
 
 pub fn signature(a: SignatureArgs) -> Result<(), Failure> {
     let mut input = Input::open(&a.basis)?;

@@ -5,6 +5,7 @@ pub(crate) mod chmod;
 mod cli;
 mod client;
 mod commands;
+mod connect;
 pub(crate) mod deflate;
 pub(crate) mod demo;
 mod files;
@@ -100,4 +101,9 @@ impl Failure {
     pub fn stream(what: &str, e: impl std::fmt::Display) -> Self {
         Failure::new(exit::STREAM, format!("{what}: {e}"))
     }
+}
+
+/// A message on stderr, as rsync prints its warnings.
+pub(crate) fn note(msg: &str) {
+    eprintln!("wsync: {msg}");
 }

@@ -3,7 +3,8 @@
 //! async method per request. The `push`/`pull`/`ls` commands and the
 //! remote forms of `wsync sync` use it.
 
-use super::client::{tracing_free_note, ConnArgs, Target};
+use super::connect::{ConnArgs, Target};
+use super::note;
 use super::{exit, Failure};
 use crate::protocol::frame::{frame, FrameDecoder};
 use crate::protocol::{
@@ -421,7 +422,7 @@ impl Client {
                     } if i == id => {
                         *token = Some(tok);
                         if from > 0 {
-                            tracing_free_note(&format!("resumed at byte {from} of the delta"));
+                            note(&format!("resumed at byte {from} of the delta"));
                         }
                         // The whole file goes through the encoder again when
                         // resuming; the session skips what the server has.

@@ -3,8 +3,8 @@
 //! (`gate.rs`), which a newcomer may evict; once it authenticates, it counts
 //! against `max connections` (or gets "try later"), and is never evicted.
 
-use super::conn::Transport;
 use super::gate::Ticket;
+use super::transport::Transport;
 use super::Server;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;

@@ -16,6 +16,7 @@ pub(crate) mod regular;
 mod sink;
 pub(crate) mod store;
 mod temps;
+mod transport;
 mod tree;
 mod www;
 
@@ -336,7 +337,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         // Like rsync's server, the exit status says how the session ended.
         return rt
             .block_on(conn::serve_session(
-                conn::StdioTransport::new(max),
+                transport::StdioTransport::new(max),
                 server,
                 local,
             ))
@@ -437,7 +438,7 @@ async fn upgrade(
         .write_buffer_size(8 << 10)
         .max_write_buffer_size(2 * max)
         .on_upgrade(move |socket| {
-            let t = admit::Admitted::new(conn::WsTransport(socket), ticket, server.clone());
+            let t = admit::Admitted::new(transport::WsTransport(socket), ticket, server.clone());
             conn::run(t, server, peer.ip())
         })
 }

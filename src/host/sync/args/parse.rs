@@ -1,6 +1,6 @@
 //! The command-line walk: long, negated and combined short options.
 
-use super::table::{find_long, find_short, not_supported, Takes, DELETES, NOT_YET};
+use super::table::{not_supported, Opt, Takes, DELETES, NOT_YET};
 use super::values::text;
 use super::{DeleteWhen, SyncArgs, UsageError};
 use std::ffi::OsString;
@@ -169,4 +169,20 @@ impl SyncArgs {
         a.check_more().map_err(|e| (e, log))?;
         Ok(a)
     }
+}
+
+/// The option named `--name`, in either table.
+fn find_long(name: &str) -> Option<&'static Opt> {
+    super::table::OPTIONS
+        .iter()
+        .chain(super::more::OPTIONS)
+        .find(|o| !o.long.is_empty() && o.long == name)
+}
+
+/// The option `-c`, in either table.
+fn find_short(c: char) -> Option<&'static Opt> {
+    super::table::OPTIONS
+        .iter()
+        .chain(super::more::OPTIONS)
+        .find(|o| o.short == Some(c))
 }

@@ -334,17 +334,3 @@ pub(super) fn not_supported(name: &str) -> UsageError {
         "{name}: a daemon-mode option; wsync's daemon is `wsync serve`"
     ))
 }
-
-pub(super) fn find_long(name: &str) -> Option<&'static Opt> {
-    OPTIONS
-        .iter()
-        .chain(super::more::OPTIONS)
-        .find(|o| !o.long.is_empty() && o.long == name)
-}
-
-pub(super) fn find_short(c: char) -> Option<&'static Opt> {
-    OPTIONS
-        .iter()
-        .chain(super::more::OPTIONS)
-        .find(|o| o.short == Some(c))
-}

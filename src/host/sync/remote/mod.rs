@@ -16,7 +16,7 @@ use super::flist::{Item, Kind};
 use super::itemize::*;
 use super::log::Log;
 use super::stats::Stats;
-use crate::host::client::ConnArgs;
+use crate::host::connect::ConnArgs;
 use crate::host::session::{Client, Refused};
 use crate::host::Failure;
 use crate::protocol::{Entry, Kind as WireKind};

@@ -5,7 +5,7 @@
 
 use super::{item_of, join, refusal, same_file, skipped, Report};
 use crate::filter::{Filters, Side};
-use crate::host::client::ConnArgs;
+use crate::host::connect::ConnArgs;
 use crate::host::session::{Client, Push, Refused};
 use crate::host::sync::args::SyncArgs;
 use crate::host::sync::attrs::{dest_perms, Who};

@@ -4,7 +4,7 @@
 //! `[USER@]HOST:PATH` (a remote shell running `wsync serve --stdio`),
 //! recognised as rsync recognises them.
 
-use crate::host::client::Target;
+use crate::host::connect::Target;
 
 /// The default port of `wsync serve`.
 pub const DEFAULT_PORT: u16 = 8080;
