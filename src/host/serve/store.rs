@@ -2,12 +2,13 @@
 //! (never by string checks alone), uploads patched into a temporary file and
 //! renamed over the target only when verified, one writer per path.
 
+use super::beneath::{open_beneath, Follow};
 use super::sink::TempSink;
 use crate::filter::{DirFilter, Filters, Side};
 use crate::host::chmod::Chmod;
 use crate::protocol::{Code, FileAttrs, MAX_PATH};
 use crate::{Basis, PatchOptions, Patcher};
-use rustix::fs::{self as rfs, Mode, OFlags, ResolveFlags};
+use rustix::fs::{self as rfs, Mode, OFlags};
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufWriter};
@@ -137,10 +138,6 @@ fn open_root(path: &Path) -> io::Result<(OwnedFd, (u64, u64))> {
     Ok((fd, (st.st_dev, st.st_ino)))
 }
 
-fn beneath() -> ResolveFlags {
-    ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS
-}
-
 impl Module {
     /// `clean`: register temporary files, and remove those that a server
     /// which stopped left (temps.rs); not for `--stdio`, whose root may be
@@ -267,12 +264,11 @@ impl Module {
     /// A directory of the module, resolved beneath the root.
     pub(super) fn dir(&self, rel: &str) -> io::Result<OwnedFd> {
         let rel = if rel.is_empty() { "." } else { rel };
-        Ok(rfs::openat2(
+        Ok(open_beneath(
             &*self.root()?,
-            rel,
+            rel.as_bytes(),
             OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
-            Mode::empty(),
-            beneath(),
+            Follow::Beneath,
         )?)
     }
 
@@ -334,12 +330,11 @@ impl Module {
             Err(rustix::io::Errno::NOENT) => return Ok(None),
             Err(e) => return Err(io::Error::from(e).into()),
         }
-        match rfs::openat2(
+        match open_beneath(
             &d,
-            name,
+            name.as_bytes(),
             OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
-            Mode::empty(),
-            beneath(),
+            Follow::Beneath,
         ) {
             Ok(fd) => {
                 let kind = rfs::FileType::from_raw_mode(rfs::fstat(&fd)?.st_mode);
