@@ -28,15 +28,18 @@ impl From<io::Error> for Refusal {
         match e.kind() {
             io::ErrorKind::NotFound => Refusal(Code::NotFound, "no such file or directory".into()),
             io::ErrorKind::PermissionDenied => Refusal(Code::Denied, e.to_string()),
-            _ => match e.raw_os_error() {
+            // By name: the numbers differ between Linux, macOS and the BSDs.
+            _ => match rustix::io::Errno::from_io_error(&e) {
                 // EXDEV: the path would leave the module; ELOOP: a symlink where a file was expected.
-                Some(18) | Some(40) => Refusal(
+                Some(rustix::io::Errno::XDEV | rustix::io::Errno::LOOP) => Refusal(
                     Code::BadPath,
                     "path leaves the module or crosses a symlink".into(),
                 ),
-                Some(28) => Refusal(Code::Io, "no space left on the server".into()),
+                Some(rustix::io::Errno::NOSPC) => {
+                    Refusal(Code::Io, "no space left on the server".into())
+                }
                 // ENOTDIR: a component of the path is a file.
-                Some(20) => Refusal(
+                Some(rustix::io::Errno::NOTDIR) => Refusal(
                     Code::BadPath,
                     "a component of the path is not a directory".into(),
                 ),
@@ -135,7 +138,14 @@ fn open_root(path: &Path) -> io::Result<(OwnedFd, (u64, u64))> {
         Mode::empty(),
     )?;
     let st = rfs::fstat(&fd)?;
-    Ok((fd, (st.st_dev, st.st_ino)))
+    Ok((fd, (st.st_dev as u64, st.st_ino as u64)))
+}
+
+/// The permission bits of a `stat` (mode_t is 16 bits on macOS and the
+/// BSDs, 32 on Linux).
+#[allow(clippy::unnecessary_cast)]
+pub(super) fn mode_bits(st: &rfs::Stat) -> u32 {
+    st.st_mode as u32 & 0o7777
 }
 
 impl Module {
@@ -209,7 +219,7 @@ impl Module {
             .root
             .lock()
             .map_err(|_| io::Error::other("lock poisoned"))?;
-        if (st.st_dev, st.st_ino) != r.1 {
+        if (st.st_dev as u64, st.st_ino as u64) != r.1 {
             let (fd, id) = open_root(&self.path).map_err(missing)?;
             tracing::warn!(
                 module = %self.name,
@@ -295,8 +305,8 @@ impl Module {
             )?;
             // `incoming chmod` applies to the directories an upload creates.
             if let (true, Some(c)) = (created, &self.policy.incoming_chmod) {
-                let mode = rfs::fstat(&d)?.st_mode & 0o7777;
-                rfs::fchmod(&d, Mode::from_raw_mode(c.apply(mode, true)))?;
+                let mode = mode_bits(&rfs::fstat(&d)?);
+                rfs::fchmod(&d, Mode::from_raw_mode(c.apply(mode, true) as rfs::RawMode))?;
             }
         }
         Ok(d)
@@ -369,7 +379,7 @@ impl Module {
         self.check_rules(path, false, Side::Receiver)?;
         let d = self.dir_create(dir)?;
         let st = rfs::fstat(&d)?;
-        let key: WriterKey = (st.st_dev, st.st_ino, name.into());
+        let key: WriterKey = (st.st_dev as u64, st.st_ino as u64, name.into());
         if !lock(&self.writers)?.insert(key.clone()) {
             return Err(Refusal(
                 Code::Busy,
@@ -483,7 +493,7 @@ impl Module {
     pub fn writer_key(&self, path: &str) -> Option<WriterKey> {
         let (dir, name) = check_path(path).ok()?;
         let st = rfs::fstat(self.dir(dir).ok()?).ok()?;
-        Some((st.st_dev, st.st_ino, name.into()))
+        Some((st.st_dev as u64, st.st_ino as u64, name.into()))
     }
 }
 
@@ -781,7 +791,7 @@ impl Upload {
             rfs::AtFlags::SYMLINK_NOFOLLOW,
         ) {
             Ok(st) if rfs::FileType::from_raw_mode(st.st_mode) == rfs::FileType::RegularFile => {
-                st.st_mode & 0o7777
+                mode_bits(&st)
             }
             _ => 0o644,
         };
@@ -795,7 +805,8 @@ impl Upload {
             Some(c) => c.apply(mode, false),
             None => mode,
         };
-        rfs::fchmod(&self.temp, Mode::from_raw_mode(mode)).map_err(io::Error::from)?;
+        rfs::fchmod(&self.temp, Mode::from_raw_mode(mode as rfs::RawMode))
+            .map_err(io::Error::from)?;
         if let Some(a) = attrs {
             let t = rfs::Timespec {
                 tv_sec: a.mtime,
