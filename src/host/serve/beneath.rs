@@ -225,8 +225,9 @@ fn parse_choice(value: Option<&std::ffi::OsStr>, linux: bool) -> Result<bool, St
     }
 }
 
-/// Whether this process resolves by walking.
-pub fn walking() -> bool {
+/// Whether this process resolves by walking (off Linux, always).
+#[cfg(target_os = "linux")]
+fn walking() -> bool {
     matches!(choice(), Ok(true))
 }
 
