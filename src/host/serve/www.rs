@@ -1,6 +1,6 @@
 //! Static files for `--www` (at `/`) and `--pkg` (at `/pkg/`). Paths are
 //! resolved beneath a directory handle held from the start, as module paths
-//! are (openat2 with RESOLVE_BENEATH: no `..`, no absolute or outward
+//! are (beneath.rs: no `..` above it, no absolute or outward
 //! symlink, which a client may have planted when the directory is also a
 //! writable module): such a path is 404, never a file outside. Regular files
 //! only; a directory serves its index.html, never a listing. GET and HEAD.
