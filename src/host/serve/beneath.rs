@@ -97,8 +97,9 @@ fn open_beneath_kernel(
 /// is EXDEV, a symlink refused ELOOP; a final symlink with O_NOFOLLOW in
 /// `flags` is ELOOP, as the kernel says. A directory swapped for a symlink
 /// meanwhile is met as that symlink: the walk never passes through one
-/// unchecked.
-#[cfg_attr(all(target_os = "linux", not(test)), allow(dead_code))]
+/// unchecked. Without O_PATH (macOS) each directory on the way is opened
+/// for reading, so it must be readable, where openat2 needs only search
+/// permission.
 pub fn open_beneath_walk(
     root: BorrowedFd<'_>,
     path: &[u8],
