@@ -19,6 +19,15 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# 1b. The standard libraries of the other hosts wsync builds for (macOS on
+# Intel and Apple silicon, FreeBSD): test.sh checks the binary for them.
+for t in x86_64-apple-darwin aarch64-apple-darwin x86_64-unknown-freebsd; do
+  if ! rustup target list --installed | grep -qx "$t"; then
+    say "adding the $t target"
+    rustup target add "$t"
+  fi
+done
+
 # 2. wasm-bindgen-cli, the same version as the wasm-bindgen crate in Cargo.lock.
 if [ ! -f Cargo.lock ]; then cargo generate-lockfile; fi
 want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)

@@ -17,6 +17,15 @@ cargo clippy --all-targets -- -D warnings
 step "clippy (wasm32)"
 cargo clippy --target wasm32-unknown-unknown --lib -- -D warnings
 
+step "the binary for macOS and FreeBSD: cargo check, then clippy"
+# Linux resolves module paths with openat2; these hosts walk them
+# (src/host/serve/beneath.rs) and lack a few Linux calls: they must build.
+for t in x86_64-apple-darwin aarch64-apple-darwin x86_64-unknown-freebsd; do
+  cargo check --quiet --bin wsync --target "$t"
+  cargo clippy --quiet --bin wsync --target "$t" -- -D warnings
+  echo "$t: cargo check and clippy ok"
+done
+
 step "a core-only dependent (examples/core-only): none of the host's crates"
 core_tree=$(cargo tree --manifest-path examples/core-only/Cargo.toml -e normal --prefix none)
 if grep -E '^(tokio|axum|hyper|clap|tracing|rustix|flate2|indicatif|tempfile|wasm-bindgen|js-sys) ' <<<"$core_tree"; then

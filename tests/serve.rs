@@ -185,6 +185,12 @@ fn paths_outside_the_module_are_refused() {
     );
 }
 
+/// The same with the server walking paths (macOS's and the BSDs' resolver).
+#[test]
+fn paths_outside_the_module_are_refused_walking() {
+    walking(paths_outside_the_module_are_refused);
+}
+
 #[test]
 fn foreign_origins_are_refused() {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -274,6 +280,12 @@ fn www_and_pkg_are_served_over_http() {
     }
 }
 
+/// The same with the server walking paths (macOS's and the BSDs' resolver).
+#[test]
+fn www_and_pkg_are_served_over_http_walking() {
+    walking(www_and_pkg_are_served_over_http);
+}
+
 #[test]
 fn tokens_are_required_when_set() {
     let dir = tempfile::tempdir().unwrap();
@@ -333,6 +345,12 @@ fn listing_and_deleting() {
     let out = run(&["delete", &url(&srv, "../top")]);
     assert!(!out.status.success());
     assert!(dir.path().join("top").exists());
+}
+
+/// The same with the server walking paths (macOS's and the BSDs' resolver).
+#[test]
+fn listing_and_deleting_walking() {
+    walking(listing_and_deleting);
 }
 
 #[test]

@@ -454,6 +454,12 @@ fn www_over_a_writable_module_serves_nothing_outside_it() {
     assert_eq!(http(srv.port, "/index.html", "GET", &host).0, 200);
 }
 
+/// The same with the server walking paths (macOS's and the BSDs' resolver).
+#[test]
+fn www_over_a_writable_module_serves_nothing_outside_it_walking() {
+    walking(www_over_a_writable_module_serves_nothing_outside_it);
+}
+
 /// (status, header lines lowercased, body) of a response.
 fn parts(raw: &[u8]) -> (u16, String, Vec<u8>) {
     let end = raw
@@ -528,6 +534,12 @@ fn static_files_have_types_lengths_head_and_index_pages_but_no_listings() {
     assert_eq!(get("/missing.txt", "GET").0, 404);
     assert_eq!(get("/%2e%2e/module", "GET").0, 404);
     assert_eq!(get("/index.html", "POST").0, 405);
+}
+
+/// The same with the server walking paths (macOS's and the BSDs' resolver).
+#[test]
+fn static_files_have_types_lengths_head_and_index_pages_but_no_listings_walking() {
+    walking(static_files_have_types_lengths_head_and_index_pages_but_no_listings);
 }
 
 #[test]
@@ -609,6 +621,12 @@ fn munge_symlinks_no_stores_sanitized_links_as_rsync_does() {
     assert_eq!(on_disk("in"), Path::new("a/b"));
     assert_eq!(on_disk("a/lnk"), Path::new(".."));
     assert_eq!(on_disk("c"), Path::new("x"));
+}
+
+/// The same with the server walking paths (macOS's and the BSDs' resolver).
+#[test]
+fn munge_symlinks_no_stores_sanitized_links_as_rsync_does_walking() {
+    walking(munge_symlinks_no_stores_sanitized_links_as_rsync_does);
 }
 
 /// rsync's daemon on a free loopback port, stopped when dropped.

@@ -136,6 +136,12 @@ fn a_fifo_in_a_module_is_refused_for_pulls_and_pushes_without_blocking() {
     );
 }
 
+/// The same with the server walking paths (macOS's and the BSDs' resolver).
+#[test]
+fn a_fifo_in_a_module_is_refused_for_pulls_and_pushes_without_blocking_walking() {
+    walking(a_fifo_in_a_module_is_refused_for_pulls_and_pushes_without_blocking);
+}
+
 #[test]
 fn a_fifo_as_the_config_secrets_or_motd_file_is_refused_at_start() {
     let dir = tempfile::tempdir().unwrap();
@@ -367,6 +373,12 @@ fn files_named_like_temporaries_that_the_server_did_not_make_survive_a_restart()
     }
 }
 
+/// The same with the server walking paths (macOS's and the BSDs' resolver).
+#[test]
+fn files_named_like_temporaries_that_the_server_did_not_make_survive_a_restart_walking() {
+    walking(files_named_like_temporaries_that_the_server_did_not_make_survive_a_restart);
+}
+
 #[test]
 fn a_server_killed_mid_upload_leaves_no_temporary_file_after_a_restart() {
     let dir = tempfile::tempdir().unwrap();
@@ -411,6 +423,12 @@ fn a_server_killed_mid_upload_leaves_no_temporary_file_after_a_restart() {
     assert_eq!(names, ["f", "mine.wsync-tmp", "sub"]);
 }
 
+/// The same with the server walking paths (macOS's and the BSDs' resolver).
+#[test]
+fn a_server_killed_mid_upload_leaves_no_temporary_file_after_a_restart_walking() {
+    walking(a_server_killed_mid_upload_leaves_no_temporary_file_after_a_restart);
+}
+
 #[test]
 fn two_writers_through_a_symlinked_directory_are_one_writer() {
     let dir = tempfile::tempdir().unwrap();
@@ -436,6 +454,12 @@ fn two_writers_through_a_symlinked_directory_are_one_writer() {
     ));
 }
 
+/// The same with the server walking paths (macOS's and the BSDs' resolver).
+#[test]
+fn two_writers_through_a_symlinked_directory_are_one_writer_walking() {
+    walking(two_writers_through_a_symlinked_directory_are_one_writer);
+}
+
 #[test]
 fn a_push_below_a_regular_file_is_a_bad_path() {
     let dir = tempfile::tempdir().unwrap();
@@ -452,6 +476,12 @@ fn a_push_below_a_regular_file_is_a_bad_path() {
         Ok(Code::BadPath)
     );
     assert_eq!(std::fs::read(dir.path().join("a.txt")).unwrap(), b"file");
+}
+
+/// The same with the server walking paths (macOS's and the BSDs' resolver).
+#[test]
+fn a_push_below_a_regular_file_is_a_bad_path_walking() {
+    walking(a_push_below_a_regular_file_is_a_bad_path);
 }
 
 #[test]

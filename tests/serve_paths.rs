@@ -174,6 +174,12 @@ fn hostile_paths_are_refused_in_every_request() {
     assert_eq!((tree(&module), tree(&outside)), before, "something changed");
 }
 
+/// The same with the server walking paths (macOS's and the BSDs' resolver).
+#[test]
+fn hostile_paths_are_refused_in_every_request_walking() {
+    walking(hostile_paths_are_refused_in_every_request);
+}
+
 #[test]
 fn a_parent_swapped_for_a_symlink_mid_upload_cannot_lead_outside() {
     let dir = tempfile::tempdir().unwrap();
@@ -214,6 +220,12 @@ fn a_parent_swapped_for_a_symlink_mid_upload_cannot_lead_outside() {
     assert!(!outside.join("g").exists());
     assert!(!dir.path().join("got").exists());
     assert_eq!(std::fs::read(outside.join("secret")).unwrap(), b"secret");
+}
+
+/// The same with the server walking paths (macOS's and the BSDs' resolver).
+#[test]
+fn a_parent_swapped_for_a_symlink_mid_upload_cannot_lead_outside_walking() {
+    walking(a_parent_swapped_for_a_symlink_mid_upload_cannot_lead_outside);
 }
 
 fn s_(p: &Path) -> &str {
@@ -323,4 +335,40 @@ fn a_server_answering_a_pull_with_what_was_not_asked_writes_nothing() {
         assert!(!dest.exists(), "{what}: wrote the destination");
         assert_eq!(tree(dir.path()), Vec::<String>::new(), "{what}: left files");
     }
+}
+
+/// `WSYNC_RESOLVE=walk` reaches the server (the `_walking` tests above are
+/// not openat2 twice), and a value it does not know stops the start.
+#[test]
+fn the_server_resolves_as_wsync_resolve_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let module = dir.path().join("module");
+    std::fs::create_dir(&module).unwrap();
+    let said = |walk: bool| {
+        let log = dir.path().join(format!("log-{walk}"));
+        let start = || {
+            let f = std::fs::File::create(&log).unwrap();
+            drop(start_server_logging(&["serve", s_(&module)], f, "debug"));
+        };
+        match walk {
+            true => walking(start),
+            false => start(),
+        }
+        std::fs::read_to_string(&log).unwrap()
+    };
+    let walked = "paths beneath module roots: walked component by component";
+    assert!(said(true).contains(walked), "{}", said(true));
+    let native = match cfg!(target_os = "linux") {
+        true => "paths beneath module roots: openat2 with RESOLVE_BENEATH",
+        false => walked,
+    };
+    assert!(said(false).contains(native), "{}", said(false));
+    let out = wsync()
+        .env("WSYNC_RESOLVE", "bogus")
+        .args(["serve", s_(&module), "--port", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("WSYNC_RESOLVE=bogus"), "{err}");
 }

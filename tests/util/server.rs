@@ -24,6 +24,22 @@ impl Drop for Server {
     }
 }
 
+thread_local! {
+    /// `WSYNC_RESOLVE` for the servers this thread starts (see [`walking`]).
+    static RESOLVE: std::cell::Cell<Option<&'static str>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` with the servers it starts (on this thread) resolving paths
+/// beneath their roots by walking them, as on macOS and the BSDs
+/// (`WSYNC_RESOLVE=walk`), instead of Linux's openat2: the tests of path
+/// resolution run against both.
+pub fn walking<R>(f: impl FnOnce() -> R) -> R {
+    RESOLVE.with(|r| r.set(Some("walk")));
+    let out = f();
+    RESOLVE.with(|r| r.set(None));
+    out
+}
+
 /// `wsync serve DIR EXTRA...`
 pub fn serve(dir: &Path, extra: &[&str]) -> Server {
     let mut args = vec!["serve", s(dir)];
@@ -39,7 +55,11 @@ pub fn start_server(args: &[&str]) -> Server {
 /// Like [`start_server`], with the server's log (its stderr, at `level`:
 /// RUST_LOG's syntax) going to `log`.
 pub fn start_server_logging(args: &[&str], log: impl Into<Stdio>, level: &str) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsync"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wsync"));
+    if let Some(v) = RESOLVE.with(|r| r.get()) {
+        cmd.env("WSYNC_RESOLVE", v);
+    }
+    let mut child = cmd
         .args(args)
         .env("RUST_LOG", level)
         .args(["--port", "0"])

@@ -11,7 +11,8 @@
 //! are stored as given. In every case the server itself resolves paths
 //! beneath the module and never follows a link out of it.
 
-use rustix::fs::{self as rfs, Mode, OFlags, ResolveFlags};
+use super::beneath::{open_beneath, Follow, LOOK};
+use rustix::fs::OFlags;
 use std::os::fd::OwnedFd;
 use std::path::Path;
 
@@ -59,12 +60,11 @@ fn depth(root: &OwnedFd, path: &str) -> usize {
     let Some((dir, _)) = path.rsplit_once('/') else {
         return 0;
     };
-    let plain = rfs::openat2(
+    let plain = open_beneath(
         root,
-        dir,
-        OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-        ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS,
+        dir.as_bytes(),
+        LOOK | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Follow::Never,
     );
     match plain {
         Ok(_) => dir.split('/').count(),

@@ -2,6 +2,7 @@
 //! protocol's `ServerSession`; `--www` also serves a static directory.
 
 mod admit;
+pub(crate) mod beneath;
 pub mod config;
 pub(crate) mod conn;
 mod gate;
@@ -261,6 +262,11 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         links::check_munging_safe(std::path::Path::new("/"))
             .map_err(|e| Failure::new(super::exit::CONFIG, e))?;
     }
+    // Paths beneath module roots: openat2 on Linux, walked elsewhere or
+    // with WSYNC_RESOLVE=walk (beneath.rs); a value it cannot honour stops
+    // the start.
+    let resolve = beneath::resolver().map_err(|e| Failure::new(super::exit::CONFIG, e))?;
+    tracing::debug!("paths beneath module roots: {resolve}");
     let mut modules = Vec::new();
     let mut secrets = login::Secrets::default();
     for m in &cfg.modules {

@@ -36,7 +36,13 @@ impl TempSink {
                 .name("wsync-early-sync".into())
                 .spawn(move || {
                     for () in rx {
+                        // macOS has no fdatasync; its fsync starts the
+                        // writeback without flushing the drive's cache
+                        // (the commit's sync_all does that).
+                        #[cfg(not(target_vendor = "apple"))]
                         let _ = rustix::fs::fdatasync(&f);
+                        #[cfg(target_vendor = "apple")]
+                        let _ = rustix::fs::fsync(&f);
                     }
                 });
             if spawned.is_err() {

@@ -2,13 +2,14 @@
 //! (never by string checks alone), uploads patched into a temporary file and
 //! renamed over the target only when verified, one writer per path.
 
+use super::beneath::{open_beneath, Follow};
 use super::sink::TempSink;
 use crate::filter::{DirFilter, Filters, Side};
 use crate::host::chmod::Chmod;
 use crate::host::text::escape;
 use crate::protocol::{Code, FileAttrs, MAX_PATH};
 use crate::{Basis, PatchOptions, Patcher};
-use rustix::fs::{self as rfs, Mode, OFlags, ResolveFlags};
+use rustix::fs::{self as rfs, Mode, OFlags};
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, BufWriter};
@@ -28,15 +29,18 @@ impl From<io::Error> for Refusal {
         match e.kind() {
             io::ErrorKind::NotFound => Refusal(Code::NotFound, "no such file or directory".into()),
             io::ErrorKind::PermissionDenied => Refusal(Code::Denied, e.to_string()),
-            _ => match e.raw_os_error() {
+            // By name: the numbers differ between Linux, macOS and the BSDs.
+            _ => match rustix::io::Errno::from_io_error(&e) {
                 // EXDEV: the path would leave the module; ELOOP: a symlink where a file was expected.
-                Some(18) | Some(40) => Refusal(
+                Some(rustix::io::Errno::XDEV | rustix::io::Errno::LOOP) => Refusal(
                     Code::BadPath,
                     "path leaves the module or crosses a symlink".into(),
                 ),
-                Some(28) => Refusal(Code::Io, "no space left on the server".into()),
+                Some(rustix::io::Errno::NOSPC) => {
+                    Refusal(Code::Io, "no space left on the server".into())
+                }
                 // ENOTDIR: a component of the path is a file.
-                Some(20) => Refusal(
+                Some(rustix::io::Errno::NOTDIR) => Refusal(
                     Code::BadPath,
                     "a component of the path is not a directory".into(),
                 ),
@@ -122,11 +126,14 @@ fn open_root(path: &Path) -> io::Result<(OwnedFd, (u64, u64))> {
         Mode::empty(),
     )?;
     let st = rfs::fstat(&fd)?;
-    Ok((fd, (st.st_dev, st.st_ino)))
+    Ok((fd, (st.st_dev as u64, st.st_ino as u64)))
 }
 
-fn beneath() -> ResolveFlags {
-    ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS
+/// The permission bits of a `stat` (mode_t is 16 bits on macOS and the
+/// BSDs, 32 on Linux).
+#[allow(clippy::unnecessary_cast)]
+pub(super) fn mode_bits(st: &rfs::Stat) -> u32 {
+    st.st_mode as u32 & 0o7777
 }
 
 impl Module {
@@ -200,7 +207,7 @@ impl Module {
             .root
             .lock()
             .map_err(|_| io::Error::other("lock poisoned"))?;
-        if (st.st_dev, st.st_ino) != r.1 {
+        if (st.st_dev as u64, st.st_ino as u64) != r.1 {
             let (fd, id) = open_root(&self.path).map_err(missing)?;
             tracing::warn!(
                 module = %self.name,
@@ -255,12 +262,11 @@ impl Module {
     /// A directory of the module, resolved beneath the root.
     pub(super) fn dir(&self, rel: &str) -> io::Result<OwnedFd> {
         let rel = if rel.is_empty() { "." } else { rel };
-        Ok(rfs::openat2(
+        Ok(open_beneath(
             &*self.root()?,
-            rel,
+            rel.as_bytes(),
             OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
-            Mode::empty(),
-            beneath(),
+            Follow::Beneath,
         )?)
     }
 
@@ -287,8 +293,8 @@ impl Module {
             )?;
             // `incoming chmod` applies to the directories an upload creates.
             if let (true, Some(c)) = (created, &self.policy.incoming_chmod) {
-                let mode = rfs::fstat(&d)?.st_mode & 0o7777;
-                rfs::fchmod(&d, Mode::from_raw_mode(c.apply(mode, true)))?;
+                let mode = mode_bits(&rfs::fstat(&d)?);
+                rfs::fchmod(&d, Mode::from_raw_mode(c.apply(mode, true) as rfs::RawMode))?;
             }
         }
         Ok(d)
@@ -322,12 +328,11 @@ impl Module {
             Err(rustix::io::Errno::NOENT) => return Ok(None),
             Err(e) => return Err(io::Error::from(e).into()),
         }
-        match rfs::openat2(
+        match open_beneath(
             &d,
-            name,
+            name.as_bytes(),
             OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC,
-            Mode::empty(),
-            beneath(),
+            Follow::Beneath,
         ) {
             Ok(fd) => {
                 let kind = rfs::FileType::from_raw_mode(rfs::fstat(&fd)?.st_mode);
@@ -362,7 +367,7 @@ impl Module {
         self.check_rules(path, false, Side::Receiver)?;
         let d = self.dir_create(dir)?;
         let st = rfs::fstat(&d)?;
-        let key: WriterKey = (st.st_dev, st.st_ino, name.into());
+        let key: WriterKey = (st.st_dev as u64, st.st_ino as u64, name.into());
         if !lock(&self.writers)?.insert(key.clone()) {
             return Err(Refusal(
                 Code::Busy,
@@ -476,7 +481,7 @@ impl Module {
     pub fn writer_key(&self, path: &str) -> Option<WriterKey> {
         let (dir, name) = check_path(path).ok()?;
         let st = rfs::fstat(self.dir(dir).ok()?).ok()?;
-        Some((st.st_dev, st.st_ino, name.into()))
+        Some((st.st_dev as u64, st.st_ino as u64, name.into()))
     }
 }
 
@@ -774,7 +779,7 @@ impl Upload {
             rfs::AtFlags::SYMLINK_NOFOLLOW,
         ) {
             Ok(st) if rfs::FileType::from_raw_mode(st.st_mode) == rfs::FileType::RegularFile => {
-                st.st_mode & 0o7777
+                mode_bits(&st)
             }
             _ => 0o644,
         };
@@ -788,7 +793,8 @@ impl Upload {
             Some(c) => c.apply(mode, false),
             None => mode,
         };
-        rfs::fchmod(&self.temp, Mode::from_raw_mode(mode)).map_err(io::Error::from)?;
+        rfs::fchmod(&self.temp, Mode::from_raw_mode(mode as rfs::RawMode))
+            .map_err(io::Error::from)?;
         if let Some(a) = attrs {
             let t = rfs::Timespec {
                 tv_sec: a.mtime,

@@ -12,8 +12,9 @@
 //! read-only modules. Several servers may share a module: a registration
 //! whose server is alive stays locked, so it is left alone.
 
+use super::beneath::{open_beneath, Follow};
 use super::store::check_path;
-use rustix::fs::{self as rfs, AtFlags, FlockOperation, Mode, OFlags, ResolveFlags};
+use rustix::fs::{self as rfs, AtFlags, FlockOperation, Mode, OFlags};
 use std::io::{self, Read, Write};
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
@@ -207,12 +208,11 @@ fn split_temp_path(path: &str) -> Option<(&str, &str)> {
 
 /// Removes `dir/temp` beneath `root` if it is a file or symlink.
 fn remove_temp(root: &OwnedFd, dir: &str, temp: &str) -> io::Result<bool> {
-    let d = match rfs::openat2(
+    let d = match open_beneath(
         root,
-        if dir.is_empty() { "." } else { dir },
+        if dir.is_empty() { b"." } else { dir.as_bytes() },
         OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
-        Mode::empty(),
-        ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS,
+        Follow::Beneath,
     ) {
         Ok(d) => d,
         Err(rustix::io::Errno::NOENT) => return Ok(false),

@@ -4,7 +4,7 @@
 //! without following symlinks, as in store.rs.
 
 use super::links::Links;
-use super::store::{check_path, Module, Refusal, TEMP_SUFFIX};
+use super::store::{check_path, mode_bits, Module, Refusal, TEMP_SUFFIX};
 use crate::filter::Side;
 use crate::host::text::escape;
 use crate::protocol::{Code, Entry, FileAttrs, Kind};
@@ -175,13 +175,13 @@ impl Module {
         let chmod = self.policy.incoming_chmod.as_ref();
         let mode = match attrs {
             Some(a) if a.mode != 0 => Some(a.mode & 0o1777),
-            _ if created => Some(st.st_mode & 0o7777),
+            _ if created => Some(mode_bits(&st)),
             _ => None,
         };
         if let (false, Some(mode)) = (is_link, mode) {
             let mode = chmod.map_or(mode, |c| c.apply(mode, is_dir));
             let fd = open_nofollow(&d, name)?;
-            rfs::fchmod(&fd, Mode::from_raw_mode(mode)).map_err(io::Error::from)?;
+            rfs::fchmod(&fd, Mode::from_raw_mode(mode as rfs::RawMode)).map_err(io::Error::from)?;
         }
         if let Some(a) = attrs {
             let t = rfs::Timespec {
@@ -264,7 +264,7 @@ fn entry(
         size: st.st_size as u64,
         mtime: st.st_mtime,
         mtime_nsec: st.st_mtime_nsec as u32,
-        mode: st.st_mode & 0o7777,
+        mode: mode_bits(st),
         target,
         sum,
     }))

@@ -1,20 +1,19 @@
 //! Static files for `--www` (at `/`) and `--pkg` (at `/pkg/`). Paths are
 //! resolved beneath a directory handle held from the start, as module paths
-//! are (openat2 with RESOLVE_BENEATH: no `..`, no absolute or outward
+//! are (beneath.rs: no `..` above it, no absolute or outward
 //! symlink, which a client may have planted when the directory is also a
 //! writable module): such a path is 404, never a file outside. Regular files
 //! only; a directory serves its index.html, never a listing. GET and HEAD.
 
+use super::beneath::{open_beneath, Follow, LOOK};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use rustix::fs::{self as rfs, Mode, OFlags, ResolveFlags};
-use std::ffi::OsStr;
+use rustix::fs::{self as rfs, Mode, OFlags};
 use std::fs::File;
 use std::io;
 use std::os::fd::OwnedFd;
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Arc;
@@ -126,10 +125,6 @@ fn content_type(name: &[u8]) -> &'static str {
     }
 }
 
-fn beneath() -> ResolveFlags {
-    ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS
-}
-
 /// What a path names beneath a root.
 enum Found {
     File(File, u64),
@@ -139,16 +134,10 @@ enum Found {
 
 /// Resolves `rel` beneath `root`, and for a directory (when `index`) its
 /// index.html. A special file (fifo, device, socket) is never opened for
-/// reading: it is looked at through an O_PATH handle first.
+/// reading: it is looked at through a handle for looking (O_PATH where
+/// there is one: see `beneath::LOOK`) first.
 fn find(root: &OwnedFd, rel: &[u8], index: bool) -> io::Result<Found> {
-    let rel = OsStr::from_bytes(rel);
-    let path = match rfs::openat2(
-        root,
-        rel,
-        OFlags::PATH | OFlags::CLOEXEC,
-        Mode::empty(),
-        beneath(),
-    ) {
+    let path = match open_beneath(root, rel, LOOK | OFlags::CLOEXEC, Follow::Beneath) {
         Ok(fd) => fd,
         // Missing, or a path that leaves the root (EXDEV) or loops.
         Err(_) => return Ok(Found::Nothing),
@@ -162,7 +151,7 @@ fn find(root: &OwnedFd, rel: &[u8], index: bool) -> io::Result<Found> {
         rfs::FileType::Directory => Ok(Found::Dir),
         rfs::FileType::RegularFile => {
             let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK | OFlags::NOCTTY;
-            let Ok(fd) = rfs::openat2(root, rel, flags, Mode::empty(), beneath()) else {
+            let Ok(fd) = open_beneath(root, rel, flags, Follow::Beneath) else {
                 return Ok(Found::Nothing);
             };
             let now = rfs::fstat(&fd)?;

@@ -6,7 +6,7 @@
 //! an access ACL, and lets the mode fill in the rest. A file system
 //! without ACLs reads as having the mode's plain ACL.
 
-use super::xattrs;
+use super::{xattr_calls, xattrs};
 use rustix::io::Errno;
 use std::path::Path;
 
@@ -264,11 +264,9 @@ pub fn apply(path: &Path, have_mode: u32, sent: &Sent, mode: u32) -> Result<bool
 
 fn write(path: &Path, name: &str, acl: Option<&Acl>) -> Result<(), String> {
     let r = match acl {
-        Some(acl) => {
-            rustix::fs::setxattr(path, name, &acl.encode(), rustix::fs::XattrFlags::empty())
-        }
-        None => match rustix::fs::removexattr(path, name) {
-            Err(Errno::NODATA) => Ok(()),
+        Some(acl) => xattr_calls::setxattr(path, name, &acl.encode()),
+        None => match xattr_calls::removexattr(path, name) {
+            Err(xattr_calls::NO_ATTR) => Ok(()),
             r => r,
         },
     };

@@ -285,6 +285,7 @@ pub(super) fn fail(what: &str, path: &Path, e: &std::io::Error) -> String {
 }
 
 /// Creates a device or special file.
+#[cfg(target_os = "linux")]
 pub fn mknod(path: &Path, it: &Item) -> std::io::Result<()> {
     use rustix::fs::FileType;
     let ft = FileType::from_raw_mode(it.mode as _);
@@ -296,4 +297,34 @@ pub fn mknod(path: &Path, it: &Item) -> std::io::Result<()> {
         it.rdev as _,
     )
     .map_err(os)
+}
+
+/// Creates a device or special file where mknod makes only devices (macOS,
+/// the BSDs): a FIFO by mkfifo, a socket by binding one, as rsync's
+/// do_mknod does there.
+#[cfg(not(target_os = "linux"))]
+pub fn mknod(path: &Path, it: &Item) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let kind = it.mode & 0o170000;
+    if kind == 0o140000 {
+        return std::os::unix::net::UnixListener::bind(path).map(drop);
+    }
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())?;
+    let perms = (it.mode & 0o7777) as libc::mode_t;
+    // SAFETY: `c` is a NUL-terminated path that outlives both calls, which
+    // read it and nothing else.
+    let r = unsafe {
+        match kind {
+            0o010000 => libc::mkfifo(c.as_ptr(), perms),
+            _ => libc::mknod(
+                c.as_ptr(),
+                kind as libc::mode_t | perms,
+                it.rdev as libc::dev_t,
+            ),
+        }
+    };
+    match r {
+        0 => Ok(()),
+        _ => Err(std::io::Error::last_os_error()),
+    }
 }

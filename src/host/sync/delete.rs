@@ -169,7 +169,7 @@ impl<'a> Deleter<'a> {
         }
         match fs::remove_dir(join(self.root, path)) {
             Ok(()) => Ok(true),
-            Err(e) if e.raw_os_error() == Some(39) => {
+            Err(e) if e.raw_os_error() == Some(libc::ENOTEMPTY) => {
                 self.lines.push(Del::Note(format!(
                     "cannot delete non-empty directory: {}",
                     super::flist::show(path)
@@ -229,7 +229,7 @@ impl<'a> Deleter<'a> {
                 fs::remove_file(&full)
             };
             if let Err(e) = r {
-                if kind == Kind::Dir && e.raw_os_error() == Some(39) {
+                if kind == Kind::Dir && e.raw_os_error() == Some(libc::ENOTEMPTY) {
                     // Backups made inside it, say.
                     self.lines.push(Del::Note(format!(
                         "cannot delete non-empty directory: {}",

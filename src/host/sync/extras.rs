@@ -95,7 +95,9 @@ fn device_size(p: &Path) -> u64 {
 
 /// Opens a source file; `--open-noatime` asks for O_NOATIME (where the
 /// kernel refuses it, as for another user's file, the plain open).
+/// Without O_NOATIME (macOS, the BSDs), the plain open, as rsync's.
 pub fn open_src(a: &SyncArgs, p: &Path) -> std::io::Result<fs::File> {
+    #[cfg(target_os = "linux")]
     if a.more.open_noatime {
         use std::os::unix::fs::OpenOptionsExt;
         let r = fs::OpenOptions::new()
@@ -106,15 +108,22 @@ pub fn open_src(a: &SyncArgs, p: &Path) -> std::io::Result<fs::File> {
             return Ok(f);
         }
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = a;
     fs::File::open(p)
 }
 
 /// `--preallocate`: the new file's blocks reserved before it is written
 /// (its size kept: the writer sets it).
+/// Linux only: elsewhere the option is refused when parsed (args/more.rs),
+/// as rsync without FALLOC_FL_KEEP_SIZE refuses it.
 pub fn preallocate(a: &SyncArgs, f: &fs::File, len: u64) {
+    #[cfg(target_os = "linux")]
     if a.more.preallocate && len > 0 {
         let _ = rustix::fs::fallocate(f, rustix::fs::FallocateFlags::KEEP_SIZE, 0, len);
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (a, f, len);
 }
 
 /// `--fsync`: the written file flushed to disk before it is renamed into

@@ -13,6 +13,7 @@
 
 use super::args::SyncArgs;
 use super::flist::{Item, Kind};
+use super::xattr_calls;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -21,7 +22,9 @@ const NAME: &str = "user.rsync.%stat";
 
 /// The xattr's text for an entry's attributes.
 fn text(mode: u32, rdev: u64, uid: u32, gid: u32) -> String {
-    let (maj, min) = (rustix::fs::major(rdev), rustix::fs::minor(rdev));
+    // dev_t is a signed 32 bits on macOS; the value came from one there.
+    let dev = rdev as rustix::fs::Dev;
+    let (maj, min) = (rustix::fs::major(dev), rustix::fs::minor(dev));
     format!("{mode:o} {maj},{min} {uid}:{gid}")
 }
 
@@ -33,7 +36,7 @@ fn parse(s: &str) -> Option<(u32, u64, u32, u32)> {
     let (uid, gid) = parts.next()?.split_once(':')?;
     Some((
         mode,
-        rustix::fs::makedev(maj.parse().ok()?, min.parse().ok()?),
+        rustix::fs::makedev(maj.parse().ok()?, min.parse().ok()?) as u64,
         uid.parse().ok()?,
         gid.parse().ok()?,
     ))
@@ -44,7 +47,7 @@ fn parse(s: &str) -> Option<(u32, u64, u32, u32)> {
 pub fn read_back(items: &mut [Item], paths: &[std::path::PathBuf]) {
     for (it, p) in items.iter_mut().zip(paths) {
         let mut buf = vec![0u8; 256];
-        let Ok(n) = rustix::fs::lgetxattr(p, NAME, &mut buf[..]) else {
+        let Ok(n) = xattr_calls::lgetxattr(p, NAME, &mut buf[..]) else {
             continue;
         };
         let Some((mode, rdev, uid, gid)) = std::str::from_utf8(&buf[..n]).ok().and_then(parse)
@@ -98,17 +101,15 @@ pub fn store(p: &Path, it: &Item, a: &SyncArgs) -> Result<(), String> {
     let gid = if a.group { it.gid } else { me.1.as_raw() };
     let same = real == it.mode && rdev == 0 && me.0.as_raw() == uid && me.1.as_raw() == gid;
     if same {
-        let _ = rustix::fs::removexattr(p, NAME);
+        let _ = xattr_calls::removexattr(p, NAME);
     } else {
         let v = text(it.mode, rdev, uid, gid);
-        rustix::fs::setxattr(p, NAME, v.as_bytes(), rustix::fs::XattrFlags::empty()).map_err(
-            |e| {
-                fail(
-                    "lsetxattr",
-                    std::io::Error::from_raw_os_error(e.raw_os_error()),
-                )
-            },
-        )?;
+        xattr_calls::setxattr(p, NAME, v.as_bytes()).map_err(|e| {
+            fail(
+                "lsetxattr",
+                std::io::Error::from_raw_os_error(e.raw_os_error()),
+            )
+        })?;
     }
     if times && it.kind != Kind::Dir {
         let t = std::time::UNIX_EPOCH + std::time::Duration::new(it.mtime.max(0) as u64, it.nsec);

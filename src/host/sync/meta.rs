@@ -154,11 +154,17 @@ pub fn set_xattrs(
     let mode = md.mode() & 0o7777;
     let lift = !who.root && !md.is_symlink() && mode & 0o200 == 0;
     if lift {
-        let _ = rustix::fs::chmod(path, rustix::fs::Mode::from_raw_mode(mode | 0o200));
+        let _ = rustix::fs::chmod(
+            path,
+            rustix::fs::Mode::from_raw_mode((mode | 0o200) as rustix::fs::RawMode),
+        );
     }
     let r = xattrs::apply(path, want, &have);
     if lift {
-        let _ = rustix::fs::chmod(path, rustix::fs::Mode::from_raw_mode(mode));
+        let _ = rustix::fs::chmod(
+            path,
+            rustix::fs::Mode::from_raw_mode(mode as rustix::fs::RawMode),
+        );
     }
     r
 }

@@ -53,7 +53,7 @@ impl Engine<'_> {
                 }
                 if !self.dry() {
                     if let Err(e) = fs::remove_dir(&p) {
-                        if e.raw_os_error() == Some(39) {
+                        if e.raw_os_error() == Some(libc::ENOTEMPTY) {
                             self.log
                                 .info(&format!("cannot delete non-empty directory: {}", show(rel)));
                         } else {

@@ -74,7 +74,7 @@ impl Engine<'_> {
             } else {
                 match fs::remove_dir(dpath) {
                     Ok(()) => return true,
-                    Err(e) if e.raw_os_error() != Some(39) => {
+                    Err(e) if e.raw_os_error() != Some(libc::ENOTEMPTY) => {
                         self.error(&format!(
                             "rsync: [generator] delete_file: rmdir({}) failed: {}",
                             show(&rel),
@@ -382,8 +382,10 @@ fn backup_dirs(dst: &Path, to: &Path, rel: &[u8], acls: bool) -> Result<(), Stri
         fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         if let Ok(md) = fs::metadata(&orig) {
             if md.is_dir() && orig != dst {
-                let _ =
-                    rustix::fs::chmod(&dir, rustix::fs::Mode::from_raw_mode(md.mode() & 0o7777));
+                let _ = rustix::fs::chmod(
+                    &dir,
+                    rustix::fs::Mode::from_raw_mode((md.mode() & 0o7777) as rustix::fs::RawMode),
+                );
                 let _ = std::os::unix::fs::lchown(&dir, Some(md.uid()), Some(md.gid()));
                 if acls {
                     super::acls::copy(&orig, &dir)?;

@@ -113,30 +113,17 @@ pub fn whole(src: &mut File, out: &File, m: &Method) -> Result<Sent, Failed> {
 
 /// Copies `src` from offset 0 to its end into `out` (empty) with
 /// positioned reads and writes (the files' offsets are not used, so
-/// another thread may read `src` at the same time). The kernel copies
-/// (copy_file_range) unless `-S` or `--bwlimit` need the bytes; `stop`
-/// ends the copy early (another part of the transfer failed).
+/// another thread may read `src` at the same time). On Linux the kernel
+/// copies (copy_file_range) unless `-S` or `--bwlimit` need the bytes;
+/// `stop` ends the copy early (another part of the transfer failed).
 pub fn copy_at(src: &File, out: &File, m: &Method, stop: &dyn Fn() -> bool) -> Result<u64, Failed> {
-    const STEP: usize = 8 << 20;
-    let mut pos = 0u64;
+    #[cfg(target_os = "linux")]
     if !m.sparse && m.bwlimit.is_none() {
-        loop {
-            if super::signals::caught() || stop() {
-                return Err(Failed::Write(io::Error::other("copy interrupted")));
-            }
-            let (mut i, mut o) = (pos, pos);
-            match rustix::fs::copy_file_range(src, Some(&mut i), out, Some(&mut o), STEP) {
-                // A first 0 may be a file system that cannot tell (procfs
-                // and the like): the plain copy below finds out.
-                Ok(0) if pos == 0 => break,
-                Ok(0) => return Ok(pos),
-                Ok(n) => pos += n as u64,
-                Err(e) if pos == 0 && copy_unsupported(e) => break,
-                // Which side failed is unknown; a write is the likelier.
-                Err(e) => return Err(Failed::Write(e.into())),
-            }
+        if let Some(n) = kernel_copy(src, out, stop)? {
+            return Ok(n);
         }
     }
+    let mut pos = 0u64;
     let mut sink = Sink::new(out, pos, m);
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
@@ -153,7 +140,32 @@ pub fn copy_at(src: &File, out: &File, m: &Method, stop: &dyn Fn() -> bool) -> R
     sink.finish().map_err(Failed::Write)
 }
 
+/// The whole of `src` into `out` by copy_file_range: the bytes copied, or
+/// `None` when the kernel cannot copy these files (then nothing was).
+#[cfg(target_os = "linux")]
+fn kernel_copy(src: &File, out: &File, stop: &dyn Fn() -> bool) -> Result<Option<u64>, Failed> {
+    const STEP: usize = 8 << 20;
+    let mut pos = 0u64;
+    loop {
+        if super::signals::caught() || stop() {
+            return Err(Failed::Write(io::Error::other("copy interrupted")));
+        }
+        let (mut i, mut o) = (pos, pos);
+        match rustix::fs::copy_file_range(src, Some(&mut i), out, Some(&mut o), STEP) {
+            // A first 0 may be a file system that cannot tell (procfs
+            // and the like): the plain copy finds out.
+            Ok(0) if pos == 0 => return Ok(None),
+            Ok(0) => return Ok(Some(pos)),
+            Ok(n) => pos += n as u64,
+            Err(e) if pos == 0 && copy_unsupported(e) => return Ok(None),
+            // Which side failed is unknown; a write is the likelier.
+            Err(e) => return Err(Failed::Write(e.into())),
+        }
+    }
+}
+
 /// copy_file_range errors that mean "not here": copy in user space.
+#[cfg(target_os = "linux")]
 fn copy_unsupported(e: rustix::io::Errno) -> bool {
     use rustix::io::Errno;
     [

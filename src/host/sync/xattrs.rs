@@ -5,6 +5,7 @@
 //! with `-XX` (without, the receiver still counts them as its own, and
 //! removes them). A file system without xattrs reads as having none.
 
+use super::xattr_calls;
 use rustix::io::Errno;
 use std::path::Path;
 
@@ -55,7 +56,7 @@ fn not_supported(e: Errno) -> bool {
 /// The raw NUL-separated name list of `path` (not following symlinks).
 fn names(path: &Path) -> Result<Vec<u8>, Errno> {
     loop {
-        let n = match rustix::fs::llistxattr_query(path) {
+        let n = match xattr_calls::llistxattr_query(path) {
             Ok(n) => n,
             Err(e) if not_supported(e) => return Ok(Vec::new()),
             Err(e) => return Err(e),
@@ -64,7 +65,7 @@ fn names(path: &Path) -> Result<Vec<u8>, Errno> {
             return Err(Errno::TOOBIG);
         }
         let mut buf = vec![0u8; n];
-        match rustix::fs::llistxattr(path, &mut buf[..]) {
+        match xattr_calls::llistxattr(path, &mut buf[..]) {
             Ok(len) => {
                 buf.truncate(len);
                 return Ok(buf);
@@ -82,13 +83,13 @@ pub fn get(path: &Path, name: &[u8], follow: bool) -> Result<Option<Vec<u8>>, Er
     let name = std::ffi::OsStr::from_bytes(name);
     loop {
         let q = if follow {
-            rustix::fs::getxattr_query(path, name)
+            xattr_calls::getxattr_query(path, name)
         } else {
-            rustix::fs::lgetxattr_query(path, name)
+            xattr_calls::lgetxattr_query(path, name)
         };
         let n = match q {
             Ok(n) => n,
-            Err(Errno::NODATA) => return Ok(None),
+            Err(xattr_calls::NO_ATTR) => return Ok(None),
             Err(e) if not_supported(e) => return Ok(None),
             Err(e) => return Err(e),
         };
@@ -97,9 +98,9 @@ pub fn get(path: &Path, name: &[u8], follow: bool) -> Result<Option<Vec<u8>>, Er
         }
         let mut buf = vec![0u8; n];
         let r = if follow {
-            rustix::fs::getxattr(path, name, &mut buf[..])
+            xattr_calls::getxattr(path, name, &mut buf[..])
         } else {
-            rustix::fs::lgetxattr(path, name, &mut buf[..])
+            xattr_calls::lgetxattr(path, name, &mut buf[..])
         };
         match r {
             Ok(len) => {
@@ -107,7 +108,7 @@ pub fn get(path: &Path, name: &[u8], follow: bool) -> Result<Option<Vec<u8>>, Er
                 return Ok(Some(buf));
             }
             Err(Errno::RANGE) => continue,
-            Err(Errno::NODATA) => return Ok(None),
+            Err(xattr_calls::NO_ATTR) => return Ok(None),
             Err(e) => return Err(e),
         }
     }
@@ -145,7 +146,7 @@ pub fn apply(path: &Path, want: &Xattrs, have: &Xattrs) -> Result<bool, String> 
             continue;
         }
         let n = std::ffi::OsStr::from_bytes(name);
-        match rustix::fs::lsetxattr(path, n, value, rustix::fs::XattrFlags::empty()) {
+        match xattr_calls::lsetxattr(path, n, value) {
             Ok(()) => changed = true,
             Err(e) => errors.push(fail("rsync_xal_set: lsetxattr", path, Some(name), e)),
         }
@@ -155,8 +156,8 @@ pub fn apply(path: &Path, want: &Xattrs, have: &Xattrs) -> Result<bool, String> 
             continue;
         }
         let n = std::ffi::OsStr::from_bytes(name);
-        match rustix::fs::lremovexattr(path, n) {
-            Ok(()) | Err(Errno::NODATA) => changed = true,
+        match xattr_calls::lremovexattr(path, n) {
+            Ok(()) | Err(xattr_calls::NO_ATTR) => changed = true,
             Err(e) => errors.push(fail("rsync_xal_set: lremovexattr", path, Some(name), e)),
         }
     }
@@ -205,9 +206,7 @@ mod tests {
         let (a, b) = (dir.path().join("a"), dir.path().join("b"));
         std::fs::write(&a, b"x").unwrap();
         std::fs::write(&b, b"y").unwrap();
-        let set = |p: &Path, n: &str, v: &[u8]| {
-            rustix::fs::setxattr(p, n, v, rustix::fs::XattrFlags::empty()).unwrap()
-        };
+        let set = |p: &Path, n: &str, v: &[u8]| xattr_calls::setxattr(p, n, v).unwrap();
         set(&a, "user.one", b"1");
         set(&a, "user.two", &[7; 300]);
         set(&b, "user.one", b"old");

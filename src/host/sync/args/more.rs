@@ -518,9 +518,29 @@ fn int(v: &[u8], what: &str) -> Result<i64, UsageError> {
 }
 
 impl SyncArgs {
+    /// What off Linux this wsync cannot do, in the words of an rsync built
+    /// without it (options.c, compat.c): extended attributes and ACLs (the
+    /// calls are Linux's: xattr_calls.rs), and preallocation (rsync needs
+    /// FALLOC_FL_KEEP_SIZE, or a cheap posix_fallocate, for it).
+    pub(super) fn unsupported_here(&self, linux: bool) -> Option<&'static str> {
+        match () {
+            _ if linux => None,
+            _ if self.xattrs > 0 => Some("extended attributes are not supported on this client"),
+            _ if self.acls => Some("ACLs are not supported on this client"),
+            _ if self.more.fake_super => {
+                Some("--fake-super requires a wsync with extended attributes enabled")
+            }
+            _ if self.more.preallocate => Some("preallocation is not supported on this Client"),
+            _ => None,
+        }
+    }
+
     /// rsync's checks of these options (parse_arguments and the run's
     /// start), after all options were read.
     pub(super) fn check_more(&mut self) -> Result<(), UsageError> {
+        if let Some(why) = self.unsupported_here(cfg!(target_os = "linux")) {
+            return Err(UsageError(why.into()));
+        }
         let m = &mut self.more;
         if m.crtimes {
             // rsync 3.5.0 as built here ("no crtimes" in its -V).

@@ -125,3 +125,25 @@ fn usage_errors() {
         }
     }
 }
+
+#[test]
+fn what_only_linux_does_is_refused_elsewhere_as_rsync_without_it_refuses() {
+    for (opt, why) in [
+        ("-X", "extended attributes are not supported on this client"),
+        ("-A", "ACLs are not supported on this client"),
+        (
+            "--fake-super",
+            "--fake-super requires a wsync with extended attributes enabled",
+        ),
+        (
+            "--preallocate",
+            "preallocation is not supported on this Client",
+        ),
+    ] {
+        let a = parse(&[opt, "a", "b"]).unwrap();
+        assert_eq!(a.unsupported_here(true), None, "{opt}");
+        assert_eq!(a.unsupported_here(false), Some(why), "{opt}");
+    }
+    let plain = parse(&["-a", "--open-noatime", "a", "b"]).unwrap();
+    assert_eq!(plain.unsupported_here(false), None);
+}
