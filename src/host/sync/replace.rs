@@ -310,7 +310,10 @@ impl Engine<'_> {
             // Not allowed (a group we are not in): the copy stays ours.
             let _ = std::os::unix::fs::lchown(&to, uid, gid);
             // chown cleared the set-id bits: rsync sets the mode after.
-            let _ = rustix::fs::chmod(&to, rustix::fs::Mode::from_raw_mode(md.mode() & 0o7777));
+            let _ = rustix::fs::chmod(
+                &to,
+                rustix::fs::Mode::from_raw_mode((md.mode() & 0o7777) as rustix::fs::RawMode),
+            );
         }
         if self.a.times {
             use rustix::fs::{AtFlags, Timespec, Timestamps, CWD};
