@@ -13,6 +13,7 @@ mod login;
 mod origin;
 mod park;
 mod quiet;
+mod refusal;
 pub(crate) mod regular;
 mod sink;
 pub(crate) mod store;

@@ -13,15 +13,13 @@
 //! whose server is alive stays locked, so it is left alone.
 
 use super::beneath::{open_beneath, Follow};
-use super::store::check_path;
+use super::refusal::check_path;
+pub use super::refusal::TEMP_SUFFIX;
 use rustix::fs::{self as rfs, AtFlags, FlockOperation, Mode, OFlags};
 use std::io::{self, Read, Write};
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
 
-/// Suffix of the server's temporary files and registrations; wire paths
-/// with a component ending in it are refused (`check_path`).
-pub const TEMP_SUFFIX: &str = ".wsync-tmp";
 const REG_PREFIX: &str = ".wsync-reg.";
 /// A registration holds one relative path: at most this many bytes.
 const REG_MAX: u64 = 8 << 10;
