@@ -15,16 +15,11 @@ impl WholeHash for NoHash {
     }
 }
 
-fn random(len: usize, mut s: u64) -> Vec<u8> {
-    let mut v = Vec::with_capacity(len + 8);
-    while v.len() < len {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        v.extend_from_slice(&s.to_le_bytes());
-    }
-    v.truncate(len);
-    v
+#[path = "../src/xorshift.rs"]
+mod xorshift;
+
+fn random(len: usize, seed: u64) -> Vec<u8> {
+    xorshift::Rng(seed).bytes(len)
 }
 
 /// Seconds this thread has run on a CPU (Linux), else wall-clock seconds:

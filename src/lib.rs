@@ -76,6 +76,8 @@ mod varint;
 mod tests;
 #[cfg(test)]
 mod testutil;
+#[cfg(any(test, all(feature = "cli", not(target_arch = "wasm32"))))]
+mod xorshift;
 
 /// The `wsync` binary's host side (feature `cli`): not part of the API,
 /// public only so that `src/main.rs` (and the fuzz targets) reach it.

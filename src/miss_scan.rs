@@ -373,7 +373,7 @@ mod tests {
                         1 => 0xff * u8::from(i < n),
                         2 => 0xff * u8::from(i >= n),
                         3 => 0xff * u8::from(i % 2 == 0),
-                        _ => rng.next_u64() as u8 | 0xf0,
+                        _ => rng.next() as u8 | 0xf0,
                     })
                     .collect();
                 for start in [0, 1, LANES - 1, 2 * LANES + 5] {
@@ -389,7 +389,7 @@ mod tests {
     /// word the AND of `k` random words (`1 / 2^k` of the bits set) or, for
     /// negative `k`, the OR of `-k` of them.
     fn random_filter(rng: &mut Rng, shift: u32, k: i32) -> Vec<u32> {
-        let mut word = || rng.next_u64() as u32;
+        let mut word = || rng.next() as u32;
         (0..1usize << (32 - shift))
             .map(|_| match k {
                 0 => 0,

@@ -3,6 +3,7 @@
 
 use super::files::Output;
 use super::Failure;
+use crate::xorshift::Rng;
 use crate::{DeltaEncoder, DeltaOptions, PatchOptions, Patcher, Signature, SignatureOptions};
 use clap::Parser;
 use std::io::Write;
@@ -35,21 +36,6 @@ pub struct BenchDataArgs {
     pub random: bool,
     pub basis: PathBuf,
     pub new: PathBuf,
-}
-
-/// xorshift64*: deterministic and fast.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
 }
 
 const WORDS: &[&str] = &[
@@ -150,7 +136,7 @@ pub fn generate(
     seed: u64,
     is_random: bool,
 ) -> (Vec<u8>, Vec<u8>, u64) {
-    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut rng = Rng::new(seed);
     let fill = |rng: &mut Rng, len: usize, out: &mut Vec<u8>| {
         if is_random {
             random(rng, len, out)
@@ -161,14 +147,16 @@ pub fn generate(
     let mut basis = Vec::with_capacity(size as usize);
     fill(&mut rng, size as usize, &mut basis);
     // Edits at sorted positions, applied from the end so offsets stay valid.
-    let mut at: Vec<u64> = (0..edits).map(|_| rng.below(size.max(1))).collect();
-    let insert_at = rng.below(size.max(1));
+    let mut at: Vec<u64> = (0..edits)
+        .map(|_| rng.below(size.max(1) as usize) as u64)
+        .collect();
+    let insert_at = rng.below(size.max(1) as usize) as u64;
     at.sort_unstable();
     let mut new = basis.clone();
     let mut changed = 0u64;
     let mut scratch = Vec::new();
     for &pos in at.iter().rev() {
-        let len = 1 + rng.below(4096) as usize;
+        let len = 1 + rng.below(4096);
         let pos = pos as usize;
         scratch.clear();
         fill(&mut rng, len, &mut scratch);

@@ -207,40 +207,13 @@ pub fn describe(root: &Path, times: bool, dir_times: bool) -> Vec<String> {
     out
 }
 
-/// A small seeded generator (xorshift) for the differential harnesses:
-/// a case is reproduced from its seed alone.
-pub struct Rng(pub u64);
-
-impl Rng {
-    /// The generator of case `case` of seed `seed` (the random-case harnesses).
-    pub fn for_case(seed: u64, case: usize) -> Rng {
-        let mut rng = Rng(seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(case as u64 * 2 + 1)
-            | 1);
-        for _ in 0..4 {
-            rng.next();
-        }
-        rng
-    }
-    pub fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    pub fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    pub fn pick<T: Copy>(&mut self, v: &[T]) -> T {
-        v[self.below(v.len())]
-    }
-}
+/// The seeded generator of the differential harnesses (one source with
+/// the crate's: a case is reproduced from its seed alone).
+#[path = "../../src/xorshift.rs"]
+#[allow(clippy::duplicate_mod)]
+mod xorshift;
+#[allow(unused_imports)]
+pub use xorshift::Rng;
 
 /// What differs between rsync's tree `dir` and wsync's (`describe` lines),
 /// one line each, as a problem to report; `None` when they are the same.

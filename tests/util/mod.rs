@@ -8,6 +8,12 @@ mod reference;
 #[allow(unused_imports)]
 pub use reference::rsync_version;
 
+#[path = "../../src/xorshift.rs"]
+#[allow(clippy::duplicate_mod)]
+mod xorshift;
+#[allow(unused_imports)]
+pub use xorshift::Rng;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -51,13 +57,7 @@ pub fn peer(name: &str) -> Command {
 
 /// Deterministic test data: text-like when `text`, else random.
 pub fn data(seed: u64, len: usize, text: bool) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut next = move || {
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    };
+    let mut rng = Rng::new(seed);
     let words: [&[u8]; 8] = [
         b"sync ",
         b"delta ",
@@ -70,7 +70,7 @@ pub fn data(seed: u64, len: usize, text: bool) -> Vec<u8> {
     ];
     let mut out = Vec::with_capacity(len + 8);
     while out.len() < len {
-        let r = next();
+        let r = rng.next();
         if text {
             out.extend_from_slice(words[(r % 8) as usize]);
         } else {
