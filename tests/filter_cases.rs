@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{build, old_time, run, wsync, Node};
+use common::{build, old_time, run_in, wsync_path, Node};
 use serde_json::Value;
 use std::path::Path;
 
@@ -74,7 +74,7 @@ fn rsync_testsuite_filter_cases() {
         );
         args.push("src/".into());
         args.push("dst/".into());
-        let got = run(wsync(), &args, root, &env, case["stdin"].as_str());
+        let got = run_in(wsync_path(), &args, root, &env, case["stdin"].as_str());
         let mut lines = got.lines.clone();
         lines.sort();
         let want: Vec<String> = case["expect"]["lines"]

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{build, old_time, rsync_version, run, wsync, Node, Run};
+use common::{build, old_time, rsync_version, run_in, wsync_path, Node, Run};
 
 fn tree() -> Vec<Node> {
     let f = |p: &str| Node::File(p.into(), 1);
@@ -165,10 +165,10 @@ fn manual_examples_match_rsync() {
         args.extend(ex.iter().map(|s| s.to_string()));
         args.push("src/".into());
         args.push("dst/".into());
-        let want = run("rsync", &args, root, &env, None);
+        let want = run_in("rsync", &args, root, &env, None);
         let mut w = vec!["sync".to_string()];
         w.extend(args.iter().cloned());
-        let got = run(wsync(), &w, root, &env, None);
+        let got = run_in(wsync_path(), &w, root, &env, None);
         if want.code != got.code || split(&want) != split(&got) {
             failures.push(format!(
                 "rsync {args:?}\n rsync ({}): {:?}\n wsync ({}): {:?}\n {}",

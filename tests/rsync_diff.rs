@@ -14,7 +14,7 @@
 mod common;
 use common::Rng;
 
-use common::{build, old_time, rsync_version, run, wsync, Node, Run};
+use common::{build, old_time, rsync_version, run_in, wsync_path, Node, Run};
 use std::path::Path;
 
 const NAMES: &[&str] = &[
@@ -412,10 +412,10 @@ fn matches_real_rsync() {
         if rng.chance(30) {
             env.push(("CVSIGNORE".into(), "*.log q?".into()));
         }
-        let want = run("rsync", &args, root, &env, None);
+        let want = run_in("rsync", &args, root, &env, None);
         let mut wargs = vec!["sync".to_string()];
         wargs.extend(args.iter().cloned());
-        let got = run(wsync(), &wargs, root, &env, None);
+        let got = run_in(wsync_path(), &wargs, root, &env, None);
         let (ws, wd) = split(&want);
         let (gs, gd) = split(&got);
         // When rsync stops on an error mid-way, how many of its sender's

@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{describe, rsync_version, run, tree_problem, wsync};
+use common::{describe, rsync_version, run_in, tree_problem, wsync_path};
 use std::fs;
 use std::path::Path;
 
@@ -456,10 +456,10 @@ fn seed_rsync_examples_match_rsync() {
             destination(&root.join(side));
         }
         let args: Vec<String> = ex.iter().map(|s| s.to_string()).collect();
-        let want = run("rsync", &args, &root.join("r"), &[], None);
+        let want = run_in("rsync", &args, &root.join("r"), &[], None);
         let mut wargs = vec!["sync".to_string()];
         wargs.extend(args.iter().cloned());
-        let got = run(wsync(), &wargs, &root.join("w"), &[], None);
+        let got = run_in(wsync_path(), &wargs, &root.join("w"), &[], None);
         let mut problems = Vec::new();
         if want.code != got.code {
             problems.push(format!("exit: rsync {} wsync {}", want.code, got.code));

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{build, rsync_version, run, wsync, Node};
+use common::{build, rsync_version, run_in, wsync_path, Node};
 
 struct Case {
     args: &'static [&'static str],
@@ -115,7 +115,7 @@ fn errors_name_the_rule_and_exit_as_rsync() {
         args.push("dst/".into());
         let mut w = vec!["sync".to_string()];
         w.extend(args.iter().cloned());
-        let got = run(wsync(), &w, root, &[], None);
+        let got = run_in(wsync_path(), &w, root, &[], None);
         assert_eq!(got.code, c.code, "{:?}: {}", c.args, got.stderr);
         assert!(
             got.stderr.contains(c.stderr),
@@ -125,7 +125,7 @@ fn errors_name_the_rule_and_exit_as_rsync() {
         );
         assert!(got.lines.is_empty(), "{:?} printed {:?}", c.args, got.lines);
         if c.rsync_too {
-            let want = run("rsync", &args, root, &[], None);
+            let want = run_in("rsync", &args, root, &[], None);
             assert_eq!(want.code, c.code, "rsync {:?}: {}", c.args, want.stderr);
         }
     }
@@ -137,8 +137,8 @@ fn errors_name_the_rule_and_exit_as_rsync() {
             .collect();
         let mut w = vec!["sync".to_string()];
         w.extend(args.iter().cloned());
-        let got = run(wsync(), &w, root, &[], None);
-        let want = run("rsync", &args, root, &[], None);
+        let got = run_in(wsync_path(), &w, root, &[], None);
+        let want = run_in("rsync", &args, root, &[], None);
         assert_eq!(
             (got.code, want.code),
             (code, code),
@@ -157,7 +157,7 @@ fn errors_name_the_rule_and_exit_as_rsync() {
         "src/",
         "dst/",
     ];
-    let got = run(wsync(), &args.map(String::from), root, &[], None);
+    let got = run_in(wsync_path(), &args.map(String::from), root, &[], None);
     assert_eq!(got.code, 0);
     assert!(
         got.stderr

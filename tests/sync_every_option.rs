@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::{describe, rsync_version, run, wsync, Run};
+use common::{describe, rsync_version, run_in, wsync_path, Run};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -474,10 +474,10 @@ fn compare(c: &Case) -> Vec<String> {
         tree(&s);
         (c.prep)(&s);
     }
-    let want = run("rsync", &c.args, &root.join("r"), &[], None);
+    let want = run_in("rsync", &c.args, &root.join("r"), &[], None);
     let mut wargs = vec!["sync".to_string()];
     wargs.extend(c.args.iter().cloned());
-    let got = run(wsync(), &wargs, &root.join("w"), &[], None);
+    let got = run_in(wsync_path(), &wargs, &root.join("w"), &[], None);
     let mut problems = Vec::new();
     if want.code != got.code {
         problems.push(format!(
@@ -651,7 +651,7 @@ fn every_option_is_accepted() {
         let mut all = vec!["sync".to_string(), "--dry-run".to_string()];
         all.extend(args.clone());
         all.extend(["/nonexistent-src/".to_string(), "dst/".to_string()]);
-        let r = run(wsync(), &all, tmp.path(), &[], None);
+        let r = run_in(wsync_path(), &all, tmp.path(), &[], None);
         let e = r.stderr.to_lowercase();
         if e.contains("unknown option") || e.contains("not supported") {
             refused.push(format!("{args:?}: {}", r.stderr.trim()));
@@ -697,10 +697,10 @@ fn every_option_is_accepted() {
 fn tool(rsync: bool, args: &[&str], dir: &Path) -> Run {
     let mut v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     if rsync {
-        return run("rsync", &v, dir, &[], None);
+        return run_in("rsync", &v, dir, &[], None);
     }
     v.insert(0, "sync".into());
-    run(wsync(), &v, dir, &[], None)
+    run_in(wsync_path(), &v, dir, &[], None)
 }
 
 #[test]
@@ -715,7 +715,7 @@ fn batch_read_as_rsync() {
         let s = tmp.path().join(side);
         fs::create_dir(&s).unwrap();
         tree(&s);
-        let copy = run(
+        let copy = run_in(
             "cp",
             &["-a".into(), "dst".into(), "dst2".into()],
             &s,
@@ -761,7 +761,7 @@ fn batch_files_are_checked() {
     let tmp = tempfile::tempdir().unwrap();
     let s = tmp.path();
     tree(s);
-    let copy = run(
+    let copy = run_in(
         "cp",
         &["-a".into(), "dst".into(), "dst2".into()],
         s,
@@ -922,8 +922,8 @@ fn help_lists_every_option() {
     // `wsync sync --help` lists every option of `rsync --help`, in its
     // order.
     let (longs, _) = rsync_help_options();
-    let help = run(
-        wsync(),
+    let help = run_in(
+        wsync_path(),
         &["sync".into(), "--help".into()],
         Path::new("."),
         &[],

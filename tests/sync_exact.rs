@@ -187,7 +187,7 @@ fn hard_link_leader_that_cannot_be_placed() {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    let got = common::run(common::wsync(), &args, root, &[], None);
+    let got = common::run_in(common::wsync_path(), &args, root, &[], None);
     assert_eq!(
         got.lines,
         ["cannot delete non-empty directory: f", ">f+++++++++ g"],

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{describe, rsync_version, run, wsync};
+use common::{describe, rsync_version, run_in, wsync_path};
 use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
@@ -58,10 +58,10 @@ fn compare(root: &Path, args: &[&str], dirs: &[&str]) -> Vec<String> {
 /// places where rsync 3.5.0 does not).
 fn compare_as(root: &Path, rsync_args: &[&str], args: &[&str], dirs: &[&str]) -> Vec<String> {
     let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let want = run("rsync", &strings(rsync_args), &root.join("r"), &[], None);
+    let want = run_in("rsync", &strings(rsync_args), &root.join("r"), &[], None);
     let mut wargs = vec!["sync".to_string()];
     wargs.extend(strings(args));
-    let got = run(wsync(), &wargs, &root.join("w"), &[], None);
+    let got = run_in(wsync_path(), &wargs, &root.join("w"), &[], None);
     let mut problems = Vec::new();
     if want.code != got.code {
         problems.push(format!(
@@ -142,7 +142,7 @@ fn keep_dirlinks_as_the_manual_says() {
     fs::create_dir_all(root.join("w/dst")).unwrap();
     dirlink(&root.join("w"), "../real");
     let args = ["sync", "-aiK", "--delete", "../src/", "dst/"].map(String::from);
-    let got = run(wsync(), &args, &root.join("w"), &[], None);
+    let got = run_in(wsync_path(), &args, &root.join("w"), &[], None);
     assert_eq!(got.code, 0, "{}", got.stderr);
     let mut lines = got.lines.clone();
     lines.sort();
@@ -434,7 +434,7 @@ fn signals_end_the_run_with_status_20() {
         fs::create_dir_all(&src).unwrap();
         fs::write(src.join("big"), vec![7u8; 8 << 20]).unwrap();
         // 1 MiB a second: the transfer takes 8 s unless stopped.
-        let child = std::process::Command::new(wsync())
+        let child = std::process::Command::new(wsync_path())
             .args(["sync", "-a", "--bwlimit=1024"])
             .arg(format!("{}/", src.display()))
             .arg(&dst)
@@ -490,7 +490,7 @@ fn inplace_over_one_file_with_two_names() {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    let got = run(wsync(), &args, root, &[], None);
+    let got = run_in(wsync_path(), &args, root, &[], None);
     assert_eq!(got.code, 0, "{}", got.stderr);
     assert_eq!(got.lines, vec![">f.sT...... a", ">f..T...... n/z"],);
     assert_eq!(fs::read(dst.join("a~")).unwrap(), b"old\n");

@@ -64,7 +64,7 @@ pub struct Run {
 }
 
 /// Runs `program args` in `cwd` with `env` and `stdin`.
-pub fn run(
+pub fn run_in(
     program: &str,
     args: &[String],
     cwd: &Path,
@@ -102,7 +102,7 @@ pub fn run(
 }
 
 /// The wsync binary under test.
-pub fn wsync() -> &'static str {
+pub fn wsync_path() -> &'static str {
     env!("CARGO_BIN_EXE_wsync")
 }
 

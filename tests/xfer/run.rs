@@ -7,7 +7,7 @@
 use super::gen::Case;
 use super::norm;
 use super::tree::{build, path_of, set_mtime, Node, TIME0};
-use crate::common::{describe, run, tree_problem, wsync, Run};
+use crate::common::{describe, run_in, tree_problem, wsync_path, Run};
 use std::fs;
 use std::path::Path;
 
@@ -179,7 +179,7 @@ pub fn run_case(case: &Case, keep: bool) -> (Vec<Problem>, Run, Run) {
             "rsync".into(),
         ];
         t.extend(args);
-        run("timeout", &t, &root.join(side), &[], None)
+        run_in("timeout", &t, &root.join(side), &[], None)
     };
     let want = rsync("r");
     if want.code == 124 {
@@ -204,7 +204,7 @@ pub fn run_case(case: &Case, keep: bool) -> (Vec<Problem>, Run, Run) {
             .iter()
             .map(|a| src_arg(a).replace("{ROOT}", &side_root("w"))),
     );
-    let got = run(wsync(), &wargs, &root.join("w"), &[], None);
+    let got = run_in(wsync_path(), &wargs, &root.join("w"), &[], None);
     let roots: Vec<String> = ["r", "w", "q"].iter().map(|s| side_root(s)).collect();
     let adjust = |tree: &mut Vec<String>| documented(case, tree);
     let p2 = case.args.iter().any(|a| a == "--info=progress2");
