@@ -172,7 +172,9 @@ fn files_from_with_everything_excluded() {
 
 /// rsync 3.5.0 never finishes here (docs/RSYNC.md, "Where rsync 3.5.0
 /// does not finish"): the fixed result. The leader `f` cannot replace a
-/// non-empty directory; `g`, its other name, is sent; exit 23.
+/// non-empty directory; `g`, its other name, is sent; `f` is tried again
+/// as a link to it (and fails again, as rsync's does before it hangs);
+/// exit 23.
 #[test]
 fn hard_link_leader_that_cannot_be_placed() {
     use std::fs;
@@ -190,13 +192,18 @@ fn hard_link_leader_that_cannot_be_placed() {
     let got = common::run(common::wsync(), &args, root, &[], None);
     assert_eq!(
         got.lines,
-        ["cannot delete non-empty directory: f", ">f+++++++++ g"],
+        [
+            "cannot delete non-empty directory: f",
+            ">f+++++++++ g",
+            "cannot delete non-empty directory: f"
+        ],
         "{}",
         got.stderr
     );
     assert_eq!(
         got.stderr,
         "could not make way for new regular file: f\n\
+         could not make way for new regular file: f\n\
          wsync error: some files/attrs were not transferred (see previous errors) (code 23)\n"
     );
     assert_eq!(got.code, 23);
@@ -367,4 +374,34 @@ fn eight_bit_names_in_the_log_file() {
         &[],
         &["-ai", "-8", "--log-file=log.txt", "../src/", "dst/"],
     )]);
+}
+
+/// -H: a group's first name that cannot be put in place (a directory
+/// -b leaves non-empty stands there) is tried again when the name sent
+/// instead is done, as a link to it: rsync's `finish_hard_link` goes
+/// through the whole group, and its messages come again. (With
+/// incremental recursion rsync 3.5.0 then hangs: docs/RSYNC.md.)
+#[test]
+fn hard_link_name_tried_again() {
+    let src = vec![
+        file("d", 10),
+        Node::Hard {
+            p: "deep".into(),
+            target: "d".into(),
+        },
+    ];
+    let dst = vec![dir("d"), dir("d/h"), file("d/h/inner", 5)];
+    let mut cases = Vec::new();
+    for when in [
+        &["--delete-after"][..],
+        &["--delete-before"],
+        &["--no-i-r", "--delete-during"],
+        &["--no-i-r", "--force"],
+    ] {
+        let mut args = vec!["-a", "--out-format=%i %n", "-b", "--suffix=.bak", "-H"];
+        args.extend(when);
+        args.extend(["../src/", "dst/"]);
+        cases.push(case(src.clone(), dst.clone(), &[], &args));
+    }
+    same_as_rsync(&cases);
 }

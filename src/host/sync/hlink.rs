@@ -85,7 +85,9 @@ impl Engine<'_> {
 
     /// rsync's recv_generator for a follower visited before its leader:
     /// -u and the size limits skip it; a non-file there is removed.
-    /// False when the follower is dropped.
+    /// False when the follower is dropped. One whose way could not be
+    /// made stays in the group: rsync's `finish_hard_link` tries to link
+    /// it too (making way again, with the same messages).
     fn follower_makes_way(&mut self, i: usize) -> bool {
         let it = &self.sent.items[i];
         let a = self.a;
@@ -99,7 +101,10 @@ impl Engine<'_> {
         if a.update && it.mtime < md.mtime() {
             return false;
         }
-        md.is_file() || self.remove_for_replace(&dpath, &md, Kind::File)
+        if !md.is_file() {
+            self.remove_for_replace(&dpath, &md, Kind::File);
+        }
+        true
     }
 
     fn plain_file(&mut self, i: usize) {
