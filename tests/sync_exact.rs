@@ -405,3 +405,45 @@ fn hard_link_name_tried_again() {
     }
     same_as_rsync(&cases);
 }
+
+/// The order of the sender's messages is the order it reads the source:
+/// without incremental recursion depth first in the order the directory
+/// gives its entries; with it, every argument first (a missing one's
+/// error before the contents of a directory named earlier), then the
+/// directories in list order.
+#[test]
+fn sender_messages_in_walk_order() {
+    let nowhere = |p: &str| Node::Link {
+        p: p.into(),
+        target: "nowhere".into(),
+        mtime: 1_600_000_000,
+    };
+    let src = vec![
+        dir("j"),
+        dir("j/x"),
+        nowhere("j/x/l"),
+        dir("b"),
+        dir("b/c"),
+        nowhere("b/c/l"),
+        nowhere("b/l"),
+        dir("sp ace"),
+        nowhere("sp ace/a"),
+        dir("x.o"),
+        nowhere("x.o/sub"),
+        nowhere("top"),
+    ];
+    let mut cases = Vec::new();
+    for args in [
+        &["-a", "-L", "--delete-after", "../src/"][..],
+        &["-a", "-L", "--no-i-r", "../src/", "../src/missing"],
+        &["-a", "-L", "../src/j", "../src/missing"],
+        &["-a", "-L", "../src/j/", "../src/missing", "../src/b"],
+        &["-a", "-L", "../src/", "../src/missing"],
+        &["-a", "-L", "../src/x.o", "../src/b", "../src/missing"],
+    ] {
+        let mut a = args.to_vec();
+        a.push("dst/");
+        cases.push(case(src.clone(), vec![], &[], &a));
+    }
+    same_as_rsync(&cases);
+}

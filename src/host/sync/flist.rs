@@ -414,6 +414,19 @@ pub struct Sent {
     /// `--delete-missing-args`: source arguments that were missing,
     /// as paths in the list (deleted at the destination).
     pub missing: Vec<Vec<u8>>,
+    /// With incremental recursion, while the arguments are gone through:
+    /// the directories whose lists come after (`Deferred`).
+    pub deferred: Option<Vec<Deferred>>,
+}
+
+/// A directory rsync's incremental sender lists after it has gone
+/// through every argument (its send_extra_file_list): a named one, and
+/// those inside a directory whose contents were named ("src/").
+#[derive(Debug, Clone)]
+pub struct Deferred {
+    pub root_idx: u32,
+    pub dir: Vec<u8>,
+    pub o: WalkOptions,
 }
 
 impl Sent {
@@ -707,12 +720,42 @@ pub fn send_tree(
             let walk = it.is_dir() && (o.recursive || top_contents);
             it.content = walk;
             sent.items.push(it);
+            if walk && !top_contents {
+                if let Some(d) = &mut sent.deferred {
+                    d.push(Deferred {
+                        root_idx,
+                        dir: name.to_vec(),
+                        o: *o,
+                    });
+                    return Ok(true);
+                }
+            }
             if walk {
                 send_dir(root, name, root_idx, o, o.recursive, filter, reader, sent)?;
             }
         }
     }
     Ok(true)
+}
+
+/// Lists a directory `walk` deferred, and what is inside it.
+pub fn send_deferred(
+    d: &Deferred,
+    filter: &mut DirFilter,
+    reader: &mut dyn MergeSource,
+    sent: &mut Sent,
+) -> Result<(), FilterError> {
+    let root = sent.roots[d.root_idx as usize].clone();
+    send_dir(
+        &root,
+        &d.dir,
+        d.root_idx,
+        &d.o,
+        d.o.recursive,
+        filter,
+        reader,
+        sent,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -790,8 +833,21 @@ fn send_dir(
         }
         sent.items.push(it);
     }
-    // Subdirectories in file-list order, as rsync visits them.
-    subdirs.sort_by(|a, b| f_name_cmp(a, true, b, true));
+    // Subdirectories as rsync visits them: with incremental recursion
+    // in file-list order (each a list of its own), else depth first in
+    // the order they were read (its send_directory, before the list is
+    // sorted): the order of the messages of their entries.
+    if o.incremental {
+        subdirs.sort_by(|a, b| f_name_cmp(a, true, b, true));
+    }
+    if let Some(d) = &mut sent.deferred {
+        d.extend(subdirs.into_iter().map(|dir| Deferred {
+            root_idx,
+            dir,
+            o: *o,
+        }));
+        return Ok(());
+    }
     for sub in subdirs {
         send_dir(root, &sub, root_idx, o, recurse, filter, reader, sent)?;
     }
