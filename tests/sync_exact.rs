@@ -406,6 +406,32 @@ fn hard_link_name_tried_again() {
     same_as_rsync(&cases);
 }
 
+/// `--stderr`: an error of rsync's generator ("could not make way") is
+/// printed by the generator itself (every high-bit byte escaped, not in
+/// the log file), or with `--stderr=client` by the client (valid UTF-8
+/// kept, logged); with `--stderr=all` the generator prints its notes
+/// ("cannot delete non-empty directory") itself too.
+#[test]
+fn generator_messages_by_stderr_mode() {
+    let src = vec![Node::Link {
+        p: "café".into(),
+        target: "deep".into(),
+        mtime: 1_600_000_000,
+    }];
+    let dst = vec![dir("café"), file("café/x", 3)];
+    let mut cases = Vec::new();
+    for mode in ["errors", "client", "all"] {
+        let stderr = format!("--stderr={mode}");
+        cases.push(case(
+            src.clone(),
+            dst.clone(),
+            &[],
+            &["-a", &stderr, "--log-file=log.txt", "../src/", "dst/"],
+        ));
+    }
+    same_as_rsync(&cases);
+}
+
 /// The order of the sender's messages is the order it reads the source:
 /// without incremental recursion depth first in the order the directory
 /// gives its entries; with it, every argument first (a missing one's

@@ -10,7 +10,7 @@
 //! print on stderr themselves escapes every byte the C library does not
 //! call printable (all above 0x7f).
 
-use super::args::{Info, SyncArgs};
+use super::args::{Info, StderrMode, SyncArgs};
 use super::flist::{show, unshow};
 use super::itemize::{self, LogItem};
 use std::fs::File;
@@ -60,6 +60,9 @@ pub struct Log {
     needs_newline: bool,
     /// A live progress bar: lines are printed around it.
     pub bar: Option<indicatif::ProgressBar>,
+    /// `--stderr`: which process prints the generator's and receiver's
+    /// messages (rsync's msgs2stderr).
+    stderr: StderrMode,
 }
 
 /// Whether an out-format has escape `esc` (rsync's `log_format_has`:
@@ -145,6 +148,7 @@ impl Log {
             file,
             needs_newline: false,
             bar: None,
+            stderr: a.more.stderr,
         })
     }
 
@@ -175,9 +179,15 @@ impl Log {
 
     /// A note of rsync's generator or receiver (FINFO there): passed to
     /// the client, which prints and logs it, unless `-q` (then the
-    /// server drops it).
+    /// server drops it). With `--stderr=all` the server prints it on
+    /// stderr itself, as its errors (`error_server`).
     pub fn info_server(&mut self, line: &str) {
-        if !self.quiet {
+        if self.quiet {
+            return;
+        }
+        if self.stderr == StderrMode::All {
+            self.error_server(line);
+        } else {
             self.info(line);
         }
     }
@@ -255,8 +265,13 @@ impl Log {
 
     /// An error rsync's generator or receiver prints on stderr itself:
     /// not in the log file (that is the client's), every byte above
-    /// 0x7f escaped.
+    /// 0x7f escaped. With `--stderr=client` it goes through the client
+    /// instead, which prints and logs it as its own (`error`).
     pub fn error_server(&mut self, line: &str) {
+        if self.stderr == StderrMode::Client {
+            self.error(line);
+            return;
+        }
         // (rsync's client's half-written line is its own: no newline.)
         let _ = self.out.flush();
         let raw = unshow(line);
@@ -451,6 +466,7 @@ pub fn append(path: &std::ffi::OsStr, lines: &[&str]) {
         }),
         needs_newline: false,
         bar: None,
+        stderr: StderrMode::Errors,
     };
     for line in lines {
         l.file_line(line);
