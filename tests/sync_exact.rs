@@ -432,6 +432,33 @@ fn generator_messages_by_stderr_mode() {
     same_as_rsync(&cases);
 }
 
+/// What a format shows of a deletion: rsync's client knows only the name
+/// and whether it was a directory, so `%M` is 1970/01/01-00:00:00, the
+/// size and owner 0 (`%G` 0 with -g, else DEFAULT), no permissions.
+#[test]
+fn deletions_in_a_format() {
+    let dst = vec![file("x", 5), dir("sub"), file("sub/y", 7)];
+    let mut cases = Vec::new();
+    for owner in ["-g", "--no-g"] {
+        cases.push(case(
+            vec![file("a", 1)],
+            dst.clone(),
+            &[],
+            &[
+                "-a",
+                owner,
+                "--del",
+                "--out-format=%M %G %U %l %B %i %n",
+                "--log-file=log.txt",
+                "--log-file-format=%i %M %G %n",
+                "../src/",
+                "dst/",
+            ],
+        ));
+    }
+    same_as_rsync(&cases);
+}
+
 /// The order of the sender's messages is the order it reads the source:
 /// without incremental recursion depth first in the order the directory
 /// gives its entries; with it, every argument first (a missing one's

@@ -63,6 +63,8 @@ pub struct Log {
     /// `--stderr`: which process prints the generator's and receiver's
     /// messages (rsync's msgs2stderr).
     stderr: StderrMode,
+    /// `-g`: `%G` of a deletion shows rsync's zeroed group, not "DEFAULT".
+    group: bool,
 }
 
 /// Whether an out-format has escape `esc` (rsync's `log_format_has`:
@@ -149,6 +151,7 @@ impl Log {
             needs_newline: false,
             bar: None,
             stderr: a.more.stderr,
+            group: a.group,
         })
     }
 
@@ -347,8 +350,23 @@ impl Log {
     /// Logs one deletion as rsync's client does (`log_delete`): on
     /// stdout through the out-format when it has `%i` or `%o`, else
     /// "deleting NAME" (with `-v` or an out-format); in the log file
-    /// likewise, unless a dry run. `item` is the deleted entry.
+    /// likewise, unless a dry run. `item` is the deleted entry. rsync's
+    /// client knows only its name and whether it was a directory (its
+    /// MSG_DELETED): the rest of what a format shows is zero (size,
+    /// `%M` 1970/01/01-00:00:00, owner, permissions).
     pub fn deletion(&mut self, item: &super::flist::Item, times: bool) {
+        use super::flist::Kind;
+        let mut zeroed = item.clone();
+        let dir = item.kind == Kind::Dir;
+        zeroed.kind = if dir { Kind::Dir } else { Kind::File };
+        zeroed.mode = if dir { 0o040000 } else { 0o100000 };
+        zeroed.size = 0;
+        zeroed.mtime = 0;
+        zeroed.nsec = 0;
+        zeroed.uid = 0;
+        zeroed.gid = 0;
+        zeroed.link = None;
+        let item = &zeroed;
         let li = LogItem {
             item,
             name: &item.path,
@@ -359,7 +377,7 @@ impl Log {
             times,
             sender_path: None,
             checksum: None,
-            uid_gid: (false, false),
+            uid_gid: (false, self.group),
         };
         if self.info.del() > 0 || self.format.is_some() {
             let fmt = match &self.format {
@@ -467,6 +485,7 @@ pub fn append(path: &std::ffi::OsStr, lines: &[&str]) {
         needs_newline: false,
         bar: None,
         stderr: StderrMode::Errors,
+        group: false,
     };
     for line in lines {
         l.file_line(line);
