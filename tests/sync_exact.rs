@@ -459,6 +459,31 @@ fn deletions_in_a_format() {
     same_as_rsync(&cases);
 }
 
+/// Without -p rsync's generator reads the default ACL of each parent
+/// directory it reaches: where that is not a directory (a file is in
+/// the way) it warns "default_perms_for_dir: ... falling back on umask".
+#[test]
+fn default_acl_of_a_parent_that_is_a_file() {
+    let src = vec![
+        dir("x.o"),
+        file("x.o/core", 10),
+        dir("日本"),
+        file("日本/f", 3),
+    ];
+    let dst = vec![file("x.o", 4), file("日本", 5)];
+    let mut cases = Vec::new();
+    for args in [
+        &["-r", "-v", "--ignore-existing", "--no-p"][..],
+        &["-r", "--ignore-existing"],
+        &["-r", "--ignore-existing", "--no-p", "-n"],
+    ] {
+        let mut a = args.to_vec();
+        a.extend(["../src/", "dst"]);
+        cases.push(case(src.clone(), dst.clone(), &[], &a));
+    }
+    same_as_rsync(&cases);
+}
+
 /// The order of the sender's messages is the order it reads the source:
 /// without incremental recursion depth first in the order the directory
 /// gives its entries; with it, every argument first (a missing one's

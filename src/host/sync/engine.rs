@@ -60,6 +60,9 @@ pub struct Engine<'a> {
     /// absolute paths).
     pub(super) cwd: PathBuf,
     pub(super) skip_dir: Option<usize>,
+    /// The directory whose default ACL was read last for permissions
+    /// without -p (rsync's generator's parent_dirname).
+    parent_dirname: Option<Vec<u8>>,
     /// A merge file that failed to read while clearing a directory.
     pub(super) filter_err: Option<FilterError>,
     pub(super) dirs: Vec<usize>,
@@ -144,6 +147,7 @@ impl<'a> Engine<'a> {
             fresh: None,
             cwd: std::env::current_dir().unwrap_or_default(),
             skip_dir: None,
+            parent_dirname: None,
             filter_err: None,
             dirs: Vec::new(),
             delayed: Vec::new(),
@@ -471,8 +475,13 @@ impl<'a> Engine<'a> {
             self.make_parents(&dpath);
         }
         let in_missing = self.dry_missing.is_some_and(|d| self.is_below(i, d));
-        if !in_missing {
+        if in_missing {
+            self.parent_dirname = None;
+        } else {
             self.dry_missing = None;
+            if !self.a.perms {
+                self.read_default_acl(it);
+            }
         }
         let in_fresh = self.fresh.is_some_and(|d| self.is_below(i, d));
         if !in_fresh {
@@ -565,6 +574,39 @@ impl<'a> Engine<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Without -p rsync's generator reads the default ACL of each new
+    /// parent directory it reaches (`default_perms_for_dir`), warning
+    /// when that fails: on stderr itself, the exit code unchanged.
+    fn read_default_acl(&mut self, it: &Item) {
+        let dn: &[u8] = match it.path.iter().rposition(|&b| b == b'/') {
+            Some(k) => &it.path[..k],
+            None => b".",
+        };
+        if self.parent_dirname.as_deref() == Some(dn) {
+            return;
+        }
+        self.parent_dirname = Some(dn.to_vec());
+        let full = match &self.solo {
+            Some(p) => p
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf(),
+            None if dn == b"." => self.dst.clone(),
+            None => join(&self.dst, dn),
+        };
+        if let Some(e) = super::acls::default_acl_error(&full, self.dry()) {
+            // strerror's text alone (no errno number).
+            let e = std::io::Error::from_raw_os_error(e.raw_os_error()).to_string();
+            let text = e.split(" (os error ").next().unwrap_or_default();
+            self.log.error_server(&format!(
+                "default_perms_for_dir: sys_acl_get_file({}, ACL_TYPE_DEFAULT): {text}, \
+                 falling back on umask",
+                show(dn)
+            ));
+        }
     }
 
     pub(super) fn rel_of(&self, p: &Path) -> Vec<u8> {
