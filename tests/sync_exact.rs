@@ -459,6 +459,32 @@ fn deletions_in_a_format() {
     same_as_rsync(&cases);
 }
 
+/// `%C` shows the checksum `--checksum-choice` picks: the transfer one
+/// (the first name) for a file sent, with -c the file-list one (the
+/// second), each as rsync's sum_as_hex writes it; blanks as wide as
+/// one where there is none, zeros for a dry run's file.
+#[test]
+fn checksum_of_each_choice() {
+    let src = vec![file("a", 13), dir("d"), file("d/b", 70_001)];
+    let old = vec![file("gone", 3)];
+    let mut cases = Vec::new();
+    for choice in [
+        "md4", "md5", "sha1", "xxh64", "xxh3", "xxh128", "none", "auto", "MD5", "md5,xxh3",
+    ] {
+        for extra in [&[][..], &["-c"], &["-n"]] {
+            if extra == ["-c"] && choice == "none" {
+                continue;
+            }
+            let cc = format!("--checksum-choice={choice}");
+            let mut args = vec!["-rl", "--del", "--out-format=[%C] %i %n", &cc];
+            args.extend(extra);
+            args.extend(["../src/", "dst/"]);
+            cases.push(case(src.clone(), old.clone(), &[], &args));
+        }
+    }
+    same_as_rsync(&cases);
+}
+
 /// Without -p rsync's generator reads the default ACL of each parent
 /// directory it reaches: where that is not a directory (a file is in
 /// the way) it warns "default_perms_for_dir: ... falling back on umask".

@@ -284,30 +284,28 @@ impl<'a> Engine<'a> {
         self.log.item(&li, code);
     }
 
-    /// `%C`'s checksum of a regular file: with `-c` the one rsync's sender
-    /// lists, else that of the data it sent (zeros in a dry run, where it
-    /// sent none); None where rsync shows spaces, or no format asks.
-    fn checksum_for_log(&self, it: &Item, iflags: u32) -> Option<u128> {
-        if !self.log.wants_checksum || it.kind != Kind::File || iflags & DELETED != 0 {
+    /// What `%C` shows for a regular file: with `-c` the checksum rsync's
+    /// sender lists, else that of the data it sent (zeros in a dry run,
+    /// where it sent none), of the kind --checksum-choice picks; blanks
+    /// where rsync has none. None when no format asks.
+    fn checksum_for_log(&self, it: &Item, iflags: u32) -> Option<String> {
+        if !self.log.wants_checksum {
             return None;
         }
-        if !self.a.checksum && iflags & TRANSFER == 0 {
-            return None;
+        let kind = self.log.sum;
+        let none = it.kind != Kind::File
+            || iflags & DELETED != 0
+            || (!self.a.checksum && iflags & TRANSFER == 0);
+        if none {
+            return Some(kind.blank());
         }
         if !self.a.checksum && self.dry() {
-            return Some(0);
+            return Some(kind.shown(None));
         }
-        let mut f = fs::File::open(self.sent.src_path(it)).ok()?;
-        let mut h = xxhash_rust::xxh3::Xxh3::new();
-        let mut buf = vec![0u8; 1 << 16];
-        loop {
-            match std::io::Read::read(&mut f, &mut buf) {
-                Ok(0) => break,
-                Ok(n) => h.update(&buf[..n]),
-                Err(_) => return None,
-            }
-        }
-        Some(h.digest128())
+        Some(match kind.of_file(&self.sent.src_path(it)) {
+            Some(d) => kind.shown(Some(&d)),
+            None => kind.blank(),
+        })
     }
 
     /// The log line's view of item `i`.

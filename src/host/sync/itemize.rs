@@ -89,8 +89,9 @@ pub struct LogItem<'a> {
     /// The source directory as the sender named it (rsync's
     /// F_PATHNAME), for `%f`.
     pub sender_path: Option<&'a [u8]>,
-    /// The file's checksum (rsync's xxh128), for `%C`.
-    pub checksum: Option<u128>,
+    /// What `%C` shows (`filesum::SumKind::shown`); None: no format
+    /// asks for it.
+    pub checksum: Option<String>,
     /// Whether owners and groups are sent (`-o`, `-g`), for `%U`, `%G`.
     pub uid_gid: (bool, bool),
 }
@@ -300,10 +301,11 @@ pub fn render(fmt: &str, li: &LogItem<'_>) -> String {
             }),
             b'B' => Some(perm_string(it.mode).into_bytes()),
             b'p' => Some(std::process::id().to_string().into_bytes()),
-            b'C' => Some(match li.checksum {
-                Some(sum) if it.kind == Kind::File => format!("{sum:032x}").into_bytes(),
-                _ => vec![b' '; 32],
-            }),
+            b'C' => Some(
+                li.checksum
+                    .clone()
+                    .map_or_else(|| vec![b' '; 32], String::into_bytes),
+            ),
             // The module's name: empty outside a daemon.
             b'm' => Some(Vec::new()),
             _ => None,

@@ -11,6 +11,7 @@
 //! call printable (all above 0x7f).
 
 use super::args::{Info, StderrMode, SyncArgs};
+use super::filesum::SumKind;
 use super::flist::{show, unshow};
 use super::itemize::{self, LogItem};
 use std::fs::File;
@@ -52,6 +53,8 @@ pub struct Log {
     dry_run: bool,
     /// `%C` in a format: checksums are worked out for the log.
     pub wants_checksum: bool,
+    /// The checksum `%C` shows (`--checksum-choice`).
+    pub sum: SumKind,
     out: BufWriter<std::io::Stdout>,
     file: Option<LogFile>,
     /// Stdout holds a line not ended yet ("building file list ... "):
@@ -137,6 +140,7 @@ impl Log {
             has(b'C') || file.as_ref().is_some_and(|f| format_has(&f.format, b'C'));
         Ok(Log {
             wants_checksum,
+            sum: SumKind::for_log(a.more.checksum_choice.as_deref(), a.checksum),
             has_o_or_i: has_i > 0 || has(b'o'),
             format,
             has_i,
@@ -376,7 +380,7 @@ impl Log {
             hlink: None,
             times,
             sender_path: None,
-            checksum: None,
+            checksum: Some(self.sum.blank()),
             uid_gid: (false, self.group),
         };
         if self.info.del() > 0 || self.format.is_some() {
@@ -475,6 +479,7 @@ pub fn append(path: &std::ffi::OsStr, lines: &[&str]) {
         log_before: false,
         dry_run: false,
         wants_checksum: false,
+        sum: SumKind::Xxh128,
         out: BufWriter::new(std::io::stdout()),
         file: Some(LogFile {
             w: BufWriter::new(f),
