@@ -551,3 +551,34 @@ fn sender_messages_in_walk_order() {
     }
     same_as_rsync(&cases);
 }
+
+/// -L: a symlink that cannot be followed is no error when a rule
+/// excludes its name as a file or as a directory (rsync's make_file asks
+/// both): `--exclude=*/` leaves it out quietly.
+#[test]
+fn unfollowable_symlink_excluded_as_a_directory() {
+    let link = |p: &str, target: &str| Node::Link {
+        p: p.into(),
+        target: target.into(),
+        mtime: 1_600_000_000,
+    };
+    let src = vec![
+        file("core", 10),
+        link("%n%i", "../a"),
+        link("sp ace", "core/x"),
+        dir("b"),
+        file("b/c", 5),
+    ];
+    let mut cases = Vec::new();
+    for rule in ["--exclude=*/", "--exclude=nothing"] {
+        for walk in ["--no-i-r", "--i-r"] {
+            cases.push(case(
+                src.clone(),
+                vec![],
+                &[],
+                &["-rlt", "-v", "-L", rule, walk, "../src/", "dst/"],
+            ));
+        }
+    }
+    same_as_rsync(&cases);
+}

@@ -531,8 +531,9 @@ pub fn child(dir: &[u8], name: &[u8]) -> Vec<u8> {
 }
 
 /// `lstat`, or `stat` with `-L` (a dangling symlink is then an error, as
-/// rsync's "symlink has no referent", unless `excluded` says the entry is
-/// excluded as a file: rsync then skips it quietly).
+/// rsync's "symlink has no referent"), unless `excluded` says the entry
+/// is excluded as a file or as a directory: rsync's make_file then skips
+/// it quietly, whatever the error.
 fn stat_entry(
     path: &Path,
     ent: Option<&fs::DirEntry>,
@@ -576,6 +577,7 @@ fn stat_entry(
         }
         Ok(md) if o.copy_links && md.file_type().is_symlink() => follow(path, sent, excluded),
         Ok(md) => Some(md),
+        Err(_) if excluded() => None,
         Err(e) => {
             sent.io_err(format!(
                 "rsync: [sender] link_stat \"{}\" failed: {}",
@@ -589,7 +591,7 @@ fn stat_entry(
 
 /// `stat` through a symlink (-L, --copy-unsafe-links): a dangling one is
 /// rsync's "symlink has no referent", unless `excluded` says the entry is
-/// excluded as a file: rsync then skips it quietly.
+/// excluded (as a file or as a directory): rsync then skips it quietly.
 fn follow(path: &Path, sent: &mut Sent, excluded: &dyn Fn() -> bool) -> Option<fs::Metadata> {
     match fs::metadata(path) {
         Ok(m) => Some(m),
@@ -806,7 +808,7 @@ fn send_dir(
         let path = child(dir, name.as_bytes());
         let full = ent.path();
         let Some(md) = stat_entry(&full, Some(&ent), &path, o, sent, &|| {
-            filter.is_excluded(&path, false)
+            filter.is_excluded(&path, false) || filter.is_excluded(&path, true)
         }) else {
             continue;
         };
