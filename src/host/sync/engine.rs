@@ -73,6 +73,8 @@ pub struct Engine<'a> {
     pub(super) hl_last: HashMap<(u64, u64), usize>,
     pub(super) hl_state: HashMap<(u64, u64), Option<usize>>,
     pub(super) hl_pending: HashMap<(u64, u64), Vec<usize>>,
+    /// Names of a group whose way could not be made when reached.
+    pub(super) hl_way_failed: HashSet<usize>,
     /// Names reached after their leader, waiting for its data.
     pub(super) hl_after: HashMap<(u64, u64), Vec<usize>>,
     /// Leaders whose data was received, in that order.
@@ -87,7 +89,7 @@ pub struct Engine<'a> {
     io_known: bool,
     io_warned: bool,
     /// rsync's incremental recursion (off for -m, --delete-before/after).
-    inc: bool,
+    pub(super) inc: bool,
     /// Deletions made without the deleter: the generator's (without
     /// --delete) and the receiver's (clearing a backup's place), with
     /// those --max-delete refused on the generator's side.
@@ -156,6 +158,7 @@ impl<'a> Engine<'a> {
             hl_last: HashMap::new(),
             hl_state: HashMap::new(),
             hl_pending: HashMap::new(),
+            hl_way_failed: HashSet::new(),
             hl_after: HashMap::new(),
             hl_finished: Vec::new(),
             alt_roots,
