@@ -20,8 +20,8 @@ pub struct Problem {
 
 /// rsync's stdout as its processes print it: the sender's item lines in
 /// order; the generator's deletion lines (and the notes it sends the
-/// client itself, which can pass item lines still in its buffer) in
-/// order; the
+/// client itself, which can pass item lines still in its buffer; and in
+/// the log file its errors, there with --stderr=client) in order; the
 /// receiver's hard-link lines in order. The streams interleave as the
 /// processes' messages happen to meet.
 fn streams(lines: &[String]) -> [Vec<String>; 3] {
@@ -41,6 +41,7 @@ fn streams(lines: &[String]) -> [Vec<String>; 3] {
             || l.ends_with(" is under min-size")
             || l.ends_with(" is newer")
             || l.ends_with(" exists")
+            || server_line(l)
         {
             del.push(l.clone());
         } else if l.contains(" => ") {
@@ -52,28 +53,33 @@ fn streams(lines: &[String]) -> [Vec<String>; 3] {
     [main, del, hard]
 }
 
+/// A message of rsync's generator or receiver (which print their errors
+/// themselves, or with --stderr=client pass them to the client).
+fn server_line(l: &str) -> bool {
+    [
+        "[generator]",
+        "[receiver]",
+        "[Receiver]",
+        "could not make way",
+        "*** Skipping any contents",
+        "Deletions stopped",
+        "ERROR: ",
+        " arg does not exist",
+        " arg is not a dir",
+        "failed verification",
+        "default_perms_for_dir: ",
+    ]
+    .iter()
+    .any(|k| l.contains(k))
+}
+
 /// rsync's stderr as its processes write it: the sender's (client's)
 /// lines in order, the generator's and receiver's (which write their
 /// errors themselves) in order, and the closing "rsync error" lines (one
 /// a process that exits with it) as a set. How the processes' lines
 /// interleave depends on their timing.
 fn err_streams(lines: &[String]) -> [Vec<String>; 3] {
-    let server = |l: &str| {
-        [
-            "[generator]",
-            "[receiver]",
-            "[Receiver]",
-            "could not make way",
-            "*** Skipping any contents",
-            "Deletions stopped",
-            "ERROR: ",
-            " arg does not exist",
-            " arg is not a dir",
-            "failed verification",
-        ]
-        .iter()
-        .any(|k| l.contains(k))
-    };
+    let server = server_line;
     let mut client = Vec::new();
     let mut servers = Vec::new();
     let mut closing = Vec::new();

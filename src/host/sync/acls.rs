@@ -320,6 +320,28 @@ pub fn default_perms(dir: &Path, umask_perms: u32) -> u32 {
     }
 }
 
+/// Why rsync's `default_perms_for_dir` could not read `dir`'s default
+/// ACL and warns: libacl's `acl_get_file` fails where the attribute
+/// cannot be read, and for a non-directory (EACCES). None where it reads
+/// one (or none), and where rsync says nothing: no ACL support (ENOTSUP,
+/// ENOSYS, EINVAL), or, in a dry run, a directory not made (ENOENT).
+pub fn default_acl_error(dir: &Path, dry_run: bool) -> Option<Errno> {
+    let e = match rustix::fs::getxattr_query(dir, DEFAULT) {
+        Ok(_) => return None,
+        Err(Errno::NODATA) => match rustix::fs::stat(dir) {
+            Ok(st) if rustix::fs::FileType::from_raw_mode(st.st_mode).is_dir() => return None,
+            Ok(_) => Errno::ACCESS,
+            Err(e) => e,
+        },
+        Err(e) => e,
+    };
+    let quiet = not_supported(e)
+        || e == Errno::NOSYS
+        || e == Errno::INVAL
+        || (dry_run && e == Errno::NOENT);
+    (!quiet).then_some(e)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

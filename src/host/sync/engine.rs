@@ -60,6 +60,9 @@ pub struct Engine<'a> {
     /// absolute paths).
     pub(super) cwd: PathBuf,
     pub(super) skip_dir: Option<usize>,
+    /// The directory whose default ACL was read last for permissions
+    /// without -p (rsync's generator's parent_dirname).
+    parent_dirname: Option<Vec<u8>>,
     /// A merge file that failed to read while clearing a directory.
     pub(super) filter_err: Option<FilterError>,
     pub(super) dirs: Vec<usize>,
@@ -70,6 +73,8 @@ pub struct Engine<'a> {
     pub(super) hl_last: HashMap<(u64, u64), usize>,
     pub(super) hl_state: HashMap<(u64, u64), Option<usize>>,
     pub(super) hl_pending: HashMap<(u64, u64), Vec<usize>>,
+    /// Names of a group whose way could not be made when reached.
+    pub(super) hl_way_failed: HashSet<usize>,
     /// Names reached after their leader, waiting for its data.
     pub(super) hl_after: HashMap<(u64, u64), Vec<usize>>,
     /// Leaders whose data was received, in that order.
@@ -84,7 +89,7 @@ pub struct Engine<'a> {
     io_known: bool,
     io_warned: bool,
     /// rsync's incremental recursion (off for -m, --delete-before/after).
-    inc: bool,
+    pub(super) inc: bool,
     /// Deletions made without the deleter: the generator's (without
     /// --delete) and the receiver's (clearing a backup's place), with
     /// those --max-delete refused on the generator's side.
@@ -144,6 +149,7 @@ impl<'a> Engine<'a> {
             fresh: None,
             cwd: std::env::current_dir().unwrap_or_default(),
             skip_dir: None,
+            parent_dirname: None,
             filter_err: None,
             dirs: Vec::new(),
             delayed: Vec::new(),
@@ -152,6 +158,7 @@ impl<'a> Engine<'a> {
             hl_last: HashMap::new(),
             hl_state: HashMap::new(),
             hl_pending: HashMap::new(),
+            hl_way_failed: HashSet::new(),
             hl_after: HashMap::new(),
             hl_finished: Vec::new(),
             alt_roots,
@@ -280,30 +287,28 @@ impl<'a> Engine<'a> {
         self.log.item(&li, code);
     }
 
-    /// `%C`'s checksum of a regular file: with `-c` the one rsync's sender
-    /// lists, else that of the data it sent (zeros in a dry run, where it
-    /// sent none); None where rsync shows spaces, or no format asks.
-    fn checksum_for_log(&self, it: &Item, iflags: u32) -> Option<u128> {
-        if !self.log.wants_checksum || it.kind != Kind::File || iflags & DELETED != 0 {
+    /// What `%C` shows for a regular file: with `-c` the checksum rsync's
+    /// sender lists, else that of the data it sent (zeros in a dry run,
+    /// where it sent none), of the kind --checksum-choice picks; blanks
+    /// where rsync has none. None when no format asks.
+    fn checksum_for_log(&self, it: &Item, iflags: u32) -> Option<String> {
+        if !self.log.wants_checksum {
             return None;
         }
-        if !self.a.checksum && iflags & TRANSFER == 0 {
-            return None;
+        let kind = self.log.sum;
+        let none = it.kind != Kind::File
+            || iflags & DELETED != 0
+            || (!self.a.checksum && iflags & TRANSFER == 0);
+        if none {
+            return Some(kind.blank());
         }
         if !self.a.checksum && self.dry() {
-            return Some(0);
+            return Some(kind.shown(None));
         }
-        let mut f = fs::File::open(self.sent.src_path(it)).ok()?;
-        let mut h = xxhash_rust::xxh3::Xxh3::new();
-        let mut buf = vec![0u8; 1 << 16];
-        loop {
-            match std::io::Read::read(&mut f, &mut buf) {
-                Ok(0) => break,
-                Ok(n) => h.update(&buf[..n]),
-                Err(_) => return None,
-            }
-        }
-        Some(h.digest128())
+        Some(match kind.of_file(&self.sent.src_path(it)) {
+            Some(d) => kind.shown(Some(&d)),
+            None => kind.blank(),
+        })
     }
 
     /// The log line's view of item `i`.
@@ -471,8 +476,13 @@ impl<'a> Engine<'a> {
             self.make_parents(&dpath);
         }
         let in_missing = self.dry_missing.is_some_and(|d| self.is_below(i, d));
-        if !in_missing {
+        if in_missing {
+            self.parent_dirname = None;
+        } else {
             self.dry_missing = None;
+            if !self.a.perms {
+                self.read_default_acl(it);
+            }
         }
         let in_fresh = self.fresh.is_some_and(|d| self.is_below(i, d));
         if !in_fresh {
@@ -565,6 +575,39 @@ impl<'a> Engine<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Without -p rsync's generator reads the default ACL of each new
+    /// parent directory it reaches (`default_perms_for_dir`), warning
+    /// when that fails: on stderr itself, the exit code unchanged.
+    fn read_default_acl(&mut self, it: &Item) {
+        let dn: &[u8] = match it.path.iter().rposition(|&b| b == b'/') {
+            Some(k) => &it.path[..k],
+            None => b".",
+        };
+        if self.parent_dirname.as_deref() == Some(dn) {
+            return;
+        }
+        self.parent_dirname = Some(dn.to_vec());
+        let full = match &self.solo {
+            Some(p) => p
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf(),
+            None if dn == b"." => self.dst.clone(),
+            None => join(&self.dst, dn),
+        };
+        if let Some(e) = super::acls::default_acl_error(&full, self.dry()) {
+            // strerror's text alone (no errno number).
+            let e = std::io::Error::from_raw_os_error(e.raw_os_error()).to_string();
+            let text = e.split(" (os error ").next().unwrap_or_default();
+            self.log.error_server(&format!(
+                "default_perms_for_dir: sys_acl_get_file({}, ACL_TYPE_DEFAULT): {text}, \
+                 falling back on umask",
+                show(dn)
+            ));
+        }
     }
 
     pub(super) fn rel_of(&self, p: &Path) -> Vec<u8> {

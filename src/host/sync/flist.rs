@@ -414,6 +414,19 @@ pub struct Sent {
     /// `--delete-missing-args`: source arguments that were missing,
     /// as paths in the list (deleted at the destination).
     pub missing: Vec<Vec<u8>>,
+    /// With incremental recursion, while the arguments are gone through:
+    /// the directories whose lists come after (`Deferred`).
+    pub deferred: Option<Vec<Deferred>>,
+}
+
+/// A directory rsync's incremental sender lists after it has gone
+/// through every argument (its send_extra_file_list): a named one, and
+/// those inside a directory whose contents were named ("src/").
+#[derive(Debug, Clone)]
+pub struct Deferred {
+    pub root_idx: u32,
+    pub dir: Vec<u8>,
+    pub o: WalkOptions,
 }
 
 impl Sent {
@@ -518,8 +531,9 @@ pub fn child(dir: &[u8], name: &[u8]) -> Vec<u8> {
 }
 
 /// `lstat`, or `stat` with `-L` (a dangling symlink is then an error, as
-/// rsync's "symlink has no referent", unless `excluded` says the entry is
-/// excluded as a file: rsync then skips it quietly).
+/// rsync's "symlink has no referent"), unless `excluded` says the entry
+/// is excluded as a file or as a directory: rsync's make_file then skips
+/// it quietly, whatever the error.
 fn stat_entry(
     path: &Path,
     ent: Option<&fs::DirEntry>,
@@ -563,6 +577,7 @@ fn stat_entry(
         }
         Ok(md) if o.copy_links && md.file_type().is_symlink() => follow(path, sent, excluded),
         Ok(md) => Some(md),
+        Err(_) if excluded() => None,
         Err(e) => {
             sent.io_err(format!(
                 "rsync: [sender] link_stat \"{}\" failed: {}",
@@ -576,7 +591,7 @@ fn stat_entry(
 
 /// `stat` through a symlink (-L, --copy-unsafe-links): a dangling one is
 /// rsync's "symlink has no referent", unless `excluded` says the entry is
-/// excluded as a file: rsync then skips it quietly.
+/// excluded (as a file or as a directory): rsync then skips it quietly.
 fn follow(path: &Path, sent: &mut Sent, excluded: &dyn Fn() -> bool) -> Option<fs::Metadata> {
     match fs::metadata(path) {
         Ok(m) => Some(m),
@@ -707,12 +722,42 @@ pub fn send_tree(
             let walk = it.is_dir() && (o.recursive || top_contents);
             it.content = walk;
             sent.items.push(it);
+            if walk && !top_contents {
+                if let Some(d) = &mut sent.deferred {
+                    d.push(Deferred {
+                        root_idx,
+                        dir: name.to_vec(),
+                        o: *o,
+                    });
+                    return Ok(true);
+                }
+            }
             if walk {
                 send_dir(root, name, root_idx, o, o.recursive, filter, reader, sent)?;
             }
         }
     }
     Ok(true)
+}
+
+/// Lists a directory `walk` deferred, and what is inside it.
+pub fn send_deferred(
+    d: &Deferred,
+    filter: &mut DirFilter,
+    reader: &mut dyn MergeSource,
+    sent: &mut Sent,
+) -> Result<(), FilterError> {
+    let root = sent.roots[d.root_idx as usize].clone();
+    send_dir(
+        &root,
+        &d.dir,
+        d.root_idx,
+        &d.o,
+        d.o.recursive,
+        filter,
+        reader,
+        sent,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -763,7 +808,7 @@ fn send_dir(
         let path = child(dir, name.as_bytes());
         let full = ent.path();
         let Some(md) = stat_entry(&full, Some(&ent), &path, o, sent, &|| {
-            filter.is_excluded(&path, false)
+            filter.is_excluded(&path, false) || filter.is_excluded(&path, true)
         }) else {
             continue;
         };
@@ -790,8 +835,21 @@ fn send_dir(
         }
         sent.items.push(it);
     }
-    // Subdirectories in file-list order, as rsync visits them.
-    subdirs.sort_by(|a, b| f_name_cmp(a, true, b, true));
+    // Subdirectories as rsync visits them: with incremental recursion
+    // in file-list order (each a list of its own), else depth first in
+    // the order they were read (its send_directory, before the list is
+    // sorted): the order of the messages of their entries.
+    if o.incremental {
+        subdirs.sort_by(|a, b| f_name_cmp(a, true, b, true));
+    }
+    if let Some(d) = &mut sent.deferred {
+        d.extend(subdirs.into_iter().map(|dir| Deferred {
+            root_idx,
+            dir,
+            o: *o,
+        }));
+        return Ok(());
+    }
     for sub in subdirs {
         send_dir(root, &sub, root_idx, o, recurse, filter, reader, sent)?;
     }

@@ -85,7 +85,10 @@ impl Engine<'_> {
 
     /// rsync's recv_generator for a follower visited before its leader:
     /// -u and the size limits skip it; a non-file there is removed.
-    /// False when the follower is dropped.
+    /// False when the follower is dropped. One whose way could not be
+    /// made stays in the group: rsync's `finish_hard_link` tries to link
+    /// it too (making way again, with the same messages), as long as its
+    /// file list is still there (`finish_links`).
     fn follower_makes_way(&mut self, i: usize) -> bool {
         let it = &self.sent.items[i];
         let a = self.a;
@@ -99,7 +102,10 @@ impl Engine<'_> {
         if a.update && it.mtime < md.mtime() {
             return false;
         }
-        md.is_file() || self.remove_for_replace(&dpath, &md, Kind::File)
+        if !md.is_file() && !self.remove_for_replace(&dpath, &md, Kind::File) {
+            self.hl_way_failed.insert(i);
+        }
+        true
     }
 
     fn plain_file(&mut self, i: usize) {
@@ -130,7 +136,17 @@ impl Engine<'_> {
     fn finish_links(&mut self, i: usize) {
         let k = self.hl_key(i).expect("a leader has a key");
         let after = self.hl_after.remove(&k).unwrap_or_default();
-        let before = self.hl_pending.remove(&k).unwrap_or_default();
+        let mut before = self.hl_pending.remove(&k).unwrap_or_default();
+        if self.inc {
+            // With incremental recursion the generator has freed the list
+            // of another directory by then: rsync's check_prior finds no
+            // prior name there, and a name that could not be put in
+            // place is not tried again.
+            let dir = parent(&self.sent.items[i].path).to_vec();
+            before.retain(|&f| {
+                !self.hl_way_failed.contains(&f) || parent(&self.sent.items[f].path) == dir
+            });
+        }
         for f in after.into_iter().chain(before.into_iter().rev()) {
             self.link_to(f, i, false);
         }
@@ -235,4 +251,11 @@ impl Engine<'_> {
         let (p, md, level) = self.alt_match(it)?;
         (level >= 2).then_some((p, md, false))
     }
+}
+
+/// The directory part of a list path ("" at the top).
+fn parent(p: &[u8]) -> &[u8] {
+    p.iter()
+        .rposition(|&b| b == b'/')
+        .map_or(&p[..0], |k| &p[..k])
 }

@@ -37,8 +37,9 @@ pub struct LogItem<'a> {
     /// The source directory as the sender named it (rsync's
     /// F_PATHNAME), for `%f`.
     pub sender_path: Option<&'a [u8]>,
-    /// The file's checksum (rsync's xxh128), for `%C`.
-    pub checksum: Option<u128>,
+    /// What `%C` shows (`filesum::SumKind::shown`); None: no format
+    /// asks for it.
+    pub checksum: Option<String>,
     /// Whether owners and groups are sent (`-o`, `-g`), for `%U`, `%G`.
     pub uid_gid: (bool, bool),
 }
@@ -148,10 +149,11 @@ impl Fields for LogItem<'_> {
             },
             b'B' => text(mode::perm_string(it.mode)),
             b'p' => text(std::process::id().to_string()),
-            b'C' => Field::Text(match li.checksum {
-                Some(sum) if it.kind == Kind::File => format!("{sum:032x}").into_bytes(),
-                _ => vec![b' '; 32],
-            }),
+            b'C' => Field::Text(
+                li.checksum
+                    .clone()
+                    .map_or_else(|| vec![b' '; 32], String::into_bytes),
+            ),
             // The module's name: empty outside a daemon.
             b'm' => Field::Text(Vec::new()),
             _ => return None,

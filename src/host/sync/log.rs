@@ -10,7 +10,8 @@
 //! print on stderr themselves escapes every byte the C library does not
 //! call printable (all above 0x7f).
 
-use super::args::{Info, SyncArgs};
+use super::args::{Info, StderrMode, SyncArgs};
+use super::filesum::SumKind;
 use super::flist::{show, unshow};
 use super::itemize::{self, LogItem};
 use std::fs::File;
@@ -52,6 +53,8 @@ pub struct Log {
     dry_run: bool,
     /// `%C` in a format: checksums are worked out for the log.
     pub wants_checksum: bool,
+    /// The checksum `%C` shows (`--checksum-choice`).
+    pub sum: SumKind,
     out: BufWriter<std::io::Stdout>,
     file: Option<LogFile>,
     /// Stdout holds a line not ended yet ("building file list ... "):
@@ -60,6 +63,11 @@ pub struct Log {
     needs_newline: bool,
     /// A live progress bar: lines are printed around it.
     pub bar: Option<indicatif::ProgressBar>,
+    /// `--stderr`: which process prints the generator's and receiver's
+    /// messages (rsync's msgs2stderr).
+    stderr: StderrMode,
+    /// `-g`: `%G` of a deletion shows rsync's zeroed group, not "DEFAULT".
+    group: bool,
 }
 
 /// Whether an out-format has escape `esc` (rsync's `log_format_has`:
@@ -132,6 +140,7 @@ impl Log {
             has(b'C') || file.as_ref().is_some_and(|f| format_has(&f.format, b'C'));
         Ok(Log {
             wants_checksum,
+            sum: SumKind::for_log(a.more.checksum_choice.as_deref(), a.checksum),
             has_o_or_i: has_i > 0 || has(b'o'),
             format,
             has_i,
@@ -145,6 +154,8 @@ impl Log {
             file,
             needs_newline: false,
             bar: None,
+            stderr: a.more.stderr,
+            group: a.group,
         })
     }
 
@@ -175,9 +186,15 @@ impl Log {
 
     /// A note of rsync's generator or receiver (FINFO there): passed to
     /// the client, which prints and logs it, unless `-q` (then the
-    /// server drops it).
+    /// server drops it). With `--stderr=all` the server prints it on
+    /// stderr itself, as its errors (`error_server`).
     pub fn info_server(&mut self, line: &str) {
-        if !self.quiet {
+        if self.quiet {
+            return;
+        }
+        if self.stderr == StderrMode::All {
+            self.error_server(line);
+        } else {
             self.info(line);
         }
     }
@@ -255,8 +272,13 @@ impl Log {
 
     /// An error rsync's generator or receiver prints on stderr itself:
     /// not in the log file (that is the client's), every byte above
-    /// 0x7f escaped.
+    /// 0x7f escaped. With `--stderr=client` it goes through the client
+    /// instead, which prints and logs it as its own (`error`).
     pub fn error_server(&mut self, line: &str) {
+        if self.stderr == StderrMode::Client {
+            self.error(line);
+            return;
+        }
         // (rsync's client's half-written line is its own: no newline.)
         let _ = self.out.flush();
         let raw = unshow(line);
@@ -332,8 +354,23 @@ impl Log {
     /// Logs one deletion as rsync's client does (`log_delete`): on
     /// stdout through the out-format when it has `%i` or `%o`, else
     /// "deleting NAME" (with `-v` or an out-format); in the log file
-    /// likewise, unless a dry run. `item` is the deleted entry.
+    /// likewise, unless a dry run. `item` is the deleted entry. rsync's
+    /// client knows only its name and whether it was a directory (its
+    /// MSG_DELETED): the rest of what a format shows is zero (size,
+    /// `%M` 1970/01/01-00:00:00, owner, permissions).
     pub fn deletion(&mut self, item: &super::flist::Item, times: bool) {
+        use super::flist::Kind;
+        let mut zeroed = item.clone();
+        let dir = item.kind == Kind::Dir;
+        zeroed.kind = if dir { Kind::Dir } else { Kind::File };
+        zeroed.mode = if dir { 0o040000 } else { 0o100000 };
+        zeroed.size = 0;
+        zeroed.mtime = 0;
+        zeroed.nsec = 0;
+        zeroed.uid = 0;
+        zeroed.gid = 0;
+        zeroed.link = None;
+        let item = &zeroed;
         let li = LogItem {
             item,
             name: &item.path,
@@ -343,8 +380,8 @@ impl Log {
             hlink: None,
             times,
             sender_path: None,
-            checksum: None,
-            uid_gid: (false, false),
+            checksum: Some(self.sum.blank()),
+            uid_gid: (false, self.group),
         };
         if self.info.del() > 0 || self.format.is_some() {
             let fmt = match &self.format {
@@ -442,6 +479,7 @@ pub fn append(path: &std::ffi::OsStr, lines: &[&str]) {
         log_before: false,
         dry_run: false,
         wants_checksum: false,
+        sum: SumKind::Xxh128,
         out: BufWriter::new(std::io::stdout()),
         file: Some(LogFile {
             w: BufWriter::new(f),
@@ -451,6 +489,8 @@ pub fn append(path: &std::ffi::OsStr, lines: &[&str]) {
         }),
         needs_newline: false,
         bar: None,
+        stderr: StderrMode::Errors,
+        group: false,
     };
     for line in lines {
         l.file_line(line);

@@ -54,8 +54,10 @@ impl Engine<'_> {
                 if !self.dry() {
                     if let Err(e) = fs::remove_dir(&p) {
                         if e.raw_os_error() == Some(libc::ENOTEMPTY) {
-                            self.log
-                                .info(&format!("cannot delete non-empty directory: {}", show(rel)));
+                            self.log.info_server(&format!(
+                                "cannot delete non-empty directory: {}",
+                                show(rel)
+                            ));
                         } else {
                             self.error(&format!(
                                 "rsync: [generator] delete_file: rmdir({}) failed: {}",

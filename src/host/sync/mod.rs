@@ -14,6 +14,7 @@ mod devices;
 mod engine;
 pub(crate) mod extras;
 mod fakesuper;
+mod filesum;
 mod flist;
 mod fuzzy;
 mod hlink;
@@ -285,7 +286,7 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
         .checksum_choice
         .as_deref()
         .map(|c| c.split(',').nth(1).unwrap_or(c));
-    if a.checksum && file_sum == Some("none") {
+    if a.checksum && file_sum.is_some_and(|s| s.eq_ignore_ascii_case("none")) {
         // rsync's sender refuses it once started; its receiver is
         // stopped (SIGUSR1).
         log.error("Invalid checksum-choice for --checksum: none (0)");

@@ -128,8 +128,9 @@ pub fn check(a: &SyncArgs) -> Result<Option<u8>, (String, u8)> {
         }
     }
     if let Some(c) = &m.checksum_choice {
+        // rsync matches the names ignoring case (get_nni_by_name).
         for name in c.split(',') {
-            if !super::args::CHECKSUMS.contains(&name) {
+            if !super::args::CHECKSUMS.contains(&name.to_ascii_lowercase().as_str()) {
                 return Err((format!("unknown checksum name: {name}"), UNSUPPORTED));
             }
         }

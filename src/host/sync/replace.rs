@@ -160,14 +160,30 @@ impl Engine<'_> {
                 continue;
             }
             if !self.dry() {
+                // rsync's delete_item backs a file up unless its name
+                // already ends in the suffix (without --backup-dir).
+                let suffix = self.a.backup_suffix();
+                let backup_named =
+                    self.a.backup_dir.is_none() && p.len() > suffix.len() && p.ends_with(&suffix);
                 let r = if kind == Kind::Dir {
                     fs::remove_dir(&path)
-                } else if backup {
+                } else if backup && !backup_named {
                     let rel = self.rel_of(&path);
                     self.make_backup(&rel, side).map_err(std::io::Error::other)
                 } else {
                     fs::remove_file(&path)
                 };
+                if let Err(e) = &r {
+                    if kind == Kind::Dir && e.raw_os_error() == Some(39) {
+                        // Not empty (say, a backup made in it): a note.
+                        self.log.info_server(&format!(
+                            "cannot delete non-empty directory: {}",
+                            show(&p)
+                        ));
+                        all = false;
+                        continue;
+                    }
+                }
                 if let Err(e) = r {
                     let what = if kind == Kind::Dir { "rmdir" } else { "unlink" };
                     self.error(&format!(

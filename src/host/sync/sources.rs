@@ -317,6 +317,15 @@ pub fn walk(
     }
     let mut sent = Sent::default();
     let mut relative_sent = Vec::new();
+    // With incremental recursion rsync's sender goes through every
+    // argument first (listing only the contents of those named as
+    // "dir/"), then lists the directories in file-list order.
+    if inc {
+        sent.deferred = Some(Vec::new());
+    }
+    // Each deferred directory's source (its filters, in `senders`).
+    let mut deferred_by = Vec::new();
+    let mut senders = Vec::new();
     for src in list {
         sent.listing = None;
         let root_abs = match fs::canonicalize(&src.root) {
@@ -373,6 +382,20 @@ pub fn walk(
                 relative_sent.push((idx, root_abs.clone(), top.clone()));
             }
         }
+        let n = sent.deferred.as_ref().map_or(0, Vec::len);
+        deferred_by.resize(n, senders.len());
+        senders.push(sender);
+    }
+    if let Some(deferred) = sent.deferred.take() {
+        let mut order: Vec<(flist::Deferred, usize)> =
+            deferred.into_iter().zip(deferred_by).collect();
+        order.sort_by(|(x, _), (y, _)| flist::f_name_cmp(&x.dir, true, &y.dir, true));
+        for (d, s) in order {
+            flist::send_deferred(&d, &mut senders[s], reader, &mut sent)
+                .map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
+        }
+    }
+    for sender in &senders {
         for w in sender.warnings() {
             eprintln!("wsync: warning: {w}");
         }

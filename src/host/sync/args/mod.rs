@@ -172,7 +172,10 @@ impl SyncArgs {
             .checksum_choice
             .as_deref()
             .map(|c| c.split(',').next());
-        if xfer_sum == Some(Some("none")) {
+        if xfer_sum
+            .flatten()
+            .is_some_and(|s| s.eq_ignore_ascii_case("none"))
+        {
             // rsync: no block checksums, no deltas (checksum.c).
             self.whole_file = Some(true);
         }
