@@ -368,3 +368,64 @@ fn eight_bit_names_in_the_log_file() {
         &["-ai", "-8", "--log-file=log.txt", "../src/", "dst/"],
     )]);
 }
+
+/// `--info=name2` with a stdout format without `%i`: rsync's generator
+/// names each entry it leaves in place, "NAME is uptodate" or (when it
+/// changed an attribute) "NAME", ahead of the item lines its buffer still
+/// holds: all of them with one file list, all but the first entry's
+/// without incremental recursion or with -H.
+#[test]
+fn name2_says_what_is_uptodate() {
+    let link = |p: &str| Node::Link {
+        p: p.into(),
+        target: "a".into(),
+        mtime: 1_600_000_000,
+    };
+    let chmod = |n: Node, m: u32| match n {
+        Node::File {
+            p,
+            size,
+            seed,
+            mtime,
+            owner,
+            sparse,
+            ..
+        } => Node::File {
+            p,
+            size,
+            seed,
+            mode: m,
+            mtime,
+            owner,
+            sparse,
+        },
+        n => n,
+    };
+    let flat = vec![file("a", 10), file("b", 20), file("c", 30), link("l")];
+    let flat_old = vec![file("b", 20), chmod(file("c", 30), 0o600), link("l")];
+    let mut deep = flat.clone();
+    deep.extend([dir("d"), file("d/x", 5), file("d/y", 6)]);
+    let mut deep_old = flat_old.clone();
+    deep_old.extend([dir("d"), chmod(file("d/x", 5), 0o600)]);
+    let mut cases = Vec::new();
+    for args in [
+        &["-a", "--info=name2"][..],
+        &["-a", "--out-format=%n|", "--info=name2", "-n"],
+        &["-rl", "-v", "--info=name2"],
+        &["-ai", "--info=name2"],
+    ] {
+        let mut a: Vec<&str> = args.to_vec();
+        a.extend(["../src/", "dst/"]);
+        cases.push(case(flat.clone(), flat_old.clone(), &[], &a));
+    }
+    for args in [
+        &["-av", "--no-i-r", "--info=name2"][..],
+        &["-a", "--delay-updates", "--info=name2"],
+        &["-aH", "--info=name2"],
+    ] {
+        let mut a: Vec<&str> = args.to_vec();
+        a.extend(["../src/", "dst/"]);
+        cases.push(case(deep.clone(), deep_old.clone(), &[], &a));
+    }
+    same_as_rsync(&cases);
+}

@@ -132,6 +132,7 @@ impl Engine<'_> {
                         self.error(&e);
                     }
                 }
+                self.attrs_report(i, iflags);
                 self.report(i, iflags, None, 0);
                 self.hl_done(i);
                 self.synced.push(i);
@@ -287,7 +288,11 @@ impl Engine<'_> {
             return AltResult::Nothing;
         }
         if level >= 2 {
-            return self.alt_copy(i, &p, &md, dpath);
+            let r = self.alt_copy(i, &p, &md, dpath);
+            if level == 3 {
+                self.name_report(i, " is uptodate");
+            }
+            return r;
         }
         AltResult::Basis(p, md)
     }
@@ -378,15 +383,16 @@ impl Engine<'_> {
     /// against the entry found only for -ii, or -vv with -i (rsync's
     /// `try_dests_reg`/`try_dests_non`); an empty name follows a link,
     /// and that takes no 't' without -t (itemize's `*xname` test).
+    /// With `--info=name2` and no `%i`, rsync says the entry is up to date.
     pub(super) fn report_exact(&mut self, i: usize, p: &Path, md: &fs::Metadata, base: u32) {
         let has_i = self.log.has_i;
-        if !(has_i > 1 || has_i > 0 && self.log.name >= 2) {
-            return;
+        if has_i > 1 || has_i > 0 && self.log.name >= 2 {
+            let it = self.item(i);
+            let iflags = self.flags_no_xname(it, p, md, base);
+            // rsync sends only the low 16 bits (ITEM_MATCHED is above them).
+            self.report(i, iflags & !MATCHED, None, 0);
         }
-        let it = self.item(i);
-        let iflags = self.flags_no_xname(it, p, md, base);
-        // rsync sends only the low 16 bits (ITEM_MATCHED is above them).
-        self.report(i, iflags & !MATCHED, None, 0);
+        self.name_report(i, " is uptodate");
     }
 
     /// `flags` for an item itemized with an empty name following (a link
