@@ -429,3 +429,37 @@ fn name2_says_what_is_uptodate() {
     }
     same_as_rsync(&cases);
 }
+
+/// `--progress` lists with "building file list ... " and " 0 files...\r"
+/// as the first entry is listed: an error before that (a missing name
+/// first in `--files-from`) ends the open line on stderr, so the count
+/// follows on the same stdout line; after it, on a new one.
+#[test]
+fn flist_progress_after_an_error() {
+    let src = vec![file("a", 10), dir("d"), file("d/b", 20)];
+    let mut cases = Vec::new();
+    for list in ["missing\na\n", "a\nmissing\nd/b\n", "missing\n"] {
+        for args in [
+            &["-a", "--progress", "--files-from=list"][..],
+            &["-dlt", "-ii", "--progress", "--files-from=list"],
+        ] {
+            let mut a: Vec<&str> = args.to_vec();
+            a.extend(["../src", "dst/"]);
+            cases.push(case(src.clone(), vec![], &[("list", list)], &a));
+        }
+    }
+    cases.push(case(
+        src,
+        vec![],
+        &[],
+        &[
+            "-r",
+            "--no-i-r",
+            "--progress",
+            "../src/missing",
+            "../src/",
+            "dst/",
+        ],
+    ));
+    same_as_rsync(&cases);
+}
