@@ -463,3 +463,23 @@ fn flist_progress_after_an_error() {
     ));
     same_as_rsync(&cases);
 }
+
+/// `-y` with `--append`: rsync's generator compares the file's size with
+/// its fuzzy basis's, and sends nothing when that basis is as long.
+#[test]
+fn fuzzy_basis_as_long_with_append() {
+    let src = vec![file("file1", 100)];
+    let mut cases = Vec::new();
+    // (A shorter fuzzy basis rsync appends to: not yet the same.)
+    for old in [file("file2", 100), file("file2", 150)] {
+        for mode in ["--append", "--append-verify"] {
+            cases.push(case(
+                src.clone(),
+                vec![old.clone()],
+                &[],
+                &["-a", "-i", "-y", mode, "../src/", "dst/"],
+            ));
+        }
+    }
+    same_as_rsync(&cases);
+}

@@ -75,6 +75,13 @@ impl Engine<'_> {
             }
             basis = self.fuzzy.find(dpath, &dirs, it.size, it.mtime);
         }
+        // rsync's generator goes on with the fuzzy basis's size (what
+        // --append compares).
+        let mut fuzzy_size = basis
+            .as_deref()
+            .filter(|_| st.is_none())
+            .and_then(|p| fs::metadata(p).ok())
+            .map(|m| m.len());
         let mut cmp_st = st.clone().map(|md| (dpath.to_path_buf(), md));
         let mut alt_basis = false;
         if !self.alt_roots.is_empty() && (st.is_none() || a.alt_dest != Some(AltDest::Copy)) {
@@ -86,6 +93,7 @@ impl Engine<'_> {
                 AltResult::Basis(p, md) => {
                     basis = Some(p.clone());
                     alt_basis = true;
+                    fuzzy_size = None;
                     // rsync itemizes against the basis it found.
                     cmp_st = Some((p, md));
                 }
@@ -140,11 +148,10 @@ impl Engine<'_> {
             }
         }
         if a.append > 0 {
-            if let Some((_, md)) = &cmp_st {
-                if md.len() >= it.size {
-                    self.hl_skipped(i);
-                    return;
-                }
+            let have = cmp_st.as_ref().map(|(_, md)| md.len()).or(fuzzy_size);
+            if have.is_some_and(|n| n >= it.size) {
+                self.hl_skipped(i);
+                return;
             }
         }
         if let Some(p) = partial_basis {
