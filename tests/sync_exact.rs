@@ -483,3 +483,54 @@ fn fuzzy_basis_as_long_with_append() {
     }
     same_as_rsync(&cases);
 }
+
+/// `-u` leaves a regular file alone when the source's time, less the
+/// destination's, is under `--modify-window` (whole seconds, the window
+/// as given); an entry of another type is replaced whatever its time.
+#[test]
+fn update_within_the_modify_window() {
+    let at = |p: &str, size: u64, secs: i64| match file(p, size) {
+        Node::File {
+            p,
+            size,
+            seed,
+            mode,
+            owner,
+            sparse,
+            ..
+        } => Node::File {
+            p,
+            size,
+            seed: seed + 1,
+            mode,
+            mtime: (secs, 0),
+            owner,
+            sparse,
+        },
+        n => n,
+    };
+    let t = 1_600_000_000;
+    let src = vec![file("a", 10), file("b", 10), file("c", 10), file("l", 10)];
+    let old = vec![
+        at("a", 12, t - 50),
+        at("b", 12, t - 150),
+        at("c", 12, t + 1),
+        Node::Link {
+            p: "l".into(),
+            target: "a".into(),
+            mtime: t + 500,
+        },
+    ];
+    let mut cases = Vec::new();
+    for w in [
+        None,
+        Some("--modify-window=100"),
+        Some("--modify-window=-1"),
+    ] {
+        let mut a = vec!["-a", "-i", "-u"];
+        a.extend(w);
+        a.extend(["../src/", "dst/"]);
+        cases.push(case(src.clone(), old.clone(), &[], &a));
+    }
+    same_as_rsync(&cases);
+}

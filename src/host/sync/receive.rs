@@ -40,8 +40,8 @@ impl Engine<'_> {
             return;
         }
         if a.update {
-            if let Some(md) = &st {
-                if it.mtime < md.mtime() {
+            if let Some(md) = st.as_ref().filter(|m| m.is_file()) {
+                if super::timewin::update_skips(it.mtime, md.mtime()) {
                     if self.log.info.skip() >= 1 {
                         self.log
                             .info_server(&format!("{} is newer", super::flist::show(&it.path)));
