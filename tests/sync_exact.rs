@@ -618,3 +618,169 @@ fn unfollowable_symlink_excluded_as_a_directory() {
     }
     same_as_rsync(&cases);
 }
+
+/// `--info=name2` with a stdout format without `%i`: rsync's generator
+/// names each entry it leaves in place, "NAME is uptodate" or (when it
+/// changed an attribute) "NAME", ahead of the item lines its buffer still
+/// holds: all of them with one file list, all but the first entry's
+/// without incremental recursion or with -H.
+#[test]
+fn name2_says_what_is_uptodate() {
+    let link = |p: &str| Node::Link {
+        p: p.into(),
+        target: "a".into(),
+        mtime: 1_600_000_000,
+    };
+    let chmod = |n: Node, m: u32| match n {
+        Node::File {
+            p,
+            size,
+            seed,
+            mtime,
+            owner,
+            sparse,
+            ..
+        } => Node::File {
+            p,
+            size,
+            seed,
+            mode: m,
+            mtime,
+            owner,
+            sparse,
+        },
+        n => n,
+    };
+    let flat = vec![file("a", 10), file("b", 20), file("c", 30), link("l")];
+    let flat_old = vec![file("b", 20), chmod(file("c", 30), 0o600), link("l")];
+    let mut deep = flat.clone();
+    deep.extend([dir("d"), file("d/x", 5), file("d/y", 6)]);
+    let mut deep_old = flat_old.clone();
+    deep_old.extend([dir("d"), chmod(file("d/x", 5), 0o600)]);
+    let mut cases = Vec::new();
+    for args in [
+        &["-a", "--info=name2"][..],
+        &["-a", "--out-format=%n|", "--info=name2", "-n"],
+        &["-rl", "-v", "--info=name2"],
+        &["-ai", "--info=name2"],
+    ] {
+        let mut a: Vec<&str> = args.to_vec();
+        a.extend(["../src/", "dst/"]);
+        cases.push(case(flat.clone(), flat_old.clone(), &[], &a));
+    }
+    for args in [
+        &["-av", "--no-i-r", "--info=name2"][..],
+        &["-a", "--delay-updates", "--info=name2"],
+        &["-aH", "--info=name2"],
+    ] {
+        let mut a: Vec<&str> = args.to_vec();
+        a.extend(["../src/", "dst/"]);
+        cases.push(case(deep.clone(), deep_old.clone(), &[], &a));
+    }
+    same_as_rsync(&cases);
+}
+
+/// `--progress` lists with "building file list ... " and " 0 files...\r"
+/// as the first entry is listed: an error before that (a missing name
+/// first in `--files-from`) ends the open line on stderr, so the count
+/// follows on the same stdout line; after it, on a new one.
+#[test]
+fn flist_progress_after_an_error() {
+    let src = vec![file("a", 10), dir("d"), file("d/b", 20)];
+    let mut cases = Vec::new();
+    for list in ["missing\na\n", "a\nmissing\nd/b\n", "missing\n"] {
+        for args in [
+            &["-a", "--progress", "--files-from=list"][..],
+            &["-dlt", "-ii", "--progress", "--files-from=list"],
+        ] {
+            let mut a: Vec<&str> = args.to_vec();
+            a.extend(["../src", "dst/"]);
+            cases.push(case(src.clone(), vec![], &[("list", list)], &a));
+        }
+    }
+    cases.push(case(
+        src,
+        vec![],
+        &[],
+        &[
+            "-r",
+            "--no-i-r",
+            "--progress",
+            "../src/missing",
+            "../src/",
+            "dst/",
+        ],
+    ));
+    same_as_rsync(&cases);
+}
+
+/// `-y` with `--append`: rsync's generator compares the file's size with
+/// its fuzzy basis's, and sends nothing when that basis is as long.
+#[test]
+fn fuzzy_basis_as_long_with_append() {
+    let src = vec![file("file1", 100)];
+    let mut cases = Vec::new();
+    // (A shorter fuzzy basis rsync appends to: not yet the same.)
+    for old in [file("file2", 100), file("file2", 150)] {
+        for mode in ["--append", "--append-verify"] {
+            cases.push(case(
+                src.clone(),
+                vec![old.clone()],
+                &[],
+                &["-a", "-i", "-y", mode, "../src/", "dst/"],
+            ));
+        }
+    }
+    same_as_rsync(&cases);
+}
+
+/// `-u` leaves a regular file alone when the source's time, less the
+/// destination's, is under `--modify-window` (whole seconds, the window
+/// as given); an entry of another type is replaced whatever its time.
+#[test]
+fn update_within_the_modify_window() {
+    let at = |p: &str, size: u64, secs: i64| match file(p, size) {
+        Node::File {
+            p,
+            size,
+            seed,
+            mode,
+            owner,
+            sparse,
+            ..
+        } => Node::File {
+            p,
+            size,
+            seed: seed + 1,
+            mode,
+            mtime: (secs, 0),
+            owner,
+            sparse,
+        },
+        n => n,
+    };
+    let t = 1_600_000_000;
+    let src = vec![file("a", 10), file("b", 10), file("c", 10), file("l", 10)];
+    let old = vec![
+        at("a", 12, t - 50),
+        at("b", 12, t - 150),
+        at("c", 12, t + 1),
+        Node::Link {
+            p: "l".into(),
+            target: "a".into(),
+            mtime: t + 500,
+        },
+    ];
+    let mut cases = Vec::new();
+    for w in [
+        None,
+        Some("--modify-window=100"),
+        Some("--modify-window=-1"),
+    ] {
+        let mut a = vec!["-a", "-i", "-u"];
+        a.extend(w);
+        a.extend(["../src/", "dst/"]);
+        cases.push(case(src.clone(), old.clone(), &[], &a));
+    }
+    same_as_rsync(&cases);
+}

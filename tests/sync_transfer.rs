@@ -96,7 +96,7 @@ fn run_all(cases: Vec<(String, Maker)>) -> Vec<(String, Vec<Problem>)> {
         // is no reference.
         let _ = writeln!(
             std::io::stderr(),
-            "sync_transfer: {n} of {} cases left out: in-place updates of a destination file with two names (docs/RSYNC.md)",
+            "sync_transfer: {n} of {} cases left out: where rsync is not deterministic (docs/RSYNC.md)",
             cases.len()
         );
     }

@@ -34,14 +34,58 @@ impl Case {
     /// Why rsync's result cannot be compared with, where rsync is not
     /// deterministic (docs/RSYNC.md, "Where rsync 3.5.0 is not
     /// deterministic"): in-place updates of a destination file with two
-    /// names.
+    /// names; `--info=name2`'s own lines among the item lines with more
+    /// than one file list.
     pub fn racy(&self) -> Option<&'static str> {
         let inplace = self
             .args
             .iter()
             .any(|a| a == "--inplace" || a.starts_with("--append"));
         let linked = self.dst.iter().any(|n| matches!(n, Node::Hard { .. }));
-        (inplace && linked).then_some("--inplace over a destination file with two names")
+        if inplace && linked {
+            return Some("--inplace over a destination file with two names");
+        }
+        self.name2_racy()
+            .then_some("--info=name2 without %i, with incremental recursion")
+    }
+
+    /// `--info=name2` with a stdout format without `%i`: rsync's
+    /// generator prints its own lines ("NAME is uptodate") ahead of the
+    /// item lines it has yet to send its sender, which it sends when it
+    /// waits for the next file list. With incremental recursion (and no
+    /// `-H`, which waits for all lists first) whether it waits after the
+    /// first list depends on how fast the sender makes the next one.
+    fn name2_racy(&self) -> bool {
+        let a = &self.rsync_args;
+        let has = |o: &str| a.iter().any(|x| x == o);
+        let short = |c: char| {
+            a.iter()
+                .any(|x| x.starts_with('-') && !x.starts_with("--") && x.contains(c))
+        };
+        let format = a
+            .iter()
+            .rev()
+            .find_map(|x| {
+                x.strip_prefix("--out-format=")
+                    .or_else(|| x.strip_prefix("--log-format="))
+            })
+            .map(str::to_string)
+            .or_else(|| short('i').then(|| "%i".to_string()))
+            .unwrap_or_default();
+        let inc_off = [
+            "--delay-updates",
+            "--delete-before",
+            "--delete-after",
+            "--no-inc-recursive",
+            "--no-i-r",
+            "--prune-empty-dirs",
+            "--qsort",
+        ]
+        .iter()
+        .any(|o| has(o))
+            || short('m');
+        let dirs = self.src.iter().any(|n| matches!(n, Node::Dir { .. }));
+        has("--info=name2") && !format_has_i(&format) && !inc_off && !short('H') && dirs
     }
 
     fn new(src: Vec<Node>, src_meta: Metas) -> Case {
@@ -57,6 +101,30 @@ impl Case {
             rsync_args: Vec::new(),
         }
     }
+}
+
+/// Whether out-format `f` has `%i` (as rsync's `log_format_has` reads
+/// it: flags `'`, `-` and a width may come between; `%%` is a percent
+/// sign).
+fn format_has_i(f: &str) -> bool {
+    let b = f.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'%' {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        while i < b.len() && (b[i] == b'\'' || b[i] == b'-' || b[i].is_ascii_digit()) {
+            i += 1;
+        }
+        match b.get(i) {
+            Some(b'i') => return true,
+            Some(b'%') => i += 1,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// The first harness's case `case` of `seed`, drawn as it drew it (it

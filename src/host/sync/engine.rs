@@ -253,6 +253,40 @@ impl<'a> Engine<'a> {
         self.log.item(&li, code);
     }
 
+    /// With `--info=name2` and no `%i` in the stdout format (rsync's
+    /// `maybe_ATTRS_REPORT`), rsync's generator names an entry it leaves
+    /// in place as `set_file_attrs` does: "NAME" when it changed the
+    /// entry's times, permissions, owner, group or ACL (`iflags`, as
+    /// itemized), else "NAME is uptodate".
+    pub(super) fn attrs_report(&mut self, i: usize, iflags: u32) {
+        const UPDATED: u32 =
+            REPORT_TIME | REPORT_ATIME | REPORT_PERMS | REPORT_OWNER | REPORT_GROUP | REPORT_ACL;
+        if iflags & UPDATED != 0 {
+            self.name_report(i, "");
+        } else {
+            self.name_report(i, " is uptodate");
+        }
+    }
+
+    /// rsync's generator's "NAME`suffix`" line of an entry left as it is
+    /// (`--info=name2` without `%i` in the stdout format only).
+    pub(super) fn name_report(&mut self, i: usize, suffix: &str) {
+        if self.log.info.name() < 2 || self.log.has_i > 0 {
+            return;
+        }
+        // A single file is named as rsync's generator names it: by the
+        // name it writes.
+        // A directory (an exact --compare-dest match) with a slash.
+        let it = self.item(i);
+        let name = match self.solo.as_deref().and_then(Path::file_name) {
+            Some(n) => show(n.as_encoded_bytes()),
+            None if it.is_dir() && it.path.is_empty() => "./".to_string(),
+            None if it.is_dir() => format!("{}/", show(&it.path)),
+            None => show(&it.path),
+        };
+        self.log.generator_line(&format!("{name}{suffix}"));
+    }
+
     /// rsync's sender counts the entries the generator itemizes as new
     /// (`--stats`' "Number of created files").
     pub(super) fn count_new(&mut self, i: usize, iflags: u32) {
@@ -417,6 +451,14 @@ impl<'a> Engine<'a> {
         self.progress.set_total(total, self.sent.listed_size);
         self.log.bar = self.progress.bar();
 
+        // rsync's generator's own lines among the item lines (see
+        // `Log::hold`): it sends its buffer after the list's first entry
+        // when the whole list is in (no incremental recursion, or -H,
+        // which waits for it), and once done with the list.
+        let hold = self.log.info.name() >= 2 && self.log.has_i == 0;
+        if hold {
+            self.log.hold();
+        }
         if self.a.delete == Some(DeleteWhen::Before) {
             self.delete_pass()?;
         }
@@ -429,6 +471,12 @@ impl<'a> Engine<'a> {
                 return Err(e);
             }
             self.drain_meta_errors();
+            if hold && i == 0 && (!self.inc || self.a.hard_links) {
+                self.log.release(true);
+            }
+        }
+        if hold {
+            self.log.release(false);
         }
         if self.aborted {
             // rsync's receiver exited: its generator, which ran ahead

@@ -403,6 +403,9 @@ pub struct Sent {
     /// The sender's messages as they came: errors (stderr) and notes
     /// (stdout, "skipping directory"), in one order.
     pub messages: Vec<Msg>,
+    /// How many `messages` came before the first entry was listed (where
+    /// rsync's `--progress` says " 0 files...").
+    pub msgs_before_first: Option<usize>,
     /// An error that does not stop deletions (exit 23).
     pub partial: bool,
     pub io_error: bool,
@@ -430,6 +433,14 @@ pub struct Deferred {
 }
 
 impl Sent {
+    /// Lists `it`.
+    pub fn add(&mut self, it: Item) {
+        if self.items.is_empty() && self.msgs_before_first.is_none() {
+            self.msgs_before_first = Some(self.messages.len());
+        }
+        self.items.push(it);
+    }
+
     /// Records an error of the sender that spares deletions (a missing
     /// source: rsync's "link_stat ... failed" for ENOENT): exit 23.
     pub fn xfer_err(&mut self, msg: String) {
@@ -660,7 +671,7 @@ pub fn send_tree(
             }
             it.content = it.is_dir();
             let is_dir = it.is_dir();
-            sent.items.push(it);
+            sent.add(it);
             if is_dir {
                 send_dir(root, b"", root_idx, o, o.recursive, filter, reader, sent)?;
             }
@@ -721,7 +732,7 @@ pub fn send_tree(
             }
             let walk = it.is_dir() && (o.recursive || top_contents);
             it.content = walk;
-            sent.items.push(it);
+            sent.add(it);
             if walk && !top_contents {
                 if let Some(d) = &mut sent.deferred {
                     d.push(Deferred {
@@ -819,7 +830,7 @@ fn send_dir(
             if o.one_fs > 1 || filter.is_excluded(&it.path, true) {
                 continue;
             }
-            sent.items.push(it);
+            sent.add(it);
             continue;
         }
         if filter.is_excluded(&it.path, it.is_dir()) {
@@ -833,7 +844,7 @@ fn send_dir(
                 continue;
             }
         }
-        sent.items.push(it);
+        sent.add(it);
     }
     // Subdirectories as rsync visits them: with incremental recursion
     // in file-list order (each a list of its own), else depth first in
@@ -879,7 +890,7 @@ pub fn implied_dirs_incremental(paths: &[(u32, PathBuf, Vec<u8>)], sent: &mut Se
             Ok(md) => {
                 let it = make_item(way.to_vec(), &full, &md, idx);
                 let dir = it.is_dir();
-                sent.items.push(it);
+                sent.add(it);
                 if dir {
                     *last = Some(key);
                 }
@@ -935,7 +946,7 @@ pub fn implied_dirs_incremental(paths: &[(u32, PathBuf, Vec<u8>)], sent: &mut Se
 /// before a `-R` path that starts with "./").
 pub fn push_root(root: &Path, root_idx: u32, sent: &mut Sent) {
     if let Ok(md) = fs::metadata(root) {
-        sent.items.push(make_item(Vec::new(), root, &md, root_idx));
+        sent.add(make_item(Vec::new(), root, &md, root_idx));
     }
 }
 
@@ -988,7 +999,7 @@ pub fn implied_dirs(root: &Path, root_idx: u32, rel: &[u8], inc: bool, sent: &mu
                 Ok(md) => {
                     let it = make_item(prefix.to_vec(), &full, &md, root_idx);
                     last_dir = it.is_dir();
-                    sent.items.push(it);
+                    sent.add(it);
                 }
                 Err(e) => sent.io_err(format!(
                     "rsync: [sender] link_stat \"{}\" failed: {}",

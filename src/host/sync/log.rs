@@ -68,6 +68,8 @@ pub struct Log {
     stderr: StderrMode,
     /// `-g`: `%G` of a deletion shows rsync's zeroed group, not "DEFAULT".
     group: bool,
+    /// Stdout the sender has yet to print (see `hold`).
+    held: Option<Vec<u8>>,
 }
 
 /// Whether an out-format has escape `esc` (rsync's `log_format_has`:
@@ -156,6 +158,7 @@ impl Log {
             bar: None,
             stderr: a.more.stderr,
             group: a.group,
+            held: None,
         })
     }
 
@@ -195,7 +198,7 @@ impl Log {
         if self.stderr == StderrMode::All {
             self.error_server(line);
         } else {
-            self.info(line);
+            self.ahead(|log| log.info(line));
         }
     }
 
@@ -226,6 +229,11 @@ impl Log {
     /// (it starts with "\r"), left open in turn.
     pub fn progress(&mut self, text: &str) {
         if !self.quiet {
+            if let Some(h) = &mut self.held {
+                h.extend_from_slice(text.as_bytes());
+                self.needs_newline = true;
+                return;
+            }
             let _ = write!(self.out, "{text}");
             let _ = self.out.flush();
             self.needs_newline = true;
@@ -389,7 +397,7 @@ impl Log {
                 _ => "deleting %n".to_string(),
             };
             let line = itemize::render(&fmt, &li);
-            self.client(&line);
+            self.generator_line(&line);
         }
         if self.dry_run {
             return;
@@ -406,17 +414,22 @@ impl Log {
     }
 
     fn line(&mut self, line: &str) {
-        if std::mem::take(&mut self.needs_newline) {
+        let nl = std::mem::take(&mut self.needs_newline);
+        if let Some(h) = &mut self.held {
+            if nl {
+                h.push(b'\n');
+            }
+            h.extend_from_slice(&super::outbytes::bytes(&reshow_cr(line)));
+            h.push(b'\n');
+            return;
+        }
+        if nl {
             let _ = writeln!(self.out);
         }
         // A path put in raw still comes out as rsync prints it (a
         // leading carriage return stays one, as rsync's rwrite keeps it).
-        let (cr, rest) = match line.strip_prefix('\r') {
-            Some(r) => ("\r", r),
-            None => ("", line),
-        };
-        let line = format!("{cr}{}", reshow(rest));
-        let line = &*super::outbytes::bytes(&line);
+        let shown = reshow_cr(line);
+        let line = &*super::outbytes::bytes(&shown);
         if super::outbytes::all_to_stderr() {
             let mut e = std::io::stderr().lock();
             let _ = e.write_all(line);
@@ -439,15 +452,66 @@ impl Log {
         }
     }
 
+    /// Holds back what the sender prints on stdout from here on: rsync's
+    /// generator tells the sender of each item through a buffer it sends
+    /// when full or when it waits for its peers, while the notes it
+    /// prints itself (`generator_line`) go ahead of that. Only
+    /// `--info=name2` without `%i` in the stdout format prints such notes
+    /// among the item lines (the engine holds only then).
+    pub fn hold(&mut self) {
+        self.held.get_or_insert_with(Vec::new);
+    }
+
+    /// Prints what was held back (rsync's generator flushed its buffer);
+    /// `more`: hold on after it.
+    pub fn release(&mut self, more: bool) {
+        if let Some(h) = self.held.take() {
+            if !(h.is_empty() || self.quiet) {
+                if super::outbytes::all_to_stderr() {
+                    let _ = std::io::stderr().write_all(&h);
+                } else {
+                    let _ = self.out.write_all(&h);
+                }
+            }
+            if more {
+                self.held = Some(Vec::new());
+            }
+        }
+    }
+
+    /// A line rsync's generator prints itself (FCLIENT there): on stdout
+    /// ahead of what the sender has yet to print.
+    pub fn generator_line(&mut self, line: &str) {
+        self.ahead(|log| log.client(line));
+    }
+
+    /// Runs `f`, which prints what rsync's generator sends the client as
+    /// a message of its own, ahead of what is held back.
+    fn ahead(&mut self, f: impl FnOnce(&mut Log)) {
+        let Some(held) = self.held.take() else {
+            return f(self);
+        };
+        let nl = std::mem::take(&mut self.needs_newline);
+        f(self);
+        self.held = Some(held);
+        self.needs_newline = nl;
+    }
+
     /// Ends a line left open on stdout (rsync's exit_cleanup does, before
     /// its closing message).
     pub fn end_line(&mut self) {
         if std::mem::take(&mut self.needs_newline) {
-            let _ = writeln!(self.out);
+            match &mut self.held {
+                Some(h) => h.push(b'\n'),
+                None => {
+                    let _ = writeln!(self.out);
+                }
+            }
         }
     }
 
     pub fn flush(&mut self) {
+        self.release(false);
         if std::mem::take(&mut self.needs_newline) {
             let _ = writeln!(self.out);
         }
@@ -491,11 +555,21 @@ pub fn append(path: &std::ffi::OsStr, lines: &[&str]) {
         bar: None,
         stderr: StderrMode::Errors,
         group: false,
+        held: None,
     };
     for line in lines {
         l.file_line(line);
     }
     l.flush();
+}
+
+/// `reshow` past a leading carriage return (which stays one, as rsync's
+/// rwrite keeps it).
+fn reshow_cr(line: &str) -> String {
+    match line.strip_prefix('\r') {
+        Some(rest) => format!("\r{}", reshow(rest)),
+        None => reshow(line),
+    }
 }
 
 /// A line whose paths may have been put in raw, as rsync prints it

@@ -322,15 +322,21 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
         }
     }
     let n = sent.listed.total();
-    if flist_progress && a.info.flist() >= 2 && n > 0 {
-        // rsync counts every hundredth entry as it lists, from the first.
-        log.partial(" 0 files...\r");
-    }
-    for m in &sent.messages {
+    // rsync counts every hundredth entry as it lists, from the first: the
+    // messages before that come first (an error on stderr ends the open
+    // "building file list ... " line there, not on stdout).
+    let before = sent.msgs_before_first.unwrap_or(sent.messages.len());
+    for (k, m) in sent.messages.iter().enumerate() {
+        if k == before && flist_progress && a.info.flist() >= 2 && n > 0 {
+            log.partial(" 0 files...\r");
+        }
         match m {
             flist::Msg::Error(e) => log.error(e),
             flist::Msg::Note(n) => log.info(n),
         }
+    }
+    if before >= sent.messages.len() && flist_progress && a.info.flist() >= 2 && n > 0 {
+        log.partial(" 0 files...\r");
     }
     if flist_progress {
         if a.info.flist() >= 2 {

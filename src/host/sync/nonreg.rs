@@ -22,6 +22,7 @@ impl Engine<'_> {
             if Kind::of(md) == it.kind && self.quick_check(it, md, dpath) {
                 let iflags = self.flags_in_place(it, dpath, md);
                 self.set_attrs(dpath, it, Some(md.mode()));
+                self.attrs_report(i, iflags);
                 self.report(i, iflags, None, 0);
                 self.synced.push(i);
                 return;

@@ -43,8 +43,8 @@ impl Engine<'_> {
             return;
         }
         if a.update {
-            if let Some(md) = &st {
-                if it.mtime < md.mtime() {
+            if let Some(md) = st.as_ref().filter(|m| m.is_file()) {
+                if super::timewin::update_skips(it.mtime, md.mtime()) {
                     if self.log.info.skip() >= 1 {
                         self.log
                             .info_server(&format!("{} is newer", super::flist::show(&it.path)));
@@ -78,6 +78,13 @@ impl Engine<'_> {
             }
             basis = self.fuzzy.find(dpath, &dirs, it.size, it.mtime);
         }
+        // rsync's generator goes on with the fuzzy basis's size (what
+        // --append compares).
+        let mut fuzzy_size = basis
+            .as_deref()
+            .filter(|_| st.is_none())
+            .and_then(|p| fs::metadata(p).ok())
+            .map(|m| m.len());
         let mut cmp_st = st.clone().map(|md| (dpath.to_path_buf(), md));
         let mut alt_basis = false;
         if !self.alt_roots.is_empty() && (st.is_none() || a.alt_dest != Some(AltDest::Copy)) {
@@ -89,6 +96,7 @@ impl Engine<'_> {
                 AltResult::Basis(p, md) => {
                     basis = Some(p.clone());
                     alt_basis = true;
+                    fuzzy_size = None;
                     // rsync itemizes against the basis it found.
                     cmp_st = Some((p, md));
                 }
@@ -135,6 +143,7 @@ impl Engine<'_> {
                         self.error(&e);
                     }
                 }
+                self.attrs_report(i, iflags);
                 self.report(i, iflags, None, 0);
                 self.hl_done(i);
                 self.synced.push(i);
@@ -142,11 +151,10 @@ impl Engine<'_> {
             }
         }
         if a.append > 0 {
-            if let Some((_, md)) = &cmp_st {
-                if md.len() >= it.size {
-                    self.hl_skipped(i);
-                    return;
-                }
+            let have = cmp_st.as_ref().map(|(_, md)| md.len()).or(fuzzy_size);
+            if have.is_some_and(|n| n >= it.size) {
+                self.hl_skipped(i);
+                return;
             }
         }
         if let Some(p) = partial_basis {
@@ -290,7 +298,11 @@ impl Engine<'_> {
             return AltResult::Nothing;
         }
         if level >= 2 {
-            return self.alt_copy(i, &p, &md, dpath);
+            let r = self.alt_copy(i, &p, &md, dpath);
+            if level == 3 {
+                self.name_report(i, " is uptodate");
+            }
+            return r;
         }
         AltResult::Basis(p, md)
     }
@@ -384,15 +396,16 @@ impl Engine<'_> {
     /// against the entry found only for -ii, or -vv with -i (rsync's
     /// `try_dests_reg`/`try_dests_non`); an empty name follows a link,
     /// and that takes no 't' without -t (itemize's `*xname` test).
+    /// With `--info=name2` and no `%i`, rsync says the entry is up to date.
     pub(super) fn report_exact(&mut self, i: usize, p: &Path, md: &fs::Metadata, base: u32) {
         let has_i = self.log.has_i;
-        if !(has_i > 1 || has_i > 0 && self.log.name >= 2) {
-            return;
+        if has_i > 1 || has_i > 0 && self.log.name >= 2 {
+            let it = self.item(i);
+            let iflags = self.flags_no_xname(it, p, md, base);
+            // rsync sends only the low 16 bits (ITEM_MATCHED is above them).
+            self.report(i, iflags & !MATCHED, None, 0);
         }
-        let it = self.item(i);
-        let iflags = self.flags_no_xname(it, p, md, base);
-        // rsync sends only the low 16 bits (ITEM_MATCHED is above them).
-        self.report(i, iflags & !MATCHED, None, 0);
+        self.name_report(i, " is uptodate");
     }
 
     /// `flags` for an item itemized with an empty name following (a link
