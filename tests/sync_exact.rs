@@ -368,3 +368,70 @@ fn eight_bit_names_in_the_log_file() {
         &["-ai", "-8", "--log-file=log.txt", "../src/", "dst/"],
     )]);
 }
+
+/// --append onto a basis other than the file itself (--link-dest,
+/// --fuzzy): rsync's receiver writes the source's bytes past the basis's
+/// length into the new file and leaves its start a hole of zeros; a
+/// basis as long as the file skips it; --append-verify sums the basis's
+/// start (the same as the source's: the zeros stay; not: sent again).
+#[test]
+fn append_onto_another_basis() {
+    let with_seed = |p: &str, size: u64, seed: u64| match file(p, size) {
+        Node::File {
+            p,
+            mode,
+            mtime,
+            owner,
+            sparse,
+            ..
+        } => Node::File {
+            p,
+            size,
+            seed,
+            mode,
+            mtime,
+            owner,
+            sparse,
+        },
+        _ => unreachable!(),
+    };
+    let src = vec![file("f", 5000), file("g", 700)];
+    let mut cases = Vec::new();
+    for (prev, args) in [
+        (
+            vec![file("f", 3)],
+            &["-ai", "--append", "--link-dest=../prev"][..],
+        ),
+        (
+            vec![file("f", 3)],
+            &["-ai", "--no-i-r", "--append-verify", "--link-dest=../prev"],
+        ),
+        (
+            vec![with_seed("f", 3, 5007)],
+            &["-ai", "--append-verify", "--link-dest=../prev"],
+        ),
+        (
+            vec![file("f", 6000)],
+            &["-ai", "--append", "--link-dest=../prev"],
+        ),
+        (
+            vec![file("f", 3)],
+            &["-ai", "--append", "--copy-dest=../prev"],
+        ),
+    ] {
+        let mut a: Vec<&str> = args.to_vec();
+        a.extend(["../src/", "dst/"]);
+        let mut c = case(src.clone(), vec![], &[], &a);
+        c.prev = prev;
+        cases.push(c);
+    }
+    for old in [file("f.old", 3), file("f.old", 9000)] {
+        cases.push(case(
+            src.clone(),
+            vec![old],
+            &[],
+            &["-ai", "--append", "-y", "../src/", "dst/"],
+        ));
+    }
+    same_as_rsync(&cases);
+}

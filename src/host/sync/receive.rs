@@ -139,7 +139,13 @@ impl Engine<'_> {
             }
         }
         if a.append > 0 {
-            if let Some((_, md)) = &cmp_st {
+            // rsync's generator compares the length of the basis it found
+            // (a fuzzy one too) with the file's.
+            let fuzzy = basis
+                .as_ref()
+                .filter(|_| st.is_none() && !alt_basis)
+                .and_then(|b| fs::metadata(b).ok());
+            if let Some(md) = cmp_st.as_ref().map(|(_, md)| md).or(fuzzy.as_ref()) {
                 if md.len() >= it.size {
                     self.hl_skipped(i);
                     return;
@@ -479,8 +485,17 @@ impl Engine<'_> {
                 .truncate(false)
                 .open(dpath)
                 .map_err(|e| Some(write_err(dpath, &e)))?;
+            // rsync's receiver seeks past the basis's length in the file
+            // it writes: a basis other than the file itself (an alt-dest
+            // or fuzzy one) leaves that start a hole of zeros.
+            let other = basis.filter(|b| *b != dpath);
+            let start = match other {
+                Some(b) => fs::metadata(b).map(|m| m.len()),
+                None => file.metadata().map(|m| m.len()),
+            }
+            .map_err(|e| Some(write_err(dpath, &e)))?;
             let r = if a.append > 0 {
-                transfer::append(&mut src, &file, &m)
+                transfer::append(&mut src, &file, start, &m)
             } else if st.is_some() && m.delta {
                 transfer::inplace(&mut src, &file, &m)
             } else {
@@ -489,7 +504,13 @@ impl Engine<'_> {
             };
             let sent = r.map_err(|e| Some(self.failed(e, &src_path, dpath)))?;
             drop(file);
-            if a.append == 2 && !transfer::same_content(&src_path, dpath).unwrap_or(false) {
+            // --append-verify: rsync's receiver sums the basis's start and
+            // what it appended; the sender the whole source.
+            let verified = || match other {
+                Some(b) => transfer::same_start(&src_path, b, start),
+                None => transfer::same_content(&src_path, dpath),
+            };
+            if a.append == 2 && !verified().unwrap_or(false) {
                 // --append-verify: rsync's receiver keeps what it wrote
                 // (no time set) and asks for the file again, whole, at
                 // the end of the pass (`redo_pass`).
