@@ -435,3 +435,32 @@ fn append_onto_another_basis() {
     }
     same_as_rsync(&cases);
 }
+
+/// A directory whose contents changed gets its time back at the end of
+/// the run only where it differs as --modify-window sees it (rsync's
+/// touch_up_dirs): a destination directory within the window keeps its
+/// own (with --relative's implied directories too).
+#[test]
+fn directory_times_within_the_modify_window() {
+    let src = vec![dir("a"), dir("a/b"), dir("a/b/c"), file("a/b/c/f", 10)];
+    let mut old_a = dir("a");
+    if let Node::Dir { mtime, .. } = &mut old_a {
+        *mtime += 7;
+    }
+    let old = vec![old_a, dir("a/b")];
+    let mut cases = Vec::new();
+    for args in [
+        &["-ai", "--modify-window=100", "../src/", "dst/"][..],
+        &[
+            "-ai",
+            "--modify-window=100",
+            "-R",
+            "../src/./a/b/c/f",
+            "dst/",
+        ],
+        &["-ai", "--modify-window=3", "../src/", "dst/"],
+    ] {
+        cases.push(case(src.clone(), old.clone(), &[], args));
+    }
+    same_as_rsync(&cases);
+}
