@@ -464,3 +464,47 @@ fn directory_times_within_the_modify_window() {
     }
     same_as_rsync(&cases);
 }
+
+/// -u skips a regular file whose source time is less than
+/// --modify-window past the destination's (so an equal time too, with
+/// its other attributes left as they are), and never a destination of
+/// another type.
+#[test]
+fn update_within_the_modify_window() {
+    let src = vec![file("a", 10), file("b", 20), file("c", 5), file("d", 7)];
+    let newer = |n: Node, by: i64| match n {
+        Node::File {
+            p,
+            size,
+            seed,
+            mode,
+            mtime,
+            owner,
+            sparse,
+        } => Node::File {
+            p,
+            size,
+            seed: seed + 1,
+            mode: mode & 0o600,
+            mtime: (mtime.0 + by, mtime.1),
+            owner,
+            sparse,
+        },
+        n => n,
+    };
+    let old = vec![
+        newer(file("a", 10), 0),
+        newer(file("b", 20), -50),
+        newer(file("c", 5), -500),
+        dir("d"),
+    ];
+    let mut cases = Vec::new();
+    for args in [
+        &["-ai", "-u", "--modify-window=100", "../src/", "dst/"][..],
+        &["-ai", "-u", "../src/", "dst/"],
+        &["-ai", "-u", "--modify-window=-1", "../src/", "dst/"],
+    ] {
+        cases.push(case(src.clone(), old.clone(), &[], args));
+    }
+    same_as_rsync(&cases);
+}

@@ -39,17 +39,16 @@ impl Engine<'_> {
             self.hl_skipped(i);
             return;
         }
-        if a.update {
-            if let Some(md) = &st {
-                if it.mtime < md.mtime() {
-                    if self.log.info.skip() >= 1 {
-                        self.log
-                            .info_server(&format!("{} is newer", super::flist::show(&it.path)));
-                    }
-                    self.hl_skipped(i);
-                    return;
-                }
+        if st
+            .as_ref()
+            .is_some_and(|m| super::timewin::update_skips(a, it, m))
+        {
+            if self.log.info.skip() >= 1 {
+                self.log
+                    .info_server(&format!("{} is newer", super::flist::show(&it.path)));
             }
+            self.hl_skipped(i);
+            return;
         }
         let mut st = st;
         if let Some(md) = st.as_ref().filter(|m| super::devices::writes_into(a, m)) {

@@ -26,6 +26,14 @@ pub fn same_time(s1: i64, n1: u32, s2: i64, n2: u32) -> bool {
     s1.abs_diff(s2) <= w.unsigned_abs()
 }
 
+/// `-u`: whether a regular file is skipped for the destination's
+/// regular file `md` (rsync's test: the source's time minus the
+/// destination's below --modify-window, so within the window too).
+pub fn update_skips(a: &SyncArgs, it: &super::flist::Item, md: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.update && md.is_file() && it.mtime.saturating_sub(md.mtime()) < WINDOW.load(Ordering::Relaxed)
+}
+
 /// Whether an item of `kind` has its modification time kept (`-t`,
 /// less directories with `-O` and symlinks with `-J`).
 pub fn keeps_time(a: &SyncArgs, kind: Kind) -> bool {
