@@ -465,6 +465,58 @@ fn directory_times_within_the_modify_window() {
     same_as_rsync(&cases);
 }
 
+/// -y without -p: rsync's generator picks a fuzzy basis that the list
+/// turns into a directory (or symlink) further on; its receiver opens
+/// the basis after the generator went on, finds no regular file and
+/// makes a new file's mode (not the basis's).
+#[test]
+fn fuzzy_basis_replaced_before_the_receiver_opens_it() {
+    let moded = |n: Node, m: u32| match n {
+        Node::File {
+            p,
+            size,
+            seed,
+            mtime,
+            owner,
+            sparse,
+            ..
+        } => Node::File {
+            p,
+            size,
+            seed,
+            mode: m,
+            mtime,
+            owner,
+            sparse,
+        },
+        n => n,
+    };
+    let src = vec![
+        moded(file("sp ace", 701), 0o2750),
+        dir("deep"),
+        file("deep/c", 10),
+        moded(file("sp acf", 702), 0o640),
+        Node::Link {
+            p: "dee".into(),
+            target: "x".into(),
+            mtime: 1_600_000_000,
+        },
+    ];
+    let old = vec![
+        moded(file("deep", 30000), 0o1755),
+        moded(file("dee", 20000), 0o1755),
+    ];
+    let mut cases = Vec::new();
+    for args in [
+        &["-a", "--no-p", "-y", "../src/", "dst/"][..],
+        &["-a", "--no-p", "-y", "--no-i-r", "../src/", "dst/"],
+        &["-rlt", "-yi", "../src/", "dst/"],
+    ] {
+        cases.push(case(src.clone(), old.clone(), &[], args));
+    }
+    same_as_rsync(&cases);
+}
+
 /// -u skips a regular file whose source time is less than
 /// --modify-window past the destination's (so an equal time too, with
 /// its other attributes left as they are), and never a destination of

@@ -199,6 +199,8 @@ impl Engine<'_> {
             }
         };
         self.report_before(i, iflags);
+        let fuzzy = st.is_none() && !alt_basis && partial_basis.is_none();
+        let basis = basis.filter(|b| !fuzzy || self.receiver_finds(b));
         let r = self.receive(it, src, dpath, st.as_ref(), basis.as_deref());
         // rsync's sender logs the file once its data is sent, whatever
         // the receiver made of it.
@@ -254,6 +256,22 @@ impl Engine<'_> {
                 super::os_error(&e)
             ))),
         }
+    }
+
+    /// Whether rsync's receiver still finds the fuzzy basis `b` a regular
+    /// file: it opens it once its generator has gone on through the list,
+    /// having by then made a directory, symlink or special file of a name
+    /// the list has as one (then it has no basis: a new file's mode).
+    fn receiver_finds(&self, b: &Path) -> bool {
+        if !fs::symlink_metadata(b).is_ok_and(|m| m.is_file()) {
+            return false;
+        }
+        let rel = self.rel_of(b);
+        !self
+            .sent
+            .items
+            .iter()
+            .any(|o| o.kind != Kind::File && o.path == rel)
     }
 
     /// rsync's `try_dests_reg` for a regular file.
