@@ -560,3 +560,43 @@ fn update_within_the_modify_window() {
     }
     same_as_rsync(&cases);
 }
+
+/// -A with --chmod: rsync's sender strips the group entry and the mask
+/// of an access ACL where they equal the group bits of the mode it lists
+/// (the --chmod one), so a group entry other than those is kept and the
+/// mask takes the new mode's group bits.
+#[test]
+fn acl_group_entry_under_chmod() {
+    use xfer::tree::Meta;
+    let mut f = file("f", 10);
+    let mut g = file("g", 20);
+    for (n, m) in [(&mut f, 0o750), (&mut g, 0o640)] {
+        if let Node::File { mode, .. } = n {
+            *mode = m;
+        }
+    }
+    let acl = |group: u16, named: Vec<(u16, u16, u32)>| Meta {
+        xattrs: Vec::new(),
+        acl: Some((group, named)),
+        dacl: None,
+    };
+    let mut cases = Vec::new();
+    for (chmod, dst) in [
+        ("--chmod=F664", vec![]),
+        ("--chmod=F664", vec![file("f", 10)]),
+        ("--chmod=g-w", vec![]),
+        ("--chmod=F600", vec![]),
+    ] {
+        let mut c = case(
+            vec![f.clone(), g.clone()],
+            dst,
+            &[],
+            &["-aAi", chmod, "../src/", "dst/"],
+        );
+        c.src_meta
+            .insert("f".into(), acl(5, vec![(0x02, 6, 4242), (0x08, 0, 100)]));
+        c.src_meta.insert("g".into(), acl(4, vec![(0x02, 4, 1000)]));
+        cases.push(c);
+    }
+    same_as_rsync(&cases);
+}
