@@ -600,3 +600,28 @@ fn acl_group_entry_under_chmod() {
     }
     same_as_rsync(&cases);
 }
+
+/// -b with a deletion: a name that already ends with the backup suffix
+/// is deleted, not backed up again (rsync's is_backup_file), unless
+/// the backups go to a --backup-dir.
+#[test]
+fn deleting_a_backup_file() {
+    let src = vec![file("a", 10)];
+    let old = vec![file("a", 3), file("b~", 5), file("c", 4), file("~", 2)];
+    let mut cases = Vec::new();
+    for args in [
+        &["-ai", "-b", "--delete-excluded", "../src/", "dst/"][..],
+        &["-ai", "-b", "--delete", "--filter=-r *~", "../src/", "dst/"],
+        &[
+            "-ai",
+            "-b",
+            "--delete-excluded",
+            "--backup-dir=../bak",
+            "../src/",
+            "dst/",
+        ],
+    ] {
+        cases.push(case(src.clone(), old.clone(), &[], args));
+    }
+    same_as_rsync(&cases);
+}
