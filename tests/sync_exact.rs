@@ -784,3 +784,216 @@ fn update_within_the_modify_window() {
     }
     same_as_rsync(&cases);
 }
+
+/// --append onto a basis other than the file itself (--link-dest,
+/// --fuzzy): rsync's receiver writes the source's bytes past the basis's
+/// length into the new file and leaves its start a hole of zeros; a
+/// basis as long as the file skips it; --append-verify sums the basis's
+/// start (the same as the source's: the zeros stay; not: sent again).
+#[test]
+fn append_onto_another_basis() {
+    let with_seed = |p: &str, size: u64, seed: u64| match file(p, size) {
+        Node::File {
+            p,
+            mode,
+            mtime,
+            owner,
+            sparse,
+            ..
+        } => Node::File {
+            p,
+            size,
+            seed,
+            mode,
+            mtime,
+            owner,
+            sparse,
+        },
+        _ => unreachable!(),
+    };
+    let src = vec![file("f", 5000), file("g", 700)];
+    let mut cases = Vec::new();
+    for (prev, args) in [
+        (
+            vec![file("f", 3)],
+            &["-ai", "--append", "--link-dest=../prev"][..],
+        ),
+        (
+            vec![file("f", 3)],
+            &["-ai", "--no-i-r", "--append-verify", "--link-dest=../prev"],
+        ),
+        (
+            vec![with_seed("f", 3, 5007)],
+            &["-ai", "--append-verify", "--link-dest=../prev"],
+        ),
+        (
+            vec![file("f", 6000)],
+            &["-ai", "--append", "--link-dest=../prev"],
+        ),
+        (
+            vec![file("f", 3)],
+            &["-ai", "--append", "--copy-dest=../prev"],
+        ),
+    ] {
+        let mut a: Vec<&str> = args.to_vec();
+        a.extend(["../src/", "dst/"]);
+        let mut c = case(src.clone(), vec![], &[], &a);
+        c.prev = prev;
+        cases.push(c);
+    }
+    for old in [file("f.old", 3), file("f.old", 9000)] {
+        cases.push(case(
+            src.clone(),
+            vec![old],
+            &[],
+            &["-ai", "--append", "-y", "../src/", "dst/"],
+        ));
+    }
+    same_as_rsync(&cases);
+}
+
+/// A directory whose contents changed gets its time back at the end of
+/// the run only where it differs as --modify-window sees it (rsync's
+/// touch_up_dirs): a destination directory within the window keeps its
+/// own (with --relative's implied directories too).
+#[test]
+fn directory_times_within_the_modify_window() {
+    let src = vec![dir("a"), dir("a/b"), dir("a/b/c"), file("a/b/c/f", 10)];
+    let mut old_a = dir("a");
+    if let Node::Dir { mtime, .. } = &mut old_a {
+        *mtime += 7;
+    }
+    let old = vec![old_a, dir("a/b")];
+    let mut cases = Vec::new();
+    for args in [
+        &["-ai", "--modify-window=100", "../src/", "dst/"][..],
+        &[
+            "-ai",
+            "--modify-window=100",
+            "-R",
+            "../src/./a/b/c/f",
+            "dst/",
+        ],
+        &["-ai", "--modify-window=3", "../src/", "dst/"],
+    ] {
+        cases.push(case(src.clone(), old.clone(), &[], args));
+    }
+    same_as_rsync(&cases);
+}
+
+/// -y without -p: rsync's generator picks a fuzzy basis that the list
+/// turns into a directory (or symlink) further on; its receiver opens
+/// the basis after the generator went on, finds no regular file and
+/// makes a new file's mode (not the basis's).
+#[test]
+fn fuzzy_basis_replaced_before_the_receiver_opens_it() {
+    let moded = |n: Node, m: u32| match n {
+        Node::File {
+            p,
+            size,
+            seed,
+            mtime,
+            owner,
+            sparse,
+            ..
+        } => Node::File {
+            p,
+            size,
+            seed,
+            mode: m,
+            mtime,
+            owner,
+            sparse,
+        },
+        n => n,
+    };
+    let src = vec![
+        moded(file("sp ace", 701), 0o2750),
+        dir("deep"),
+        file("deep/c", 10),
+        moded(file("sp acf", 702), 0o640),
+        Node::Link {
+            p: "dee".into(),
+            target: "x".into(),
+            mtime: 1_600_000_000,
+        },
+    ];
+    let old = vec![
+        moded(file("deep", 30000), 0o1755),
+        moded(file("dee", 20000), 0o1755),
+    ];
+    let mut cases = Vec::new();
+    for args in [
+        &["-a", "--no-p", "-y", "../src/", "dst/"][..],
+        &["-a", "--no-p", "-y", "--no-i-r", "../src/", "dst/"],
+        &["-rlt", "-yi", "../src/", "dst/"],
+    ] {
+        cases.push(case(src.clone(), old.clone(), &[], args));
+    }
+    same_as_rsync(&cases);
+}
+
+/// -A with --chmod: rsync's sender strips the group entry and the mask
+/// of an access ACL where they equal the group bits of the mode it lists
+/// (the --chmod one), so a group entry other than those is kept and the
+/// mask takes the new mode's group bits.
+#[test]
+fn acl_group_entry_under_chmod() {
+    use xfer::tree::Meta;
+    let mut f = file("f", 10);
+    let mut g = file("g", 20);
+    for (n, m) in [(&mut f, 0o750), (&mut g, 0o640)] {
+        if let Node::File { mode, .. } = n {
+            *mode = m;
+        }
+    }
+    let acl = |group: u16, named: Vec<(u16, u16, u32)>| Meta {
+        xattrs: Vec::new(),
+        acl: Some((group, named)),
+        dacl: None,
+    };
+    let mut cases = Vec::new();
+    for (chmod, dst) in [
+        ("--chmod=F664", vec![]),
+        ("--chmod=F664", vec![file("f", 10)]),
+        ("--chmod=g-w", vec![]),
+        ("--chmod=F600", vec![]),
+    ] {
+        let mut c = case(
+            vec![f.clone(), g.clone()],
+            dst,
+            &[],
+            &["-aAi", chmod, "../src/", "dst/"],
+        );
+        c.src_meta
+            .insert("f".into(), acl(5, vec![(0x02, 6, 4242), (0x08, 0, 100)]));
+        c.src_meta.insert("g".into(), acl(4, vec![(0x02, 4, 1000)]));
+        cases.push(c);
+    }
+    same_as_rsync(&cases);
+}
+
+/// -b with a deletion: a name that already ends with the backup suffix
+/// is deleted, not backed up again (rsync's is_backup_file), unless
+/// the backups go to a --backup-dir.
+#[test]
+fn deleting_a_backup_file() {
+    let src = vec![file("a", 10)];
+    let old = vec![file("a", 3), file("b~", 5), file("c", 4), file("~", 2)];
+    let mut cases = Vec::new();
+    for args in [
+        &["-ai", "-b", "--delete-excluded", "../src/", "dst/"][..],
+        &["-ai", "-b", "--delete", "--filter=-r *~", "../src/", "dst/"],
+        &[
+            "-ai",
+            "-b",
+            "--delete-excluded",
+            "--backup-dir=../bak",
+            "../src/",
+            "dst/",
+        ],
+    ] {
+        cases.push(case(src.clone(), old.clone(), &[], args));
+    }
+    same_as_rsync(&cases);
+}

@@ -117,20 +117,35 @@ impl Acl {
         }
     }
 
-    /// What the sender keeps of an access ACL (`rsync_acl_strip_perms`).
-    fn strip_perms(mut self) -> Acl {
+    /// What the sender keeps of an access ACL (`rsync_acl_strip_perms`)
+    /// for an entry listed with `mode` (after `--chmod`): the group entry
+    /// and the mask where they equal the mode's group bits.
+    fn strip_perms(mut self, mode: u32) -> Acl {
         self.user_obj = None;
         match self.mask {
             None => self.group_obj = None,
             Some(m) => {
-                if self.group_obj == Some(m) {
+                let g = (mode >> 3 & 7) as u16;
+                if self.group_obj == Some(g) {
                     self.group_obj = None;
                 }
-                self.mask = None;
+                if !self.names.is_empty() && m == g {
+                    self.mask = None;
+                }
             }
         }
         self.other = None;
         self
+    }
+
+    /// The receiver's fix-ups of an access ACL for an entry of `mode`
+    /// (`recv_rsync_acl`): named entries without a mask get the mode's
+    /// group bits as one.
+    fn received_access(mut self, mode: u32) -> Acl {
+        if !self.names.is_empty() && self.mask.is_none() {
+            self.mask = Some((mode >> 3 & 7) as u16);
+        }
+        self.received()
     }
 
     /// The receiver's fix-ups (`recv_rsync_acl`): a mask without named
@@ -226,7 +241,7 @@ pub fn read_sent(path: &Path, mode: u32, is_dir: bool) -> Result<Sent, String> {
         None
     };
     Ok(Sent {
-        access: access.strip_perms().received(),
+        access: access.strip_perms(mode).received_access(mode),
         default,
     })
 }
@@ -374,7 +389,7 @@ mod tests {
             other: Some(4),
             names: vec![named(false, 1000, 6)],
         };
-        let sent = src.clone().strip_perms().received();
+        let sent = src.clone().strip_perms(0o664).received_access(0o664);
         assert_eq!(sent.group_obj, Some(4));
         assert_eq!(sent.mask, Some(6));
         // The same ACL under another mode differs only in the mode.
@@ -386,7 +401,9 @@ mod tests {
         g.group_obj = Some(6);
         assert!(!g.equal_enough(&sent, 0o664));
         // A plain ACL is sent as nothing and equals any plain ACL.
-        let plain = Acl::of_mode(0o640).strip_perms().received();
+        let plain = Acl::of_mode(0o640)
+            .strip_perms(0o640)
+            .received_access(0o640);
         assert_eq!(plain, Acl::default());
         assert!(Acl::of_mode(0o600).equal_enough(&plain, 0o640));
         assert_eq!(sent.for_mode(0o640).mask, Some(4));

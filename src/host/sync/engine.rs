@@ -909,8 +909,10 @@ impl<'a> Engine<'a> {
                 let _ = rustix::fs::chmod(&p, rustix::fs::Mode::from_raw_mode(perms as _));
             }
             if self.a.times && !self.a.omit_dir_times {
+                // rsync's touch_up_dirs: where the time differs as
+                // --modify-window sees it.
                 if let Ok(md) = fs::symlink_metadata(&p) {
-                    if md.mtime() != it.mtime {
+                    if attrs::mtime_differs(it, &md) {
                         if let Err(e) = attrs::set_mtime(&p, it) {
                             self.error(&e);
                         }

@@ -99,7 +99,7 @@ impl Engine<'_> {
         let Ok(md) = fs::symlink_metadata(&dpath) else {
             return true;
         };
-        if a.update && md.is_file() && super::timewin::update_skips(it.mtime, md.mtime()) {
+        if super::timewin::update_skips(a, it, &md) {
             return false;
         }
         if !md.is_file() && !self.remove_for_replace(&dpath, &md, Kind::File) {

@@ -427,6 +427,11 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
                 let bdir = a.backup_dir.clone();
                 let acls = a.acls;
                 del.backup = Some(Box::new(move |rel: &[u8], _kind: Kind| {
+                    // rsync's is_backup_file: without --backup-dir a name
+                    // that ends with the suffix is deleted, not backed up.
+                    if bdir.is_none() && rel.len() > suffix.len() && rel.ends_with(&suffix) {
+                        return Ok(false);
+                    }
                     let mut name = rel.to_vec();
                     name.extend_from_slice(&suffix);
                     let to = match &bdir {

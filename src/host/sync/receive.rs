@@ -42,17 +42,16 @@ impl Engine<'_> {
             self.hl_skipped(i);
             return;
         }
-        if a.update {
-            if let Some(md) = st.as_ref().filter(|m| m.is_file()) {
-                if super::timewin::update_skips(it.mtime, md.mtime()) {
-                    if self.log.info.skip() >= 1 {
-                        self.log
-                            .info_server(&format!("{} is newer", super::flist::show(&it.path)));
-                    }
-                    self.hl_skipped(i);
-                    return;
-                }
+        if st
+            .as_ref()
+            .is_some_and(|m| super::timewin::update_skips(a, it, m))
+        {
+            if self.log.info.skip() >= 1 {
+                self.log
+                    .info_server(&format!("{} is newer", super::flist::show(&it.path)));
             }
+            self.hl_skipped(i);
+            return;
         }
         let mut st = st;
         if let Some(md) = st.as_ref().filter(|m| super::devices::writes_into(a, m)) {
@@ -205,6 +204,8 @@ impl Engine<'_> {
             }
         };
         self.report_before(i, iflags);
+        let fuzzy = st.is_none() && !alt_basis && partial_basis.is_none();
+        let basis = basis.filter(|b| !fuzzy || self.receiver_finds(b));
         let r = self.receive(it, src, dpath, st.as_ref(), basis.as_deref());
         // rsync's sender logs the file once its data is sent, whatever
         // the receiver made of it.
@@ -260,6 +261,22 @@ impl Engine<'_> {
                 super::os_error(&e)
             ))),
         }
+    }
+
+    /// Whether rsync's receiver still finds the fuzzy basis `b` a regular
+    /// file: it opens it once its generator has gone on through the list,
+    /// having by then made a directory, symlink or special file of a name
+    /// the list has as one (then it has no basis: a new file's mode).
+    fn receiver_finds(&self, b: &Path) -> bool {
+        if !fs::symlink_metadata(b).is_ok_and(|m| m.is_file()) {
+            return false;
+        }
+        let rel = self.rel_of(b);
+        !self
+            .sent
+            .items
+            .iter()
+            .any(|o| o.kind != Kind::File && o.path == rel)
     }
 
     /// rsync's `try_dests_reg` for a regular file.
@@ -498,8 +515,17 @@ impl Engine<'_> {
                 .truncate(false)
                 .open(dpath)
                 .map_err(|e| Some(write_err(dpath, &e)))?;
+            // rsync's receiver seeks past the basis's length in the file
+            // it writes: a basis other than the file itself (an alt-dest
+            // or fuzzy one) leaves that start a hole of zeros.
+            let other = basis.filter(|b| *b != dpath);
+            let start = match other {
+                Some(b) => fs::metadata(b).map(|m| m.len()),
+                None => file.metadata().map(|m| m.len()),
+            }
+            .map_err(|e| Some(write_err(dpath, &e)))?;
             let r = if a.append > 0 {
-                transfer::append(&mut src, &file, &m)
+                transfer::append(&mut src, &file, start, &m)
             } else if st.is_some() && m.delta {
                 transfer::inplace(&mut src, &file, &m)
             } else {
@@ -508,7 +534,13 @@ impl Engine<'_> {
             };
             let sent = r.map_err(|e| Some(self.failed(e, &src_path, dpath)))?;
             drop(file);
-            if a.append == 2 && !transfer::same_content(&src_path, dpath).unwrap_or(false) {
+            // --append-verify: rsync's receiver sums the basis's start and
+            // what it appended; the sender the whole source.
+            let verified = || match other {
+                Some(b) => transfer::same_start(&src_path, b, start),
+                None => transfer::same_content(&src_path, dpath),
+            };
+            if a.append == 2 && !verified().unwrap_or(false) {
                 // --append-verify: rsync's receiver keeps what it wrote
                 // (no time set) and asks for the file again, whole, at
                 // the end of the pass (`redo_pass`).

@@ -26,11 +26,12 @@ pub fn same_time(s1: i64, n1: u32, s2: i64, n2: u32) -> bool {
     s1.abs_diff(s2) <= w.unsigned_abs()
 }
 
-/// `-u`: whether a regular file whose source time is `src` (seconds)
-/// is left alone over one of time `dst`, as rsync's generator tests it:
-/// `src - dst < modify_window` (with the window as given, so -1 too).
-pub fn update_skips(src: i64, dst: i64) -> bool {
-    src.saturating_sub(dst) < WINDOW.load(Ordering::Relaxed)
+/// `-u`: whether a regular file is skipped for the destination's
+/// regular file `md` (rsync's test: the source's time minus the
+/// destination's below --modify-window, so within the window too).
+pub fn update_skips(a: &SyncArgs, it: &super::flist::Item, md: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.update && md.is_file() && it.mtime.saturating_sub(md.mtime()) < WINDOW.load(Ordering::Relaxed)
 }
 
 /// Whether an item of `kind` has its modification time kept (`-t`,

@@ -316,9 +316,10 @@ pub fn inplace(src: &mut File, out: &File, m: &Method) -> Result<Sent, Failed> {
     Ok(sent)
 }
 
-/// `--append`: writes the source's bytes past the file's current length.
-pub fn append(src: &mut File, out: &File, m: &Method) -> Result<Sent, Failed> {
-    let start = out.metadata().map_err(Failed::Write)?.len();
+/// `--append`: writes the source's bytes past `start` (the length of
+/// the basis: the file itself or, as rsync, another whose length only
+/// counts) at the same offset of `out`.
+pub fn append(src: &mut File, out: &File, start: u64, m: &Method) -> Result<Sent, Failed> {
     src.seek(SeekFrom::Start(start)).map_err(Failed::Read)?;
     let mut sink = Sink::new(out, start, m);
     let mut buf = vec![0u8; READ_CHUNK];
@@ -339,7 +340,7 @@ pub fn append(src: &mut File, out: &File, m: &Method) -> Result<Sent, Failed> {
 }
 
 /// Reads until `buf` is full or the file ends; returns the bytes read.
-pub(super) fn read_full(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+pub(super) fn read_full(f: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut got = 0;
     while got < buf.len() {
         let n = f.read(&mut buf[got..])?;
@@ -349,6 +350,27 @@ pub(super) fn read_full(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
         got += n;
     }
     Ok(got)
+}
+
+/// Whether the first `n` bytes of two files are the same (both at least
+/// that long): an `--append-verify` onto another file's length.
+pub fn same_start(a: &std::path::Path, b: &std::path::Path, n: u64) -> io::Result<bool> {
+    let mut fa = File::open(a)?.take(n);
+    let mut fb = File::open(b)?.take(n);
+    let mut ba = vec![0u8; 256 << 10];
+    let mut bb = vec![0u8; 256 << 10];
+    let mut seen = 0;
+    loop {
+        let k = read_full(&mut fa, &mut ba)?;
+        let l = read_full(&mut fb, &mut bb)?;
+        if k != l || ba[..k] != bb[..l] {
+            return Ok(false);
+        }
+        seen += k as u64;
+        if k == 0 {
+            return Ok(seen == n);
+        }
+    }
 }
 
 /// Whether two files hold the same bytes (`-c`, `--append-verify`).
