@@ -23,14 +23,16 @@ fn check(name: &str, bytes: &[u8]) {
 
 #[test]
 fn formats_match_the_golden_files() {
-    let basis = data(100, 6000, true);
-    let new = edit(&basis, 101);
+    // The inputs are stored too, so that the formats stay pinned whatever
+    // the test data generator becomes (a re-bless draws new ones).
     if std::env::var_os("WSYNC_BLESS").is_some() {
+        let basis = data(100, 6000, true);
         std::fs::write(fixture("golden.basis"), &basis).unwrap();
-        std::fs::write(fixture("golden.new"), &new).unwrap();
+        std::fs::write(fixture("golden.new"), edit(&basis, 101)).unwrap();
     }
-    assert_eq!(std::fs::read(fixture("golden.basis")).unwrap(), basis);
-    assert_eq!(std::fs::read(fixture("golden.new")).unwrap(), new);
+    let basis = std::fs::read(fixture("golden.basis")).unwrap();
+    let new = std::fs::read(fixture("golden.new")).unwrap();
+    assert_eq!(basis.len(), 6000);
     let b = fixture("golden.basis");
     let n = fixture("golden.new");
     let sig = ok(wsync().args([
