@@ -173,6 +173,20 @@ pub fn show(name: &[u8]) -> String {
     out
 }
 
+/// A message rsync's receiver prints itself, escaped as it escapes them.
+pub fn escaped_server(msg: &str) -> String {
+    let raw = unshow(msg);
+    let mut out = String::with_capacity(raw.len());
+    for &b in &raw {
+        if b == b'\t' || (0x20..0x7f).contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("\\#{b:03o}"));
+        }
+    }
+    out
+}
+
 /// The bytes `show` was given: each `\#ooo` back to its byte.
 pub fn unshow(shown: &str) -> Vec<u8> {
     let b = shown.as_bytes();

@@ -289,16 +289,7 @@ impl Log {
         }
         // (rsync's client's half-written line is its own: no newline.)
         let _ = self.out.flush();
-        let raw = unshow(line);
-        let mut out = String::with_capacity(raw.len());
-        for &b in &raw {
-            if b == b'\t' || (0x20..0x7f).contains(&b) {
-                out.push(b as char);
-            } else {
-                out.push_str(&format!("\\#{b:03o}"));
-            }
-        }
-        eprintln!("{out}");
+        eprintln!("{}", super::flist::escaped_server(line));
     }
 
     /// A line in the log file only (rsync's FLOG), with rsync's prefix:

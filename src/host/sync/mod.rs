@@ -578,7 +578,7 @@ fn destination(
             abs(p).display(),
             os_error(e)
         );
-        (escaped_server(&msg), code)
+        (flist::escaped_server(&msg), code)
     };
     let mut statret = fs::metadata(&dst);
     if a.mkpath && statret.is_err() && (cp.is_some() || file_total > 1) {
@@ -644,7 +644,7 @@ fn destination(
         }
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
             return Err((
-                escaped_server(&format!(
+                flist::escaped_server(&format!(
                     "rsync: [Receiver] ERROR: cannot stat destination \"{}\": {}",
                     abs(&dst).display(),
                     os_error(e)
@@ -741,20 +741,6 @@ fn alt_dirs_warnings(a: &SyncArgs, dst_abs: &Path, dry_missing: bool, log: &mut 
         };
         log.error_server(&format!("{opt} arg {what}: {}", flist::show(&shown)));
     }
-}
-
-/// A message rsync's receiver prints itself, escaped as it escapes them.
-fn escaped_server(msg: &str) -> String {
-    let raw = flist::unshow(msg);
-    let mut out = String::with_capacity(raw.len());
-    for &b in &raw {
-        if b == b'\t' || (0x20..0x7f).contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("\\#{b:03o}"));
-        }
-    }
-    out
 }
 
 /// `--fake-super`, the receiver's side: each entry stored as
