@@ -341,9 +341,9 @@ pub fn default_perms(dir: &Path, umask_perms: u32) -> u32 {
 /// one (or none), and where rsync says nothing: no ACL support (ENOTSUP,
 /// ENOSYS, EINVAL), or, in a dry run, a directory not made (ENOENT).
 pub fn default_acl_error(dir: &Path, dry_run: bool) -> Option<Errno> {
-    let e = match rustix::fs::getxattr_query(dir, DEFAULT) {
+    let e = match super::xattr_calls::getxattr_query(dir, DEFAULT) {
         Ok(_) => return None,
-        Err(Errno::NODATA) => match rustix::fs::stat(dir) {
+        Err(e) if e == super::xattr_calls::NO_ATTR => match rustix::fs::stat(dir) {
             Ok(st) if rustix::fs::FileType::from_raw_mode(st.st_mode).is_dir() => return None,
             Ok(_) => Errno::ACCESS,
             Err(e) => e,
