@@ -25,6 +25,22 @@ fn file(p: &str, size: u64) -> Node {
     }
 }
 
+/// `n` (a file) with permission bits `m`.
+fn with_mode(mut n: Node, m: u32) -> Node {
+    if let Node::File { mode, .. } = &mut n {
+        *mode = m;
+    }
+    n
+}
+
+/// `n` (a file) with content seed `s`.
+fn with_seed(mut n: Node, s: u64) -> Node {
+    if let Node::File { seed, .. } = &mut n {
+        *seed = s;
+    }
+    n
+}
+
 fn dir(p: &str) -> Node {
     Node::Dir {
         p: p.into(),
@@ -631,32 +647,12 @@ fn name2_says_what_is_uptodate() {
         target: "a".into(),
         mtime: 1_600_000_000,
     };
-    let chmod = |n: Node, m: u32| match n {
-        Node::File {
-            p,
-            size,
-            seed,
-            mtime,
-            owner,
-            sparse,
-            ..
-        } => Node::File {
-            p,
-            size,
-            seed,
-            mode: m,
-            mtime,
-            owner,
-            sparse,
-        },
-        n => n,
-    };
     let flat = vec![file("a", 10), file("b", 20), file("c", 30), link("l")];
-    let flat_old = vec![file("b", 20), chmod(file("c", 30), 0o600), link("l")];
+    let flat_old = vec![file("b", 20), with_mode(file("c", 30), 0o600), link("l")];
     let mut deep = flat.clone();
     deep.extend([dir("d"), file("d/x", 5), file("d/y", 6)]);
     let mut deep_old = flat_old.clone();
-    deep_old.extend([dir("d"), chmod(file("d/x", 5), 0o600)]);
+    deep_old.extend([dir("d"), with_mode(file("d/x", 5), 0o600)]);
     let mut cases = Vec::new();
     for args in [
         &["-a", "--info=name2"][..],
@@ -792,25 +788,6 @@ fn update_within_the_modify_window() {
 /// start (the same as the source's: the zeros stay; not: sent again).
 #[test]
 fn append_onto_another_basis() {
-    let with_seed = |p: &str, size: u64, seed: u64| match file(p, size) {
-        Node::File {
-            p,
-            mode,
-            mtime,
-            owner,
-            sparse,
-            ..
-        } => Node::File {
-            p,
-            size,
-            seed,
-            mode,
-            mtime,
-            owner,
-            sparse,
-        },
-        _ => unreachable!(),
-    };
     let src = vec![file("f", 5000), file("g", 700)];
     let mut cases = Vec::new();
     for (prev, args) in [
@@ -823,7 +800,7 @@ fn append_onto_another_basis() {
             &["-ai", "--no-i-r", "--append-verify", "--link-dest=../prev"],
         ),
         (
-            vec![with_seed("f", 3, 5007)],
+            vec![with_seed(file("f", 3), 5007)],
             &["-ai", "--append-verify", "--link-dest=../prev"],
         ),
         (
@@ -887,31 +864,11 @@ fn directory_times_within_the_modify_window() {
 /// makes a new file's mode (not the basis's).
 #[test]
 fn fuzzy_basis_replaced_before_the_receiver_opens_it() {
-    let moded = |n: Node, m: u32| match n {
-        Node::File {
-            p,
-            size,
-            seed,
-            mtime,
-            owner,
-            sparse,
-            ..
-        } => Node::File {
-            p,
-            size,
-            seed,
-            mode: m,
-            mtime,
-            owner,
-            sparse,
-        },
-        n => n,
-    };
     let src = vec![
-        moded(file("sp ace", 701), 0o2750),
+        with_mode(file("sp ace", 701), 0o2750),
         dir("deep"),
         file("deep/c", 10),
-        moded(file("sp acf", 702), 0o640),
+        with_mode(file("sp acf", 702), 0o640),
         Node::Link {
             p: "dee".into(),
             target: "x".into(),
@@ -919,8 +876,8 @@ fn fuzzy_basis_replaced_before_the_receiver_opens_it() {
         },
     ];
     let old = vec![
-        moded(file("deep", 30000), 0o1755),
-        moded(file("dee", 20000), 0o1755),
+        with_mode(file("deep", 30000), 0o1755),
+        with_mode(file("dee", 20000), 0o1755),
     ];
     let mut cases = Vec::new();
     for args in [
