@@ -12,57 +12,11 @@
 //! two halves at once.
 
 use super::transfer::{copy_at, Failed, Method, Sent};
+use super::weaksum::Weak;
 use std::collections::HashMap;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, Ordering};
-
-/// rsync's `get_checksum1`: two 16-bit running sums.
-#[derive(Clone, Copy)]
-struct Weak {
-    s1: u32,
-    s2: u32,
-    len: u32,
-}
-
-impl Weak {
-    fn of(block: &[u8]) -> Weak {
-        let (mut s1, mut s2) = (0u32, 0u32);
-        // Four bytes a step, as rsync's get_checksum1 (the same sums).
-        let mut quads = block.chunks_exact(4);
-        for q in &mut quads {
-            let [a, b, c, d] = [q[0], q[1], q[2], q[3]].map(u32::from);
-            s2 = s2
-                .wrapping_add(s1.wrapping_mul(4))
-                .wrapping_add(4 * a + 3 * b + 2 * c + d);
-            s1 = s1.wrapping_add(a + b + c + d);
-        }
-        for &b in quads.remainder() {
-            s1 = s1.wrapping_add(u32::from(b));
-            s2 = s2.wrapping_add(s1);
-        }
-        Weak {
-            s1,
-            s2,
-            len: block.len() as u32,
-        }
-    }
-
-    fn roll(&mut self, out: u8, inp: u8) {
-        self.s1 = self
-            .s1
-            .wrapping_sub(u32::from(out))
-            .wrapping_add(u32::from(inp));
-        self.s2 = self
-            .s2
-            .wrapping_sub(self.len.wrapping_mul(u32::from(out)))
-            .wrapping_add(self.s1);
-    }
-
-    fn value(&self) -> u32 {
-        (self.s1 & 0xffff) | (self.s2 << 16)
-    }
-}
 
 /// Block length: `-B`, or rsync's square-root rule.
 fn block_len(m: &Method, basis_len: u64) -> usize {
@@ -314,31 +268,6 @@ fn read_full_at(f: &File, buf: &mut [u8], at: u64) -> std::io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rolled_sum_equals_fresh_sum() {
-        let data: Vec<u8> = (0..5000u32).map(|i| (i * 31 % 251) as u8).collect();
-        let n = 700;
-        let mut w = Weak::of(&data[..n]);
-        for p in 1..data.len() - n {
-            w.roll(data[p - 1], data[p - 1 + n]);
-            assert_eq!(w.value(), Weak::of(&data[p..p + n]).value(), "at {p}");
-        }
-    }
-
-    #[test]
-    fn four_at_a_time_equals_byte_at_a_time() {
-        let data: Vec<u8> = (0..1000u32).map(|i| (i * 97 % 256) as u8).collect();
-        for n in [0, 1, 3, 4, 5, 7, 8, 999, 1000] {
-            let (mut s1, mut s2) = (0u32, 0u32);
-            for &b in &data[..n] {
-                s1 = s1.wrapping_add(u32::from(b));
-                s2 = s2.wrapping_add(s1);
-            }
-            let w = Weak::of(&data[..n]);
-            assert_eq!((w.s1, w.s2), (s1, s2), "{n} bytes");
-        }
-    }
 
     /// The result of `delta` of `new` against `basis`, files in a temporary
     /// directory, and its counts.

@@ -37,6 +37,7 @@ mod stats;
 pub(crate) mod timewin;
 mod transfer;
 mod usermap;
+mod weaksum;
 mod xattrs;
 
 use crate::filter::{FilterOptions, Filters, MergeSource, ReadError, Side};
