@@ -3,7 +3,8 @@
 //! xxh3 of each), the new file is scanned with the sum rolled one byte at
 //! a time, and a candidate block is confirmed by the xxh3 of the window.
 //! Literal and matched counts are rsync's (same block length, same
-//! "next block first" rule, same short last block).
+//! "next block first" rule, same cap on the blocks tried at one
+//! position, same short last block).
 //!
 //! The result is the new file's bytes whatever matches: they are copied
 //! (by the kernel) on a second thread while this one works out the
@@ -66,6 +67,24 @@ impl std::ops::DerefMut for PageBuf {
     }
 }
 
+/// rsync's cap on the blocks sharing one weak sum that are tried at one
+/// position (match.c's `MAX_CHAIN_LEN`, 3.5.0): it walks them from the
+/// last block down and gives up on the position after this many. (The
+/// short last block does not take a try: rsync 3.5.0 as installed
+/// matches the 1024th full block with a short last block of the same
+/// weak sum in the chain before it; tests/sync_exact.rs checks.)
+const MAX_CHAIN_LEN: usize = 1024;
+
+/// After this many positions in a row where blocks had the window's weak
+/// sum but none matched (false alarms, or the cap reached), rsync 3.5.0
+/// as installed (Debian's 3.5.0+ds1-0+deb12u1, whose match.c is not the
+/// tag's: read from its machine code and checked with `--debug=deltasum4`)
+/// skips ahead: from the next such position on, until a position with
+/// no block of its weak sum or a match, the next position tried is a
+/// block further on. Those bytes are literal data, even where a block
+/// would have matched.
+const MISSES_BEFORE_SKIP: u32 = 3;
+
 /// The basis's full blocks: their weak sums (sorted, for the candidates
 /// of a window) and xxh3s (by block), and a filter that rules out most
 /// weak sums with one load (24 bytes a block, plus 8 to 16 of filter).
@@ -77,6 +96,9 @@ struct Index {
     /// Two bits a block in one of its words (`crate::miss_scan::slot`).
     filter: Vec<u32>,
     shift: u32,
+    /// Whether some weak sum has so many blocks that the cap may matter:
+    /// then every position goes through `find`.
+    crowded: bool,
 }
 
 impl Index {
@@ -105,11 +127,15 @@ impl Index {
         }
         let mut pairs: Vec<(u32, u32)> = weak.into_iter().zip(0u32..).collect();
         pairs.sort_unstable();
+        let crowded = pairs
+            .chunk_by(|a, b| a.0 == b.0)
+            .any(|run| run.len() > MAX_CHAIN_LEN);
         Ok(Index {
             pairs,
             strong,
             filter,
             shift,
+            crowded,
         })
     }
 
@@ -120,27 +146,41 @@ impl Index {
         self.filter[word] & mask == mask
     }
 
-    /// The block rsync matches at a window with weak sum `w` and xxh3
-    /// `strong()` (computed only when some block has that weak sum): one
-    /// with the same xxh3, from the last block down, and `want` (the
-    /// block after the last match) in its place when that one is the
-    /// same too.
-    fn find(&self, w: u32, strong: impl FnOnce() -> u128, want: Option<usize>) -> Option<usize> {
+    /// What rsync finds at a window with weak sum `w` and xxh3 `strong()`
+    /// (computed only when some block has that weak sum): of the first
+    /// `MAX_CHAIN_LEN` blocks with that sum, from the last down, one with
+    /// the same xxh3, and `want` (the block after the last match) in its
+    /// place when that one is the same too.
+    fn find(&self, w: u32, strong: impl FnOnce() -> u128, want: Option<usize>) -> Found {
         let from = self.pairs.partition_point(|p| p.0 < w);
         let len = self.pairs[from..].partition_point(|p| p.0 == w);
         if len == 0 {
-            return None;
+            return Found::Nothing;
         }
         let s = strong();
-        let found = self.pairs[from..from + len]
+        let Some(found) = self.pairs[from..from + len]
             .iter()
             .rev()
-            .find(|p| self.strong[p.1 as usize] == s)?;
+            .take(MAX_CHAIN_LEN)
+            .find(|p| self.strong[p.1 as usize] == s)
+        else {
+            return Found::Miss;
+        };
         match want {
-            Some(nb) if nb < self.strong.len() && self.strong[nb] == s => Some(nb),
-            _ => Some(found.1 as usize),
+            Some(nb) if nb < self.strong.len() && self.strong[nb] == s => Found::Block(nb),
+            _ => Found::Block(found.1 as usize),
         }
     }
+}
+
+/// What rsync's search finds at one position.
+enum Found {
+    /// No block with the window's weak sum (and length).
+    Nothing,
+    /// Blocks with its weak sum, none the same (or past the cap).
+    Miss,
+    /// The block that matches.
+    Block(usize),
 }
 
 /// The weak sums and xxh3s of blocks `first..first + weak.len()`.
@@ -244,6 +284,9 @@ fn count(src: &File, basis: &File, m: &Method, failed: &AtomicBool) -> Result<Se
     let mut weak: Option<Weak> = None;
     // rsync's `want_i`: the block after the last match (block 0 first).
     let mut next_block = Some(0);
+    // Positions in a row where blocks had the window's weak sum but none
+    // matched (see `MISSES_BEFORE_SKIP`).
+    let mut misses = 0u32;
     loop {
         // Keep a block and a byte ahead of `pos` (to roll) in memory.
         if !eof && end - pos <= blen {
@@ -265,37 +308,54 @@ fn count(src: &File, basis: &File, m: &Method, failed: &AtomicBool) -> Result<Se
         }
         let window = &buf[pos..pos + blen];
         let mut strong = None;
-        let mut hit = None;
+        let mut found = Found::Nothing;
         // Right after a match the next block usually follows: its xxh3
         // is compared first (rsync finds it among the candidates of the
-        // window's weak sum, the same bytes having the same sums).
-        if let (None, Some(nb)) = (weak, next_block) {
+        // window's weak sum, the same bytes having the same sums; only
+        // a crowded weak sum, where the cap may skip it, needs `find`).
+        if let (None, Some(nb), false) = (weak, next_block, index.crowded) {
             if nb < nblocks {
                 let s = xxh3_128(window);
                 strong = Some(s);
                 if s == index.strong[nb] {
-                    hit = Some(nb);
+                    found = Found::Block(nb);
                 }
             }
         }
-        if hit.is_none() {
+        if !matches!(found, Found::Block(_)) {
             let w = weak.get_or_insert_with(|| Weak::of(window)).value();
             if index.may_hold(w) {
-                hit = index.find(
+                found = index.find(
                     w,
                     || *strong.get_or_insert_with(|| xxh3_128(window)),
                     next_block,
                 );
             }
         }
-        if let Some(b) = hit {
-            sent.literal += (pos - lit_start) as u64;
-            sent.matched += blen as u64;
-            pos += blen;
-            lit_start = pos;
-            weak = None;
-            next_block = Some(b + 1);
-            continue;
+        match found {
+            Found::Block(b) => {
+                sent.literal += (pos - lit_start) as u64;
+                sent.matched += blen as u64;
+                pos += blen;
+                lit_start = pos;
+                weak = None;
+                next_block = Some(b + 1);
+                misses = 0;
+                continue;
+            }
+            Found::Miss => {
+                misses += 1;
+                if misses > MISSES_BEFORE_SKIP && blen > 1 {
+                    // rsync skips ahead: the next position it tries is a
+                    // block on, or its end (where, past the short last
+                    // block's position, that block is not tried either).
+                    misses = MISSES_BEFORE_SKIP;
+                    pos += blen;
+                    weak = None;
+                    continue;
+                }
+            }
+            Found::Nothing => misses = 0,
         }
         // No match: roll on to the next position the filter lets through,
         // or to the last window in memory.
@@ -314,6 +374,7 @@ fn count(src: &File, basis: &File, m: &Method, failed: &AtomicBool) -> Result<Se
             if pos == last || index.may_hold(w.value()) {
                 break;
             }
+            misses = 0; // no block has this position's weak sum
         }
         weak = Some(w);
     }
@@ -412,35 +473,54 @@ mod tests {
         assert!(sent.matched >= new.len() as u64 - 3 * 700, "{sent:?}");
     }
 
-    /// rsync's `hash_search` as written (match.c), one position at a
+    /// rsync's `hash_search` (match.c, 3.5.0 as installed: with the skip
+    /// after `MISSES_BEFORE_SKIP` misses in a row), one position at a
     /// time with fresh sums and bytes compared: the counts to expect.
     fn reference(basis: &[u8], new: &[u8], blen: usize) -> (u64, u64) {
         let blocks: Vec<&[u8]> = basis.chunks(blen).collect();
         let Some(last) = blocks.last() else {
             return (new.len() as u64, 0);
         };
-        // Each block's bytes, the last block of equal ones kept (the hash
-        // chain runs from the last block down).
-        let by_bytes: std::collections::HashMap<&[u8], usize> =
-            blocks.iter().enumerate().map(|(i, b)| (*b, i)).collect();
+        // The hash chains: blocks by weak sum, from the last down.
+        let mut chains = std::collections::HashMap::<u32, Vec<usize>>::new();
+        for (i, b) in blocks.iter().enumerate().rev() {
+            chains.entry(Weak::of(b).value()).or_default().push(i);
+        }
         let len = new.len();
         let end = (len + 1).saturating_sub(last.len());
-        let (mut offset, mut want, mut matched) = (0, 0, 0);
+        let (mut offset, mut want, mut matched, mut misses) = (0, 0, 0, 0);
         loop {
             let k = blen.min(len - offset);
             let window = &new[offset..offset + k];
-            match by_bytes.get(window).copied() {
-                Some(i) => {
-                    let i = if want < blocks.len() && blocks[want] == window {
-                        want
-                    } else {
-                        i
-                    };
-                    want = i + 1;
-                    matched += k;
-                    offset += k;
+            let sum = Weak::of(window).value();
+            // The cap counts the blocks with the same weak sum and length.
+            let mut chain = chains
+                .get(&sum)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|&i| blocks[i].len() == k)
+                .peekable();
+            if chain.peek().is_none() {
+                misses = 0;
+                offset += 1;
+            } else if let Some(i) = chain.take(MAX_CHAIN_LEN).find(|&i| blocks[i] == window) {
+                let i = if want < blocks.len() && blocks[want] == window {
+                    want
+                } else {
+                    i
+                };
+                want = i + 1;
+                matched += k;
+                offset += k;
+                misses = 0;
+            } else {
+                misses += 1;
+                if misses > MISSES_BEFORE_SKIP && k > 1 {
+                    misses = MISSES_BEFORE_SKIP;
+                    offset += (end - 1).saturating_sub(offset).min(k - 1);
                 }
-                None => offset += 1,
+                offset += 1;
             }
             if offset >= end {
                 break;
@@ -502,5 +582,115 @@ mod tests {
             assert_eq!(counts(&basis, &new, blen), want, "blen {blen}");
             assert!(want.1 > new.len() as u64 / 2, "mostly matched: {want:?}");
         }
+    }
+
+    /// More than `MAX_CHAIN_LEN` blocks with one weak sum (1100 blocks of
+    /// 4096 'd's, block k with +1, -2, +1 at 3k: the same s1 and s2),
+    /// after 100 other bytes: rsync tries the last 1024 blocks only, so
+    /// blocks 0 to 75 are never matched (rsync 3.5.0 -B 4096 --stats: as
+    /// asserted; tests/sync_exact.rs runs the same against rsync).
+    #[test]
+    fn the_blocks_past_rsyncs_chain_cap_stay_literal() {
+        let block = |k: usize| {
+            let mut b = vec![b'd'; 4096];
+            b[3 * k] += 1;
+            b[3 * k + 1] -= 2;
+            b[3 * k + 2] += 1;
+            b
+        };
+        let basis: Vec<u8> = (0..1100).flat_map(block).collect();
+        let pre = vec![b'x'; 100];
+        for (blocks, want) in [
+            (vec![0], (4196, 0)),
+            (vec![1099], (100, 4096)),
+            (vec![76, 75], (4196, 4096)),
+            (vec![1, 2, 3], (100 + 3 * 4096, 0)),
+        ] {
+            let mut new = pre.clone();
+            for k in &blocks {
+                new.extend(block(*k));
+            }
+            assert_eq!(reference(&basis, &new, 4096), want, "{blocks:?}");
+            assert_eq!(counts(&basis, &new, 4096), want, "{blocks:?}");
+        }
+        // A short last block of the same weak sum does not take a try.
+        let with_tail = [&basis[..], &same_sum_tail(&block(0))].concat();
+        let mut new = pre.clone();
+        new.extend(block(76));
+        assert_eq!(reference(&with_tail, &new, 4096), (100, 4096));
+        assert_eq!(counts(&with_tail, &new, 4096), (100, 4096));
+    }
+
+    /// Four positions in a row whose weak sum some block has but whose
+    /// bytes none has: rsync then tries only a block further on, until a
+    /// position no block's weak sum matches (rsync 3.5.0 -B 4096 --stats,
+    /// as asserted; tests/sync_exact.rs runs the same against rsync). The
+    /// basis: a block `a` of 'd's with +1, -2, +1 at 0, then digits; `run`
+    /// 'd's holding that change elsewhere: as many windows with `a`'s sum.
+    #[test]
+    fn four_misses_in_a_row_skip_a_block() {
+        let mut a = vec![b'd'; 4096];
+        a[0] += 1;
+        a[1] -= 2;
+        a[2] += 1;
+        let digits: Vec<u8> = b"0123456789"
+            .iter()
+            .copied()
+            .cycle()
+            .take(3 * 4096)
+            .collect();
+        let basis = [&a[..], &digits].concat();
+        let run = |m: usize| {
+            let mut r = vec![b'd'; 4095 + m];
+            let mid = r.len() / 2 + 1;
+            r[mid] += 1;
+            r[mid + 1] -= 2;
+            r[mid + 2] += 1;
+            r
+        };
+        let x = |n: usize| vec![b'x'; n];
+        let mut ebe_in_ds = vec![b'd'; 8003];
+        ebe_in_ds[4000..4003].copy_from_slice(b"ebe");
+        for (parts, want) in [
+            // 4 misses, a skip over `a` (at 4100): all literal.
+            (vec![x(100), ebe_in_ds, x(100)], (8203, 0)),
+            // 3 and 3 misses with others between: no skip.
+            (
+                vec![x(50), run(3), x(50), run(3), x(50), a.clone(), x(50)],
+                (8396, 4096),
+            ),
+            // 3, then 4: a skip, ending before `a`.
+            (
+                vec![x(50), run(3), x(50), run(4), x(50), a.clone(), x(50)],
+                (8397, 4096),
+            ),
+            // 5 misses, then `a`: skipped over.
+            (vec![x(50), run(5), a.clone(), x(5000)], (13246, 0)),
+        ] {
+            let new = parts.concat();
+            assert_eq!(reference(&basis, &new, 4096), want, "{} bytes", new.len());
+            assert_eq!(counts(&basis, &new, 4096), want, "{} bytes", new.len());
+        }
+    }
+
+    /// 200 printable bytes with the weak sum of `block` (a block of 'd's
+    /// and a few others): 'R's (82 x 200 - 16 = 4096 x 100 mod 2^16), then
+    /// pairs of -1 and +1 `d` apart, each taking `d` off `s2`.
+    fn same_sum_tail(block: &[u8]) -> Vec<u8> {
+        let mut t = vec![b'R'; 200];
+        t[184..].iter_mut().for_each(|b| *b -= 1);
+        let want = Weak::of(block).value() >> 16;
+        let mut over = (Weak::of(&t).value() >> 16).wrapping_sub(want) & 0xffff;
+        for k in 0.. {
+            if over == 0 {
+                break;
+            }
+            let d = over.min(199 - k as u32);
+            t[k] -= 1;
+            t[k + d as usize] += 1;
+            over -= d;
+        }
+        assert_eq!(Weak::of(&t).value(), Weak::of(block).value());
+        t
     }
 }
