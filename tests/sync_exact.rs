@@ -954,3 +954,95 @@ fn deleting_a_backup_file() {
     }
     same_as_rsync(&cases);
 }
+/// More than 1024 blocks with one weak sum: rsync 3.5.0 tries the last
+/// 1024 of them at a position (match.c's MAX_CHAIN_LEN) and sends the
+/// bytes of the others as literal data; a short last block of that sum
+/// takes no try. The basis is 1100 blocks of 4096 'd's, block k with
+/// +1, -2, +1 at 3k (the same s1 and s2 for all); the new file 100 'x's
+/// and some of those blocks.
+#[test]
+fn weak_sum_chain_cap_as_rsync() {
+    let block = |k: usize| {
+        let mut b = vec![b'd'; 4096];
+        b[3 * k] += 1;
+        b[3 * k + 1] -= 2;
+        b[3 * k + 2] += 1;
+        String::from_utf8(b).unwrap()
+    };
+    let basis: String = (0..1100).map(block).collect();
+    // 200 bytes with the blocks' weak sum: 'R's (82 x 200 - 16 = 4096 x
+    // 100 mod 2^16), then -1/+1 pairs d apart, each taking d off s2.
+    let mut tail = vec![b'R'; 200];
+    tail[184..].iter_mut().for_each(|b| *b -= 1);
+    for (k, d) in [199, 198, 197, 196, 195, 194, 193, 100]
+        .into_iter()
+        .enumerate()
+    {
+        tail[k] -= 1;
+        tail[k + d] += 1;
+    }
+    let with_tail = basis.clone() + std::str::from_utf8(&tail).unwrap();
+    let mut cases = Vec::new();
+    for (blocks, old) in [
+        (&[0][..], &basis),
+        (&[1099], &basis),
+        (&[76, 75], &basis),
+        (&[1, 2, 3], &basis),
+        (&[76], &with_tail),
+        (&[76, 77, 0], &with_tail),
+    ] {
+        let new: String = "x".repeat(100) + &blocks.iter().map(|&k| block(k)).collect::<String>();
+        cases.push(delta_case(&new, old));
+    }
+    same_as_rsync(&cases);
+}
+
+/// Four positions in a row whose weak sum a block has but whose bytes
+/// none has: rsync 3.5.0 as installed (Debian's build) then tries only
+/// a block further on, until a position no block's weak sum matches; a
+/// block skipped over stays literal. The basis: a block of 'd's with +1,
+/// -2, +1 at 0, then digits; the new files hold runs of 'd's with that
+/// change elsewhere (as many windows with its weak sum as the run allows).
+#[test]
+fn misses_in_a_row_skip_as_rsync() {
+    let ds = |n: usize, at: usize| {
+        let mut r = vec![b'd'; n];
+        r[at..at + 3].copy_from_slice(b"ebe");
+        String::from_utf8(r).unwrap()
+    };
+    let a = ds(4096, 0);
+    let basis = a.clone() + &"0123456789".repeat(1300)[..3 * 4096];
+    // `m` windows with the block's weak sum, none the block.
+    let run = |m: usize| ds(4095 + m, (4095 + m) / 2 + 1);
+    let x = |n: usize| "x".repeat(n);
+    let mut cases = Vec::new();
+    for new in [
+        x(100) + &ds(8003, 4000) + &x(100),
+        x(50) + &run(3) + &x(50) + &run(3) + &x(50) + &a + &x(50),
+        x(50) + &run(3) + &x(50) + &run(4) + &x(50) + &a + &x(50),
+        x(50) + &run(5) + &a + &x(5000),
+        x(50) + &run(9) + &x(10) + &run(2) + &a + &x(3) + &a,
+    ] {
+        cases.push(delta_case(&new, &basis));
+    }
+    same_as_rsync(&cases);
+}
+
+/// `new` sent with --no-whole-file -B4096 --stats over `old` (beside).
+/// The checksum seed is fixed: these bases hold many blocks of one weak
+/// sum, and rsync's short block sums (2 bytes at these sizes) under a
+/// random seed now and then match a wrong block, which rsync's
+/// whole-file check then catches and sends the file again (two files
+/// "transferred"); with seed 1 none does.
+fn delta_case(new: &str, old: &str) -> Case {
+    let files = [("new", new), ("old", old)];
+    let args = [
+        "--no-whole-file",
+        "-B4096",
+        "--checksum-seed=1",
+        "--stats",
+        "new",
+        "old",
+    ];
+    case(Vec::new(), Vec::new(), &files, &args)
+}

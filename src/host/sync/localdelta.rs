@@ -1,68 +1,25 @@
 //! `--no-whole-file` between two local files, by direct block matching:
-//! the basis's blocks are indexed by rsync's weak sum, the new file is
-//! scanned with the sum rolled one byte at a time, and a candidate block
-//! is confirmed by comparing its bytes with the basis's (both files are
-//! at hand, so no strong sums and no whole-file check are needed: every
-//! matched byte is verified). Literal and matched counts are rsync's
-//! (same block length, same "next block first" rule).
+//! the basis's blocks are indexed by rsync's weak sum (and a 128-bit
+//! xxh3 of each), the new file is scanned with the sum rolled one byte at
+//! a time, and a candidate block is confirmed by the xxh3 of the window.
+//! Literal and matched counts are rsync's (same block length, same
+//! "next block first" rule, same cap on the blocks tried at one
+//! position, same short last block).
 //!
-//! Since a match is verified byte for byte, the result is the new file's
-//! bytes: they are copied (by the kernel) on a second thread while this
-//! one works out the matches, and the basis's weak sums are computed in
-//! two halves at once.
+//! The result is the new file's bytes whatever matches: they are copied
+//! (by the kernel) on a second thread while this one works out the
+//! matches, so an xxh3 collision could only change the counts. Each file
+//! is read once here (the basis for the index, the new file for the
+//! scan, both in 256 KiB pieces that stay in the cache while they are
+//! summed), and the basis's sums are computed in two halves at once.
 
 use super::transfer::{copy_at, Failed, Method, Sent};
-use std::collections::HashMap;
+use super::weaksum::Weak;
+use crate::miss_scan::slot;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::sync::atomic::{AtomicBool, Ordering};
-
-/// rsync's `get_checksum1`: two 16-bit running sums.
-#[derive(Clone, Copy)]
-struct Weak {
-    s1: u32,
-    s2: u32,
-    len: u32,
-}
-
-impl Weak {
-    fn of(block: &[u8]) -> Weak {
-        let (mut s1, mut s2) = (0u32, 0u32);
-        // Four bytes a step, as rsync's get_checksum1 (the same sums).
-        let mut quads = block.chunks_exact(4);
-        for q in &mut quads {
-            let [a, b, c, d] = [q[0], q[1], q[2], q[3]].map(u32::from);
-            s2 = s2
-                .wrapping_add(s1.wrapping_mul(4))
-                .wrapping_add(4 * a + 3 * b + 2 * c + d);
-            s1 = s1.wrapping_add(a + b + c + d);
-        }
-        for &b in quads.remainder() {
-            s1 = s1.wrapping_add(u32::from(b));
-            s2 = s2.wrapping_add(s1);
-        }
-        Weak {
-            s1,
-            s2,
-            len: block.len() as u32,
-        }
-    }
-
-    fn roll(&mut self, out: u8, inp: u8) {
-        self.s1 = self
-            .s1
-            .wrapping_sub(u32::from(out))
-            .wrapping_add(u32::from(inp));
-        self.s2 = self
-            .s2
-            .wrapping_sub(self.len.wrapping_mul(u32::from(out)))
-            .wrapping_add(self.s1);
-    }
-
-    fn value(&self) -> u32 {
-        (self.s1 & 0xffff) | (self.s2 << 16)
-    }
-}
+use xxhash_rust::xxh3::xxh3_128;
 
 /// Block length: `-B`, or rsync's square-root rule.
 fn block_len(m: &Method, basis_len: u64) -> usize {
@@ -71,65 +28,184 @@ fn block_len(m: &Method, basis_len: u64) -> usize {
         .max(1) as usize
 }
 
-/// Bytes read at a time (at least a block).
-const CHUNK: usize = 1 << 20;
+/// Bytes read at a time (at least four blocks).
+const CHUNK: usize = 256 << 10;
 
-/// The basis's full blocks by weak sum: `(sum, block)` pairs sorted, and
-/// where each sum's run starts (8 bytes a block, plus the map).
+/// The page size the read buffers are aligned to.
+const PAGE: usize = 4096;
+
+/// A zeroed buffer that starts on a page boundary. The kernel copies a
+/// read into it about five times faster than into a buffer 16 bytes past
+/// a boundary, which is where malloc puts large blocks: the copy (`rep
+/// movsb`) is slow on AMD Zen when the destination is just past the
+/// source modulo 4 KiB (measured on the development VM, 256 KiB reads of
+/// a cached file: 0.08 s of system time a GiB aligned, 0.42 s at +16).
+struct PageBuf {
+    raw: Vec<u8>,
+    start: usize,
+    len: usize,
+}
+
+impl PageBuf {
+    fn new(len: usize) -> PageBuf {
+        let raw = vec![0u8; len + PAGE];
+        let start = (PAGE - raw.as_ptr() as usize % PAGE) % PAGE;
+        PageBuf { raw, start, len }
+    }
+}
+
+impl std::ops::Deref for PageBuf {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.raw[self.start..self.start + self.len]
+    }
+}
+
+impl std::ops::DerefMut for PageBuf {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        &mut self.raw[self.start..self.start + self.len]
+    }
+}
+
+/// rsync's cap on the blocks sharing one weak sum that are tried at one
+/// position (match.c's `MAX_CHAIN_LEN`, 3.5.0): it walks them from the
+/// last block down and gives up on the position after this many. (The
+/// short last block does not take a try: rsync 3.5.0 as installed
+/// matches the 1024th full block with a short last block of the same
+/// weak sum in the chain before it; tests/sync_exact.rs checks.)
+const MAX_CHAIN_LEN: usize = 1024;
+
+/// After this many positions in a row where blocks had the window's weak
+/// sum but none matched (false alarms, or the cap reached), rsync 3.5.0
+/// as installed (Debian's 3.5.0+ds1-0+deb12u1, whose match.c is not the
+/// tag's: read from its machine code and checked with `--debug=deltasum4`)
+/// skips ahead: from the next such position on, until a position with
+/// no block of its weak sum or a match, the next position tried is a
+/// block further on. Those bytes are literal data, even where a block
+/// would have matched.
+const MISSES_BEFORE_SKIP: u32 = 3;
+
+/// The basis's full blocks: their weak sums (sorted, for the candidates
+/// of a window) and xxh3s (by block), and a filter that rules out most
+/// weak sums with one load (24 bytes a block, plus 8 to 16 of filter).
 struct Index {
+    /// `(weak sum, block)`, sorted.
     pairs: Vec<(u32, u32)>,
-    start: HashMap<u32, u32>,
+    /// Each block's xxh3-128.
+    strong: Vec<u128>,
+    /// Two bits a block in one of its words (`crate::miss_scan::slot`).
+    filter: Vec<u32>,
+    shift: u32,
+    /// Whether some weak sum has so many blocks that the cap may matter:
+    /// then every position goes through `find`.
+    crowded: bool,
 }
 
 impl Index {
     fn build(basis: &File, blen: usize, nblocks: usize) -> Result<Index, Failed> {
-        let mut sums = vec![0u32; nblocks];
-        let (a, b) = sums.split_at_mut(nblocks / 2);
-        let first = a.len();
+        let mut weak = vec![0u32; nblocks];
+        let mut strong = vec![0u128; nblocks];
+        let half = nblocks / 2;
+        let (w0, w1) = weak.split_at_mut(half);
+        let (s0, s1) = strong.split_at_mut(half);
         std::thread::scope(|s| {
-            let other = s.spawn(|| weak_sums(basis, blen, first, b));
-            let mine = weak_sums(basis, blen, 0, a);
+            let other = s.spawn(|| block_sums(basis, blen, half, w1, s1));
+            let mine = block_sums(basis, blen, 0, w0, s0);
             let other = other.join().unwrap_or_else(|_| {
                 Err(Failed::Read(std::io::Error::other("index thread panicked")))
             });
             mine.and(other)
         })?;
-        let mut pairs: Vec<(u32, u32)> = sums.into_iter().zip(0u32..).collect();
-        pairs.sort_unstable();
-        let mut start = HashMap::with_capacity(pairs.len());
-        for (i, &(sum, _)) in pairs.iter().enumerate().rev() {
-            start.insert(sum, i as u32);
+        // The filter's size as the core's (src/index.rs): 64 to 128 bits
+        // a block, so that nearly every miss stops at the filter.
+        let log = usize::BITS - nblocks.max(1).leading_zeros();
+        let shift = 32 - ((log + 6).clamp(10, 30) - 5);
+        let mut filter = vec![0u32; 1 << (32 - shift)];
+        for &w in &weak {
+            let (word, mask) = slot(w, shift);
+            filter[word] |= mask;
         }
-        Ok(Index { pairs, start })
+        let mut pairs: Vec<(u32, u32)> = weak.into_iter().zip(0u32..).collect();
+        pairs.sort_unstable();
+        let crowded = pairs
+            .chunk_by(|a, b| a.0 == b.0)
+            .any(|run| run.len() > MAX_CHAIN_LEN);
+        Ok(Index {
+            pairs,
+            strong,
+            filter,
+            shift,
+            crowded,
+        })
     }
 
-    /// The blocks with weak sum `sum`, in block order.
-    fn get(&self, sum: u32) -> Option<&[(u32, u32)]> {
-        let from = *self.start.get(&sum)? as usize;
-        let run = self.pairs[from..].iter().take_while(|p| p.0 == sum).count();
-        Some(&self.pairs[from..from + run])
+    /// False when no full block has weak sum `w`.
+    #[inline(always)]
+    fn may_hold(&self, w: u32) -> bool {
+        let (word, mask) = slot(w, self.shift);
+        self.filter[word] & mask == mask
+    }
+
+    /// What rsync finds at a window with weak sum `w` and xxh3 `strong()`
+    /// (computed only when some block has that weak sum): of the first
+    /// `MAX_CHAIN_LEN` blocks with that sum, from the last down, one with
+    /// the same xxh3, and `want` (the block after the last match) in its
+    /// place when that one is the same too.
+    fn find(&self, w: u32, strong: impl FnOnce() -> u128, want: Option<usize>) -> Found {
+        let from = self.pairs.partition_point(|p| p.0 < w);
+        let len = self.pairs[from..].partition_point(|p| p.0 == w);
+        if len == 0 {
+            return Found::Nothing;
+        }
+        let s = strong();
+        let Some(found) = self.pairs[from..from + len]
+            .iter()
+            .rev()
+            .take(MAX_CHAIN_LEN)
+            .find(|p| self.strong[p.1 as usize] == s)
+        else {
+            return Found::Miss;
+        };
+        match want {
+            Some(nb) if nb < self.strong.len() && self.strong[nb] == s => Found::Block(nb),
+            _ => Found::Block(found.1 as usize),
+        }
     }
 }
 
-/// The weak sums of blocks `first..first + out.len()`.
-fn weak_sums(basis: &File, blen: usize, first: usize, out: &mut [u32]) -> Result<(), Failed> {
+/// What rsync's search finds at one position.
+enum Found {
+    /// No block with the window's weak sum (and length).
+    Nothing,
+    /// Blocks with its weak sum, none the same (or past the cap).
+    Miss,
+    /// The block that matches.
+    Block(usize),
+}
+
+/// The weak sums and xxh3s of blocks `first..first + weak.len()`.
+fn block_sums(
+    basis: &File,
+    blen: usize,
+    first: usize,
+    weak: &mut [u32],
+    strong: &mut [u128],
+) -> Result<(), Failed> {
     let per = (CHUNK / blen).max(1);
-    let mut buf = vec![0u8; per * blen];
-    for (k, sums) in out.chunks_mut(per).enumerate() {
+    let mut buf = PageBuf::new(per * blen);
+    for (k, (weak, strong)) in weak.chunks_mut(per).zip(strong.chunks_mut(per)).enumerate() {
         let at = (first + k * per) as u64 * blen as u64;
-        let bytes = &mut buf[..sums.len() * blen];
+        let bytes = &mut buf[..weak.len() * blen];
         basis.read_exact_at(bytes, at).map_err(Failed::Read)?;
-        for (sum, blk) in sums.iter_mut().zip(bytes.chunks(blen)) {
-            *sum = Weak::of(blk).value();
+        for ((w, s), blk) in weak.iter_mut().zip(strong).zip(bytes.chunks(blen)) {
+            *w = Weak::of(blk).value();
+            *s = xxh3_128(blk);
         }
     }
     Ok(())
 }
 
 pub fn delta(src: &mut File, basis: &File, out: &File, m: &Method) -> Result<Sent, Failed> {
-    let basis_len = basis.metadata().map_err(Failed::Read)?.len();
-    let blen = block_len(m, basis_len);
-    let nblocks = (basis_len / blen as u64) as usize;
     let src: &File = src;
     // Set when one side fails: the other stops early.
     let failed = AtomicBool::new(false);
@@ -141,8 +217,7 @@ pub fn delta(src: &mut File, basis: &File, out: &File, m: &Method) -> Result<Sen
             }
             r
         });
-        let counted = Index::build(basis, blen, nblocks)
-            .and_then(|index| count(src, basis, basis_len, &index, blen, &failed));
+        let counted = count(src, basis, m, &failed);
         if counted.is_err() {
             failed.store(true, Ordering::Relaxed);
         }
@@ -164,24 +239,22 @@ pub fn delta(src: &mut File, basis: &File, out: &File, m: &Method) -> Result<Sen
 /// the block length (the whole basis when shorter than one): rsync's
 /// window shrinks at the end of the new file, and matches that block
 /// only there, when the new file ends with it.
-fn count(
-    src: &File,
-    basis: &File,
-    basis_len: u64,
-    index: &Index,
-    blen: usize,
-    failed: &AtomicBool,
-) -> Result<Sent, Failed> {
-    let nblocks = (basis_len / blen as u64) as usize;
+fn count(src: &File, basis: &File, m: &Method, failed: &AtomicBool) -> Result<Sent, Failed> {
+    let basis_len = basis.metadata().map_err(Failed::Read)?.len();
+    let blen = block_len(m, basis_len);
+    let nblocks = basis_len / blen as u64;
     let tail_len = (basis_len % blen as u64) as usize;
-    let tail = || -> Result<Vec<u8>, Failed> {
-        let mut t = vec![0u8; tail_len];
-        basis
-            .read_exact_at(&mut t, nblocks as u64 * blen as u64)
-            .map_err(Failed::Read)?;
-        Ok(t)
-    };
     let mut sent = Sent::default();
+    // rsync counts blocks in an int32 and sends such a file whole.
+    if nblocks + u64::from(tail_len > 0) > i32::MAX as u64 {
+        sent.literal = src.metadata().map_err(Failed::Read)?.len();
+        return Ok(sent);
+    }
+    let nblocks = nblocks as usize;
+    let mut tail = vec![0u8; tail_len];
+    basis
+        .read_exact_at(&mut tail, nblocks as u64 * blen as u64)
+        .map_err(Failed::Read)?;
     if nblocks == 0 {
         // No full block to match: the new file's end against the basis.
         let total = src.metadata().map_err(Failed::Read)?.len();
@@ -189,7 +262,7 @@ fn count(
             let mut end = vec![0u8; tail_len];
             src.read_exact_at(&mut end, total - tail_len as u64)
                 .map_err(Failed::Read)?;
-            if end == tail()? {
+            if end == tail {
                 sent.matched = tail_len as u64;
                 sent.literal = total - tail_len as u64;
                 return Ok(sent);
@@ -198,101 +271,120 @@ fn count(
         sent.literal = total;
         return Ok(sent);
     }
-    let mut cand = vec![0u8; blen];
-    // A window over the new file: `data[pos..]` is unread so far.
-    let chunk = CHUNK.max(blen * 4);
-    let mut data: Vec<u8> = Vec::with_capacity(chunk + blen);
+    let index = Index::build(basis, blen, nblocks)?;
+    // A window over the new file: `buf[pos..end]` is unscanned so far.
+    // Each read lands at `head`, a page boundary, with what is left of
+    // the last one (at most a block) moved just before it.
+    let head = (blen + 1).div_ceil(PAGE) * PAGE;
+    let mut buf = PageBuf::new(head + CHUNK.max(4 * blen));
+    let (mut pos, mut end, mut lit_start) = (head, head, head);
     let mut read_at = 0u64;
-    let mut pos = 0usize;
-    let mut lit_start = 0usize;
     let mut eof = false;
+    // The sums of the window at `pos`, when rolled there.
     let mut weak: Option<Weak> = None;
-    let mut next_block: Option<usize> = None;
+    // rsync's `want_i`: the block after the last match (block 0 first).
+    let mut next_block = Some(0);
+    // Positions in a row where blocks had the window's weak sum but none
+    // matched (see `MISSES_BEFORE_SKIP`).
+    let mut misses = 0u32;
     loop {
-        // Keep at least one block ahead of `pos` in memory.
-        if !eof && data.len() - pos < blen {
+        // Keep a block and a byte ahead of `pos` (to roll) in memory.
+        if !eof && end - pos <= blen {
             if failed.load(Ordering::Relaxed) {
                 return Err(Failed::Write(std::io::Error::other("copy failed")));
             }
             sent.literal += (pos - lit_start) as u64;
-            data.drain(..pos);
-            pos = 0;
-            lit_start = 0;
-            let old = data.len();
-            data.resize(old + chunk, 0);
-            let n = read_full_at(src, &mut data[old..], read_at).map_err(Failed::Read)?;
+            let left = end - pos;
+            buf.copy_within(pos..end, head - left);
+            pos = head - left;
+            lit_start = pos;
+            let n = read_full_at(src, &mut buf[head..], read_at).map_err(Failed::Read)?;
+            eof = n < buf.len() - head;
             read_at += n as u64;
-            data.truncate(old + n);
-            eof = n < chunk;
+            end = head + n;
         }
-        if data.len() - pos < blen {
+        if end - pos < blen {
             break;
         }
-        let window = &data[pos..pos + blen];
-        let mut hit = None;
-        // Right after a match, the next block usually follows: compared
-        // directly (rsync tries it first too; equal bytes have equal sums).
-        if let (None, Some(nb)) = (weak, next_block) {
+        let window = &buf[pos..pos + blen];
+        let mut strong = None;
+        let mut found = Found::Nothing;
+        // Right after a match the next block usually follows: its xxh3
+        // is compared first (rsync finds it among the candidates of the
+        // window's weak sum, the same bytes having the same sums; only
+        // a crowded weak sum, where the cap may skip it, needs `find`).
+        if let (None, Some(nb), false) = (weak, next_block, index.crowded) {
             if nb < nblocks {
-                basis
-                    .read_exact_at(&mut cand, nb as u64 * blen as u64)
-                    .map_err(Failed::Read)?;
-                if cand[..] == *window {
-                    hit = Some(nb);
+                let s = xxh3_128(window);
+                strong = Some(s);
+                if s == index.strong[nb] {
+                    found = Found::Block(nb);
                 }
             }
         }
-        let list = if hit.is_none() {
-            let w = *weak.get_or_insert_with(|| Weak::of(window));
-            index.get(w.value())
-        } else {
-            None
-        };
-        if let Some(list) = list {
-            // rsync tries the block after the last match first.
-            let want = next_block.filter(|&nb| list.iter().any(|p| p.1 as usize == nb));
-            let rest = list
-                .iter()
-                .map(|p| p.1 as usize)
-                .filter(|&b| Some(b) != want);
-            for b in want.into_iter().chain(rest) {
-                basis
-                    .read_exact_at(&mut cand, b as u64 * blen as u64)
-                    .map_err(Failed::Read)?;
-                if cand[..] == *window {
-                    hit = Some(b);
-                    break;
-                }
+        if !matches!(found, Found::Block(_)) {
+            let w = weak.get_or_insert_with(|| Weak::of(window)).value();
+            if index.may_hold(w) {
+                found = index.find(
+                    w,
+                    || *strong.get_or_insert_with(|| xxh3_128(window)),
+                    next_block,
+                );
             }
         }
-        match hit {
-            Some(b) => {
+        match found {
+            Found::Block(b) => {
                 sent.literal += (pos - lit_start) as u64;
                 sent.matched += blen as u64;
                 pos += blen;
                 lit_start = pos;
                 weak = None;
                 next_block = Some(b + 1);
+                misses = 0;
+                continue;
             }
-            None => {
-                if let (Some(mut w), true) = (weak, pos + blen < data.len()) {
-                    w.roll(data[pos], data[pos + blen]);
-                    weak = Some(w);
-                } else {
+            Found::Miss => {
+                misses += 1;
+                if misses > MISSES_BEFORE_SKIP && blen > 1 {
+                    // rsync skips ahead: the next position it tries is a
+                    // block on, or its end (where, past the short last
+                    // block's position, that block is not tried either).
+                    misses = MISSES_BEFORE_SKIP;
+                    pos += blen;
                     weak = None;
+                    continue;
                 }
-                pos += 1;
             }
+            Found::Nothing => misses = 0,
         }
+        // No match: roll on to the next position the filter lets through,
+        // or to the last window in memory.
+        let last = end - blen;
+        if pos == last {
+            // Only at the end of the file: shorter windows follow.
+            pos += 1;
+            weak = None;
+            continue;
+        }
+        let mut w = weak.unwrap_or_else(|| Weak::of(&buf[pos..pos + blen]));
+        let data: &[u8] = &buf;
+        loop {
+            w.roll(data[pos], data[pos + blen]);
+            pos += 1;
+            if pos == last || index.may_hold(w.value()) {
+                break;
+            }
+            misses = 0; // no block has this position's weak sum
+        }
+        weak = Some(w);
     }
     // The rest is shorter than a block: literal, but for the basis's
     // short last block when the new file ends with it.
-    if tail_len > 0 && data.len() - pos >= tail_len && data[data.len() - tail_len..] == tail()?[..]
-    {
-        sent.literal += (data.len() - tail_len - lit_start) as u64;
+    if tail_len > 0 && end - pos >= tail_len && buf[end - tail_len..end] == tail[..] {
+        sent.literal += (end - tail_len - lit_start) as u64;
         sent.matched += tail_len as u64;
     } else {
-        sent.literal += (data.len() - lit_start) as u64;
+        sent.literal += (end - lit_start) as u64;
     }
     Ok(sent)
 }
@@ -314,31 +406,6 @@ fn read_full_at(f: &File, buf: &mut [u8], at: u64) -> std::io::Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rolled_sum_equals_fresh_sum() {
-        let data: Vec<u8> = (0..5000u32).map(|i| (i * 31 % 251) as u8).collect();
-        let n = 700;
-        let mut w = Weak::of(&data[..n]);
-        for p in 1..data.len() - n {
-            w.roll(data[p - 1], data[p - 1 + n]);
-            assert_eq!(w.value(), Weak::of(&data[p..p + n]).value(), "at {p}");
-        }
-    }
-
-    #[test]
-    fn four_at_a_time_equals_byte_at_a_time() {
-        let data: Vec<u8> = (0..1000u32).map(|i| (i * 97 % 256) as u8).collect();
-        for n in [0, 1, 3, 4, 5, 7, 8, 999, 1000] {
-            let (mut s1, mut s2) = (0u32, 0u32);
-            for &b in &data[..n] {
-                s1 = s1.wrapping_add(u32::from(b));
-                s2 = s2.wrapping_add(s1);
-            }
-            let w = Weak::of(&data[..n]);
-            assert_eq!((w.s1, w.s2), (s1, s2), "{n} bytes");
-        }
-    }
 
     /// The result of `delta` of `new` against `basis`, files in a temporary
     /// directory, and its counts.
@@ -404,5 +471,226 @@ mod tests {
         assert_eq!(sent.literal + sent.matched, new.len() as u64);
         // Two blocks spoiled (the insertion's and the edit's), a tail.
         assert!(sent.matched >= new.len() as u64 - 3 * 700, "{sent:?}");
+    }
+
+    /// rsync's `hash_search` (match.c, 3.5.0 as installed: with the skip
+    /// after `MISSES_BEFORE_SKIP` misses in a row), one position at a
+    /// time with fresh sums and bytes compared: the counts to expect.
+    fn reference(basis: &[u8], new: &[u8], blen: usize) -> (u64, u64) {
+        let blocks: Vec<&[u8]> = basis.chunks(blen).collect();
+        let Some(last) = blocks.last() else {
+            return (new.len() as u64, 0);
+        };
+        // The hash chains: blocks by weak sum, from the last down.
+        let mut chains = std::collections::HashMap::<u32, Vec<usize>>::new();
+        for (i, b) in blocks.iter().enumerate().rev() {
+            chains.entry(Weak::of(b).value()).or_default().push(i);
+        }
+        let len = new.len();
+        let end = (len + 1).saturating_sub(last.len());
+        let (mut offset, mut want, mut matched, mut misses) = (0, 0, 0, 0);
+        loop {
+            let k = blen.min(len - offset);
+            let window = &new[offset..offset + k];
+            let sum = Weak::of(window).value();
+            // The cap counts the blocks with the same weak sum and length.
+            let mut chain = chains
+                .get(&sum)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|&i| blocks[i].len() == k)
+                .peekable();
+            if chain.peek().is_none() {
+                misses = 0;
+                offset += 1;
+            } else if let Some(i) = chain.take(MAX_CHAIN_LEN).find(|&i| blocks[i] == window) {
+                let i = if want < blocks.len() && blocks[want] == window {
+                    want
+                } else {
+                    i
+                };
+                want = i + 1;
+                matched += k;
+                offset += k;
+                misses = 0;
+            } else {
+                misses += 1;
+                if misses > MISSES_BEFORE_SKIP && k > 1 {
+                    misses = MISSES_BEFORE_SKIP;
+                    offset += (end - 1).saturating_sub(offset).min(k - 1);
+                }
+                offset += 1;
+            }
+            if offset >= end {
+                break;
+            }
+        }
+        ((len - matched) as u64, matched as u64)
+    }
+
+    /// A xorshift generator: `n` bytes from `seed`.
+    fn noise(seed: u64, n: usize) -> Vec<u8> {
+        let mut x = seed | 1;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 24) as u8
+            })
+            .collect()
+    }
+
+    fn counts(basis: &[u8], new: &[u8], blen: usize) -> (u64, u64) {
+        let m = Method {
+            block_size: Some(blen as u32),
+            ..Default::default()
+        };
+        let (out, sent) = run(basis, new, &m);
+        assert_eq!(out, new);
+        (sent.literal, sent.matched)
+    }
+
+    /// Edits, shifts, moved and repeated pieces and runs of zeros, over
+    /// new files of several reads (matches straddle the refills), with
+    /// and without a short last block: the counts of rsync's algorithm.
+    #[test]
+    fn counts_equal_rsyncs_search() {
+        for (seed, blen) in [(1, 1), (2, 7), (3, 64), (4, 700), (5, 4096), (6, 100)] {
+            let basis = {
+                let mut b = noise(seed, 800_000 + seed as usize * 3_331);
+                b[100_000..150_000].fill(0);
+                b
+            };
+            let r = noise(seed + 100, 50_000);
+            let mut new = Vec::new();
+            new.extend_from_slice(&basis[5..200_000]); // shifted by 5
+            new.extend_from_slice(&r[..1_234]); // literal
+            new.extend_from_slice(&basis[300_000..]); // moved
+            new.extend_from_slice(&basis[..70_000]); // repeated
+            new.extend_from_slice(&[0; 9_000]); // zeros
+            new.extend_from_slice(&basis[140_000..220_000]);
+            for at in [3_000, 290_001, 300_000, 555_555] {
+                if at < new.len() {
+                    new[at] ^= 0x5a; // edits
+                }
+            }
+            new.extend_from_slice(&basis[basis.len() - 3 * blen.min(999)..]); // the end
+            assert!(new.len() > 3 * CHUNK);
+            let want = reference(&basis, &new, blen);
+            assert_eq!(counts(&basis, &new, blen), want, "blen {blen}");
+            assert!(want.1 > new.len() as u64 / 2, "mostly matched: {want:?}");
+        }
+    }
+
+    /// More than `MAX_CHAIN_LEN` blocks with one weak sum (1100 blocks of
+    /// 4096 'd's, block k with +1, -2, +1 at 3k: the same s1 and s2),
+    /// after 100 other bytes: rsync tries the last 1024 blocks only, so
+    /// blocks 0 to 75 are never matched (rsync 3.5.0 -B 4096 --stats: as
+    /// asserted; tests/sync_exact.rs runs the same against rsync).
+    #[test]
+    fn the_blocks_past_rsyncs_chain_cap_stay_literal() {
+        let block = |k: usize| {
+            let mut b = vec![b'd'; 4096];
+            b[3 * k] += 1;
+            b[3 * k + 1] -= 2;
+            b[3 * k + 2] += 1;
+            b
+        };
+        let basis: Vec<u8> = (0..1100).flat_map(block).collect();
+        let pre = vec![b'x'; 100];
+        for (blocks, want) in [
+            (vec![0], (4196, 0)),
+            (vec![1099], (100, 4096)),
+            (vec![76, 75], (4196, 4096)),
+            (vec![1, 2, 3], (100 + 3 * 4096, 0)),
+        ] {
+            let mut new = pre.clone();
+            for k in &blocks {
+                new.extend(block(*k));
+            }
+            assert_eq!(reference(&basis, &new, 4096), want, "{blocks:?}");
+            assert_eq!(counts(&basis, &new, 4096), want, "{blocks:?}");
+        }
+        // A short last block of the same weak sum does not take a try.
+        let with_tail = [&basis[..], &same_sum_tail(&block(0))].concat();
+        let mut new = pre.clone();
+        new.extend(block(76));
+        assert_eq!(reference(&with_tail, &new, 4096), (100, 4096));
+        assert_eq!(counts(&with_tail, &new, 4096), (100, 4096));
+    }
+
+    /// Four positions in a row whose weak sum some block has but whose
+    /// bytes none has: rsync then tries only a block further on, until a
+    /// position no block's weak sum matches (rsync 3.5.0 -B 4096 --stats,
+    /// as asserted; tests/sync_exact.rs runs the same against rsync). The
+    /// basis: a block `a` of 'd's with +1, -2, +1 at 0, then digits; `run`
+    /// 'd's holding that change elsewhere: as many windows with `a`'s sum.
+    #[test]
+    fn four_misses_in_a_row_skip_a_block() {
+        let mut a = vec![b'd'; 4096];
+        a[0] += 1;
+        a[1] -= 2;
+        a[2] += 1;
+        let digits: Vec<u8> = b"0123456789"
+            .iter()
+            .copied()
+            .cycle()
+            .take(3 * 4096)
+            .collect();
+        let basis = [&a[..], &digits].concat();
+        let run = |m: usize| {
+            let mut r = vec![b'd'; 4095 + m];
+            let mid = r.len() / 2 + 1;
+            r[mid] += 1;
+            r[mid + 1] -= 2;
+            r[mid + 2] += 1;
+            r
+        };
+        let x = |n: usize| vec![b'x'; n];
+        let mut ebe_in_ds = vec![b'd'; 8003];
+        ebe_in_ds[4000..4003].copy_from_slice(b"ebe");
+        for (parts, want) in [
+            // 4 misses, a skip over `a` (at 4100): all literal.
+            (vec![x(100), ebe_in_ds, x(100)], (8203, 0)),
+            // 3 and 3 misses with others between: no skip.
+            (
+                vec![x(50), run(3), x(50), run(3), x(50), a.clone(), x(50)],
+                (8396, 4096),
+            ),
+            // 3, then 4: a skip, ending before `a`.
+            (
+                vec![x(50), run(3), x(50), run(4), x(50), a.clone(), x(50)],
+                (8397, 4096),
+            ),
+            // 5 misses, then `a`: skipped over.
+            (vec![x(50), run(5), a.clone(), x(5000)], (13246, 0)),
+        ] {
+            let new = parts.concat();
+            assert_eq!(reference(&basis, &new, 4096), want, "{} bytes", new.len());
+            assert_eq!(counts(&basis, &new, 4096), want, "{} bytes", new.len());
+        }
+    }
+
+    /// 200 printable bytes with the weak sum of `block` (a block of 'd's
+    /// and a few others): 'R's (82 x 200 - 16 = 4096 x 100 mod 2^16), then
+    /// pairs of -1 and +1 `d` apart, each taking `d` off `s2`.
+    fn same_sum_tail(block: &[u8]) -> Vec<u8> {
+        let mut t = vec![b'R'; 200];
+        t[184..].iter_mut().for_each(|b| *b -= 1);
+        let want = Weak::of(block).value() >> 16;
+        let mut over = (Weak::of(&t).value() >> 16).wrapping_sub(want) & 0xffff;
+        for k in 0.. {
+            if over == 0 {
+                break;
+            }
+            let d = over.min(199 - k as u32);
+            t[k] -= 1;
+            t[k + d as usize] += 1;
+            over -= d;
+        }
+        assert_eq!(Weak::of(&t).value(), Weak::of(block).value());
+        t
     }
 }

@@ -38,6 +38,7 @@ mod stats;
 pub(crate) mod timewin;
 mod transfer;
 mod usermap;
+mod weaksum;
 mod xattr_calls;
 mod xattrs;
 
