@@ -1,7 +1,7 @@
 // The high-level client: `connect()` and its Session. It only moves bytes
 // between a WebSocket and the wasm ClientSession (src/protocol/client.rs),
 // which owns the protocol: framing, auth, flow control and the delta encoder.
-import { ClientSession, Patcher, SignatureBuilder } from "./wasm/wsync.js";
+import { ClientSession, Patcher, SignatureBuilder, uploadRetry } from "./wasm/wsync.js";
 import { WsyncError, wrap } from "./errors.js";
 import { host } from "./host.js";
 import { Link } from "./link.js";
@@ -223,12 +223,12 @@ export class Session {
     let mark = { conn: conn0, sent: conn0.link.sent, received: conn0.link.received };
     let sent = 0;
     let received = 0;
-    let retried = false;
+    // What to do after a failed attempt: the core's upload retry policy,
+    // its state a number (src/wasm/retry.rs): the strong sum length in
+    // bits 0-7, bit 8 set once the upload started over.
+    let retry = 0;
     let resumed = false;
-    let strong = 0;
     let token = null;
-    let drops = 0;
-    let busy = 0;
     let used = false;
     for (;;) {
       if (used && !src.rereadable) throw new WsyncError("Io", "the source cannot be read twice to retry");
@@ -237,24 +237,18 @@ export class Session {
       const base = conn === mark.conn ? mark : { sent: 0, received: 0 };
       const count = () => ({ sent: sent + conn.link.sent - base.sent, received: received + conn.link.received - base.received });
       let outcome;
+      let failure;
       try {
-        outcome = await this.#pushOnce(conn, module, path, src, token, strong, signal, (read) => {
+        outcome = await this.#pushOnce(conn, module, path, src, token, retry & 255, signal, (read) => {
           onProgress?.({ read, total: src.size, sent: count().sent });
         }, (t) => (token = t));
       } catch (e) {
-        const err = WsyncError.from(e);
-        ({ sent, received } = count());
-        mark = { conn, sent: conn.link.sent, received: conn.link.received };
-        if (err.code === "Closed" && drops < 3 && src.rereadable && !signal?.aborted) {
-          drops += 1;
-          resumed = token !== null;
-          continue;
-        }
-        throw err;
+        failure = WsyncError.from(e);
+        if (failure.code !== "Closed" || !src.rereadable || signal?.aborted) throw failure;
       }
       ({ sent, received } = count());
       mark = { conn, sent: conn.link.sent, received: conn.link.received };
-      if (outcome.stats) {
+      if (outcome?.stats) {
         const s = outcome.stats;
         return {
           size: s.newLen,
@@ -263,25 +257,19 @@ export class Session {
           literalBytes: s.literalBytes,
           matchedBytes: s.matchedBytes,
           sha256: hex(s.sha256),
-          retried,
+          retried: (retry & 256) !== 0,
           resumed,
         };
       }
-      const { code, message } = outcome.failed;
-      if (code === "HashMismatch" && strong === 0) {
-        strong = 32; // short strong sums let a false match through: ask for full ones
-        token = null;
-      } else if (code === "BasisChanged" && !retried) {
-        retried = true;
-        token = null;
-      } else if (code === "NotFound" && token !== null) {
-        token = null; // the server no longer has the interrupted upload
-      } else if (code === "Busy" && drops > 0 && busy < 50) {
-        busy += 1; // the dropped session may hold the path a moment longer
-        await new Promise((r) => setTimeout(r, 100));
-      } else {
-        throw new WsyncError(code, message);
-      }
+      failure ??= new WsyncError(outcome.failed.code, outcome.failed.message);
+      const dropped = failure.code === "Closed";
+      const r = uploadRetry(retry, dropped ? 0 : outcome.failed.number, token !== null);
+      const step = Math.floor(r / 2 ** 32);
+      retry = r % 2 ** 32;
+      if (step === 0) throw failure;
+      if (step === 1) token = null;
+      if (dropped) resumed = token !== null;
+      if (step > 2) await new Promise((w) => setTimeout(w, step - 2));
     }
   }
 

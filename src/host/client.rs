@@ -5,7 +5,7 @@ use super::connect::{parse_url, parse_url_loose, ConnArgs, Target};
 use super::note;
 use super::session::{failed, Client, Push};
 use super::{exit, Failure};
-use crate::protocol::{ClientEvent, Code, FileAttrs};
+use crate::protocol::{Attempt, ClientEvent, Code, FileAttrs, Next, UploadRetry};
 use clap::Parser;
 use std::fs::File;
 use std::os::unix::fs::MetadataExt;
@@ -66,47 +66,40 @@ pub fn push(a: PushArgs) -> Result<(), Failure> {
     runtime()?.block_on(async {
         let mut c = Client::connect(&t, &a.conn).await?;
         let (mut sent, mut received) = (0, 0);
-        // Retry once when the file changed on the server meanwhile; resume
-        // (up to 3 times) when the connection drops mid-upload.
-        let (mut changed, mut drops, mut busy) = (0, 0, 0);
-        // Strong sums the server may keep short, as rsync does; after a
-        // failed whole-file check, ask again with full-length ones.
-        let mut strong = 0u8;
+        // What to do after a failed attempt: protocol::UploadRetry.
+        let mut retry = UploadRetry::default();
         let mut resume: Option<Vec<u8>> = None;
         loop {
-            let outcome = push_once(&mut c, &t, &a.file, resume.as_deref(), strong).await;
+            let outcome = push_once(&mut c, &t, &a.file, resume.as_deref(), retry.strong()).await;
             sent += c.sent;
             received += c.received;
             c.sent = 0;
             c.received = 0;
-            match outcome {
+            let (attempt, error) = match outcome {
                 Push::Done => break,
-                Push::Failed(Code::HashMismatch, _) if strong == 0 => {
-                    note(
-                        "the result failed its SHA-256 check; sending again with full strong sums",
-                    );
-                    strong = 32;
-                    resume = None;
-                }
-                Push::Failed(Code::BasisChanged, _) if changed == 0 => {
-                    changed += 1;
-                    resume = None;
-                }
-                // The server no longer has the interrupted upload: start over.
-                Push::Failed(Code::NotFound, _) if resume.is_some() => resume = None,
-                // After a drop, the old session may still hold the path for a moment.
-                Push::Failed(Code::Busy, _) if drops > 0 && busy < 50 => {
-                    busy += 1;
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-                }
-                Push::Failed(code, msg) => return Err(failed(code, &msg)),
-                Push::Dropped(token, e) if drops < 3 => {
-                    drops += 1;
+                Push::Failed(code, msg) => (Attempt::Failed(code), failed(code, &msg)),
+                Push::Dropped(token, e) => {
                     resume = token.or(resume);
-                    note(&format!("connection lost ({}); resuming", e.message));
-                    c = Client::connect(&t, &a.conn).await?;
+                    (Attempt::Dropped, e)
                 }
-                Push::Dropped(_, e) => return Err(e),
+            };
+            match retry.next(attempt, resume.is_some()) {
+                Next::Stop => return Err(error),
+                Next::Wait { ms } => {
+                    tokio::time::sleep(std::time::Duration::from_millis(ms.into())).await
+                }
+                Next::Again { resume: keep } => {
+                    if !keep {
+                        resume = None;
+                    }
+                    if attempt == Attempt::Failed(Code::HashMismatch) {
+                        note("the result failed its SHA-256 check; sending again with full strong sums");
+                    }
+                    if attempt == Attempt::Dropped {
+                        note(&format!("connection lost ({}); resuming", error.message));
+                        c = Client::connect(&t, &a.conn).await?;
+                    }
+                }
             }
         }
         c.close().await;

@@ -213,6 +213,11 @@ impl Code {
         }
     }
 
+    /// The code of its number on the wire (`Code::Busy as u8`).
+    pub fn from_number(v: u8) -> Option<Code> {
+        Code::from_u64(v.into())
+    }
+
     fn from_u64(v: u64) -> Option<Code> {
         use Code::*;
         Some(match v {

@@ -102,6 +102,7 @@ mod client;
 pub mod frame;
 mod idmap;
 mod message;
+mod retry;
 mod sender;
 mod server;
 mod wire;
@@ -114,6 +115,7 @@ pub use client::{ClientEvent, ClientSession, Output as ClientOutput};
 pub use message::{
     AuthRequest, AuthResponse, Code, Entry, FileAttrs, Kind, Limits, Message, ModuleInfo, MAX_PATH,
 };
+pub use retry::{Attempt, Next, UploadRetry};
 pub use server::{
     Output as ServerOutput, ServerConfig, ServerEvent, ServerSession, SIGNATURE_COST,
 };

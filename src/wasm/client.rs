@@ -100,6 +100,7 @@ fn event(e: ClientEvent) -> JsValue {
             .set("type", "failed")
             .count("id", id)
             .set("code", code.name())
+            .count("number", code as u64)
             .set("message", message),
     }
     .build()

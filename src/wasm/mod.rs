@@ -25,6 +25,7 @@ mod filter;
 mod host_hash;
 mod js;
 mod patch;
+mod retry;
 mod sha;
 mod signature;
 

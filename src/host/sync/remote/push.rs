@@ -15,7 +15,7 @@ use crate::host::sync::log::Log;
 use crate::host::sync::remote::target::Remote;
 use crate::host::sync::{code, sources, FsFiles};
 use crate::host::Failure;
-use crate::protocol::{Code, Entry, FileAttrs, Kind as WireKind};
+use crate::protocol::{Attempt, Entry, FileAttrs, Kind as WireKind, Next, UploadRetry};
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 
@@ -377,18 +377,21 @@ async fn file(
     }
     let before = c.sent;
     let attrs = attrs_new(a, it, old_file.is_none());
-    let mut strong = 0u8;
-    let mut retried = false;
+    // A refusal may be retried (protocol::UploadRetry); a dropped
+    // connection ends the run, as rsync's would.
+    let mut retry = UploadRetry::default();
     loop {
         let mut token = None;
         match c
-            .push_attempt(module, path, &src, None, strong, attrs, &mut token)
+            .push_attempt(module, path, &src, None, retry.strong(), attrs, &mut token)
             .await?
         {
             Push::Done => break,
-            Push::Failed(Code::HashMismatch, _) if strong == 0 => strong = 32,
-            Push::Failed(Code::BasisChanged, _) if !retried => retried = true,
-            Push::Failed(code, msg) => return Ok(Err(Refused(code, msg))),
+            Push::Failed(code, msg) => {
+                if retry.next(Attempt::Failed(code), false) == Next::Stop {
+                    return Ok(Err(Refused(code, msg)));
+                }
+            }
             Push::Dropped(_, e) => return Err(e),
         }
     }
