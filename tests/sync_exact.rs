@@ -1046,3 +1046,34 @@ fn delta_case(new: &str, old: &str) -> Case {
     ];
     case(Vec::new(), Vec::new(), &files, &args)
 }
+
+/// `-n --info=progress2` with incremental recursion: rsync's sender
+/// prints the whole transfer's line each time its generator tells it a
+/// file list is done (NDX_DONE), which the generator does after the
+/// next entry it goes through once that list is left behind; with -H,
+/// only when no name of the list still waits for its group's leader
+/// (here `deep`, whose leader `b/x` is in the next list).
+#[test]
+fn dry_run_progress2_when_a_list_is_done() {
+    let src = vec![
+        file("a", 10),
+        dir("b"),
+        file("b/a", 20),
+        file("b/x", 30),
+        file("b/z", 40),
+        dir("b/c"),
+        file("b/c/f", 50),
+        dir("e"),
+        Node::Hard {
+            p: "deep".into(),
+            target: "b/x".into(),
+        },
+    ];
+    let mut cases = Vec::new();
+    for extra in [&["-a"][..], &["-aH"], &["-aH", "-i"], &["-a", "--no-i-r"]] {
+        let mut args = extra.to_vec();
+        args.extend(["-v", "-n", "--info=progress2", "../src/", "dst/"]);
+        cases.push(case(src.clone(), vec![], &[], &args));
+    }
+    same_as_rsync(&cases);
+}

@@ -211,6 +211,11 @@ const FOUND: &[(u64, usize)] = &[
     (6002, 296),
     // --append onto a --link-dest basis.
     (6001, 878),
+    // -n --info=progress2: a line as each file list is done (-H: once
+    // no name of it waits for its leader).
+    (6002, 369),
+    (6002, 695),
+    (8001, 768),
 ];
 
 /// The seed of a plain run: its cases are all the same as rsync's, so
