@@ -1077,3 +1077,20 @@ fn dry_run_progress2_when_a_list_is_done() {
     }
     same_as_rsync(&cases);
 }
+
+/// --existing skips a directory only when it is missing (ENOENT): one
+/// below a file (ENOTDIR) is itemized as new and its mkdir fails, with
+/// rsync's "Skipping any contents" line.
+#[test]
+fn existing_over_a_file_in_the_way() {
+    let src = vec![dir("t"), dir("t/d"), file("t/d/g", 4), file("t/f", 5)];
+    let old = vec![file("t", 3)];
+    let mut cases = Vec::new();
+    for extra in [&["--existing", "--ignore-existing"][..], &["--existing"]] {
+        let mut args = vec!["-a", "-i"];
+        args.extend(extra);
+        args.extend(["../src/", "dst/"]);
+        cases.push(case(src.clone(), old.clone(), &[], &args));
+    }
+    same_as_rsync(&cases);
+}

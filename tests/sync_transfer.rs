@@ -216,6 +216,10 @@ const FOUND: &[(u64, usize)] = &[
     (6002, 369),
     (6002, 695),
     (8001, 768),
+    // --existing: a directory below a file (ENOTDIR) is not skipped.
+    (6003, 640),
+    (6004, 972),
+    (7201, 74),
 ];
 
 /// The seed of a plain run: its cases are all the same as rsync's, so

@@ -582,6 +582,8 @@ impl<'a> Engine<'a> {
         if !in_fresh {
             self.fresh = None;
         }
+        // rsync's --existing skips only what stat finds missing (ENOENT).
+        let mut not_found = true;
         let st = if in_missing || in_fresh || (it.path.is_empty() && self.root_created) {
             None
         } else {
@@ -597,7 +599,10 @@ impl<'a> Engine<'a> {
                 Ok(md) => Some(md),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
                 // A directory is itemized as new, its mkdir then fails.
-                Err(_) if it.is_dir() => None,
+                Err(_) if it.is_dir() => {
+                    not_found = false;
+                    None
+                }
                 Err(e) => {
                     self.error(&format!(
                         "rsync: [generator] recv_generator: failed to stat \"{}\": {}",
@@ -613,7 +618,7 @@ impl<'a> Engine<'a> {
         };
         // The root this run created exists for --existing.
         let created_root = it.path.is_empty() && self.root_created && !self.dry();
-        if self.a.existing && st.is_none() && !created_root {
+        if self.a.existing && st.is_none() && not_found && !created_root {
             if self.log.info.skip() >= 1 {
                 let what = if it.is_dir() { "directory" } else { "file" };
                 let line = format!("not creating new {what} \"{}\"", show(&it.path));
