@@ -1078,6 +1078,52 @@ fn dry_run_progress2_when_a_list_is_done() {
     same_as_rsync(&cases);
 }
 
+/// -y: rsync's generator takes a file it replaces out of the fuzzy
+/// candidates only on the way to its block sums (generator.c), not for
+/// a whole file (a local transfer's default): `a.txt`, replaced, is
+/// still the basis of the new `ab.txt`, which takes its permissions
+/// (without -p). With --no-whole-file it is taken out only when the
+/// directory's list was read before it (at the first file there with
+/// no basis: `0.txt` here), as rsync marks that list's entries.
+#[test]
+fn fuzzy_basis_replaced_whole() {
+    let src = vec![file("a.txt", 100), file("ab.txt", 100)];
+    let mut src2 = src.clone();
+    src2.insert(0, file("0.txt", 30));
+    let old = vec![with_mode(file("a.txt", 50), 0o600)];
+    let mut cases = Vec::new();
+    for src in [src, src2] {
+        for extra in [&[][..], &["--no-whole-file"]] {
+            let mut args = vec!["-r", "-i", "--fuzzy", "--no-p"];
+            args.extend(extra);
+            args.extend(["../src/", "dst/"]);
+            cases.push(case(src.clone(), old.clone(), &[], &args));
+        }
+    }
+    same_as_rsync(&cases);
+}
+
+/// -H with -y: a group's first name with no destination but a fuzzy
+/// basis is the one sent (rsync's generator waits for the group's last
+/// only when it found no basis at all).
+#[test]
+fn hard_link_leader_with_a_fuzzy_basis() {
+    let src = vec![
+        file("c", 100),
+        Node::Hard {
+            p: "d".into(),
+            target: "c".into(),
+        },
+    ];
+    let old = vec![file("c2", 100)];
+    same_as_rsync(&[case(
+        src,
+        old,
+        &[],
+        &["-aH", "-i", "--fuzzy", "../src/", "dst/"],
+    )]);
+}
+
 /// --existing skips a directory only when it is missing (ENOENT): one
 /// below a file (ENOTDIR) is itemized as new and its mkdir fails, with
 /// rsync's "Skipping any contents" line.

@@ -216,6 +216,11 @@ const FOUND: &[(u64, usize)] = &[
     (6002, 369),
     (6002, 695),
     (8001, 768),
+    // -y: a replaced file stays a fuzzy basis on the whole-file path.
+    (7102, 499),
+    // -H -y: a name with a fuzzy basis leads its group.
+    (7002, 493),
+    (7001, 628),
     // --existing: a directory below a file (ENOTDIR) is not skipped.
     (6003, 640),
     (6004, 972),
