@@ -1078,6 +1078,22 @@ fn dry_run_progress2_when_a_list_is_done() {
     same_as_rsync(&cases);
 }
 
+/// --append-verify that fails: rsync's receiver sets the file's
+/// attributes but its time before it asks for the file again, so the
+/// redo is itemized against those (only 't'); its warning is the
+/// receiver's own, a name's high-bit bytes escaped.
+#[test]
+fn append_verify_redo_after_the_attributes() {
+    let src = vec![with_mode(file("café", 5000), 0o600)];
+    let old = vec![with_seed(file("café", 3), 1)];
+    same_as_rsync(&[case(
+        src,
+        old,
+        &[],
+        &["-ai", "--no-i-r", "--append-verify", "../src/", "dst/"],
+    )]);
+}
+
 /// -y: rsync's generator takes a file it replaces out of the fuzzy
 /// candidates only on the way to its block sums (generator.c), not for
 /// a whole file (a local transfer's default): `a.txt`, replaced, is

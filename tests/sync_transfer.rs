@@ -216,6 +216,9 @@ const FOUND: &[(u64, usize)] = &[
     (6002, 369),
     (6002, 695),
     (8001, 768),
+    // --append-verify: the redo itemized after the first pass's
+    // attributes; its warning escaped as rsync's receiver escapes.
+    (7002, 929),
     // -y: a replaced file stays a fuzzy basis on the whole-file path.
     (7102, 499),
     // -H -y: a name with a fuzzy basis leads its group.

@@ -562,12 +562,12 @@ impl Engine<'_> {
                 // (no time set) and asks for the file again, whole, at
                 // the end of the pass (`redo_pass`).
                 if self.log.names() {
-                    self.log.error(&format!(
+                    // Its receiver's own message, escaped as it escapes.
+                    self.log.error_server(&format!(
                         "WARNING: {} failed verification -- update retained (will try again).",
                         show(&it.path)
                     ));
                 }
-                self.verify_failed = fs::symlink_metadata(dpath).ok();
                 let meta = self.src_meta(it);
                 let how = How::Transfer;
                 let mut untimed = a.clone();
@@ -575,6 +575,9 @@ impl Engine<'_> {
                 if let Err(e) = attrs::set(dpath, it, &untimed, &self.who, old_perms, how, &meta) {
                     self.error(&e);
                 }
+                // Its generator looks at the file again once told of the
+                // failure: with what this pass set (all but the time).
+                self.verify_failed = fs::symlink_metadata(dpath).ok();
                 return Ok(sent);
             }
             let meta = self.src_meta(it);
