@@ -1046,3 +1046,113 @@ fn delta_case(new: &str, old: &str) -> Case {
     ];
     case(Vec::new(), Vec::new(), &files, &args)
 }
+
+/// `-n --info=progress2` with incremental recursion: rsync's sender
+/// prints the whole transfer's line each time its generator tells it a
+/// file list is done (NDX_DONE), which the generator does after the
+/// next entry it goes through once that list is left behind; with -H,
+/// only when no name of the list still waits for its group's leader
+/// (here `deep`, whose leader `b/x` is in the next list).
+#[test]
+fn dry_run_progress2_when_a_list_is_done() {
+    let src = vec![
+        file("a", 10),
+        dir("b"),
+        file("b/a", 20),
+        file("b/x", 30),
+        file("b/z", 40),
+        dir("b/c"),
+        file("b/c/f", 50),
+        dir("e"),
+        Node::Hard {
+            p: "deep".into(),
+            target: "b/x".into(),
+        },
+    ];
+    let mut cases = Vec::new();
+    for extra in [&["-a"][..], &["-aH"], &["-aH", "-i"], &["-a", "--no-i-r"]] {
+        let mut args = extra.to_vec();
+        args.extend(["-v", "-n", "--info=progress2", "../src/", "dst/"]);
+        cases.push(case(src.clone(), vec![], &[], &args));
+    }
+    same_as_rsync(&cases);
+}
+
+/// --append-verify that fails: rsync's receiver sets the file's
+/// attributes but its time before it asks for the file again, so the
+/// redo is itemized against those (only 't'); its warning is the
+/// receiver's own, a name's high-bit bytes escaped.
+#[test]
+fn append_verify_redo_after_the_attributes() {
+    let src = vec![with_mode(file("café", 5000), 0o600)];
+    let old = vec![with_seed(file("café", 3), 1)];
+    same_as_rsync(&[case(
+        src,
+        old,
+        &[],
+        &["-ai", "--no-i-r", "--append-verify", "../src/", "dst/"],
+    )]);
+}
+
+/// -y: rsync's generator takes a file it replaces out of the fuzzy
+/// candidates only on the way to its block sums (generator.c), not for
+/// a whole file (a local transfer's default): `a.txt`, replaced, is
+/// still the basis of the new `ab.txt`, which takes its permissions
+/// (without -p). With --no-whole-file it is taken out only when the
+/// directory's list was read before it (at the first file there with
+/// no basis: `0.txt` here), as rsync marks that list's entries.
+#[test]
+fn fuzzy_basis_replaced_whole() {
+    let src = vec![file("a.txt", 100), file("ab.txt", 100)];
+    let mut src2 = src.clone();
+    src2.insert(0, file("0.txt", 30));
+    let old = vec![with_mode(file("a.txt", 50), 0o600)];
+    let mut cases = Vec::new();
+    for src in [src, src2] {
+        for extra in [&[][..], &["--no-whole-file"]] {
+            let mut args = vec!["-r", "-i", "--fuzzy", "--no-p"];
+            args.extend(extra);
+            args.extend(["../src/", "dst/"]);
+            cases.push(case(src.clone(), old.clone(), &[], &args));
+        }
+    }
+    same_as_rsync(&cases);
+}
+
+/// -H with -y: a group's first name with no destination but a fuzzy
+/// basis is the one sent (rsync's generator waits for the group's last
+/// only when it found no basis at all).
+#[test]
+fn hard_link_leader_with_a_fuzzy_basis() {
+    let src = vec![
+        file("c", 100),
+        Node::Hard {
+            p: "d".into(),
+            target: "c".into(),
+        },
+    ];
+    let old = vec![file("c2", 100)];
+    same_as_rsync(&[case(
+        src,
+        old,
+        &[],
+        &["-aH", "-i", "--fuzzy", "../src/", "dst/"],
+    )]);
+}
+
+/// --existing skips a directory only when it is missing (ENOENT): one
+/// below a file (ENOTDIR) is itemized as new and its mkdir fails, with
+/// rsync's "Skipping any contents" line.
+#[test]
+fn existing_over_a_file_in_the_way() {
+    let src = vec![dir("t"), dir("t/d"), file("t/d/g", 4), file("t/f", 5)];
+    let old = vec![file("t", 3)];
+    let mut cases = Vec::new();
+    for extra in [&["--existing", "--ignore-existing"][..], &["--existing"]] {
+        let mut args = vec!["-a", "-i"];
+        args.extend(extra);
+        args.extend(["../src/", "dst/"]);
+        cases.push(case(src.clone(), old.clone(), &[], &args));
+    }
+    same_as_rsync(&cases);
+}

@@ -211,6 +211,23 @@ const FOUND: &[(u64, usize)] = &[
     (6002, 296),
     // --append onto a --link-dest basis.
     (6001, 878),
+    // -n --info=progress2: a line as each file list is done (-H: once
+    // no name of it waits for its leader).
+    (6002, 369),
+    (6002, 695),
+    (8001, 768),
+    // --append-verify: the redo itemized after the first pass's
+    // attributes; its warning escaped as rsync's receiver escapes.
+    (7002, 929),
+    // -y: a replaced file stays a fuzzy basis on the whole-file path.
+    (7102, 499),
+    // -H -y: a name with a fuzzy basis leads its group.
+    (7002, 493),
+    (7001, 628),
+    // --existing: a directory below a file (ENOTDIR) is not skipped.
+    (6003, 640),
+    (6004, 972),
+    (7201, 74),
 ];
 
 /// The seed of a plain run: its cases are all the same as rsync's, so

@@ -90,6 +90,9 @@ pub struct Engine<'a> {
     io_warned: bool,
     /// rsync's incremental recursion (off for -m, --delete-before/after).
     pub(super) inc: bool,
+    /// A dry run's lists of an incremental recursion, for the sender's
+    /// `--info=progress2` line as each is done.
+    lists: Option<super::listdone::ListsDone>,
     /// Deletions made without the deleter: the generator's (without
     /// --delete) and the receiver's (clearing a backup's place), with
     /// those --max-delete refused on the generator's side.
@@ -177,6 +180,7 @@ impl<'a> Engine<'a> {
             del_skipped: 0,
             aborted: false,
             inc: a.recursive && !super::inc_off(a),
+            lists: None,
         }
     }
 
@@ -462,11 +466,18 @@ impl<'a> Engine<'a> {
         if self.a.delete == Some(DeleteWhen::Before) {
             self.delete_pass()?;
         }
+        if self.inc && self.a.dry_run && self.progress.whole_lines() {
+            self.lists = Some(super::listdone::ListsDone::new(&self.sent.items));
+        }
         for i in 0..self.sent.items.len() {
             if super::signals::caught() {
                 return Ok(());
             }
+            self.list_at(i);
             self.one(i)?;
+            if !super::listdone::ListsDone::starts_list(&self.sent.items, i) {
+                self.lists_done();
+            }
             if let Some(e) = self.filter_err.take() {
                 return Err(e);
             }
@@ -503,6 +514,41 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
+    /// Item `i` is reached: rsync's generator may have ended a list's
+    /// loop (and looked for lists done) and gone on to the next.
+    fn list_at(&mut self, i: usize) {
+        let Some(next) = self
+            .lists
+            .as_ref()
+            .and_then(|l| l.next(&self.sent.items, i))
+        else {
+            return;
+        };
+        self.lists_done();
+        if let Some(l) = &mut self.lists {
+            l.begin(next);
+        }
+    }
+
+    /// The sender's line for each list rsync's generator tells done now:
+    /// those before the one it goes through with no hard-link name still
+    /// waiting for its leader.
+    fn lists_done(&mut self) {
+        let Some(lists) = &mut self.lists else {
+            return;
+        };
+        let waiting: Vec<Option<usize>> = self
+            .hl_pending
+            .values()
+            .chain(self.hl_after.values())
+            .flatten()
+            .map(|&f| lists.of(f))
+            .collect();
+        for _ in 0..lists.check(|list| waiting.contains(&list)) {
+            self.progress.list_done(&mut self.log);
+        }
+    }
+
     pub(super) fn one(&mut self, i: usize) -> Result<(), FilterError> {
         let it = self.item(i);
         self.progress
@@ -536,6 +582,8 @@ impl<'a> Engine<'a> {
         if !in_fresh {
             self.fresh = None;
         }
+        // rsync's --existing skips only what stat finds missing (ENOENT).
+        let mut not_found = true;
         let st = if in_missing || in_fresh || (it.path.is_empty() && self.root_created) {
             None
         } else {
@@ -551,7 +599,10 @@ impl<'a> Engine<'a> {
                 Ok(md) => Some(md),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
                 // A directory is itemized as new, its mkdir then fails.
-                Err(_) if it.is_dir() => None,
+                Err(_) if it.is_dir() => {
+                    not_found = false;
+                    None
+                }
                 Err(e) => {
                     self.error(&format!(
                         "rsync: [generator] recv_generator: failed to stat \"{}\": {}",
@@ -567,7 +618,7 @@ impl<'a> Engine<'a> {
         };
         // The root this run created exists for --existing.
         let created_root = it.path.is_empty() && self.root_created && !self.dry();
-        if self.a.existing && st.is_none() && !created_root {
+        if self.a.existing && st.is_none() && not_found && !created_root {
             if self.log.info.skip() >= 1 {
                 let what = if it.is_dir() { "directory" } else { "file" };
                 let line = format!("not creating new {what} \"{}\"", show(&it.path));

@@ -1032,7 +1032,7 @@ pub fn implied_dirs(root: &Path, root_idx: u32, rel: &[u8], inc: bool, sent: &mu
 
 /// The directory whose own file list each item is in, with incremental
 /// recursion (None: the first list).
-fn list_parents(items: &[Item]) -> Vec<Option<usize>> {
+pub(super) fn list_parents(items: &[Item]) -> Vec<Option<usize>> {
     let mut parent: Vec<Option<usize>> = vec![None; items.len()];
     let mut chain: Vec<usize> = Vec::new();
     for i in 0..items.len() {

@@ -41,6 +41,7 @@ impl Fuzzy {
         if self.dir.as_ref() != Some(&parent) {
             self.lists = dirs.iter().map(|d| list(d)).collect();
             self.dir = Some(parent);
+            self.sent.clear();
         }
         let usable = |c: &&Cand| !self.sent.contains(&c.path);
         for l in &self.lists {
@@ -73,9 +74,13 @@ impl Fuzzy {
     }
 
     /// A destination file this run is about to replace: no longer a
-    /// candidate (rsync's FLAG_FILE_SENT).
+    /// candidate (rsync's FLAG_FILE_SENT), when its directory's list was
+    /// read already (rsync reads it at the first file there with no
+    /// basis, and marks the entries of that list only).
     pub fn sending(&mut self, dst: &Path) {
-        self.sent.insert(dst.to_path_buf());
+        if dst.parent() == self.dir.as_deref() {
+            self.sent.insert(dst.to_path_buf());
+        }
     }
 }
 

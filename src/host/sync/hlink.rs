@@ -47,14 +47,25 @@ impl Engine<'_> {
         if let Some(&l) = self.hl_leader.get(&k) {
             return Some(l == i);
         }
-        let it = &self.sent.items[i];
+        let it = self.item(i);
+        let dpath = self.dst_path(it);
         let leads = i == last
-            || fs::symlink_metadata(self.dst_path(it)).is_ok_and(|md| md.is_file())
-            || self.alt_match(it).is_some();
+            || fs::symlink_metadata(&dpath).is_ok_and(|md| md.is_file())
+            || self.alt_match(it).is_some()
+            || self.basis_elsewhere(it, &dpath);
         if leads {
             self.hl_leader.insert(k, i);
         }
         Some(leads)
+    }
+
+    /// A basis rsync's generator finds for a name not at its destination:
+    /// one in --partial-dir, else a -y fuzzy match (then it goes on with
+    /// the name instead of waiting for the group's last).
+    fn basis_elsewhere(&mut self, it: &super::flist::Item, dpath: &Path) -> bool {
+        let partial = self.partial_path(dpath);
+        partial.is_some_and(|p| fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
+            || self.fuzzy_basis(it, dpath).is_some()
     }
 
     pub(super) fn hl_follower(&mut self, i: usize) {

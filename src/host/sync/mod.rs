@@ -20,6 +20,7 @@ mod fuzzy;
 mod hlink;
 mod iconv;
 mod itemize;
+mod listdone;
 mod listing;
 mod localdelta;
 mod log;

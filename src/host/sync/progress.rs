@@ -102,6 +102,19 @@ impl Progress {
         }
     }
 
+    /// Whether the lines of `--info=progress2` are printed (no bar).
+    pub fn whole_lines(&self) -> bool {
+        self.whole && self.bar.is_none()
+    }
+
+    /// `--info=progress2`'s update when a file list of an incremental
+    /// recursion is done (rsync's sender at each NDX_DONE).
+    pub fn list_done(&mut self, log: &mut Log) {
+        if self.whole_lines() {
+            self.whole_line(log);
+        }
+    }
+
     /// The whole transfer's line, left open as rsync leaves it.
     fn whole_line(&mut self, log: &mut Log) {
         let secs = self.start.elapsed().as_secs_f64();

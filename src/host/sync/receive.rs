@@ -24,6 +24,21 @@ pub(super) enum AltResult {
 }
 
 impl Engine<'_> {
+    /// -y: a similar file of the directory (with -yy, of the alt-dest
+    /// directories too) as the basis of a new file.
+    pub(super) fn fuzzy_basis(&mut self, it: &Item, dpath: &Path) -> Option<PathBuf> {
+        if self.a.more.fuzzy == 0 {
+            return None;
+        }
+        let mut dirs = vec![dpath.parent().unwrap_or(Path::new(".")).to_path_buf()];
+        if self.a.more.fuzzy > 1 {
+            let rel = Path::new(std::ffi::OsStr::from_bytes(&it.path));
+            let rel_dir = rel.parent().unwrap_or(Path::new(""));
+            dirs.extend(self.alt_roots.iter().map(|r| r.join(rel_dir)));
+        }
+        self.fuzzy.find(dpath, &dirs, it.size, it.mtime)
+    }
+
     pub(super) fn file(&mut self, i: usize, dpath: &Path, st: Option<fs::Metadata>) {
         let it = self.item(i);
         let a = self.a;
@@ -67,15 +82,8 @@ impl Engine<'_> {
             }
         }
         let mut basis: Option<PathBuf> = st.as_ref().map(|_| dpath.to_path_buf());
-        if st.is_none() && a.more.fuzzy > 0 {
-            // -y: a similar file of the directory as the basis.
-            let mut dirs = vec![dpath.parent().unwrap_or(Path::new(".")).to_path_buf()];
-            if a.more.fuzzy > 1 {
-                let rel = Path::new(std::ffi::OsStr::from_bytes(&it.path));
-                let rel_dir = rel.parent().unwrap_or(Path::new(""));
-                dirs.extend(self.alt_roots.iter().map(|r| r.join(rel_dir)));
-            }
-            basis = self.fuzzy.find(dpath, &dirs, it.size, it.mtime);
+        if st.is_none() {
+            basis = self.fuzzy_basis(it, dpath);
         }
         // rsync's generator goes on with the fuzzy basis's size (what
         // --append compares).
@@ -165,7 +173,16 @@ impl Engine<'_> {
         }
         let cmp = cmp_st.as_ref().map(|(p, m)| (p.as_path(), m));
         let iflags = self.flags(it, cmp, iflags);
-        self.fuzzy.sending(dpath);
+        // rsync's generator marks the file it replaces as no fuzzy basis
+        // only on the way to sending its block sums: not in a dry run,
+        // nor for a whole file (a local transfer's default, unless
+        // --no-whole-file, --append or --write-batch).
+        let delta = a.whole_file == Some(false)
+            || a.append > 0
+            || (a.whole_file.is_none() && a.more.write_batch.is_some());
+        if delta && !self.dry() {
+            self.fuzzy.sending(dpath);
+        }
         self.stats.transferred += 1;
         self.stats.transferred_size += it.size;
         if self.dry() {
@@ -545,12 +562,12 @@ impl Engine<'_> {
                 // (no time set) and asks for the file again, whole, at
                 // the end of the pass (`redo_pass`).
                 if self.log.names() {
-                    self.log.error(&format!(
+                    // Its receiver's own message, escaped as it escapes.
+                    self.log.error_server(&format!(
                         "WARNING: {} failed verification -- update retained (will try again).",
                         show(&it.path)
                     ));
                 }
-                self.verify_failed = fs::symlink_metadata(dpath).ok();
                 let meta = self.src_meta(it);
                 let how = How::Transfer;
                 let mut untimed = a.clone();
@@ -558,6 +575,9 @@ impl Engine<'_> {
                 if let Err(e) = attrs::set(dpath, it, &untimed, &self.who, old_perms, how, &meta) {
                     self.error(&e);
                 }
+                // Its generator looks at the file again once told of the
+                // failure: with what this pass set (all but the time).
+                self.verify_failed = fs::symlink_metadata(dpath).ok();
                 return Ok(sent);
             }
             let meta = self.src_meta(it);
