@@ -1046,3 +1046,63 @@ fn delta_case(new: &str, old: &str) -> Case {
     ];
     case(Vec::new(), Vec::new(), &files, &args)
 }
+
+/// --files-from with -r (incremental recursion): rsync's sender sends
+/// the directories of one name in one list, reading a content
+/// directory again unless the one before it in that chain was read; an
+/// implied directory (of "d/e") between two named "d"s breaks the chain,
+/// so d's entries are listed twice and "Number of files" and "Total
+/// file size" count them twice (flist.c, send_extra_file_list).
+#[test]
+fn files_from_implied_dir_breaks_duplicate_chain() {
+    let src = vec![dir("d"), dir("d/e"), file("d/a", 100), file("d/e/b", 50)];
+    let mut cases = Vec::new();
+    for list in [
+        "d\nd/e\n.\n",
+        "d\nd/e\nd\n",
+        "d/e\nd\nd\nd\n",
+        "./d\nd/e/b\n.\n",
+    ] {
+        cases.push(case(
+            src.clone(),
+            vec![],
+            &[("list", list)],
+            &[
+                "-a",
+                "--stats",
+                "--files-from=list",
+                "-r",
+                "../src/",
+                "dst/",
+            ],
+        ));
+    }
+    same_as_rsync(&cases);
+}
+
+/// -m with a directory named twice in --files-from (rsync's recursion
+/// of --old-dirs, excluding what is in it): the repeat sorted last is
+/// past the end of rsync's prune loop (flist->high), so it keeps no
+/// directory and the empty one is pruned.
+#[test]
+fn prune_with_a_repeat_at_the_end() {
+    let src = vec![dir("d"), file("d/a", 100), file("x", 200)];
+    let mut cases = Vec::new();
+    for list in ["d\nd\n", "d\nd/\n", "x\nd\nd\n", "d\nx\nd\n"] {
+        cases.push(case(
+            src.clone(),
+            vec![],
+            &[("list", list)],
+            &[
+                "-a",
+                "-v",
+                "--old-dirs",
+                "-m",
+                "--files-from=list",
+                "../src",
+                "dst/",
+            ],
+        ));
+    }
+    same_as_rsync(&cases);
+}
