@@ -1106,3 +1106,30 @@ fn prune_with_a_repeat_at_the_end() {
     }
     same_as_rsync(&cases);
 }
+
+/// --no-implied-dirs with --files-from: rsync's sender (protocol 30 and
+/// on) still sends the directories on each path's way, flagged implied
+/// (counted in "Number of files"); its generator passes them over, and
+/// --list-only leaves them out of the listing. --list-only's counts are
+/// the sender's, repeated names too.
+#[test]
+fn no_implied_dirs_sends_them_flagged() {
+    let src = vec![
+        dir("d"),
+        dir("d/e"),
+        dir("f"),
+        file("d/a", 100),
+        file("d/e/b", 50),
+        file("f/c", 10),
+    ];
+    let mut cases = Vec::new();
+    for list in ["d/e/b\nf/c\nd/a\n", "d/e/b\nd\n", "./d/e/b\n", "d/e\nd\n"] {
+        for extra in [&[][..], &["-r"], &["--list-only"], &["-r", "--list-only"]] {
+            let mut args = vec!["-ai", "--stats", "--no-implied-dirs", "--files-from=list"];
+            args.extend_from_slice(extra);
+            args.extend_from_slice(&["../src", "dst/"]);
+            cases.push(case(src.clone(), vec![], &[("list", list)], &args));
+        }
+    }
+    same_as_rsync(&cases);
+}

@@ -68,6 +68,9 @@ pub struct Item {
     /// The sender's own name where it differs from `path` (before
     /// `--iconv` converted it): read and shown under that name.
     pub sender_name: Option<Vec<u8>>,
+    /// A `-R` path's directory on the way (rsync's FLAG_IMPLIED_DIR):
+    /// always sent, passed over by the receiver with --no-implied-dirs.
+    pub implied: bool,
 }
 
 impl Item {
@@ -92,6 +95,7 @@ impl Item {
             content: false,
             atime: md.atime(),
             sender_name: None,
+            implied: false,
         }
     }
 
@@ -294,8 +298,9 @@ pub fn clean_list(items: &mut Vec<Item>, prune: Option<&DirFilter>) -> Vec<bool>
             }
             Some(j) => {
                 if items[i].is_dir() {
-                    let content = items[i].content;
+                    let (content, implied) = (items[i].content, items[i].implied);
                     items[j].content |= content;
+                    items[j].implied &= implied;
                 }
                 dropped[i] = true;
             }
@@ -916,7 +921,8 @@ pub fn inc_implied(
     let full = join(root, way);
     match fs::metadata(&full) {
         Ok(md) => {
-            let it = make_item(way.to_vec(), &full, &md, root_idx);
+            let mut it = make_item(way.to_vec(), &full, &md, root_idx);
+            it.implied = true;
             let dir = it.is_dir();
             sent.add(it);
             if dir {
@@ -940,7 +946,9 @@ pub fn inc_implied(
 /// before a `-R` path that starts with "./").
 pub fn push_root(root: &Path, root_idx: u32, sent: &mut Sent) {
     if let Ok(md) = fs::metadata(root) {
-        sent.add(make_item(Vec::new(), root, &md, root_idx));
+        let mut it = make_item(Vec::new(), root, &md, root_idx);
+        it.implied = true;
+        sent.add(it);
     }
 }
 
@@ -991,7 +999,8 @@ pub fn implied_dirs(root: &Path, root_idx: u32, rel: &[u8], inc: bool, sent: &mu
             last_dir = false;
             match fs::metadata(&full) {
                 Ok(md) => {
-                    let it = make_item(prefix.to_vec(), &full, &md, root_idx);
+                    let mut it = make_item(prefix.to_vec(), &full, &md, root_idx);
+                    it.implied = true;
                     last_dir = it.is_dir();
                     sent.add(it);
                 }

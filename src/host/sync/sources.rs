@@ -368,8 +368,9 @@ pub fn walk(
             idx,
             src.top.as_deref(),
             src.contents,
-            // --no-implied-dirs: the directories on the way are not sent.
-            (src.implied && a.implied_dirs).then_some(inc),
+            // rsync's sender sends the directories on the way even with
+            // --no-implied-dirs (flagged; its receiver passes them over).
+            src.implied.then_some(inc),
             &o,
             &mut sender,
             reader,
