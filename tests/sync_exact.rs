@@ -1156,3 +1156,90 @@ fn existing_over_a_file_in_the_way() {
     }
     same_as_rsync(&cases);
 }
+
+/// --files-from with -r (incremental recursion): rsync's sender sends
+/// the directories of one name in one list, reading a content
+/// directory again unless the one before it in that chain was read; an
+/// implied directory (of "d/e") between two named "d"s breaks the chain,
+/// so d's entries are listed twice and "Number of files" and "Total
+/// file size" count them twice (flist.c, send_extra_file_list).
+#[test]
+fn files_from_implied_dir_breaks_duplicate_chain() {
+    let src = vec![dir("d"), dir("d/e"), file("d/a", 100), file("d/e/b", 50)];
+    let mut cases = Vec::new();
+    for list in [
+        "d\nd/e\n.\n",
+        "d\nd/e\nd\n",
+        "d/e\nd\nd\nd\n",
+        "./d\nd/e/b\n.\n",
+    ] {
+        cases.push(case(
+            src.clone(),
+            vec![],
+            &[("list", list)],
+            &[
+                "-a",
+                "--stats",
+                "--files-from=list",
+                "-r",
+                "../src/",
+                "dst/",
+            ],
+        ));
+    }
+    same_as_rsync(&cases);
+}
+
+/// -m with a directory named twice in --files-from (rsync's recursion
+/// of --old-dirs, excluding what is in it): the repeat sorted last is
+/// past the end of rsync's prune loop (flist->high), so it keeps no
+/// directory and the empty one is pruned.
+#[test]
+fn prune_with_a_repeat_at_the_end() {
+    let src = vec![dir("d"), file("d/a", 100), file("x", 200)];
+    let mut cases = Vec::new();
+    for list in ["d\nd\n", "d\nd/\n", "x\nd\nd\n", "d\nx\nd\n"] {
+        cases.push(case(
+            src.clone(),
+            vec![],
+            &[("list", list)],
+            &[
+                "-a",
+                "-v",
+                "--old-dirs",
+                "-m",
+                "--files-from=list",
+                "../src",
+                "dst/",
+            ],
+        ));
+    }
+    same_as_rsync(&cases);
+}
+
+/// --no-implied-dirs with --files-from: rsync's sender (protocol 30 and
+/// on) still sends the directories on each path's way, flagged implied
+/// (counted in "Number of files"); its generator passes them over, and
+/// --list-only leaves them out of the listing. --list-only's counts are
+/// the sender's, repeated names too.
+#[test]
+fn no_implied_dirs_sends_them_flagged() {
+    let src = vec![
+        dir("d"),
+        dir("d/e"),
+        dir("f"),
+        file("d/a", 100),
+        file("d/e/b", 50),
+        file("f/c", 10),
+    ];
+    let mut cases = Vec::new();
+    for list in ["d/e/b\nf/c\nd/a\n", "d/e/b\nd\n", "./d/e/b\n", "d/e\nd\n"] {
+        for extra in [&[][..], &["-r"], &["--list-only"], &["-r", "--list-only"]] {
+            let mut args = vec!["-ai", "--stats", "--no-implied-dirs", "--files-from=list"];
+            args.extend_from_slice(extra);
+            args.extend_from_slice(&["../src", "dst/"]);
+            cases.push(case(src.clone(), vec![], &[("list", list)], &args));
+        }
+    }
+    same_as_rsync(&cases);
+}

@@ -228,6 +228,14 @@ const FOUND: &[(u64, usize)] = &[
     (6003, 640),
     (6004, 972),
     (7201, 74),
+    // --files-from -r: an implied directory breaks a chain of repeats.
+    (6002, 810),
+    // -m --files-from: a repeated directory sorted last.
+    (6005, 350),
+    // Incremental recursion through a repeated directory (its lists).
+    (6003, 789),
+    (7201, 732),
+    (8001, 355),
 ];
 
 /// The seed of a plain run: its cases are all the same as rsync's, so

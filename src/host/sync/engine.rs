@@ -642,6 +642,9 @@ impl<'a> Engine<'a> {
             return Ok(());
         }
         match it.kind {
+            // --no-implied-dirs: rsync's generator passes over the
+            // directories sent as implied (FLAG_IMPLIED_DIR).
+            Kind::Dir if it.implied && !self.a.implied_dirs => {}
             Kind::Dir => self.dir(i, &dpath, st)?,
             Kind::File => match self.hl_role(i) {
                 Some(false) => self.hl_follower(i),

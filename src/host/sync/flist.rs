@@ -68,6 +68,9 @@ pub struct Item {
     /// The sender's own name where it differs from `path` (before
     /// `--iconv` converted it): read and shown under that name.
     pub sender_name: Option<Vec<u8>>,
+    /// A `-R` path's directory on the way (rsync's FLAG_IMPLIED_DIR):
+    /// always sent, passed over by the receiver with --no-implied-dirs.
+    pub implied: bool,
 }
 
 impl Item {
@@ -92,6 +95,7 @@ impl Item {
             content: false,
             atime: md.atime(),
             sender_name: None,
+            implied: false,
         }
     }
 
@@ -294,8 +298,9 @@ pub fn clean_list(items: &mut Vec<Item>, prune: Option<&DirFilter>) -> Vec<bool>
             }
             Some(j) => {
                 if items[i].is_dir() {
-                    let content = items[i].content;
+                    let (content, implied) = (items[i].content, items[i].implied);
                     items[j].content |= content;
+                    items[j].implied &= implied;
                 }
                 dropped[i] = true;
             }
@@ -320,12 +325,13 @@ pub fn clean_list(items: &mut Vec<Item>, prune: Option<&DirFilter>) -> Vec<bool>
 /// (a chain of directories through F_DEPTH, dropped when the next
 /// directory is not below them; a non-directory or an excluded directory
 /// keeps the chain). `gone`: entries already dropped as repeats, which
-/// count as non-directories; pruned ones are added.
+/// count as non-directories, except those after the last entry kept
+/// (rsync's loop ends at flist->high); pruned ones are added.
 fn prune_empty_dirs(items: &[Item], gone: &mut [bool], receiver: &DirFilter) {
-    let n = items.len();
-    if n == 0 {
+    let Some(high) = (0..items.len()).rev().find(|&i| !gone[i]) else {
         return;
-    }
+    };
+    let n = high + 1;
     // rsync's F_DEPTH: a directory's depth; for anything else a value
     // that is never negative.
     let mut fd: Vec<i64> = items
@@ -412,8 +418,15 @@ pub struct Sent {
     /// The way the last `-R` path's implied directories went (root,
     /// path, whether its end is a directory).
     pub last_implied: Option<(u32, Vec<u8>, bool)>,
-    /// Directories whose own list was sent (incremental recursion).
-    pub walked: std::collections::HashSet<(u32, Vec<u8>)>,
+    /// With incremental recursion, the last implied directory sent
+    /// (rsync's lastpath_struct): root, path, its place in `deferred`
+    /// and which `deferred` that was (`lists`).
+    pub inc_last: Option<(u32, Vec<u8>, usize, u64)>,
+    /// How many `deferred` lists were begun.
+    pub lists: u64,
+    /// The source whose filters apply to what is listed now (an index
+    /// the caller keeps, stored in `Deferred::sender`).
+    pub cur_sender: usize,
     /// The sender's messages as they came: errors (stderr) and notes
     /// (stdout, "skipping directory"), in one order.
     pub messages: Vec<Msg>,
@@ -436,14 +449,43 @@ pub struct Sent {
     pub deferred: Option<Vec<Deferred>>,
 }
 
-/// A directory rsync's incremental sender lists after it has gone
-/// through every argument (its send_extra_file_list): a named one, and
-/// those inside a directory whose contents were named ("src/").
+/// A directory in a list of rsync's incremental sender (its dir_flist
+/// node): its own list comes later (send_extra_file_list), with what it
+/// holds when it is a content directory (`content`) and the `-R` paths
+/// named through it (`relnames`: the rest of each path, and whether it
+/// named a directory's contents).
 #[derive(Debug, Clone)]
 pub struct Deferred {
     pub root_idx: u32,
     pub dir: Vec<u8>,
     pub o: WalkOptions,
+    pub content: bool,
+    pub relnames: Vec<(Vec<u8>, bool)>,
+    pub sender: usize,
+}
+
+impl Sent {
+    /// Notes directory `dir` as a node of the list being built
+    /// (incremental recursion); its place there.
+    fn push_node(
+        &mut self,
+        root_idx: u32,
+        dir: &[u8],
+        o: &WalkOptions,
+        content: bool,
+    ) -> Option<usize> {
+        let sender = self.cur_sender;
+        let d = self.deferred.as_mut()?;
+        d.push(Deferred {
+            root_idx,
+            dir: dir.to_vec(),
+            o: *o,
+            content,
+            relnames: Vec::new(),
+            sender,
+        });
+        Some(d.len() - 1)
+    }
 }
 
 impl Sent {
@@ -483,9 +525,6 @@ impl Sent {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WalkOptions {
     pub recursive: bool,
-    /// rsync's incremental recursion: a directory's own list is sent
-    /// once, however often the directory is named.
-    pub incremental: bool,
     /// `--info=symsafe` (`-v`): "copying unsafe symlink" notes.
     pub symsafe: bool,
     pub dirs: bool,
@@ -739,23 +778,22 @@ pub fn send_tree(
                 return Ok(false);
             }
             // -R: the directories on the way, once the path itself is
-            // to be sent (those of incremental recursion come after the
-            // walk, `implied_dirs_incremental`).
+            // to be sent. With incremental recursion rsync sends the
+            // first one only, the rest of the path going with it to be
+            // sent in its own list (send_implied_dirs' relnames).
             if implied == Some(false) {
                 implied_dirs(root, root_idx, name, false, sent);
+            }
+            if let (Some(true), Some(k)) = (implied, name.iter().position(|&b| b == b'/')) {
+                let rest = (name[k + 1..].to_vec(), top_contents);
+                inc_implied(root, root_idx, &name[..k], rest, o, sent);
+                return Ok(true);
             }
             let walk = it.is_dir() && (o.recursive || top_contents);
             it.content = walk;
             sent.add(it);
-            if walk && !top_contents {
-                if let Some(d) = &mut sent.deferred {
-                    d.push(Deferred {
-                        root_idx,
-                        dir: name.to_vec(),
-                        o: *o,
-                    });
-                    return Ok(true);
-                }
+            if walk && sent.push_node(root_idx, name, o, true).is_some() {
+                return Ok(true);
             }
             if walk {
                 send_dir(root, name, root_idx, o, o.recursive, filter, reader, sent)?;
@@ -765,28 +803,11 @@ pub fn send_tree(
     Ok(true)
 }
 
-/// Lists a directory `walk` deferred, and what is inside it.
-pub fn send_deferred(
-    d: &Deferred,
-    filter: &mut DirFilter,
-    reader: &mut dyn MergeSource,
-    sent: &mut Sent,
-) -> Result<(), FilterError> {
-    let root = sent.roots[d.root_idx as usize].clone();
-    send_dir(
-        &root,
-        &d.dir,
-        d.root_idx,
-        &d.o,
-        d.o.recursive,
-        filter,
-        reader,
-        sent,
-    )
-}
-
+/// Lists directory `dir` of `root`: its entries, and with `recurse`
+/// what is in its subdirectories (with incremental recursion, they
+/// become nodes of the list being built instead).
 #[allow(clippy::too_many_arguments)]
-fn send_dir(
+pub fn send_dir(
     root: &Path,
     dir: &[u8],
     root_idx: u32,
@@ -796,9 +817,6 @@ fn send_dir(
     reader: &mut dyn MergeSource,
     sent: &mut Sent,
 ) -> Result<(), FilterError> {
-    if o.incremental && !dir.is_empty() && !sent.walked.insert((root_idx, dir.to_vec())) {
-        return Ok(());
-    }
     filter.push_dir(dir, reader)?;
     sent.listing = Some(dir.to_vec());
     let full = join(root, dir);
@@ -844,6 +862,7 @@ fn send_dir(
             if o.one_fs > 1 || filter.is_excluded(&it.path, true) {
                 continue;
             }
+            sent.push_node(root_idx, &it.path, o, false);
             sent.add(it);
             continue;
         }
@@ -861,18 +880,13 @@ fn send_dir(
         sent.add(it);
     }
     // Subdirectories as rsync visits them: with incremental recursion
-    // in file-list order (each a list of its own), else depth first in
-    // the order they were read (its send_directory, before the list is
-    // sorted): the order of the messages of their entries.
-    if o.incremental {
-        subdirs.sort_by(|a, b| f_name_cmp(a, true, b, true));
-    }
-    if let Some(d) = &mut sent.deferred {
-        d.extend(subdirs.into_iter().map(|dir| Deferred {
-            root_idx,
-            dir,
-            o: *o,
-        }));
+    // each a list of its own, later; else depth first in the order they
+    // were read (its send_directory, before the list is sorted): the
+    // order of the messages of their entries.
+    if sent.deferred.is_some() {
+        for dir in subdirs {
+            sent.push_node(root_idx, &dir, o, true);
+        }
         return Ok(());
     }
     for sub in subdirs {
@@ -881,78 +895,50 @@ fn send_dir(
     Ok(())
 }
 
-/// With incremental recursion, the directories on the way to the `-R`
-/// paths sent (`paths`: root index, root, path, in the order named), as
-/// rsync sends them: the first level of every path in its first list,
-/// then each directory's next level in that directory's own list, depth
-/// first, a level not sent again when it is the one sent last.
-pub fn implied_dirs_incremental(paths: &[(u32, PathBuf, Vec<u8>)], sent: &mut Sent) {
-    use std::collections::HashMap;
-    type Key = (u32, Vec<u8>);
-    let roots: HashMap<u32, &PathBuf> = paths.iter().map(|(i, r, _)| (*i, r)).collect();
-    let mut rel: HashMap<Key, Vec<Vec<u8>>> = HashMap::new();
-    let mut last: Option<Key> = None;
-    // Sends directory `way` (unless sent last); true when it is one.
-    let send = |idx: u32, way: &[u8], last: &mut Option<Key>, sent: &mut Sent| -> bool {
-        let key = (idx, way.to_vec());
-        if last.as_ref() == Some(&key) {
-            return true;
-        }
-        *last = None;
-        let full = join(roots[&idx], way);
-        match fs::metadata(&full) {
-            Ok(md) => {
-                let it = make_item(way.to_vec(), &full, &md, idx);
-                let dir = it.is_dir();
-                sent.add(it);
-                if dir {
-                    *last = Some(key);
-                }
-                dir
+/// With incremental recursion, an implied directory `way` of a `-R`
+/// path as rsync's send_implied_dirs sends it: unless it is the one sent
+/// last, it is listed (a directory becoming a node of the list being
+/// built); `rest` of the path goes with that node, to be sent in its own
+/// list. A missing one is rsync's link_stat error.
+pub fn inc_implied(
+    root: &Path,
+    root_idx: u32,
+    way: &[u8],
+    rest: (Vec<u8>, bool),
+    o: &WalkOptions,
+    sent: &mut Sent,
+) {
+    if let Some((r, w, at, list)) = &sent.inc_last {
+        if *r == root_idx && w == way && *list == sent.lists {
+            let at = *at;
+            if let Some(d) = sent.deferred.as_mut().and_then(|d| d.get_mut(at)) {
+                d.relnames.push(rest);
             }
-            Err(e) => {
-                sent.io_err(format!(
-                    "rsync: [sender] link_stat \"{}\" failed: {}",
-                    full.display(),
-                    super::os_error(&e)
-                ));
-                false
-            }
-        }
-    };
-    let mut order: Vec<Key> = Vec::new();
-    for (idx, _, name) in paths {
-        if let Some(k) = name.iter().position(|&b| b == b'/') {
-            let first = &name[..k];
-            if send(*idx, first, &mut last, sent) {
-                let key = (*idx, first.to_vec());
-                if !rel.contains_key(&key) {
-                    order.push(key.clone());
-                }
-                rel.entry(key).or_default().push(name[k + 1..].to_vec());
-            }
+            return;
         }
     }
-    // Each directory's list in turn, depth first in list order.
-    order.sort_by(|a, b| a.0.cmp(&b.0).then(f_name_cmp(&a.1, true, &b.1, true)));
-    let mut stack: Vec<Key> = order.into_iter().rev().collect();
-    while let Some((idx, dir)) = stack.pop() {
-        let mut children: Vec<Key> = Vec::new();
-        for r in rel.remove(&(idx, dir.clone())).unwrap_or_default() {
-            let Some(k) = r.iter().position(|&b| b == b'/') else {
-                continue;
-            };
-            let way = child(&dir, &r[..k]);
-            if send(idx, &way, &mut last, sent) {
-                let key = (idx, way);
-                if !rel.contains_key(&key) {
-                    children.push(key.clone());
+    sent.inc_last = None;
+    let full = join(root, way);
+    match fs::metadata(&full) {
+        Ok(md) => {
+            let mut it = make_item(way.to_vec(), &full, &md, root_idx);
+            it.implied = true;
+            let dir = it.is_dir();
+            sent.add(it);
+            if dir {
+                if let Some(at) = sent.push_node(root_idx, way, o, false) {
+                    if let Some(d) = sent.deferred.as_mut() {
+                        d[at].relnames.push(rest);
+                    }
+                    sent.inc_last = Some((root_idx, way.to_vec(), at, sent.lists));
                 }
-                rel.entry(key).or_default().push(r[k + 1..].to_vec());
             }
         }
-        children.sort_by(|a, b| f_name_cmp(&a.1, true, &b.1, true));
-        stack.extend(children.into_iter().rev());
+        Err(e) => sent.io_err(format!(
+            "rsync: [sender] link_stat \"{}\" failed: {}",
+            full.display(),
+            super::os_error(&e)
+        )),
     }
 }
 
@@ -960,7 +946,9 @@ pub fn implied_dirs_incremental(paths: &[(u32, PathBuf, Vec<u8>)], sent: &mut Se
 /// before a `-R` path that starts with "./").
 pub fn push_root(root: &Path, root_idx: u32, sent: &mut Sent) {
     if let Ok(md) = fs::metadata(root) {
-        sent.add(make_item(Vec::new(), root, &md, root_idx));
+        let mut it = make_item(Vec::new(), root, &md, root_idx);
+        it.implied = true;
+        sent.add(it);
     }
 }
 
@@ -1011,7 +999,8 @@ pub fn implied_dirs(root: &Path, root_idx: u32, rel: &[u8], inc: bool, sent: &mu
             last_dir = false;
             match fs::metadata(&full) {
                 Ok(md) => {
-                    let it = make_item(prefix.to_vec(), &full, &md, root_idx);
+                    let mut it = make_item(prefix.to_vec(), &full, &md, root_idx);
+                    it.implied = true;
                     last_dir = it.is_dir();
                     sent.add(it);
                 }

@@ -65,17 +65,19 @@ pub fn run(
             Msg::Note(n) => log.info(n),
         }
     }
-    let mut stats = super::stats::Stats::default();
+    // rsync's sender counts what it lists, repeated names too.
+    let mut stats = super::stats::Stats {
+        files: sent.listed,
+        total_size: sent.listed_size,
+        ..Default::default()
+    };
     for it in &sent.items {
-        stats.files.add(it.kind);
-        if matches!(it.kind, Kind::File | Kind::Symlink) {
-            stats.total_size += it.size;
-        }
         stats.flist_size += it.path.len() as u64 + 10;
-        // Without -r a listed directory's subdirectories are shown, not
-        // entered; -R's implied directories are left out with
-        // --no-implied-dirs.
-        log.info(&line(a, it));
+        // -R's implied directories are left out with --no-implied-dirs
+        // (rsync's recv_generator with list_only), counted all the same.
+        if !(it.implied && it.is_dir() && !a.implied_dirs) {
+            log.info(&line(a, it));
+        }
     }
     let h = a.human + 1;
     if a.stats && !a.quiet {

@@ -5,9 +5,10 @@
 use super::args::SyncArgs;
 use super::flist::{self, Sent, WalkOptions};
 use super::os_error;
-use crate::filter::{FilterError, Filters, MergeSource, Side};
+use crate::filter::{DirFilter, FilterError, Filters, MergeSource, Side};
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// One thing to walk: a root directory, and what of it to send.
@@ -276,7 +277,6 @@ pub fn walk(
     let inc = a.recursive && !super::inc_off(a);
     let o = WalkOptions {
         recursive: a.recursive,
-        incremental: inc,
         symsafe: a.info.symsafe() >= 1,
         dirs: a.dirs,
         copy_links: a.copy_links,
@@ -316,18 +316,17 @@ pub fn walk(
         }
     }
     let mut sent = Sent::default();
-    let mut relative_sent = Vec::new();
     // With incremental recursion rsync's sender goes through every
     // argument first (listing only the contents of those named as
     // "dir/"), then lists the directories in file-list order.
     if inc {
         sent.deferred = Some(Vec::new());
     }
-    // Each deferred directory's source (its filters, in `senders`).
-    let mut deferred_by = Vec::new();
+    // Each source's filters (`Deferred::sender` indexes them).
     let mut senders = Vec::new();
     for src in list {
         sent.listing = None;
+        sent.cur_sender = senders.len();
         let root_abs = match fs::canonicalize(&src.root) {
             Ok(p) => p,
             Err(e) => {
@@ -369,38 +368,26 @@ pub fn walk(
             idx,
             src.top.as_deref(),
             src.contents,
-            // --no-implied-dirs: the directories on the way are not sent.
-            (src.implied && a.implied_dirs).then_some(inc),
+            // rsync's sender sends the directories on the way even with
+            // --no-implied-dirs (flagged; its receiver passes them over).
+            src.implied.then_some(inc),
             &o,
             &mut sender,
             reader,
             &mut sent,
         );
-        let named = r.map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
-        if named && inc && src.implied && a.implied_dirs {
-            if let Some(top) = &src.top {
-                relative_sent.push((idx, root_abs.clone(), top.clone()));
-            }
-        }
-        let n = sent.deferred.as_ref().map_or(0, Vec::len);
-        deferred_by.resize(n, senders.len());
+        r.map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
         senders.push(sender);
     }
-    if let Some(deferred) = sent.deferred.take() {
-        let mut order: Vec<(flist::Deferred, usize)> =
-            deferred.into_iter().zip(deferred_by).collect();
-        order.sort_by(|(x, _), (y, _)| flist::f_name_cmp(&x.dir, true, &y.dir, true));
-        for (d, s) in order {
-            flist::send_deferred(&d, &mut senders[s], reader, &mut sent)
-                .map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
-        }
+    if let Some(nodes) = sent.deferred.take() {
+        send_lists(nodes, &mut senders, reader, &mut sent)
+            .map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
     }
     for sender in &senders {
         for w in sender.warnings() {
             eprintln!("wsync: warning: {w}");
         }
     }
-    flist::implied_dirs_incremental(&relative_sent, &mut sent);
     for it in &sent.items {
         sent.listed.add(it.kind);
         if matches!(it.kind, flist::Kind::File | flist::Kind::Symlink) {
@@ -410,6 +397,97 @@ pub fn walk(
     flist::sort_items(&mut sent.items);
     sent.file_total = flist::first_lists_total(&sent.items, a.recursive && !super::inc_off(a));
     Ok(sent)
+}
+
+/// rsync's incremental sender after the arguments (send_extra_file_list):
+/// the directories of a list in sorted order, each with its own list,
+/// then that list's directories, depth first. Directories of one name
+/// (FLAG_DUPLICATE) share a list: each content directory is read again
+/// unless the one before it in the chain (of the first one's source)
+/// was read, and each sends the `-R` paths named through it.
+fn send_lists(
+    mut nodes: Vec<flist::Deferred>,
+    senders: &mut [crate::filter::DirFilter],
+    reader: &mut dyn MergeSource,
+    sent: &mut Sent,
+) -> Result<(), FilterError> {
+    nodes.sort_by(|x, y| flist::f_name_cmp(&x.dir, true, &y.dir, true));
+    let mut i = 0;
+    while i < nodes.len() {
+        let j = i + nodes[i..]
+            .iter()
+            .take_while(|n| n.dir == nodes[i].dir)
+            .count();
+        sent.deferred = Some(Vec::new());
+        sent.lists += 1;
+        let mut read = false;
+        for k in i..j {
+            let n = &nodes[k];
+            read = n.content && !(k > i && n.root_idx == nodes[i].root_idx && read);
+            sent.cur_sender = n.sender;
+            send_one(n, read, &mut senders[n.sender], reader, sent)?;
+        }
+        let next = sent.deferred.take().unwrap_or_default();
+        send_lists(next, senders, reader, sent)?;
+        i = j;
+    }
+    Ok(())
+}
+
+/// One directory of `send_lists` (rsync's send1extra): its entries when
+/// `read`, then the `-R` paths named through it.
+fn send_one(
+    n: &flist::Deferred,
+    read: bool,
+    filter: &mut DirFilter,
+    reader: &mut dyn MergeSource,
+    sent: &mut Sent,
+) -> Result<(), FilterError> {
+    let root = sent.roots[n.root_idx as usize].clone();
+    if read {
+        let mut o = n.o;
+        // -x: rsync compares with the device of the directory it reads.
+        if o.one_fs > 0 {
+            if let Ok(md) = fs::metadata(flist::join(&root, &n.dir)) {
+                o.fs_dev = md.dev();
+            }
+        }
+        sent.listing = Some(n.dir.clone());
+        flist::send_dir(
+            &root,
+            &n.dir,
+            n.root_idx,
+            &o,
+            o.recursive,
+            filter,
+            reader,
+            sent,
+        )?;
+    }
+    for (rest, contents) in &n.relnames {
+        let name = flist::child(&n.dir, rest);
+        match rest.iter().position(|&b| b == b'/') {
+            Some(k) => {
+                let way = flist::child(&n.dir, &rest[..k]);
+                let rest = (rest[k + 1..].to_vec(), *contents);
+                flist::inc_implied(&root, n.root_idx, &way, rest, &n.o, sent);
+            }
+            None => {
+                flist::send_tree(
+                    &root,
+                    n.root_idx,
+                    Some(&name),
+                    *contents,
+                    None,
+                    &n.o,
+                    filter,
+                    reader,
+                    sent,
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whether `p` names an existing directory.
