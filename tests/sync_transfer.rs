@@ -211,6 +211,10 @@ const FOUND: &[(u64, usize)] = &[
     (6002, 296),
     // --append onto a --link-dest basis.
     (6001, 878),
+    // --existing: a directory below a file in the way (ENOTDIR, not ENOENT).
+    (7201, 74),
+    // A symlink below a file in the way: its creation fails, not its stat.
+    (7201, 58),
 ];
 
 /// The seed of a plain run: its cases are all the same as rsync's, so
