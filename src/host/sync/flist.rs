@@ -68,6 +68,9 @@ pub struct Item {
     /// The sender's own name where it differs from `path` (before
     /// `--iconv` converted it): read and shown under that name.
     pub sender_name: Option<Vec<u8>>,
+    /// The sender's owner and group where `--usermap`/`--groupmap`/
+    /// `--chown` changed them (the sender's `%U`/`%G` show these).
+    pub sender_ids: Option<(u32, u32)>,
 }
 
 impl Item {
@@ -92,6 +95,7 @@ impl Item {
             content: false,
             atime: md.atime(),
             sender_name: None,
+            sender_ids: None,
         }
     }
 
@@ -434,6 +438,9 @@ pub struct Sent {
     /// With incremental recursion, while the arguments are gone through:
     /// the directories whose lists come after (`Deferred`).
     pub deferred: Option<Vec<Deferred>>,
+    /// `--usermap`/`--groupmap`/`--chown`: the receiver's maps, which
+    /// its ACLs' named entries go through too.
+    pub idmaps: Option<super::usermap::IdMaps>,
 }
 
 /// A directory rsync's incremental sender lists after it has gone

@@ -229,6 +229,7 @@ fn read_item(
         content: flags & 1 != 0,
         atime,
         sender_name: None,
+        sender_ids: None,
     };
     if kind != Kind::File {
         return Ok(it);

@@ -224,6 +224,7 @@ fn item_of(e: &Entry, rel: Vec<u8>) -> Item {
         content: false,
         atime: 0,
         sender_name: None,
+        sender_ids: None,
     }
 }
 
