@@ -1243,3 +1243,131 @@ fn no_implied_dirs_sends_them_flagged() {
     }
     same_as_rsync(&cases);
 }
+
+/// --existing skips only what is missing as ENOENT (rsync's stat_errno
+/// test): a directory below a file that --ignore-existing left in the
+/// way fails its stat with ENOTDIR, so rsync itemizes it as new, its
+/// mkdir fails ("Not a directory") and the run exits 23.
+#[test]
+fn existing_below_a_file_in_the_way() {
+    let src = vec![dir("k"), dir("k/m"), dir("k/m/n"), file("k/m/n/b", 30)];
+    let old = vec![dir("k"), file("k/m", 10)];
+    let mut cases = Vec::new();
+    for args in [
+        &[
+            "-a",
+            "-vi",
+            "--existing",
+            "--ignore-existing",
+            "../src/",
+            "dst/",
+        ][..],
+        &["-a", "-i", "--existing", "../src/", "dst/"],
+    ] {
+        cases.push(case(src.clone(), old.clone(), &[], args));
+    }
+    same_as_rsync(&cases);
+}
+
+/// Below a file that --ignore-existing left in the way, rsync's
+/// generator reports a failed stat only for a regular file: a symlink
+/// or a fifo it goes on to create, and that fails (its atomic_create's
+/// "symlink ... -> ... failed", "mknod ... failed").
+#[test]
+fn links_below_a_file_in_the_way() {
+    let src = vec![
+        dir("k"),
+        dir("k/m"),
+        Node::Link {
+            p: "k/m/c".into(),
+            target: "sp ace".into(),
+            mtime: 1_600_000_300,
+        },
+        Node::Fifo {
+            p: "k/m/f".into(),
+            mode: 0o644,
+        },
+        file("k/m/g", 20),
+    ];
+    let old = vec![dir("k"), file("k/m", 10)];
+    let mut cases = Vec::new();
+    for args in [
+        &["-a", "-i", "--ignore-existing", "../src/", "dst/"][..],
+        &[
+            "-rl",
+            "-i",
+            "--ignore-existing",
+            "--link-dest=../prev",
+            "../src/",
+            "dst/",
+        ],
+        &["-r", "-v", "--ignore-existing", "../src/", "dst/"],
+    ] {
+        cases.push(case(src.clone(), old.clone(), &[], args));
+    }
+    same_as_rsync(&cases);
+}
+
+/// --usermap/--groupmap/--chown: rsync's receiver maps the owners of
+/// its list and the named entries of the ACLs it received
+/// (match_acl_ids), but %U and %G are logged by the sender, from its
+/// own list: the ids before mapping, in --out-format and the log file.
+#[test]
+fn owners_mapped_but_logged_as_the_sender_lists_them() {
+    let owned = |p: &str, size: u64, ids: (u32, u32)| {
+        let mut n = file(p, size);
+        if let Node::File { owner, .. } = &mut n {
+            *owner = ids;
+        }
+        n
+    };
+    let src = vec![
+        owned("a", 10, (4242, 100)),
+        owned("b", 20, (1000, 4243)),
+        owned("c", 30, (0, 0)),
+        dir("d"),
+        owned("d/e", 40, (1000, 100)),
+    ];
+    let acl = xfer::tree::Meta {
+        xattrs: Vec::new(),
+        acl: Some((4, vec![(0x02, 6, 4242), (0x02, 4, 1000), (0x08, 0, 100)])),
+        dacl: None,
+    };
+    let fmt = "--out-format=%U:%G %n";
+    let mut cases = Vec::new();
+    for args in [
+        &["-a", fmt, "--usermap=0:1000,*:4242", "../src/", "dst/"][..],
+        &[
+            "-aAi",
+            fmt,
+            "--groupmap=100:4243",
+            "--usermap=4242:0",
+            "../src/",
+            "dst/",
+        ],
+        &["-aAi", "--usermap=1000-4242:7", "../src/", "dst/"],
+        &[
+            "-rlpt",
+            "-i",
+            "--chown=:4243",
+            "--log-file=log.txt",
+            "--log-file-format=%G%U",
+            "../src/",
+            "dst/",
+        ],
+        &[
+            "-a",
+            fmt,
+            "--chown=1000",
+            "--numeric-ids",
+            "../src/",
+            "dst/",
+        ],
+    ] {
+        let mut c = case(src.clone(), vec![owned("c", 30, (0, 0))], &[], args);
+        c.src_meta.insert("a".into(), acl.clone());
+        c.src_meta.insert("d/e".into(), acl.clone());
+        cases.push(c);
+    }
+    same_as_rsync(&cases);
+}

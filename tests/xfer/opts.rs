@@ -646,12 +646,12 @@ pub const EXTRA: &[Opt] = &[
         },
     },
     Opt {
-        weight: 0,
+        weight: 2,
         group: "owner",
         make: |r| {
-            // Only root may give files away. (Not drawn yet, none of
-            // the three: --chown/--usermap/--groupmap differ in owners
-            // and itemized 'o'/'g' from rsync 3.5.0.)
+            // Only root may give files away. (The three map the
+            // receiver's owners and ACL entries; %U/%G show the
+            // sender's ids.)
             if !crate::xfer::tree::is_root() {
                 return Vec::new();
             }
@@ -661,7 +661,7 @@ pub const EXTRA: &[Opt] = &[
         },
     },
     Opt {
-        weight: 0,
+        weight: 2,
         group: "owner",
         make: |r| {
             if !crate::xfer::tree::is_root() {
@@ -677,7 +677,7 @@ pub const EXTRA: &[Opt] = &[
         },
     },
     Opt {
-        weight: 0,
+        weight: 2,
         group: "owner",
         make: |r| {
             if !crate::xfer::tree::is_root() {

@@ -582,8 +582,9 @@ impl<'a> Engine<'a> {
         if !in_fresh {
             self.fresh = None;
         }
-        // rsync's --existing skips only what stat finds missing (ENOENT).
-        let mut not_found = true;
+        // Whether a missing entry is missing as ENOENT (--existing skips
+        // only that one: rsync's stat_errno test).
+        let mut enoent = true;
         let st = if in_missing || in_fresh || (it.path.is_empty() && self.root_created) {
             None
         } else {
@@ -598,9 +599,11 @@ impl<'a> Engine<'a> {
                 ),
                 Ok(md) => Some(md),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                // A directory is itemized as new, its mkdir then fails.
-                Err(_) if it.is_dir() => {
-                    not_found = false;
+                // A directory is itemized as new, its mkdir then fails;
+                // a symlink, device or special is created and that fails
+                // (only a regular file's stat error is reported as such).
+                Err(_) if it.kind != Kind::File => {
+                    enoent = false;
                     None
                 }
                 Err(e) => {
@@ -618,7 +621,7 @@ impl<'a> Engine<'a> {
         };
         // The root this run created exists for --existing.
         let created_root = it.path.is_empty() && self.root_created && !self.dry();
-        if self.a.existing && st.is_none() && not_found && !created_root {
+        if self.a.existing && st.is_none() && enoent && !created_root {
             if self.log.info.skip() >= 1 {
                 let what = if it.is_dir() { "directory" } else { "file" };
                 let line = format!("not creating new {what} \"{}\"", show(&it.path));

@@ -5,9 +5,10 @@
 //! `--remove-source-files` once a transfer is done.
 
 use super::args::SyncArgs;
-use super::flist::{show, Kind, Sent};
+use super::flist::{show, Item, Kind, Sent};
 use super::log::Log;
-use super::usermap::IdMap;
+use super::usermap::{IdMap, IdMaps};
+use std::collections::HashMap;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -75,14 +76,31 @@ pub fn after_walk(a: &SyncArgs, sent: &mut Sent, log: &mut Log) -> Result<(), (S
         for w in warnings {
             log.error(&w);
         }
-        super::usermap::apply(
-            users.as_ref(),
-            groups.as_ref(),
-            a.numeric_ids,
-            &mut sent.items,
-        );
+        let maps = IdMaps {
+            users,
+            groups,
+            numeric: a.numeric_ids,
+        };
+        map_owners(&maps, &mut sent.items);
+        sent.idmaps = Some(maps);
     }
     Ok(())
+}
+
+/// Maps every item's owner and group, keeping the sender's where
+/// they change.
+fn map_owners(maps: &IdMaps, items: &mut [Item]) {
+    let mut uids: HashMap<u32, u32> = HashMap::new();
+    let mut gids: HashMap<u32, u32> = HashMap::new();
+    for it in items {
+        let uid = *uids.entry(it.uid).or_insert_with(|| maps.uid(it.uid));
+        let gid = *gids.entry(it.gid).or_insert_with(|| maps.gid(it.gid));
+        if (uid, gid) != (it.uid, it.gid) {
+            it.sender_ids = Some((it.uid, it.gid));
+            it.uid = uid;
+            it.gid = gid;
+        }
+    }
 }
 
 /// A device's size as rsync's `get_device_size` finds it: its end.

@@ -71,6 +71,9 @@ pub struct Item {
     /// A `-R` path's directory on the way (rsync's FLAG_IMPLIED_DIR):
     /// always sent, passed over by the receiver with --no-implied-dirs.
     pub implied: bool,
+    /// The sender's owner and group where `--usermap`/`--groupmap`/
+    /// `--chown` changed them (the sender's `%U`/`%G` show these).
+    pub sender_ids: Option<(u32, u32)>,
 }
 
 impl Item {
@@ -96,6 +99,7 @@ impl Item {
             atime: md.atime(),
             sender_name: None,
             implied: false,
+            sender_ids: None,
         }
     }
 
@@ -447,6 +451,9 @@ pub struct Sent {
     /// With incremental recursion, while the arguments are gone through:
     /// the directories whose lists come after (`Deferred`).
     pub deferred: Option<Vec<Deferred>>,
+    /// `--usermap`/`--groupmap`/`--chown`: the receiver's maps, which
+    /// its ACLs' named entries go through too.
+    pub idmaps: Option<super::usermap::IdMaps>,
 }
 
 /// A directory in a list of rsync's incremental sender (its dir_flist

@@ -142,9 +142,10 @@ impl Fields for LogItem<'_> {
             b'o' => text(li.op.to_string()),
             b't' => text(date::timestring(date::now(), ' ')),
             b'M' => text(date::timestring(it.mtime, '-')),
-            b'U' => text(if li.uid_gid.0 { it.uid } else { 0 }.to_string()),
+            // rsync's sender logs the ids of its own list, not mapped.
+            b'U' => text(if li.uid_gid.0 { sender_ids(it).0 } else { 0 }.to_string()),
             b'G' => match li.uid_gid.1 {
-                true => text(it.gid.to_string()),
+                true => text(sender_ids(it).1.to_string()),
                 false => text("DEFAULT".into()),
             },
             b'B' => text(mode::perm_string(it.mode)),
@@ -159,6 +160,11 @@ impl Fields for LogItem<'_> {
             _ => return None,
         })
     }
+}
+
+/// The owner and group the sender listed for `it`.
+fn sender_ids(it: &Item) -> (u32, u32) {
+    it.sender_ids.unwrap_or((it.uid, it.gid))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use super::attrs::Who;
 use super::engine::Engine;
 use super::flist::{Item, Kind};
 use super::itemize::{REPORT_ACL, REPORT_XATTR};
+use super::usermap::IdMaps;
 use super::xattrs::{self, Scope, Xattrs};
 use std::fs;
 use std::os::unix::fs::MetadataExt;
@@ -53,6 +54,18 @@ pub fn read(a: &SyncArgs, who: &Who, it: &Item, src: &Path) -> Result<SrcMeta, S
     Ok(m)
 }
 
+/// Maps the named entries of a received ACL (rsync's match_acl_ids).
+fn map_acl(maps: &IdMaps, acl: &mut acls::Acl) {
+    for n in &mut acl.names {
+        n.id = if n.group {
+            maps.gid(n.id)
+        } else {
+            maps.uid(n.id)
+        };
+    }
+    acl.names.sort();
+}
+
 impl Engine<'_> {
     /// The source's xattrs and ACLs of `it` (cached for the item at hand).
     pub(super) fn src_meta(&self, it: &Item) -> Rc<SrcMeta> {
@@ -66,7 +79,15 @@ impl Engine<'_> {
             }
         }
         let m = match read(self.a, &self.who, it, &self.sent.src_path(it)) {
-            Ok(m) => Rc::new(m),
+            Ok(mut m) => {
+                if let (Some(maps), Some(acl)) = (&self.sent.idmaps, &mut m.acl) {
+                    map_acl(maps, &mut acl.access);
+                    if let Some(d) = &mut acl.default {
+                        map_acl(maps, d);
+                    }
+                }
+                Rc::new(m)
+            }
             Err(e) => {
                 self.meta_errors.borrow_mut().push(e);
                 Rc::default()

@@ -3,7 +3,7 @@
 
 use super::args::AltDest;
 use super::attrs::{self, How};
-use super::engine::Engine;
+use super::engine::{abs, Engine};
 use super::flist::{Item, Kind};
 use super::itemize::*;
 use super::meta::SrcMeta;
@@ -141,25 +141,31 @@ impl Engine<'_> {
             }
             _ => attrs::mknod(&tmp, it),
         };
+        // rsync's atomic_create names the entry it made (the temporary
+        // one when replacing) and, for a symlink, its target.
         r.map_err(|e| {
-            let what = if it.kind == Kind::Symlink {
-                "symlink"
-            } else {
-                "mknod"
-            };
-            format!(
-                "rsync: [receiver] {what} \"{}\" failed: {}",
-                dpath.display(),
-                super::os_error(&e)
-            )
+            let full = abs(&tmp);
+            match it.kind {
+                Kind::Symlink => format!(
+                    "rsync: [generator] symlink \"{}\" -> \"{}\" failed: {}",
+                    full.display(),
+                    String::from_utf8_lossy(it.link.as_deref().unwrap_or_default()),
+                    super::os_error(&e)
+                ),
+                _ => format!(
+                    "rsync: [generator] mknod \"{}\" failed: {}",
+                    full.display(),
+                    super::os_error(&e)
+                ),
+            }
         })?;
         if tmp != dpath {
             fs::rename(&tmp, dpath).map_err(|e| {
                 let _ = fs::remove_file(&tmp);
                 format!(
-                    "rsync: [receiver] rename \"{}\" -> \"{}\" failed: {}",
-                    tmp.display(),
-                    dpath.display(),
+                    "rsync: [generator] rename \"{}\" -> \"{}\" failed: {}",
+                    abs(&tmp).display(),
+                    abs(dpath).display(),
                     super::os_error(&e)
                 )
             })?;

@@ -6,9 +6,7 @@
 //! Ids no rule maps keep their value (names are the same on both sides of
 //! a local transfer).
 
-use super::flist::Item;
 use crate::filter::wildmatch::wildmatch;
-use std::collections::HashMap;
 
 /// One `FROM:TO` rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,33 +101,31 @@ fn id_parse(s: &str) -> u32 {
     })
 }
 
-/// Maps every item's owner and group; `numeric`: the sender sends no
-/// names (`--numeric-ids`), so only numeric rules and `*` match.
-pub fn apply(users: Option<&IdMap>, groups: Option<&IdMap>, numeric: bool, items: &mut [Item]) {
-    let mut unames: HashMap<u32, String> = HashMap::new();
-    let mut gnames: HashMap<u32, String> = HashMap::new();
-    for it in items {
-        if let Some(m) = users {
-            let name = if numeric {
-                String::new()
-            } else {
-                unames
-                    .entry(it.uid)
-                    .or_insert_with(|| user_name(it.uid).unwrap_or_default())
-                    .clone()
-            };
-            it.uid = m.map(it.uid, &name);
+/// The receiver's maps of a run; `numeric`: the sender sends no names
+/// (`--numeric-ids`), so only numeric rules and `*` match.
+#[derive(Debug, Default)]
+pub struct IdMaps {
+    pub users: Option<IdMap>,
+    pub groups: Option<IdMap>,
+    pub numeric: bool,
+}
+
+impl IdMaps {
+    /// The receiver's uid for the sender's `uid` (rsync's match_uid).
+    pub fn uid(&self, uid: u32) -> u32 {
+        match &self.users {
+            Some(m) if self.numeric => m.map(uid, ""),
+            Some(m) => m.map(uid, &user_name(uid).unwrap_or_default()),
+            None => uid,
         }
-        if let Some(m) = groups {
-            let name = if numeric {
-                String::new()
-            } else {
-                gnames
-                    .entry(it.gid)
-                    .or_insert_with(|| group_name(it.gid).unwrap_or_default())
-                    .clone()
-            };
-            it.gid = m.map(it.gid, &name);
+    }
+
+    /// The receiver's gid for the sender's `gid` (rsync's match_gid).
+    pub fn gid(&self, gid: u32) -> u32 {
+        match &self.groups {
+            Some(m) if self.numeric => m.map(gid, ""),
+            Some(m) => m.map(gid, &group_name(gid).unwrap_or_default()),
+            None => gid,
         }
     }
 }

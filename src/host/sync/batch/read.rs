@@ -230,6 +230,7 @@ fn read_item(
         atime,
         sender_name: None,
         implied: false,
+        sender_ids: None,
     };
     if kind != Kind::File {
         return Ok(it);

@@ -225,6 +225,7 @@ fn item_of(e: &Entry, rel: Vec<u8>) -> Item {
         atime: 0,
         sender_name: None,
         implied: false,
+        sender_ids: None,
     }
 }
 
