@@ -1046,3 +1046,63 @@ fn delta_case(new: &str, old: &str) -> Case {
     ];
     case(Vec::new(), Vec::new(), &files, &args)
 }
+
+/// --remove-source-files: rsync's sender removes a source once it hears
+/// the name is done (MSG_SUCCESS): hard-link followers too, as its
+/// generator links each (`hard_link_check`, `finish_hard_link`), and a
+/// file matched or copied from an alt-dest directory (`try_dests_reg`
+/// returns -2), not only one transferred or up to date.
+#[test]
+fn remove_source_files_links_and_alt_dests() {
+    let hard = |p: &str, t: &str| Node::Hard {
+        p: p.into(),
+        target: t.into(),
+    };
+    let src = vec![file("a", 300), hard("b", "a"), file("c", 20)];
+    let mut cases = vec![
+        // Neither name there: "b" (the last) is sent, "a" linked to it.
+        case(
+            src.clone(),
+            vec![dir("x")],
+            &[],
+            &["-aH", "-i", "--remove-source-files", "../src/", "dst/"],
+        ),
+        // "a" up to date: "b" linked to it.
+        case(
+            src.clone(),
+            vec![file("a", 300)],
+            &[],
+            &["-aH", "-i", "--remove-source-files", "../src/", "dst/"],
+        ),
+        // "b" there: sent, then "a" linked.
+        case(
+            src.clone(),
+            vec![file("b", 5)],
+            &[],
+            &["-aH", "-i", "--remove-source-files", "../src/", "dst/"],
+        ),
+    ];
+    for how in [
+        "--copy-dest=../prev",
+        "--compare-dest=../prev",
+        "--link-dest=../prev",
+    ] {
+        let mut c = case(
+            src.clone(),
+            Vec::new(),
+            &[],
+            &["-a", "-i", "--remove-source-files", how, "../src/", "new/"],
+        );
+        c.prev = vec![file("a", 300), file("c", 20)];
+        cases.push(c);
+        let mut c = case(
+            src.clone(),
+            Vec::new(),
+            &[],
+            &["-r", "-i", "--remove-source-files", how, "../src/", "new/"],
+        );
+        c.prev = vec![file("c", 20)];
+        cases.push(c);
+    }
+    same_as_rsync(&cases);
+}
