@@ -1106,3 +1106,25 @@ fn remove_source_files_links_and_alt_dests() {
     }
     same_as_rsync(&cases);
 }
+
+/// --remove-source-files with a source file listed under two names
+/// (a directory's contents and the directory): the second removal finds
+/// it gone, which rsync's sender notes on stdout ("sender file already
+/// removed: NAME"), not as an error.
+#[test]
+fn remove_source_files_listed_twice() {
+    let src = vec![dir("k"), file("k/core", 30), file("k/trail", 40)];
+    same_as_rsync(&[case(
+        src,
+        Vec::new(),
+        &[],
+        &[
+            "-r",
+            "-i",
+            "--remove-source-files",
+            "../src/k/",
+            "../src/k",
+            "dst/",
+        ],
+    )]);
+}
