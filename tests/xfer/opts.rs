@@ -627,10 +627,9 @@ pub const EXTRA: &[Opt] = &[
         group: "fuzzy",
         make: |r| v(&[r.pick(&["-y", "-yy", "--fuzzy"])]),
     },
-    // Not drawn yet: --remove-source-files differs (which sources are removed
-    // with -b, --append-verify, --copy-dest, -H).
+    // Each side has its own source (run.rs).
     Opt {
-        weight: 0,
+        weight: 2,
         group: "",
         make: |_| v(&["--remove-source-files"]),
     },
