@@ -1128,3 +1128,42 @@ fn remove_source_files_listed_twice() {
         ],
     )]);
 }
+
+/// --delete-missing-args: rsync lists a missing argument as an entry of
+/// mode 0, which its --stats count among the files ("reg", what is not
+/// of the other kinds).
+#[test]
+fn delete_missing_args_counted() {
+    let src = vec![file("a", 10), dir("d"), file("d/b", 5)];
+    same_as_rsync(&[
+        case(
+            src.clone(),
+            vec![file("gone", 3)],
+            &[],
+            &[
+                "-a",
+                "-i",
+                "--delete-missing-args",
+                "--stats",
+                "../src/a",
+                "../src/gone",
+                "../src/d",
+                "dst/",
+            ],
+        ),
+        case(
+            src,
+            Vec::new(),
+            &[],
+            &[
+                "-a",
+                "-i",
+                "--delete-missing-args",
+                "--stats",
+                "../src/a",
+                "../src/gone",
+                "dst/",
+            ],
+        ),
+    ]);
+}
