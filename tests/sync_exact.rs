@@ -1371,3 +1371,124 @@ fn owners_mapped_but_logged_as_the_sender_lists_them() {
     }
     same_as_rsync(&cases);
 }
+
+/// --remove-source-files: rsync's sender removes a source once it hears
+/// the name is done (MSG_SUCCESS): hard-link followers too, as its
+/// generator links each (`hard_link_check`, `finish_hard_link`), and a
+/// file matched or copied from an alt-dest directory (`try_dests_reg`
+/// returns -2), not only one transferred or up to date.
+#[test]
+fn remove_source_files_links_and_alt_dests() {
+    let hard = |p: &str, t: &str| Node::Hard {
+        p: p.into(),
+        target: t.into(),
+    };
+    let src = vec![file("a", 300), hard("b", "a"), file("c", 20)];
+    let mut cases = vec![
+        // Neither name there: "b" (the last) is sent, "a" linked to it.
+        case(
+            src.clone(),
+            vec![dir("x")],
+            &[],
+            &["-aH", "-i", "--remove-source-files", "../src/", "dst/"],
+        ),
+        // "a" up to date: "b" linked to it.
+        case(
+            src.clone(),
+            vec![file("a", 300)],
+            &[],
+            &["-aH", "-i", "--remove-source-files", "../src/", "dst/"],
+        ),
+        // "b" there: sent, then "a" linked.
+        case(
+            src.clone(),
+            vec![file("b", 5)],
+            &[],
+            &["-aH", "-i", "--remove-source-files", "../src/", "dst/"],
+        ),
+    ];
+    for how in [
+        "--copy-dest=../prev",
+        "--compare-dest=../prev",
+        "--link-dest=../prev",
+    ] {
+        let mut c = case(
+            src.clone(),
+            Vec::new(),
+            &[],
+            &["-a", "-i", "--remove-source-files", how, "../src/", "new/"],
+        );
+        c.prev = vec![file("a", 300), file("c", 20)];
+        cases.push(c);
+        let mut c = case(
+            src.clone(),
+            Vec::new(),
+            &[],
+            &["-r", "-i", "--remove-source-files", how, "../src/", "new/"],
+        );
+        c.prev = vec![file("c", 20)];
+        cases.push(c);
+    }
+    same_as_rsync(&cases);
+}
+
+/// --remove-source-files with a source file listed under two names
+/// (a directory's contents and the directory): the second removal finds
+/// it gone, which rsync's sender notes on stdout ("sender file already
+/// removed: NAME"), not as an error.
+#[test]
+fn remove_source_files_listed_twice() {
+    let src = vec![dir("k"), file("k/core", 30), file("k/trail", 40)];
+    same_as_rsync(&[case(
+        src,
+        Vec::new(),
+        &[],
+        &[
+            "-r",
+            "-i",
+            "--remove-source-files",
+            "../src/k/",
+            "../src/k",
+            "dst/",
+        ],
+    )]);
+}
+
+/// --delete-missing-args: rsync lists a missing argument as an entry of
+/// mode 0, which its --stats count among the files ("reg", what is not
+/// of the other kinds).
+#[test]
+fn delete_missing_args_counted() {
+    let src = vec![file("a", 10), dir("d"), file("d/b", 5)];
+    same_as_rsync(&[
+        case(
+            src.clone(),
+            vec![file("gone", 3)],
+            &[],
+            &[
+                "-a",
+                "-i",
+                "--delete-missing-args",
+                "--stats",
+                "../src/a",
+                "../src/gone",
+                "../src/d",
+                "dst/",
+            ],
+        ),
+        case(
+            src,
+            Vec::new(),
+            &[],
+            &[
+                "-a",
+                "-i",
+                "--delete-missing-args",
+                "--stats",
+                "../src/a",
+                "../src/gone",
+                "dst/",
+            ],
+        ),
+    ]);
+}

@@ -317,9 +317,12 @@ fn compare(
 /// `--ignore-existing`: "skip updating files that already exist". A
 /// source directory whose name is a file (or symlink, fifo) on the
 /// receiver is skipped, but rsync sets the directory's time on that file
-/// at the end; it keeps its own.
+/// at the end; it keeps its own. (Under ../src/ or --files-from with
+/// ../src, where the destination paths are the source's.)
 fn documented(case: &Case, tree: &mut [String]) {
-    let contents = case.args.iter().any(|a| a == "../src/")
+    let has = |o: &str| case.args.iter().any(|a| a == o);
+    let files_from = case.args.iter().any(|a| a.starts_with("--files-from"));
+    let contents = (has("../src/") || files_from && has("../src"))
         && case.args.last().is_some_and(|d| d == "dst/" || d == "dst");
     if !(contents && case.args.iter().any(|a| a == "--ignore-existing")) {
         return;

@@ -187,6 +187,11 @@ pub fn remove_sources(
         };
         let md = match md {
             Ok(md) => md,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // (a name listed twice, removed through the first)
+                log.info(&format!("sender file already removed: {}", show(&it.path)));
+                continue;
+            }
             Err(e) => {
                 log.error(&format!(
                     "rsync: [sender] sender failed to re-lstat {}: {}",
@@ -225,6 +230,9 @@ pub fn remove_sources(
                 if a.verbose >= 2 && !a.quiet {
                     log.info(&format!("sender removed {}", show(&it.path)));
                 }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                log.info(&format!("sender file already removed: {}", show(&it.path)));
             }
             Err(e) => {
                 log.error(&format!(

@@ -205,6 +205,7 @@ impl Engine<'_> {
                 // local change with an (empty) name following, seen by -ii.
                 let iflags = self.flags_no_xname(it, &dpath, md, LOCAL_CHANGE | XNAME_FOLLOWS);
                 self.report(i, iflags, None, 0);
+                self.synced.push(i);
                 return;
             }
         }
@@ -227,7 +228,10 @@ impl Engine<'_> {
         let mut cmp = st.map(|md| (dpath.clone(), md));
         if cmp.is_none() && alt {
             match self.follower_alt(i, &lpath) {
-                Some((_, _, true)) => return,
+                Some((_, _, true)) => {
+                    self.synced.push(i);
+                    return;
+                }
                 Some((p, md, false)) => cmp = Some((p, md)),
                 None => {}
             }
@@ -236,6 +240,8 @@ impl Engine<'_> {
         let iflags = self.flags(it, cmp, LOCAL_CHANGE | XNAME_FOLLOWS);
         let target = lit.path.clone();
         self.report(i, iflags, Some(&target), 0);
+        // rsync's generator reports each name it links done.
+        self.synced.push(i);
     }
 
     /// rsync's `hard_link_check` for a follower new here, its leader done

@@ -28,6 +28,10 @@ pub fn skip_missing(root: &Path, top: Option<&[u8]>, o: &WalkOptions, sent: &mut
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if o.missing_args == 2 {
                 sent.missing.push(top.unwrap_or_default().to_vec());
+                // rsync lists it (mode 0): its --stats count it among
+                // the files, as a regular one (what is not of the other
+                // kinds).
+                sent.listed.add(Kind::File);
             }
             true
         }
@@ -82,7 +86,11 @@ impl Engine<'_> {
                     continue;
                 }
             }
-            self.stats.deleted.add(kind);
+            // rsync's generator sends its deletion counts only with
+            // --delete or --force.
+            if self.a.delete.is_some() || self.a.force {
+                self.stats.deleted.add(kind);
+            }
             if (self.a.verbose > 0 && !self.a.quiet) || self.log.format.is_some() {
                 let mut item = super::flist::Item::new(rel.clone(), &md, 0);
                 item.size = 0;

@@ -18,7 +18,11 @@ use std::path::{Path, PathBuf};
 // not worth an allocation per file.
 #[allow(clippy::large_enum_variant)]
 pub(super) enum AltResult {
+    /// Put in place from an alt-dest entry (or matched there): rsync's
+    /// generator reports it done (`try_dests_reg` returns -2).
     Done,
+    /// An alt-dest copy that failed (reported).
+    Failed,
     Basis(PathBuf, fs::Metadata),
     Nothing,
 }
@@ -97,6 +101,11 @@ impl Engine<'_> {
         if !self.alt_roots.is_empty() && (st.is_none() || a.alt_dest != Some(AltDest::Copy)) {
             match self.try_alt_file(i, dpath, st.as_ref()) {
                 AltResult::Done => {
+                    self.hl_done(i);
+                    self.synced.push(i);
+                    return;
+                }
+                AltResult::Failed => {
                     self.hl_done(i);
                     return;
                 }
@@ -378,7 +387,7 @@ impl Engine<'_> {
                     "rsync: [receiver] copy_file {}: {e}",
                     from.display()
                 ));
-                return AltResult::Done;
+                return AltResult::Failed;
             }
         }
         self.report(i, iflags, None, 0);
