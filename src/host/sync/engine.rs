@@ -467,7 +467,8 @@ impl<'a> Engine<'a> {
             self.delete_pass()?;
         }
         if self.inc && self.a.dry_run && self.progress.whole_lines() {
-            self.lists = Some(super::listdone::ListsDone::new(&self.sent.items));
+            let list = super::flist::list_parents(&self.sent.items);
+            self.lists = Some(super::listdone::ListsDone::new(list));
         }
         for i in 0..self.sent.items.len() {
             if super::signals::caught() {
@@ -475,7 +476,7 @@ impl<'a> Engine<'a> {
             }
             self.list_at(i);
             self.one(i)?;
-            if !super::listdone::ListsDone::starts_list(&self.sent.items, i) {
+            if !self.starts_list(i) {
                 self.lists_done();
             }
             if let Some(e) = self.filter_err.take() {
@@ -514,14 +515,19 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
+    /// Whether item `i` is a directory reached at the start of its own
+    /// list (rsync's generator looks at it there, before its contents,
+    /// and looks for lists done only after the entries of a list's loop).
+    fn starts_list(&self, i: usize) -> bool {
+        let it = &self.sent.items[i];
+        it.is_dir() && !it.path.is_empty()
+    }
+
     /// Item `i` is reached: rsync's generator may have ended a list's
     /// loop (and looked for lists done) and gone on to the next.
     fn list_at(&mut self, i: usize) {
-        let Some(next) = self
-            .lists
-            .as_ref()
-            .and_then(|l| l.next(&self.sent.items, i))
-        else {
+        let starts = self.starts_list(i);
+        let Some(next) = self.lists.as_ref().and_then(|l| l.next(i, starts)) else {
             return;
         };
         self.lists_done();

@@ -6,7 +6,6 @@
 //! each list's loop) whether its oldest list is still busy, which only
 //! a hard-link name waiting for its group's leader makes it.
 
-use super::flist::{list_parents, Item};
 use std::collections::VecDeque;
 
 /// A list: the directory whose contents it holds (None: the first).
@@ -21,9 +20,10 @@ pub struct ListsDone {
 }
 
 impl ListsDone {
-    pub fn new(items: &[Item]) -> ListsDone {
+    /// `list`: the list each item is in (flist::list_parents).
+    pub fn new(list: Vec<List>) -> ListsDone {
         ListsDone {
-            list: list_parents(items),
+            list,
             open: VecDeque::from([None]),
         }
     }
@@ -33,22 +33,14 @@ impl ListsDone {
         self.list.get(i).copied().flatten()
     }
 
-    /// Whether item `i` is a directory reached at the start of its own
-    /// list (rsync's generator looks at it there, before its contents,
-    /// and looks for lists done only after the entries of a list's loop).
-    pub fn starts_list(items: &[Item], i: usize) -> bool {
-        items[i].is_dir() && !items[i].path.is_empty()
-    }
-
-    /// Item `i` is reached: the list the generator goes on to, when it
-    /// ended the loop of the one it went through (then it looks for lists
-    /// done, `check`, before `begin`ning the next).
-    pub fn next(&self, items: &[Item], i: usize) -> Option<List> {
-        let list = if Self::starts_list(items, i) {
-            Some(i)
-        } else {
-            self.of(i)
-        };
+    /// Item `i` is reached (`starts_list`: a directory other than the
+    /// root, reached at the start of its own list, as rsync's generator
+    /// looks at it there, before its contents): the list the generator
+    /// goes on to, when it ended the loop of the one it went through
+    /// (then it looks for lists done, `check`, before `begin`ning the
+    /// next).
+    pub fn next(&self, i: usize, starts_list: bool) -> Option<List> {
+        let list = if starts_list { Some(i) } else { self.of(i) };
         (self.open.back() != Some(&list)).then_some(list)
     }
 
