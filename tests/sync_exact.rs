@@ -94,6 +94,16 @@ fn same_as_rsync(cases: &[Case]) {
     );
 }
 
+/// The same trees under each argument list, every run compared with
+/// rsync's.
+fn same_for_each(src: &[Node], dst: &[Node], argsets: &[&[&str]]) {
+    let cases: Vec<Case> = argsets
+        .iter()
+        .map(|args| case(src.to_vec(), dst.to_vec(), &[], args))
+        .collect();
+    same_as_rsync(&cases);
+}
+
 /// An option error is logged to a --log-file named before it (rsync's
 /// log opens with its first message); one named after a bad option is
 /// never read (popt stops there); errors of combinations know them all.
@@ -841,21 +851,21 @@ fn directory_times_within_the_modify_window() {
         *mtime += 7;
     }
     let old = vec![old_a, dir("a/b")];
-    let mut cases = Vec::new();
-    for args in [
-        &["-ai", "--modify-window=100", "../src/", "dst/"][..],
+    same_for_each(
+        &src,
+        &old,
         &[
-            "-ai",
-            "--modify-window=100",
-            "-R",
-            "../src/./a/b/c/f",
-            "dst/",
+            &["-ai", "--modify-window=100", "../src/", "dst/"][..],
+            &[
+                "-ai",
+                "--modify-window=100",
+                "-R",
+                "../src/./a/b/c/f",
+                "dst/",
+            ],
+            &["-ai", "--modify-window=3", "../src/", "dst/"],
         ],
-        &["-ai", "--modify-window=3", "../src/", "dst/"],
-    ] {
-        cases.push(case(src.clone(), old.clone(), &[], args));
-    }
-    same_as_rsync(&cases);
+    );
 }
 
 /// -y without -p: rsync's generator picks a fuzzy basis that the list
@@ -879,15 +889,15 @@ fn fuzzy_basis_replaced_before_the_receiver_opens_it() {
         with_mode(file("deep", 30000), 0o1755),
         with_mode(file("dee", 20000), 0o1755),
     ];
-    let mut cases = Vec::new();
-    for args in [
-        &["-a", "--no-p", "-y", "../src/", "dst/"][..],
-        &["-a", "--no-p", "-y", "--no-i-r", "../src/", "dst/"],
-        &["-rlt", "-yi", "../src/", "dst/"],
-    ] {
-        cases.push(case(src.clone(), old.clone(), &[], args));
-    }
-    same_as_rsync(&cases);
+    same_for_each(
+        &src,
+        &old,
+        &[
+            &["-a", "--no-p", "-y", "../src/", "dst/"][..],
+            &["-a", "--no-p", "-y", "--no-i-r", "../src/", "dst/"],
+            &["-rlt", "-yi", "../src/", "dst/"],
+        ],
+    );
 }
 
 /// -A with --chmod: rsync's sender strips the group entry and the mask
@@ -937,22 +947,22 @@ fn acl_group_entry_under_chmod() {
 fn deleting_a_backup_file() {
     let src = vec![file("a", 10)];
     let old = vec![file("a", 3), file("b~", 5), file("c", 4), file("~", 2)];
-    let mut cases = Vec::new();
-    for args in [
-        &["-ai", "-b", "--delete-excluded", "../src/", "dst/"][..],
-        &["-ai", "-b", "--delete", "--filter=-r *~", "../src/", "dst/"],
+    same_for_each(
+        &src,
+        &old,
         &[
-            "-ai",
-            "-b",
-            "--delete-excluded",
-            "--backup-dir=../bak",
-            "../src/",
-            "dst/",
+            &["-ai", "-b", "--delete-excluded", "../src/", "dst/"][..],
+            &["-ai", "-b", "--delete", "--filter=-r *~", "../src/", "dst/"],
+            &[
+                "-ai",
+                "-b",
+                "--delete-excluded",
+                "--backup-dir=../bak",
+                "../src/",
+                "dst/",
+            ],
         ],
-    ] {
-        cases.push(case(src.clone(), old.clone(), &[], args));
-    }
-    same_as_rsync(&cases);
+    );
 }
 /// More than 1024 blocks with one weak sum: rsync 3.5.0 tries the last
 /// 1024 of them at a position (match.c's MAX_CHAIN_LEN) and sends the
@@ -1252,21 +1262,21 @@ fn no_implied_dirs_sends_them_flagged() {
 fn existing_below_a_file_in_the_way() {
     let src = vec![dir("k"), dir("k/m"), dir("k/m/n"), file("k/m/n/b", 30)];
     let old = vec![dir("k"), file("k/m", 10)];
-    let mut cases = Vec::new();
-    for args in [
+    same_for_each(
+        &src,
+        &old,
         &[
-            "-a",
-            "-vi",
-            "--existing",
-            "--ignore-existing",
-            "../src/",
-            "dst/",
-        ][..],
-        &["-a", "-i", "--existing", "../src/", "dst/"],
-    ] {
-        cases.push(case(src.clone(), old.clone(), &[], args));
-    }
-    same_as_rsync(&cases);
+            &[
+                "-a",
+                "-vi",
+                "--existing",
+                "--ignore-existing",
+                "../src/",
+                "dst/",
+            ][..],
+            &["-a", "-i", "--existing", "../src/", "dst/"],
+        ],
+    );
 }
 
 /// Below a file that --ignore-existing left in the way, rsync's
@@ -1290,22 +1300,22 @@ fn links_below_a_file_in_the_way() {
         file("k/m/g", 20),
     ];
     let old = vec![dir("k"), file("k/m", 10)];
-    let mut cases = Vec::new();
-    for args in [
-        &["-a", "-i", "--ignore-existing", "../src/", "dst/"][..],
+    same_for_each(
+        &src,
+        &old,
         &[
-            "-rl",
-            "-i",
-            "--ignore-existing",
-            "--link-dest=../prev",
-            "../src/",
-            "dst/",
+            &["-a", "-i", "--ignore-existing", "../src/", "dst/"][..],
+            &[
+                "-rl",
+                "-i",
+                "--ignore-existing",
+                "--link-dest=../prev",
+                "../src/",
+                "dst/",
+            ],
+            &["-r", "-v", "--ignore-existing", "../src/", "dst/"],
         ],
-        &["-r", "-v", "--ignore-existing", "../src/", "dst/"],
-    ] {
-        cases.push(case(src.clone(), old.clone(), &[], args));
-    }
-    same_as_rsync(&cases);
+    );
 }
 
 /// --usermap/--groupmap/--chown: rsync's receiver maps the owners of
