@@ -1,6 +1,6 @@
 //! A case: the trees on disk before the run and the two command lines.
 //! `v1` draws what the first harness drew (its found cases replay as they
-//! were); `v2` draws from the option table (opts.rs) and from several
+//! were); `v2` and `v3` draw from the option table (opts.rs) and from several
 //! layouts of sources and destination: a directory's contents or the
 //! directory itself, several sources, a single file (into a directory,
 //! under a new name), a new destination path, `-R` and `--files-from`.
@@ -252,13 +252,66 @@ enum Layout {
     FilesFrom,
 }
 
-/// Case `case` of `seed`, drawn from the option table.
+/// Case `case` of `seed` as the second harness drew it: the trees, then
+/// the options, one generator for all, so that any change of the table
+/// changed every later draw of a case. Its table is frozen
+/// (opts::draw_v2) so that its found cases stay as they were found.
 pub fn v2(seed: u64, case: usize) -> Case {
     let mut rng = Rng::for_case(seed ^ 0x5eed_0002, case);
+    let (mut c, layout, prefilled) = trees(&mut rng);
+    let mut groups: Vec<&'static str> = Vec::new();
+    let mut args: Vec<String> = Vec::new();
+    let mut take = |r: &mut Rng, (which, table): (&str, &'static [Opt]), groups: &mut Vec<_>| {
+        if let Some(o) = opts::draw_v2(r, which, table, groups) {
+            if !o.group.is_empty() {
+                groups.push(o.group);
+            }
+            args.extend((o.make)(r));
+        }
+    };
+    take(&mut rng, ("BASE", opts::BASE), &mut groups);
+    take(&mut rng, ("OUTPUT", opts::OUTPUT), &mut groups);
+    let extras = rng.below(4) + usize::from(prefilled) + 1;
+    for _ in 0..extras {
+        take(&mut rng, ("EXTRA", opts::EXTRA), &mut groups);
+    }
+    c.files.push(("rules.txt".into(), rules_file(&mut rng)));
+    let paths = layout_paths(&mut rng, layout, &c.src, &mut args, &mut c.files);
+    args.extend(paths);
+    c.rsync_args = rsync_form(&args);
+    c.args = args;
+    c
+}
+
+/// Case `case` of `seed`, drawn from the option table with a generator
+/// for each part: the trees, the rules file, the paths, and each row of
+/// the table its own (opts::pick_one, opts::pick_some). A new row, or a
+/// row's new weight, changes only the cases that draw that row, so the
+/// plain run's seed and the found cases keep their cases.
+pub fn v3(seed: u64, case: usize) -> Case {
+    let part = |n: u64| Rng::for_case(seed ^ 0x5eed_0003 ^ n << 32, case);
+    let (mut c, layout, prefilled) = trees(&mut part(0));
+    let mut args = opts::pick_one(seed, case, opts::BASE);
+    args.extend(opts::pick_one(seed, case, opts::OUTPUT));
+    // About three of the other options (one more into a filled
+    // destination): a row of weight w is drawn w times in 100 (in 75).
+    let per = if prefilled { 75.0 } else { 100.0 };
+    args.extend(opts::pick_some(seed, case, opts::EXTRA, per));
+    c.files.push(("rules.txt".into(), rules_file(&mut part(1))));
+    let paths = layout_paths(&mut part(2), layout, &c.src, &mut args, &mut c.files);
+    args.extend(paths);
+    c.rsync_args = rsync_form(&args);
+    c.args = args;
+    c
+}
+
+/// A case's trees (source, destination, alt-dest, their metadata), its
+/// layout and whether the destination is filled.
+fn trees(rng: &mut Rng) -> (Case, Layout, bool) {
     let mut src = Vec::new();
-    gen_tree(&mut rng, true, "", 0, &mut src);
+    gen_tree(rng, true, "", 0, &mut src);
     let layout = *pick_weighted(
-        &mut rng,
+        rng,
         &[
             (50, Layout::Contents),
             (8, Layout::DirItself),
@@ -271,42 +324,20 @@ pub fn v2(seed: u64, case: usize) -> Case {
     );
     let prefilled = rng.chance(65);
     let dst = if prefilled {
-        gen_dst(&mut rng, true, &src)
+        gen_dst(rng, true, &src)
     } else {
         Vec::new()
     };
-    let prev = gen_dst(&mut rng, true, &src);
-    let src_meta = gen_metas(&mut rng, &src, None);
-    let dst_meta = gen_metas(&mut rng, &dst, Some((&src, &src_meta)));
-    let prev_meta = gen_metas(&mut rng, &prev, Some((&src, &src_meta)));
+    let prev = gen_dst(rng, true, &src);
+    let src_meta = gen_metas(rng, &src, None);
+    let dst_meta = gen_metas(rng, &dst, Some((&src, &src_meta)));
+    let prev_meta = gen_metas(rng, &prev, Some((&src, &src_meta)));
     let mut c = Case::new(src, src_meta);
     c.dst = dst;
     c.dst_meta = dst_meta;
     c.prev = prev;
     c.prev_meta = prev_meta;
-
-    let mut groups: Vec<&'static str> = Vec::new();
-    let mut args: Vec<String> = Vec::new();
-    let mut take = |r: &mut Rng, table: &'static [Opt], groups: &mut Vec<&'static str>| {
-        if let Some(o) = opts::draw(r, table, groups) {
-            if !o.group.is_empty() {
-                groups.push(o.group);
-            }
-            args.extend((o.make)(r));
-        }
-    };
-    take(&mut rng, opts::BASE, &mut groups);
-    take(&mut rng, opts::OUTPUT, &mut groups);
-    let extras = rng.below(4) + usize::from(prefilled) + 1;
-    for _ in 0..extras {
-        take(&mut rng, opts::EXTRA, &mut groups);
-    }
-    c.files.push(("rules.txt".into(), rules_file(&mut rng)));
-    let paths = layout_paths(&mut rng, layout, &c.src, &mut args, &mut c.files);
-    args.extend(paths);
-    c.rsync_args = rsync_form(&args);
-    c.args = args;
-    c
+    (c, layout, prefilled)
 }
 
 fn pick_weighted<'a, T>(r: &mut Rng, items: &'a [(usize, T)]) -> &'a T {

@@ -707,11 +707,8 @@ pub const EXTRA: &[Opt] = &[
         group: "missing",
         make: |_| v(&["--ignore-missing-args"]),
     },
-    // Not drawn yet: --delete-missing-args matched rsync in 550 random
-    // cases; drawn, it reshuffles seed 8001, where 3 cases of other
-    // options then differ (8001/62, 109, 291 at weight 1).
     Opt {
-        weight: 0,
+        weight: 2,
         group: "missing",
         make: |_| v(&["--delete-missing-args"]),
     },
@@ -773,13 +770,8 @@ pub const EXTRA: &[Opt] = &[
         group: "",
         make: |_| v(&["-U"]),
     },
-    // Not drawn yet: --no-implied-dirs now matches in the cases seen
-    // (693265440: 400 cases at weight 40), but a weight reshuffles the
-    // plain run, whose new 8001/288 shows --ignore-existing leaving a
-    // file where a directory was sent: rsync's touch_up_dirs still sets
-    // the directory's time on it.
     Opt {
-        weight: 0,
+        weight: 2,
         group: "",
         make: |_| v(&["--no-implied-dirs"]),
     },
@@ -850,21 +842,108 @@ pub const EXTRA: &[Opt] = &[
     },
 ];
 
-/// Draws one row of `table` by weight, not of a group already drawn.
-pub fn draw<'t>(r: &mut Rng, table: &'t [Opt], groups: &[&str]) -> Option<&'t Opt> {
-    let open: Vec<&Opt> = table
-        .iter()
-        .filter(|o| o.group.is_empty() || !groups.contains(&o.group))
+/// Draws one row of `table` (named `which` in v2_rows.tsv) as the second
+/// generation drew it: by the weights it had when frozen, over the rows
+/// it had then (in their order), not of a group already drawn.
+pub fn draw_v2<'t>(r: &mut Rng, which: &str, table: &'t [Opt], groups: &[&str]) -> Option<&'t Opt> {
+    let names: Vec<String> = (0..table.len()).map(|i| row_name(table, i)).collect();
+    let open: Vec<(usize, &Opt)> = include_str!("v2_rows.tsv")
+        .lines()
+        .filter_map(|line| {
+            let mut f = line.split('\t');
+            let (t, w, name) = (f.next()?, f.next()?, f.next()?);
+            let i = names.iter().position(|n| n == name)?;
+            (t == which).then(|| (w.parse().ok(), &table[i]))
+        })
+        .filter_map(|(w, o)| Some((w?, o)))
+        .filter(|(_, o)| o.group.is_empty() || !groups.contains(&o.group))
         .collect();
-    let total: usize = open.iter().map(|o| o.weight).sum();
+    let total: usize = open.iter().map(|(w, _)| w).sum();
     let mut at = r.below(total);
-    for o in open {
-        if at < o.weight {
+    for (w, o) in open {
+        if at < w {
             return Some(o);
         }
-        at -= o.weight;
+        at -= w;
     }
     None
+}
+
+/// Row `i`'s name: what it draws from a fixed generator, with its group
+/// and its place among the rows that draw the same. Rows added, removed
+/// or reweighted elsewhere in the table do not change it.
+pub fn row_name(table: &[Opt], i: usize) -> String {
+    let name = |o: &Opt| format!("{}/{}", o.group, (o.make)(&mut Rng::new(0)).join(" "));
+    let own = name(&table[i]);
+    let nth = table[..i].iter().filter(|o| name(o) == own).count();
+    format!("{own}#{nth}")
+}
+
+/// Row `i`'s key: its name's FNV-1a hash.
+fn row_key(table: &[Opt], i: usize) -> u64 {
+    row_name(table, i)
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        })
+}
+
+/// Row `i`'s own generator in case `case` of `seed`.
+fn row_rng(seed: u64, case: usize, table: &[Opt], i: usize) -> Rng {
+    Rng::for_case(seed ^ row_key(table, i), case)
+}
+
+/// A number in (0, 1).
+fn unit(r: &mut Rng) -> f64 {
+    ((r.next() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+}
+
+/// The arguments of exactly one row of `table`, by weight: each row runs
+/// its own exponential clock (rate: its weight) and the first to ring
+/// wins, so a row's new weight moves only the cases it wins or stops
+/// winning.
+pub fn pick_one(seed: u64, case: usize, table: &[Opt]) -> Vec<String> {
+    let mut best: Option<(f64, Rng, &Opt)> = None;
+    for (i, o) in table.iter().enumerate().filter(|(_, o)| o.weight > 0) {
+        let mut r = row_rng(seed, case, table, i);
+        let clock = -unit(&mut r).ln() / o.weight as f64;
+        if best.as_ref().is_none_or(|b| clock < b.0) {
+            best = Some((clock, r, o));
+        }
+    }
+    best.map(|(_, mut r, o)| (o.make)(&mut r))
+        .unwrap_or_default()
+}
+
+/// The arguments of some rows of `table`, in the table's order: each row
+/// is drawn on its own, one of weight w with probability w / `per`; of
+/// the rows drawn in one group only the one furthest below its bar is
+/// kept.
+pub fn pick_some(seed: u64, case: usize, table: &[Opt], per: f64) -> Vec<String> {
+    let mut drawn: Vec<(f64, usize, Rng)> = Vec::new();
+    for (i, o) in table.iter().enumerate().filter(|(_, o)| o.weight > 0) {
+        let mut r = row_rng(seed, case, table, i);
+        let bar = o.weight as f64 / per;
+        let u = unit(&mut r);
+        if u < bar {
+            drawn.push((u / bar, i, r));
+        }
+    }
+    let kept = |&(score, i, _): &(f64, usize, Rng)| {
+        let g = table[i].group;
+        g.is_empty()
+            || drawn
+                .iter()
+                .all(|&(s, j, _)| j == i || table[j].group != g || (s, j) > (score, i))
+    };
+    let keep: Vec<bool> = drawn.iter().map(kept).collect();
+    let mut out = Vec::new();
+    for ((_, i, mut r), k) in drawn.into_iter().zip(keep) {
+        if k {
+            out.extend((table[i].make)(&mut r));
+        }
+    }
+    out
 }
 
 /// A random `--out-format`: literal text and escapes, with widths,
