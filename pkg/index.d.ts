@@ -107,7 +107,7 @@ export interface SyncProgress extends Progress {
 }
 
 export interface SyncOptions {
-  /** rsync filter rules ("- *.tmp", "+ docs/", "- /build/"...): text, a rule per line, or an array. */
+  /** rsync filter rules ("- *.tmp", "+ docs/", "- /build/"...): text read as rsync reads a merge file (a rule a line, `#`/`;` comments), or an array of rules. */
   filters?: string | string[];
   /** Delete the server's files that are not in `files` (excluded ones are spared, as rsync). */
   delete?: boolean;

@@ -5,14 +5,6 @@ import { Filter } from "./wasm/wsync.js";
 import { WsyncError, wrap } from "./errors.js";
 import { fromMs, fromNs } from "./source.js";
 
-/** Filter rules as given: text with one rule per line, or an array of rules. */
-export function ruleList(filters) {
-  if (filters === undefined || filters === null) return [];
-  const lines = Array.isArray(filters) ? filters : String(filters).split(/\r?\n/);
-  // As in a merge file: blank lines and comments (# or ;) are skipped.
-  return lines.map((l) => String(l)).filter((l) => l.trim() !== "" && !/^[#;]/.test(l));
-}
-
 function checkPath(path) {
   const parts = path.split("/");
   if (!path || path.startsWith("/") || parts.some((p) => p === "" || p === "." || p === "..")) {
@@ -73,8 +65,9 @@ async function walk(dir) {
 
 export async function syncFiles(session, files, remoteDir, options = {}) {
   const { filters, delete: del = false, onProgress, onFile, signal } = options;
-  const rules = ruleList(filters);
-  const filter = wrap(() => new Filter(rules));
+  // Text is read as rsync reads a merge file, by the core; an array holds
+  // one rule each.
+  const filter = wrap(() => new Filter(filters ?? []));
   try {
     const all = await localFiles(files);
     const kept = new Set(filter.filterPaths(all.map((f) => f.path)));

@@ -119,22 +119,13 @@ function choose(list) {
 }
 
 /**
- * The rules box as rule lines, as in a merge file: blank lines and comments
- * dropped, the rest verbatim (the preview and the upload use these same lines).
+ * The chosen files that the rules box lets through, or an error: the core
+ * reads the box as rsync reads a merge file, for the preview and the upload.
  */
-function ruleLines() {
-  return $("rules")
-    .value.split(/\r?\n/)
-    .filter((l) => l.trim() !== "" && !/^[#;]/.test(l));
-}
-
-/** The chosen files that the rules let through, or an error. */
 function included() {
-  const lines = ruleLines();
-  if (lines.length === 0) return { files: chosen };
   let filter;
   try {
-    filter = new Filter(lines);
+    filter = new Filter($("rules").value);
   } catch (e) {
     return { error: e };
   }
@@ -345,7 +336,7 @@ async function upload() {
       sent = Number(result.bytesSent);
     } else {
       const out = await wc.syncFiles(files, remoteDir(), {
-        filters: ruleLines().join("\n"),
+        filters: $("rules").value,
         signal,
         onProgress: (p) => view.progress(p.path, p),
         onFile: (f) => view.done(f.path, f.action, f.result),

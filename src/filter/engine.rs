@@ -283,7 +283,9 @@ impl Engine {
         r
     }
 
-    fn parse_lines<R: MergeSource + ?Sized>(
+    /// The lines (or words, for `w`) of a rule file's `data`, each parsed
+    /// as a rule; `shown` names the file in errors.
+    pub(crate) fn parse_lines<R: MergeSource + ?Sized>(
         &mut self,
         target: &mut ListTarget,
         data: &[u8],

@@ -217,19 +217,19 @@ impl Filters {
         })
     }
 
-    /// [`Filters::parse`] of `--filter` rules only (what the wasm `Filter`
-    /// takes), without the code for the other options.
-    pub fn parse_rules<R: MergeSource + ?Sized>(
-        rules: &[Vec<u8>],
+    /// Rules as text, read as rsync reads a merge file (`. FILE`): one
+    /// `--filter` rule per line, a CR or LF ends a line, empty lines and
+    /// lines starting with `#` or `;` are skipped. Errors name the line as
+    /// `name:N`. What the wasm `Filter` takes.
+    pub fn parse_text<R: MergeSource + ?Sized>(
+        text: &[u8],
+        name: &str,
         opts: &FilterOptions,
         reader: &mut R,
     ) -> Result<Filters, FilterError> {
         let mut engine = Engine::new(opts.clone());
         let mut top = ListTarget::default();
-        let o = Origin::Option("--filter".into());
-        for r in rules {
-            engine.parse_filter_str(&mut top, r, 0, XFlags::default(), &o, reader)?;
-        }
+        engine.parse_lines(&mut top, text, name, 0, XFlags::default(), reader)?;
         Ok(Filters {
             engine,
             top: top.rules,

@@ -98,10 +98,15 @@ fn filters(rules: &[&str]) -> DirFilter {
         .collect();
     let mut none = |_: &[u8]| -> Result<Vec<u8>, ReadError> { Err(ReadError::NotFound) };
     let f = Filters::parse(&args, &FilterOptions::default(), &mut none).unwrap();
-    // parse_rules (the wasm Filter's) reads `--filter` rules the same way.
-    let texts: Vec<Vec<u8>> = rules.iter().map(|r| r.as_bytes().to_vec()).collect();
-    let g = Filters::parse_rules(&texts, &FilterOptions::default(), &mut none).unwrap();
-    assert_eq!(format!("{f:?}"), format!("{g:?}"));
+    // parse_text (the wasm Filter's) reads each line as a `--filter` rule.
+    let text = rules.join("\n");
+    let g = Filters::parse_text(
+        text.as_bytes(),
+        "rules",
+        &FilterOptions::default(),
+        &mut none,
+    );
+    assert_eq!(format!("{f:?}"), format!("{:?}", g.unwrap()));
     let mut d = f.for_side(Side::Sender, b"/root");
     d.push_dir(b"", &mut none).unwrap();
     d

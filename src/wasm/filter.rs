@@ -1,5 +1,6 @@
-//! `Filter`: an rsync rule list, as `--filter` rules ("- *.tmp", "+ */",
-//! "exclude /build/"...), deciding paths exactly as rsync's sender does.
+//! `Filter`: an rsync rule list, as a merge file's text of `--filter`
+//! rules ("- *.tmp", "+ */", "exclude /build/"...), deciding paths exactly
+//! as rsync's sender does.
 //! Merge files are not read here (a browser has no file system to read
 //! them from); rules that name one are refused with the rule's error.
 
@@ -18,23 +19,25 @@ fn no_files(_: &[u8]) -> Result<Vec<u8>, ReadError> {
 
 #[wasm_bindgen]
 impl Filter {
-    /// Compiles `rules`, each in rsync's `--filter` syntax.
+    /// Compiles `rules`: text read as rsync reads a merge file (a rule a
+    /// line in rsync's `--filter` syntax; empty lines and `#`/`;`
+    /// comments skipped; errors name the line), or an array of such lines.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "string[]")] rules: Array,
+        #[wasm_bindgen(unchecked_param_type = "string | string[]")] rules: JsValue,
     ) -> Result<Filter, JsValue> {
-        // An Array, not a Vec<String>: wasm-bindgen's vector conversion
-        // costs 0.3 KB of gzipped wasm.
-        let mut texts = Vec::new();
-        for r in rules.iter() {
-            let r = r
-                .as_string()
-                .ok_or_else(|| invalid_option("rules", "strings"))?;
-            texts.push(r.into_bytes());
-        }
+        let text = match rules.as_string() {
+            Some(text) => text,
+            None => rules.unchecked_into::<Array>().join("\n").into(),
+        };
         let mut read = no_files;
-        let filters = Filters::parse_rules(&texts, &FilterOptions::default(), &mut read)
-            .map_err(|e| js_error("FilterRule", &e.text()))?;
+        let filters = Filters::parse_text(
+            text.as_bytes(),
+            "rules",
+            &FilterOptions::default(),
+            &mut read,
+        )
+        .map_err(|e| js_error("FilterRule", &e.text()))?;
         let mut f = filters.into_side(Side::Sender, b"");
         f.push_dir(b"", &mut read)
             .map_err(|e| js_error("FilterRule", &e.text()))?;

@@ -29,3 +29,16 @@ test("bad rules are errors with a code", () => {
   assert.throws(() => new wasm.Filter(["* what"]), (e) => e.code === "FilterRule" && /what/.test(e.message));
   assert.throws(() => new wasm.Filter([". /etc/rules"]), (e) => e.code === "FilterRule");
 });
+
+test("text is read as rsync reads a merge file, by the core", () => {
+  // CR or LF ends a line; empty lines and # or ; comments are skipped.
+  const f = new wasm.Filter("# keep sources\r\n+ */\n\n; and Rust\n+ *.rs\r- *\n");
+  assert.deepEqual(f.filterPaths(["src/", "src/main.rs", "README.md"]), ["src/", "src/main.rs"]);
+  // An error names the line, as rsync names a merge file's line.
+  assert.throws(
+    () => new wasm.Filter("- *.o\n\n* what\n"),
+    (e) => e.code === "FilterRule" && /rules:3/.test(e.message),
+  );
+  // A line of spaces is a rule, as in rsync (an unknown one).
+  assert.throws(() => new wasm.Filter("- *.o\n   \n"), (e) => e.code === "FilterRule");
+});
