@@ -15,11 +15,11 @@ use crate::index::Index;
 use crate::rolling::{weak_sum, OutTable, Rolling};
 use crate::sha4::{strong_sums4, Fused};
 use crate::signature::Signature;
+use crate::text::{display_by_describe, Describe, Text};
 use miniz_oxide::deflate::core::{
     compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus,
 };
 use std::borrow::Borrow;
-use thiserror::Error;
 
 /// Literal bytes are emitted in pieces of at most this size.
 const LITERAL_CHUNK: usize = 128 << 10;
@@ -36,16 +36,29 @@ const COPY_RUN: u64 = 4 << 20;
 const MISS_HASH_PER_BYTE: u64 = 8;
 
 /// Errors from delta options.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DeltaError {
     /// [`DeltaOptions::compress_level`] is over 9.
-    #[error("compression level {found} is out of range (0 to 9)")]
     CompressLevel {
         /// The level asked for.
         found: u32,
     },
 }
+
+impl Describe for DeltaError {
+    fn describe(&self, t: &mut Text) {
+        match self {
+            DeltaError::CompressLevel { found } => t
+                .s("compression level ")
+                .n(*found)
+                .s(" is out of range (0 to 9)"),
+        };
+    }
+}
+
+display_by_describe!(DeltaError);
+impl std::error::Error for DeltaError {}
 
 /// How to encode a delta.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

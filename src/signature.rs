@@ -10,7 +10,7 @@
 use crate::hash::{strong_sum, Seed, MAX_STRONG_LEN};
 use crate::rolling::weak_sum;
 use crate::sha4::strong_sums4;
-use thiserror::Error;
+use crate::text::{display_by_describe, Describe, Text};
 
 /// First bytes of an encoded signature.
 pub const MAGIC: [u8; 4] = *b"wsyS";
@@ -29,12 +29,11 @@ const UNKNOWN_LEN_BLOCK: u32 = 2048;
 const UNKNOWN_LEN_STRONG: u8 = 8;
 
 /// Errors from building or decoding a signature.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SignatureError {
     /// A block length of 0 or over [`MAX_BLOCK_LEN`], in the options or in
     /// a signature's header.
-    #[error("block length {found} is out of range (1 to {max})")]
     BlockLen {
         /// The block length asked for or found, in bytes.
         found: u64,
@@ -43,27 +42,23 @@ pub enum SignatureError {
     },
     /// A strong-sum length of 0 or over 32 bytes, in the options or in a
     /// signature's header.
-    #[error("strong-sum length {found} is out of range (1 to 32)")]
     StrongLen {
         /// The strong-sum length asked for or found, in bytes.
         found: u64,
     },
     /// The bytes do not start with `wsyS`: not a wsync signature (a delta,
     /// or a librsync signature, which wsync does not read).
-    #[error("not a wsync signature (magic {found:02x?})")]
     BadMagic {
         /// The first 4 bytes.
         found: [u8; 4],
     },
     /// A signature of a format version this build does not read.
-    #[error("signature version {found} is not supported (this build reads {VERSION})")]
     UnsupportedVersion {
         /// The version byte after the magic (this build reads 1).
         found: u8,
     },
     /// The header describes more blocks than [`SignatureLimits::max_blocks`]
     /// allows; refused before anything is allocated for them.
-    #[error("signature claims {claimed} blocks, more than the limit of {max}")]
     TooManyBlocks {
         /// The block count the header implies (`basis_len / block_len`,
         /// rounded up).
@@ -72,7 +67,6 @@ pub enum SignatureError {
         max: u64,
     },
     /// [`SignatureDecoder::finish`] came before the whole signature arrived.
-    #[error("signature truncated: {expected} bytes expected, {found} present")]
     Truncated {
         /// The signature's length as its header implies (the header's
         /// length while it is incomplete), in bytes.
@@ -81,16 +75,58 @@ pub enum SignatureError {
         found: u64,
     },
     /// More bytes than the header implies.
-    #[error("signature has {extra} trailing bytes after its last block")]
     TrailingBytes {
         /// Bytes beyond the last block, as far as received.
         extra: u64,
     },
     /// No seed was given and the operating system (or, in a browser,
     /// `crypto.getRandomValues`) gave no random bytes; the text is its error.
-    #[error("no random seed available: {0}")]
     Random(String),
 }
+
+impl Describe for SignatureError {
+    fn describe(&self, t: &mut Text) {
+        use SignatureError::*;
+        match self {
+            BlockLen { found, max } => t
+                .s("block length ")
+                .n(*found)
+                .s(" is out of range (1 to ")
+                .n(*max)
+                .s(")"),
+            StrongLen { found } => t
+                .s("strong-sum length ")
+                .n(*found)
+                .s(" is out of range (1 to 32)"),
+            BadMagic { found } => t.s("not a wsync signature (magic ").hex_list(found).s(")"),
+            UnsupportedVersion { found } => t
+                .s("signature version ")
+                .n(*found)
+                .s(" is not supported (this build reads ")
+                .n(crate::signature_format::VERSION)
+                .s(")"),
+            TooManyBlocks { claimed, max } => t
+                .s("signature claims ")
+                .n(*claimed)
+                .s(" blocks, more than the limit of ")
+                .n(*max),
+            Truncated { expected, found } => t
+                .s("signature truncated: ")
+                .n(*expected)
+                .s(" bytes expected, ")
+                .n(*found)
+                .s(" present"),
+            TrailingBytes { extra } => t
+                .s("signature has ")
+                .n(*extra)
+                .s(" trailing bytes after its last block"),
+            Random(why) => t.s("no random seed available: ").s(why),
+        };
+    }
+}
+
+display_by_describe!(SignatureError);
+impl std::error::Error for SignatureError {}
 
 /// How to build a signature. Every field has a default; see [`default_block_len`]
 /// and [`default_strong_len`].

@@ -137,64 +137,9 @@ macro_rules! display_by_describe {
 }
 pub(crate) use display_by_describe;
 
-// The signature's and the delta's errors keep their `thiserror` messages
-// (`Display`); these give the same texts (tests compare every variant).
-impl Describe for crate::SignatureError {
-    fn describe(&self, t: &mut Text) {
-        use crate::SignatureError::*;
-        match self {
-            BlockLen { found, max } => t
-                .s("block length ")
-                .n(*found)
-                .s(" is out of range (1 to ")
-                .n(*max)
-                .s(")"),
-            StrongLen { found } => t
-                .s("strong-sum length ")
-                .n(*found)
-                .s(" is out of range (1 to 32)"),
-            BadMagic { found } => t.s("not a wsync signature (magic ").hex_list(found).s(")"),
-            UnsupportedVersion { found } => t
-                .s("signature version ")
-                .n(*found)
-                .s(" is not supported (this build reads ")
-                .n(crate::signature_format::VERSION)
-                .s(")"),
-            TooManyBlocks { claimed, max } => t
-                .s("signature claims ")
-                .n(*claimed)
-                .s(" blocks, more than the limit of ")
-                .n(*max),
-            Truncated { expected, found } => t
-                .s("signature truncated: ")
-                .n(*expected)
-                .s(" bytes expected, ")
-                .n(*found)
-                .s(" present"),
-            TrailingBytes { extra } => t
-                .s("signature has ")
-                .n(*extra)
-                .s(" trailing bytes after its last block"),
-            Random(why) => t.s("no random seed available: ").s(why),
-        };
-    }
-}
-
-impl Describe for crate::DeltaError {
-    fn describe(&self, t: &mut Text) {
-        match self {
-            crate::DeltaError::CompressLevel { found } => t
-                .s("compression level ")
-                .n(*found)
-                .s(" is out of range (0 to 9)"),
-        };
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{DeltaError, SignatureError};
 
     #[test]
     fn numbers_and_hex_as_core_fmt_prints_them() {
@@ -209,33 +154,70 @@ mod tests {
         assert_eq!(Text::default().hex(0x0c).0, format!("{:02x}", 0x0c));
     }
 
+    /// The signature's, the delta's and the framing's messages, as their
+    /// `#[error(..)]` attributes printed them before (`Display` and the JS
+    /// errors both come from `Describe` now).
     #[test]
-    fn signature_and_delta_errors_read_as_their_display() {
-        let errors = [
-            SignatureError::BlockLen {
-                found: 0,
-                max: 1 << 20,
-            },
+    fn signature_delta_and_frame_errors_read_as_before() {
+        use crate::protocol::frame::FrameError;
+        use crate::{DeltaError, SignatureError};
+        fn check(e: impl Describe + std::fmt::Display, want: &str) {
+            assert_eq!(e.text(), want);
+            assert_eq!(e.to_string(), want);
+        }
+        let max = 1 << 20;
+        check(
+            SignatureError::BlockLen { found: 0, max },
+            "block length 0 is out of range (1 to 1048576)",
+        );
+        check(
             SignatureError::StrongLen { found: 33 },
+            "strong-sum length 33 is out of range (1 to 32)",
+        );
+        check(
             SignatureError::BadMagic {
                 found: [0x72, 0x73, 0x01, 0xfe],
             },
+            "not a wsync signature (magic [72, 73, 01, fe])",
+        );
+        check(
             SignatureError::UnsupportedVersion { found: 200 },
+            "signature version 200 is not supported (this build reads 1)",
+        );
+        check(
             SignatureError::TooManyBlocks {
                 claimed: u64::MAX,
                 max: 1 << 24,
             },
+            "signature claims 18446744073709551615 blocks, more than the limit of 16777216",
+        );
+        check(
             SignatureError::Truncated {
                 expected: 4096,
                 found: 12,
             },
+            "signature truncated: 4096 bytes expected, 12 present",
+        );
+        check(
             SignatureError::TrailingBytes { extra: 3 },
+            "signature has 3 trailing bytes after its last block",
+        );
+        check(
             SignatureError::Random("no entropy".into()),
-        ];
-        for e in errors {
-            assert_eq!(e.text(), e.to_string());
-        }
-        let e = DeltaError::CompressLevel { found: 10 };
-        assert_eq!(e.text(), e.to_string());
+            "no random seed available: no entropy",
+        );
+        check(
+            DeltaError::CompressLevel { found: 10 },
+            "compression level 10 is out of range (0 to 9)",
+        );
+        check(
+            FrameError::TooLarge {
+                len: 70_000,
+                max: 65_536,
+            },
+            "record of 70000 bytes exceeds the limit of 65536",
+        );
+        check(FrameError::Empty, "empty record");
+        check(FrameError::Truncated, "stream ended inside a record");
     }
 }

@@ -1,16 +1,15 @@
 //! Length-prefixed records, for byte streams (the remote-shell transport).
 //! On WebSocket each message is one binary frame instead.
 
-use thiserror::Error;
+use crate::text::{display_by_describe, Describe, Text};
 
 /// Why a byte stream could not be split into records. Each ends the
 /// session: what follows cannot be framed again.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FrameError {
     /// A record's length prefix is over the decoder's limit (found as soon
     /// as the 4 length bytes arrive, before anything is buffered for it).
-    #[error("record of {len} bytes exceeds the limit of {max}")]
     TooLarge {
         /// The length the prefix claims, in bytes.
         len: u64,
@@ -18,12 +17,27 @@ pub enum FrameError {
         max: u32,
     },
     /// A length prefix of 0 (no message is empty).
-    #[error("empty record")]
     Empty,
     /// The stream ended with part of a record (or of its length) buffered.
-    #[error("stream ended inside a record")]
     Truncated,
 }
+
+impl Describe for FrameError {
+    fn describe(&self, t: &mut Text) {
+        match self {
+            FrameError::TooLarge { len, max } => t
+                .s("record of ")
+                .n(*len)
+                .s(" bytes exceeds the limit of ")
+                .n(*max),
+            FrameError::Empty => t.s("empty record"),
+            FrameError::Truncated => t.s("stream ended inside a record"),
+        };
+    }
+}
+
+display_by_describe!(FrameError);
+impl std::error::Error for FrameError {}
 
 /// Prefixes `msg` with its length (u32, big-endian).
 pub fn frame(msg: &[u8]) -> Vec<u8> {
