@@ -1534,3 +1534,51 @@ fn delete_missing_args_counted() {
         ),
     ]);
 }
+
+/// An I/O error of the sender's listing (with -L a symlink to
+/// "/etc/hostname/" fails its stat with ENOTDIR) stops every deletion
+/// from when rsync's generator knows of it: with incremental recursion
+/// it comes with the end of that directory's list; without -H the
+/// generator reads each list when it reaches it (deleting in the
+/// directories before), with -H it reads lists ahead before each one
+/// (500 entries, or all of them here), so it deletes nothing; without
+/// incremental recursion (--delete-before/--delete-after) it has the
+/// whole list first.
+#[test]
+fn listing_io_error_stops_deletion_from_when_known() {
+    let src = vec![
+        file("a", 10),
+        dir("c"),
+        dir("c/m"),
+        Node::Link {
+            p: "c/m/.hidden".into(),
+            target: "/etc/hostname/".into(),
+            mtime: 1_600_000_000,
+        },
+        file("c/m/f", 4),
+        dir("z"),
+    ];
+    let dst = vec![
+        dir("x.real"),
+        file("x.real/f", 3),
+        dir("c"),
+        file("c/old", 2),
+        dir("c/m"),
+        file("c/m/old", 2),
+        dir("z"),
+        file("z/old", 2),
+    ];
+    let mut argsets: Vec<Vec<&str>> = Vec::new();
+    for del in [
+        "--delete",
+        "--delete-delay",
+        "--delete-before",
+        "--delete-after",
+    ] {
+        for h in ["-a", "-aH"] {
+            argsets.push(vec![h, "-L", del, "../src/", "dst/"]);
+        }
+    }
+    let argsets: Vec<&[&str]> = argsets.iter().map(|a| a.as_slice()).collect();
+    same_for_each(&src, &dst, &argsets);
+}

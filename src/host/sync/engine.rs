@@ -88,6 +88,8 @@ pub struct Engine<'a> {
     /// deletes nothing), and whether it said so.
     io_known: bool,
     io_warned: bool,
+    /// With `-H`: the item from which it knows of one (`lookahead`).
+    io_from: Option<usize>,
     /// rsync's incremental recursion (off for -m, --delete-before/after).
     pub(super) inc: bool,
     /// A dry run's lists of an incremental recursion, for the sender's
@@ -169,6 +171,7 @@ impl<'a> Engine<'a> {
             hl_received: HashSet::new(),
             io_known: false,
             io_warned: false,
+            io_from: None,
             meta_cache: RefCell::new(None),
             meta_errors: RefCell::new(Vec::new()),
             xattrs_seen: RefCell::new(HashMap::new()),
@@ -444,6 +447,15 @@ impl<'a> Engine<'a> {
         } else {
             self.sent.io_error
         };
+        if self.inc && self.a.hard_links && self.sent.io_error {
+            let items = &self.sent.items;
+            let errs = &self.sent.error_dirs;
+            self.io_from = super::lookahead::io_known_from(
+                &super::flist::list_parents(items),
+                |i| self.starts_list(i),
+                |l| errs.contains(l.map_or(&b""[..], |d| &items[d].path[..])),
+            );
+        }
         self.plan_hard_links();
         let total: u64 = self
             .sent
@@ -559,7 +571,9 @@ impl<'a> Engine<'a> {
         let it = self.item(i);
         self.progress
             .at(self.positions.get(i).copied().unwrap_or(i));
-        if it.is_dir() && self.sent.error_dirs.contains(&it.path) {
+        if it.is_dir() && self.sent.error_dirs.contains(&it.path)
+            || self.io_from.is_some_and(|from| i >= from)
+        {
             self.io_known = true;
         }
         if let Some(sd) = self.skip_dir {
