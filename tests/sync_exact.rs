@@ -1582,3 +1582,44 @@ fn listing_io_error_stops_deletion_from_when_known() {
     let argsets: Vec<&[&str]> = argsets.iter().map(|a| a.as_slice()).collect();
     same_for_each(&src, &dst, &argsets);
 }
+
+/// A dry run with -X and an alt-dest directory matching a new directory:
+/// rsync's generator copies that directory's xattrs to the new one
+/// (gen_entry_copy_xattrs) by opening it, O_NOFOLLOW, through its
+/// parent's descriptor; a dry run leaves what is in the way there, so a
+/// symlink fails with ELOOP, a missing one with ENOENT, a fifo takes no
+/// `user.*` xattr (EPERM) and a regular file gets the xattrs, dry run or
+/// not.
+#[test]
+fn dry_run_alt_dest_xattrs_onto_what_is_in_the_way() {
+    let dirs = vec![dir("deep"), dir("fifo"), dir("ln"), dir("new")];
+    let mut c = case(
+        dirs.clone(),
+        vec![
+            file("deep", 3),
+            Node::Fifo {
+                p: "fifo".into(),
+                mode: 0o644,
+            },
+            Node::Link {
+                p: "ln".into(),
+                target: "nowhere".into(),
+                mtime: 1_600_000_000,
+            },
+        ],
+        &[],
+        &["-rn", "-X", "-i", "--copy-dest=../prev", "../src/", "dst/"],
+    );
+    c.prev = dirs;
+    for d in ["deep", "fifo", "ln", "new"] {
+        c.prev_meta.insert(
+            d.into(),
+            xfer::tree::Meta {
+                xattrs: vec![("user.x".into(), b"hello".to_vec())],
+                acl: None,
+                dacl: None,
+            },
+        );
+    }
+    same_as_rsync(&[c]);
+}

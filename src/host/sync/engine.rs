@@ -752,6 +752,8 @@ impl<'a> Engine<'a> {
     ) -> Result<(), FilterError> {
         let it = self.item(i);
         let mut st = st;
+        // A dry run leaves what is in the way there.
+        let st_in_way = st.is_some() && self.dry();
         if let Some(md) = &st {
             if !md.is_dir() {
                 if !self.remove_for_replace(dpath, md, Kind::Dir) {
@@ -799,16 +801,9 @@ impl<'a> Engine<'a> {
                         }
                     })
                     .is_some_and(super::sources::is_dir);
-            let how = if parent_there {
-                "openat("
-            } else {
-                "secure open of "
-            };
-            let close = if parent_there { ")" } else { "" };
-            self.error(&format!(
-                "rsync: [generator] gen_entry_copy_xattrs: {how}\"{}\"{close} failed: No such file or directory (2)",
-                abs(dpath).display()
-            ));
+            if let Some(e) = self.dry_copy_xattrs(dpath, &cmp, parent_there, st_in_way) {
+                self.error(&e);
+            }
         }
         if itemize {
             let base = if is_new { LOCAL_CHANGE } else { 0 };
@@ -879,6 +874,51 @@ impl<'a> Engine<'a> {
             }
         }
         Ok(())
+    }
+
+    /// rsync's gen_entry_copy_xattrs in a dry run, for a new directory
+    /// matched in an alt-dest directory (`cmp`): through its parent's held
+    /// descriptor when the parent is there (`openat`, O_NOFOLLOW, of what
+    /// a dry run leaves in the way: a symlink fails with ELOOP, another
+    /// entry gets the alt-dest directory's xattrs), else by its secure
+    /// path walk, which finds nothing. The error to report, if any.
+    fn dry_copy_xattrs(
+        &self,
+        dpath: &Path,
+        cmp: &Option<(PathBuf, fs::Metadata)>,
+        parent_there: bool,
+        in_way: bool,
+    ) -> Option<String> {
+        use rustix::fs::{Mode, OFlags};
+        let failed = |how: &str, close: &str, e: &std::io::Error| {
+            Some(format!(
+                "rsync: [generator] gen_entry_copy_xattrs: {how}\"{}\"{close} failed: {}",
+                abs(dpath).display(),
+                super::os_error(e)
+            ))
+        };
+        let enoent = std::io::Error::from_raw_os_error(libc::ENOENT);
+        if !parent_there {
+            return failed("secure open of ", "", &enoent);
+        }
+        if !in_way {
+            return failed("openat(", ")", &enoent);
+        }
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY;
+        if let Err(e) = rustix::fs::open(dpath, flags | OFlags::CLOEXEC, Mode::empty()) {
+            return failed(
+                "openat(",
+                ")",
+                &std::io::Error::from_raw_os_error(e.raw_os_error()),
+            );
+        }
+        let (src, _) = cmp.as_ref()?;
+        let scope = super::xattrs::Scope {
+            root: self.who.root,
+            twice: true,
+            sender: false,
+        };
+        super::xattrs::copy_onto(src, dpath, scope).err()
     }
 
     /// Whether a directory this run made stays empty but for its items:
