@@ -1534,3 +1534,92 @@ fn delete_missing_args_counted() {
         ),
     ]);
 }
+
+/// An I/O error of the sender's listing (with -L a symlink to
+/// "/etc/hostname/" fails its stat with ENOTDIR) stops every deletion
+/// from when rsync's generator knows of it: with incremental recursion
+/// it comes with the end of that directory's list; without -H the
+/// generator reads each list when it reaches it (deleting in the
+/// directories before), with -H it reads lists ahead before each one
+/// (500 entries, or all of them here), so it deletes nothing; without
+/// incremental recursion (--delete-before/--delete-after) it has the
+/// whole list first.
+#[test]
+fn listing_io_error_stops_deletion_from_when_known() {
+    let src = vec![
+        file("a", 10),
+        dir("c"),
+        dir("c/m"),
+        Node::Link {
+            p: "c/m/.hidden".into(),
+            target: "/etc/hostname/".into(),
+            mtime: 1_600_000_000,
+        },
+        file("c/m/f", 4),
+        dir("z"),
+    ];
+    let dst = vec![
+        dir("x.real"),
+        file("x.real/f", 3),
+        dir("c"),
+        file("c/old", 2),
+        dir("c/m"),
+        file("c/m/old", 2),
+        dir("z"),
+        file("z/old", 2),
+    ];
+    let mut argsets: Vec<Vec<&str>> = Vec::new();
+    for del in [
+        "--delete",
+        "--delete-delay",
+        "--delete-before",
+        "--delete-after",
+    ] {
+        for h in ["-a", "-aH"] {
+            argsets.push(vec![h, "-L", del, "../src/", "dst/"]);
+        }
+    }
+    let argsets: Vec<&[&str]> = argsets.iter().map(|a| a.as_slice()).collect();
+    same_for_each(&src, &dst, &argsets);
+}
+
+/// A dry run with -X and an alt-dest directory matching a new directory:
+/// rsync's generator copies that directory's xattrs to the new one
+/// (gen_entry_copy_xattrs) by opening it, O_NOFOLLOW, through its
+/// parent's descriptor; a dry run leaves what is in the way there, so a
+/// symlink fails with ELOOP, a missing one with ENOENT, a fifo takes no
+/// `user.*` xattr (EPERM) and a regular file gets the xattrs, dry run or
+/// not.
+#[test]
+fn dry_run_alt_dest_xattrs_onto_what_is_in_the_way() {
+    let dirs = vec![dir("deep"), dir("fifo"), dir("ln"), dir("new")];
+    let mut c = case(
+        dirs.clone(),
+        vec![
+            file("deep", 3),
+            Node::Fifo {
+                p: "fifo".into(),
+                mode: 0o644,
+            },
+            Node::Link {
+                p: "ln".into(),
+                target: "nowhere".into(),
+                mtime: 1_600_000_000,
+            },
+        ],
+        &[],
+        &["-rn", "-X", "-i", "--copy-dest=../prev", "../src/", "dst/"],
+    );
+    c.prev = dirs;
+    for d in ["deep", "fifo", "ln", "new"] {
+        c.prev_meta.insert(
+            d.into(),
+            xfer::tree::Meta {
+                xattrs: vec![("user.x".into(), b"hello".to_vec())],
+                acl: None,
+                dacl: None,
+            },
+        );
+    }
+    same_as_rsync(&[c]);
+}

@@ -88,6 +88,8 @@ pub struct Engine<'a> {
     /// deletes nothing), and whether it said so.
     io_known: bool,
     io_warned: bool,
+    /// With `-H`: the item from which it knows of one (`lookahead`).
+    io_from: Option<usize>,
     /// rsync's incremental recursion (off for -m, --delete-before/after).
     pub(super) inc: bool,
     /// A dry run's lists of an incremental recursion, for the sender's
@@ -169,6 +171,7 @@ impl<'a> Engine<'a> {
             hl_received: HashSet::new(),
             io_known: false,
             io_warned: false,
+            io_from: None,
             meta_cache: RefCell::new(None),
             meta_errors: RefCell::new(Vec::new()),
             xattrs_seen: RefCell::new(HashMap::new()),
@@ -444,6 +447,15 @@ impl<'a> Engine<'a> {
         } else {
             self.sent.io_error
         };
+        if self.inc && self.a.hard_links && self.sent.io_error {
+            let items = &self.sent.items;
+            let errs = &self.sent.error_dirs;
+            self.io_from = super::lookahead::io_known_from(
+                &super::flist::list_parents(items),
+                |i| self.starts_list(i),
+                |l| errs.contains(l.map_or(&b""[..], |d| &items[d].path[..])),
+            );
+        }
         self.plan_hard_links();
         let total: u64 = self
             .sent
@@ -559,7 +571,9 @@ impl<'a> Engine<'a> {
         let it = self.item(i);
         self.progress
             .at(self.positions.get(i).copied().unwrap_or(i));
-        if it.is_dir() && self.sent.error_dirs.contains(&it.path) {
+        if it.is_dir() && self.sent.error_dirs.contains(&it.path)
+            || self.io_from.is_some_and(|from| i >= from)
+        {
             self.io_known = true;
         }
         if let Some(sd) = self.skip_dir {
@@ -738,6 +752,8 @@ impl<'a> Engine<'a> {
     ) -> Result<(), FilterError> {
         let it = self.item(i);
         let mut st = st;
+        // A dry run leaves what is in the way there.
+        let st_in_way = st.is_some() && self.dry();
         if let Some(md) = &st {
             if !md.is_dir() {
                 if !self.remove_for_replace(dpath, md, Kind::Dir) {
@@ -785,16 +801,9 @@ impl<'a> Engine<'a> {
                         }
                     })
                     .is_some_and(super::sources::is_dir);
-            let how = if parent_there {
-                "openat("
-            } else {
-                "secure open of "
-            };
-            let close = if parent_there { ")" } else { "" };
-            self.error(&format!(
-                "rsync: [generator] gen_entry_copy_xattrs: {how}\"{}\"{close} failed: No such file or directory (2)",
-                abs(dpath).display()
-            ));
+            if let Some(e) = self.dry_copy_xattrs(dpath, &cmp, parent_there, st_in_way) {
+                self.error(&e);
+            }
         }
         if itemize {
             let base = if is_new { LOCAL_CHANGE } else { 0 };
@@ -865,6 +874,51 @@ impl<'a> Engine<'a> {
             }
         }
         Ok(())
+    }
+
+    /// rsync's gen_entry_copy_xattrs in a dry run, for a new directory
+    /// matched in an alt-dest directory (`cmp`): through its parent's held
+    /// descriptor when the parent is there (`openat`, O_NOFOLLOW, of what
+    /// a dry run leaves in the way: a symlink fails with ELOOP, another
+    /// entry gets the alt-dest directory's xattrs), else by its secure
+    /// path walk, which finds nothing. The error to report, if any.
+    fn dry_copy_xattrs(
+        &self,
+        dpath: &Path,
+        cmp: &Option<(PathBuf, fs::Metadata)>,
+        parent_there: bool,
+        in_way: bool,
+    ) -> Option<String> {
+        use rustix::fs::{Mode, OFlags};
+        let failed = |how: &str, close: &str, e: &std::io::Error| {
+            Some(format!(
+                "rsync: [generator] gen_entry_copy_xattrs: {how}\"{}\"{close} failed: {}",
+                abs(dpath).display(),
+                super::os_error(e)
+            ))
+        };
+        let enoent = std::io::Error::from_raw_os_error(libc::ENOENT);
+        if !parent_there {
+            return failed("secure open of ", "", &enoent);
+        }
+        if !in_way {
+            return failed("openat(", ")", &enoent);
+        }
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY;
+        if let Err(e) = rustix::fs::open(dpath, flags | OFlags::CLOEXEC, Mode::empty()) {
+            return failed(
+                "openat(",
+                ")",
+                &std::io::Error::from_raw_os_error(e.raw_os_error()),
+            );
+        }
+        let (src, _) = cmp.as_ref()?;
+        let scope = super::xattrs::Scope {
+            root: self.who.root,
+            twice: true,
+            sender: false,
+        };
+        super::xattrs::copy_onto(src, dpath, scope).err()
     }
 
     /// Whether a directory this run made stays empty but for its items:

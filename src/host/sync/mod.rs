@@ -24,6 +24,7 @@ mod listdone;
 mod listing;
 mod localdelta;
 mod log;
+mod lookahead;
 mod meta;
 mod missing;
 mod nonreg;

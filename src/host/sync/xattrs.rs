@@ -168,6 +168,35 @@ pub fn apply(path: &Path, want: &Xattrs, have: &Xattrs) -> Result<bool, String> 
     }
 }
 
+/// rsync's copy_xattrs of an alt-dest directory onto what a dry run
+/// leaves in the new directory's way (gen_entry_copy_xattrs opens that
+/// entry, O_NOFOLLOW, and sets through it): every name of `src` in
+/// `scope`, in the order it lists them; the first failure ends it.
+pub fn copy_onto(src: &Path, dst: &Path, scope: Scope) -> Result<(), String> {
+    let list = names(src).map_err(|e| fail("llistxattr", src, None, e))?;
+    for name in list.split(|&b| b == 0).filter(|n| !n.is_empty()) {
+        if !scope.wants(name) {
+            continue;
+        }
+        let value = match get(src, name, false) {
+            Ok(Some(v)) => v,
+            Ok(None) => continue,
+            Err(e) => return Err(fail("lgetxattr", src, Some(name), e)),
+        };
+        let n = std::ffi::OsStr::from_bytes(name);
+        if let Err(e) = xattr_calls::lsetxattr(dst, n, &value) {
+            let e = std::io::Error::from_raw_os_error(e.raw_os_error());
+            return Err(format!(
+                "rsync: [generator] copy_xattrs: fsetxattr(\"{}\",\"{}\") failed: {}",
+                super::engine::abs(dst).display(),
+                String::from_utf8_lossy(name),
+                super::os_error(&e)
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
