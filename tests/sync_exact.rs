@@ -1534,3 +1534,23 @@ fn delete_missing_args_counted() {
         ),
     ]);
 }
+
+/// --append onto a shorter file: rsync sends only the bytes past its
+/// length and counts the part kept as nothing ("Matched data: 0 bytes";
+/// its sender's match_sums skips it, its receiver seeks past it).
+/// Seed 20261207 cases 1096, 4980.
+#[test]
+fn append_keeps_no_matched_data() {
+    for args in [
+        &["-r", "-i", "--stats", "--append", "../src/", "dst/"][..],
+        &["-a", "-i", "--stats", "--append-verify", "../src/", "dst/"][..],
+    ] {
+        same_as_rsync(&[case(
+            vec![file("a", 10000), file("b", 300)],
+            vec![with_seed(file("a", 4096), 10007), file("b", 1)],
+            &[],
+            args,
+        )]);
+    }
+}
+
