@@ -1554,3 +1554,51 @@ fn append_keeps_no_matched_data() {
     }
 }
 
+/// `--info=name2` without `%i`: rsync's generator names an entry it
+/// leaves in place ("NAME" when it set its attributes, "NAME is
+/// uptodate"), a message its server side sends as FINFO, which the
+/// client both prints and writes in its --log-file. With `-b`, the
+/// receiver clears a directory where the backup goes: its "deleting"
+/// reaches the client after the sender logged the file (the item line
+/// written in the log file after the data went). Seed 20261207 case 3654.
+#[test]
+fn name2_lines_logged_and_backup_deletions_after_item() {
+    let src = vec![
+        with_mode(file("deep", 13), 0o755),
+        file("m", 1),
+        file("same", 5),
+    ];
+    let mut old_m = with_seed(file("m", 1), 99);
+    if let Node::File { mtime, .. } = &mut old_m {
+        mtime.0 -= 100;
+    }
+    let dst = vec![
+        file("deep", 13),
+        old_m,
+        dir("m~"),
+        file("m~/inner", 40),
+        file("same", 5),
+    ];
+    for args in [
+        &[
+            "-a",
+            "--out-format=%f",
+            "--log-file=log.txt",
+            "--info=name2",
+            "-b",
+        ][..],
+        &["-a", "-i", "--log-file=log.txt", "-b"][..],
+        &[
+            "-a",
+            "--log-file=log.txt",
+            "--info=name2",
+            "-b",
+            "--backup-dir=bk",
+        ][..],
+    ] {
+        let mut args = args.to_vec();
+        args.extend(["../src/", "dst/"]);
+        same_as_rsync(&[case(src.clone(), dst.clone(), &[], &args)]);
+    }
+}
+

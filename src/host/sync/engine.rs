@@ -63,6 +63,10 @@ pub struct Engine<'a> {
     /// The directory whose default ACL was read last for permissions
     /// without -p (rsync's generator's parent_dirname).
     parent_dirname: Option<Vec<u8>>,
+    /// Deletions rsync's receiver makes while it takes in a file (its
+    /// backup's way cleared), logged once the sender has logged the
+    /// file: they reach the client after that.
+    pub(super) receiver_dels: Option<Vec<(Vec<u8>, Kind)>>,
     /// A merge file that failed to read while clearing a directory.
     pub(super) filter_err: Option<FilterError>,
     pub(super) dirs: Vec<usize>,
@@ -153,6 +157,7 @@ impl<'a> Engine<'a> {
             cwd: std::env::current_dir().unwrap_or_default(),
             skip_dir: None,
             parent_dirname: None,
+            receiver_dels: None,
             filter_err: None,
             dirs: Vec::new(),
             delayed: Vec::new(),
@@ -288,7 +293,7 @@ impl<'a> Engine<'a> {
             None if it.is_dir() => format!("{}/", show(&it.path)),
             None => show(&it.path),
         };
-        self.log.generator_line(&format!("{name}{suffix}"));
+        self.log.generator_info(&format!("{name}{suffix}"));
     }
 
     /// rsync's sender counts the entries the generator itemizes as new
@@ -924,6 +929,10 @@ impl<'a> Engine<'a> {
 
     /// Logs one deletion as rsync's `log_delete`.
     pub(super) fn log_deleted(&mut self, path: Vec<u8>, kind: Kind) {
+        if let Some(dels) = &mut self.receiver_dels {
+            dels.push((path, kind));
+            return;
+        }
         self.stats.deleted.add(kind);
         let mut item = self.sent.items[0].clone();
         item.kind = kind;

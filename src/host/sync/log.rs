@@ -70,6 +70,9 @@ pub struct Log {
     group: bool,
     /// Stdout the sender has yet to print (see `hold`).
     held: Option<Vec<u8>>,
+    /// ... and what it has yet to write in the log file (rsync's client
+    /// logs a line as it prints it).
+    held_file: Option<Vec<u8>>,
 }
 
 /// Whether an out-format has escape `esc` (rsync's `log_format_has`:
@@ -159,6 +162,7 @@ impl Log {
             stderr: a.more.stderr,
             group: a.group,
             held: None,
+            held_file: None,
         })
     }
 
@@ -327,7 +331,12 @@ impl Log {
                 i += 1;
             }
             out.push(b'\n');
-            let _ = f.w.write_all(&out);
+            match &mut self.held_file {
+                Some(h) => h.extend_from_slice(&out),
+                None => {
+                    let _ = f.w.write_all(&out);
+                }
+            }
         }
     }
 
@@ -451,6 +460,7 @@ impl Log {
     /// among the item lines (the engine holds only then).
     pub fn hold(&mut self) {
         self.held.get_or_insert_with(Vec::new);
+        self.held_file.get_or_insert_with(Vec::new);
     }
 
     /// Prints what was held back (rsync's generator flushed its buffer);
@@ -468,6 +478,14 @@ impl Log {
                 self.held = Some(Vec::new());
             }
         }
+        if let Some(h) = self.held_file.take() {
+            if let Some(f) = &mut self.file {
+                let _ = f.w.write_all(&h);
+            }
+            if more {
+                self.held_file = Some(Vec::new());
+            }
+        }
     }
 
     /// A line rsync's generator prints itself (FCLIENT there): on stdout
@@ -476,15 +494,31 @@ impl Log {
         self.ahead(|log| log.client(line));
     }
 
+    /// A line rsync's generator prints (FCLIENT, which its server side
+    /// sends as FINFO): printed as `generator_line` and logged by the
+    /// client that prints it, unless `-q` or `--stderr=all` keep it on
+    /// the server.
+    pub fn generator_info(&mut self, line: &str) {
+        if self.quiet {
+            return;
+        }
+        self.generator_line(line);
+        if self.stderr != StderrMode::All {
+            self.ahead(|log| log.file_line(line));
+        }
+    }
+
     /// Runs `f`, which prints what rsync's generator sends the client as
     /// a message of its own, ahead of what is held back.
     fn ahead(&mut self, f: impl FnOnce(&mut Log)) {
         let Some(held) = self.held.take() else {
             return f(self);
         };
+        let held_file = self.held_file.take();
         let nl = std::mem::take(&mut self.needs_newline);
         f(self);
         self.held = Some(held);
+        self.held_file = held_file;
         self.needs_newline = nl;
     }
 
@@ -547,6 +581,7 @@ pub fn append(path: &std::ffi::OsStr, lines: &[&str]) {
         stderr: StderrMode::Errors,
         group: false,
         held: None,
+        held_file: None,
     };
     for line in lines {
         l.file_line(line);
