@@ -1602,3 +1602,30 @@ fn name2_lines_logged_and_backup_deletions_after_item() {
     }
 }
 
+/// `-H -A` and a follower whose name is a directory at the destination:
+/// rsync's maybe_hard_link replaces the directory with the link, then
+/// itemizes it with the directory's stat: get_acl reads a default ACL of
+/// what is now a file, libacl fails with EACCES ("[generator] get_acl:
+/// sys_acl_get_file(b, ACL_TYPE_DEFAULT): Permission denied (13)", exit
+/// 23) and the item shows 'a'. Seed 20261207 case 1803.
+#[test]
+fn hard_link_over_directory_with_acls() {
+    let src = vec![
+        with_mode(file("a", 30), 0o755),
+        Node::Hard {
+            p: "b".into(),
+            target: "a".into(),
+        },
+    ];
+    let dst = vec![file("a", 30), dir("b")];
+    for args in [
+        &["-aHA", "-i"][..],
+        &["-aHA", "-i", "--inplace", "-L"][..],
+        &["-aHA", "-i", "-n"][..],
+        &["-aH", "-i"][..],
+    ] {
+        let mut args = args.to_vec();
+        args.extend(["../src/", "dst/"]);
+        same_as_rsync(&[case(src.clone(), dst.clone(), &[], &args)]);
+    }
+}
