@@ -1541,17 +1541,14 @@ fn delete_missing_args_counted() {
 /// Seed 20261207 cases 1096, 4980.
 #[test]
 fn append_keeps_no_matched_data() {
-    for args in [
-        &["-r", "-i", "--stats", "--append", "../src/", "dst/"][..],
-        &["-a", "-i", "--stats", "--append-verify", "../src/", "dst/"][..],
-    ] {
-        same_as_rsync(&[case(
-            vec![file("a", 10000), file("b", 300)],
-            vec![with_seed(file("a", 4096), 10007), file("b", 1)],
-            &[],
-            args,
-        )]);
-    }
+    same_for_each(
+        &[file("a", 10000), file("b", 300)],
+        &[with_seed(file("a", 4096), 10007), file("b", 1)],
+        &[
+            &["-r", "-i", "--stats", "--append", "../src/", "dst/"],
+            &["-a", "-i", "--stats", "--append-verify", "../src/", "dst/"],
+        ],
+    );
 }
 
 /// `--info=name2` without `%i`: rsync's generator names an entry it
@@ -1563,7 +1560,7 @@ fn append_keeps_no_matched_data() {
 /// written in the log file after the data went). Seed 20261207 case 3654.
 #[test]
 fn name2_lines_logged_and_backup_deletions_after_item() {
-    let src = vec![
+    let src = [
         with_mode(file("deep", 13), 0o755),
         file("m", 1),
         file("same", 5),
@@ -1572,34 +1569,23 @@ fn name2_lines_logged_and_backup_deletions_after_item() {
     if let Node::File { mtime, .. } = &mut old_m {
         mtime.0 -= 100;
     }
-    let dst = vec![
+    let dst = [
         file("deep", 13),
         old_m,
         dir("m~"),
         file("m~/inner", 40),
         file("same", 5),
     ];
-    for args in [
+    let (log, name2) = ("--log-file=log.txt", "--info=name2");
+    same_for_each(
+        &src,
+        &dst,
         &[
-            "-a",
-            "--out-format=%f",
-            "--log-file=log.txt",
-            "--info=name2",
-            "-b",
-        ][..],
-        &["-a", "-i", "--log-file=log.txt", "-b"][..],
-        &[
-            "-a",
-            "--log-file=log.txt",
-            "--info=name2",
-            "-b",
-            "--backup-dir=bk",
-        ][..],
-    ] {
-        let mut args = args.to_vec();
-        args.extend(["../src/", "dst/"]);
-        same_as_rsync(&[case(src.clone(), dst.clone(), &[], &args)]);
-    }
+            &["-a", "--out-format=%f", log, name2, "-b", "../src/", "dst/"],
+            &["-a", "-i", log, "-b", "../src/", "dst/"],
+            &["-a", log, name2, "-b", "--backup-dir=bk", "../src/", "dst/"],
+        ],
+    );
 }
 
 /// `-H -A` and a follower whose name is a directory at the destination:
@@ -1610,22 +1596,21 @@ fn name2_lines_logged_and_backup_deletions_after_item() {
 /// 23) and the item shows 'a'. Seed 20261207 case 1803.
 #[test]
 fn hard_link_over_directory_with_acls() {
-    let src = vec![
+    let src = [
         with_mode(file("a", 30), 0o755),
         Node::Hard {
             p: "b".into(),
             target: "a".into(),
         },
     ];
-    let dst = vec![file("a", 30), dir("b")];
-    for args in [
-        &["-aHA", "-i"][..],
-        &["-aHA", "-i", "--inplace", "-L"][..],
-        &["-aHA", "-i", "-n"][..],
-        &["-aH", "-i"][..],
-    ] {
-        let mut args = args.to_vec();
-        args.extend(["../src/", "dst/"]);
-        same_as_rsync(&[case(src.clone(), dst.clone(), &[], &args)]);
-    }
+    same_for_each(
+        &src,
+        &[file("a", 30), dir("b")],
+        &[
+            &["-aHA", "-i", "../src/", "dst/"],
+            &["-aHA", "-i", "--inplace", "-L", "../src/", "dst/"],
+            &["-aHA", "-i", "-n", "../src/", "dst/"],
+            &["-aH", "-i", "../src/", "dst/"],
+        ],
+    );
 }
