@@ -1614,3 +1614,35 @@ fn hard_link_over_directory_with_acls() {
         ],
     );
 }
+
+/// A note of rsync's generator ("skipping non-regular file") goes to the
+/// client at once, ahead of the items it still buffers for the sender:
+/// with incremental recursion it sends that buffer when it waits for the
+/// next list at the end of the top one, so the note of a fifo in a later
+/// directory comes after the top list's files and before the progress of
+/// the directories' files (with `--no-i-r` after the first entry, before
+/// all). With `--info=progress2` the note ends the progress line then
+/// open. Seed 20261207 case 3257.
+#[test]
+fn generator_note_ahead_of_buffered_items() {
+    let mut src = vec![file("a1", 13), file("a2", 131072), file("a3", 10000)];
+    for d in ["b", "c"] {
+        src.push(dir(d));
+        for f in ["b", "c", "d"] {
+            src.push(file(&format!("{d}/{f}"), 1000));
+        }
+    }
+    src.push(Node::Fifo {
+        p: "c/f".into(),
+        mode: 0o600,
+    });
+    same_for_each(
+        &src,
+        &[],
+        &[
+            &["-rl", "--info=progress2", "../src/", "dst/"],
+            &["-rl", "--info=progress2", "--no-i-r", "../src/", "dst/"],
+            &["-rl", "-v", "../src/", "dst/"],
+        ],
+    );
+}

@@ -460,14 +460,14 @@ impl<'a> Engine<'a> {
         self.progress.set_total(total, self.sent.listed_size);
         self.log.bar = self.progress.bar();
 
-        // rsync's generator's own lines among the item lines (see
+        // rsync's generator's own lines among the sender's (see
         // `Log::hold`): it sends its buffer after the list's first entry
         // when the whole list is in (no incremental recursion, or -H,
-        // which waits for it), and once done with the list.
-        let hold = self.log.info.name() >= 2 && self.log.has_i == 0;
-        if hold {
-            self.log.hold();
-        }
+        // which waits for it), else when it waits for the next list at
+        // the end of the top one, and once done with the list.
+        let whole = !self.inc || self.a.hard_links;
+        let mut top_sent = whole;
+        self.log.hold();
         if self.a.delete == Some(DeleteWhen::Before) {
             self.delete_pass()?;
         }
@@ -479,6 +479,10 @@ impl<'a> Engine<'a> {
             if super::signals::caught() {
                 return Ok(());
             }
+            if !top_sent && i > 0 && self.starts_list(i) {
+                top_sent = true;
+                self.log.release(true);
+            }
             self.list_at(i);
             self.one(i)?;
             if !self.starts_list(i) {
@@ -488,13 +492,11 @@ impl<'a> Engine<'a> {
                 return Err(e);
             }
             self.drain_meta_errors();
-            if hold && i == 0 && (!self.inc || self.a.hard_links) {
+            if whole && i == 0 {
                 self.log.release(true);
             }
         }
-        if hold {
-            self.log.release(false);
-        }
+        self.log.release(false);
         if self.aborted {
             // rsync's receiver exited: its generator, which ran ahead
             // through the list, goes no further.
