@@ -1623,3 +1623,115 @@ fn dry_run_alt_dest_xattrs_onto_what_is_in_the_way() {
     }
     same_as_rsync(&[c]);
 }
+
+/// --append onto a shorter file: rsync sends only the bytes past its
+/// length and counts the part kept as nothing ("Matched data: 0 bytes";
+/// its sender's match_sums skips it, its receiver seeks past it).
+/// Seed 20261207 cases 1096, 4980.
+#[test]
+fn append_keeps_no_matched_data() {
+    same_for_each(
+        &[file("a", 10000), file("b", 300)],
+        &[with_seed(file("a", 4096), 10007), file("b", 1)],
+        &[
+            &["-r", "-i", "--stats", "--append", "../src/", "dst/"],
+            &["-a", "-i", "--stats", "--append-verify", "../src/", "dst/"],
+        ],
+    );
+}
+
+/// `--info=name2` without `%i`: rsync's generator names an entry it
+/// leaves in place ("NAME" when it set its attributes, "NAME is
+/// uptodate"), a message its server side sends as FINFO, which the
+/// client both prints and writes in its --log-file. With `-b`, the
+/// receiver clears a directory where the backup goes: its "deleting"
+/// reaches the client after the sender logged the file (the item line
+/// written in the log file after the data went). Seed 20261207 case 3654.
+#[test]
+fn name2_lines_logged_and_backup_deletions_after_item() {
+    let src = [
+        with_mode(file("deep", 13), 0o755),
+        file("m", 1),
+        file("same", 5),
+    ];
+    let mut old_m = with_seed(file("m", 1), 99);
+    if let Node::File { mtime, .. } = &mut old_m {
+        mtime.0 -= 100;
+    }
+    let dst = [
+        file("deep", 13),
+        old_m,
+        dir("m~"),
+        file("m~/inner", 40),
+        file("same", 5),
+    ];
+    let (log, name2) = ("--log-file=log.txt", "--info=name2");
+    same_for_each(
+        &src,
+        &dst,
+        &[
+            &["-a", "--out-format=%f", log, name2, "-b", "../src/", "dst/"],
+            &["-a", "-i", log, "-b", "../src/", "dst/"],
+            &["-a", log, name2, "-b", "--backup-dir=bk", "../src/", "dst/"],
+        ],
+    );
+}
+
+/// `-H -A` and a follower whose name is a directory at the destination:
+/// rsync's maybe_hard_link replaces the directory with the link, then
+/// itemizes it with the directory's stat: get_acl reads a default ACL of
+/// what is now a file, libacl fails with EACCES ("[generator] get_acl:
+/// sys_acl_get_file(b, ACL_TYPE_DEFAULT): Permission denied (13)", exit
+/// 23) and the item shows 'a'. Seed 20261207 case 1803.
+#[test]
+fn hard_link_over_directory_with_acls() {
+    let src = [
+        with_mode(file("a", 30), 0o755),
+        Node::Hard {
+            p: "b".into(),
+            target: "a".into(),
+        },
+    ];
+    same_for_each(
+        &src,
+        &[file("a", 30), dir("b")],
+        &[
+            &["-aHA", "-i", "../src/", "dst/"],
+            &["-aHA", "-i", "--inplace", "-L", "../src/", "dst/"],
+            &["-aHA", "-i", "-n", "../src/", "dst/"],
+            &["-aH", "-i", "../src/", "dst/"],
+        ],
+    );
+}
+
+/// A note of rsync's generator ("skipping non-regular file") goes to the
+/// client at once, ahead of the items it still buffers for the sender:
+/// with incremental recursion it sends that buffer when it waits for the
+/// next list at the end of the top one, so the note of a fifo in a later
+/// directory comes after the top list's files and before the progress of
+/// the directories' files (with `--no-i-r` after the first entry, before
+/// all). With `--info=progress2` the note ends the progress line then
+/// open. Seed 20261207 case 3257.
+#[test]
+fn generator_note_ahead_of_buffered_items() {
+    let mut src = vec![file("a1", 13), file("a2", 131072), file("a3", 10000)];
+    for d in ["b", "c"] {
+        src.push(dir(d));
+        for f in ["b", "c", "d"] {
+            src.push(file(&format!("{d}/{f}"), 1000));
+        }
+    }
+    src.push(Node::Fifo {
+        p: "c/f".into(),
+        mode: 0o600,
+    });
+    same_for_each(
+        &src,
+        &[],
+        &[
+            &["-rl", "--info=progress2", "../src/", "dst/"],
+            &["-rl", "--info=progress2", "--no-i-r", "../src/", "dst/"],
+            &["-rl", "-v", "../src/", "dst/"],
+        ],
+    );
+}

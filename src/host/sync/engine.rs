@@ -63,6 +63,10 @@ pub struct Engine<'a> {
     /// The directory whose default ACL was read last for permissions
     /// without -p (rsync's generator's parent_dirname).
     parent_dirname: Option<Vec<u8>>,
+    /// Deletions rsync's receiver makes while it takes in a file (its
+    /// backup's way cleared), logged once the sender has logged the
+    /// file: they reach the client after that.
+    pub(super) receiver_dels: Option<Vec<(Vec<u8>, Kind)>>,
     /// A merge file that failed to read while clearing a directory.
     pub(super) filter_err: Option<FilterError>,
     pub(super) dirs: Vec<usize>,
@@ -155,6 +159,7 @@ impl<'a> Engine<'a> {
             cwd: std::env::current_dir().unwrap_or_default(),
             skip_dir: None,
             parent_dirname: None,
+            receiver_dels: None,
             filter_err: None,
             dirs: Vec::new(),
             delayed: Vec::new(),
@@ -291,7 +296,7 @@ impl<'a> Engine<'a> {
             None if it.is_dir() => format!("{}/", show(&it.path)),
             None => show(&it.path),
         };
-        self.log.generator_line(&format!("{name}{suffix}"));
+        self.log.generator_info(&format!("{name}{suffix}"));
     }
 
     /// rsync's sender counts the entries the generator itemizes as new
@@ -467,14 +472,14 @@ impl<'a> Engine<'a> {
         self.progress.set_total(total, self.sent.listed_size);
         self.log.bar = self.progress.bar();
 
-        // rsync's generator's own lines among the item lines (see
+        // rsync's generator's own lines among the sender's (see
         // `Log::hold`): it sends its buffer after the list's first entry
         // when the whole list is in (no incremental recursion, or -H,
-        // which waits for it), and once done with the list.
-        let hold = self.log.info.name() >= 2 && self.log.has_i == 0;
-        if hold {
-            self.log.hold();
-        }
+        // which waits for it), else when it waits for the next list at
+        // the end of the top one, and once done with the list.
+        let whole = !self.inc || self.a.hard_links;
+        let mut top_sent = whole;
+        self.log.hold();
         if self.a.delete == Some(DeleteWhen::Before) {
             self.delete_pass()?;
         }
@@ -486,6 +491,10 @@ impl<'a> Engine<'a> {
             if super::signals::caught() {
                 return Ok(());
             }
+            if !top_sent && i > 0 && self.starts_list(i) {
+                top_sent = true;
+                self.log.release(true);
+            }
             self.list_at(i);
             self.one(i)?;
             if !self.starts_list(i) {
@@ -495,13 +504,11 @@ impl<'a> Engine<'a> {
                 return Err(e);
             }
             self.drain_meta_errors();
-            if hold && i == 0 && (!self.inc || self.a.hard_links) {
+            if whole && i == 0 {
                 self.log.release(true);
             }
         }
-        if hold {
-            self.log.release(false);
-        }
+        self.log.release(false);
         if self.aborted {
             // rsync's receiver exited: its generator, which ran ahead
             // through the list, goes no further.
@@ -978,6 +985,10 @@ impl<'a> Engine<'a> {
 
     /// Logs one deletion as rsync's `log_delete`.
     pub(super) fn log_deleted(&mut self, path: Vec<u8>, kind: Kind) {
+        if let Some(dels) = &mut self.receiver_dels {
+            dels.push((path, kind));
+            return;
+        }
         self.stats.deleted.add(kind);
         let mut item = self.sent.items[0].clone();
         item.kind = kind;

@@ -69,7 +69,17 @@ pub struct Log {
     /// `-g`: `%G` of a deletion shows rsync's zeroed group, not "DEFAULT".
     group: bool,
     /// Stdout the sender has yet to print (see `hold`).
-    held: Option<Vec<u8>>,
+    held: Option<Vec<Held>>,
+    /// ... and what it has yet to write in the log file (rsync's client
+    /// logs a line as it prints it).
+    held_file: Option<Vec<u8>>,
+}
+
+/// What the sender printed while held back, printed on release as then.
+enum Held {
+    Line(String),
+    Progress(String),
+    EndLine,
 }
 
 /// Whether an out-format has escape `esc` (rsync's `log_format_has`:
@@ -159,6 +169,7 @@ impl Log {
             stderr: a.more.stderr,
             group: a.group,
             held: None,
+            held_file: None,
         })
     }
 
@@ -230,8 +241,7 @@ impl Log {
     pub fn progress(&mut self, text: &str) {
         if !self.quiet {
             if let Some(h) = &mut self.held {
-                h.extend_from_slice(text.as_bytes());
-                self.needs_newline = true;
+                h.push(Held::Progress(text.to_string()));
                 return;
             }
             let _ = write!(self.out, "{text}");
@@ -327,7 +337,12 @@ impl Log {
                 i += 1;
             }
             out.push(b'\n');
-            let _ = f.w.write_all(&out);
+            match &mut self.held_file {
+                Some(h) => h.extend_from_slice(&out),
+                None => {
+                    let _ = f.w.write_all(&out);
+                }
+            }
         }
     }
 
@@ -405,15 +420,11 @@ impl Log {
     }
 
     fn line(&mut self, line: &str) {
-        let nl = std::mem::take(&mut self.needs_newline);
         if let Some(h) = &mut self.held {
-            if nl {
-                h.push(b'\n');
-            }
-            h.extend_from_slice(&super::outbytes::bytes(&reshow_cr(line)));
-            h.push(b'\n');
+            h.push(Held::Line(line.to_string()));
             return;
         }
+        let nl = std::mem::take(&mut self.needs_newline);
         if nl {
             let _ = writeln!(self.out);
         }
@@ -446,26 +457,35 @@ impl Log {
     /// Holds back what the sender prints on stdout from here on: rsync's
     /// generator tells the sender of each item through a buffer it sends
     /// when full or when it waits for its peers, while the notes it
-    /// prints itself (`generator_line`) go ahead of that. Only
-    /// `--info=name2` without `%i` in the stdout format prints such notes
-    /// among the item lines (the engine holds only then).
+    /// prints itself (`generator_line`, `info_server`: "NAME is
+    /// uptodate", "skipping non-regular file", deletions) go ahead of
+    /// that.
     pub fn hold(&mut self) {
         self.held.get_or_insert_with(Vec::new);
+        self.held_file.get_or_insert_with(Vec::new);
     }
 
     /// Prints what was held back (rsync's generator flushed its buffer);
     /// `more`: hold on after it.
     pub fn release(&mut self, more: bool) {
         if let Some(h) = self.held.take() {
-            if !(h.is_empty() || self.quiet) {
-                if super::outbytes::all_to_stderr() {
-                    let _ = std::io::stderr().write_all(&h);
-                } else {
-                    let _ = self.out.write_all(&h);
+            for e in h {
+                match e {
+                    Held::Line(l) => self.line(&l),
+                    Held::Progress(t) => self.progress(&t),
+                    Held::EndLine => self.end_line(),
                 }
             }
             if more {
                 self.held = Some(Vec::new());
+            }
+        }
+        if let Some(h) = self.held_file.take() {
+            if let Some(f) = &mut self.file {
+                let _ = f.w.write_all(&h);
+            }
+            if more {
+                self.held_file = Some(Vec::new());
             }
         }
     }
@@ -476,28 +496,41 @@ impl Log {
         self.ahead(|log| log.client(line));
     }
 
+    /// A line rsync's generator prints (FCLIENT, which its server side
+    /// sends as FINFO): printed as `generator_line` and logged by the
+    /// client that prints it, unless `-q` or `--stderr=all` keep it on
+    /// the server.
+    pub fn generator_info(&mut self, line: &str) {
+        if self.quiet {
+            return;
+        }
+        self.generator_line(line);
+        if self.stderr != StderrMode::All {
+            self.ahead(|log| log.file_line(line));
+        }
+    }
+
     /// Runs `f`, which prints what rsync's generator sends the client as
     /// a message of its own, ahead of what is held back.
     fn ahead(&mut self, f: impl FnOnce(&mut Log)) {
         let Some(held) = self.held.take() else {
             return f(self);
         };
-        let nl = std::mem::take(&mut self.needs_newline);
+        let held_file = self.held_file.take();
         f(self);
         self.held = Some(held);
-        self.needs_newline = nl;
+        self.held_file = held_file;
     }
 
     /// Ends a line left open on stdout (rsync's exit_cleanup does, before
     /// its closing message).
     pub fn end_line(&mut self) {
+        if let Some(h) = &mut self.held {
+            h.push(Held::EndLine);
+            return;
+        }
         if std::mem::take(&mut self.needs_newline) {
-            match &mut self.held {
-                Some(h) => h.push(b'\n'),
-                None => {
-                    let _ = writeln!(self.out);
-                }
-            }
+            let _ = writeln!(self.out);
         }
     }
 
@@ -547,6 +580,7 @@ pub fn append(path: &std::ffi::OsStr, lines: &[&str]) {
         stderr: StderrMode::Errors,
         group: false,
         held: None,
+        held_file: None,
     };
     for line in lines {
         l.file_line(line);

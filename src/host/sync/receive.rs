@@ -232,12 +232,18 @@ impl Engine<'_> {
         self.report_before(i, iflags);
         let fuzzy = st.is_none() && !alt_basis && partial_basis.is_none();
         let basis = basis.filter(|b| !fuzzy || self.receiver_finds(b));
+        self.receiver_dels = Some(Vec::new());
         let r = self.receive(it, src, dpath, st.as_ref(), basis.as_deref());
+        let dels = self.receiver_dels.take().unwrap_or_default();
         // rsync's sender logs the file once its data is sent, whatever
-        // the receiver made of it.
+        // the receiver made of it (and hears of the receiver's deletions
+        // after that).
         let literal = r.as_ref().map_or(0, |s| s.literal);
         self.progress.file_done(&mut self.log, it, it.size);
         self.report_after(i, iflags, literal);
+        for (path, kind) in dels {
+            self.log_deleted(path, kind);
+        }
         if let Some(md) = self.verify_failed.take() {
             self.redo.push((i, md));
             self.stats.literal += r.as_ref().map_or(0, |s| s.literal);

@@ -318,7 +318,10 @@ pub fn inplace(src: &mut File, out: &File, m: &Method) -> Result<Sent, Failed> {
 
 /// `--append`: writes the source's bytes past `start` (the length of
 /// the basis: the file itself or, as rsync, another whose length only
-/// counts) at the same offset of `out`.
+/// counts) at the same offset of `out`. rsync counts the start it keeps
+/// as no data at all: its sender's match_sums skips it (no `matched()`
+/// call) and its receiver's receive_data seeks past it, so "Matched
+/// data" stays 0.
 pub fn append(src: &mut File, out: &File, start: u64, m: &Method) -> Result<Sent, Failed> {
     src.seek(SeekFrom::Start(start)).map_err(Failed::Read)?;
     let mut sink = Sink::new(out, start, m);
@@ -335,7 +338,7 @@ pub fn append(src: &mut File, out: &File, start: u64, m: &Method) -> Result<Sent
     sink.finish().map_err(Failed::Write)?;
     Ok(Sent {
         literal: n_total,
-        matched: start,
+        matched: 0,
     })
 }
 
