@@ -1735,3 +1735,210 @@ fn generator_note_ahead_of_buffered_items() {
         ],
     );
 }
+
+/// `%C` with a width: rsync pads a file's checksum to the width, but the
+/// blanks it shows for an entry with none (a directory, a file not sent)
+/// it writes as they are, as wide as the checksum (16 for xxh3).
+#[test]
+fn checksum_blanks_ignore_width() {
+    same_as_rsync(&[case(
+        vec![dir("d"), file("d/a", 10), file("b", 3)],
+        vec![dir("d"), file("d/a", 10)],
+        &[],
+        &[
+            "-a",
+            "--log-format=<%c>%'20C%-3G|%-40C|",
+            "--checksum-choice=xxh3",
+            "../src/",
+            "dst/",
+        ],
+    )]);
+}
+
+/// --compare-dest missing, the destination a symlink to a directory:
+/// rsync names the directory from the working directory joined with the
+/// destination as written (`dst/a/../prev`), not where the symlink goes.
+#[test]
+fn alt_dest_warning_names_symlinked_destination() {
+    let dst = vec![
+        dir("a.real"),
+        Node::Link {
+            p: "a".into(),
+            target: "a.real".into(),
+            mtime: 1_600_000_000,
+        },
+    ];
+    same_as_rsync(&[case(
+        vec![file("x", 10)],
+        dst,
+        &[],
+        &["-a", "-i", "--compare-dest=../prev", "../src/x", "dst/a"],
+    )]);
+}
+
+/// -H -A -X, a follower whose leader is done before it and a directory
+/// in its place: rsync's generator links the name, then itemizes it with
+/// the directory's stat, so it reads the default ACL of what is now a
+/// file: "get_acl: sys_acl_get_file(NAME, ACL_TYPE_DEFAULT): Permission
+/// denied (13)", the ACL itemized as differing, exit 23. Its xattrs are
+/// read from the link: the leader's inode, whose new xattrs rsync's
+/// receiver sets after the follower is itemized ('x').
+#[test]
+fn follower_replacing_directory_reads_its_default_acl() {
+    let src = vec![
+        file("a", 10),
+        dir("d"),
+        Node::Hard {
+            p: "d/h".into(),
+            target: "a".into(),
+        },
+    ];
+    let dst = vec![file("a", 10), dir("d"), dir("d/h")];
+    let xattr = |v: &str| xfer::tree::Meta {
+        xattrs: vec![("user.a".into(), v.as_bytes().to_vec())],
+        acl: None,
+        dacl: None,
+    };
+    let mut cases = Vec::new();
+    for (args, with_xattr) in [("-aHAX", true), ("-aHA", false), ("-aHAX", false)] {
+        let mut c = case(
+            src.clone(),
+            dst.clone(),
+            &[],
+            &[args, "-i", "../src/", "dst/"],
+        );
+        if with_xattr {
+            c.src_meta.insert("a".into(), xattr("new"));
+            c.dst_meta.insert("a".into(), xattr("old"));
+        }
+        cases.push(c);
+    }
+    same_as_rsync(&cases);
+}
+
+/// -y with --link-dest into an empty destination: rsync's generator
+/// looks for a fuzzy basis only after the alt-dest directories found
+/// none, reading the destination directory then, so a file it linked
+/// from ../prev before is a candidate. --append-verify appends to that
+/// basis, fails the verification and sends the file again (a WARNING,
+/// then `>f..t......`); --append keeps the basis's start.
+#[test]
+fn fuzzy_basis_after_link_dest() {
+    let mut cases = Vec::new();
+    for append in ["--append-verify", "--append"] {
+        let mut c = case(
+            vec![file("a", 13), file("b", 1023)],
+            Vec::new(),
+            &[],
+            &[
+                "-a",
+                "-i",
+                append,
+                "--link-dest=../prev",
+                "-y",
+                "../src/",
+                "dst/",
+            ],
+        );
+        c.prev = vec![file("a", 13)];
+        cases.push(c);
+    }
+    same_as_rsync(&cases);
+}
+
+/// --inplace --no-whole-file with a basis other than the file itself (a
+/// --link-dest file of another time, a -y one): rsync's receiver reads
+/// the matched blocks from that basis (its --stats count them as
+/// matched data) and writes every byte of the new file.
+#[test]
+fn inplace_delta_from_other_basis() {
+    let old_time = |n: Node| match n {
+        Node::File {
+            p,
+            size,
+            seed,
+            mode,
+            owner,
+            sparse,
+            ..
+        } => Node::File {
+            p,
+            size,
+            seed,
+            mode,
+            mtime: (1_500_000_000, 0),
+            owner,
+            sparse,
+        },
+        n => n,
+    };
+    let mut linked = case(
+        vec![file("b", 70000)],
+        vec![],
+        &[],
+        &[
+            "-a",
+            "-i",
+            "--stats",
+            "--inplace",
+            "--no-whole-file",
+            "--link-dest=../prev",
+            "../src/",
+            "dst/",
+        ],
+    );
+    linked.prev = vec![old_time(file("b", 70000))];
+    let fuzzy = case(
+        vec![file("b", 70000)],
+        vec![old_time(file("b~", 70000))],
+        &[],
+        &[
+            "-a",
+            "-i",
+            "--stats",
+            "--inplace",
+            "--no-whole-file",
+            "-y",
+            "../src/",
+            "dst/",
+        ],
+    );
+    same_as_rsync(&[linked, fuzzy]);
+}
+
+/// --ignore-existing, a source directory that is a symlink (to a
+/// directory) on the receiver: rsync passes over the directory, does
+/// not count it missing, and its touch_up_dirs sets the directory's
+/// time on the symlink itself at the end (also for a -R path's implied
+/// directory, and below such a symlink).
+#[test]
+fn ignore_existing_times_symlink_in_place_of_directory() {
+    let link = |p: &str, target: &str| Node::Link {
+        p: p.into(),
+        target: target.into(),
+        mtime: 1_600_000_000,
+    };
+    let src = vec![dir("d"), dir("d/e"), file("d/f", 10), file("d/e/g", 5)];
+    let dst = vec![
+        dir("d.real"),
+        link("d", "d.real"),
+        dir("d/e.real"),
+        link("d/e", "e.real"),
+    ];
+    let mut cases = Vec::new();
+    for args in [
+        vec!["-a", "-i", "--ignore-existing", "../src/", "dst/"],
+        vec!["-rlt", "--ignore-existing", "--no-i-r", "../src/", "dst/"],
+        vec![
+            "-a",
+            "-i",
+            "--ignore-existing",
+            "-R",
+            "../src/./d/e/g",
+            "dst/",
+        ],
+    ] {
+        cases.push(case(src.clone(), dst.clone(), &[], &args));
+    }
+    same_as_rsync(&cases);
+}

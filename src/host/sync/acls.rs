@@ -8,6 +8,8 @@
 
 use super::{xattr_calls, xattrs};
 use rustix::io::Errno;
+use std::fs;
+use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 pub const ACCESS: &str = "system.posix_acl_access";
@@ -268,15 +270,37 @@ pub fn read_sent(path: &Path, mode: u32, is_dir: bool) -> Result<Sent, String> {
     })
 }
 
-/// Whether the ACLs of `path` (mode `have_mode`) differ from the sent
-/// ones of an entry with mode `mode` (rsync's `set_acl` check).
-pub fn differ(path: &Path, have_mode: u32, sent: &Sent, mode: u32) -> Result<bool, String> {
-    let access = read_one(path, ACCESS)?.unwrap_or_else(|| Acl::of_mode(have_mode));
+/// Whether the ACLs of `path` differ from the sent ones of an entry with
+/// mode `mode` (rsync's `get_acl` then `set_acl` check). `have` is what
+/// rsync's generator stat found there: a directory's default ACL is read
+/// too, and libacl refuses that (EACCES) for what is no directory by now
+/// (a hard link that replaced it); `name` is the entry's for that error.
+pub fn differ(
+    path: &Path,
+    have: &fs::Metadata,
+    name: &str,
+    sent: &Sent,
+    mode: u32,
+) -> Result<bool, String> {
+    let access = read_one(path, ACCESS)?.unwrap_or_else(|| Acl::of_mode(have.mode()));
+    let default = if have.is_dir() {
+        if !fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+            return Err(format!(
+                "rsync: [generator] get_acl: sys_acl_get_file({name}, ACL_TYPE_DEFAULT): \
+                 Permission denied (13)"
+            ));
+        }
+        read_one(path, DEFAULT)?
+    } else if sent.default.is_some() {
+        read_one(path, DEFAULT)?
+    } else {
+        None
+    };
     if !access.equal_enough(&sent.access, mode) {
         return Ok(true);
     }
     match &sent.default {
-        Some(d) => Ok(read_one(path, DEFAULT)?.unwrap_or_default() != *d),
+        Some(d) => Ok(default.unwrap_or_default() != *d),
         None => Ok(false),
     }
 }

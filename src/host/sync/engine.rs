@@ -668,6 +668,14 @@ impl<'a> Engine<'a> {
             if self.log.info.skip() >= 1 {
                 self.log.info_server(&format!("{} exists", show(&it.path)));
             }
+            // A directory passed over is not a missing one: rsync's
+            // touch_up_dirs still sets its time on what is there. On a
+            // symlink (its own time) wsync does the same; a file keeps
+            // its time, as the manual says (docs/RSYNC.md).
+            let link = st.as_ref().is_some_and(|m| m.is_symlink());
+            if it.is_dir() && link && (self.a.implied_dirs || !it.implied) {
+                self.dirs.push(i);
+            }
             self.hl_skipped(i);
             return Ok(());
         }
@@ -1031,7 +1039,9 @@ impl<'a> Engine<'a> {
         for i in std::mem::take(&mut self.dirs) {
             let it = self.item(i);
             let p = self.dst_path(it);
-            if !self.who.root && it.mode & 0o700 != 0o700 {
+            let link = fs::symlink_metadata(&p).is_ok_and(|m| m.is_symlink());
+            // rsync's chmod here follows no symlink.
+            if !self.who.root && it.mode & 0o700 != 0o700 && !link {
                 let old = fs::symlink_metadata(&p).ok().map(|m| m.mode());
                 let perms = attrs::dest_perms(self.a, &self.who, it, old);
                 let _ = rustix::fs::chmod(&p, rustix::fs::Mode::from_raw_mode(perms as _));
@@ -1058,7 +1068,7 @@ pub(super) fn abs(p: &Path) -> PathBuf {
 }
 
 /// `a/b/../c` as `a/c`, without asking the file system.
-fn lexical(p: &Path) -> PathBuf {
+pub(super) fn lexical(p: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for c in p.components() {

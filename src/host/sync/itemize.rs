@@ -150,11 +150,13 @@ impl Fields for LogItem<'_> {
             },
             b'B' => text(mode::perm_string(it.mode)),
             b'p' => text(std::process::id().to_string()),
-            b'C' => Field::Text(
-                li.checksum
-                    .clone()
-                    .map_or_else(|| vec![b' '; 32], String::into_bytes),
-            ),
+            // A digest is padded to the width; the blanks shown where there
+            // is none are not (rsync writes them straight into its buffer).
+            b'C' => match &li.checksum {
+                Some(s) if !s.bytes().all(|c| c == b' ') => Field::Text(s.clone().into_bytes()),
+                Some(s) => Field::Raw(s.clone().into_bytes()),
+                None => Field::Raw(vec![b' '; 32]),
+            },
             // The module's name: empty outside a daemon.
             b'm' => Field::Text(Vec::new()),
             _ => return None,

@@ -103,15 +103,24 @@ impl Engine<'_> {
         let m = self.src_meta(it);
         let mut iflags = 0;
         if let Some(sent) = &m.acl {
-            match acls::differ(path, md.mode(), sent, it.mode) {
+            let name = super::flist::show(&it.path);
+            match acls::differ(path, md, &name, sent, it.mode) {
                 Ok(true) => iflags |= REPORT_ACL,
                 Ok(false) => {}
-                Err(e) => self.meta_errors.borrow_mut().push(e),
+                // rsync's set_acl finds no ACL read: it differs.
+                Err(e) => {
+                    self.meta_errors.borrow_mut().push(e);
+                    iflags |= REPORT_ACL;
+                }
             }
         }
         if let Some(want) = &m.xattrs {
             match xattrs::read(path, scope(self.a, &self.who, false)) {
                 Ok(have) => {
+                    // The entry now at `path` (a hard link may have
+                    // replaced the one `md` was read from).
+                    let now = fs::symlink_metadata(path);
+                    let md = now.as_ref().unwrap_or(md);
                     if self.seen_xattrs(md, have, want) != *want {
                         iflags |= REPORT_XATTR;
                     }
@@ -127,7 +136,8 @@ impl Engine<'_> {
     /// so a change made through one name is not seen at the next. `have`
     /// is what the entry holds now.
     fn seen_xattrs(&self, md: &fs::Metadata, have: Xattrs, want: &Xattrs) -> Xattrs {
-        if md.nlink() < 2 || md.is_dir() {
+        // With one name yet, -H may still link another to it.
+        if (md.nlink() < 2 && !self.a.hard_links) || md.is_dir() {
             return have;
         }
         let mut seen = self.xattrs_seen.borrow_mut();

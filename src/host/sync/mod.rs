@@ -384,7 +384,14 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
     } else {
         fs::canonicalize(&dst_root).unwrap_or_else(|_| abs(&dst_root))
     };
-    alt_dirs_warnings(a, &dst_abs, a.dry_run && root_created, &mut log);
+    // rsync names the alt-dest directories from its idea of the current
+    // directory: the working directory's with the destination's name
+    // joined on, its `..` taken off by name (a symlink stays as named).
+    let named = match a.dry_run && root_created {
+        true => dst_abs.clone(),
+        false => engine::lexical(&abs(&dst_root)),
+    };
+    alt_dirs_warnings(a, &named, a.dry_run && root_created, &mut log);
     let receiver = filters.for_side(Side::Receiver, dst_abs.as_os_str().as_bytes());
     // rsync numbers its list (what --progress counts) with repeated
     // names still in.

@@ -86,16 +86,6 @@ impl Engine<'_> {
             }
         }
         let mut basis: Option<PathBuf> = st.as_ref().map(|_| dpath.to_path_buf());
-        if st.is_none() {
-            basis = self.fuzzy_basis(it, dpath);
-        }
-        // rsync's generator goes on with the fuzzy basis's size (what
-        // --append compares).
-        let mut fuzzy_size = basis
-            .as_deref()
-            .filter(|_| st.is_none())
-            .and_then(|p| fs::metadata(p).ok())
-            .map(|m| m.len());
         let mut cmp_st = st.clone().map(|md| (dpath.to_path_buf(), md));
         let mut alt_basis = false;
         if !self.alt_roots.is_empty() && (st.is_none() || a.alt_dest != Some(AltDest::Copy)) {
@@ -112,7 +102,6 @@ impl Engine<'_> {
                 AltResult::Basis(p, md) => {
                     basis = Some(p.clone());
                     alt_basis = true;
-                    fuzzy_size = None;
                     // rsync itemizes against the basis it found.
                     cmp_st = Some((p, md));
                 }
@@ -123,6 +112,19 @@ impl Engine<'_> {
         let partial_basis = partial
             .as_ref()
             .filter(|p| fs::symlink_metadata(p).is_ok_and(|m| m.is_file()));
+        // rsync's generator looks for a fuzzy basis after the alt-dest
+        // directories found none, and not for a partial file: only then
+        // does it read the directory (what this run linked or made there
+        // before is in it). It goes on with that basis's size (what
+        // --append compares).
+        let mut fuzzy_size = None;
+        if st.is_none() && !alt_basis && partial_basis.is_none() {
+            basis = self.fuzzy_basis(it, dpath);
+            fuzzy_size = basis
+                .as_deref()
+                .and_then(|p| fs::metadata(p).ok())
+                .map(|m| m.len());
+        }
         if let (Some(md), false) = (&st, alt_basis) {
             if self.quick_check(it, md, dpath) {
                 if let Some(p) = partial_basis {
@@ -558,6 +560,14 @@ impl Engine<'_> {
             .map_err(|e| Some(write_err(dpath, &e)))?;
             let r = if a.append > 0 {
                 transfer::append(&mut src, &file, start, &m)
+            } else if let (Some(b), true) = (other, m.delta) {
+                // An alt-dest or fuzzy basis: rsync's receiver reads the
+                // matched blocks from it and writes every byte.
+                file.set_len(0).map_err(|e| Some(write_err(dpath, &e)))?;
+                match fs::File::open(b) {
+                    Ok(basis) => super::localdelta::delta(&mut src, &basis, &file, &m),
+                    Err(e) => Err(Failed::Read(e)),
+                }
             } else if st.is_some() && m.delta {
                 transfer::inplace(&mut src, &file, &m)
             } else {

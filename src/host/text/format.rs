@@ -19,6 +19,10 @@ pub enum Field {
     Text(Vec<u8>),
     /// `%L`: a lead (` -> `, ` => `) as it is, then the target padded.
     Lead(&'static [u8], Vec<u8>),
+    /// Text as it is, whatever the width (rsync's `log_formatted` pads
+    /// only a value that is not already in its `buf2`, and `%C`'s blanks
+    /// are written there).
+    Raw(Vec<u8>),
 }
 
 /// What a line's escapes are worth.
@@ -105,6 +109,7 @@ pub fn render(fmt: &str, fields: &dyn Fields) -> Vec<u8> {
             Piece::Escape(e, _) if e.letter == b'%' => out.extend(pad(b"%", e.flags)),
             Piece::Escape(e, written) => match fields.field(&e) {
                 Some(Field::Text(v)) => out.extend(pad(&v, e.flags)),
+                Some(Field::Raw(v)) => out.extend(v),
                 Some(Field::Lead(lead, v)) => {
                     out.extend_from_slice(lead);
                     out.extend(pad(&v, e.flags));
