@@ -226,28 +226,6 @@ fn read_one(path: &Path, name: &str) -> Result<Option<Acl>, String> {
     }
 }
 
-/// rsync's generator reading the ACLs of `path` as of a directory (its
-/// stat taken before a hard link replaced the directory): libacl's
-/// acl_get_file finds no default ACL on what is now a file and fails
-/// with EACCES. The error as rsync prints it (`shown`: its name for the
-/// entry), if the read fails.
-pub fn default_read_error(path: &Path, shown: &str) -> Option<String> {
-    let errno = match xattrs::get(path, DEFAULT.as_bytes(), true) {
-        Ok(Some(_)) => return None,
-        Ok(None) => match std::fs::metadata(path) {
-            Ok(md) if md.is_dir() => return None,
-            Ok(_) => Errno::ACCESS.raw_os_error(),
-            Err(e) => e.raw_os_error()?,
-        },
-        Err(e) if not_supported(e) => return None,
-        Err(e) => e.raw_os_error(),
-    };
-    Some(format!(
-        "rsync: [generator] get_acl: sys_acl_get_file({shown}, ACL_TYPE_DEFAULT): {}",
-        super::os_error(&std::io::Error::from_raw_os_error(errno))
-    ))
-}
-
 fn kind_name(name: &str) -> &'static str {
     if name == ACCESS {
         "ACL_TYPE_ACCESS"

@@ -7,7 +7,7 @@
 use super::args::AltDest;
 use super::engine::Engine;
 use super::flist::Kind;
-use super::itemize::{LOCAL_CHANGE, REPORT_ACL, XNAME_FOLLOWS};
+use super::itemize::{LOCAL_CHANGE, XNAME_FOLLOWS};
 use std::collections::HashMap;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
@@ -236,19 +236,11 @@ impl Engine<'_> {
                 None => {}
             }
         }
-        let was_dir = cmp.as_ref().is_some_and(|(_, md)| md.is_dir());
         let cmp = cmp.as_ref().map(|(p, md)| (p.as_path(), md));
-        let mut iflags = self.flags(it, cmp, LOCAL_CHANGE | XNAME_FOLLOWS);
-        if was_dir && self.a.acls && !self.a.more.fake_super && !self.a.dry_run {
-            // rsync's maybe_hard_link itemizes the link with the stat of
-            // the directory it replaced: get_acl reads a default ACL of
-            // what is now the file, fails, and the ACLs count as changed.
-            let shown = super::flist::show(&it.path);
-            if let Some(e) = super::acls::default_read_error(&dpath, &shown) {
-                self.error(&e);
-                iflags |= REPORT_ACL;
-            }
-        }
+        // With -A, a link that replaced a directory is itemized with the
+        // directory's stat, as rsync's maybe_hard_link does: its default
+        // ACL read fails there (acls::differ).
+        let iflags = self.flags(it, cmp, LOCAL_CHANGE | XNAME_FOLLOWS);
         let target = lit.path.clone();
         self.report(i, iflags, Some(&target), 0);
         // rsync's generator reports each name it links done.
