@@ -1534,3 +1534,97 @@ fn delete_missing_args_counted() {
         ),
     ]);
 }
+
+/// A regular file below a file in the way (ENOTDIR): rsync's generator
+/// reports its failed stat only once nothing else took the file. A size
+/// limit skips it silently; an alt-dest match is linked, then copied,
+/// and that copy's temporary file fails ("[generator] mkstemp ...
+/// failed") before the failed stat; an alt-dest file of other data is
+/// the basis, so the file is sent, and rsync's receiver fails its
+/// mkstemp (having warned again, without -p, that the parent's default
+/// ACL cannot be read).
+#[test]
+fn files_below_a_file_in_the_way() {
+    let src = vec![
+        dir("k"),
+        dir("k/m"),
+        file("k/m/a", 10),
+        file("k/m/g", 200),
+        file("k/m/h", 300),
+    ];
+    let old = vec![dir("k"), file("k/m", 10)];
+    let mut cases = Vec::new();
+    for args in [
+        &[
+            "-a",
+            "-i",
+            "--ignore-existing",
+            "--min-size=100",
+            "../src/",
+            "dst/",
+        ][..],
+        &[
+            "-a",
+            "-i",
+            "--ignore-existing",
+            "--link-dest=../prev",
+            "../src/",
+            "dst/",
+        ],
+        &[
+            "-r",
+            "-i",
+            "--ignore-existing",
+            "--compare-dest=../prev",
+            "../src/",
+            "dst/",
+        ],
+    ] {
+        let mut c = case(src.clone(), old.clone(), &[], args);
+        c.prev = vec![dir("k"), dir("k/m"), file("k/m/g", 200), file("k/m/h", 301)];
+        cases.push(c);
+    }
+    same_as_rsync(&cases);
+}
+
+/// --ignore-existing passes over a directory with a file in its place,
+/// flagging nothing: with incremental recursion its list's deletion
+/// (delete_in_dir as the list starts) opens it, and that fails: rsync's
+/// generator says "opendir ... failed: Not a directory", exits 23 and,
+/// its io_error set, deletes nothing more ("IO error encountered --
+/// skipping file deletion"). Without incremental recursion it does not
+/// look there.
+#[test]
+fn ignored_directory_opened_for_deletion() {
+    let src = vec![
+        dir("k"),
+        dir("k/m"),
+        file("k/m/g", 20),
+        dir("z"),
+        file("z/a", 5),
+    ];
+    let old = vec![dir("k"), file("k/m", 10), dir("z"), file("z/old", 3)];
+    same_for_each(
+        &src,
+        &old,
+        &[
+            &[
+                "-r",
+                "-i",
+                "--ignore-existing",
+                "--delete",
+                "../src/",
+                "dst/",
+            ][..],
+            &[
+                "-r",
+                "-i",
+                "--ignore-existing",
+                "--delete",
+                "--no-i-r",
+                "../src/",
+                "dst/",
+            ],
+        ],
+    );
+}
