@@ -1628,3 +1628,21 @@ fn ignored_directory_opened_for_deletion() {
         ],
     );
 }
+
+/// -y for a single file copied to another name: rsync's find_fuzzy
+/// measures the names against the list's name (the source's), not the
+/// destination's; the basis it finds gives the new file its permissions
+/// without -p (dest_mode of an existing file).
+#[test]
+fn fuzzy_name_of_a_renamed_file() {
+    let src = vec![file("trail ", 100)];
+    let old = vec![
+        with_mode(file("trail ", 5), 0o700),
+        with_mode(file("new namf", 6), 0o640),
+    ];
+    same_for_each(
+        &src,
+        &old,
+        &[&["-d", "-i", "--fuzzy", "../src/trail ", "dst/new name"][..]],
+    );
+}

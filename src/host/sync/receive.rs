@@ -40,7 +40,11 @@ impl Engine<'_> {
             let rel_dir = rel.parent().unwrap_or(Path::new(""));
             dirs.extend(self.alt_roots.iter().map(|r| r.join(rel_dir)));
         }
-        self.fuzzy.find(dpath, &dirs, it.size, it.mtime)
+        let name = match it.path.iter().rposition(|&b| b == b'/') {
+            Some(k) => &it.path[k + 1..],
+            None => &it.path[..],
+        };
+        self.fuzzy.find(dpath, name, &dirs, it.size, it.mtime)
     }
 
     pub(super) fn file(&mut self, i: usize, dpath: &Path, st: Option<fs::Metadata>) {
