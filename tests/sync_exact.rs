@@ -1646,3 +1646,39 @@ fn fuzzy_name_of_a_renamed_file() {
         &[&["-d", "-i", "--fuzzy", "../src/trail ", "dst/new name"][..]],
     );
 }
+
+/// --backup-dir with -K: the backup directory made for a destination
+/// directory that is a symlink to one takes the symlink's own mode and
+/// owner (rsync's copy_valid_path builds its entry with make_file, which
+/// does not follow it): 0777, not the directory's.
+#[test]
+fn backup_dir_for_a_kept_dirlink() {
+    let src = vec![
+        file("a", 10),
+        Node::Dir {
+            p: "k".into(),
+            mode: 0o700,
+            mtime: 1_600_000_100,
+        },
+        file("k/f", 20),
+    ];
+    let old = vec![
+        file("a", 11),
+        Node::Dir {
+            p: "k.real".into(),
+            mode: 0o700,
+            mtime: 1_600_000_100,
+        },
+        Node::Link {
+            p: "k".into(),
+            target: "k.real".into(),
+            mtime: 1_600_000_000,
+        },
+        file("k/f", 21),
+    ];
+    same_for_each(
+        &src,
+        &old,
+        &[&["-a", "-i", "-K", "--backup-dir=bak", "../src/", "dst/"][..]],
+    );
+}
