@@ -101,7 +101,10 @@ impl<'a> Deleter<'a> {
                 self.io_error = true;
                 self.lines.push(Del::Error(format!(
                     "rsync: [generator] opendir \"{}\" failed: {}",
-                    super::engine::abs(&join(self.root, dir)).display(),
+                    std::env::current_dir()
+                        .unwrap_or_default()
+                        .join(join(self.root, dir))
+                        .display(),
                     super::os_error(&e)
                 )));
                 return out;
