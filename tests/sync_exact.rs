@@ -1942,3 +1942,151 @@ fn ignore_existing_times_symlink_in_place_of_directory() {
     }
     same_as_rsync(&cases);
 }
+
+/// A regular file below a file in the way (ENOTDIR): rsync's generator
+/// reports its failed stat only once nothing else took the file. A size
+/// limit skips it silently; an alt-dest match is linked, then copied,
+/// and that copy's temporary file fails ("[generator] mkstemp ...
+/// failed") before the failed stat; an alt-dest file of other data is
+/// the basis, so the file is sent, and rsync's receiver fails its
+/// mkstemp (having warned again, without -p, that the parent's default
+/// ACL cannot be read).
+#[test]
+fn files_below_a_file_in_the_way() {
+    let src = vec![
+        dir("k"),
+        dir("k/m"),
+        file("k/m/a", 10),
+        file("k/m/g", 200),
+        file("k/m/h", 300),
+    ];
+    let old = vec![dir("k"), file("k/m", 10)];
+    let mut cases = Vec::new();
+    for args in [
+        &[
+            "-a",
+            "-i",
+            "--ignore-existing",
+            "--min-size=100",
+            "../src/",
+            "dst/",
+        ][..],
+        &[
+            "-a",
+            "-i",
+            "--ignore-existing",
+            "--link-dest=../prev",
+            "../src/",
+            "dst/",
+        ],
+        &[
+            "-r",
+            "-i",
+            "--ignore-existing",
+            "--compare-dest=../prev",
+            "../src/",
+            "dst/",
+        ],
+    ] {
+        let mut c = case(src.clone(), old.clone(), &[], args);
+        c.prev = vec![dir("k"), dir("k/m"), file("k/m/g", 200), file("k/m/h", 301)];
+        cases.push(c);
+    }
+    same_as_rsync(&cases);
+}
+
+/// --ignore-existing passes over a directory with a file in its place,
+/// flagging nothing: with incremental recursion its list's deletion
+/// (delete_in_dir as the list starts) opens it, and that fails: rsync's
+/// generator says "opendir ... failed: Not a directory", exits 23 and,
+/// its io_error set, deletes nothing more ("IO error encountered --
+/// skipping file deletion"). Without incremental recursion it does not
+/// look there.
+#[test]
+fn ignored_directory_opened_for_deletion() {
+    let src = vec![
+        dir("k"),
+        dir("k/m"),
+        file("k/m/g", 20),
+        dir("z"),
+        file("z/a", 5),
+    ];
+    let old = vec![dir("k"), file("k/m", 10), dir("z"), file("z/old", 3)];
+    same_for_each(
+        &src,
+        &old,
+        &[
+            &[
+                "-r",
+                "-i",
+                "--ignore-existing",
+                "--delete",
+                "../src/",
+                "dst/",
+            ][..],
+            &[
+                "-r",
+                "-i",
+                "--ignore-existing",
+                "--delete",
+                "--no-i-r",
+                "../src/",
+                "dst/",
+            ],
+        ],
+    );
+}
+
+/// -y for a single file copied to another name: rsync's find_fuzzy
+/// measures the names against the list's name (the source's), not the
+/// destination's; the basis it finds gives the new file its permissions
+/// without -p (dest_mode of an existing file).
+#[test]
+fn fuzzy_name_of_a_renamed_file() {
+    let src = vec![file("trail ", 100)];
+    let old = vec![
+        with_mode(file("trail ", 5), 0o700),
+        with_mode(file("new namf", 6), 0o640),
+    ];
+    same_for_each(
+        &src,
+        &old,
+        &[&["-d", "-i", "--fuzzy", "../src/trail ", "dst/new name"][..]],
+    );
+}
+
+/// --backup-dir with -K: the backup directory made for a destination
+/// directory that is a symlink to one takes the symlink's own mode and
+/// owner (rsync's copy_valid_path builds its entry with make_file, which
+/// does not follow it): 0777, not the directory's.
+#[test]
+fn backup_dir_for_a_kept_dirlink() {
+    let src = vec![
+        file("a", 10),
+        Node::Dir {
+            p: "k".into(),
+            mode: 0o700,
+            mtime: 1_600_000_100,
+        },
+        file("k/f", 20),
+    ];
+    let old = vec![
+        file("a", 11),
+        Node::Dir {
+            p: "k.real".into(),
+            mode: 0o700,
+            mtime: 1_600_000_100,
+        },
+        Node::Link {
+            p: "k".into(),
+            target: "k.real".into(),
+            mtime: 1_600_000_000,
+        },
+        file("k/f", 21),
+    ];
+    same_for_each(
+        &src,
+        &old,
+        &[&["-a", "-i", "-K", "--backup-dir=bak", "../src/", "dst/"][..]],
+    );
+}

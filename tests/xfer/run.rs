@@ -318,18 +318,36 @@ fn compare(
 /// source directory whose name is a file (or fifo) on the receiver is
 /// skipped, but rsync sets the directory's time on that file at the end;
 /// it keeps its own. (A symlink there gets the time, as in rsync: the
-/// directory is there, through it.) (Under ../src/ or --files-from with
-/// ../src, where the destination paths are the source's.)
+/// directory is there, through it.) (Under ../src/, --files-from with
+/// ../src, or a top-level ../src/NAME, where the destination paths are
+/// the source's.)
 fn documented(case: &Case, tree: &mut [String]) {
     let has = |o: &str| case.args.iter().any(|a| a == o);
     let files_from = case.args.iter().any(|a| a.starts_with("--files-from"));
-    let contents = (has("../src/") || files_from && has("../src"))
-        && case.args.last().is_some_and(|d| d == "dst/" || d == "dst");
-    if !(contents && case.args.iter().any(|a| a == "--ignore-existing")) {
+    let into_dst = case.args.last().is_some_and(|d| d == "dst/" || d == "dst");
+    let contents = (has("../src/") || files_from && has("../src")) && into_dst;
+    // A top-level source named without a trailing slash (no -R): its
+    // destination paths are the source's too.
+    let relative = case.args.iter().any(|a| {
+        a == "--relative" || (a.starts_with('-') && !a.starts_with("--") && a.contains('R'))
+    });
+    let named = |p: &str| {
+        into_dst
+            && !relative
+            && case.args.iter().any(|a| {
+                a.strip_prefix("../src/").is_some_and(|x| {
+                    !x.is_empty() && !x.contains('/') && (p == x || p.starts_with(&format!("{x}/")))
+                })
+            })
+    };
+    if !case.args.iter().any(|a| a == "--ignore-existing") {
         return;
     }
     for n in &case.dst {
         let p = path_of(n);
+        if !(contents || named(p)) {
+            continue;
+        }
         let src_dir = case
             .src
             .iter()

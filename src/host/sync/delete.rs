@@ -57,6 +57,9 @@ pub struct Deleter<'a> {
     /// deleting is done at the end (rsync's `remember_delete`).
     pub delay: bool,
     delayed: Vec<(Vec<u8>, Kind)>,
+    /// A directory failed to open (rsync's get_dirlist sets its
+    /// generator's io_error: it deletes nothing more).
+    pub io_error: bool,
 }
 
 fn depth_of(p: &[u8]) -> usize {
@@ -83,6 +86,7 @@ impl<'a> Deleter<'a> {
             non_perishable: 0,
             delay: false,
             delayed: Vec::new(),
+            io_error: false,
         }
     }
 
@@ -90,8 +94,21 @@ impl<'a> Deleter<'a> {
     /// receiver's rules do not exclude, sorted as a file list.
     fn dirlist(&mut self, dir: &[u8]) -> Vec<DstEntry> {
         let mut out = Vec::new();
-        let Ok(rd) = fs::read_dir(join(self.root, dir)) else {
-            return out;
+        let rd = match fs::read_dir(join(self.root, dir)) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return out,
+            Err(e) => {
+                self.io_error = true;
+                self.lines.push(Del::Error(format!(
+                    "rsync: [generator] opendir \"{}\" failed: {}",
+                    std::env::current_dir()
+                        .unwrap_or_default()
+                        .join(join(self.root, dir))
+                        .display(),
+                    super::os_error(&e)
+                )));
+                return out;
+            }
         };
         for ent in rd.flatten() {
             let path = child(dir, ent.file_name().as_bytes());

@@ -123,6 +123,13 @@ pub struct Engine<'a> {
     /// the pass as rsync's generator does (MSG_REDO).
     pub(super) verify_failed: Option<fs::Metadata>,
     pub(super) redo: Vec<(usize, fs::Metadata)>,
+    /// Why the regular file at hand could not be looked at, other than
+    /// missing (ENOTDIR below a file in the way): rsync's generator
+    /// reports it only once no size limit, alt-dest or fuzzy basis took
+    /// the file (its stat_errno).
+    pub(super) stat_err: Option<std::io::Error>,
+    /// The directory rsync's receiver read the default ACL of last.
+    pub(super) recv_dirname: Option<Vec<u8>>,
 }
 
 impl<'a> Engine<'a> {
@@ -183,6 +190,8 @@ impl<'a> Engine<'a> {
             synced: Vec::new(),
             verify_failed: None,
             redo: Vec::new(),
+            stat_err: None,
+            recv_dirname: None,
             fuzzy: Default::default(),
             deleted: [0; 2],
             del_skipped: 0,
@@ -590,6 +599,7 @@ impl<'a> Engine<'a> {
             }
             self.skip_dir = None;
         }
+        self.stat_err = None;
         let dpath = self.dst_path(it);
         if self.a.relative && !self.a.implied_dirs && !self.dry() {
             // --no-implied-dirs: a missing parent is made as rsync's
@@ -633,6 +643,13 @@ impl<'a> Engine<'a> {
                     enoent = false;
                     None
                 }
+                // A regular file's stat error is reported once nothing
+                // else took it (`file`).
+                Err(e) if self.hl_role(i) != Some(false) => {
+                    enoent = false;
+                    self.stat_err = Some(e);
+                    None
+                }
                 Err(e) => {
                     self.error(&format!(
                         "rsync: [generator] recv_generator: failed to stat \"{}\": {}",
@@ -668,13 +685,16 @@ impl<'a> Engine<'a> {
             if self.log.info.skip() >= 1 {
                 self.log.info_server(&format!("{} exists", show(&it.path)));
             }
-            // A directory passed over is not a missing one: rsync's
-            // touch_up_dirs still sets its time on what is there. On a
-            // symlink (its own time) wsync does the same; a file keeps
-            // its time, as the manual says (docs/RSYNC.md).
-            let link = st.as_ref().is_some_and(|m| m.is_symlink());
-            if it.is_dir() && link && (self.a.implied_dirs || !it.implied) {
-                self.dirs.push(i);
+            if it.is_dir() {
+                // A directory passed over is not a missing one: rsync's
+                // touch_up_dirs still sets its time on what is there. On
+                // a symlink (its own time) wsync does the same; a file
+                // keeps its time, as the manual says (docs/RSYNC.md).
+                let link = st.as_ref().is_some_and(|m| m.is_symlink());
+                if link && (self.a.implied_dirs || !it.implied) {
+                    self.dirs.push(i);
+                }
+                return self.ignored_dir(i);
             }
             self.hl_skipped(i);
             return Ok(());
@@ -721,14 +741,27 @@ impl<'a> Engine<'a> {
     /// parent directory it reaches (`default_perms_for_dir`), warning
     /// when that fails: on stderr itself, the exit code unchanged.
     fn read_default_acl(&mut self, it: &Item) {
-        let dn: &[u8] = match it.path.iter().rposition(|&b| b == b'/') {
-            Some(k) => &it.path[..k],
-            None => b".",
-        };
+        let dn = parent_name(it);
         if self.parent_dirname.as_deref() == Some(dn) {
             return;
         }
         self.parent_dirname = Some(dn.to_vec());
+        self.default_acl_warning(dn);
+    }
+
+    /// rsync's receiver does the same for each file it receives (its
+    /// own parent_dirname): it warns again where the generator did, for
+    /// a file sent below a file in the way.
+    pub(super) fn recv_default_acl(&mut self, it: &Item) {
+        let dn = parent_name(it);
+        if self.a.perms || self.recv_dirname.as_deref() == Some(dn) {
+            return;
+        }
+        self.recv_dirname = Some(dn.to_vec());
+        self.default_acl_warning(dn);
+    }
+
+    fn default_acl_warning(&mut self, dn: &[u8]) {
         let full = match &self.solo {
             Some(p) => p
                 .parent()
@@ -868,6 +901,27 @@ impl<'a> Engine<'a> {
         // A dry run's missing directory is not looked at (rsync's
         // FLAG_MISSING_DIR): no I/O error note for it.
         let missing = is_new && self.dry();
+        self.delete_during(i, is_new, missing)
+    }
+
+    /// --ignore-existing passes over a directory with a non-directory in
+    /// its place (rsync's generator leaves it before its directory code,
+    /// flagging nothing): the contents are still gone through, and with
+    /// incremental recursion its list's deletion opens it (delete_in_dir
+    /// as each list starts): a file there fails that opendir. (rsync
+    /// also sets the directory's time on that file at the end, against
+    /// its manual: wsync leaves the file as it is, docs/RSYNC.md.)
+    fn ignored_dir(&mut self, i: usize) -> Result<(), FilterError> {
+        if self.inc {
+            self.delete_during(i, false, false)?;
+        }
+        Ok(())
+    }
+
+    /// rsync's delete_in_dir for a directory the generator reaches, with
+    /// --delete-during or --delete-delay.
+    fn delete_during(&mut self, i: usize, is_new: bool, missing: bool) -> Result<(), FilterError> {
+        let it = self.item(i);
         if let Some(del) = &mut self.del {
             if self.a.delete == Some(DeleteWhen::During) || del.delay {
                 // rsync's delete_in_dir runs for new directories too: the
@@ -979,6 +1033,10 @@ impl<'a> Engine<'a> {
             return;
         };
         let events = std::mem::take(&mut del.lines);
+        if std::mem::take(&mut del.io_error) {
+            // A failed opendir: the generator deletes no more.
+            self.io_known = true;
+        }
         if del.skipped > 0 {
             self.out.del_limit = true;
         }
@@ -1058,6 +1116,14 @@ impl<'a> Engine<'a> {
                 }
             }
         }
+    }
+}
+
+/// The name of an item's parent directory ("." at the top).
+fn parent_name(it: &Item) -> &[u8] {
+    match it.path.iter().rposition(|&b| b == b'/') {
+        Some(k) => &it.path[..k],
+        None => b".",
     }
 }
 

@@ -36,7 +36,16 @@ pub struct Fuzzy {
 impl Fuzzy {
     /// The basis for the new file `dst` (size, mtime) or None; `dirs`:
     /// the destination directory first, then the `-yy` basis dirs.
-    pub fn find(&mut self, dst: &Path, dirs: &[PathBuf], size: u64, mtime: i64) -> Option<PathBuf> {
+    /// `fname`: the name the list has (rsync's file->basename, the
+    /// source's name where a single file is copied to another).
+    pub fn find(
+        &mut self,
+        dst: &Path,
+        fname: &[u8],
+        dirs: &[PathBuf],
+        size: u64,
+        mtime: i64,
+    ) -> Option<PathBuf> {
         let parent = dst.parent().unwrap_or(Path::new(".")).to_path_buf();
         if self.dir.as_ref() != Some(&parent) {
             self.lists = dirs.iter().map(|d| list(d)).collect();
@@ -53,7 +62,6 @@ impl Fuzzy {
                 return Some(c.path.clone());
             }
         }
-        let fname = dst.file_name()?.as_bytes();
         let fsuf = suffix(fname);
         let mut lowest = 25 * UNIT;
         let mut best = None;

@@ -10,7 +10,7 @@ use super::itemize::*;
 use super::replace::Side;
 use super::transfer::{self, Failed, Method};
 use std::fs;
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -40,12 +40,17 @@ impl Engine<'_> {
             let rel_dir = rel.parent().unwrap_or(Path::new(""));
             dirs.extend(self.alt_roots.iter().map(|r| r.join(rel_dir)));
         }
-        self.fuzzy.find(dpath, &dirs, it.size, it.mtime)
+        let name = match it.path.iter().rposition(|&b| b == b'/') {
+            Some(k) => &it.path[k + 1..],
+            None => &it.path[..],
+        };
+        self.fuzzy.find(dpath, name, &dirs, it.size, it.mtime)
     }
 
     pub(super) fn file(&mut self, i: usize, dpath: &Path, st: Option<fs::Metadata>) {
         let it = self.item(i);
         let a = self.a;
+        let stat_err = self.stat_err.take();
         let over = a.max_size.is_some_and(|m| it.size > m);
         if over || a.min_size.is_some_and(|m| it.size < m) {
             if self.log.info.skip() >= 1 {
@@ -124,6 +129,16 @@ impl Engine<'_> {
                 .as_deref()
                 .and_then(|p| fs::metadata(p).ok())
                 .map(|m| m.len());
+        }
+        if let Some(e) = stat_err.filter(|_| basis.is_none() && partial_basis.is_none()) {
+            // rsync's generator: no basis found for a file it could not
+            // stat (a missing one it would send).
+            self.error(&format!(
+                "rsync: [generator] recv_generator: failed to stat \"{}\": {}",
+                super::engine::abs(dpath).display(),
+                super::os_error(&e)
+            ));
+            return;
         }
         if let (Some(md), false) = (&st, alt_basis) {
             if self.quick_check(it, md, dpath) {
@@ -235,6 +250,7 @@ impl Engine<'_> {
         let fuzzy = st.is_none() && !alt_basis && partial_basis.is_none();
         let basis = basis.filter(|b| !fuzzy || self.receiver_finds(b));
         self.receiver_dels = Some(Vec::new());
+        self.recv_default_acl(it);
         let r = self.receive(it, src, dpath, st.as_ref(), basis.as_deref());
         let dels = self.receiver_dels.take().unwrap_or_default();
         // rsync's sender logs the file once its data is sent, whatever
@@ -350,7 +366,7 @@ impl Engine<'_> {
         }
         if level >= 2 {
             let r = self.alt_copy(i, &p, &md, dpath);
-            if level == 3 {
+            if level == 3 && matches!(r, AltResult::Done) {
                 self.name_report(i, " is uptodate");
             }
             return r;
@@ -370,9 +386,18 @@ impl Engine<'_> {
         let it = self.item(i);
         let iflags = self.flags(it, Some((from, md)), LOCAL_CHANGE);
         if !self.dry() {
+            // rsync's open_tmpfile comes first; when it fails the
+            // generator goes on as if it had found nothing.
+            let (tmp, file) = match self.temp_for(dpath) {
+                Ok(t) => t,
+                Err(e) => {
+                    let msg = self.mkstemp_err("generator", dpath, &e);
+                    self.error(&msg);
+                    return AltResult::Nothing;
+                }
+            };
             let r = (|| -> Result<(), String> {
                 let mut src = fs::File::open(from).map_err(|e| e.to_string())?;
-                let (tmp, file) = self.temp_for(dpath).map_err(|e| e.to_string())?;
                 transfer::whole(&mut src, &file, &Method::default())
                     .map_err(|_| "copy failed".to_string())?;
                 drop(file);
@@ -489,15 +514,42 @@ impl Engine<'_> {
         Some(base.join(dpath.file_name()?))
     }
 
-    /// A temporary file next to `dpath` (rsync's `.NAME.XXXXXX`).
-    pub(super) fn temp_for(&self, dpath: &Path) -> std::io::Result<(tempfile::TempPath, fs::File)> {
+    /// Where `temp_for` makes a file's temporary file: absolute, as
+    /// tempfile would make it (with a getcwd each time); -T: in that
+    /// directory (relative to the destination's).
+    fn temp_dir_for(&self, dpath: &Path) -> PathBuf {
         let dir = dpath.parent().unwrap_or(Path::new("."));
-        // Absolute, as tempfile would make it (with a getcwd each time);
-        // -T: in that directory (relative to the destination's).
-        let dir = &match &self.a.more.temp_dir {
+        match &self.a.more.temp_dir {
             Some(t) => self.cwd.join(&self.dst).join(t),
             None => self.cwd.join(dir),
+        }
+    }
+
+    /// rsync's open_tmpfile message when its mkstemp fails (a file in
+    /// the way of the directory, say), from its generator (an alt-dest
+    /// copy) or its receiver.
+    pub(super) fn mkstemp_err(&self, who: &str, dpath: &Path, e: &std::io::Error) -> String {
+        let name = dpath.file_name().unwrap_or_default().as_bytes();
+        let mut t = self.temp_dir_for(dpath).into_os_string().into_vec();
+        t.extend_from_slice(b"/.");
+        t.extend_from_slice(name);
+        t.extend_from_slice(b".XXXXXX");
+        // tempfile's error names the path too: the OS error's text alone.
+        let text = e.to_string();
+        let text = text.split(" at path ").next().unwrap_or_default();
+        let text = match text.split_once(" (os error ") {
+            Some((t, n)) => format!("{t} ({}", n),
+            None => text.to_string(),
         };
+        format!(
+            "rsync: [{who}] mkstemp \"{}\" failed: {text}",
+            Path::new(std::ffi::OsStr::from_bytes(&t)).display(),
+        )
+    }
+
+    /// A temporary file next to `dpath` (rsync's `.NAME.XXXXXX`).
+    pub(super) fn temp_for(&self, dpath: &Path) -> std::io::Result<(tempfile::TempPath, fs::File)> {
+        let dir = &self.temp_dir_for(dpath);
         let name = dpath
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -613,7 +665,7 @@ impl Engine<'_> {
         }
         let (tmp, file) = self
             .temp_for(dpath)
-            .map_err(|e| Some(write_err(dpath, &e)))?;
+            .map_err(|e| Some(self.mkstemp_err("receiver", dpath, &e)))?;
         super::extras::preallocate(a, &file, it.size);
         let r = match basis {
             Some(b) if m.delta => match fs::File::open(b) {

@@ -401,12 +401,16 @@ fn backup_dirs(dst: &Path, to: &Path, rel: &[u8], acls: bool) -> Result<(), Stri
         fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         if let Ok(md) = fs::metadata(&orig) {
             if md.is_dir() && orig != dst {
+                // A symlink standing for the directory (-K) gives its
+                // own mode and owner: rsync's make_file lstats it.
+                let link = fs::symlink_metadata(&orig).ok().filter(|l| l.is_symlink());
+                let md = link.as_ref().unwrap_or(&md);
                 let _ = rustix::fs::chmod(
                     &dir,
                     rustix::fs::Mode::from_raw_mode((md.mode() & 0o7777) as rustix::fs::RawMode),
                 );
                 let _ = std::os::unix::fs::lchown(&dir, Some(md.uid()), Some(md.gid()));
-                if acls {
+                if acls && link.is_none() {
                     super::acls::copy(&orig, &dir)?;
                 }
             }
