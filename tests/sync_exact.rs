@@ -41,6 +41,14 @@ fn with_seed(mut n: Node, s: u64) -> Node {
     n
 }
 
+/// A file node with modification time `secs` (whole seconds).
+fn with_time(mut n: Node, secs: i64) -> Node {
+    if let Node::File { mtime, .. } = &mut n {
+        *mtime = (secs, 0);
+    }
+    n
+}
+
 fn dir(p: &str) -> Node {
     Node::Dir {
         p: p.into(),
@@ -745,26 +753,7 @@ fn fuzzy_basis_as_long_with_append() {
 /// as given); an entry of another type is replaced whatever its time.
 #[test]
 fn update_within_the_modify_window() {
-    let at = |p: &str, size: u64, secs: i64| match file(p, size) {
-        Node::File {
-            p,
-            size,
-            seed,
-            mode,
-            owner,
-            sparse,
-            ..
-        } => Node::File {
-            p,
-            size,
-            seed: seed + 1,
-            mode,
-            mtime: (secs, 0),
-            owner,
-            sparse,
-        },
-        n => n,
-    };
+    let at = |p: &str, size: u64, secs: i64| with_time(with_seed(file(p, size), size + 8), secs);
     let t = 1_600_000_000;
     let src = vec![file("a", 10), file("b", 10), file("c", 10), file("l", 10)];
     let old = vec![
@@ -1852,56 +1841,31 @@ fn fuzzy_basis_after_link_dest() {
 /// matched data) and writes every byte of the new file.
 #[test]
 fn inplace_delta_from_other_basis() {
-    let old_time = |n: Node| match n {
-        Node::File {
-            p,
-            size,
-            seed,
-            mode,
-            owner,
-            sparse,
-            ..
-        } => Node::File {
-            p,
-            size,
-            seed,
-            mode,
-            mtime: (1_500_000_000, 0),
-            owner,
-            sparse,
-        },
-        n => n,
-    };
-    let mut linked = case(
-        vec![file("b", 70000)],
-        vec![],
-        &[],
-        &[
+    let old_time = |n: Node| with_time(n, 1_500_000_000);
+    let args = |basis: &'static str| {
+        [
             "-a",
             "-i",
             "--stats",
             "--inplace",
             "--no-whole-file",
-            "--link-dest=../prev",
+            basis,
             "../src/",
             "dst/",
-        ],
+        ]
+    };
+    let mut linked = case(
+        vec![file("b", 70000)],
+        vec![],
+        &[],
+        &args("--link-dest=../prev"),
     );
     linked.prev = vec![old_time(file("b", 70000))];
     let fuzzy = case(
         vec![file("b", 70000)],
         vec![old_time(file("b~", 70000))],
         &[],
-        &[
-            "-a",
-            "-i",
-            "--stats",
-            "--inplace",
-            "--no-whole-file",
-            "-y",
-            "../src/",
-            "dst/",
-        ],
+        &args("-y"),
     );
     same_as_rsync(&[linked, fuzzy]);
 }
@@ -1925,22 +1889,22 @@ fn ignore_existing_times_symlink_in_place_of_directory() {
         dir("d/e.real"),
         link("d/e", "e.real"),
     ];
-    let mut cases = Vec::new();
-    for args in [
-        vec!["-a", "-i", "--ignore-existing", "../src/", "dst/"],
-        vec!["-rlt", "--ignore-existing", "--no-i-r", "../src/", "dst/"],
-        vec![
-            "-a",
-            "-i",
-            "--ignore-existing",
-            "-R",
-            "../src/./d/e/g",
-            "dst/",
+    same_for_each(
+        &src,
+        &dst,
+        &[
+            &["-a", "-i", "--ignore-existing", "../src/", "dst/"],
+            &["-rlt", "--ignore-existing", "--no-i-r", "../src/", "dst/"],
+            &[
+                "-a",
+                "-i",
+                "--ignore-existing",
+                "-R",
+                "../src/./d/e/g",
+                "dst/",
+            ],
         ],
-    ] {
-        cases.push(case(src.clone(), dst.clone(), &[], &args));
-    }
-    same_as_rsync(&cases);
+    );
 }
 
 /// A regular file below a file in the way (ENOTDIR): rsync's generator
