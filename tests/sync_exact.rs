@@ -2054,3 +2054,53 @@ fn backup_dir_for_a_kept_dirlink() {
         &[&["-a", "-i", "-K", "--backup-dir=bak", "../src/", "dst/"][..]],
     );
 }
+
+/// A deletion's line in the log file: rsync's generator writes it as it
+/// deletes, ahead of the item lines it has yet to hand the sender (and
+/// ahead of its later notes, "skipping non-regular file", and of the
+/// "cannot delete non-empty directory" of a backup's way).
+/// Seed 9300 case 260, seed 9100 case 675.
+#[test]
+fn deletions_logged_as_they_happen() {
+    let src = vec![
+        file("a", 10),
+        Node::Link {
+            p: "l".into(),
+            target: "a".into(),
+            mtime: 1_600_000_000,
+        },
+        dir("d"),
+        file("d/f", 5),
+    ];
+    let old = vec![file("x", 3), file("y", 4), dir("d"), file("d/z", 6)];
+    same_for_each(
+        &src,
+        &old,
+        &[
+            &[
+                "-r",
+                "-i",
+                "--log-file=log.txt",
+                "--delete-during",
+                "../src/",
+                "dst/",
+            ][..],
+            &[
+                "-r",
+                "-v",
+                "--log-file=log.txt",
+                "--delete",
+                "../src/",
+                "dst/",
+            ],
+            &[
+                "-a",
+                "--log-file=log.txt",
+                "--delete-delay",
+                "-b",
+                "../src/",
+                "dst/",
+            ],
+        ],
+    );
+}

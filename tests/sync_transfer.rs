@@ -221,6 +221,9 @@ const FOUND: &[(u64, usize)] = &[
     // -y: the basis found for a single file copied to another name.
     (9003, 81),
     (9006, 219),
+    // A deletion's log-file line written as it happens.
+    (9300, 260),
+    (9100, 675),
 ];
 
 /// The second generation's found cases (gen::v2, which draws from the

@@ -415,7 +415,8 @@ impl Log {
                 "deleting %n".to_string()
             };
             let line = itemize::render(&fmt, &li);
-            self.file_line(&line);
+            // rsync's generator logs it as it deletes.
+            self.ahead(|log| log.file_line(&line));
         }
     }
 
