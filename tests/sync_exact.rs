@@ -2090,3 +2090,37 @@ fn backup_dir_for_a_kept_dirlink() {
         &[&["-a", "-i", "-K", "--backup-dir=bak", "../src/", "dst/"][..]],
     );
 }
+
+/// Without -p, -T DIR and a destination directory with a default ACL:
+/// rsync's receiver gives a new file dest_mode's permissions from the
+/// default ACL of the file's own directory in the destination
+/// (default_perms_for_dir on its dirname, mask rwx and other none:
+/// 0640 for a 0644 source), not those the temp file got under the umask
+/// in DIR. The ACL sent with -A --no-p, or the destination's own.
+#[test]
+fn temp_dir_file_takes_destination_default_acl() {
+    let dacl = xfer::tree::Meta {
+        xattrs: Vec::new(),
+        acl: None,
+        dacl: Some(vec![
+            (1, 7, u32::MAX),
+            (2, 7, 1000),
+            (4, 5, u32::MAX),
+            (16, 7, u32::MAX),
+            (32, 0, u32::MAX),
+        ]),
+    };
+    let src = vec![dir("sub"), file("sub/f", 100), file("top", 10)];
+    let mut cases = Vec::new();
+    for dst in [vec![], vec![dir("sub")]] {
+        let args = ["-rA", "--no-p", "-i", "--temp-dir=/tmp", "../src/", "dst/"];
+        let mut c = case(src.clone(), dst, &[], &args);
+        c.src_meta.insert("sub".into(), dacl.clone());
+        cases.push(c);
+    }
+    let args = ["-r", "-i", "--temp-dir=/tmp", "../src/", "dst/"];
+    let mut c = case(src.clone(), vec![dir("sub")], &[], &args);
+    c.dst_meta.insert("sub".into(), dacl);
+    cases.push(c);
+    same_as_rsync(&cases);
+}

@@ -218,6 +218,9 @@ const FOUND: &[(u64, usize)] = &[
     (9002, 65),
     // --inplace --no-whole-file: a delta from a --link-dest basis.
     (9002, 117),
+    // --no-p -T /tmp: a new file's mode from its destination directory's
+    // default ACL.
+    (9006, 118),
 ];
 
 /// The second generation's found cases (gen::v2). Its cases change with

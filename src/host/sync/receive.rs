@@ -402,7 +402,7 @@ impl Engine<'_> {
                     .map_err(|_| "copy failed".to_string())?;
                 drop(file);
                 let m = self.src_meta(it);
-                attrs::set(&tmp, it, self.a, &self.who, None, How::Transfer, &m)?;
+                attrs::set_temp(&tmp, dpath, it, self.a, &self.who, None, How::Transfer, &m)?;
                 if iflags & REPORT_XATTR != 0 && !self.a.perms {
                     // Itemized 'x': rsync's receiver sets the xattrs
                     // again, and with them the sender's own mode.
@@ -697,6 +697,7 @@ impl Engine<'_> {
         let set = attrs::set_open(
             &file,
             &tmp,
+            dpath,
             it,
             a,
             &self.who,
