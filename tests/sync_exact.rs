@@ -2124,3 +2124,18 @@ fn temp_dir_file_takes_destination_default_acl() {
     cases.push(c);
     same_as_rsync(&cases);
 }
+
+/// -y for a single file copied to a new name in the current directory
+/// (`SRC/f dst`): rsync's find_fuzzy reads "." and finds a basis there
+/// (here rules.txt, near enough "notes.txt"), whose permissions the new
+/// file takes without -p (0644, not the source's 0755).
+#[test]
+fn fuzzy_basis_for_a_bare_destination_name() {
+    let src = vec![with_mode(file("notes.txt", 1000), 0o755)];
+    same_as_rsync(&[case(
+        src,
+        vec![],
+        &[("rules.txt", "x")],
+        &["-r", "-y", "--out-format=x %n", "../src/notes.txt", "dst"],
+    )]);
+}

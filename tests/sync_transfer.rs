@@ -221,6 +221,8 @@ const FOUND: &[(u64, usize)] = &[
     // --no-p -T /tmp: a new file's mode from its destination directory's
     // default ACL.
     (9006, 118),
+    // -y, a single file to a bare new name: the fuzzy basis found in ".".
+    (9006, 275),
 ];
 
 /// The second generation's found cases (gen::v2). Its cases change with

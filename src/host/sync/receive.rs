@@ -34,7 +34,9 @@ impl Engine<'_> {
         if self.a.more.fuzzy == 0 {
             return None;
         }
-        let mut dirs = vec![dpath.parent().unwrap_or(Path::new(".")).to_path_buf()];
+        // A bare name's directory is the current one (rsync's "."),
+        // not the empty path read_dir fails on.
+        let mut dirs = vec![super::fuzzy::dir_of(dpath).to_path_buf()];
         if self.a.more.fuzzy > 1 {
             let rel = Path::new(std::ffi::OsStr::from_bytes(&it.path));
             let rel_dir = rel.parent().unwrap_or(Path::new(""));
