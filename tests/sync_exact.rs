@@ -2104,3 +2104,52 @@ fn deletions_logged_as_they_happen() {
         ],
     );
 }
+
+/// Without -p, -T DIR and a destination directory with a default ACL:
+/// rsync's receiver gives a new file dest_mode's permissions from the
+/// default ACL of the file's own directory in the destination
+/// (default_perms_for_dir on its dirname, mask rwx and other none:
+/// 0640 for a 0644 source), not those the temp file got under the umask
+/// in DIR. The ACL sent with -A --no-p, or the destination's own.
+#[test]
+fn temp_dir_file_takes_destination_default_acl() {
+    let dacl = xfer::tree::Meta {
+        xattrs: Vec::new(),
+        acl: None,
+        dacl: Some(vec![
+            (1, 7, u32::MAX),
+            (2, 7, 1000),
+            (4, 5, u32::MAX),
+            (16, 7, u32::MAX),
+            (32, 0, u32::MAX),
+        ]),
+    };
+    let src = vec![dir("sub"), file("sub/f", 100), file("top", 10)];
+    let mut cases = Vec::new();
+    for dst in [vec![], vec![dir("sub")]] {
+        let args = ["-rA", "--no-p", "-i", "--temp-dir=/tmp", "../src/", "dst/"];
+        let mut c = case(src.clone(), dst, &[], &args);
+        c.src_meta.insert("sub".into(), dacl.clone());
+        cases.push(c);
+    }
+    let args = ["-r", "-i", "--temp-dir=/tmp", "../src/", "dst/"];
+    let mut c = case(src.clone(), vec![dir("sub")], &[], &args);
+    c.dst_meta.insert("sub".into(), dacl);
+    cases.push(c);
+    same_as_rsync(&cases);
+}
+
+/// -y for a single file copied to a new name in the current directory
+/// (`SRC/f dst`): rsync's find_fuzzy reads "." and finds a basis there
+/// (here rules.txt, near enough "notes.txt"), whose permissions the new
+/// file takes without -p (0644, not the source's 0755).
+#[test]
+fn fuzzy_basis_for_a_bare_destination_name() {
+    let src = vec![with_mode(file("notes.txt", 1000), 0o755)];
+    same_as_rsync(&[case(
+        src,
+        vec![],
+        &[("rules.txt", "x")],
+        &["-r", "-y", "--out-format=x %n", "../src/notes.txt", "dst"],
+    )]);
+}

@@ -224,6 +224,11 @@ const FOUND: &[(u64, usize)] = &[
     // A deletion's log-file line written as it happens.
     (9300, 260),
     (9100, 675),
+    // --no-p -T /tmp: a new file's mode from its destination directory's
+    // default ACL.
+    (9006, 118),
+    // -y, a single file to a bare new name: the fuzzy basis found in ".".
+    (9006, 275),
 ];
 
 /// The second generation's found cases (gen::v2, which draws from the

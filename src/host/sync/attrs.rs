@@ -134,16 +134,63 @@ pub fn set_known(
     how: How,
     src: &SrcMeta,
 ) -> Result<(), String> {
-    set_any(path, None, md, it, a, who, old_perms, how, src)
+    let at = At {
+        path,
+        file: None,
+        dir: parent(path),
+    };
+    set_any(at, md, it, a, who, old_perms, how, src)
+}
+
+/// `set` for a temp file `tmp` that becomes `dest`: a new entry's
+/// permissions without `-p` follow `dest`'s directory, wherever the
+/// temp file is (rsync's receiver runs `default_perms_for_dir` on the
+/// file's own directory in the destination).
+#[allow(clippy::too_many_arguments)]
+pub fn set_temp(
+    tmp: &Path,
+    dest: &Path,
+    it: &Item,
+    a: &SyncArgs,
+    who: &Who,
+    old_perms: Option<u32>,
+    how: How,
+    src: &SrcMeta,
+) -> Result<(), String> {
+    let md = fs::symlink_metadata(tmp).map_err(|e| fail("stat", tmp, &e))?;
+    let at = At {
+        path: tmp,
+        file: None,
+        dir: parent(dest),
+    };
+    set_any(at, &md, it, a, who, old_perms, how, src)
+}
+
+/// The directory of `path` (`.` for a bare name).
+fn parent(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Where attributes are set: the entry's `path`, the `file` still open
+/// there (a file just written), and the destination directory whose
+/// default ACL stands for the umask (the temp file's final one).
+struct At<'a> {
+    path: &'a Path,
+    file: Option<&'a fs::File>,
+    dir: &'a Path,
 }
 
 /// `set` for a regular file still open as `file` (the one just written
-/// at `path`): `fstat`, `futimens`, `fchown` and `fchmod` on the open
-/// file, no walks of its path (xattrs and ACLs still go by the path).
+/// at `path`, a temp file that becomes `dest`): `fstat`, `futimens`,
+/// `fchown` and `fchmod` on the open file, no walks of its path (xattrs
+/// and ACLs still go by the path).
 #[allow(clippy::too_many_arguments)]
 pub fn set_open(
     file: &fs::File,
     path: &Path,
+    dest: &Path,
     it: &Item,
     a: &SyncArgs,
     who: &Who,
@@ -152,13 +199,17 @@ pub fn set_open(
     src: &SrcMeta,
 ) -> Result<(), String> {
     let md = file.metadata().map_err(|e| fail("stat", path, &e))?;
-    set_any(path, Some(file), &md, it, a, who, old_perms, how, src)
+    let at = At {
+        path,
+        file: Some(file),
+        dir: parent(dest),
+    };
+    set_any(at, &md, it, a, who, old_perms, how, src)
 }
 
 #[allow(clippy::too_many_arguments)]
 fn set_any(
-    path: &Path,
-    file: Option<&fs::File>,
+    at: At,
     md: &fs::Metadata,
     it: &Item,
     a: &SyncArgs,
@@ -167,6 +218,7 @@ fn set_any(
     how: How,
     src: &SrcMeta,
 ) -> Result<(), String> {
+    let At { path, file, dir } = at;
     let accurate = how != How::Check;
     let mut errors = Vec::new();
     let mut force_time = false;
@@ -214,12 +266,7 @@ fn set_any(
             // New entries without -p: the directory's default ACL, if
             // any, stands for the umask (rsync's default_perms_for_dir).
             None if !a.perms => Who {
-                dflt_perms: super::acls::default_perms(
-                    path.parent()
-                        .filter(|p| !p.as_os_str().is_empty())
-                        .unwrap_or(Path::new(".")),
-                    who.dflt_perms,
-                ),
+                dflt_perms: super::acls::default_perms(dir, who.dflt_perms),
                 ..*who
             },
             _ => *who,

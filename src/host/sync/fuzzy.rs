@@ -46,7 +46,7 @@ impl Fuzzy {
         size: u64,
         mtime: i64,
     ) -> Option<PathBuf> {
-        let parent = dst.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let parent = dir_of(dst).to_path_buf();
         if self.dir.as_ref() != Some(&parent) {
             self.lists = dirs.iter().map(|d| list(d)).collect();
             self.dir = Some(parent);
@@ -86,10 +86,18 @@ impl Fuzzy {
     /// read already (rsync reads it at the first file there with no
     /// basis, and marks the entries of that list only).
     pub fn sending(&mut self, dst: &Path) {
-        if dst.parent() == self.dir.as_deref() {
+        if Some(dir_of(dst)) == self.dir.as_deref() {
             self.sent.insert(dst.to_path_buf());
         }
     }
+}
+
+/// The directory `path` is in: `.` for a bare name (a single file
+/// copied to a new name in the current directory).
+pub fn dir_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
 
 /// A directory's regular, non-empty files, in rsync's list order.

@@ -34,7 +34,9 @@ impl Engine<'_> {
         if self.a.more.fuzzy == 0 {
             return None;
         }
-        let mut dirs = vec![dpath.parent().unwrap_or(Path::new(".")).to_path_buf()];
+        // A bare name's directory is the current one (rsync's "."),
+        // not the empty path read_dir fails on.
+        let mut dirs = vec![super::fuzzy::dir_of(dpath).to_path_buf()];
         if self.a.more.fuzzy > 1 {
             let rel = Path::new(std::ffi::OsStr::from_bytes(&it.path));
             let rel_dir = rel.parent().unwrap_or(Path::new(""));
@@ -402,7 +404,7 @@ impl Engine<'_> {
                     .map_err(|_| "copy failed".to_string())?;
                 drop(file);
                 let m = self.src_meta(it);
-                attrs::set(&tmp, it, self.a, &self.who, None, How::Transfer, &m)?;
+                attrs::set_temp(&tmp, dpath, it, self.a, &self.who, None, How::Transfer, &m)?;
                 if iflags & REPORT_XATTR != 0 && !self.a.perms {
                     // Itemized 'x': rsync's receiver sets the xattrs
                     // again, and with them the sender's own mode.
@@ -697,6 +699,7 @@ impl Engine<'_> {
         let set = attrs::set_open(
             &file,
             &tmp,
+            dpath,
             it,
             a,
             &self.who,
