@@ -2090,3 +2090,56 @@ fn backup_dir_for_a_kept_dirlink() {
         &[&["-a", "-i", "-K", "--backup-dir=bak", "../src/", "dst/"][..]],
     );
 }
+
+/// `--delete -b` of a directory: rsync's delete_dir_contents backs up
+/// its files (logged "deleting d/gone/inner" as the generator's
+/// MSG_DELETED) and then fails to remove the directory, non-empty with
+/// the backup ("cannot delete non-empty directory: d/gone", its MSG_INFO).
+/// Both messages reach rsync's client in that order, which prints and
+/// logs each as it comes: the log file has them in the same order as
+/// stdout, before the sender's item lines the generator has yet to send.
+/// Seed 9100 case 675.
+#[test]
+fn backup_deletion_logged_before_the_non_empty_directory() {
+    let src = [dir("d"), file("d/keep", 10), file("z", 3)];
+    let dst = [
+        dir("d"),
+        file("d/keep", 10),
+        dir("d/gone"),
+        file("d/gone/inner", 40),
+        dir("d/gone/sub"),
+        file("d/gone/sub/f", 5),
+        file("z", 4),
+    ];
+    let log = "--log-file=log.txt";
+    same_for_each(
+        &src,
+        &dst,
+        &[
+            &["-a", log, "--delete", "-b", "../src/", "dst/"],
+            &["-a", "-v", log, "--delete", "-b", "../src/", "dst/"],
+            &["-a", "-i", log, "--delete", "-b", "../src/", "dst/"],
+            &["-a", "-v", log, "--delete-after", "-b", "../src/", "dst/"],
+            &["-a", "-i", log, "--delete-delay", "-b", "../src/", "dst/"],
+            &[
+                "-a",
+                log,
+                "--log-file-format=%i %n",
+                "--delete-before",
+                "-b",
+                "../src/",
+                "dst/",
+            ],
+            &[
+                "-r",
+                log,
+                "--out-format=%n",
+                "--delete",
+                "-b",
+                "--suffix=.old",
+                "../src/",
+                "dst/",
+            ],
+        ],
+    );
+}

@@ -218,6 +218,8 @@ const FOUND: &[(u64, usize)] = &[
     (9002, 65),
     // --inplace --no-whole-file: a delta from a --link-dest basis.
     (9002, 117),
+    // --delete -b: a backed-up deletion logged before its directory's note.
+    (9100, 675),
 ];
 
 /// The second generation's found cases (gen::v2). Its cases change with
