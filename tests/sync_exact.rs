@@ -2143,3 +2143,31 @@ fn backup_deletion_logged_before_the_non_empty_directory() {
         ],
     );
 }
+
+/// `--inplace -b` where the backup's name is a directory: rsync's
+/// generator fails to copy the file there ("unlink ...: Is a directory")
+/// and skips the file before asking for it, so its sender neither sends
+/// nor counts it ("Number of regular files transferred: 0").
+/// Seed 9203 case 30.
+#[test]
+fn inplace_backup_that_fails_is_not_counted() {
+    let src = [file("a", 10), file("x", 1)];
+    let dst = [file("a", 10), file("x", 4), dir("x~"), file("x~/inner", 2)];
+    same_for_each(
+        &src,
+        &dst,
+        &[
+            &["-a", "--stats", "--inplace", "-b", "../src/", "dst/"],
+            &[
+                "-a",
+                "-i",
+                "--stats",
+                "--inplace",
+                "-b",
+                "--no-whole-file",
+                "../src/",
+                "dst/",
+            ],
+        ],
+    );
+}

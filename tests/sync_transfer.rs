@@ -220,6 +220,8 @@ const FOUND: &[(u64, usize)] = &[
     (9002, 117),
     // --delete -b: a backed-up deletion logged before its directory's note.
     (9100, 675),
+    // --inplace -b: a file whose backup failed is not counted as sent.
+    (9203, 30),
 ];
 
 /// The second generation's found cases (gen::v2). Its cases change with
