@@ -2171,3 +2171,29 @@ fn inplace_backup_that_fails_is_not_counted() {
         ],
     );
 }
+
+/// `-b` and a directory in the place of a file whose name ends in the
+/// backup suffix: rsync's delete_item (DEL_FOR_DIR) deletes it without a
+/// backup (is_backup_file), no "x.bak.bak" left. Seed 9204 case 218.
+#[test]
+fn directory_over_a_backup_named_file() {
+    let src = [dir("m"), dir("m/x.bak"), file("m/x.bak/f", 3)];
+    let dst = [dir("m"), file("m/x.bak", 10)];
+    same_for_each(
+        &src,
+        &dst,
+        &[
+            &["-a", "-i", "-b", "--suffix=.bak", "../src/", "dst/"],
+            &["-a", "-i", "-H", "-b", "--suffix=.bak", "../src/", "dst/"],
+            &[
+                "-a",
+                "-i",
+                "-b",
+                "--suffix=.bak",
+                "--backup-dir=bk",
+                "../src/",
+                "dst/",
+            ],
+        ],
+    );
+}

@@ -222,6 +222,8 @@ const FOUND: &[(u64, usize)] = &[
     (9100, 675),
     // --inplace -b: a file whose backup failed is not counted as sent.
     (9203, 30),
+    // -b: a directory over a file named with the suffix, no backup.
+    (9204, 218),
 ];
 
 /// The second generation's found cases (gen::v2). Its cases change with
