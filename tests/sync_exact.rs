@@ -2153,3 +2153,110 @@ fn fuzzy_basis_for_a_bare_destination_name() {
         &["-r", "-y", "--out-format=x %n", "../src/notes.txt", "dst"],
     )]);
 }
+
+/// `--delete -b` of a directory: rsync's delete_dir_contents backs up
+/// its files (logged "deleting d/gone/inner" as the generator's
+/// MSG_DELETED) and then fails to remove the directory, non-empty with
+/// the backup ("cannot delete non-empty directory: d/gone", its MSG_INFO).
+/// Both messages reach rsync's client in that order, which prints and
+/// logs each as it comes: the log file has them in the same order as
+/// stdout, before the sender's item lines the generator has yet to send.
+/// Seed 9100 case 675.
+#[test]
+fn backup_deletion_logged_before_the_non_empty_directory() {
+    let src = [dir("d"), file("d/keep", 10), file("z", 3)];
+    let dst = [
+        dir("d"),
+        file("d/keep", 10),
+        dir("d/gone"),
+        file("d/gone/inner", 40),
+        dir("d/gone/sub"),
+        file("d/gone/sub/f", 5),
+        file("z", 4),
+    ];
+    let log = "--log-file=log.txt";
+    same_for_each(
+        &src,
+        &dst,
+        &[
+            &["-a", log, "--delete", "-b", "../src/", "dst/"],
+            &["-a", "-v", log, "--delete", "-b", "../src/", "dst/"],
+            &["-a", "-i", log, "--delete", "-b", "../src/", "dst/"],
+            &["-a", "-v", log, "--delete-after", "-b", "../src/", "dst/"],
+            &["-a", "-i", log, "--delete-delay", "-b", "../src/", "dst/"],
+            &[
+                "-a",
+                log,
+                "--log-file-format=%i %n",
+                "--delete-before",
+                "-b",
+                "../src/",
+                "dst/",
+            ],
+            &[
+                "-r",
+                log,
+                "--out-format=%n",
+                "--delete",
+                "-b",
+                "--suffix=.old",
+                "../src/",
+                "dst/",
+            ],
+        ],
+    );
+}
+
+/// `--inplace -b` where the backup's name is a directory: rsync's
+/// generator fails to copy the file there ("unlink ...: Is a directory")
+/// and skips the file before asking for it, so its sender neither sends
+/// nor counts it ("Number of regular files transferred: 0").
+/// Seed 9203 case 30.
+#[test]
+fn inplace_backup_that_fails_is_not_counted() {
+    let src = [file("a", 10), file("x", 1)];
+    let dst = [file("a", 10), file("x", 4), dir("x~"), file("x~/inner", 2)];
+    same_for_each(
+        &src,
+        &dst,
+        &[
+            &["-a", "--stats", "--inplace", "-b", "../src/", "dst/"],
+            &[
+                "-a",
+                "-i",
+                "--stats",
+                "--inplace",
+                "-b",
+                "--no-whole-file",
+                "../src/",
+                "dst/",
+            ],
+        ],
+    );
+}
+
+/// `-b` and a directory in the place of a file whose name ends in the
+/// backup suffix: rsync's delete_item (DEL_FOR_DIR) deletes it without a
+/// backup (is_backup_file), no "x.bak.bak" left. Seed 9204 case 218.
+#[test]
+fn directory_over_a_backup_named_file() {
+    let src = [dir("m"), dir("m/x.bak"), file("m/x.bak/f", 3)];
+    let dst = [dir("m"), file("m/x.bak", 10)];
+    same_for_each(
+        &src,
+        &dst,
+        &[
+            &["-a", "-i", "-b", "--suffix=.bak", "../src/", "dst/"],
+            &["-a", "-i", "-H", "-b", "--suffix=.bak", "../src/", "dst/"],
+            &[
+                "-a",
+                "-i",
+                "-b",
+                "--suffix=.bak",
+                "--backup-dir=bk",
+                "../src/",
+                "dst/",
+            ],
+        ],
+    );
+}

@@ -229,6 +229,10 @@ const FOUND: &[(u64, usize)] = &[
     (9006, 118),
     // -y, a single file to a bare new name: the fuzzy basis found in ".".
     (9006, 275),
+    // --inplace -b: a file whose backup failed is not counted as sent.
+    (9203, 30),
+    // -b: a directory over a file named with the suffix, no backup.
+    (9204, 218),
 ];
 
 /// The second generation's found cases (gen::v2, which draws from the

@@ -415,7 +415,10 @@ impl Log {
                 "deleting %n".to_string()
             };
             let line = itemize::render(&fmt, &li);
-            // rsync's generator logs it as it deletes.
+            // rsync's client writes it as it prints it, when the
+            // generator's MSG_DELETED comes: ahead of what is held back,
+            // in step with its messages ("cannot delete non-empty
+            // directory").
             self.ahead(|log| log.file_line(&line));
         }
     }

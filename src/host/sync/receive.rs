@@ -211,6 +211,23 @@ impl Engine<'_> {
         if delta && !self.dry() {
             self.fuzzy.sending(dpath);
         }
+        if a.inplace
+            && a.backup
+            && !self.dry()
+            && !self.aborted
+            && st.is_some()
+            && basis.as_deref() == Some(dpath)
+        {
+            // rsync's generator copies the file to its backup before it
+            // asks for the data (and skips the file when it cannot: its
+            // sender never hears of it, nor counts it).
+            let rel = self.rel_of(dpath);
+            if let Err(e) = self.backup_copy(&rel, dpath) {
+                self.error(&e);
+                self.hl_skipped(i);
+                return;
+            }
+        }
         self.stats.transferred += 1;
         self.stats.transferred_size += it.size;
         if self.dry() {
@@ -227,16 +244,6 @@ impl Engine<'_> {
             // of it, still list the file (its hard links wait for good).
             self.report_before(i, iflags);
             return;
-        }
-        if a.inplace && a.backup && st.is_some() && basis.as_deref() == Some(dpath) {
-            // rsync's generator copies the file to its backup before it
-            // asks for the data (and skips the file when it cannot).
-            let rel = self.rel_of(dpath);
-            if let Err(e) = self.backup_copy(&rel, dpath) {
-                self.error(&e);
-                self.hl_skipped(i);
-                return;
-            }
         }
         let src = match self.open_source(it) {
             Ok(f) => f,

@@ -99,7 +99,14 @@ impl Engine<'_> {
         if self.dry() {
             return true;
         }
-        if self.a.backup {
+        // rsync's delete_item (DEL_FOR_DIR) deletes, without a backup, a
+        // name that already ends in the suffix (without --backup-dir).
+        let suffix = self.a.backup_suffix();
+        let backup_named = new == Kind::Dir
+            && self.a.backup_dir.is_none()
+            && rel.len() > suffix.len()
+            && rel.ends_with(&suffix);
+        if self.a.backup && !backup_named {
             return match self.make_backup(&rel, Side::Generator) {
                 Ok(_) => true,
                 Err(e) => {
