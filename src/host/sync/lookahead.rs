@@ -33,17 +33,29 @@ pub fn io_known_from(
             .filter(|&i| starts(i))
             .map(|i| (i, Some(i))),
     );
-    let used = |l: List| parent.iter().filter(|&&p| p == l).count();
-    let sizes: Vec<usize> = lists.iter().map(|&(_, l)| used(l)).collect();
+    let mut used: std::collections::HashMap<List, usize> = Default::default();
+    for &p in parent {
+        *used.entry(p).or_default() += 1;
+    }
+    let sizes: Vec<usize> = lists
+        .iter()
+        .map(|(_, l)| used.get(l).copied().unwrap_or(0))
+        .collect();
+    // Lists k..=received are held (`held` entries); `seen_error`: one of
+    // lists ..=received had an error.
     let mut received = 0;
+    let mut held = sizes[0];
+    let mut seen_error = errored(lists[0].1);
     for k in 0..lists.len() {
-        received = received.max(k);
-        let mut held: usize = sizes[k..=received].iter().sum();
+        if k > 0 {
+            held -= sizes[k - 1];
+        }
         while received + 1 < lists.len() && held < LOOKAHEAD {
             received += 1;
             held += sizes[received];
+            seen_error |= errored(lists[received].1);
         }
-        if lists[..=received].iter().any(|&(_, l)| errored(l)) {
+        if seen_error {
             return Some(lists[k].0);
         }
     }
@@ -72,5 +84,17 @@ mod tests {
         parent.extend(std::iter::repeat_n(Some(2), 3));
         let starts = |i: usize| i == 1 || i == 2;
         assert_eq!(io_known_from(&parent, starts, |l| l == Some(2)), Some(1));
+    }
+
+    #[test]
+    fn many_lists_are_read_in_one_pass() {
+        // 200,000 directories, each a list of one entry, in one chain:
+        // the window of 500 entries slides; the error in the last list
+        // is known from the list 499 before it.
+        let n = 200_000;
+        let parent: Vec<List> = (0..n).map(|i| (i > 0).then(|| i - 1)).collect();
+        let starts = |i: usize| i < n - 1;
+        let known = io_known_from(&parent, starts, |l| l == Some(n - 2));
+        assert_eq!(known, Some(n - 2 - 499));
     }
 }
