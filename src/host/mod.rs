@@ -8,6 +8,7 @@ mod commands;
 mod connect;
 pub(crate) mod deflate;
 pub(crate) mod demo;
+pub mod exit;
 mod files;
 mod hasher;
 pub(crate) mod serve;
@@ -29,32 +30,6 @@ pub mod fuzzing {
             .map(|_| ())
             .map_err(|f| f.message)
     }
-}
-
-/// Exit statuses, as rsync numbers them (`errcode.h`).
-pub mod exit {
-    /// Syntax or usage error.
-    pub const SYNTAX: u8 = 1;
-    /// A bad configuration file (rsync exits 1 for these too).
-    pub const CONFIG: u8 = 1;
-    /// Protocol incompatibility (no common version).
-    pub const PROTOCOL: u8 = 2;
-    /// Errors selecting input/output files or directories.
-    pub const FILE_SELECT: u8 = 3;
-    /// Authentication failed (rsync: 5, error starting client-server protocol).
-    pub const AUTH: u8 = 5;
-    /// Error in socket I/O.
-    pub const SOCKET: u8 = 10;
-    /// Error in IPC code (the remote shell or the remote program).
-    pub const IPC: u8 = 14;
-    /// Error in file I/O.
-    pub const FILE_IO: u8 = 11;
-    /// Error in the data stream (a corrupt signature or delta, a failed check).
-    pub const STREAM: u8 = 12;
-    /// Timeout in data send/receive (`--timeout`).
-    pub const TIMEOUT: u8 = 30;
-    /// Timeout waiting for the daemon connection (`--contimeout`).
-    pub const CONTIMEOUT: u8 = 35;
 }
 
 /// Entry point of the `wsync` binary.

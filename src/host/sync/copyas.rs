@@ -4,6 +4,7 @@
 //! once the sender's list is made, and back at the end of the run.
 
 use super::usermap::{gid_of, uid_of};
+use crate::host::exit;
 
 /// The ids `--copy-as` names, or rsync's error.
 pub fn resolve(spec: &str) -> Result<(u32, u32), (String, u8)> {
@@ -11,7 +12,7 @@ pub fn resolve(spec: &str) -> Result<(u32, u32), (String, u8)> {
         Some((u, g)) => (u, Some(g)),
         None => (spec, None),
     };
-    let bad = |what: &str, v: &str| (format!("Invalid copy-as {what}: {v}"), super::code::SYNTAX);
+    let bad = |what: &str, v: &str| (format!("Invalid copy-as {what}: {v}"), exit::SYNTAX);
     let uid = match user.parse::<u32>() {
         Ok(n) => n,
         Err(_) => uid_of(user).ok_or_else(|| bad("user", user))?,
@@ -57,7 +58,7 @@ pub fn become_(ids: Option<(u32, u32)>) -> Result<Become, (String, u8)> {
                 "--copy-as: {what} failed: {}",
                 super::os_error(&std::io::Error::last_os_error())
             ),
-            super::code::FILE_IO,
+            exit::FILE_IO,
         )
     };
     if unsafe { libc::setegid(gid) } != 0 {

@@ -8,6 +8,7 @@ use super::args::SyncArgs;
 use super::flist::{show, Item, Kind, Sent};
 use super::log::Log;
 use super::usermap::{IdMap, IdMaps};
+use crate::host::exit;
 use std::collections::HashMap;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
@@ -69,7 +70,7 @@ pub fn after_walk(a: &SyncArgs, sent: &mut Sent, log: &mut Log) -> Result<(), (S
             s.as_deref()
                 .map(|s| IdMap::parse(s, users, w))
                 .transpose()
-                .map_err(|e| (e.0, super::code::SYNTAX))
+                .map_err(|e| (e.0, exit::SYNTAX))
         };
         let users = parse(&m.usermap, true, &mut warnings)?;
         let groups = parse(&m.groupmap, false, &mut warnings)?;
@@ -302,7 +303,7 @@ pub fn check_temp_dir(a: &SyncArgs, dst_root: &Path) -> Result<(), (String, u8)>
     if !super::sources::is_dir(&dst_root.join(t)) {
         return Err((
             format!("The temp-dir does not exist: {}", t.to_string_lossy()),
-            super::code::SYNTAX,
+            exit::SYNTAX,
         ));
     }
     Ok(())

@@ -7,6 +7,7 @@ use super::flist::{show, Item, Kind, Msg};
 use super::log::Log;
 use super::sources;
 use crate::filter::Filters;
+use crate::host::exit;
 use std::ffi::OsString;
 
 /// One entry: `drwxr-xr-x          4,096 2026/12/07 01:41:46 name`.
@@ -89,7 +90,7 @@ pub fn run(
     log.file_line(&stats.log_line());
     log.flush();
     if sent.io_error || sent.partial {
-        return Ok(super::fail_quiet(super::code::PARTIAL));
+        return Ok(super::fail_quiet(exit::PARTIAL));
     }
     Ok(0)
 }

@@ -45,6 +45,7 @@ mod xattr_calls;
 mod xattrs;
 
 use crate::filter::{FilterOptions, Filters, MergeSource, ReadError, Side};
+use crate::host::exit;
 use args::{DeleteWhen, SyncArgs, UsageError, USAGE};
 use flist::Kind;
 use std::ffi::OsString;
@@ -52,17 +53,6 @@ use std::fs;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-
-/// rsync's exit statuses (`errcode.h`).
-pub mod code {
-    pub const SYNTAX: u8 = 1;
-    pub const FILE_SELECT: u8 = 3;
-    pub const FILE_IO: u8 = 11;
-    pub const PARTIAL: u8 = 23;
-    pub const VANISHED: u8 = 24;
-    pub const DEL_LIMIT: u8 = 25;
-    pub const SIGNAL: u8 = 20;
-}
 
 /// An I/O error as rsync prints it: "No such file or directory (2)".
 pub(crate) fn os_error(e: &std::io::Error) -> String {
@@ -119,9 +109,9 @@ pub fn main(argv: &[OsString]) -> u8 {
             // rsync logs its errors once --log-file is read, option
             // errors too (its log opens on the first line).
             if let Some(path) = log_file {
-                log::append(&path, &[&msg, &exit_line(code::SYNTAX)]);
+                log::append(&path, &[&msg, &exit::line(exit::SYNTAX)]);
             }
-            return fail(&msg, code::SYNTAX);
+            return fail(&msg, exit::SYNTAX);
         }
     };
     if a.help {
@@ -160,7 +150,7 @@ fn read_batch(a: &SyncArgs, file: &OsString) -> Result<u8, (String, u8)> {
     if a.paths.len() > 1 {
         return Err((
             "wsync sync: --read-batch takes one destination (or none: the batch's)".into(),
-            code::SYNTAX,
+            exit::SYNTAX,
         ));
     }
     let rd = batch::read(file, a.paths.first())?;
@@ -170,8 +160,12 @@ fn read_batch(a: &SyncArgs, file: &OsString) -> Result<u8, (String, u8)> {
     argv.push(OsString::from("--"));
     argv.push(stage);
     argv.push(a.paths.first().unwrap_or(&rd.header.dst).clone());
-    let mut b = SyncArgs::parse(&argv)
-        .map_err(|UsageError(m)| (format!("wsync: bad batch file: its options: {m}"), 12))?;
+    let mut b = SyncArgs::parse(&argv).map_err(|UsageError(m)| {
+        (
+            format!("wsync: bad batch file: its options: {m}"),
+            exit::STREAM,
+        )
+    })?;
     b.verbose = a.verbose;
     b.quiet = a.quiet;
     b.itemize = a.itemize;
@@ -218,7 +212,7 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
     if a.paths.len() == 1 {
         // `wsync sync HOST::` lists the modules, `HOST::MODULE/PATH` a path.
         if let Some(r) = remote::target::parse(a.paths[0].as_bytes(), a.port) {
-            let r = r.map_err(|m| (format!("wsync: {m}"), code::SYNTAX))?;
+            let r = r.map_err(|m| (format!("wsync: {m}"), exit::SYNTAX))?;
             return remote::list_modules(a, r);
         }
     }
@@ -229,12 +223,12 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
             let mut files = FsFiles { stdin_used: false };
             let filters = Filters::parse(&a.filters, &opts, &mut files)
                 .map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
-            let mut log = log::Log::new(a).map_err(|m| (m, code::FILE_IO))?;
+            let mut log = log::Log::new(a).map_err(|m| (m, exit::FILE_IO))?;
             return listing::run(a, &a.paths, &filters, &mut log);
         } else {
             format!("wsync sync: expected SRC... DEST\n{USAGE}")
         };
-        return Err((msg, code::SYNTAX));
+        return Err((msg, exit::SYNTAX));
     }
     let (srcs, dst_arg) = a.paths.split_at(a.paths.len() - 1);
     let dst_arg = &dst_arg[0];
@@ -252,8 +246,8 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
     for w in filters.warnings() {
         eprintln!("wsync: warning: {w}");
     }
-    let mut log = log::Log::new(a).map_err(|m| (m, code::FILE_IO))?;
-    let side = remote::classify(a, srcs, dst_arg).map_err(|m| (m, code::SYNTAX))?;
+    let mut log = log::Log::new(a).map_err(|m| (m, exit::FILE_IO))?;
+    let side = remote::classify(a, srcs, dst_arg).map_err(|m| (m, exit::SYNTAX))?;
     if !matches!(side, remote::Side::Local) {
         if a.verbose > 0 && !a.quiet {
             let what = match side {
@@ -275,13 +269,13 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
     if a.contimeout.is_some() {
         return Err((
             "The --contimeout option may only be used when connecting to an rsync daemon.".into(),
-            code::SYNTAX,
+            exit::SYNTAX,
         ));
     }
     if a.password_file.is_some() {
         return Err((
             "The --password-file option may only be used when accessing an rsync daemon.".into(),
-            code::SYNTAX,
+            exit::SYNTAX,
         ));
     }
     let file_sum = a
@@ -293,10 +287,10 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
         // rsync's sender refuses it once started; its receiver is
         // stopped (SIGUSR1).
         log.error("Invalid checksum-choice for --checksum: none (0)");
-        log.error(&exit_line(4));
-        log.error_server(&exit_line(19));
+        log.error(&exit::line(exit::UNSUPPORTED));
+        log.error_server(&exit::line(exit::SIGUSR1));
         log.flush();
-        return Ok(4);
+        return Ok(exit::UNSUPPORTED);
     }
     // rsync's sender: "building file list" in the log, then on stdout
     // the incremental list's note, or the whole list's progress.
@@ -364,7 +358,7 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
             // then exits with that status, logging its closing lines
             // when a log file has no summary (log_exit).
             log.error_server(&msg);
-            log.error_server(&exit_line(code));
+            log.error_server(&exit::line(code));
             if log.has_file() && a.info.stats() == 0 {
                 let mut stats = stats::Stats {
                     total_size: sent.listed_size,
@@ -372,7 +366,7 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
                 };
                 stats.files = sent.listed;
                 log.file_line(&stats.log_line());
-                log.error(&exit_line(code));
+                log.error(&exit::line(code));
             }
             log.flush();
             return Ok(code);
@@ -463,9 +457,9 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
         // was a temporary one, dropped (removed) on the way out.
         eng.log.flush();
         if signals::stopped() {
-            return Err(("stopping at requested limit".into(), 30));
+            return Err(("stopping at requested limit".into(), exit::TIMEOUT));
         }
-        return Err((String::new(), code::SIGNAL));
+        return Err((String::new(), exit::SIGNAL));
     }
     eng.drain_deletions();
     if a.more.fake_super && !a.dry_run {
@@ -492,17 +486,17 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
     }
     let out = &eng.out;
     let status = if eng.aborted || out.file_io {
-        code::FILE_IO
+        exit::FILE_IO
     } else if out.partial || sent.io_error {
-        code::PARTIAL
+        exit::PARTIAL
     } else if out.vanished {
-        code::VANISHED
+        exit::VANISHED
     } else if out.del_limit {
         // (over the sender's error for a missing source, as rsync's
         // client takes its receiver's status)
-        code::DEL_LIMIT
+        exit::DEL_LIMIT
     } else if sent.partial {
-        code::PARTIAL
+        exit::PARTIAL
     } else {
         0
     };
@@ -541,7 +535,7 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
         eng.log.file_line(&line);
     }
     if status != 0 {
-        eng.log.error(&exit_line(status));
+        eng.log.error(&exit::line(status));
         eng.log.flush();
         return Ok(status);
     }
@@ -610,7 +604,7 @@ fn destination(
             for p in missing.iter().rev() {
                 if !a.dry_run {
                     if let Err(e) = fs::create_dir(p) {
-                        return Err(failed("mkdir", &dst, &e, code::FILE_IO));
+                        return Err(failed("mkdir", &dst, &e, exit::FILE_IO));
                     }
                 }
                 made += 1;
@@ -643,13 +637,13 @@ fn destination(
         Ok(_) if file_total > 1 => {
             return Err((
                 "ERROR: destination must be a directory when copying more than 1 file".into(),
-                code::FILE_SELECT,
+                exit::FILE_SELECT,
             ))
         }
         Ok(_) if file_total == 1 && sent.items.first().is_some_and(|it| it.is_dir()) => {
             return Err((
                 "ERROR: cannot overwrite non-directory with a directory".into(),
-                code::FILE_SELECT,
+                exit::FILE_SELECT,
             ))
         }
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -659,7 +653,7 @@ fn destination(
                     abs(&dst).display(),
                     os_error(e)
                 )),
-                code::FILE_SELECT,
+                exit::FILE_SELECT,
             ))
         }
         _ => {}
@@ -668,13 +662,13 @@ fn destination(
         if statret.is_ok() {
             return Err((
                 "ERROR: destination path is not a directory".into(),
-                code::SYNTAX,
+                exit::SYNTAX,
             ));
         }
         let dir = path_of(&trimmed(bytes));
         if !a.dry_run {
             if let Err(e) = fs::create_dir(&dir) {
-                return Err(failed("mkdir", &dir, &e, code::FILE_IO));
+                return Err(failed("mkdir", &dir, &e, exit::FILE_IO));
             }
         }
         if log.names() {
@@ -699,7 +693,7 @@ fn destination(
         let e = fs::metadata(&parent)
             .err()
             .unwrap_or_else(|| std::io::Error::from_raw_os_error(20));
-        return Err(failed("change_dir#3", &parent, &e, code::FILE_SELECT));
+        return Err(failed("change_dir#3", &parent, &e, exit::FILE_SELECT));
     }
     Ok(Dest {
         root: parent,
@@ -772,37 +766,8 @@ fn store_fake_super(eng: &mut engine::Engine<'_>, a: &SyncArgs) {
 /// The closing line rsync prints for a failed run (the errors themselves
 /// were printed as they came).
 pub(super) fn fail_quiet(code: u8) -> u8 {
-    eprintln!("{}", exit_line(code));
+    eprintln!("{}", exit::line(code));
     code
-}
-
-/// rsync's closing line for exit status `code` ("rsync error: ... (code
-/// 23)"; a warning for 24 and 25).
-fn exit_line(code: u8) -> String {
-    let what = match code {
-        code::SYNTAX => "syntax or usage error",
-        2 => "protocol incompatibility",
-        4 => "requested action not supported",
-        19 => "received SIGUSR1",
-        code::FILE_SELECT => "errors selecting input/output files, dirs",
-        code::FILE_IO => "error in file IO",
-        code::VANISHED => "some files vanished before they could be transferred",
-        code::DEL_LIMIT => "the --max-delete limit stopped deletions",
-        5 => "error starting client-server protocol",
-        10 => "error in socket IO",
-        12 => "error in protocol data stream",
-        14 => "error in IPC code",
-        30 => "timeout in data send/receive",
-        35 => "timeout waiting for daemon connection",
-        code::SIGNAL => "received SIGINT, SIGTERM, or SIGHUP",
-        _ => "some files/attrs were not transferred (see previous errors)",
-    };
-    let kind = if code == code::VANISHED {
-        "warning"
-    } else {
-        "error"
-    };
-    format!("wsync {kind}: {what} (code {code})")
 }
 
 /// rsync turns incremental recursion off for these (and `--no-i-r`).

@@ -4,11 +4,7 @@
 //! and the `--stop-after`/`--stop-at` watch.
 
 use super::args::SyncArgs;
-
-/// rsync's exit status for a protocol it cannot speak.
-const PROTOCOL: u8 = 2;
-/// rsync's "requested action not supported".
-const UNSUPPORTED: u8 = 4;
+use crate::host::exit;
 
 /// The `--version` text.
 pub fn version() -> String {
@@ -114,7 +110,7 @@ pub fn check(a: &SyncArgs) -> Result<Option<u8>, (String, u8)> {
         if p < 20 {
             return Err((
                 "protocol version mismatch -- is your shell clean?".into(),
-                PROTOCOL,
+                exit::PROTOCOL,
             ));
         }
     }
@@ -124,20 +120,20 @@ pub fn check(a: &SyncArgs) -> Result<Option<u8>, (String, u8)> {
         // stream"); wsync's one process checks them the same way.
         let argv: Vec<std::ffi::OsString> = m.remote_options.iter().map(Into::into).collect();
         if let Err(super::args::UsageError(e)) = SyncArgs::parse(&argv) {
-            return Err((format!("on remote machine: {e}"), 12));
+            return Err((format!("on remote machine: {e}"), exit::STREAM));
         }
     }
     if let Some(c) = &m.checksum_choice {
         // rsync matches the names ignoring case (get_nni_by_name).
         for name in c.split(',') {
             if !super::args::CHECKSUMS.contains(&name.to_ascii_lowercase().as_str()) {
-                return Err((format!("unknown checksum name: {name}"), UNSUPPORTED));
+                return Err((format!("unknown checksum name: {name}"), exit::UNSUPPORTED));
             }
         }
     }
     if let Some(c) = &m.compress_choice {
         if !super::args::COMPRESSORS.contains(&c.as_str()) {
-            return Err((format!("unknown compress name: {c}"), UNSUPPORTED));
+            return Err((format!("unknown compress name: {c}"), exit::UNSUPPORTED));
         }
     }
     if let Some(c) = &m.iconv {
@@ -145,7 +141,7 @@ pub fn check(a: &SyncArgs) -> Result<Option<u8>, (String, u8)> {
             if super::iconv::Charset::find(cs).is_none() {
                 return Err((
                     format!("iconv_open(\"UTF-8\", \"{cs}\") failed"),
-                    UNSUPPORTED,
+                    exit::UNSUPPORTED,
                 ));
             }
         }

@@ -6,6 +6,7 @@ use super::args::SyncArgs;
 use super::flist::{self, Sent, WalkOptions};
 use super::os_error;
 use crate::filter::{DirFilter, FilterError, Filters, MergeSource, Side};
+use crate::host::exit;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
@@ -254,7 +255,7 @@ fn files_from(a: &SyncArgs, reader: &mut dyn MergeSource) -> Result<Vec<Vec<u8>>
                 "rsync: [client] failed to open files-from file {}: No such file or directory (2)",
                 name.to_string_lossy()
             ),
-            super::code::FILE_IO,
+            exit::FILE_IO,
         )
     })?;
     let sep = if a.from0 { 0 } else { b'\n' };
@@ -295,19 +296,19 @@ pub fn walk(
         if srcs.len() != 1 {
             return Err((
                 "rsync: --files-from takes exactly one source directory".into(),
-                super::code::SYNTAX,
+                exit::SYNTAX,
             ));
         }
         let base = PathBuf::from(&srcs[0]);
         let mut dot_done = false;
         for line in files_from(a, reader)? {
-            let r = relative_name(&sanitize_line(&line)).map_err(|m| (m, super::code::SYNTAX))?;
+            let r = relative_name(&sanitize_line(&line)).map_err(|m| (m, exit::SYNTAX))?;
             relative_sources(&base, r, &mut dot_done, &mut list);
         }
     } else if a.relative {
         let mut dot_done = false;
         for s in srcs {
-            let r = relative_name(s.as_bytes()).map_err(|m| (m, super::code::SYNTAX))?;
+            let r = relative_name(s.as_bytes()).map_err(|m| (m, exit::SYNTAX))?;
             relative_sources(Path::new("."), r, &mut dot_done, &mut list);
         }
     } else {

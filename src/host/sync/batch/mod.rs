@@ -18,6 +18,7 @@ pub use write::write;
 
 use super::args::SyncArgs;
 use super::flist::{Item, Kind};
+use crate::host::exit;
 use std::ffi::OsString;
 use std::io;
 use std::path::Path;
@@ -52,7 +53,7 @@ fn io_err(path: &Path, e: &io::Error) -> (String, u8) {
             path.display(),
             super::os_error(e)
         ),
-        super::code::FILE_IO,
+        exit::FILE_IO,
     )
 }
 

@@ -17,6 +17,7 @@ use super::itemize::*;
 use super::log::Log;
 use super::stats::Stats;
 use crate::host::connect::ConnArgs;
+use crate::host::exit;
 use crate::host::session::{Client, Refused};
 use crate::host::Failure;
 use crate::protocol::{Entry, Kind as WireKind};
@@ -104,19 +105,19 @@ pub fn run(
     if let Some(why) = newopts::refused(a, matches!(side, Side::Pull(_))) {
         return Err((
             format!("wsync sync: {why}: refused with a remote side"),
-            super::code::SYNTAX,
+            exit::SYNTAX,
         ));
     }
     if let Some(opt) = unsupported(a) {
         return Err((
             format!("wsync sync: {opt} is not supported with a remote side yet"),
-            super::code::SYNTAX,
+            exit::SYNTAX,
         ));
     }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| (format!("wsync: tokio runtime: {e}"), super::code::FILE_IO))?;
+        .map_err(|e| (format!("wsync: tokio runtime: {e}"), exit::FILE_IO))?;
     let conn = conn_args(a);
     let started = std::time::Instant::now();
     let r = rt.block_on(async {
@@ -130,7 +131,7 @@ pub fn run(
 }
 
 fn unreachable_local() -> Result<u8, Failure> {
-    Err(Failure::new(super::code::SYNTAX, "no remote side"))
+    Err(Failure::new(exit::SYNTAX, "no remote side"))
 }
 
 /// How to connect, from rsync's options.
@@ -155,7 +156,7 @@ pub fn list_modules(a: &SyncArgs, r: Remote) -> Result<u8, (String, u8)> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| (format!("wsync: tokio runtime: {e}"), super::code::FILE_IO))?;
+        .map_err(|e| (format!("wsync: tokio runtime: {e}"), exit::FILE_IO))?;
     rt.block_on(async {
         let mut c = Client::connect(&r.target, &conn).await?;
         if r.target.module.is_empty() {
@@ -182,7 +183,7 @@ pub fn list_modules(a: &SyncArgs, r: Remote) -> Result<u8, (String, u8)> {
                 Ok(0)
             }
             Ok(None) => Err(Failure::new(
-                super::code::PARTIAL,
+                exit::PARTIAL,
                 format!(
                     "link_stat \"{}\" (in {}) failed: No such file or directory (2)",
                     t.path, t.module
@@ -327,9 +328,9 @@ impl Report<'_> {
         }
         self.log.flush();
         if self.partial {
-            super::fail_quiet(super::code::PARTIAL)
+            super::fail_quiet(exit::PARTIAL)
         } else if self.del_limit {
-            super::fail_quiet(super::code::DEL_LIMIT)
+            super::fail_quiet(exit::DEL_LIMIT)
         } else {
             0
         }

@@ -6,6 +6,7 @@
 use super::{item_of, refusal, same_file, skipped, Report};
 use crate::filter::{Filters, Side};
 use crate::host::connect::ConnArgs;
+use crate::host::exit;
 use crate::host::session::Client;
 use crate::host::sync::args::SyncArgs;
 use crate::host::sync::attrs::{self, How, Who};
@@ -15,7 +16,7 @@ use crate::host::sync::itemize::*;
 use crate::host::sync::log::Log;
 use crate::host::sync::meta::SrcMeta;
 use crate::host::sync::remote::target::Remote;
-use crate::host::sync::{code, sources, FsFiles};
+use crate::host::sync::{sources, FsFiles};
 use crate::host::Failure;
 use crate::protocol::{Entry, Kind as WireKind};
 use std::collections::HashMap;
@@ -61,7 +62,7 @@ async fn listing(
         let t = &r.target;
         if t.module.is_empty() {
             return Err(Failure::new(
-                code::SYNTAX,
+                exit::SYNTAX,
                 "a remote source names no module",
             ));
         }
@@ -215,7 +216,7 @@ pub async fn run(
     if root_created {
         if fs::symlink_metadata(&dst).is_ok() {
             return Err(Failure::new(
-                code::FILE_SELECT,
+                exit::FILE_SELECT,
                 "ERROR: destination must be a directory when copying more than 1 file",
             ));
         }
@@ -226,7 +227,7 @@ pub async fn run(
             };
             r.map_err(|e| {
                 Failure::new(
-                    code::FILE_IO,
+                    exit::FILE_IO,
                     format!(
                         "rsync: [Receiver] mkdir \"{}\" failed: {}",
                         dst.display(),

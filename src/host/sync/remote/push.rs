@@ -6,6 +6,7 @@
 use super::{item_of, join, refusal, same_file, skipped, Report};
 use crate::filter::{Filters, Side};
 use crate::host::connect::ConnArgs;
+use crate::host::exit;
 use crate::host::session::{Client, Push, Refused};
 use crate::host::sync::args::SyncArgs;
 use crate::host::sync::attrs::{dest_perms, Who};
@@ -13,7 +14,7 @@ use crate::host::sync::flist::{Item, Kind};
 use crate::host::sync::itemize::*;
 use crate::host::sync::log::Log;
 use crate::host::sync::remote::target::Remote;
-use crate::host::sync::{code, sources, FsFiles};
+use crate::host::sync::{sources, FsFiles};
 use crate::host::Failure;
 use crate::protocol::{Attempt, Entry, FileAttrs, Kind as WireKind, Next, UploadRetry};
 use std::collections::{HashMap, HashSet};
@@ -31,7 +32,7 @@ pub async fn run(
     let t = &d.target;
     if t.module.is_empty() {
         return Err(Failure::new(
-            code::SYNTAX,
+            exit::SYNTAX,
             "the destination names no module",
         ));
     }
@@ -78,7 +79,7 @@ pub async fn run(
     }
     if dst_file && !solo {
         return Err(Failure::new(
-            code::FILE_SELECT,
+            exit::FILE_SELECT,
             "ERROR: destination must be a directory when copying more than 1 file",
         ));
     }
