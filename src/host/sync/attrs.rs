@@ -88,26 +88,32 @@ fn os(e: rustix::io::Errno) -> std::io::Error {
     std::io::Error::from_raw_os_error(e.raw_os_error())
 }
 
+/// The attributes an entry is to get, and how: one context for the
+/// `set` functions.
+#[derive(Clone, Copy)]
+pub struct Want<'a> {
+    /// The source's entry (times, owner, mode).
+    pub it: &'a Item,
+    pub a: &'a SyncArgs,
+    pub who: &'a Who,
+    /// The permissions of the entry this one replaces (None: new).
+    pub old_perms: Option<u32>,
+    pub how: How,
+    /// The source's xattrs and ACL (`-X`, `-A`).
+    pub src: &'a SrcMeta,
+}
+
 /// Sets owner, group, permissions and times of `path` as the options
-/// ask. `old_perms`: the permissions of the file `path` replaces.
-/// `accurate`: a file just written gets the nanoseconds too; otherwise,
-/// as rsync, a time is only set when the seconds differ.
-pub fn set(
-    path: &Path,
-    it: &Item,
-    a: &SyncArgs,
-    who: &Who,
-    old_perms: Option<u32>,
-    how: How,
-    src: &SrcMeta,
-) -> Result<(), String> {
-    let md = if a.keep_dirlinks && it.kind == Kind::Dir {
+/// ask. With `How::Check`, as rsync, a time is only set when the
+/// seconds differ; otherwise the nanoseconds too.
+pub fn set(path: &Path, w: &Want) -> Result<(), String> {
+    let md = if w.a.keep_dirlinks && w.it.kind == Kind::Dir {
         fs::metadata(path).or_else(|_| fs::symlink_metadata(path))
     } else {
         fs::symlink_metadata(path)
     };
     let md = md.map_err(|e| fail("stat", path, &e))?;
-    set_known(path, &md, it, a, who, old_perms, how, src)
+    set_known(path, &md, w)
 }
 
 /// How attributes are set.
@@ -123,47 +129,27 @@ pub enum How {
 
 /// `set` for a file whose metadata `md` is at hand (no second `lstat`).
 /// Every attribute is tried; the errors come back together.
-#[allow(clippy::too_many_arguments)]
-pub fn set_known(
-    path: &Path,
-    md: &fs::Metadata,
-    it: &Item,
-    a: &SyncArgs,
-    who: &Who,
-    old_perms: Option<u32>,
-    how: How,
-    src: &SrcMeta,
-) -> Result<(), String> {
+pub fn set_known(path: &Path, md: &fs::Metadata, w: &Want) -> Result<(), String> {
     let at = At {
         path,
         file: None,
         dir: parent(path),
     };
-    set_any(at, md, it, a, who, old_perms, how, src)
+    set_any(at, md, w)
 }
 
 /// `set` for a temp file `tmp` that becomes `dest`: a new entry's
 /// permissions without `-p` follow `dest`'s directory, wherever the
 /// temp file is (rsync's receiver runs `default_perms_for_dir` on the
 /// file's own directory in the destination).
-#[allow(clippy::too_many_arguments)]
-pub fn set_temp(
-    tmp: &Path,
-    dest: &Path,
-    it: &Item,
-    a: &SyncArgs,
-    who: &Who,
-    old_perms: Option<u32>,
-    how: How,
-    src: &SrcMeta,
-) -> Result<(), String> {
+pub fn set_temp(tmp: &Path, dest: &Path, w: &Want) -> Result<(), String> {
     let md = fs::symlink_metadata(tmp).map_err(|e| fail("stat", tmp, &e))?;
     let at = At {
         path: tmp,
         file: None,
         dir: parent(dest),
     };
-    set_any(at, &md, it, a, who, old_perms, how, src)
+    set_any(at, &md, w)
 }
 
 /// The directory of `path` (`.` for a bare name).
@@ -186,39 +172,26 @@ struct At<'a> {
 /// at `path`, a temp file that becomes `dest`): `fstat`, `futimens`,
 /// `fchown` and `fchmod` on the open file, no walks of its path (xattrs
 /// and ACLs still go by the path).
-#[allow(clippy::too_many_arguments)]
-pub fn set_open(
-    file: &fs::File,
-    path: &Path,
-    dest: &Path,
-    it: &Item,
-    a: &SyncArgs,
-    who: &Who,
-    old_perms: Option<u32>,
-    how: How,
-    src: &SrcMeta,
-) -> Result<(), String> {
+pub fn set_open(file: &fs::File, path: &Path, dest: &Path, w: &Want) -> Result<(), String> {
     let md = file.metadata().map_err(|e| fail("stat", path, &e))?;
     let at = At {
         path,
         file: Some(file),
         dir: parent(dest),
     };
-    set_any(at, &md, it, a, who, old_perms, how, src)
+    set_any(at, &md, w)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn set_any(
-    at: At,
-    md: &fs::Metadata,
-    it: &Item,
-    a: &SyncArgs,
-    who: &Who,
-    old_perms: Option<u32>,
-    how: How,
-    src: &SrcMeta,
-) -> Result<(), String> {
+fn set_any(at: At, md: &fs::Metadata, w: &Want) -> Result<(), String> {
     let At { path, file, dir } = at;
+    let Want {
+        it,
+        a,
+        who,
+        old_perms,
+        how,
+        src,
+    } = *w;
     let accurate = how != How::Check;
     let mut errors = Vec::new();
     let mut force_time = false;

@@ -7,7 +7,7 @@ use super::engine::Engine;
 use super::itemize::TRANSFER;
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::FileTypeExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::Path;
 
 /// Whether `md` is a device that `--write-devices` writes into.
@@ -66,12 +66,7 @@ impl Engine<'_> {
                 dev.mode = md.mode_bits() | it.mode & 0o7777;
                 if let Err(e) = attrs::set(
                     dpath,
-                    &dev,
-                    self.a,
-                    &self.who,
-                    Some(std::os::unix::fs::MetadataExt::mode(md)),
-                    How::Transfer,
-                    &m,
+                    &self.want(&dev, Some(MetadataExt::mode(md)), How::Transfer, &m),
                 ) {
                     self.error(&e);
                 }

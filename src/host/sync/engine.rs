@@ -5,7 +5,7 @@
 //! or left alone; directory times are fixed at the end.
 
 use super::args::{DeleteWhen, SyncArgs};
-use super::attrs::{self, How, Who};
+use super::attrs::{self, How, Want, Who};
 use super::delete::{Del, Deleter};
 use super::flist::{join, show, Item, Kind, Sent};
 use super::itemize::*;
@@ -72,22 +72,9 @@ pub struct Engine<'a> {
     pub(super) dirs: Vec<usize>,
     pub(super) delayed: Vec<(tempfile::TempPath, PathBuf)>,
     pub(super) delay_dirs: HashSet<PathBuf>,
-    pub(super) hl_leader: HashMap<(u64, u64), usize>,
-    /// Each hard-link group's last member.
-    pub(super) hl_last: HashMap<(u64, u64), usize>,
-    pub(super) hl_state: HashMap<(u64, u64), Option<usize>>,
-    pub(super) hl_pending: HashMap<(u64, u64), Vec<usize>>,
-    /// Names of a group whose way could not be made when reached.
-    pub(super) hl_way_failed: HashSet<usize>,
-    /// Names reached after their leader, waiting for its data.
-    pub(super) hl_after: HashMap<(u64, u64), Vec<usize>>,
-    /// Leaders whose data was received, in that order.
-    pub(super) hl_finished: Vec<usize>,
     pub(super) alt_roots: Vec<PathBuf>,
-    /// -H leaders whose data was received (rsync finishes those later).
-    pub(super) hl_received: HashSet<usize>,
-    /// `--delay-updates -H`: links made once their leader is in place.
-    pub(super) delayed_links: Vec<(usize, usize)>,
+    /// `-H`: the hard-link groups' state.
+    pub(super) hl: super::hlink::HardLinks,
     /// Whether the generator knows of a sender I/O error yet (then it
     /// deletes nothing), and whether it said so.
     io_known: bool,
@@ -171,16 +158,8 @@ impl<'a> Engine<'a> {
             dirs: Vec::new(),
             delayed: Vec::new(),
             delay_dirs: HashSet::new(),
-            hl_leader: HashMap::new(),
-            hl_last: HashMap::new(),
-            hl_state: HashMap::new(),
-            hl_pending: HashMap::new(),
-            hl_way_failed: HashSet::new(),
-            hl_after: HashMap::new(),
-            hl_finished: Vec::new(),
             alt_roots,
-            delayed_links: Vec::new(),
-            hl_received: HashSet::new(),
+            hl: Default::default(),
             io_known: false,
             io_warned: false,
             io_from: None,
@@ -444,12 +423,30 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// What `it` is to get with this run's options (`attrs::Want`).
+    pub(super) fn want<'x>(
+        &'x self,
+        it: &'x Item,
+        old_perms: Option<u32>,
+        how: How,
+        src: &'x SrcMeta,
+    ) -> Want<'x> {
+        Want {
+            it,
+            a: self.a,
+            who: &self.who,
+            old_perms,
+            how,
+            src,
+        }
+    }
+
     pub(super) fn set_attrs(&mut self, path: &Path, it: &Item, old_perms: Option<u32>) {
         if self.dry() {
             return;
         }
         let m = self.src_meta(it);
-        if let Err(e) = attrs::set(path, it, self.a, &self.who, old_perms, How::Check, &m) {
+        if let Err(e) = attrs::set(path, &self.want(it, old_perms, How::Check, &m)) {
             self.error(&e);
         }
     }
@@ -527,7 +524,7 @@ impl<'a> Engine<'a> {
         self.finish_received_links();
         self.progress.finish(&mut self.log);
         self.finish_delayed();
-        for (f, leader) in std::mem::take(&mut self.delayed_links) {
+        for (f, leader) in std::mem::take(&mut self.hl.delayed_links) {
             self.link_to(f, leader, false);
         }
         if matches!(self.a.delete, Some(DeleteWhen::After)) {
@@ -572,9 +569,10 @@ impl<'a> Engine<'a> {
             return;
         };
         let waiting: Vec<Option<usize>> = self
-            .hl_pending
+            .hl
+            .pending
             .values()
-            .chain(self.hl_after.values())
+            .chain(self.hl.after.values())
             .flatten()
             .map(|&f| lists.of(f))
             .collect();
@@ -886,7 +884,7 @@ impl<'a> Engine<'a> {
         if !self.dry() {
             let old = st.as_ref().map(|m| m.mode());
             let m = self.src_meta(it);
-            if let Err(e) = attrs::set(dpath, it, self.a, &self.who, old, How::Check, &m) {
+            if let Err(e) = attrs::set(dpath, &self.want(it, old, How::Check, &m)) {
                 self.error(&e);
             }
             // Writable while filling it; fixed at the end.

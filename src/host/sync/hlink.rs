@@ -8,13 +8,40 @@ use super::args::AltDest;
 use super::engine::Engine;
 use super::flist::Kind;
 use super::itemize::{LOCAL_CHANGE, XNAME_FOLLOWS};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+/// A hard-link group's key: the source's (device, inode).
+type Key = (u64, u64);
+
+/// The hard-link groups' state through a run.
+#[derive(Default)]
+pub struct HardLinks {
+    /// Each group's leader, once decided (`Engine::hl_role`).
+    pub(super) leader: HashMap<Key, usize>,
+    /// Each group's last member.
+    pub(super) last: HashMap<Key, usize>,
+    /// Each group whose leader was dealt with: Some(leader) in place,
+    /// None skipped (its followers go as plain files).
+    pub(super) state: HashMap<Key, Option<usize>>,
+    /// Names reached before their leader was dealt with.
+    pub(super) pending: HashMap<Key, Vec<usize>>,
+    /// Names of a group whose way could not be made when reached.
+    pub(super) way_failed: HashSet<usize>,
+    /// Names reached after their leader, waiting for its data.
+    pub(super) after: HashMap<Key, Vec<usize>>,
+    /// Leaders whose data was received, in that order.
+    pub(super) finished: Vec<usize>,
+    /// Leaders whose data was received (rsync finishes those later).
+    pub(super) received: HashSet<usize>,
+    /// `--delay-updates`: links made once their leader is in place.
+    pub(super) delayed_links: Vec<(usize, usize)>,
+}
+
 impl Engine<'_> {
-    fn hl_key(&self, i: usize) -> Option<(u64, u64)> {
+    fn hl_key(&self, i: usize) -> Option<Key> {
         let it = &self.sent.items[i];
         (self.a.hard_links && it.kind == Kind::File && it.nlink > 1).then_some((it.dev, it.ino))
     }
@@ -24,7 +51,7 @@ impl Engine<'_> {
         if !self.a.hard_links {
             return;
         }
-        let mut groups: HashMap<(u64, u64), Vec<usize>> = HashMap::new();
+        let mut groups: HashMap<Key, Vec<usize>> = HashMap::new();
         for i in 0..self.sent.items.len() {
             if let Some(k) = self.hl_key(i) {
                 groups.entry(k).or_default().push(i);
@@ -32,7 +59,7 @@ impl Engine<'_> {
         }
         for (k, members) in groups {
             if members.len() >= 2 {
-                self.hl_last.insert(k, members[members.len() - 1]);
+                self.hl.last.insert(k, members[members.len() - 1]);
             }
         }
     }
@@ -43,8 +70,8 @@ impl Engine<'_> {
     /// alt-dest basis), else the last.
     pub(super) fn hl_role(&mut self, i: usize) -> Option<bool> {
         let k = self.hl_key(i)?;
-        let last = *self.hl_last.get(&k)?;
-        if let Some(&l) = self.hl_leader.get(&k) {
+        let last = *self.hl.last.get(&k)?;
+        if let Some(&l) = self.hl.leader.get(&k) {
             return Some(l == i);
         }
         let it = self.item(i);
@@ -54,7 +81,7 @@ impl Engine<'_> {
             || self.alt_match(it).is_some()
             || self.basis_elsewhere(it, &dpath);
         if leads {
-            self.hl_leader.insert(k, i);
+            self.hl.leader.insert(k, i);
         }
         Some(leads)
     }
@@ -70,13 +97,13 @@ impl Engine<'_> {
 
     pub(super) fn hl_follower(&mut self, i: usize) {
         let Some(k) = self.hl_key(i) else { return };
-        match self.hl_state.get(&k).copied() {
+        match self.hl.state.get(&k).copied() {
             // A leader rsync's receiver got the data of: its generator
             // links the names when it hears the file is done (after the
             // list, in a run this small), this one after those that came
             // after the leader before it.
-            Some(Some(leader)) if self.hl_received.contains(&leader) => {
-                self.hl_after.entry(k).or_default().push(i)
+            Some(Some(leader)) if self.hl.received.contains(&leader) => {
+                self.hl.after.entry(k).or_default().push(i)
             }
             // A leader done before this name is reached, one rsync's
             // generator did not send: linked now.
@@ -89,7 +116,7 @@ impl Engine<'_> {
                 if !self.follower_makes_way(i) {
                     return;
                 }
-                self.hl_pending.entry(k).or_default().push(i);
+                self.hl.pending.entry(k).or_default().push(i);
             }
         }
     }
@@ -114,7 +141,7 @@ impl Engine<'_> {
             return false;
         }
         if !md.is_file() && !self.remove_for_replace(&dpath, &md, Kind::File) {
-            self.hl_way_failed.insert(i);
+            self.hl.way_failed.insert(i);
         }
         true
     }
@@ -132,10 +159,10 @@ impl Engine<'_> {
             return;
         }
         let k = self.hl_key(i).expect("a leader has a key");
-        self.hl_state.insert(k, Some(i));
-        if self.hl_received.contains(&i) {
+        self.hl.state.insert(k, Some(i));
+        if self.hl.received.contains(&i) {
             // Linked once rsync's generator hears the data is in.
-            self.hl_finished.push(i);
+            self.hl.finished.push(i);
             return;
         }
         self.finish_links(i);
@@ -146,8 +173,8 @@ impl Engine<'_> {
     /// (its F_HL_PREV chain).
     fn finish_links(&mut self, i: usize) {
         let k = self.hl_key(i).expect("a leader has a key");
-        let after = self.hl_after.remove(&k).unwrap_or_default();
-        let mut before = self.hl_pending.remove(&k).unwrap_or_default();
+        let after = self.hl.after.remove(&k).unwrap_or_default();
+        let mut before = self.hl.pending.remove(&k).unwrap_or_default();
         if self.inc {
             // With incremental recursion the generator has freed the list
             // of another directory by then: rsync's check_prior finds no
@@ -155,7 +182,7 @@ impl Engine<'_> {
             // place is not tried again.
             let dir = parent(&self.sent.items[i].path).to_vec();
             before.retain(|&f| {
-                !self.hl_way_failed.contains(&f) || parent(&self.sent.items[f].path) == dir
+                !self.hl.way_failed.contains(&f) || parent(&self.sent.items[f].path) == dir
             });
         }
         for f in after.into_iter().chain(before.into_iter().rev()) {
@@ -167,7 +194,7 @@ impl Engine<'_> {
     /// were: rsync's generator makes them when it hears of each file,
     /// which in a local run is after it went through the list.
     pub(super) fn finish_received_links(&mut self) {
-        for i in std::mem::take(&mut self.hl_finished) {
+        for i in std::mem::take(&mut self.hl.finished) {
             self.finish_links(i);
         }
     }
@@ -178,8 +205,8 @@ impl Engine<'_> {
             return;
         }
         let k = self.hl_key(i).expect("a leader has a key");
-        self.hl_state.insert(k, None);
-        for f in self.hl_pending.remove(&k).unwrap_or_default() {
+        self.hl.state.insert(k, None);
+        for f in self.hl.pending.remove(&k).unwrap_or_default() {
             self.plain_file(f);
         }
     }
@@ -190,7 +217,7 @@ impl Engine<'_> {
         if self.a.delay_updates && !self.a.dry_run && !self.delayed.is_empty() {
             let lpath = self.dst_path(&self.sent.items[leader]);
             if self.delayed.iter().any(|(_, d)| *d == lpath) {
-                self.delayed_links.push((i, leader));
+                self.hl.delayed_links.push((i, leader));
                 return;
             }
         }

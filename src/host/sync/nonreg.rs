@@ -101,7 +101,7 @@ impl Engine<'_> {
                     acl: m.acl.clone(),
                 })
             };
-            if let Err(e) = attrs::set(dpath, it, self.a, &self.who, None, How::Check, &m) {
+            if let Err(e) = attrs::set(dpath, &self.want(it, None, How::Check, &m)) {
                 self.error(&e);
             }
         }

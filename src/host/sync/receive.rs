@@ -174,7 +174,7 @@ impl Engine<'_> {
                         How::Check
                     };
                     let m = self.src_meta(it);
-                    if let Err(e) = attrs::set_known(dpath, md, it, a, &self.who, old, how, &m) {
+                    if let Err(e) = attrs::set_known(dpath, md, &self.want(it, old, how, &m)) {
                         self.error(&e);
                     }
                 }
@@ -286,7 +286,7 @@ impl Engine<'_> {
                         let _ = fs::remove_dir(d);
                     }
                 }
-                self.hl_received.insert(i);
+                self.hl.received.insert(i);
                 self.hl_done(i);
                 self.synced.push(i);
             }
@@ -411,7 +411,7 @@ impl Engine<'_> {
                     .map_err(|_| "copy failed".to_string())?;
                 drop(file);
                 let m = self.src_meta(it);
-                attrs::set_temp(&tmp, dpath, it, self.a, &self.who, None, How::Transfer, &m)?;
+                attrs::set_temp(&tmp, dpath, &self.want(it, None, How::Transfer, &m))?;
                 if iflags & REPORT_XATTR != 0 && !self.a.perms {
                     // Itemized 'x': rsync's receiver sets the xattrs
                     // again, and with them the sender's own mode.
@@ -658,7 +658,13 @@ impl Engine<'_> {
                 let how = How::Transfer;
                 let mut untimed = a.clone();
                 untimed.times = false;
-                if let Err(e) = attrs::set(dpath, it, &untimed, &self.who, old_perms, how, &meta) {
+                if let Err(e) = attrs::set(
+                    dpath,
+                    &attrs::Want {
+                        a: &untimed,
+                        ..self.want(it, old_perms, how, &meta)
+                    },
+                ) {
                     self.error(&e);
                 }
                 // Its generator looks at the file again once told of the
@@ -667,7 +673,7 @@ impl Engine<'_> {
                 return Ok(sent);
             }
             let meta = self.src_meta(it);
-            if let Err(e) = attrs::set(dpath, it, a, &self.who, old_perms, How::Transfer, &meta) {
+            if let Err(e) = attrs::set(dpath, &self.want(it, old_perms, How::Transfer, &meta)) {
                 self.error(&e);
             }
             return Ok(sent);
@@ -703,17 +709,8 @@ impl Engine<'_> {
             }
         };
         let meta = self.src_meta(it);
-        let set = attrs::set_open(
-            &file,
-            &tmp,
-            dpath,
-            it,
-            a,
-            &self.who,
-            old_perms,
-            How::Transfer,
-            &meta,
-        );
+        let want = self.want(it, old_perms, How::Transfer, &meta);
+        let set = attrs::set_open(&file, &tmp, dpath, &want);
         if let Err(e) = super::extras::fsync(a, &file, &tmp) {
             return Err(Some(e));
         }
@@ -864,10 +861,10 @@ impl Engine<'_> {
                     let meta = self.src_meta(it);
                     let how = How::Transfer;
                     let old = Some(md.mode());
-                    if let Err(e) = attrs::set(&dpath, it, a, &self.who, old, how, &meta) {
+                    if let Err(e) = attrs::set(&dpath, &self.want(it, old, how, &meta)) {
                         self.error(&e);
                     }
-                    self.hl_received.insert(i);
+                    self.hl.received.insert(i);
                     self.hl_done(i);
                     self.synced.push(i);
                 }

@@ -9,7 +9,7 @@ use crate::host::connect::ConnArgs;
 use crate::host::exit;
 use crate::host::session::Client;
 use crate::host::sync::args::SyncArgs;
-use crate::host::sync::attrs::{self, How, Who};
+use crate::host::sync::attrs::{self, How, Want, Who};
 use crate::host::sync::delete::{names_in, Del, Deleter};
 use crate::host::sync::flist::{clean_list, join, sort_items, Item, Kind};
 use crate::host::sync::itemize::*;
@@ -324,9 +324,27 @@ pub async fn run(
     Ok(rep.finish(s, r, started))
 }
 
-/// No xattrs or ACLs travel over the protocol (-X/-A are refused).
-fn none() -> SrcMeta {
-    SrcMeta::default()
+/// What `it` is to get. No xattrs or ACLs travel over the protocol
+/// (-X/-A are refused).
+fn want<'x>(
+    it: &'x Item,
+    a: &'x SyncArgs,
+    who: &'x Who,
+    old_perms: Option<u32>,
+    how: How,
+) -> Want<'x> {
+    static NONE: SrcMeta = SrcMeta {
+        xattrs: None,
+        acl: None,
+    };
+    Want {
+        it,
+        a,
+        who,
+        old_perms,
+        how,
+        src: &NONE,
+    }
 }
 
 fn show(it: &Item) -> String {
@@ -393,7 +411,7 @@ fn dir(
         let old = md.filter(|m| m.is_dir()).map(|m| m.mode());
         let mut timeless = a.clone();
         timeless.times = false;
-        attrs::set(p, it, &timeless, who, old, How::Check, &none())?;
+        attrs::set(p, &want(it, &timeless, who, old, How::Check))?;
     }
     Ok(true)
 }
@@ -467,7 +485,7 @@ async fn file(
         rep.item(it, &it.path, iflags, 0);
         if !a.dry_run {
             let old = md.as_ref().map(|m| m.mode());
-            return Ok(attrs::set(p, it, a, who, old, How::Check, &none()));
+            return Ok(attrs::set(p, &want(it, a, who, old, How::Check)));
         }
         return Ok(Ok(()));
     }
@@ -496,7 +514,7 @@ async fn file(
     rep.stats.literal += bytes;
     rep.item(it, &it.path, iflags, bytes);
     rep.progress.file_done(&mut rep.log, it, it.size);
-    Ok(attrs::set(p, it, a, who, old_perms, How::Transfer, &none()))
+    Ok(attrs::set(p, &want(it, a, who, old_perms, How::Transfer)))
 }
 
 fn io_err(what: &str, p: &Path, e: &std::io::Error) -> String {
