@@ -44,7 +44,7 @@ mod weaksum;
 mod xattr_calls;
 mod xattrs;
 
-use crate::filter::{FilterOptions, Filters, MergeSource, ReadError, Side};
+use crate::filter::{DirFilter, FilterError, FilterOptions, Filters, MergeSource, ReadError, Side};
 use crate::host::exit;
 use args::{DeleteWhen, SyncArgs, UsageError, USAGE};
 use flist::Kind;
@@ -193,59 +193,20 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
     // --copy-as a user other than root: no owner or group is kept (rsync's
     // receiver maps ids it may not give to none).
     let copy_as = a.more.copy_as.as_deref().map(copyas::resolve).transpose()?;
-    let not_root;
-    let a = if copy_as.is_some_and(|(u, _)| u != 0) {
-        let mut b = a.clone();
-        b.owner = false;
-        b.group = false;
-        not_root = b;
-        &not_root
-    } else {
-        a
-    };
+    let a = &*as_copy_as(a, copy_as);
     signals::install();
     outbytes::set(a);
     timewin::set_window(a);
     if let Some(t) = a.more.stop_at {
         signals::stop_at(t);
     }
-    if a.paths.len() == 1 {
-        // `wsync sync HOST::` lists the modules, `HOST::MODULE/PATH` a path.
-        if let Some(r) = remote::target::parse(a.paths[0].as_bytes(), a.port) {
-            let r = r.map_err(|m| (format!("wsync: {m}"), exit::SYNTAX))?;
-            return remote::list_modules(a, r);
-        }
-    }
     if a.paths.len() < 2 {
-        let msg = if a.paths.len() == 1 {
-            // rsync: a source without a destination is listed.
-            let opts = filter_options(a);
-            let mut files = FsFiles { stdin_used: false };
-            let filters = Filters::parse(&a.filters, &opts, &mut files)
-                .map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
-            let mut log = log::Log::new(a).map_err(|m| (m, exit::FILE_IO))?;
-            return listing::run(a, &a.paths, &filters, &mut log);
-        } else {
-            format!("wsync sync: expected SRC... DEST\n{USAGE}")
-        };
-        return Err((msg, exit::SYNTAX));
+        return one_path(a);
     }
     let (srcs, dst_arg) = a.paths.split_at(a.paths.len() - 1);
     let dst_arg = &dst_arg[0];
-    let opts = filter_options(a);
     let mut files = FsFiles { stdin_used: false };
-    let mut rules = a.filters.clone();
-    if a.backup && a.backup_dir.is_none() && a.delete.is_some() && !a.delete_excluded {
-        // rsync protects earlier backups from --delete: "P *SUFFIX".
-        let mut rule = b"P *".to_vec();
-        rule.extend_from_slice(&a.backup_suffix());
-        rules.push(crate::filter::FilterArg::Filter(rule));
-    }
-    let filters = Filters::parse(&rules, &opts, &mut files)
-        .map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
-    for w in filters.warnings() {
-        eprintln!("wsync: warning: {w}");
-    }
+    let filters = sender_filters(a, &mut files)?;
     let mut log = log::Log::new(a).map_err(|m| (m, exit::FILE_IO))?;
     let side = remote::classify(a, srcs, dst_arg).map_err(|m| (m, exit::SYNTAX))?;
     if !matches!(side, remote::Side::Local) {
@@ -265,25 +226,8 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
         alt_dirs_warnings(a, &here, false, &mut log);
         return listing::run(a, srcs, &filters, &mut log);
     }
-    // rsync's local transfers refuse the daemon-only options.
-    if a.contimeout.is_some() {
-        return Err((
-            "The --contimeout option may only be used when connecting to an rsync daemon.".into(),
-            exit::SYNTAX,
-        ));
-    }
-    if a.password_file.is_some() {
-        return Err((
-            "The --password-file option may only be used when accessing an rsync daemon.".into(),
-            exit::SYNTAX,
-        ));
-    }
-    let file_sum = a
-        .more
-        .checksum_choice
-        .as_deref()
-        .map(|c| c.split(',').nth(1).unwrap_or(c));
-    if a.checksum && file_sum.is_some_and(|s| s.eq_ignore_ascii_case("none")) {
+    refuse_daemon_only(a)?;
+    if no_file_sum(a) {
         // rsync's sender refuses it once started; its receiver is
         // stopped (SIGUSR1).
         log.error("Invalid checksum-choice for --checksum: none (0)");
@@ -313,11 +257,211 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
     // --copy-as: the receiving side runs as that user from here on.
     let _as_user = copyas::become_(copy_as)?;
     if let Some(c) = &a.chmod {
-        // rsync's sender tweaks the modes it lists (not a symlink's).
-        for it in sent.items.iter_mut().filter(|it| it.kind != Kind::Symlink) {
-            it.mode = it.mode & !0o7777 | c.apply(it.mode & 0o7777, it.kind == Kind::Dir);
-        }
+        chmod_listed(c, &mut sent.items);
     }
+    list_messages(a, &sent, flist_progress, &mut log);
+
+    let Dest {
+        root: dst_root,
+        solo: solo_path,
+        root_created,
+    } = match destination(a, &sent, dst_arg, &mut log) {
+        Ok(d) => d,
+        Err((msg, code)) => return Ok(no_destination(a, &sent, &msg, code, &mut log)),
+    };
+    extras::check_temp_dir(a, &dst_root)?;
+    let dst_abs = if a.dry_run && root_created {
+        abs(&dst_root)
+    } else {
+        fs::canonicalize(&dst_root).unwrap_or_else(|_| abs(&dst_root))
+    };
+    // rsync names the alt-dest directories from its idea of the current
+    // directory: the working directory's with the destination's name
+    // joined on, its `..` taken off by name (a symlink stays as named).
+    let named = match a.dry_run && root_created {
+        true => dst_abs.clone(),
+        false => engine::lexical(&abs(&dst_root)),
+    };
+    alt_dirs_warnings(a, &named, a.dry_run && root_created, &mut log);
+    let receiver = filters.for_side(Side::Receiver, dst_abs.as_os_str().as_bytes());
+    let positions = clean_list(a, &mut sent.items, &receiver);
+
+    let mut files2 = FsFiles { stdin_used: true };
+    if let Some(file) = &a.more.write_batch {
+        let dst_of = |it: &flist::Item| match &solo_path {
+            Some(p) => p.clone(),
+            None => flist::join(&dst_root, &it.path),
+        };
+        batch::write(a, file, dst_arg, &sent, &dst_of, solo_path.is_some())?;
+    }
+    let mut eng = engine::Engine::new(a, &sent, dst_root.clone(), log);
+    eng.solo = solo_path;
+    eng.positions = positions;
+    eng.root_created = root_created;
+    eng.stats.files = sent.listed;
+    eng.stats.total_size = sent.listed_size;
+    for it in &sent.items {
+        eng.stats.flist_size += it.path.len() as u64 + 10;
+    }
+    eng.stats.flist_secs = started.elapsed().as_secs_f64();
+    if a.delete.is_some() && eng.solo.is_none() {
+        eng.del = Some(deleter(a, &dst_root, receiver, &mut files2));
+    }
+    eng.delete_missing(&sent.missing);
+    let r = eng.run();
+    after_run(&mut eng, a, &sent, r)?;
+    let status = status(&eng, &sent);
+    Ok(finish(&mut eng, a, status, started))
+}
+
+/// `--copy-as` a user other than root: no owner or group is kept
+/// (rsync's receiver maps ids it may not give to none).
+fn as_copy_as(a: &SyncArgs, copy_as: Option<(u32, u32)>) -> std::borrow::Cow<'_, SyncArgs> {
+    if copy_as.is_some_and(|(u, _)| u != 0) {
+        let mut b = a.clone();
+        b.owner = false;
+        b.group = false;
+        std::borrow::Cow::Owned(b)
+    } else {
+        std::borrow::Cow::Borrowed(a)
+    }
+}
+
+/// A run with fewer than two paths: `HOST::` lists the modules,
+/// `HOST::MODULE/PATH` a path, a local source alone is listed (as
+/// rsync does); none is a usage error.
+fn one_path(a: &SyncArgs) -> Result<u8, (String, u8)> {
+    let Some(path) = a.paths.first() else {
+        let msg = format!("wsync sync: expected SRC... DEST\n{USAGE}");
+        return Err((msg, exit::SYNTAX));
+    };
+    if let Some(r) = remote::target::parse(path.as_bytes(), a.port) {
+        let r = r.map_err(|m| (format!("wsync: {m}"), exit::SYNTAX))?;
+        return remote::list_modules(a, r);
+    }
+    let opts = filter_options(a);
+    let mut files = FsFiles { stdin_used: false };
+    let filters = Filters::parse(&a.filters, &opts, &mut files)
+        .map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
+    let mut log = log::Log::new(a).map_err(|m| (m, exit::FILE_IO))?;
+    listing::run(a, &a.paths, &filters, &mut log)
+}
+
+/// The run's filter rules (with `-b --delete`, rsync's protection of
+/// earlier backups, "P *SUFFIX"); their warnings printed.
+fn sender_filters(a: &SyncArgs, files: &mut FsFiles) -> Result<Filters, (String, u8)> {
+    let mut rules = a.filters.clone();
+    if a.backup && a.backup_dir.is_none() && a.delete.is_some() && !a.delete_excluded {
+        let mut rule = b"P *".to_vec();
+        rule.extend_from_slice(&a.backup_suffix());
+        rules.push(crate::filter::FilterArg::Filter(rule));
+    }
+    let filters = Filters::parse(&rules, &filter_options(a), files)
+        .map_err(|e| (format!("wsync: {e}"), e.exit_code()))?;
+    for w in filters.warnings() {
+        eprintln!("wsync: warning: {w}");
+    }
+    Ok(filters)
+}
+
+/// `--chmod`: rsync's sender tweaks the modes it lists (not a
+/// symlink's).
+fn chmod_listed(c: &crate::host::chmod::Chmod, items: &mut [flist::Item]) {
+    for it in items.iter_mut().filter(|it| it.kind != Kind::Symlink) {
+        it.mode = it.mode & !0o7777 | c.apply(it.mode & 0o7777, it.kind == Kind::Dir);
+    }
+}
+
+/// Sorts out the list as rsync's receiver does (`clean_list`, with
+/// `-m` pruning what `receiver` excludes); returns each kept item's
+/// number in rsync's list (what --progress counts), numbered with
+/// repeated names still in (empty without --progress).
+fn clean_list(a: &SyncArgs, items: &mut Vec<flist::Item>, receiver: &DirFilter) -> Vec<usize> {
+    let positions = if a.info.progress() > 0 {
+        flist::list_positions(items, a.recursive && !inc_off(a))
+    } else {
+        Vec::new()
+    };
+    let kept = flist::clean_list(items, a.prune_empty_dirs.then_some(receiver));
+    positions
+        .into_iter()
+        .zip(&kept)
+        .filter_map(|(p, k)| k.then_some(p))
+        .collect()
+}
+
+/// After the engine's pass: a caught signal ends the run; the
+/// deletions left, `--fake-super`'s store, the `--max-delete` note,
+/// the engine's own error, and `--remove-source-files`.
+fn after_run(
+    eng: &mut engine::Engine<'_>,
+    a: &SyncArgs,
+    sent: &flist::Sent,
+    r: Result<(), FilterError>,
+) -> Result<(), (String, u8)> {
+    if signals::caught() {
+        // rsync's exit_cleanup(RERR_SIGNAL): the file being received
+        // was a temporary one, dropped (removed) on the way out.
+        eng.log.flush();
+        if signals::stopped() {
+            return Err(("stopping at requested limit".into(), exit::TIMEOUT));
+        }
+        return Err((String::new(), exit::SIGNAL));
+    }
+    eng.drain_deletions();
+    if a.more.fake_super && !a.dry_run {
+        store_fake_super(eng, a);
+    }
+    let skipped = eng.del.as_ref().map_or(0, |d| d.skipped) + eng.del_skipped;
+    if skipped > 0 && !eng.aborted {
+        eng.log.error_server(&format!(
+            "Deletions stopped due to --max-delete limit ({skipped} skipped)"
+        ));
+        eng.out.del_limit = true;
+    }
+    if let Err(e) = r {
+        eng.log.flush();
+        return Err((format!("wsync: {e}"), e.exit_code()));
+    }
+    let synced = std::mem::take(&mut eng.synced);
+    let dsts: Vec<PathBuf> = synced
+        .iter()
+        .map(|&i| eng.dst_path(&sent.items[i]))
+        .collect();
+    if extras::remove_sources(a, sent, &synced, &dsts, &mut eng.log) {
+        eng.out.partial = true;
+    }
+    Ok(())
+}
+
+/// rsync's local transfers refuse the daemon-only options.
+fn refuse_daemon_only(a: &SyncArgs) -> Result<(), (String, u8)> {
+    let refused = |what: &str, verb: &str| {
+        let msg = format!("The --{what} option may only be used when {verb} an rsync daemon.");
+        Err((msg, exit::SYNTAX))
+    };
+    if a.contimeout.is_some() {
+        return refused("contimeout", "connecting to");
+    }
+    if a.password_file.is_some() {
+        return refused("password-file", "accessing");
+    }
+    Ok(())
+}
+
+/// `-c` with a `--checksum-choice` whose file checksum is "none".
+fn no_file_sum(a: &SyncArgs) -> bool {
+    let file_sum = a
+        .more
+        .checksum_choice
+        .as_deref()
+        .map(|c| c.split(',').nth(1).unwrap_or(c));
+    a.checksum && file_sum.is_some_and(|s| s.eq_ignore_ascii_case("none"))
+}
+
+/// The sender's messages of the listing, with the "building file list"
+/// progress when `flist_progress`.
+fn list_messages(a: &SyncArgs, sent: &flist::Sent, flist_progress: bool, log: &mut log::Log) {
     let n = sent.listed.total();
     // rsync counts every hundredth entry as it lists, from the first: the
     // messages before that come first (an error on stderr ends the open
@@ -346,146 +490,67 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
             log.end_partial("done");
         }
     }
+}
 
-    let Dest {
-        root: dst_root,
-        solo: solo_path,
-        root_created,
-    } = match destination(a, &sent, dst_arg, &mut log) {
-        Ok(d) => d,
-        Err((msg, code)) => {
-            // rsync's receiver prints the error and exits; its client
-            // then exits with that status, logging its closing lines
-            // when a log file has no summary (log_exit).
-            log.error_server(&msg);
-            log.error_server(&exit::line(code));
-            if log.has_file() && a.info.stats() == 0 {
-                let mut stats = stats::Stats {
-                    total_size: sent.listed_size,
-                    ..Default::default()
-                };
-                stats.files = sent.listed;
-                log.file_line(&stats.log_line());
-                log.error(&exit::line(code));
-            }
-            log.flush();
-            return Ok(code);
-        }
-    };
-    extras::check_temp_dir(a, &dst_root)?;
-    let dst_abs = if a.dry_run && root_created {
-        abs(&dst_root)
-    } else {
-        fs::canonicalize(&dst_root).unwrap_or_else(|_| abs(&dst_root))
-    };
-    // rsync names the alt-dest directories from its idea of the current
-    // directory: the working directory's with the destination's name
-    // joined on, its `..` taken off by name (a symlink stays as named).
-    let named = match a.dry_run && root_created {
-        true => dst_abs.clone(),
-        false => engine::lexical(&abs(&dst_root)),
-    };
-    alt_dirs_warnings(a, &named, a.dry_run && root_created, &mut log);
-    let receiver = filters.for_side(Side::Receiver, dst_abs.as_os_str().as_bytes());
-    // rsync numbers its list (what --progress counts) with repeated
-    // names still in.
-    let positions = if a.info.progress() > 0 {
-        flist::list_positions(&sent.items, a.recursive && !inc_off(a))
-    } else {
-        Vec::new()
-    };
-    let kept = flist::clean_list(&mut sent.items, a.prune_empty_dirs.then_some(&receiver));
-    let positions: Vec<usize> = positions
-        .into_iter()
-        .zip(&kept)
-        .filter_map(|(p, k)| k.then_some(p))
-        .collect();
-
-    let mut files2 = FsFiles { stdin_used: true };
-    if let Some(file) = &a.more.write_batch {
-        let dst_of = |it: &flist::Item| match &solo_path {
-            Some(p) => p.clone(),
-            None => flist::join(&dst_root, &it.path),
+/// The destination could not be made: rsync's receiver prints the error
+/// and exits; its client then exits with that status, logging its
+/// closing lines when a log file has no summary (log_exit).
+fn no_destination(a: &SyncArgs, sent: &flist::Sent, msg: &str, code: u8, log: &mut log::Log) -> u8 {
+    log.error_server(msg);
+    log.error_server(&exit::line(code));
+    if log.has_file() && a.info.stats() == 0 {
+        let mut stats = stats::Stats {
+            total_size: sent.listed_size,
+            ..Default::default()
         };
-        batch::write(a, file, dst_arg, &sent, &dst_of, solo_path.is_some())?;
+        stats.files = sent.listed;
+        log.file_line(&stats.log_line());
+        log.error(&exit::line(code));
     }
-    let mut eng = engine::Engine::new(a, &sent, dst_root.clone(), log);
-    eng.solo = solo_path;
-    eng.positions = positions;
-    eng.root_created = root_created;
-    eng.stats.files = sent.listed;
-    eng.stats.total_size = sent.listed_size;
-    for it in &sent.items {
-        eng.stats.flist_size += it.path.len() as u64 + 10;
-    }
-    eng.stats.flist_secs = started.elapsed().as_secs_f64();
-    if a.delete.is_some() && eng.solo.is_none() {
-        {
-            let mut del = delete::Deleter::new(&dst_root, receiver, &mut files2);
-            del.dry = a.dry_run;
-            del.delay = a.delete == Some(DeleteWhen::Delay);
-            del.max_delete = a.max_delete.map(|m| m.max(0));
-            if a.backup {
-                let dst = dst_root.clone();
-                let suffix = a.backup_suffix();
-                let bdir = a.backup_dir.clone();
-                let acls = a.acls;
-                del.backup = Some(Box::new(move |rel: &[u8], _kind: Kind| {
-                    // rsync's is_backup_file: without --backup-dir a name
-                    // that ends with the suffix is deleted, not backed up.
-                    if bdir.is_none() && rel.len() > suffix.len() && rel.ends_with(&suffix) {
-                        return Ok(false);
-                    }
-                    let mut name = rel.to_vec();
-                    name.extend_from_slice(&suffix);
-                    let to = match &bdir {
-                        Some(d) if Path::new(d).is_absolute() => PathBuf::from(d),
-                        Some(d) => dst.join(d),
-                        None => dst.clone(),
-                    }
-                    .join(std::ffi::OsStr::from_bytes(&name));
-                    replace::make_backup(&dst, &to, rel, acls).map(|()| true)
-                }));
+    log.flush();
+    code
+}
+
+/// The deleter of `--delete` under `dst_root`, backing up with `-b`.
+fn deleter<'f>(
+    a: &SyncArgs,
+    dst_root: &'f Path,
+    receiver: DirFilter,
+    files: &'f mut FsFiles,
+) -> delete::Deleter<'f> {
+    let mut del = delete::Deleter::new(dst_root, receiver, files);
+    del.dry = a.dry_run;
+    del.delay = a.delete == Some(DeleteWhen::Delay);
+    del.max_delete = a.max_delete.map(|m| m.max(0));
+    if a.backup {
+        let dst = dst_root.to_path_buf();
+        let suffix = a.backup_suffix();
+        let bdir = a.backup_dir.clone();
+        let acls = a.acls;
+        del.backup = Some(Box::new(move |rel: &[u8], _kind: Kind| {
+            // rsync's is_backup_file: without --backup-dir a name
+            // that ends with the suffix is deleted, not backed up.
+            if bdir.is_none() && rel.len() > suffix.len() && rel.ends_with(&suffix) {
+                return Ok(false);
             }
-            eng.del = Some(del);
-        }
+            let mut name = rel.to_vec();
+            name.extend_from_slice(&suffix);
+            let to = match &bdir {
+                Some(d) if Path::new(d).is_absolute() => PathBuf::from(d),
+                Some(d) => dst.join(d),
+                None => dst.clone(),
+            }
+            .join(std::ffi::OsStr::from_bytes(&name));
+            replace::make_backup(&dst, &to, rel, acls).map(|()| true)
+        }));
     }
-    eng.delete_missing(&sent.missing);
-    let r = eng.run();
-    if signals::caught() {
-        // rsync's exit_cleanup(RERR_SIGNAL): the file being received
-        // was a temporary one, dropped (removed) on the way out.
-        eng.log.flush();
-        if signals::stopped() {
-            return Err(("stopping at requested limit".into(), exit::TIMEOUT));
-        }
-        return Err((String::new(), exit::SIGNAL));
-    }
-    eng.drain_deletions();
-    if a.more.fake_super && !a.dry_run {
-        store_fake_super(&mut eng, a);
-    }
-    let skipped = eng.del.as_ref().map_or(0, |d| d.skipped) + eng.del_skipped;
-    if skipped > 0 && !eng.aborted {
-        eng.log.error_server(&format!(
-            "Deletions stopped due to --max-delete limit ({skipped} skipped)"
-        ));
-        eng.out.del_limit = true;
-    }
-    if let Err(e) = r {
-        eng.log.flush();
-        return Err((format!("wsync: {e}"), e.exit_code()));
-    }
-    let synced = std::mem::take(&mut eng.synced);
-    let dsts: Vec<PathBuf> = synced
-        .iter()
-        .map(|&i| eng.dst_path(&sent.items[i]))
-        .collect();
-    if extras::remove_sources(a, &sent, &synced, &dsts, &mut eng.log) {
-        eng.out.partial = true;
-    }
+    del
+}
+
+/// The run's exit status, as rsync's client takes it.
+fn status(eng: &engine::Engine<'_>, sent: &flist::Sent) -> u8 {
     let out = &eng.out;
-    let status = if eng.aborted || out.file_io {
+    if eng.aborted || out.file_io {
         exit::FILE_IO
     } else if out.partial || sent.io_error {
         exit::PARTIAL
@@ -499,10 +564,18 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
         exit::PARTIAL
     } else {
         0
-    };
-    // rsync's output_summary (not when its receiver exited), then its
-    // log_exit: the log file's closing line when no summary went there,
-    // and the error.
+    }
+}
+
+/// The end of a run: rsync's output_summary (not when its receiver
+/// exited), then its log_exit: the log file's closing line when no
+/// summary went there, and the error. Returns `status`.
+fn finish(
+    eng: &mut engine::Engine<'_>,
+    a: &SyncArgs,
+    status: u8,
+    started: std::time::Instant,
+) -> u8 {
     let h = a.human + 1;
     let info = a.info;
     if !eng.aborted && info.stats() >= 2 {
@@ -536,11 +609,9 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
     }
     if status != 0 {
         eng.log.error(&exit::line(status));
-        eng.log.flush();
-        return Ok(status);
     }
     eng.log.flush();
-    Ok(0)
+    status
 }
 
 /// Where a transfer goes (rsync's `get_local_name`).
