@@ -13,14 +13,11 @@ use super::log::{Code, Log};
 use super::meta::SrcMeta;
 use super::stats::Stats;
 use super::transfer;
-use super::xattrs::Xattrs;
 use crate::filter::FilterError;
-use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 /// How a run went, for the exit status.
 #[derive(Debug, Default)]
@@ -75,12 +72,8 @@ pub struct Engine<'a> {
     pub(super) alt_roots: Vec<PathBuf>,
     /// `-H`: the hard-link groups' state.
     pub(super) hl: super::hlink::HardLinks,
-    /// Whether the generator knows of a sender I/O error yet (then it
-    /// deletes nothing), and whether it said so.
-    io_known: bool,
-    io_warned: bool,
-    /// With `-H`: the item from which it knows of one (`lookahead`).
-    io_from: Option<usize>,
+    /// What the generator knows of the sender's I/O errors.
+    io: IoKnown,
     /// rsync's incremental recursion (off for -m, --delete-before/after).
     pub(super) inc: bool,
     /// A dry run's lists of an incremental recursion, for the sender's
@@ -94,12 +87,8 @@ pub struct Engine<'a> {
     /// rsync's receiver exited (status 11): no file is received from
     /// here on, and the run stops after the list.
     pub(super) aborted: bool,
-    /// `-X`/`-A`: the source's xattrs and ACLs of the item at hand.
-    pub(super) meta_cache: RefCell<Option<(Vec<u8>, Rc<SrcMeta>)>>,
-    pub(super) meta_errors: RefCell<Vec<String>>,
-    /// Entries with other names whose xattrs were found differing: (dev,
-    /// inode) to what they held and what they were to get.
-    pub(super) xattrs_seen: RefCell<HashMap<(u64, u64), (Xattrs, Xattrs)>>,
+    /// `-X`/`-A`: the source's xattrs and ACLs read, and what was seen.
+    pub(super) meta: super::meta::MetaCache,
     /// Non-directories left in sync at the destination, in list order
     /// (rsync's MSG_SUCCESS: for `--remove-source-files`).
     pub synced: Vec<usize>,
@@ -117,6 +106,16 @@ pub struct Engine<'a> {
     pub(super) stat_err: Option<std::io::Error>,
     /// The directory rsync's receiver read the default ACL of last.
     pub(super) recv_dirname: Option<Vec<u8>>,
+}
+
+/// Whether the generator knows of a sender I/O error yet (then it
+/// deletes nothing), and whether it said so.
+#[derive(Default)]
+struct IoKnown {
+    known: bool,
+    warned: bool,
+    /// With `-H`: the item from which it knows of one (`lookahead`).
+    from: Option<usize>,
 }
 
 impl<'a> Engine<'a> {
@@ -160,12 +159,8 @@ impl<'a> Engine<'a> {
             delay_dirs: HashSet::new(),
             alt_roots,
             hl: Default::default(),
-            io_known: false,
-            io_warned: false,
-            io_from: None,
-            meta_cache: RefCell::new(None),
-            meta_errors: RefCell::new(Vec::new()),
-            xattrs_seen: RefCell::new(HashMap::new()),
+            io: IoKnown::default(),
+            meta: Default::default(),
             synced: Vec::new(),
             verify_failed: None,
             redo: Vec::new(),
@@ -453,7 +448,7 @@ impl<'a> Engine<'a> {
 
     /// Runs the generator over the whole list.
     pub fn run(&mut self) -> Result<(), FilterError> {
-        self.io_known = if self.inc {
+        self.io.known = if self.inc {
             self.sent.error_dirs.contains(&b""[..])
         } else {
             self.sent.io_error
@@ -461,7 +456,7 @@ impl<'a> Engine<'a> {
         if self.inc && self.a.hard_links && self.sent.io_error {
             let items = &self.sent.items;
             let errs = &self.sent.error_dirs;
-            self.io_from = super::lookahead::io_known_from(
+            self.io.from = super::lookahead::io_known_from(
                 &super::flist::list_parents(items),
                 |i| self.starts_list(i),
                 |l| errs.contains(l.map_or(&b""[..], |d| &items[d].path[..])),
@@ -586,9 +581,9 @@ impl<'a> Engine<'a> {
         self.progress
             .at(self.positions.get(i).copied().unwrap_or(i));
         if it.is_dir() && self.sent.error_dirs.contains(&it.path)
-            || self.io_from.is_some_and(|from| i >= from)
+            || self.io.from.is_some_and(|from| i >= from)
         {
-            self.io_known = true;
+            self.io.known = true;
         }
         if let Some(sd) = self.skip_dir {
             if self.is_below(i, sd) {
@@ -924,9 +919,9 @@ impl<'a> Engine<'a> {
             if self.a.delete == Some(DeleteWhen::During) || del.delay {
                 // rsync's delete_in_dir runs for new directories too: the
                 // I/O error note comes even with nothing to delete.
-                if it.content && self.io_known && !self.a.ignore_errors && !missing {
-                    if !self.io_warned {
-                        self.io_warned = true;
+                if it.content && self.io.known && !self.a.ignore_errors && !missing {
+                    if !self.io.warned {
+                        self.io.warned = true;
                         self.log
                             .info_server("IO error encountered -- skipping file deletion");
                     }
@@ -1008,8 +1003,8 @@ impl<'a> Engine<'a> {
             let exists = fs::symlink_metadata(self.dst_path(it)).is_ok_and(|m| m.is_dir());
             let del = self.del.as_mut().expect("checked");
             if it.content && exists && self.sent.io_error && !self.a.ignore_errors {
-                if !self.io_warned {
-                    self.io_warned = true;
+                if !self.io.warned {
+                    self.io.warned = true;
                     self.log
                         .info_server("IO error encountered -- skipping file deletion");
                 }
@@ -1033,7 +1028,7 @@ impl<'a> Engine<'a> {
         let events = std::mem::take(&mut del.lines);
         if std::mem::take(&mut del.io_error) {
             // A failed opendir: the generator deletes no more.
-            self.io_known = true;
+            self.io.known = true;
         }
         if del.skipped > 0 {
             self.out.del_limit = true;

@@ -11,10 +11,25 @@ use super::flist::{Item, Kind};
 use super::itemize::{REPORT_ACL, REPORT_XATTR};
 use super::usermap::IdMaps;
 use super::xattrs::{self, Scope, Xattrs};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::rc::Rc;
+
+/// The source's xattrs and ACLs as the engine reads them (behind
+/// `RefCell`s: they are read through `&Engine`).
+#[derive(Default)]
+pub struct MetaCache {
+    /// The item at hand's path and what it carries.
+    pub(super) cache: RefCell<Option<(Vec<u8>, Rc<SrcMeta>)>>,
+    /// Errors reading them, reported at the next item.
+    pub(super) errors: RefCell<Vec<String>>,
+    /// Entries with other names whose xattrs were found differing: (dev,
+    /// inode) to what they held and what they were to get.
+    pub(super) xattrs_seen: RefCell<HashMap<(u64, u64), (Xattrs, Xattrs)>>,
+}
 
 /// What `-X`/`-A` carry for one source entry (`None`: not carried).
 #[derive(Debug, Default)]
@@ -72,7 +87,7 @@ impl Engine<'_> {
         if self.a.xattrs == 0 && !self.a.acls {
             return Rc::default();
         }
-        let mut cache = self.meta_cache.borrow_mut();
+        let mut cache = self.meta.cache.borrow_mut();
         if let Some((p, m)) = cache.as_ref() {
             if *p == it.path {
                 return m.clone();
@@ -89,7 +104,7 @@ impl Engine<'_> {
                 Rc::new(m)
             }
             Err(e) => {
-                self.meta_errors.borrow_mut().push(e);
+                self.meta.errors.borrow_mut().push(e);
                 Rc::default()
             }
         };
@@ -109,7 +124,7 @@ impl Engine<'_> {
                 Ok(false) => {}
                 // rsync's set_acl finds no ACL read: it differs.
                 Err(e) => {
-                    self.meta_errors.borrow_mut().push(e);
+                    self.meta.errors.borrow_mut().push(e);
                     iflags |= REPORT_ACL;
                 }
             }
@@ -125,7 +140,7 @@ impl Engine<'_> {
                         iflags |= REPORT_XATTR;
                     }
                 }
-                Err(e) => self.meta_errors.borrow_mut().push(e),
+                Err(e) => self.meta.errors.borrow_mut().push(e),
             }
         }
         iflags
@@ -140,7 +155,7 @@ impl Engine<'_> {
         if (md.nlink() < 2 && !self.a.hard_links) || md.is_dir() {
             return have;
         }
-        let mut seen = self.xattrs_seen.borrow_mut();
+        let mut seen = self.meta.xattrs_seen.borrow_mut();
         let key = (md.dev(), md.ino());
         match seen.get(&key) {
             Some((old, new)) if *new == have => old.clone(),
@@ -161,7 +176,7 @@ impl Engine<'_> {
 
     /// Logs what reading xattrs and ACLs ran into.
     pub(super) fn drain_meta_errors(&mut self) {
-        let errors = std::mem::take(&mut *self.meta_errors.borrow_mut());
+        let errors = std::mem::take(&mut *self.meta.errors.borrow_mut());
         for e in errors {
             self.error(&e);
         }
