@@ -6,29 +6,11 @@
 use super::args::SyncArgs;
 use super::flist::{Item, Kind};
 use super::meta::{self, SrcMeta};
+pub use super::who::Who;
 use rustix::fs::{AtFlags, Gid, Mode, Timestamps, Uid, CWD};
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-
-/// What the process may do, read once.
-#[derive(Debug, Clone, Copy)]
-pub struct Who {
-    pub root: bool,
-    /// The permission bits new files get (`0777 & !umask`).
-    pub dflt_perms: u32,
-}
-
-impl Who {
-    pub fn current() -> Who {
-        let old = rustix::process::umask(Mode::from_raw_mode(0o022));
-        rustix::process::umask(old);
-        Who {
-            root: rustix::process::geteuid().is_root(),
-            dflt_perms: 0o777 & !old.as_raw_mode() as u32,
-        }
-    }
-}
 
 /// The permissions a file gets (rsync's `dest_mode`): the source's with
 /// `-p`; otherwise an existing file keeps its own, a new one gets the
@@ -112,7 +94,7 @@ pub fn set(path: &Path, w: &Want) -> Result<(), String> {
     } else {
         fs::symlink_metadata(path)
     };
-    let md = md.map_err(|e| fail("stat", path, &e))?;
+    let md = md.map_err(|e| super::call_failed("stat", path, &e))?;
     set_known(path, &md, w)
 }
 
@@ -143,7 +125,7 @@ pub fn set_known(path: &Path, md: &fs::Metadata, w: &Want) -> Result<(), String>
 /// temp file is (rsync's receiver runs `default_perms_for_dir` on the
 /// file's own directory in the destination).
 pub fn set_temp(tmp: &Path, dest: &Path, w: &Want) -> Result<(), String> {
-    let md = fs::symlink_metadata(tmp).map_err(|e| fail("stat", tmp, &e))?;
+    let md = fs::symlink_metadata(tmp).map_err(|e| super::call_failed("stat", tmp, &e))?;
     let at = At {
         path: tmp,
         file: None,
@@ -173,7 +155,9 @@ struct At<'a> {
 /// `fchown` and `fchmod` on the open file, no walks of its path (xattrs
 /// and ACLs still go by the path).
 pub fn set_open(file: &fs::File, path: &Path, dest: &Path, w: &Want) -> Result<(), String> {
-    let md = file.metadata().map_err(|e| fail("stat", path, &e))?;
+    let md = file
+        .metadata()
+        .map_err(|e| super::call_failed("stat", path, &e))?;
     let at = At {
         path,
         file: Some(file),
@@ -212,7 +196,7 @@ fn set_any(at: At, md: &fs::Metadata, w: &Want) -> Result<(), String> {
     if super::timewin::keeps_time(a, it.kind) && (differs || force_time) {
         let r = match file {
             Some(f) => rustix::fs::futimens(f, &mtime_only(it))
-                .map_err(|e| fail("utimensat", path, &os(e))),
+                .map_err(|e| super::call_failed("utimensat", path, &os(e))),
             None => set_mtime(path, it),
         };
         if let Err(e) = r {
@@ -231,7 +215,7 @@ fn set_any(at: At, md: &fs::Metadata, w: &Want) -> Result<(), String> {
         };
         if let Err(e) = r {
             let what = if uid.is_some() { "chown" } else { "chgrp" };
-            errors.push(fail(what, path, &os(e)));
+            errors.push(super::call_failed(what, path, &os(e)));
         }
     }
     if it.kind != Kind::Symlink {
@@ -265,7 +249,7 @@ fn set_any(at: At, md: &fs::Metadata, w: &Want) -> Result<(), String> {
                 None => rustix::fs::chmod(path, mode),
             };
             if let Err(e) = r {
-                errors.push(fail("chmod", path, &os(e)));
+                errors.push(super::call_failed("chmod", path, &os(e)));
             }
         }
     }
@@ -293,15 +277,7 @@ fn mtime_only(it: &Item) -> Timestamps {
 /// Sets the modification time (the access time is left alone).
 pub fn set_mtime(path: &Path, it: &Item) -> Result<(), String> {
     rustix::fs::utimensat(CWD, path, &mtime_only(it), AtFlags::SYMLINK_NOFOLLOW)
-        .map_err(|e| fail("utimensat", path, &os(e)))
-}
-
-pub(super) fn fail(what: &str, path: &Path, e: &std::io::Error) -> String {
-    format!(
-        "rsync: [receiver] {what} \"{}\" failed: {}",
-        path.display(),
-        super::os_error(e)
-    )
+        .map_err(|e| super::call_failed("utimensat", path, &os(e)))
 }
 
 /// Creates a device or special file.

@@ -71,7 +71,7 @@ pub struct Engine<'a> {
     pub(super) delay_dirs: HashSet<PathBuf>,
     pub(super) alt_roots: Vec<PathBuf>,
     /// `-H`: the hard-link groups' state.
-    pub(super) hl: super::hlink::HardLinks,
+    pub(super) hl: super::hlinks::HardLinks,
     /// What the generator knows of the sender's I/O errors.
     io: IoKnown,
     /// rsync's incremental recursion (off for -m, --delete-before/after).
@@ -646,7 +646,7 @@ impl<'a> Engine<'a> {
                 Err(e) => {
                     self.error(&format!(
                         "rsync: [generator] recv_generator: failed to stat \"{}\": {}",
-                        abs(&dpath).display(),
+                        super::abs(&dpath).display(),
                         super::os_error(&e)
                     ));
                     if it.is_dir() {
@@ -859,7 +859,7 @@ impl<'a> Engine<'a> {
                     if e.kind() != std::io::ErrorKind::AlreadyExists {
                         self.error(&format!(
                             "rsync: [generator] recv_generator: mkdir \"{}\" failed: {}",
-                            abs(dpath).display(),
+                            super::abs(dpath).display(),
                             super::os_error(&e)
                         ));
                         self.log.error_server(
@@ -955,7 +955,7 @@ impl<'a> Engine<'a> {
         let failed = |how: &str, close: &str, e: &std::io::Error| {
             Some(format!(
                 "rsync: [generator] gen_entry_copy_xattrs: {how}\"{}\"{close} failed: {}",
-                abs(dpath).display(),
+                super::abs(dpath).display(),
                 super::os_error(e)
             ))
         };
@@ -1118,12 +1118,6 @@ fn parent_name(it: &Item) -> &[u8] {
         Some(k) => &it.path[..k],
         None => b".",
     }
-}
-
-pub(super) fn abs(p: &Path) -> PathBuf {
-    std::env::current_dir()
-        .map(|d| d.join(p))
-        .unwrap_or(p.to_path_buf())
 }
 
 /// `a/b/../c` as `a/c`, without asking the file system.

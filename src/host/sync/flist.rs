@@ -3,6 +3,7 @@
 //! `flist.c`: within a directory, files first, then subdirectories, each
 //! followed by its contents).
 
+use super::stats::ByKind;
 use crate::filter::{DirFilter, FilterError, MergeSource};
 use std::cmp::Ordering;
 use std::fs;
@@ -402,6 +403,51 @@ pub enum Msg {
     Note(String),
 }
 
+/// `--ignore-missing-args`/`--delete-missing-args` on the sender's side
+/// (missing.rs has the receiver's).
+/// Whether the source argument `root`/`top` is missing and passed over
+/// (recorded in `sent.missing` for `--delete-missing-args`).
+fn skip_missing(root: &Path, top: Option<&[u8]>, o: &WalkOptions, sent: &mut Sent) -> bool {
+    if o.missing_args == 0 {
+        return false;
+    }
+    let full = match top {
+        Some(t) => join(root, t),
+        None => root.to_path_buf(),
+    };
+    let md = if o.copy_links {
+        fs::metadata(&full)
+    } else {
+        fs::symlink_metadata(&full)
+    };
+    match md {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if o.missing_args == 2 {
+                sent.missing.push(top.unwrap_or_default().to_vec());
+                // rsync lists it (mode 0): its --stats count it among
+                // the files, as a regular one (what is not of the other
+                // kinds).
+                sent.listed.add(Kind::File);
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Counted by kind (the stats module knows nothing of kinds).
+impl ByKind {
+    pub fn add(&mut self, kind: Kind) {
+        match kind {
+            Kind::File => self.reg += 1,
+            Kind::Dir => self.dir += 1,
+            Kind::Symlink => self.link += 1,
+            Kind::Device => self.dev += 1,
+            Kind::Special => self.special += 1,
+        }
+    }
+}
+
 /// The sender's walk: the file list, rsync's messages, and whether an I/O
 /// error happened (which turns deletion off).
 #[derive(Debug, Default)]
@@ -413,7 +459,7 @@ pub struct Sent {
     pub sender_paths: Vec<Vec<u8>>,
     /// What rsync's sender counts as it lists (repeated names too): the
     /// entries by kind, and the size of the regular files and symlinks.
-    pub listed: super::stats::ByKind,
+    pub listed: ByKind,
     pub listed_size: u64,
     /// rsync's file_total when its receiver names the destination: the
     /// first list's entries (with incremental recursion, the next list's
@@ -711,7 +757,7 @@ pub fn send_tree(
     reader: &mut dyn MergeSource,
     sent: &mut Sent,
 ) -> Result<bool, FilterError> {
-    if super::missing::skip_missing(root, top, o, sent) {
+    if skip_missing(root, top, o, sent) {
         return Ok(false);
     }
     let mut o = *o;

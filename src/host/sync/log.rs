@@ -82,35 +82,6 @@ enum Held {
     EndLine,
 }
 
-/// Whether an out-format has escape `esc` (rsync's `log_format_has`:
-/// `%%` is a literal percent sign).
-pub fn format_has(format: &str, esc: u8) -> bool {
-    let b = format.as_bytes();
-    let mut i = 0;
-    while let Some(off) = b[i..].iter().position(|&c| c == b'%') {
-        i += off + 1;
-        while b.get(i) == Some(&b'\'') {
-            i += 1;
-        }
-        if b.get(i) == Some(&b'-') {
-            i += 1;
-        }
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        while b.get(i) == Some(&b'\'') {
-            i += 1;
-        }
-        match b.get(i) {
-            None => break,
-            Some(&c) if c == esc => return true,
-            Some(b'%') => i += 1,
-            Some(_) => {}
-        }
-    }
-    false
-}
-
 impl Log {
     pub fn new(a: &SyncArgs) -> Result<Log, String> {
         let format = match (&a.out_format, a.itemize) {
@@ -119,7 +90,11 @@ impl Log {
             _ if a.info.name() > 0 => Some("%n%L".to_string()),
             _ => None,
         };
-        let has = |c: u8| format.as_deref().is_some_and(|f| format_has(f, c));
+        let has = |c: u8| {
+            format
+                .as_deref()
+                .is_some_and(|f| super::args::format_has(f, c))
+        };
         let has_i = if has(b'i') { a.itemize.max(1) } else { 0 };
         let file = match &a.log_file {
             None => None,
@@ -139,17 +114,19 @@ impl Log {
                     .log_file_format
                     .clone()
                     .unwrap_or_else(|| "%i %n%L".to_string());
-                let has_i = format_has(&format, b'i');
+                let has_i = super::args::format_has(&format, b'i');
                 Some(LogFile {
                     w: BufWriter::new(f),
-                    has_o_or_i: has_i || format_has(&format, b'o'),
+                    has_o_or_i: has_i || super::args::format_has(&format, b'o'),
                     has_i,
                     format,
                 })
             }
         };
-        let wants_checksum =
-            has(b'C') || file.as_ref().is_some_and(|f| format_has(&f.format, b'C'));
+        let wants_checksum = has(b'C')
+            || file
+                .as_ref()
+                .is_some_and(|f| super::args::format_has(&f.format, b'C'));
         Ok(Log {
             wants_checksum,
             sum: SumKind::for_log(a.more.checksum_choice.as_deref(), a.checksum),
@@ -608,21 +585,5 @@ fn reshow(line: &str) -> String {
         line.to_string()
     } else {
         show(&unshow(line))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::format_has;
-
-    #[test]
-    fn format_has_as_rsync() {
-        assert!(format_has("%i %n", b'i'));
-        assert!(!format_has("%%i", b'i'));
-        assert!(format_has("%%%i", b'i'));
-        assert!(format_has("%'-12'b", b'b'));
-        // rsync reads a quote before the '-' or after the digits only.
-        assert!(!format_has("%-'12b", b'b'));
-        assert!(!format_has("%", b'i'));
     }
 }

@@ -4,40 +4,10 @@
 //! or 2, in flist.c's `send_file_list` and generator.c).
 
 use super::engine::Engine;
-use super::flist::{join, show, Kind, Sent, WalkOptions};
+use super::flist::{join, show, Kind};
 use super::replace::Side;
 use std::fs;
 use std::path::Path;
-
-/// Whether the source argument `root`/`top` is missing and passed over
-/// (recorded in `sent.missing` for `--delete-missing-args`).
-pub fn skip_missing(root: &Path, top: Option<&[u8]>, o: &WalkOptions, sent: &mut Sent) -> bool {
-    if o.missing_args == 0 {
-        return false;
-    }
-    let full = match top {
-        Some(t) => join(root, t),
-        None => root.to_path_buf(),
-    };
-    let md = if o.copy_links {
-        fs::metadata(&full)
-    } else {
-        fs::symlink_metadata(&full)
-    };
-    match md {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if o.missing_args == 2 {
-                sent.missing.push(top.unwrap_or_default().to_vec());
-                // rsync lists it (mode 0): its --stats count it among
-                // the files, as a regular one (what is not of the other
-                // kinds).
-                sent.listed.add(Kind::File);
-            }
-            true
-        }
-        _ => false,
-    }
-}
 
 impl Engine<'_> {
     /// Deletes what the destination holds at each missing argument's
@@ -114,7 +84,7 @@ impl Engine<'_> {
         if let Err(e) = fs::create_dir_all(parent) {
             self.error(&format!(
                 "rsync: [generator] recv_generator: mkdir \"{}\" failed: {}",
-                super::engine::abs(parent).display(),
+                super::abs(parent).display(),
                 super::os_error(&e)
             ));
         }

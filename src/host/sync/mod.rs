@@ -18,6 +18,7 @@ mod filesum;
 mod flist;
 mod fuzzy;
 mod hlink;
+mod hlinks;
 mod iconv;
 mod itemize;
 mod listdone;
@@ -26,6 +27,7 @@ mod localdelta;
 mod log;
 mod lookahead;
 mod meta;
+mod metacheck;
 mod missing;
 mod nonreg;
 mod outbytes;
@@ -41,6 +43,7 @@ pub(crate) mod timewin;
 mod transfer;
 mod usermap;
 mod weaksum;
+mod who;
 mod xattr_calls;
 mod xattrs;
 
@@ -53,6 +56,16 @@ use std::fs;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+
+/// A receiver's failed call as rsync reports it: `rsync: [receiver] WHAT
+/// "PATH" failed: ERROR (N)`.
+pub(crate) fn call_failed(what: &str, path: &Path, e: &std::io::Error) -> String {
+    format!(
+        "rsync: [receiver] {what} \"{}\" failed: {}",
+        path.display(),
+        os_error(e)
+    )
+}
 
 /// An I/O error as rsync prints it: "No such file or directory (2)".
 pub(crate) fn os_error(e: &std::io::Error) -> String {
@@ -859,7 +872,8 @@ fn filter_options(a: &SyncArgs) -> FilterOptions {
     }
 }
 
-fn abs(p: &Path) -> PathBuf {
+/// `p` from the working directory.
+pub(super) fn abs(p: &Path) -> PathBuf {
     std::env::current_dir()
         .map(|d| d.join(p))
         .unwrap_or(p.to_path_buf())

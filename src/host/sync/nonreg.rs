@@ -1,9 +1,10 @@
 //! Symlinks, devices and special files: created in place, atomically
 //! over what was there, or left alone when they already match.
 
+use super::abs;
 use super::args::AltDest;
 use super::attrs::{self, How};
-use super::engine::{abs, Engine};
+use super::engine::Engine;
 use super::flist::{Item, Kind};
 use super::itemize::*;
 use super::meta::SrcMeta;

@@ -137,7 +137,7 @@ impl Engine<'_> {
             // stat (a missing one it would send).
             self.error(&format!(
                 "rsync: [generator] recv_generator: failed to stat \"{}\": {}",
-                super::engine::abs(dpath).display(),
+                super::abs(dpath).display(),
                 super::os_error(&e)
             ));
             return;

@@ -320,7 +320,7 @@ impl Engine<'_> {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                 return Err(format!(
                     "rsync: [generator] unlink \"{}\": {}",
-                    super::engine::abs(&to).display(),
+                    super::abs(&to).display(),
                     super::os_error(&e)
                 ))
             }

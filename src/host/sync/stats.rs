@@ -1,7 +1,6 @@
 //! The counts behind `--stats` and `-v`'s closing lines, printed as rsync
 //! prints them (`output_summary` in main.c).
 
-use super::flist::Kind;
 use std::fmt::Write;
 
 /// Counts by file type, printed as "N (reg: a, dir: b, ...)".
@@ -15,16 +14,6 @@ pub struct ByKind {
 }
 
 impl ByKind {
-    pub fn add(&mut self, kind: Kind) {
-        match kind {
-            Kind::File => self.reg += 1,
-            Kind::Dir => self.dir += 1,
-            Kind::Symlink => self.link += 1,
-            Kind::Device => self.dev += 1,
-            Kind::Special => self.special += 1,
-        }
-    }
-
     pub fn total(&self) -> u64 {
         self.reg + self.dir + self.link + self.dev + self.special
     }
@@ -202,6 +191,7 @@ impl Stats {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::host::sync::flist::Kind;
 
     #[test]
     fn numbers_as_rsync() {

@@ -89,7 +89,7 @@ pub fn set_atime(
         None => rustix::fs::utimensat(CWD, path, &ts, AtFlags::SYMLINK_NOFOLLOW),
     };
     r.map_err(|e| {
-        super::attrs::fail(
+        super::call_failed(
             "utimensat",
             path,
             &std::io::Error::from_raw_os_error(e.raw_os_error()),

@@ -44,7 +44,7 @@ pub fn fail(call: &str, path: &Path, name: Option<&[u8]>, e: Errno) -> String {
     });
     format!(
         "rsync: [receiver] {call}(\"{}\"{name}) failed: {}",
-        super::engine::abs(path).display(),
+        super::abs(path).display(),
         super::os_error(&e)
     )
 }
@@ -188,7 +188,7 @@ pub fn copy_onto(src: &Path, dst: &Path, scope: Scope) -> Result<(), String> {
             let e = std::io::Error::from_raw_os_error(e.raw_os_error());
             return Err(format!(
                 "rsync: [generator] copy_xattrs: fsetxattr(\"{}\",\"{}\") failed: {}",
-                super::engine::abs(dst).display(),
+                super::abs(dst).display(),
                 String::from_utf8_lossy(name),
                 super::os_error(&e)
             ));

@@ -231,11 +231,8 @@ impl SyncArgs {
             (None, i) if i > 0 => Some("%i %n%L"),
             _ => None,
         };
-        self.log_before = format.is_some_and(|f| {
-            !(super::log::format_has(f, b'b')
-                || super::log::format_has(f, b'c')
-                || super::log::format_has(f, b'C'))
-        });
+        self.log_before = format
+            .is_some_and(|f| !(format_has(f, b'b') || format_has(f, b'c') || format_has(f, b'C')));
         if self.progress {
             if !self.log_before && self.info.name() == 0 {
                 self.info
@@ -273,4 +270,33 @@ impl SyncArgs {
             (None, None) => b"~".to_vec(),
         }
     }
+}
+
+/// Whether an out-format has escape `esc` (rsync's `log_format_has`:
+/// `%%` is a literal percent sign).
+pub fn format_has(format: &str, esc: u8) -> bool {
+    let b = format.as_bytes();
+    let mut i = 0;
+    while let Some(off) = b[i..].iter().position(|&c| c == b'%') {
+        i += off + 1;
+        while b.get(i) == Some(&b'\'') {
+            i += 1;
+        }
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        while b.get(i) == Some(&b'\'') {
+            i += 1;
+        }
+        match b.get(i) {
+            None => break,
+            Some(&c) if c == esc => return true,
+            Some(b'%') => i += 1,
+            Some(_) => {}
+        }
+    }
+    false
 }

@@ -147,3 +147,14 @@ fn what_only_linux_does_is_refused_elsewhere_as_rsync_without_it_refuses() {
     let plain = parse(&["-a", "--open-noatime", "a", "b"]).unwrap();
     assert_eq!(plain.unsupported_here(false), None);
 }
+
+#[test]
+fn format_has_as_rsync() {
+    assert!(format_has("%i %n", b'i'));
+    assert!(!format_has("%%i", b'i'));
+    assert!(format_has("%%%i", b'i'));
+    assert!(format_has("%'-12'b", b'b'));
+    // rsync reads a quote before the '-' or after the digits only.
+    assert!(!format_has("%-'12b", b'b'));
+    assert!(!format_has("%", b'i'));
+}
