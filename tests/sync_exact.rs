@@ -2260,3 +2260,41 @@ fn directory_over_a_backup_named_file() {
         ],
     );
 }
+
+/// --ignore-existing, a source directory whose name is a file or fifo on
+/// the receiver: rsync passes over it (its contents fail with "Not a
+/// directory") but does not mark it missing, so its generator's
+/// touch_up_dirs sets the directory's time on the file (or fifo) that
+/// stands in its place at the end (also a -R path's implied directory,
+/// and a top-level source named without a slash). V2 20261207/1524.
+#[test]
+fn ignore_existing_times_file_in_place_of_directory() {
+    let src = vec![
+        dir("d"),
+        file("d/f", 10),
+        dir("e"),
+        dir("e/g"),
+        file("e/g/h", 5),
+        dir("p"),
+        file("p/q", 3),
+    ];
+    let dst = vec![
+        with_time(file("d", 20), 1_500_000_000),
+        dir("e"),
+        with_time(file("e/g", 7), 1_500_000_000),
+        Node::Fifo {
+            p: "p".into(),
+            mode: 0o644,
+        },
+    ];
+    same_for_each(
+        &src,
+        &dst,
+        &[
+            &["-a", "-i", "--ignore-existing", "../src/", "dst/"],
+            &["-rt", "--ignore-existing", "--no-i-r", "../src/", "dst/"],
+            &["-a", "--ignore-existing", "-R", "../src/./e/g/h", "dst/"],
+            &["-a", "--ignore-existing", "../src/d", "dst/"],
+        ],
+    );
+}

@@ -299,8 +299,9 @@ const FOUND_V2: &[(u64, usize)] = &[
     (20261207, 3654),
     // A file below a file in the way (ENOTDIR).
     (20261207, 266),
-    (20261207, 1524),
     (20261207, 2735),
+    // --ignore-existing: a directory's time set on the file in its place.
+    (20261207, 1524),
     // -y: matched on the source's name for a renamed single file.
     (20261207, 1717),
     // --backup-dir -K: the backup of a kept dirlink.
