@@ -2298,3 +2298,73 @@ fn ignore_existing_times_file_in_place_of_directory() {
         ],
     );
 }
+
+/// Before protocol 31, rsync's receiver, failing before its transfer
+/// starts (a destination it cannot make, one that must be a directory,
+/// a missing -T directory: exit_cleanup in get_local_name or do_recv, not
+/// yet split into generator and receiver), exits without the
+/// MSG_ERROR_EXIT exchange (cleanup.c sends it only for protocol 31 or a
+/// forked receiver): its sender, reading on, finds the connection closed
+/// ("connection unexpectedly closed (0 bytes received so far) [sender]",
+/// whine_about_eof) and exits 12, logging its sent line. With protocol 31
+/// the client takes the receiver's code, and logs its sent line and the
+/// error when no summary goes to the log file. Seed 9206 case 213.
+#[test]
+fn receiver_exits_early_before_protocol_31() {
+    let src = vec![file("a", 10), dir("d"), file("d/b", 5)];
+    let mut cases = Vec::new();
+    for args in [
+        &["-a", "--protocol=30", "../src/", "dst/new/"][..],
+        &[
+            "-a",
+            "-q",
+            "--protocol=30",
+            "--log-file=log.txt",
+            "../src/",
+            "dst/new/",
+        ],
+        &[
+            "-a",
+            "--protocol=30",
+            "--stderr=client",
+            "--log-file=log.txt",
+            "../src/",
+            "dst/new/",
+        ],
+        &["-a", "--protocol=30", "-T", "nope", "../src/", "dst/"],
+        &[
+            "-a",
+            "--protocol=31",
+            "-T",
+            "nope",
+            "--log-file=log.txt",
+            "../src/",
+            "dst/",
+        ],
+        &[
+            "-a",
+            "--protocol=31",
+            "--log-file=log.txt",
+            "../src/",
+            "dst/new/",
+        ],
+    ] {
+        cases.push(case(src.clone(), Vec::new(), &[], args));
+    }
+    for p in ["--protocol=30", "--protocol=31"] {
+        cases.push(case(
+            src.clone(),
+            vec![file("x", 3)],
+            &[],
+            &[
+                "-a",
+                p,
+                "--log-file=log.txt",
+                "../src/a",
+                "../src/d",
+                "dst/x",
+            ],
+        ));
+    }
+    same_as_rsync(&cases);
+}

@@ -233,6 +233,8 @@ const FOUND: &[(u64, usize)] = &[
     (9203, 30),
     // -b: a directory over a file named with the suffix, no backup.
     (9204, 218),
+    // --protocol=30, the destination's parent missing: the sender's EOF, exit 12.
+    (9206, 213),
 ];
 
 /// The second generation's found cases (gen::v2, which draws from the
