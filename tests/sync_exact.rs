@@ -2368,3 +2368,71 @@ fn receiver_exits_early_before_protocol_31() {
     }
     same_as_rsync(&cases);
 }
+
+/// A source directory named again after another: rsync's sender, with
+/// incremental recursion, reads a repeated directory's contents again
+/// (send_extra_file_list) unless it has the first one's F_PATHNAME and
+/// the one before it was read. That pathname is one string for a run of
+/// arguments naming the same directory before their last slash (lastdir
+/// in send_file_list), a new one after an argument with another (an
+/// argument whose directory cannot be entered does not count; a name
+/// without a slash has none). Its "total size is" counts all it reads,
+/// before the list is cleaned. Seed 9007 case 127, 9201/237.
+#[test]
+fn repeated_source_directory_read_again() {
+    let src = vec![
+        dir("a"),
+        file("a/f", 100),
+        dir("a/s"),
+        file("a/s/g", 2000),
+        dir("a/s/t"),
+        file("a/s/t/h", 30000),
+        dir("b"),
+        file("b/k", 7),
+    ];
+    same_for_each(
+        &src,
+        &[],
+        &[
+            &["-r", "-v", "../src/a/", "../src/b/", "../src/a/", "dst/"],
+            &["-r", "--stats", "../src/a/", "../src/a/", "dst/"],
+            &["-r", "-v", "../src/a/", "../src/a/", "../src/a/", "dst/"],
+            &[
+                "-r",
+                "-v",
+                "../src/a/",
+                "../src/a/",
+                "../src/b/",
+                "../src/a/",
+                "dst/",
+            ],
+            &[
+                "-r",
+                "-v",
+                "../src/a/",
+                "../src/nope/x",
+                "../src/a/",
+                "dst/",
+            ],
+            &["-r", "-v", "../src/a/", "../src/b", "../src/a/", "dst/"],
+            &["-r", "-v", "../src/a", "../src/b/", "../src/a", "dst/"],
+            &[
+                "-r",
+                "-v",
+                "--no-i-r",
+                "../src/a/",
+                "../src/b/",
+                "../src/a/",
+                "dst/",
+            ],
+            &[
+                "-rR",
+                "-v",
+                "../src/./a/",
+                "../src/b/./",
+                "../src/./a/",
+                "dst/",
+            ],
+        ],
+    );
+}

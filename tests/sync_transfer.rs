@@ -235,6 +235,9 @@ const FOUND: &[(u64, usize)] = &[
     (9204, 218),
     // --protocol=30, the destination's parent missing: the sender's EOF, exit 12.
     (9206, 213),
+    // A source directory named again after another: read again, its size too.
+    (9007, 127),
+    (9201, 237),
 ];
 
 /// The second generation's found cases (gen::v2, which draws from the
