@@ -2260,3 +2260,179 @@ fn directory_over_a_backup_named_file() {
         ],
     );
 }
+
+/// --ignore-existing, a source directory whose name is a file or fifo on
+/// the receiver: rsync passes over it (its contents fail with "Not a
+/// directory") but does not mark it missing, so its generator's
+/// touch_up_dirs sets the directory's time on the file (or fifo) that
+/// stands in its place at the end (also a -R path's implied directory,
+/// and a top-level source named without a slash). V2 20261207/1524.
+#[test]
+fn ignore_existing_times_file_in_place_of_directory() {
+    let src = vec![
+        dir("d"),
+        file("d/f", 10),
+        dir("e"),
+        dir("e/g"),
+        file("e/g/h", 5),
+        dir("p"),
+        file("p/q", 3),
+    ];
+    let dst = vec![
+        with_time(file("d", 20), 1_500_000_000),
+        dir("e"),
+        with_time(file("e/g", 7), 1_500_000_000),
+        Node::Fifo {
+            p: "p".into(),
+            mode: 0o644,
+        },
+    ];
+    same_for_each(
+        &src,
+        &dst,
+        &[
+            &["-a", "-i", "--ignore-existing", "../src/", "dst/"],
+            &["-rt", "--ignore-existing", "--no-i-r", "../src/", "dst/"],
+            &["-a", "--ignore-existing", "-R", "../src/./e/g/h", "dst/"],
+            &["-a", "--ignore-existing", "../src/d", "dst/"],
+        ],
+    );
+}
+
+/// Before protocol 31, rsync's receiver, failing before its transfer
+/// starts (a destination it cannot make, one that must be a directory,
+/// a missing -T directory: exit_cleanup in get_local_name or do_recv, not
+/// yet split into generator and receiver), exits without the
+/// MSG_ERROR_EXIT exchange (cleanup.c sends it only for protocol 31 or a
+/// forked receiver): its sender, reading on, finds the connection closed
+/// ("connection unexpectedly closed (0 bytes received so far) [sender]",
+/// whine_about_eof) and exits 12, logging its sent line. With protocol 31
+/// the client takes the receiver's code, and logs its sent line and the
+/// error when no summary goes to the log file. Seed 9206 case 213.
+#[test]
+fn receiver_exits_early_before_protocol_31() {
+    let src = vec![file("a", 10), dir("d"), file("d/b", 5)];
+    let mut cases = Vec::new();
+    for args in [
+        &["-a", "--protocol=30", "../src/", "dst/new/"][..],
+        &[
+            "-a",
+            "-q",
+            "--protocol=30",
+            "--log-file=log.txt",
+            "../src/",
+            "dst/new/",
+        ],
+        &[
+            "-a",
+            "--protocol=30",
+            "--stderr=client",
+            "--log-file=log.txt",
+            "../src/",
+            "dst/new/",
+        ],
+        &["-a", "--protocol=30", "-T", "nope", "../src/", "dst/"],
+        &[
+            "-a",
+            "--protocol=31",
+            "-T",
+            "nope",
+            "--log-file=log.txt",
+            "../src/",
+            "dst/",
+        ],
+        &[
+            "-a",
+            "--protocol=31",
+            "--log-file=log.txt",
+            "../src/",
+            "dst/new/",
+        ],
+    ] {
+        cases.push(case(src.clone(), Vec::new(), &[], args));
+    }
+    for p in ["--protocol=30", "--protocol=31"] {
+        cases.push(case(
+            src.clone(),
+            vec![file("x", 3)],
+            &[],
+            &[
+                "-a",
+                p,
+                "--log-file=log.txt",
+                "../src/a",
+                "../src/d",
+                "dst/x",
+            ],
+        ));
+    }
+    same_as_rsync(&cases);
+}
+
+/// A source directory named again after another: rsync's sender, with
+/// incremental recursion, reads a repeated directory's contents again
+/// (send_extra_file_list) unless it has the first one's F_PATHNAME and
+/// the one before it was read. That pathname is one string for a run of
+/// arguments naming the same directory before their last slash (lastdir
+/// in send_file_list), a new one after an argument with another (an
+/// argument whose directory cannot be entered does not count; a name
+/// without a slash has none). Its "total size is" counts all it reads,
+/// before the list is cleaned. Seed 9007 case 127, 9201/237.
+#[test]
+fn repeated_source_directory_read_again() {
+    let src = vec![
+        dir("a"),
+        file("a/f", 100),
+        dir("a/s"),
+        file("a/s/g", 2000),
+        dir("a/s/t"),
+        file("a/s/t/h", 30000),
+        dir("b"),
+        file("b/k", 7),
+    ];
+    same_for_each(
+        &src,
+        &[],
+        &[
+            &["-r", "-v", "../src/a/", "../src/b/", "../src/a/", "dst/"],
+            &["-r", "--stats", "../src/a/", "../src/a/", "dst/"],
+            &["-r", "-v", "../src/a/", "../src/a/", "../src/a/", "dst/"],
+            &[
+                "-r",
+                "-v",
+                "../src/a/",
+                "../src/a/",
+                "../src/b/",
+                "../src/a/",
+                "dst/",
+            ],
+            &[
+                "-r",
+                "-v",
+                "../src/a/",
+                "../src/nope/x",
+                "../src/a/",
+                "dst/",
+            ],
+            &["-r", "-v", "../src/a/", "../src/b", "../src/a/", "dst/"],
+            &["-r", "-v", "../src/a", "../src/b/", "../src/a", "dst/"],
+            &[
+                "-r",
+                "-v",
+                "--no-i-r",
+                "../src/a/",
+                "../src/b/",
+                "../src/a/",
+                "dst/",
+            ],
+            &[
+                "-rR",
+                "-v",
+                "../src/./a/",
+                "../src/b/./",
+                "../src/./a/",
+                "dst/",
+            ],
+        ],
+    );
+}

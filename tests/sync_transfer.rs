@@ -233,6 +233,11 @@ const FOUND: &[(u64, usize)] = &[
     (9203, 30),
     // -b: a directory over a file named with the suffix, no backup.
     (9204, 218),
+    // --protocol=30, the destination's parent missing: the sender's EOF, exit 12.
+    (9206, 213),
+    // A source directory named again after another: read again, its size too.
+    (9007, 127),
+    (9201, 237),
 ];
 
 /// The second generation's found cases (gen::v2, which draws from the
@@ -299,8 +304,9 @@ const FOUND_V2: &[(u64, usize)] = &[
     (20261207, 3654),
     // A file below a file in the way (ENOTDIR).
     (20261207, 266),
-    (20261207, 1524),
     (20261207, 2735),
+    // --ignore-existing: a directory's time set on the file in its place.
+    (20261207, 1524),
     // -y: matched on the source's name for a renamed single file.
     (20261207, 1717),
     // --backup-dir -K: the backup of a kept dirlink.

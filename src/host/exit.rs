@@ -47,7 +47,7 @@ const WORDS: &[(u8, &str)] = &[
     (AUTH, "error starting client-server protocol"),
     (SOCKET, "error in socket IO"),
     (FILE_IO, "error in file IO"),
-    (STREAM, "error in protocol data stream"),
+    (STREAM, "error in rsync protocol data stream"),
     (IPC, "error in IPC code"),
     (SIGUSR1, "received SIGUSR1"),
     (SIGNAL, "received SIGINT, SIGTERM, or SIGHUP"),

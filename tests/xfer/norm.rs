@@ -9,8 +9,9 @@
 //!   file list's generation and transfer times, bytes/sec;
 //! - what counts rsync's wire protocol, which a local wsync does not
 //!   speak: "sent N bytes  received M bytes", "Total bytes sent/received",
-//!   "File list size", the speedup derived from them, and the `%b`/`%c`
-//!   out-format escapes;
+//!   "File list size", the speedup derived from them, the `%b`/`%c`
+//!   out-format escapes, and the bytes "received so far" when the
+//!   connection closed (rsync counts its messages' source positions);
 //! - pids and the current time (`%p`, `%t`, the log file's prefix);
 //! - with `--info=progress2`, the count of files left to check (see
 //!   `progress2`).
@@ -67,6 +68,11 @@ pub fn line(l: &str, roots: &[String]) -> String {
             Some(t) => format!("sent _ bytes  received _ bytes  total size{t}"),
             None => "sent _ bytes  received _ bytes  _ bytes/sec".into(),
         };
+    }
+    if let Some((head, tail)) = l.split_once(": connection unexpectedly closed (") {
+        if let Some((_, rest)) = tail.split_once(" bytes received so far)") {
+            l = format!("{head}: connection unexpectedly closed (_ bytes received so far){rest}");
+        }
     }
     if let Some((head, _)) = l.split_once("  speedup is ") {
         l = format!("{head}  speedup is _");
@@ -205,6 +211,13 @@ mod tests {
                 &roots
             ),
             "3 100% _ _ (xfr#1, to-chk=3/5)"
+        );
+        assert_eq!(
+            super::line(
+                "rsync: connection unexpectedly closed (170 bytes received so far) [sender]",
+                &roots
+            ),
+            "PROG: connection unexpectedly closed (_ bytes received so far) [sender]"
         );
     }
 }

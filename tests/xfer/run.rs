@@ -6,7 +6,7 @@
 
 use super::gen::Case;
 use super::norm;
-use super::tree::{build, path_of, set_mtime, Node, TIME0};
+use super::tree::{build, set_mtime, TIME0};
 use crate::common::{describe, run_in, tree_problem, wsync_path, Run};
 use std::fs;
 use std::path::Path;
@@ -212,12 +212,11 @@ pub fn run_case(case: &Case, keep: bool) -> (Vec<Problem>, Run, Run) {
     );
     let got = run_in(wsync_path(), &wargs, &root.join("w"), &[], None);
     let roots: Vec<String> = ["r", "w", "q"].iter().map(|s| side_root(s)).collect();
-    let adjust = |tree: &mut Vec<String>| documented(case, tree);
     let p2 = case.args.iter().any(|a| a == "--info=progress2");
-    let mut problems = compare(&root, (&want, "r"), (&got, "w"), &roots, p2, &adjust);
+    let mut problems = compare(&root, (&want, "r"), (&got, "w"), &roots, p2);
     if selfcheck {
         let again = rsync("q");
-        for mut p in compare(&root, (&want, "r"), (&again, "q"), &roots, p2, &|_| {}) {
+        for mut p in compare(&root, (&want, "r"), (&again, "q"), &roots, p2) {
             p.kind = format!("rsync itself: {}", p.kind);
             p.text = p.text.replace("    wsync: ", "    again: ");
             problems.push(p);
@@ -226,16 +225,13 @@ pub fn run_case(case: &Case, keep: bool) -> (Vec<Problem>, Run, Run) {
     (problems, want, got)
 }
 
-/// What differs between two runs, each given with its side's directory;
-/// `adjust` turns the first one's tree into what the second should have
-/// (rsync's into what its manual says, see `documented`).
+/// What differs between two runs, each given with its side's directory.
 fn compare(
     root: &Path,
     (want, a): (&Run, &str),
     (got, b): (&Run, &str),
     roots: &[String],
     progress2: bool,
-    adjust: &dyn Fn(&mut Vec<String>),
 ) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut add = |kind: &str, text: String| {
@@ -303,72 +299,8 @@ fn compare(
             .filter(|l| !l.starts_with("log.txt: "))
             .collect::<Vec<_>>()
     };
-    let mut want_tree = tree(a);
-    adjust(&mut want_tree);
-    if let Some(t) = tree_problem("side", &want_tree, &tree(b)) {
+    if let Some(t) = tree_problem("side", &tree(a), &tree(b)) {
         add("tree", t);
     }
     problems
-}
-
-/// Where rsync 3.5.0 contradicts its manual and wsync follows the manual
-/// (docs/RSYNC.md), rsync's tree made into what the manual says.
-///
-/// `--ignore-existing`: "skip updating files that already exist". A
-/// source directory whose name is a file (or fifo) on the receiver is
-/// skipped, but rsync sets the directory's time on that file at the end;
-/// it keeps its own. (A symlink there gets the time, as in rsync: the
-/// directory is there, through it.) (Under ../src/, --files-from with
-/// ../src, or a top-level ../src/NAME, where the destination paths are
-/// the source's.)
-fn documented(case: &Case, tree: &mut [String]) {
-    let has = |o: &str| case.args.iter().any(|a| a == o);
-    let files_from = case.args.iter().any(|a| a.starts_with("--files-from"));
-    let into_dst = case.args.last().is_some_and(|d| d == "dst/" || d == "dst");
-    let contents = (has("../src/") || files_from && has("../src")) && into_dst;
-    // A top-level source named without a trailing slash (no -R): its
-    // destination paths are the source's too.
-    let relative = case.args.iter().any(|a| {
-        a == "--relative" || (a.starts_with('-') && !a.starts_with("--") && a.contains('R'))
-    });
-    let named = |p: &str| {
-        into_dst
-            && !relative
-            && case.args.iter().any(|a| {
-                a.strip_prefix("../src/").is_some_and(|x| {
-                    !x.is_empty() && !x.contains('/') && (p == x || p.starts_with(&format!("{x}/")))
-                })
-            })
-    };
-    if !case.args.iter().any(|a| a == "--ignore-existing") {
-        return;
-    }
-    for n in &case.dst {
-        let p = path_of(n);
-        if !(contents || named(p)) {
-            continue;
-        }
-        let src_dir = case
-            .src
-            .iter()
-            .any(|m| matches!(m, Node::Dir { p: d, .. } if d == p));
-        let old = match n {
-            Node::File { mtime, .. } => Some(*mtime),
-            Node::Fifo { .. } => Some((TIME0, 0)),
-            _ => None,
-        };
-        let (true, Some((secs, nsec))) = (src_dir, old) else {
-            continue;
-        };
-        let prefix = format!("dst/{p}: ");
-        for l in tree.iter_mut().filter(|l| l.starts_with(&prefix)) {
-            if let Some(i) = l.find(" mtime ") {
-                let rest = l[i + 7..]
-                    .find(' ')
-                    .map_or("", |j| &l[i + 7 + j..])
-                    .to_string();
-                *l = format!("{} mtime {secs}.{nsec:09}{rest}", &l[..i]);
-            }
-        }
-    }
 }

@@ -680,11 +680,11 @@ impl<'a> Engine<'a> {
             }
             if it.is_dir() {
                 // A directory passed over is not a missing one: rsync's
-                // touch_up_dirs still sets its time on what is there. On
-                // a symlink (its own time) wsync does the same; a file
-                // keeps its time, as the manual says (docs/RSYNC.md).
-                let link = st.as_ref().is_some_and(|m| m.is_symlink());
-                if link && (self.a.implied_dirs || !it.implied) {
+                // touch_up_dirs (generator.c) still fixes its permissions
+                // and sets its time at the end on whatever is there, a
+                // symlink (its own time), file or fifo alike: it only
+                // passes over a directory flagged FLAG_MISSING_DIR.
+                if self.a.implied_dirs || !it.implied {
                     self.dirs.push(i);
                 }
                 return self.ignored_dir(i);
@@ -901,9 +901,8 @@ impl<'a> Engine<'a> {
     /// its place (rsync's generator leaves it before its directory code,
     /// flagging nothing): the contents are still gone through, and with
     /// incremental recursion its list's deletion opens it (delete_in_dir
-    /// as each list starts): a file there fails that opendir. (rsync
-    /// also sets the directory's time on that file at the end, against
-    /// its manual: wsync leaves the file as it is, docs/RSYNC.md.)
+    /// as each list starts): a file there fails that opendir. (Its time
+    /// is set on that file at the end, as rsync's touch_up_dirs does.)
     fn ignored_dir(&mut self, i: usize) -> Result<(), FilterError> {
         if self.inc {
             self.delete_during(i, false, false)?;

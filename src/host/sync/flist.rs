@@ -477,6 +477,9 @@ pub struct Sent {
     /// The source whose filters apply to what is listed now (an index
     /// the caller keeps, stored in `Deferred::sender`).
     pub cur_sender: usize,
+    /// Which of rsync's sender's pathname strings what is listed now
+    /// has (`Deferred::pathname`).
+    pub cur_pathname: u32,
     /// The sender's messages as they came: errors (stderr) and notes
     /// (stdout, "skipping directory"), in one order.
     pub messages: Vec<Msg>,
@@ -515,6 +518,12 @@ pub struct Deferred {
     pub content: bool,
     pub relnames: Vec<(Vec<u8>, bool)>,
     pub sender: usize,
+    /// Its F_PATHNAME as rsync's sender compares it, by the string's
+    /// address: one for a run of arguments naming the same directory
+    /// before their last slash, a new one after an argument with another
+    /// (0: none, for a name without a slash). Not `root_idx`: the same
+    /// directory named again later has another.
+    pub pathname: u32,
 }
 
 impl Sent {
@@ -528,6 +537,7 @@ impl Sent {
         content: bool,
     ) -> Option<usize> {
         let sender = self.cur_sender;
+        let pathname = self.cur_pathname;
         let d = self.deferred.as_mut()?;
         d.push(Deferred {
             root_idx,
@@ -536,6 +546,7 @@ impl Sent {
             content,
             relnames: Vec::new(),
             sender,
+            pathname,
         });
         Some(d.len() - 1)
     }

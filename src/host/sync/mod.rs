@@ -280,9 +280,11 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
         root_created,
     } = match destination(a, &sent, dst_arg, &mut log) {
         Ok(d) => d,
-        Err((msg, code)) => return Ok(no_destination(a, &sent, &msg, code, &mut log)),
+        Err((msg, code)) => return Ok(receiver_failed(a, &sent, &mut log, &msg, code)),
     };
-    extras::check_temp_dir(a, &dst_root)?;
+    if let Err((msg, code)) = extras::check_temp_dir(a, &dst_root) {
+        return Ok(receiver_failed(a, &sent, &mut log, &msg, code));
+    }
     let dst_abs = if a.dry_run && root_created {
         abs(&dst_root)
     } else {
@@ -505,20 +507,50 @@ fn list_messages(a: &SyncArgs, sent: &flist::Sent, flist_progress: bool, log: &m
     }
 }
 
-/// The destination could not be made: rsync's receiver prints the error
-/// and exits; its client then exits with that status, logging its
-/// closing lines when a log file has no summary (log_exit).
-fn no_destination(a: &SyncArgs, sent: &flist::Sent, msg: &str, code: u8, log: &mut log::Log) -> u8 {
+/// rsync's receiver failing before its transfer starts (exit_cleanup in
+/// `get_local_name` or `do_recv`, before it forks into generator and
+/// receiver): it prints the error and exits. From protocol 31 on its
+/// exit_cleanup sends the client MSG_ERROR_EXIT; the client exits with
+/// that status, logging its closing lines when a log file has no summary
+/// (log_exit). Before 31 (cleanup.c sends it only with protocol 31 or
+/// from a forked receiver) it just exits: its sender, reading on, finds
+/// the connection closed (io.c's whine_about_eof) and exits 12
+/// (RERR_STREAMIO), over the receiver's status; its log_exit logs the
+/// sent line whatever the summary. The bytes it read are the receiver's
+/// messages, when they came through it (`--stderr=client`).
+fn receiver_failed(
+    a: &SyncArgs,
+    sent: &flist::Sent,
+    log: &mut log::Log,
+    msg: &str,
+    code: u8,
+) -> u8 {
+    let closing = exit::line(code);
     log.error_server(msg);
-    log.error_server(&exit::line(code));
-    if log.has_file() && a.info.stats() == 0 {
-        let mut stats = stats::Stats {
-            total_size: sent.listed_size,
-            ..Default::default()
+    log.error_server(&closing);
+    let mut stats = stats::Stats {
+        total_size: sent.listed_size,
+        ..Default::default()
+    };
+    stats.files = sent.listed;
+    if a.more.protocol.is_some_and(|p| p < 31) {
+        // Each message: its line and newline in a 4-byte header.
+        let received = match a.more.stderr {
+            args::StderrMode::Client => [msg, &closing].iter().map(|m| m.len() as u64 + 5).sum(),
+            _ => 0,
         };
-        stats.files = sent.listed;
+        stats.wire = Some((stats.wire().0, received));
+        log.error(&format!(
+            "rsync: connection unexpectedly closed ({received} bytes received so far) [sender]"
+        ));
         log.file_line(&stats.log_line());
-        log.error(&exit::line(code));
+        log.error(&exit::line(exit::STREAM));
+        log.flush();
+        return exit::STREAM;
+    }
+    if log.has_file() && a.info.stats() == 0 {
+        log.file_line(&stats.log_line());
+        log.error(&closing);
     }
     log.flush();
     code

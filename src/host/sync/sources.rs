@@ -325,6 +325,10 @@ pub fn walk(
     }
     // Each source's filters (`Deferred::sender` indexes them).
     let mut senders = Vec::new();
+    // rsync's lastdir: the directory the last argument entered was
+    // named by, and its pathname's number (`Deferred::pathname`).
+    let mut lastdir: Option<(Vec<u8>, u32)> = None;
+    let mut pathnames = 0;
     for src in list {
         sent.listing = None;
         sent.cur_sender = senders.len();
@@ -342,6 +346,19 @@ pub fn walk(
                 continue;
             }
         };
+        // send_file_list: a new pathname string (change_pathname's
+        // strdup) where the directory named differs from lastdir, none
+        // for no directory; lastdir stays where the directory could not
+        // be entered (above).
+        sent.cur_pathname = match &lastdir {
+            _ if src.pathname.is_empty() => 0,
+            Some((d, n)) if *d == src.pathname => *n,
+            _ => {
+                pathnames += 1;
+                pathnames
+            }
+        };
+        lastdir = Some((src.pathname.clone(), sent.cur_pathname));
         let idx = match (0..sent.roots.len())
             .find(|&i| sent.roots[i] == root_abs && sent.sender_paths[i] == src.pathname)
         {
@@ -404,8 +421,9 @@ pub fn walk(
 /// the directories of a list in sorted order, each with its own list,
 /// then that list's directories, depth first. Directories of one name
 /// (FLAG_DUPLICATE) share a list: each content directory is read again
-/// unless the one before it in the chain (of the first one's source)
-/// was read, and each sends the `-R` paths named through it.
+/// unless it has the first one's pathname string (F_PATHNAME, compared
+/// by address) and the one before it in the chain was read, and each
+/// sends the `-R` paths named through it.
 fn send_lists(
     mut nodes: Vec<flist::Deferred>,
     senders: &mut [crate::filter::DirFilter],
@@ -424,8 +442,9 @@ fn send_lists(
         let mut read = false;
         for k in i..j {
             let n = &nodes[k];
-            read = n.content && !(k > i && n.root_idx == nodes[i].root_idx && read);
+            read = n.content && !(k > i && n.pathname == nodes[i].pathname && read);
             sent.cur_sender = n.sender;
+            sent.cur_pathname = n.pathname;
             send_one(n, read, &mut senders[n.sender], reader, sent)?;
         }
         let next = sent.deferred.take().unwrap_or_default();

@@ -41,7 +41,7 @@ pub struct Header {
 }
 
 /// A batch-file error: what is wrong and where (exit 12, rsync's
-/// "error in protocol data stream", for a damaged batch).
+/// "error in rsync protocol data stream", for a damaged batch).
 fn bad(what: &str) -> (String, u8) {
     (format!("wsync: bad batch file: {what}"), 12)
 }
