@@ -252,7 +252,30 @@ struct Report<'a> {
     del_limit: bool,
 }
 
-impl Report<'_> {
+impl<'a> Report<'a> {
+    fn new(a: &'a SyncArgs, log: Log) -> Self {
+        Report {
+            a,
+            progress: super::progress::Progress::new(a, 0),
+            log,
+            stats: Default::default(),
+            partial: false,
+            del_limit: false,
+        }
+    }
+
+    /// The list to go through: its progress, its counts for `--stats`.
+    fn list(&mut self, items: &[Item]) {
+        self.progress = super::progress::Progress::new(self.a, items.len());
+        for it in items {
+            self.stats.files.add(it.kind);
+            self.stats.flist_size += it.path.len() as u64 + 10;
+            if it.kind == super::flist::Kind::File {
+                self.stats.total_size += it.size;
+            }
+        }
+    }
+
     /// Logs an item as rsync's client does for a remote transfer.
     fn item(&mut self, it: &Item, name: &[u8], iflags: u32, bytes: u64) {
         let significant = iflags & SIGNIFICANT != 0;

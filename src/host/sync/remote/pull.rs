@@ -179,23 +179,9 @@ pub async fn run(
     started: std::time::Instant,
 ) -> Result<u8, Failure> {
     let mut c = Client::connect(&srcs[0].target, conn).await?;
-    let mut rep = Report {
-        a,
-        progress: crate::host::sync::progress::Progress::new(a, 0),
-        log,
-        stats: Default::default(),
-        partial: false,
-        del_limit: false,
-    };
+    let mut rep = Report::new(a, log);
     let l = listing(a, &mut c, &srcs, filters, &mut rep).await?;
-    rep.progress = crate::host::sync::progress::Progress::new(a, l.items.len());
-    for it in &l.items {
-        rep.stats.files.add(it.kind);
-        rep.stats.flist_size += it.path.len() as u64 + 10;
-        if it.kind == Kind::File {
-            rep.stats.total_size += it.size;
-        }
-    }
+    rep.list(&l.items);
     let module = srcs[0].target.module.clone();
     let dst = PathBuf::from(dst_arg);
     let dst_is_dir = sources::is_dir(&dst);
@@ -214,35 +200,7 @@ pub async fn run(
     };
     let root_created = !solo && !dst_is_dir && !l.items.is_empty();
     if root_created {
-        if fs::symlink_metadata(&dst).is_ok() {
-            return Err(Failure::new(
-                exit::FILE_SELECT,
-                "ERROR: destination must be a directory when copying more than 1 file",
-            ));
-        }
-        if !a.dry_run {
-            let r = match a.mkpath {
-                true => fs::create_dir_all(&dst),
-                false => fs::create_dir(&dst),
-            };
-            r.map_err(|e| {
-                Failure::new(
-                    exit::FILE_IO,
-                    format!(
-                        "rsync: [Receiver] mkdir \"{}\" failed: {}",
-                        dst.display(),
-                        crate::host::sync::os_error(&e)
-                    ),
-                )
-            })?;
-        }
-        if rep.log.names() {
-            let shown = dst_arg.to_string_lossy();
-            rep.log.info(&format!(
-                "created directory {}",
-                shown.trim_end_matches('/')
-            ));
-        }
+        make_root(a, &dst, dst_arg, &mut rep)?;
     }
     let dpath = |it: &Item| match solo {
         true => dst.clone(),
@@ -322,6 +280,46 @@ pub async fn run(
     let (s, r) = (c.sent, c.received);
     c.close().await;
     Ok(rep.finish(s, r, started))
+}
+
+/// The destination directory `dst`, made (with its parents with
+/// `--mkpath`) and reported as rsync's receiver does.
+fn make_root(
+    a: &SyncArgs,
+    dst: &Path,
+    dst_arg: &OsString,
+    rep: &mut Report<'_>,
+) -> Result<(), Failure> {
+    if fs::symlink_metadata(&dst).is_ok() {
+        return Err(Failure::new(
+            exit::FILE_SELECT,
+            "ERROR: destination must be a directory when copying more than 1 file",
+        ));
+    }
+    if !a.dry_run {
+        let r = match a.mkpath {
+            true => fs::create_dir_all(&dst),
+            false => fs::create_dir(&dst),
+        };
+        r.map_err(|e| {
+            Failure::new(
+                exit::FILE_IO,
+                format!(
+                    "rsync: [Receiver] mkdir \"{}\" failed: {}",
+                    dst.display(),
+                    crate::host::sync::os_error(&e)
+                ),
+            )
+        })?;
+    }
+    if rep.log.names() {
+        let shown = dst_arg.to_string_lossy();
+        rep.log.info(&format!(
+            "created directory {}",
+            shown.trim_end_matches('/')
+        ));
+    }
+    Ok(())
 }
 
 /// What `it` is to get. No xattrs or ACLs travel over the protocol

@@ -62,21 +62,9 @@ pub async fn run(
         && !sent.items[0].is_dir()
         && !dst_is_dir
         && !d.slash;
-    let mut rep = Report {
-        a,
-        progress: crate::host::sync::progress::Progress::new(a, sent.items.len()),
-        log,
-        stats: Default::default(),
-        partial: sent.io_error,
-        del_limit: false,
-    };
-    for it in &sent.items {
-        rep.stats.files.add(it.kind);
-        rep.stats.flist_size += it.path.len() as u64 + 10;
-        if it.kind == Kind::File {
-            rep.stats.total_size += it.size;
-        }
-    }
+    let mut rep = Report::new(a, log);
+    rep.list(&sent.items);
+    rep.partial = sent.io_error;
     if dst_file && !solo {
         return Err(Failure::new(
             exit::FILE_SELECT,
@@ -91,33 +79,7 @@ pub async fn run(
             there.insert(sent.items[0].path.clone(), e);
         }
     } else if dst_is_dir {
-        let all = match a.recursive {
-            true => c.list(module, base, true, a.checksum).await?,
-            false => Ok(probe),
-        };
-        let prefix = if base.is_empty() {
-            String::new()
-        } else {
-            format!("{base}/")
-        };
-        for e in all.map_err(|r| refusal(&r))?.into_iter().flatten() {
-            if let Some(rel) = e.path.strip_prefix(&prefix) {
-                there.insert(rel.as_bytes().to_vec(), e);
-            }
-        }
-        // The destination directory itself, from its parent's listing (a
-        // module's root has no entry: it is left as it is).
-        let own = match base.rsplit_once('/') {
-            _ if base.is_empty() => None,
-            Some((up, _)) => c.list(module, up, false, false).await?.ok().flatten(),
-            None => c.list(module, "", false, false).await?.ok().flatten(),
-        };
-        match own.and_then(|v| v.into_iter().find(|e| e.path == base)) {
-            Some(e) => {
-                there.insert(Vec::new(), e);
-            }
-            None => root_fixed = true,
-        }
+        (there, root_fixed) = listing(&mut c, a, module, base, probe).await?;
     } else if !sent.items.is_empty() {
         if !a.dry_run {
             c.make(module, base, WireKind::Dir, "", None)
@@ -172,18 +134,71 @@ pub async fn run(
         rep.partial = true;
     }
     if !a.dry_run {
-        for (path, attrs) in dirs.into_iter().rev() {
-            if let Err(r) = c
-                .make(module, &path, WireKind::File, "", Some(attrs))
-                .await?
-            {
-                rep.error(&crate::host::session::refused_line(&r, &path));
-            }
-        }
+        dir_times(&mut c, &mut rep, module, dirs).await?;
     }
     let (sent_b, recv_b) = (c.sent, c.received);
     c.close().await;
     Ok(rep.finish(sent_b, recv_b, started))
+}
+
+/// The destination directory's entries, by path relative to it
+/// (`probe`: its top level), with the directory itself (from its
+/// parent's listing) as the empty path; true when it has no entry (a
+/// module's root: it is left as it is).
+async fn listing(
+    c: &mut Client,
+    a: &SyncArgs,
+    module: &str,
+    base: &str,
+    probe: Option<Vec<Entry>>,
+) -> Result<(HashMap<Vec<u8>, Entry>, bool), Failure> {
+    let all = match a.recursive {
+        true => c.list(module, base, true, a.checksum).await?,
+        false => Ok(probe),
+    };
+    let prefix = if base.is_empty() {
+        String::new()
+    } else {
+        format!("{base}/")
+    };
+    let mut there = HashMap::new();
+    for e in all.map_err(|r| refusal(&r))?.into_iter().flatten() {
+        if let Some(rel) = e.path.strip_prefix(&prefix) {
+            there.insert(rel.as_bytes().to_vec(), e);
+        }
+    }
+    let own = match base.rsplit_once('/') {
+        _ if base.is_empty() => None,
+        Some((up, _)) => c.list(module, up, false, false).await?.ok().flatten(),
+        None => c.list(module, "", false, false).await?.ok().flatten(),
+    };
+    let root_fixed = match own.and_then(|v| v.into_iter().find(|e| e.path == base)) {
+        Some(e) => {
+            there.insert(Vec::new(), e);
+            false
+        }
+        None => true,
+    };
+    Ok((there, root_fixed))
+}
+
+/// Directories get their times once their contents are in, deepest
+/// first.
+async fn dir_times(
+    c: &mut Client,
+    rep: &mut Report<'_>,
+    module: &str,
+    dirs: Vec<(String, FileAttrs)>,
+) -> Result<(), Failure> {
+    for (path, attrs) in dirs.into_iter().rev() {
+        if let Err(r) = c
+            .make(module, &path, WireKind::File, "", Some(attrs))
+            .await?
+        {
+            rep.error(&crate::host::session::refused_line(&r, &path));
+        }
+    }
+    Ok(())
 }
 
 fn show_path(it: &Item) -> String {
