@@ -233,6 +233,9 @@ const FOUND: &[(u64, usize)] = &[
     (9203, 30),
     // -b: a directory over a file named with the suffix, no backup.
     (9204, 218),
+    // -y: the fuzzy list as rsync's generator reads it, without what its
+    // receiver, behind it, has yet to write there.
+    (9400, 175),
 ];
 
 /// The second generation's found cases (gen::v2, which draws from the
