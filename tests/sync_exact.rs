@@ -2289,3 +2289,17 @@ fn fuzzy_list_read_before_the_receiver_wrote() {
     }
     same_as_rsync(&cases);
 }
+
+/// -y without -p, an empty single file copied to a bare new name: its
+/// fuzzy basis is found in "." as for any other (`rules.txt`), whose
+/// permissions the new file takes. Seed 9205 case 211.
+#[test]
+fn fuzzy_basis_for_an_empty_single_file() {
+    let src = vec![dir("a"), with_mode(file("a/notes.txt", 0), 0o2750)];
+    same_as_rsync(&[case(
+        src,
+        vec![],
+        &[("rules.txt", "some rules")],
+        &["-d", "-i", "-yy", "../src/a/notes.txt", "file"],
+    )]);
+}

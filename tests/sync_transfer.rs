@@ -236,6 +236,8 @@ const FOUND: &[(u64, usize)] = &[
     // -y: the fuzzy list as rsync's generator reads it, without what its
     // receiver, behind it, has yet to write there.
     (9400, 175),
+    // -y, an empty single file to a bare new name: the basis in ".".
+    (9205, 211),
 ];
 
 /// The second generation's found cases (gen::v2, which draws from the
