@@ -2436,3 +2436,46 @@ fn repeated_source_directory_read_again() {
         ],
     );
 }
+
+/// -y without -p: rsync's generator reads a directory's list for a fuzzy
+/// basis at the first file there with none, before its receiver (a
+/// process behind it) has written the files it asked for earlier in
+/// that directory: a new one is not in the list, a replaced one is there
+/// as it was (an empty one is no candidate). So `z` and `bz` get no basis
+/// and the source's mode, not that of `c` (built on `prev/c`) or `b`
+/// beside them. Seed 9400 case 175.
+#[test]
+fn fuzzy_list_read_before_the_receiver_wrote() {
+    let new = vec![file("c", 700), with_mode(file("z", 701), 0o600)];
+    let src = vec![
+        with_mode(file("b", 100), 0o755),
+        with_mode(file("bz", 101), 0o600),
+    ];
+    let old = vec![with_mode(file("b", 0), 0o640)];
+    let mut cases = Vec::new();
+    for extra in [&[][..], &["--no-whole-file"]] {
+        let mut args = vec!["-r", "-i", "-y"];
+        args.extend(extra);
+        args.extend(["../src/", "dst/"]);
+        cases.push(case(src.clone(), old.clone(), &[], &args));
+        args.insert(3, "--compare-dest=../prev");
+        let mut c = case(new.clone(), vec![], &[], &args);
+        c.prev = vec![with_mode(file("c", 500), 0o4755)];
+        cases.push(c);
+    }
+    same_as_rsync(&cases);
+}
+
+/// -y without -p, an empty single file copied to a bare new name: its
+/// fuzzy basis is found in "." as for any other (`rules.txt`), whose
+/// permissions the new file takes. Seed 9205 case 211.
+#[test]
+fn fuzzy_basis_for_an_empty_single_file() {
+    let src = vec![dir("a"), with_mode(file("a/notes.txt", 0), 0o2750)];
+    same_as_rsync(&[case(
+        src,
+        vec![],
+        &[("rules.txt", "some rules")],
+        &["-d", "-i", "-yy", "../src/a/notes.txt", "file"],
+    )]);
+}

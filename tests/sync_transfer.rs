@@ -238,6 +238,11 @@ const FOUND: &[(u64, usize)] = &[
     // A source directory named again after another: read again, its size too.
     (9007, 127),
     (9201, 237),
+    // -y: the fuzzy list as rsync's generator reads it, without what its
+    // receiver, behind it, has yet to write there.
+    (9400, 175),
+    // -y, an empty single file to a bare new name: the basis in ".".
+    (9205, 211),
 ];
 
 /// The second generation's found cases (gen::v2, which draws from the

@@ -6,9 +6,16 @@
 //! of the same size and modification time, else the nearest name by a
 //! weighted Levenshtein distance (suffixes weighing ten times), if
 //! nearer than 25 edits. Files this run updates are not candidates.
+//!
+//! rsync's generator reads a directory's list once, at the first file
+//! there with no basis, while its receiver, a process behind it, has yet
+//! to write the files of that directory it asked for: the list has none
+//! of those new files, and a file the receiver replaces as it was before
+//! (its old size and time). wsync, one process, has written them by then;
+//! it lists the directory as rsync's generator finds it.
 
 use super::timewin::same_time;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
@@ -24,6 +31,11 @@ struct Cand {
     mtime: i64,
 }
 
+/// Names this run's receiver wrote in a directory, each with what was
+/// there before: a regular, non-empty file's size and time (a
+/// candidate), else None.
+type Wrote = HashMap<Vec<u8>, Option<(u64, i64)>>;
+
 /// The directory lists of the directory at hand, read once per
 /// directory as rsync's `get_dirlist`, and the names sent from it.
 #[derive(Default)]
@@ -31,13 +43,18 @@ pub struct Fuzzy {
     dir: Option<PathBuf>,
     lists: Vec<Vec<Cand>>,
     sent: HashSet<PathBuf>,
+    /// The directory this run's receiver last wrote a file in, and what
+    /// it wrote there.
+    wrote_dir: Option<PathBuf>,
+    wrote: Wrote,
 }
 
 impl Fuzzy {
-    /// The basis for the new file `dst` (size, mtime) or None; `dirs`:
-    /// the destination directory first, then the `-yy` basis dirs.
-    /// `fname`: the name the list has (rsync's file->basename, the
-    /// source's name where a single file is copied to another).
+    /// The basis for the new file `dst` (size, mtime) and its size as
+    /// listed, or None; `dirs`: the destination directory first, then
+    /// the `-yy` basis dirs. `fname`: the name the list has (rsync's
+    /// file->basename, the source's name where a single file is copied
+    /// to another).
     pub fn find(
         &mut self,
         dst: &Path,
@@ -45,10 +62,15 @@ impl Fuzzy {
         dirs: &[PathBuf],
         size: u64,
         mtime: i64,
-    ) -> Option<PathBuf> {
+    ) -> Option<(PathBuf, u64)> {
         let parent = dir_of(dst).to_path_buf();
         if self.dir.as_ref() != Some(&parent) {
-            self.lists = dirs.iter().map(|d| list(d)).collect();
+            let wrote = (self.wrote_dir.as_ref() == Some(&parent)).then_some(&self.wrote);
+            self.lists = dirs
+                .iter()
+                .enumerate()
+                .map(|(k, d)| list(d, wrote.filter(|_| k == 0)))
+                .collect();
             self.dir = Some(parent);
             self.sent.clear();
         }
@@ -59,7 +81,7 @@ impl Fuzzy {
                 .filter(usable)
                 .find(|c| c.size == size && same_time(c.mtime, 0, mtime, 0))
             {
-                return Some(c.path.clone());
+                return Some((c.path.clone(), c.size));
             }
         }
         let fsuf = suffix(fname);
@@ -74,7 +96,7 @@ impl Fuzzy {
                 }
                 if dist <= lowest {
                     lowest = dist;
-                    best = Some(c.path.clone());
+                    best = Some((c.path.clone(), c.size));
                 }
             }
         }
@@ -90,6 +112,25 @@ impl Fuzzy {
             self.sent.insert(dst.to_path_buf());
         }
     }
+
+    /// This run's receiver writes `path` (the file it receives, or the
+    /// backup it renames the old one to), where `before` was: a
+    /// directory list read later, while rsync's receiver is still behind
+    /// its generator, has what was there before. Only the directory last
+    /// written in is kept (a directory's files come together in the
+    /// list; its list is read before the next directory's files).
+    pub fn receiving(&mut self, path: &Path, before: Option<&fs::Metadata>) {
+        let dir = dir_of(path);
+        if self.wrote_dir.as_deref() != Some(dir) {
+            self.wrote.clear();
+            self.wrote_dir = Some(dir.to_path_buf());
+        }
+        let Some(name) = path.file_name() else { return };
+        let was = before.filter(|m| m.is_file() && m.len() > 0);
+        self.wrote
+            .entry(name.as_bytes().to_vec())
+            .or_insert(was.map(|m| (m.len(), m.mtime())));
+    }
 }
 
 /// The directory `path` is in: `.` for a bare name (a single file
@@ -100,13 +141,16 @@ pub fn dir_of(path: &Path) -> &Path {
         .unwrap_or(Path::new("."))
 }
 
-/// A directory's regular, non-empty files, in rsync's list order.
-fn list(dir: &Path) -> Vec<Cand> {
+/// A directory's regular, non-empty files, in rsync's list order;
+/// `wrote`: the names this run's receiver wrote there, listed as they
+/// were before.
+fn list(dir: &Path, wrote: Option<&Wrote>) -> Vec<Cand> {
     let Ok(rd) = fs::read_dir(dir) else {
         return Vec::new();
     };
     let mut v: Vec<Cand> = rd
         .flatten()
+        .filter(|e| !wrote.is_some_and(|w| w.contains_key(e.file_name().as_bytes())))
         .filter_map(|e| {
             let md = fs::symlink_metadata(e.path()).ok()?;
             (md.is_file() && md.len() > 0).then(|| Cand {
@@ -117,6 +161,16 @@ fn list(dir: &Path) -> Vec<Cand> {
             })
         })
         .collect();
+    for (name, was) in wrote.into_iter().flatten() {
+        if let Some((size, mtime)) = *was {
+            v.push(Cand {
+                name: name.clone(),
+                path: dir.join(std::ffi::OsStr::from_bytes(name)),
+                size,
+                mtime,
+            });
+        }
+    }
     v.sort_by(|a, b| super::flist::f_name_cmp(&a.name, false, &b.name, false));
     v
 }

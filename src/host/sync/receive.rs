@@ -29,8 +29,9 @@ pub(super) enum AltResult {
 
 impl Engine<'_> {
     /// -y: a similar file of the directory (with -yy, of the alt-dest
-    /// directories too) as the basis of a new file.
-    pub(super) fn fuzzy_basis(&mut self, it: &Item, dpath: &Path) -> Option<PathBuf> {
+    /// directories too) as the basis of a new file, with its size as
+    /// rsync's generator listed it.
+    pub(super) fn fuzzy_basis(&mut self, it: &Item, dpath: &Path) -> Option<(PathBuf, u64)> {
         if self.a.more.fuzzy == 0 {
             return None;
         }
@@ -122,15 +123,14 @@ impl Engine<'_> {
         // rsync's generator looks for a fuzzy basis after the alt-dest
         // directories found none, and not for a partial file: only then
         // does it read the directory (what this run linked or made there
-        // before is in it). It goes on with that basis's size (what
+        // before is in it, not what its receiver, behind it, is yet to
+        // write). It goes on with that basis's size as listed (what
         // --append compares).
         let mut fuzzy_size = None;
         if st.is_none() && !alt_basis && partial_basis.is_none() {
-            basis = self.fuzzy_basis(it, dpath);
-            fuzzy_size = basis
-                .as_deref()
-                .and_then(|p| fs::metadata(p).ok())
-                .map(|m| m.len());
+            let found = self.fuzzy_basis(it, dpath);
+            fuzzy_size = found.as_ref().map(|(_, n)| *n);
+            basis = found.map(|(p, _)| p);
         }
         if let Some(e) = stat_err.filter(|_| basis.is_none() && partial_basis.is_none()) {
             // rsync's generator: no basis found for a file it could not
@@ -258,6 +258,18 @@ impl Engine<'_> {
         self.report_before(i, iflags);
         let fuzzy = st.is_none() && !alt_basis && partial_basis.is_none();
         let basis = basis.filter(|b| !fuzzy || self.receiver_finds(b));
+        if a.more.fuzzy > 0 {
+            // A later file of this directory looks for its fuzzy basis in
+            // the list rsync's generator read before its receiver got here.
+            if a.backup && !a.inplace && st.is_some() {
+                let to = self.backup_path(&self.rel_of(dpath));
+                if super::fuzzy::dir_of(&to) == super::fuzzy::dir_of(dpath) {
+                    let before = fs::symlink_metadata(&to).ok();
+                    self.fuzzy.receiving(&to, before.as_ref());
+                }
+            }
+            self.fuzzy.receiving(dpath, st.as_ref());
+        }
         self.receiver_dels = Some(Vec::new());
         self.recv_default_acl(it);
         let r = self.receive(it, src, dpath, st.as_ref(), basis.as_deref());
