@@ -232,51 +232,13 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         )
         .with_writer(std::io::stderr)
         .try_init();
-    let cfg = match &a.config {
-        Some(path) => config::Config::load(path)?,
-        None => {
-            let dir = a.dir.clone().unwrap_or_else(|| PathBuf::from("data"));
-            std::fs::create_dir_all(&dir)
-                .map_err(|e| Failure::io(&dir.display().to_string(), e))?;
-            config::Config {
-                modules: vec![config::ModuleConfig {
-                    name: a.module.clone(),
-                    path: dir,
-                    list: true,
-                    // Over a remote shell, as rsync there: values as given.
-                    symlinks: match (a.stdio, a.no_munge_symlinks) {
-                        (true, _) => links::Links::AsGiven,
-                        (false, true) => links::Links::Sanitize,
-                        (false, false) => links::Links::Munge,
-                    },
-                    ..Default::default()
-                }],
-                ..Default::default()
-            }
-        }
-    };
-    if cfg
-        .modules
-        .iter()
-        .any(|m| m.symlinks == links::Links::Munge)
-    {
-        links::check_munging_safe(std::path::Path::new("/"))
-            .map_err(|e| Failure::new(super::exit::CONFIG, e))?;
-    }
+    let cfg = config_of(&a)?;
     // Paths beneath module roots: openat2 on Linux, walked elsewhere or
     // with WSYNC_RESOLVE=walk (beneath.rs); a value it cannot honour stops
     // the start.
     let resolve = beneath::resolver().map_err(|e| Failure::new(super::exit::CONFIG, e))?;
     tracing::debug!("paths beneath module roots: {resolve}");
-    let mut modules = Vec::new();
-    let mut secrets = login::Secrets::default();
-    for m in &cfg.modules {
-        if let Some(f) = &m.secrets_file {
-            secrets.add(&m.name, config::read_secrets(f)?);
-        }
-        let name = m.path.display().to_string();
-        modules.push(Module::open(m.clone(), !a.stdio).map_err(|e| Failure::io(&name, e))?);
-    }
+    let (modules, secrets) = open_modules(&cfg, a.stdio)?;
     let motd = match &cfg.motd_file {
         Some(f) => regular::read_regular(f, "motd file", false)?,
         None => String::new(),
@@ -334,21 +296,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         strong_len: a.strong_len,
     });
     if a.stdio {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .map_err(|e| Failure::io("tokio runtime", e))?;
-        let max = server.config.limits.max_message;
-        let local = std::net::IpAddr::from([127, 0, 0, 1]);
-        // Like rsync's server, the exit status says how the session ended.
-        return rt
-            .block_on(conn::serve_session(
-                transport::StdioTransport::new(max),
-                server,
-                local,
-            ))
-            .map_err(|e| Failure::new(e.exit, e.why));
+        return serve_stdio(server);
     }
     let open_files = gate::raise_open_files();
     let max_sockets = a
@@ -365,47 +313,131 @@ pub fn serve(a: ServeArgs) -> Result<(), Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::io("tokio runtime", e))?;
-    rt.block_on(async move {
-        let mut app = Router::new()
-            .route("/ws", get(upgrade))
-            .with_state(server.clone());
-        if a.www.is_some() || a.pkg.is_some() {
-            let dirs = www::Static::open(a.www.as_deref(), a.pkg.as_deref())
-                .map_err(|(dir, e)| Failure::io(&dir, e))?;
-            let files = Router::new()
-                .fallback(www::serve)
-                .with_state(Arc::new(dirs));
-            app = app.fallback_service(files);
+    rt.block_on(serve_http(a, server, addr, described, gate))
+}
+
+/// The configuration: `--config`'s file, or the quick form's one module
+/// (`--dir`, made when missing); munged symlinks checked safe here.
+fn config_of(a: &ServeArgs) -> Result<config::Config, Failure> {
+    let cfg = match &a.config {
+        Some(path) => config::Config::load(path)?,
+        None => {
+            let dir = a.dir.clone().unwrap_or_else(|| PathBuf::from("data"));
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| Failure::io(&dir.display().to_string(), e))?;
+            config::Config {
+                modules: vec![config::ModuleConfig {
+                    name: a.module.clone(),
+                    path: dir,
+                    list: true,
+                    // Over a remote shell, as rsync there: values as given.
+                    symlinks: match (a.stdio, a.no_munge_symlinks) {
+                        (true, _) => links::Links::AsGiven,
+                        (false, true) => links::Links::Sanitize,
+                        (false, false) => links::Links::Munge,
+                    },
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }
         }
-        // Every request, static files too, must name this server.
-        let names = server.gate.clone();
-        let app = app.layer(axum::middleware::from_fn_with_state(
-            names,
-            origin::host_filter,
-        ));
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|e| Failure::io(&format!("listening on {addr}"), e))?;
-        let local = listener
-            .local_addr()
-            .map_err(|e| Failure::io("listener", e))?;
-        // Tests and scripts read the first line to learn the port, and may
-        // close the pipe then: a failed write must not stop the server.
-        let mut banner = format!(
-            "wsync serving {} on ws://{local}/ws\n",
-            described.join(", ")
-        );
-        if let Some(www) = &a.www {
-            banner += &format!("demo page: http://{local}/ (from {})\n", www.display());
+    };
+    if cfg
+        .modules
+        .iter()
+        .any(|m| m.symlinks == links::Links::Munge)
+    {
+        links::check_munging_safe(std::path::Path::new("/"))
+            .map_err(|e| Failure::new(super::exit::CONFIG, e))?;
+    }
+    Ok(cfg)
+}
+
+/// The configured modules, opened, and their secrets files read.
+fn open_modules(
+    cfg: &config::Config,
+    stdio: bool,
+) -> Result<(Vec<Arc<Module>>, login::Secrets), Failure> {
+    let mut modules = Vec::new();
+    let mut secrets = login::Secrets::default();
+    for m in &cfg.modules {
+        if let Some(f) = &m.secrets_file {
+            secrets.add(&m.name, config::read_secrets(f)?);
         }
-        {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
-        }
-        http::serve(listener, app, gate, server.handshake, server.idle).await;
-        Ok(())
-    })
+        let name = m.path.display().to_string();
+        modules.push(Module::open(m.clone(), !stdio).map_err(|e| Failure::io(&name, e))?);
+    }
+    Ok((modules, secrets))
+}
+
+/// One session over stdin and stdout (`--stdio`, under a remote
+/// shell); like rsync's server, the exit status says how it ended.
+fn serve_stdio(server: Arc<Server>) -> Result<(), Failure> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::io("tokio runtime", e))?;
+    let max = server.config.limits.max_message;
+    let local = std::net::IpAddr::from([127, 0, 0, 1]);
+    // Like rsync's server, the exit status says how the session ended.
+    rt.block_on(conn::serve_session(
+        transport::StdioTransport::new(max),
+        server,
+        local,
+    ))
+    .map_err(|e| Failure::new(e.exit, e.why))
+}
+
+/// The HTTP server: `/ws` upgrades to sessions, the demo page and the
+/// package's files with `--www`/`--pkg`; the first line on stdout names
+/// the address.
+async fn serve_http(
+    a: ServeArgs,
+    server: Arc<Server>,
+    addr: SocketAddr,
+    described: Vec<String>,
+    gate: Arc<gate::Gate>,
+) -> Result<(), Failure> {
+    let mut app = Router::new()
+        .route("/ws", get(upgrade))
+        .with_state(server.clone());
+    if a.www.is_some() || a.pkg.is_some() {
+        let dirs = www::Static::open(a.www.as_deref(), a.pkg.as_deref())
+            .map_err(|(dir, e)| Failure::io(&dir, e))?;
+        let files = Router::new()
+            .fallback(www::serve)
+            .with_state(Arc::new(dirs));
+        app = app.fallback_service(files);
+    }
+    // Every request, static files too, must name this server.
+    let names = server.gate.clone();
+    let app = app.layer(axum::middleware::from_fn_with_state(
+        names,
+        origin::host_filter,
+    ));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| Failure::io(&format!("listening on {addr}"), e))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| Failure::io("listener", e))?;
+    // Tests and scripts read the first line to learn the port, and may
+    // close the pipe then: a failed write must not stop the server.
+    let mut banner = format!(
+        "wsync serving {} on ws://{local}/ws\n",
+        described.join(", ")
+    );
+    if let Some(www) = &a.www {
+        banner += &format!("demo page: http://{local}/ (from {})\n", www.display());
+    }
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
+    }
+    http::serve(listener, app, gate, server.handshake, server.idle).await;
+    Ok(())
 }
 
 /// The address of `--bind` / `address`: IPv4 or IPv6, the latter with
