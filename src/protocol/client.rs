@@ -153,11 +153,13 @@ pub struct PullMismatch;
 impl PullMismatch {
     /// The code of this failure.
     pub const CODE: Code = Code::HashMismatch;
+    /// Its text.
+    pub const TEXT: &'static str = "the result's SHA-256 differs from the server's";
 }
 
 impl Describe for PullMismatch {
     fn describe(&self, t: &mut Text) {
-        t.s("the result's SHA-256 differs from the server's");
+        t.s(Self::TEXT);
     }
 }
 

@@ -294,10 +294,11 @@ impl ClientSession {
     /// the server file's. Call it after the download's `pullEnd`.
     #[wasm_bindgen(js_name = pullFinish)]
     pub fn pull_finish(&mut self, req: f64, sha256: &[u8]) -> Result<(), JsValue> {
+        use protocol::PullMismatch as M;
         let sha256 = sha256.try_into().ok();
         self.0
             .pull_finish(id(req), sha256)
-            .map_err(|e| js_error(protocol::PullMismatch::CODE.name(), &e.text()))
+            .map_err(|_| js_error(M::CODE.name(), M::TEXT))
     }
 
     /// Abandons a transfer; the server drops its temporary state.
