@@ -467,7 +467,7 @@ pub(crate) struct Pulled {
 impl Client {
     /// Downloads `rpath` of `module` into `dst`: signs the local copy (if
     /// any), patches it with the server's delta into a temporary file,
-    /// checks the SHA-256 and renames it over `dst`. Sets no attributes.
+    /// has the session check its SHA-256 and renames it over `dst`. Sets no attributes.
     pub async fn pull_to(
         &mut self,
         module: &str,
@@ -507,7 +507,6 @@ impl Client {
                     }
                     ClientEvent::PullEnd {
                         id: i,
-                        sha256,
                         mtime,
                         mtime_nsec,
                         ..
@@ -515,12 +514,10 @@ impl Client {
                         let (out, report) = patcher
                             .finish()
                             .map_err(|e| Failure::stream("delta from the server", e))?;
-                        if report.sha256 != Some(sha256) {
-                            return Err(Failure::stream(
-                                "download",
-                                "SHA-256 differs from the server's",
-                            ));
-                        }
+                        // The session checks the result against the server's SHA-256.
+                        self.s.pull_finish(id, report.sha256).map_err(|_| {
+                            Failure::stream("download", "SHA-256 differs from the server's")
+                        })?;
                         out.commit()?;
                         return Ok(Ok(Pulled {
                             len: report.new_len,

@@ -11,7 +11,7 @@ use super::message::{
 use super::sender::DeltaSender;
 use super::server::name;
 use super::{ProtocolError, VERSION};
-use crate::text::{Describe, Text};
+use crate::text::{display_by_describe, Describe, Text};
 use crate::{
     DeltaEncoder, DeltaOptions, DeltaStats, Signature, SignatureDecoder, SignatureLimits,
     WholeHasher,
@@ -73,12 +73,12 @@ pub enum ClientEvent {
         /// The delta's next bytes.
         data: Vec<u8>,
     },
-    /// The end of a download: the patcher's result must have this SHA-256.
+    /// The end of a download: finish the patcher, then hand its result's
+    /// SHA-256 to [`ClientSession::pull_finish`], which checks it.
     PullEnd {
         /// The download (the id `pull` returned).
         id: u64,
-        /// The server file's SHA-256; the host checks its patched copy
-        /// against it.
+        /// The server file's SHA-256, which the result must have.
         sha256: [u8; 32],
         /// The server file's modification time: seconds since the epoch ...
         mtime: i64,
@@ -138,7 +138,33 @@ enum Transfer {
     Pull {
         next: u64,
     },
+    /// A download the server ended: the SHA-256 its result must have,
+    /// until the host's [`ClientSession::pull_finish`].
+    Pulled([u8; 32]),
 }
+
+/// What [`ClientSession::pull_finish`] says of a download's result that is
+/// not the server's file: its SHA-256 differs from the server's, or the
+/// patcher had none (a delta without one), or the download had not ended.
+/// The result must not be used; its code is [`Code::HashMismatch`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PullMismatch;
+
+impl PullMismatch {
+    /// The code of this failure.
+    pub const CODE: Code = Code::HashMismatch;
+    /// Its text.
+    pub const TEXT: &'static str = "the result's SHA-256 differs from the server's";
+}
+
+impl Describe for PullMismatch {
+    fn describe(&self, t: &mut Text) {
+        t.s(Self::TEXT);
+    }
+}
+
+display_by_describe!(PullMismatch);
+impl std::error::Error for PullMismatch {}
 
 /// The client's side of one session, a state machine without I/O.
 ///
@@ -431,14 +457,18 @@ impl ClientSession {
                 mtime,
                 mtime_nsec,
                 mode,
-            } => match self.transfers.remove(id) {
-                Some(Transfer::Pull { .. }) => self.event(ClientEvent::PullEnd {
-                    id,
-                    sha256,
-                    mtime,
-                    mtime_nsec,
-                    mode,
-                }),
+            } => match self.transfers.get_mut(id) {
+                Some(t @ Transfer::Pull { .. }) => {
+                    // Kept for `pull_finish`, which checks the result.
+                    *t = Transfer::Pulled(sha256);
+                    self.event(ClientEvent::PullEnd {
+                        id,
+                        sha256,
+                        mtime,
+                        mtime_nsec,
+                        mode,
+                    })
+                }
                 _ => return Err(self.fail(numbered("unexpected end of download", id))),
             },
             Message::Done { id } => {
@@ -697,14 +727,37 @@ impl ClientSession {
 
     /// The host applied a download's delta up to `upto` bytes.
     pub fn pull_applied(&mut self, id: u64, upto: u64) {
-        if self.transfers.contains(id) {
+        if let Some(Transfer::Pull { .. }) = self.transfers.get(id) {
             self.send(Message::Ack { id, received: upto });
         }
     }
 
-    /// Abandons a transfer (the server drops its temporary state).
+    /// The host's patcher finished download `id` (after its
+    /// [`ClientEvent::PullEnd`]) with a result of SHA-256 `result`: the
+    /// patcher's [`PatchReport::sha256`](crate::PatchReport::sha256), which
+    /// it computed over every byte it wrote. `Ok` when that is the server
+    /// file's SHA-256; else the result is not the server's file. Either way
+    /// the download is over.
+    pub fn pull_finish(&mut self, id: u64, result: Option<[u8; 32]>) -> Result<(), PullMismatch> {
+        match self.transfers.get(id) {
+            Some(&Transfer::Pulled(sha256)) => {
+                self.transfers.remove(id);
+                match result == Some(sha256) {
+                    true => Ok(()),
+                    false => Err(PullMismatch),
+                }
+            }
+            _ => Err(PullMismatch),
+        }
+    }
+
+    /// Abandons a transfer (the server drops its temporary state). A
+    /// download the server ended is just forgotten.
     pub fn cancel(&mut self, id: u64) {
-        if self.transfers.remove(id).is_some() {
+        if let Some(t) = self.transfers.remove(id) {
+            if let Transfer::Pulled(_) = t {
+                return;
+            }
             if self.cancelled.len() == MAX_CANCELLED {
                 self.cancelled.remove(0);
             }

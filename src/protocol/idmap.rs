@@ -27,6 +27,7 @@ impl<T> IdMap<T> {
         }
     }
 
+    #[cfg(test)]
     pub fn contains(&self, id: u64) -> bool {
         self.find(id).is_ok()
     }

@@ -51,10 +51,11 @@
 //!                 applied += data.len() as u64;
 //!                 client.pull_applied(id, applied);
 //!             }
-//!             // The end: the result must have the server file's SHA-256.
-//!             ClientOutput::Event(ClientEvent::PullEnd { sha256, mode, .. }) => {
+//!             // The end: the session checks that the patched result has
+//!             // the server file's SHA-256.
+//!             ClientOutput::Event(ClientEvent::PullEnd { id, mode, .. }) => {
 //!                 let (new, report) = patcher.take().unwrap().finish().unwrap();
-//!                 assert_eq!(report.sha256, Some(sha256));
+//!                 client.pull_finish(id, report.sha256).expect("the server's file");
 //!                 result = Some((new, report.copied_bytes, mode));
 //!             }
 //!             ClientOutput::Event(other) => panic!("unexpected {other:?}"),
@@ -111,7 +112,7 @@ mod wire;
 mod tests;
 
 pub use budget::MemoryBudget;
-pub use client::{ClientEvent, ClientSession, Output as ClientOutput};
+pub use client::{ClientEvent, ClientSession, Output as ClientOutput, PullMismatch};
 pub use message::{
     AuthRequest, AuthResponse, Code, Entry, FileAttrs, Kind, Limits, Message, ModuleInfo, MAX_PATH,
 };

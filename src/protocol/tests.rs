@@ -17,6 +17,8 @@ struct Host {
     uploads: HashMap<u64, Upload>,
     /// Changes the file between signature and commit, once.
     meddle: Option<String>,
+    /// Ends downloads with a SHA-256 other than their delta's result's.
+    wrong_end: bool,
 }
 
 fn basis_id(data: &[u8]) -> Vec<u8> {
@@ -30,6 +32,7 @@ impl Host {
             secrets: HashMap::new(),
             uploads: HashMap::new(),
             meddle: None,
+            wrong_end: false,
         }
     }
 
@@ -135,7 +138,11 @@ impl Host {
                 enc.update(&file, &mut d);
                 let stats = enc.finish(&mut d);
                 s.pull_data(id, &d, 0);
-                s.pull_end(id, stats.sha256.unwrap(), 1_700_000_000, 5, 0o644);
+                let mut sha256 = stats.sha256.unwrap();
+                if self.wrong_end {
+                    sha256[0] ^= 1;
+                }
+                s.pull_end(id, sha256, 1_700_000_000, 5, 0o644);
             }
             ServerEvent::Delete { id, module, path } => {
                 match self.files.remove(&format!("{module}/{path}")) {
@@ -305,6 +312,86 @@ fn downloads_patch_the_local_copy() {
     assert_eq!(out, server_copy);
     assert_eq!(end, Some((report.sha256.unwrap(), 0o644)));
     assert!(down < 5000, "{down} bytes down");
+}
+
+/// Pulls `data/f` against `local` and patches it as a host does; returns
+/// the download's id, the patcher's result and its SHA-256.
+fn pull_and_patch(
+    c: &mut ClientSession,
+    s: &mut ServerSession,
+    host: &mut Host,
+    local: &[u8],
+) -> (u64, Vec<u8>, Option<[u8; 32]>) {
+    let sig = Signature::of(local, SignatureOptions::default()).unwrap();
+    let id = c.pull("data", "f", &sig);
+    let (events, _, _) = pump(c, s, host);
+    let mut p = Patcher::new(local, Vec::new(), PatchOptions::default());
+    let mut ended = false;
+    for e in events {
+        match e {
+            ClientEvent::PullData { id: i, data } if i == id => p.update(&data).unwrap(),
+            ClientEvent::PullEnd { id: i, .. } if i == id => ended = true,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(ended);
+    let (out, report) = p.finish().unwrap();
+    (id, out, report.sha256)
+}
+
+#[test]
+fn the_session_refuses_a_download_whose_result_is_not_the_servers_file() {
+    let mut rng = Rng::new(17);
+    let mut host = Host::new();
+    let server_copy = rng.text(20_000);
+    let mut local = server_copy.clone();
+    local.drain(5_000..5_100);
+    host.files.insert("data/f".into(), server_copy.clone());
+    let (mut c, mut s) = connect(&mut host, None);
+
+    // The result the delta produced, against the SHA-256 the server ended
+    // with: the same file, accepted once.
+    let (id, out, sha) = pull_and_patch(&mut c, &mut s, &mut host, &local);
+    assert_eq!(out, server_copy);
+    assert_eq!(c.pull_finish(id, sha), Ok(()));
+    assert_eq!(
+        c.pull_finish(id, sha),
+        Err(PullMismatch),
+        "the download is over"
+    );
+
+    // A result of another SHA-256, or of none (a delta without one).
+    let (id, _, sha) = pull_and_patch(&mut c, &mut s, &mut host, &local);
+    let mut other = sha.unwrap();
+    other[31] ^= 0x80;
+    assert_eq!(c.pull_finish(id, Some(other)), Err(PullMismatch));
+    let (id, _, _) = pull_and_patch(&mut c, &mut s, &mut host, &local);
+    assert_eq!(c.pull_finish(id, None), Err(PullMismatch));
+
+    // A server whose end names another file than its delta makes: the
+    // patcher is content (the delta's own hash holds), the session is not.
+    host.wrong_end = true;
+    let (id, out, sha) = pull_and_patch(&mut c, &mut s, &mut host, &local);
+    assert_eq!(out, server_copy);
+    let e = c.pull_finish(id, sha).unwrap_err();
+    assert_eq!(PullMismatch::CODE, Code::HashMismatch);
+    assert_eq!(
+        e.to_string(),
+        "the result's SHA-256 differs from the server's"
+    );
+
+    // Before its end a download has no verdict; an acknowledgement after
+    // the end, or a cancel, sends nothing.
+    host.wrong_end = false;
+    let sig = Signature::of(&local, SignatureOptions::default()).unwrap();
+    let early = c.pull("data", "f", &sig);
+    assert_eq!(c.pull_finish(early, sha), Err(PullMismatch));
+    pump(&mut c, &mut s, &mut host);
+    c.pull_applied(early, 1);
+    c.cancel(early);
+    assert!(c.poll().is_empty());
+    assert_eq!(c.pull_finish(early, sha), Err(PullMismatch), "cancelled");
+    assert!(c.is_ready() && s.is_ready());
 }
 
 #[test]

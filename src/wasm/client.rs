@@ -289,6 +289,18 @@ impl ClientSession {
         self.0.pull_applied(id(req), upto as u64)
     }
 
+    /// The download's patcher finished with a result of SHA-256 `sha256`
+    /// (its report's; empty for none): throws `HashMismatch` unless that is
+    /// the server file's. Call it after the download's `pullEnd`.
+    #[wasm_bindgen(js_name = pullFinish)]
+    pub fn pull_finish(&mut self, req: f64, sha256: &[u8]) -> Result<(), JsValue> {
+        use protocol::PullMismatch as M;
+        let sha256 = sha256.try_into().ok();
+        self.0
+            .pull_finish(id(req), sha256)
+            .map_err(|_| js_error(M::CODE.name(), M::TEXT))
+    }
+
     /// Abandons a transfer; the server drops its temporary state.
     pub fn cancel(&mut self, req: f64) {
         self.0.cancel(id(req))

@@ -506,3 +506,18 @@ test("DeltaEncoder onOutput gets every delta byte as views, valid during the cal
   throwsCode(() => throwing.update(newFile), "Finished");
   throwsCode(() => new DeltaEncoder(sig, { onOutput: "no" }), "InvalidOption");
 });
+
+test("the session refuses a download's result it cannot vouch for (pullFinish)", () => {
+  // The checks against the server's SHA-256 are the protocol's unit tests
+  // (src/protocol/tests.rs); here the binding's error: a download that
+  // never ended has no SHA-256 to match.
+  const s = new wasm.ClientSession({});
+  for (const sha of [sha256(newFile), new Uint8Array(0)]) {
+    assert.throws(() => s.pullFinish(1, sha), (e) => {
+      assert.equal(e.code, "HashMismatch");
+      assert.equal(e.message, "the result's SHA-256 differs from the server's");
+      return true;
+    });
+  }
+  s.free();
+});
