@@ -515,9 +515,9 @@ impl Client {
                             .finish()
                             .map_err(|e| Failure::stream("delta from the server", e))?;
                         // The session checks the result against the server's SHA-256.
-                        self.s.pull_finish(id, report.sha256).map_err(|_| {
-                            Failure::stream("download", "SHA-256 differs from the server's")
-                        })?;
+                        self.s
+                            .pull_finish(id, report.sha256)
+                            .map_err(|e| Failure::stream("download", e))?;
                         out.commit()?;
                         return Ok(Ok(Pulled {
                             len: report.new_len,
