@@ -11,7 +11,10 @@ use crate::host::text::escape;
 use crate::host::text::itemize::{
     item_string, DELETED, IS_NEW, LOCAL_CHANGE, REPORT_CHANGE, REPORT_SIZE, REPORT_TIME, TRANSFER,
 };
-use crate::protocol::{auth, Code, Message, ModuleInfo, ServerEvent, ServerOutput, ServerSession};
+use crate::protocol::{
+    auth, AuthResponse, Code, FileAttrs, Message, ModuleInfo, ServerEvent, ServerOutput,
+    ServerSession,
+};
 use crate::{DeltaEncoder, Signature};
 use std::collections::HashMap;
 use std::fs::File;
@@ -412,36 +415,8 @@ impl Conn {
 
     fn handle(&mut self, s: &mut ServerSession, e: ServerEvent) {
         match e {
-            ServerEvent::CheckAuth { response, nonce } => {
-                // Failed logins are throttled per address (login.rs).
-                let throttle = &self.server.throttle;
-                match throttle.admit(self.peer) {
-                    Ok(delay) => self.pause = Some(delay).filter(|d| !d.is_zero()),
-                    Err(refusal) => {
-                        s.fail(0, Code::TryLater, refusal);
-                        s.close_quietly();
-                        return;
-                    }
-                }
-                let token = self.server.token.as_deref();
-                self.login = login::check(&self.server.secrets, token, &response, &nonce);
-                throttle.settle(self.peer, self.login.is_some());
-                let motd = self.server.motd.clone();
-                let _ = s.auth_result(self.login.is_some(), &motd);
-            }
-            ServerEvent::ListModules { id } => {
-                let list = self
-                    .server
-                    .modules
-                    .iter()
-                    .filter(|m| m.policy.list && config::host_allowed(&m.policy, self.peer))
-                    .map(|m| ModuleInfo {
-                        name: m.name.clone(),
-                        comment: m.comment.clone(),
-                    })
-                    .collect();
-                s.modules(id, list);
-            }
+            ServerEvent::CheckAuth { response, nonce } => self.check_auth(s, &response, &nonce),
+            ServerEvent::ListModules { id } => self.list_modules(s, id),
             ServerEvent::List {
                 id,
                 module,
@@ -471,45 +446,13 @@ impl Conn {
                     s.fail(id, code, msg);
                 }
             }
-            ServerEvent::PushData { id, data } => {
-                let Some(u) = self.uploads.get_mut(&id).map(|o| &mut o.upload) else {
-                    return;
-                };
-                match u.apply(&data) {
-                    Ok(()) => s.applied(id, u.applied),
-                    Err(Refusal(code, msg)) => {
-                        self.close_upload(id);
-                        s.fail(id, code, msg);
-                    }
-                }
-            }
+            ServerEvent::PushData { id, data } => self.push_data(s, id, &data),
             ServerEvent::PushCommit {
                 id,
                 sha256,
                 basis,
                 attrs,
-            } => {
-                let Some(open) = self.close_upload(id) else {
-                    return;
-                };
-                let (old, bytes) = (open.upload.identity.clone(), open.upload.applied);
-                match open.upload.commit(&sha256, &basis, attrs) {
-                    Ok(c) => {
-                        tracing::info!(id, len = c.len, "upload committed");
-                        if let Some(m) = self.server.module(&open.module).cloned() {
-                            let mut t = self.transfer("recv", &m, &open.path);
-                            t.len = c.len;
-                            t.bytes = bytes;
-                            t.itemize = itemize_recv(&old, &c);
-                            t.mtime = c.mtime;
-                            t.mode = c.mode;
-                            self.log_transfer(&m, t);
-                        }
-                        s.done(id)
-                    }
-                    Err(Refusal(code, msg)) => s.fail(id, code, msg),
-                }
-            }
+            } => self.push_commit(s, id, &sha256, &basis, attrs),
             ServerEvent::PullOpen { id, module, path } => {
                 if let Err(Refusal(code, msg)) = self.pull_open(id, &module, &path) {
                     s.fail(id, code, msg);
@@ -569,21 +512,103 @@ impl Conn {
                     Err(Refusal(code, msg)) => s.fail(id, code, msg),
                 }
             }
-            ServerEvent::Cancel { id, dropped } => {
-                if let Some(open) = self.uploads.remove(&id) {
-                    // A dropped connection may come back to resume: park the
-                    // upload before its token stops being live, so that a
-                    // quick resume always finds one or the other.
-                    let token = open.token.clone();
-                    if dropped && open.upload.applied > 0 {
-                        self.server.park(open);
-                    }
-                    self.server.set_live(&token, false);
-                }
-                self.pulls.retain(|p| p.id != id);
-                self.opening.remove(&id);
+            ServerEvent::Cancel { id, dropped } => self.cancel(id, dropped),
+        }
+    }
+
+    /// A login: throttled per address (login.rs), then checked.
+    fn check_auth(&mut self, s: &mut ServerSession, response: &AuthResponse, nonce: &[u8; 32]) {
+        // Failed logins are throttled per address (login.rs).
+        let throttle = &self.server.throttle;
+        match throttle.admit(self.peer) {
+            Ok(delay) => self.pause = Some(delay).filter(|d| !d.is_zero()),
+            Err(refusal) => {
+                s.fail(0, Code::TryLater, refusal);
+                s.close_quietly();
+                return;
             }
         }
+        let token = self.server.token.as_deref();
+        self.login = login::check(&self.server.secrets, token, response, nonce);
+        throttle.settle(self.peer, self.login.is_some());
+        let motd = self.server.motd.clone();
+        let _ = s.auth_result(self.login.is_some(), &motd);
+    }
+
+    /// The modules this peer may see listed.
+    fn list_modules(&mut self, s: &mut ServerSession, id: u64) {
+        let list = self
+            .server
+            .modules
+            .iter()
+            .filter(|m| m.policy.list && config::host_allowed(&m.policy, self.peer))
+            .map(|m| ModuleInfo {
+                name: m.name.clone(),
+                comment: m.comment.clone(),
+            })
+            .collect();
+        s.modules(id, list);
+    }
+
+    /// An upload's next delta bytes.
+    fn push_data(&mut self, s: &mut ServerSession, id: u64, data: &[u8]) {
+        let Some(u) = self.uploads.get_mut(&id).map(|o| &mut o.upload) else {
+            return;
+        };
+        match u.apply(data) {
+            Ok(()) => s.applied(id, u.applied),
+            Err(Refusal(code, msg)) => {
+                self.close_upload(id);
+                s.fail(id, code, msg);
+            }
+        }
+    }
+
+    /// An upload's commit: checked, put in place and logged.
+    fn push_commit(
+        &mut self,
+        s: &mut ServerSession,
+        id: u64,
+        sha256: &[u8; 32],
+        basis: &[u8],
+        attrs: Option<FileAttrs>,
+    ) {
+        let Some(open) = self.close_upload(id) else {
+            return;
+        };
+        let (old, bytes) = (open.upload.identity.clone(), open.upload.applied);
+        match open.upload.commit(sha256, basis, attrs) {
+            Ok(c) => {
+                tracing::info!(id, len = c.len, "upload committed");
+                if let Some(m) = self.server.module(&open.module).cloned() {
+                    let mut t = self.transfer("recv", &m, &open.path);
+                    t.len = c.len;
+                    t.bytes = bytes;
+                    t.itemize = itemize_recv(&old, &c);
+                    t.mtime = c.mtime;
+                    t.mode = c.mode;
+                    self.log_transfer(&m, t);
+                }
+                s.done(id)
+            }
+            Err(Refusal(code, msg)) => s.fail(id, code, msg),
+        }
+    }
+
+    /// A cancelled request: a dropped upload parked for a resume.
+    fn cancel(&mut self, id: u64, dropped: bool) {
+        if let Some(open) = self.uploads.remove(&id) {
+            // A dropped connection may come back to resume: park the
+            // upload before its token stops being live, so that a
+            // quick resume always finds one or the other.
+            let token = open.token.clone();
+            if dropped && open.upload.applied > 0 {
+                self.server.park(open);
+            }
+            self.server.set_live(&token, false);
+        }
+        self.pulls.retain(|p| p.id != id);
+        self.opening.remove(&id);
     }
 
     fn push_begin(
