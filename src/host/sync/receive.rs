@@ -54,28 +54,11 @@ impl Engine<'_> {
         let it = self.item(i);
         let a = self.a;
         let stat_err = self.stat_err.take();
-        let over = a.max_size.is_some_and(|m| it.size > m);
-        if over || a.min_size.is_some_and(|m| it.size < m) {
+        if let Some(why) = skip_reason(a, it, st.as_ref()) {
             if self.log.info.skip() >= 1 {
                 // rsync's generator (--info=skip).
-                let what = if over {
-                    "over max-size"
-                } else {
-                    "under min-size"
-                };
-                let line = format!("{} is {what}", super::flist::show(&it.path));
+                let line = format!("{} is {why}", super::flist::show(&it.path));
                 self.log.info_server(&line);
-            }
-            self.hl_skipped(i);
-            return;
-        }
-        if st
-            .as_ref()
-            .is_some_and(|m| super::timewin::update_skips(a, it, m))
-        {
-            if self.log.info.skip() >= 1 {
-                self.log
-                    .info_server(&format!("{} is newer", super::flist::show(&it.path)));
             }
             self.hl_skipped(i);
             return;
@@ -93,45 +76,17 @@ impl Engine<'_> {
                 st = None;
             }
         }
-        let mut basis: Option<PathBuf> = st.as_ref().map(|_| dpath.to_path_buf());
-        let mut cmp_st = st.clone().map(|md| (dpath.to_path_buf(), md));
-        let mut alt_basis = false;
-        if !self.alt_roots.is_empty() && (st.is_none() || a.alt_dest != Some(AltDest::Copy)) {
-            match self.try_alt_file(i, dpath, st.as_ref()) {
-                AltResult::Done => {
-                    self.hl_done(i);
-                    self.synced.push(i);
-                    return;
-                }
-                AltResult::Failed => {
-                    self.hl_done(i);
-                    return;
-                }
-                AltResult::Basis(p, md) => {
-                    basis = Some(p.clone());
-                    alt_basis = true;
-                    // rsync itemizes against the basis it found.
-                    cmp_st = Some((p, md));
-                }
-                AltResult::Nothing => {}
-            }
-        }
-        let partial = self.partial_path(dpath);
-        let partial_basis = partial
-            .as_ref()
-            .filter(|p| fs::symlink_metadata(p).is_ok_and(|m| m.is_file()));
-        // rsync's generator looks for a fuzzy basis after the alt-dest
-        // directories found none, and not for a partial file: only then
-        // does it read the directory (what this run linked or made there
-        // before is in it, not what its receiver, behind it, is yet to
-        // write). It goes on with that basis's size as listed (what
-        // --append compares).
-        let mut fuzzy_size = None;
-        if st.is_none() && !alt_basis && partial_basis.is_none() {
-            let found = self.fuzzy_basis(it, dpath);
-            fuzzy_size = found.as_ref().map(|(_, n)| *n);
-            basis = found.map(|(p, _)| p);
-        }
+        let Some(Bases {
+            mut basis,
+            cmp_st,
+            alt: alt_basis,
+            partial: partial_basis,
+            fuzzy_size,
+        }) = self.bases(i, dpath, st.as_ref())
+        else {
+            return;
+        };
+        let partial_basis = partial_basis.as_ref();
         if let Some(e) = stat_err.filter(|_| basis.is_none() && partial_basis.is_none()) {
             // rsync's generator: no basis found for a file it could not
             // stat (a missing one it would send).
@@ -149,39 +104,7 @@ impl Engine<'_> {
                         let _ = fs::remove_file(p);
                     }
                 }
-                // rsync sets the attributes before it itemizes; a chown
-                // that clears set-id bits makes it look again, so then
-                // the new owner and the cleared mode are what it compares.
-                let chown = (a.owner && self.who.root && md.uid() != it.uid)
-                    || (a.group && md.gid() != it.gid);
-                let restat = if !self.dry() && chown && md.mode() & 0o6000 != 0 {
-                    let uid = (a.owner && self.who.root).then_some(it.uid);
-                    let gid = a.group.then_some(it.gid);
-                    let _ = std::os::unix::fs::lchown(dpath, uid, gid);
-                    fs::symlink_metadata(dpath).ok()
-                } else {
-                    None
-                };
-                let old = Some(md.mode());
-                let md = restat.as_ref().unwrap_or(md);
-                let iflags = self.flags_in_place(it, dpath, md);
-                // -c: the times are set to the nanosecond (rsync's
-                // ATTRS_ACCURATE_TIME with --checksum).
-                if !self.dry() {
-                    let how = if a.checksum {
-                        How::Accurate
-                    } else {
-                        How::Check
-                    };
-                    let m = self.src_meta(it);
-                    if let Err(e) = attrs::set_known(dpath, md, &self.want(it, old, how, &m)) {
-                        self.error(&e);
-                    }
-                }
-                self.attrs_report(i, iflags);
-                self.report(i, iflags, None, 0);
-                self.hl_done(i);
-                self.synced.push(i);
+                self.up_to_date(i, dpath, md);
                 return;
             }
         }
@@ -211,13 +134,8 @@ impl Engine<'_> {
         if delta && !self.dry() {
             self.fuzzy.sending(dpath);
         }
-        if a.inplace
-            && a.backup
-            && !self.dry()
-            && !self.aborted
-            && st.is_some()
-            && basis.as_deref() == Some(dpath)
-        {
+        let in_place = st.is_some() && basis.as_deref() == Some(dpath);
+        if in_place && a.inplace && a.backup && !self.dry() && !self.aborted {
             // rsync's generator copies the file to its backup before it
             // asks for the data (and skips the file when it cannot: its
             // sender never hears of it, nor counts it).
@@ -259,21 +177,42 @@ impl Engine<'_> {
         let fuzzy = st.is_none() && !alt_basis && partial_basis.is_none();
         let basis = basis.filter(|b| !fuzzy || self.receiver_finds(b));
         if a.more.fuzzy > 0 {
-            // A later file of this directory looks for its fuzzy basis in
-            // the list rsync's generator read before its receiver got here.
-            if a.backup && !a.inplace && st.is_some() {
-                let to = self.backup_path(&self.rel_of(dpath));
-                if super::fuzzy::dir_of(&to) == super::fuzzy::dir_of(dpath) {
-                    let before = fs::symlink_metadata(&to).ok();
-                    self.fuzzy.receiving(&to, before.as_ref());
-                }
-            }
-            self.fuzzy.receiving(dpath, st.as_ref());
+            self.fuzzy_receiving(dpath, st.as_ref());
         }
         self.receiver_dels = Some(Vec::new());
         self.recv_default_acl(it);
         let r = self.receive(it, src, dpath, st.as_ref(), basis.as_deref());
         let dels = self.receiver_dels.take().unwrap_or_default();
+        self.received(i, iflags, r, dels, partial_basis);
+    }
+
+    /// `-y`: a later file of this directory looks for its fuzzy basis in
+    /// the list rsync's generator read before its receiver got here:
+    /// what is written at `dpath` (and a backup beside it) is noted.
+    fn fuzzy_receiving(&mut self, dpath: &Path, st: Option<&fs::Metadata>) {
+        let a = self.a;
+        if a.backup && !a.inplace && st.is_some() {
+            let to = self.backup_path(&self.rel_of(dpath));
+            if super::fuzzy::dir_of(&to) == super::fuzzy::dir_of(dpath) {
+                let before = fs::symlink_metadata(&to).ok();
+                self.fuzzy.receiving(&to, before.as_ref());
+            }
+        }
+        self.fuzzy.receiving(dpath, st);
+    }
+
+    /// After the receiver took in file `i`: the sender's log line, the
+    /// receiver's deletions, then the counts, a redo (`--append-verify`)
+    /// or the error, and the file's hard links.
+    fn received(
+        &mut self,
+        i: usize,
+        iflags: u32,
+        r: Result<transfer::Sent, Option<String>>,
+        dels: Vec<(Vec<u8>, Kind)>,
+        partial_basis: Option<&PathBuf>,
+    ) {
+        let it = self.item(i);
         // rsync's sender logs the file once its data is sent, whatever
         // the receiver made of it (and hears of the receiver's deletions
         // after that).
@@ -311,6 +250,101 @@ impl Engine<'_> {
                 }
             }
         }
+    }
+
+    /// The bases rsync's generator finds for file `i` (not found at
+    /// `dpath` as `st`): an alt-dest entry, a partial file or, for a new
+    /// file, a fuzzy match. None: an alt-dest entry settled it.
+    fn bases(&mut self, i: usize, dpath: &Path, st: Option<&fs::Metadata>) -> Option<Bases> {
+        let it = self.item(i);
+        let a = self.a;
+        let mut basis: Option<PathBuf> = st.as_ref().map(|_| dpath.to_path_buf());
+        let mut cmp_st = st.cloned().map(|md| (dpath.to_path_buf(), md));
+        let mut alt_basis = false;
+        if !self.alt_roots.is_empty() && (st.is_none() || a.alt_dest != Some(AltDest::Copy)) {
+            match self.try_alt_file(i, dpath, st) {
+                AltResult::Done => {
+                    self.hl_done(i);
+                    self.synced.push(i);
+                    return None;
+                }
+                AltResult::Failed => {
+                    self.hl_done(i);
+                    return None;
+                }
+                AltResult::Basis(p, md) => {
+                    basis = Some(p.clone());
+                    alt_basis = true;
+                    // rsync itemizes against the basis it found.
+                    cmp_st = Some((p, md));
+                }
+                AltResult::Nothing => {}
+            }
+        }
+        let partial = self.partial_path(dpath);
+        let partial_basis = partial
+            .as_ref()
+            .filter(|p| fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
+            .cloned();
+        // rsync's generator looks for a fuzzy basis after the alt-dest
+        // directories found none, and not for a partial file: only then
+        // does it read the directory (what this run linked or made there
+        // before is in it, not what its receiver, behind it, is yet to
+        // write). It goes on with that basis's size as listed (what
+        // --append compares).
+        let mut fuzzy_size = None;
+        if st.is_none() && !alt_basis && partial_basis.is_none() {
+            let found = self.fuzzy_basis(it, dpath);
+            fuzzy_size = found.as_ref().map(|(_, n)| *n);
+            basis = found.map(|(p, _)| p);
+        }
+        Some(Bases {
+            basis,
+            cmp_st,
+            alt: alt_basis,
+            partial: partial_basis,
+            fuzzy_size,
+        })
+    }
+
+    /// A file the quick check found up to date: its attributes set and
+    /// itemized.
+    fn up_to_date(&mut self, i: usize, dpath: &Path, md: &fs::Metadata) {
+        let it = self.item(i);
+        let a = self.a;
+        // rsync sets the attributes before it itemizes; a chown
+        // that clears set-id bits makes it look again, so then
+        // the new owner and the cleared mode are what it compares.
+        let chown =
+            (a.owner && self.who.root && md.uid() != it.uid) || (a.group && md.gid() != it.gid);
+        let restat = if !self.dry() && chown && md.mode() & 0o6000 != 0 {
+            let uid = (a.owner && self.who.root).then_some(it.uid);
+            let gid = a.group.then_some(it.gid);
+            let _ = std::os::unix::fs::lchown(dpath, uid, gid);
+            fs::symlink_metadata(dpath).ok()
+        } else {
+            None
+        };
+        let old = Some(md.mode());
+        let md = restat.as_ref().unwrap_or(md);
+        let iflags = self.flags_in_place(it, dpath, md);
+        // -c: the times are set to the nanosecond (rsync's
+        // ATTRS_ACCURATE_TIME with --checksum).
+        if !self.dry() {
+            let how = if a.checksum {
+                How::Accurate
+            } else {
+                How::Check
+            };
+            let m = self.src_meta(it);
+            if let Err(e) = attrs::set_known(dpath, md, &self.want(it, old, how, &m)) {
+                self.error(&e);
+            }
+        }
+        self.attrs_report(i, iflags);
+        self.report(i, iflags, None, 0);
+        self.hl_done(i);
+        self.synced.push(i);
     }
 
     /// Opens a file's source as rsync's sender does before it sends it:
@@ -600,12 +634,7 @@ impl Engine<'_> {
         let a = self.a;
         let src_path = self.sent.src_path(it);
         let mut src = src;
-        let m = Method {
-            delta: a.whole_file == Some(false),
-            block_size: a.block_size,
-            sparse: a.sparse,
-            bwlimit: a.bwlimit,
-        };
+        let m = method(a);
         // Without -p a file takes the permissions of the basis it was
         // built on (rsync's dest_mode on the basis its receiver opened:
         // an alt-dest file too, named by a relative path or not).
@@ -615,80 +644,7 @@ impl Engine<'_> {
         }
         .map(|m| m.mode());
         if a.inplace {
-            let file = fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(dpath)
-                .map_err(|e| Some(write_err(dpath, &e)))?;
-            // rsync's receiver seeks past the basis's length in the file
-            // it writes: a basis other than the file itself (an alt-dest
-            // or fuzzy one) leaves that start a hole of zeros.
-            let other = basis.filter(|b| *b != dpath);
-            let start = match other {
-                Some(b) => fs::metadata(b).map(|m| m.len()),
-                None => file.metadata().map(|m| m.len()),
-            }
-            .map_err(|e| Some(write_err(dpath, &e)))?;
-            let r = if a.append > 0 {
-                transfer::append(&mut src, &file, start, &m)
-            } else if let (Some(b), true) = (other, m.delta) {
-                // An alt-dest or fuzzy basis: rsync's receiver reads the
-                // matched blocks from it and writes every byte.
-                file.set_len(0).map_err(|e| Some(write_err(dpath, &e)))?;
-                match fs::File::open(b) {
-                    Ok(basis) => super::localdelta::delta(&mut src, &basis, &file, &m),
-                    Err(e) => Err(Failed::Read(e)),
-                }
-            } else if st.is_some() && m.delta {
-                transfer::inplace(&mut src, &file, &m)
-            } else {
-                file.set_len(0).map_err(|e| Some(write_err(dpath, &e)))?;
-                transfer::whole(&mut src, &file, &m)
-            };
-            let sent = r.map_err(|e| Some(self.failed(e, &src_path, dpath)))?;
-            drop(file);
-            // --append-verify: rsync's receiver sums the basis's start and
-            // what it appended; the sender the whole source.
-            let verified = || match other {
-                Some(b) => transfer::same_start(&src_path, b, start),
-                None => transfer::same_content(&src_path, dpath),
-            };
-            if a.append == 2 && !verified().unwrap_or(false) {
-                // --append-verify: rsync's receiver keeps what it wrote
-                // (no time set) and asks for the file again, whole, at
-                // the end of the pass (`redo_pass`).
-                if self.log.names() {
-                    // Its receiver's own message, escaped as it escapes.
-                    self.log.error_server(&format!(
-                        "WARNING: {} failed verification -- update retained (will try again).",
-                        show(&it.path)
-                    ));
-                }
-                let meta = self.src_meta(it);
-                let how = How::Transfer;
-                let mut untimed = a.clone();
-                untimed.times = false;
-                if let Err(e) = attrs::set(
-                    dpath,
-                    &attrs::Want {
-                        a: &untimed,
-                        ..self.want(it, old_perms, how, &meta)
-                    },
-                ) {
-                    self.error(&e);
-                }
-                // Its generator looks at the file again once told of the
-                // failure: with what this pass set (all but the time).
-                self.verify_failed = fs::symlink_metadata(dpath).ok();
-                return Ok(sent);
-            }
-            let meta = self.src_meta(it);
-            if let Err(e) = attrs::set(dpath, &self.want(it, old_perms, How::Transfer, &meta)) {
-                self.error(&e);
-            }
-            return Ok(sent);
+            return self.receive_inplace(it, src, dpath, st, basis, old_perms);
         }
         let (tmp, file) = self
             .temp_for(dpath)
@@ -731,19 +687,7 @@ impl Engine<'_> {
             self.error(&e);
         }
         if a.delay_updates {
-            let staged = self.partial_path(dpath).expect("delay-updates has a dir");
-            if let Some(d) = staged.parent() {
-                // rsync's handle_partial_dir makes it 0700.
-                use std::os::unix::fs::DirBuilderExt;
-                let _ = fs::DirBuilder::new().mode(0o700).create(d);
-                self.delay_dirs.insert(d.to_path_buf());
-            }
-            let staged_tmp = match tmp.persist(&staged) {
-                Ok(()) => tempfile::TempPath::try_from_path(&staged)
-                    .map_err(|e| Some(write_err(&staged, &e)))?,
-                Err(e) => return Err(Some(write_err(&staged, &e.error))),
-            };
-            self.delayed.push((staged_tmp, dpath.to_path_buf()));
+            self.stage(tmp, dpath)?;
             return Ok(sent);
         }
         if a.backup && st.is_some() {
@@ -764,6 +708,115 @@ impl Engine<'_> {
             ))
         })?;
         Ok(sent)
+    }
+
+    /// `--inplace` (and `--append`): the data written into the
+    /// destination file itself.
+    fn receive_inplace(
+        &mut self,
+        it: &Item,
+        mut src: fs::File,
+        dpath: &Path,
+        st: Option<&fs::Metadata>,
+        basis: Option<&Path>,
+        old_perms: Option<u32>,
+    ) -> Result<transfer::Sent, Option<String>> {
+        let a = self.a;
+        let src_path = self.sent.src_path(it);
+        let m = method(a);
+        let file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(dpath)
+            .map_err(|e| Some(write_err(dpath, &e)))?;
+        // rsync's receiver seeks past the basis's length in the file
+        // it writes: a basis other than the file itself (an alt-dest
+        // or fuzzy one) leaves that start a hole of zeros.
+        let other = basis.filter(|b| *b != dpath);
+        let start = match other {
+            Some(b) => fs::metadata(b).map(|m| m.len()),
+            None => file.metadata().map(|m| m.len()),
+        }
+        .map_err(|e| Some(write_err(dpath, &e)))?;
+        let r = if a.append > 0 {
+            transfer::append(&mut src, &file, start, &m)
+        } else if let (Some(b), true) = (other, m.delta) {
+            // An alt-dest or fuzzy basis: rsync's receiver reads the
+            // matched blocks from it and writes every byte.
+            file.set_len(0).map_err(|e| Some(write_err(dpath, &e)))?;
+            match fs::File::open(b) {
+                Ok(basis) => super::localdelta::delta(&mut src, &basis, &file, &m),
+                Err(e) => Err(Failed::Read(e)),
+            }
+        } else if st.is_some() && m.delta {
+            transfer::inplace(&mut src, &file, &m)
+        } else {
+            file.set_len(0).map_err(|e| Some(write_err(dpath, &e)))?;
+            transfer::whole(&mut src, &file, &m)
+        };
+        let sent = r.map_err(|e| Some(self.failed(e, &src_path, dpath)))?;
+        drop(file);
+        // --append-verify: rsync's receiver sums the basis's start and
+        // what it appended; the sender the whole source.
+        let verified = || match other {
+            Some(b) => transfer::same_start(&src_path, b, start),
+            None => transfer::same_content(&src_path, dpath),
+        };
+        if a.append == 2 && !verified().unwrap_or(false) {
+            // --append-verify: rsync's receiver keeps what it wrote
+            // (no time set) and asks for the file again, whole, at
+            // the end of the pass (`redo_pass`).
+            if self.log.names() {
+                // Its receiver's own message, escaped as it escapes.
+                self.log.error_server(&format!(
+                    "WARNING: {} failed verification -- update retained (will try again).",
+                    show(&it.path)
+                ));
+            }
+            let meta = self.src_meta(it);
+            let how = How::Transfer;
+            let mut untimed = a.clone();
+            untimed.times = false;
+            if let Err(e) = attrs::set(
+                dpath,
+                &attrs::Want {
+                    a: &untimed,
+                    ..self.want(it, old_perms, how, &meta)
+                },
+            ) {
+                self.error(&e);
+            }
+            // Its generator looks at the file again once told of the
+            // failure: with what this pass set (all but the time).
+            self.verify_failed = fs::symlink_metadata(dpath).ok();
+            return Ok(sent);
+        }
+        let meta = self.src_meta(it);
+        if let Err(e) = attrs::set(dpath, &self.want(it, old_perms, How::Transfer, &meta)) {
+            self.error(&e);
+        }
+        Ok(sent)
+    }
+
+    /// `--delay-updates`: the received file moved into the partial dir,
+    /// renamed into place at the end (`finish_delayed`).
+    fn stage(&mut self, tmp: tempfile::TempPath, dpath: &Path) -> Result<(), Option<String>> {
+        let staged = self.partial_path(dpath).expect("delay-updates has a dir");
+        if let Some(d) = staged.parent() {
+            // rsync's handle_partial_dir makes it 0700.
+            use std::os::unix::fs::DirBuilderExt;
+            let _ = fs::DirBuilder::new().mode(0o700).create(d);
+            self.delay_dirs.insert(d.to_path_buf());
+        }
+        let staged_tmp = match tmp.persist(&staged) {
+            Ok(()) => tempfile::TempPath::try_from_path(&staged)
+                .map_err(|e| Some(write_err(&staged, &e)))?,
+            Err(e) => return Err(Some(write_err(&staged, &e.error))),
+        };
+        self.delayed.push((staged_tmp, dpath.to_path_buf()));
+        Ok(())
     }
 
     pub(super) fn failed(&mut self, e: Failed, src: &Path, dst: &Path) -> String {
@@ -805,6 +858,51 @@ impl Engine<'_> {
         for d in std::mem::take(&mut self.delay_dirs) {
             let _ = fs::remove_dir(d);
         }
+    }
+}
+
+/// Why rsync's generator passes over a file: `--max-size`,
+/// `--min-size`, or `-u` with a newer destination `st`.
+fn skip_reason(
+    a: &super::args::SyncArgs,
+    it: &Item,
+    st: Option<&fs::Metadata>,
+) -> Option<&'static str> {
+    if a.max_size.is_some_and(|m| it.size > m) {
+        Some("over max-size")
+    } else if a.min_size.is_some_and(|m| it.size < m) {
+        Some("under min-size")
+    } else if st.is_some_and(|m| super::timewin::update_skips(a, it, m)) {
+        Some("newer")
+    } else {
+        None
+    }
+}
+
+/// What rsync's generator found to build a file from, besides its
+/// source.
+struct Bases {
+    /// The file the delta is against (the destination's own, an
+    /// alt-dest's, a fuzzy match; a partial file is taken later).
+    basis: Option<PathBuf>,
+    /// What the file is itemized against, and its metadata.
+    cmp_st: Option<(PathBuf, fs::Metadata)>,
+    /// The basis is an alt-dest entry.
+    alt: bool,
+    /// A partial file (`--partial-dir`) to resume.
+    partial: Option<PathBuf>,
+    /// A fuzzy basis's size as listed (what --append compares).
+    fuzzy_size: Option<u64>,
+}
+
+/// How the data is sent: by delta (`--no-whole-file`), in blocks of
+/// `-B`, sparse (`-S`), at `--bwlimit`.
+fn method(a: &super::args::SyncArgs) -> Method {
+    Method {
+        delta: a.whole_file == Some(false),
+        block_size: a.block_size,
+        sparse: a.sparse,
+        bwlimit: a.bwlimit,
     }
 }
 

@@ -290,7 +290,7 @@ fn make_root(
     dst_arg: &OsString,
     rep: &mut Report<'_>,
 ) -> Result<(), Failure> {
-    if fs::symlink_metadata(&dst).is_ok() {
+    if fs::symlink_metadata(dst).is_ok() {
         return Err(Failure::new(
             exit::FILE_SELECT,
             "ERROR: destination must be a directory when copying more than 1 file",
@@ -298,8 +298,8 @@ fn make_root(
     }
     if !a.dry_run {
         let r = match a.mkpath {
-            true => fs::create_dir_all(&dst),
-            false => fs::create_dir(&dst),
+            true => fs::create_dir_all(dst),
+            false => fs::create_dir(dst),
         };
         r.map_err(|e| {
             Failure::new(
