@@ -692,53 +692,11 @@ fn destination(
     };
     let path_of = |b: &[u8]| PathBuf::from(std::ffi::OsStr::from_bytes(b));
     let dst = path_of(bytes);
-    let failed = |what: &str, p: &Path, e: &std::io::Error, code: u8| {
-        let msg = format!(
-            "rsync: [Receiver] {what} \"{}\" failed: {}",
-            abs(p).display(),
-            os_error(e)
-        );
-        (flist::escaped_server(&msg), code)
-    };
     let mut statret = fs::metadata(&dst);
     if a.mkpath && statret.is_err() && (cp.is_some() || file_total > 1) {
-        // rsync's make_path: each missing directory on the way (the last
-        // name too when it is to be the destination directory).
         let drop_name = file_total <= 1 || trailing_slash;
-        let target = if drop_name {
-            cp.map_or(Vec::new(), |i| bytes[..i].to_vec())
-        } else {
-            bytes.to_vec()
-        };
-        let mut made = 0;
-        if !target.is_empty() {
-            let t = path_of(&target);
-            let missing: Vec<&Path> = t
-                .ancestors()
-                .take_while(|p| !p.as_os_str().is_empty() && fs::symlink_metadata(p).is_err())
-                .collect();
-            for p in missing.iter().rev() {
-                if !a.dry_run {
-                    if let Err(e) = fs::create_dir(p) {
-                        return Err(failed("mkdir", &dst, &e, exit::FILE_IO));
-                    }
-                }
-                made += 1;
-            }
-        }
-        if made > 0 {
-            if log.names() {
-                let shown = if cp.is_some() && (file_total == 1 || trailing_slash) {
-                    &bytes[..cp.unwrap_or(bytes.len())]
-                } else {
-                    bytes
-                };
-                let y = if made == 1 { "y" } else { "ies" };
-                log.info_server(&format!(
-                    "created {made} director{y} for {}",
-                    flist::show(shown)
-                ));
-            }
+        let shown_whole = !(cp.is_some() && (file_total == 1 || trailing_slash));
+        if make_path(a, bytes, drop_name, shown_whole, log)? > 0 {
             statret = fs::metadata(&dst);
         }
     }
@@ -784,7 +742,7 @@ fn destination(
         let dir = path_of(&trimmed(bytes));
         if !a.dry_run {
             if let Err(e) = fs::create_dir(&dir) {
-                return Err(failed("mkdir", &dir, &e, exit::FILE_IO));
+                return Err(receiver_call_failed("mkdir", &dir, &e, exit::FILE_IO));
             }
         }
         if log.names() {
@@ -809,13 +767,77 @@ fn destination(
         let e = fs::metadata(&parent)
             .err()
             .unwrap_or_else(|| std::io::Error::from_raw_os_error(20));
-        return Err(failed("change_dir#3", &parent, &e, exit::FILE_SELECT));
+        return Err(receiver_call_failed(
+            "change_dir#3",
+            &parent,
+            &e,
+            exit::FILE_SELECT,
+        ));
     }
     Ok(Dest {
         root: parent,
         solo: Some(dst),
         root_created: false,
     })
+}
+
+/// rsync's make_path for `--mkpath`: each missing directory on the way
+/// to the destination `bytes` (its last name too unless `drop_name`),
+/// reported naming the destination (whole, or up to its last slash).
+/// Returns how many were made (or would be).
+fn make_path(
+    a: &SyncArgs,
+    bytes: &[u8],
+    drop_name: bool,
+    shown_whole: bool,
+    log: &mut log::Log,
+) -> Result<usize, (String, u8)> {
+    let cp = bytes.iter().rposition(|&b| b == b'/');
+    let target = if drop_name {
+        cp.map_or(&[][..], |i| &bytes[..i])
+    } else {
+        bytes
+    };
+    let mut made = 0;
+    if !target.is_empty() {
+        let t = Path::new(std::ffi::OsStr::from_bytes(target));
+        let missing: Vec<&Path> = t
+            .ancestors()
+            .take_while(|p| !p.as_os_str().is_empty() && fs::symlink_metadata(p).is_err())
+            .collect();
+        for p in missing.iter().rev() {
+            if !a.dry_run {
+                if let Err(e) = fs::create_dir(p) {
+                    let dst = Path::new(std::ffi::OsStr::from_bytes(bytes));
+                    return Err(receiver_call_failed("mkdir", dst, &e, exit::FILE_IO));
+                }
+            }
+            made += 1;
+        }
+    }
+    if made > 0 && log.names() {
+        let shown = match shown_whole {
+            true => bytes,
+            false => &bytes[..cp.unwrap_or(bytes.len())],
+        };
+        let y = if made == 1 { "y" } else { "ies" };
+        log.info_server(&format!(
+            "created {made} director{y} for {}",
+            flist::show(shown)
+        ));
+    }
+    Ok(made)
+}
+
+/// A call rsync's receiver made on the destination that failed, escaped
+/// as its messages are.
+fn receiver_call_failed(what: &str, p: &Path, e: &std::io::Error, code: u8) -> (String, u8) {
+    let msg = format!(
+        "rsync: [Receiver] {what} \"{}\" failed: {}",
+        abs(p).display(),
+        os_error(e)
+    );
+    (flist::escaped_server(&msg), code)
 }
 
 /// rsync's `check_alt_basis_dirs`: a warning for each --link-dest (or
