@@ -612,49 +612,9 @@ impl<'a> Engine<'a> {
         if !in_fresh {
             self.fresh = None;
         }
-        // Whether a missing entry is missing as ENOENT (--existing skips
-        // only that one: rsync's stat_errno test).
-        let mut enoent = true;
-        let st = if in_missing || in_fresh || (it.path.is_empty() && self.root_created) {
-            None
-        } else {
-            match fs::symlink_metadata(&dpath) {
-                // -K: a symlink to a directory stands for the directory
-                // (rsync's link_stat with keep_dirlinks).
-                Ok(md) if self.a.keep_dirlinks && it.is_dir() && md.is_symlink() => Some(
-                    fs::metadata(&dpath)
-                        .ok()
-                        .filter(|m| m.is_dir())
-                        .unwrap_or(md),
-                ),
-                Ok(md) => Some(md),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-                // A directory is itemized as new, its mkdir then fails;
-                // a symlink, device or special is created and that fails
-                // (only a regular file's stat error is reported as such).
-                Err(_) if it.kind != Kind::File => {
-                    enoent = false;
-                    None
-                }
-                // A regular file's stat error is reported once nothing
-                // else took it (`file`).
-                Err(e) if self.hl_role(i) != Some(false) => {
-                    enoent = false;
-                    self.stat_err = Some(e);
-                    None
-                }
-                Err(e) => {
-                    self.error(&format!(
-                        "rsync: [generator] recv_generator: failed to stat \"{}\": {}",
-                        super::abs(&dpath).display(),
-                        super::os_error(&e)
-                    ));
-                    if it.is_dir() {
-                        self.skip_dir = Some(i);
-                    }
-                    return Ok(());
-                }
-            }
+        let not_there = in_missing || in_fresh || (it.path.is_empty() && self.root_created);
+        let Some((st, enoent)) = self.dest_stat(i, &dpath, not_there) else {
+            return Ok(());
         };
         // The root this run created exists for --existing.
         let created_root = it.path.is_empty() && self.root_created && !self.dry();
@@ -692,14 +652,85 @@ impl<'a> Engine<'a> {
             self.hl_skipped(i);
             return Ok(());
         }
+        self.by_kind(i, &dpath, st)
+    }
+
+    /// What is at `dpath` for item `i` (None when `not_there`: below a
+    /// directory made or missing in this run), and whether a missing
+    /// entry is missing as ENOENT (--existing skips only that one:
+    /// rsync's stat_errno test). None: a stat error reported, the item
+    /// passed over.
+    fn dest_stat(
+        &mut self,
+        i: usize,
+        dpath: &Path,
+        not_there: bool,
+    ) -> Option<(Option<fs::Metadata>, bool)> {
+        let it = self.item(i);
+        // Whether a missing entry is missing as ENOENT (--existing skips
+        // only that one: rsync's stat_errno test).
+        let mut enoent = true;
+        let st = if not_there {
+            None
+        } else {
+            match fs::symlink_metadata(dpath) {
+                // -K: a symlink to a directory stands for the directory
+                // (rsync's link_stat with keep_dirlinks).
+                Ok(md) if self.a.keep_dirlinks && it.is_dir() && md.is_symlink() => Some(
+                    fs::metadata(dpath)
+                        .ok()
+                        .filter(|m| m.is_dir())
+                        .unwrap_or(md),
+                ),
+                Ok(md) => Some(md),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                // A directory is itemized as new, its mkdir then fails;
+                // a symlink, device or special is created and that fails
+                // (only a regular file's stat error is reported as such).
+                Err(_) if it.kind != Kind::File => {
+                    enoent = false;
+                    None
+                }
+                // A regular file's stat error is reported once nothing
+                // else took it (`file`).
+                Err(e) if self.hl_role(i) != Some(false) => {
+                    enoent = false;
+                    self.stat_err = Some(e);
+                    None
+                }
+                Err(e) => {
+                    self.error(&format!(
+                        "rsync: [generator] recv_generator: failed to stat \"{}\": {}",
+                        super::abs(dpath).display(),
+                        super::os_error(&e)
+                    ));
+                    if it.is_dir() {
+                        self.skip_dir = Some(i);
+                    }
+                    return None;
+                }
+            }
+        };
+        Some((st, enoent))
+    }
+
+    /// Item `i` as its kind asks: a directory, a regular file (or a
+    /// hard link's follower), a symlink, device or special, or skipped.
+    fn by_kind(
+        &mut self,
+        i: usize,
+        dpath: &Path,
+        st: Option<fs::Metadata>,
+    ) -> Result<(), FilterError> {
+        let it = self.item(i);
         match it.kind {
             // --no-implied-dirs: rsync's generator passes over the
             // directories sent as implied (FLAG_IMPLIED_DIR).
             Kind::Dir if it.implied && !self.a.implied_dirs => {}
-            Kind::Dir => self.dir(i, &dpath, st)?,
+            Kind::Dir => self.dir(i, dpath, st)?,
             Kind::File => match self.hl_role(i) {
                 Some(false) => self.hl_follower(i),
-                _ => self.file(i, &dpath, st),
+                _ => self.file(i, dpath, st),
             },
             Kind::Symlink if self.a.links => {
                 let target = it.link.as_deref().unwrap_or_default();
@@ -713,13 +744,13 @@ impl<'a> Engine<'a> {
                     }
                     return Ok(());
                 }
-                self.nonreg(i, &dpath, st)
+                self.nonreg(i, dpath, st)
             }
             // --drop-D: the receiver creates no devices or specials.
             Kind::Device if self.a.devices && self.who.root && !self.a.more.drop_d => {
-                self.nonreg(i, &dpath, st)
+                self.nonreg(i, dpath, st)
             }
-            Kind::Special if self.a.specials && !self.a.more.drop_d => self.nonreg(i, &dpath, st),
+            Kind::Special if self.a.specials && !self.a.more.drop_d => self.nonreg(i, dpath, st),
             _ => {
                 if self.log.info.nonreg() >= 1 {
                     self.log
