@@ -529,17 +529,9 @@ mod tests {
         ((len - matched) as u64, matched as u64)
     }
 
-    /// A xorshift generator: `n` bytes from `seed`.
+    /// `n` bytes from `seed` (the crate's one xorshift generator).
     fn noise(seed: u64, n: usize) -> Vec<u8> {
-        let mut x = seed | 1;
-        (0..n)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                (x >> 24) as u8
-            })
-            .collect()
+        crate::xorshift::Rng::new(seed).bytes(n)
     }
 
     fn counts(basis: &[u8], new: &[u8], blen: usize) -> (u64, u64) {
