@@ -268,15 +268,9 @@ fn files_from(a: &SyncArgs, reader: &mut dyn MergeSource) -> Result<Vec<Vec<u8>>
         .collect())
 }
 
-/// Walks every source into one sorted, de-duplicated list.
-pub fn walk(
-    a: &SyncArgs,
-    srcs: &[std::ffi::OsString],
-    filters: &Filters,
-    reader: &mut dyn MergeSource,
-) -> Result<Sent, (String, u8)> {
-    let inc = a.recursive && !super::inc_off(a);
-    let o = WalkOptions {
+/// The walk's options, from the command line.
+fn walk_options(a: &SyncArgs) -> WalkOptions {
+    WalkOptions {
         recursive: a.recursive,
         symsafe: a.info.symsafe() >= 1,
         dirs: a.dirs,
@@ -290,7 +284,16 @@ pub fn walk(
         } else {
             u8::from(a.more.ignore_missing_args)
         },
-    };
+    }
+}
+
+/// The sources as rsync's sender takes them: `--files-from`'s names
+/// below its one source directory, `-R` paths, or plain arguments.
+fn sources(
+    a: &SyncArgs,
+    srcs: &[std::ffi::OsString],
+    reader: &mut dyn MergeSource,
+) -> Result<Vec<Source>, (String, u8)> {
     let mut list: Vec<Source> = Vec::new();
     if a.files_from.is_some() {
         if srcs.len() != 1 {
@@ -316,6 +319,38 @@ pub fn walk(
             list.push(split_source(s.as_bytes()));
         }
     }
+    Ok(list)
+}
+
+/// A source's root, entered as rsync's sender does (its absolute path);
+/// None when it cannot be: the error noted.
+fn enter(root: &Path, sent: &mut Sent) -> Option<PathBuf> {
+    match fs::canonicalize(root) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            let shown = std::env::current_dir()
+                .map(|d| d.join(root))
+                .unwrap_or(root.to_path_buf());
+            sent.io_err(format!(
+                "rsync: [sender] change_dir \"{}\" failed: {}",
+                shown.display().to_string().trim_end_matches('/'),
+                os_error(&e)
+            ));
+            None
+        }
+    }
+}
+
+/// Walks every source into one sorted, de-duplicated list.
+pub fn walk(
+    a: &SyncArgs,
+    srcs: &[std::ffi::OsString],
+    filters: &Filters,
+    reader: &mut dyn MergeSource,
+) -> Result<Sent, (String, u8)> {
+    let inc = a.recursive && !super::inc_off(a);
+    let o = walk_options(a);
+    let list = sources(a, srcs, reader)?;
     let mut sent = Sent::default();
     // With incremental recursion rsync's sender goes through every
     // argument first (listing only the contents of those named as
@@ -332,19 +367,8 @@ pub fn walk(
     for src in list {
         sent.listing = None;
         sent.cur_sender = senders.len();
-        let root_abs = match fs::canonicalize(&src.root) {
-            Ok(p) => p,
-            Err(e) => {
-                let shown = std::env::current_dir()
-                    .map(|d| d.join(&src.root))
-                    .unwrap_or(src.root.clone());
-                sent.io_err(format!(
-                    "rsync: [sender] change_dir \"{}\" failed: {}",
-                    shown.display().to_string().trim_end_matches('/'),
-                    os_error(&e)
-                ));
-                continue;
-            }
+        let Some(root_abs) = enter(&src.root, &mut sent) else {
+            continue;
         };
         // send_file_list: a new pathname string (change_pathname's
         // strdup) where the directory named differs from lastdir, none
