@@ -2487,3 +2487,46 @@ fn keep_dirlinks_chmod_refused_on_the_symlink() {
         ],
     );
 }
+
+/// A new directory matched in a --compare-dest directory, with `-X`:
+/// rsync's generator copies that directory's xattrs onto the new one
+/// (gen_entry_copy_xattrs after its mkdir), and its receiver, which sets
+/// a directory's xattrs with the source's own mode, is only asked to
+/// when the source's differ from them. Without `-p` and with the same
+/// xattrs the new directory keeps dest_mode's 0755 (the source's 0775
+/// under the umask); with other xattrs it gets 0775. wsync set the
+/// source's xattrs on the empty new directory, as a change, and took
+/// the source's mode. v2 20261207/2946.
+#[test]
+fn alt_dest_directory_xattrs_copied_first() {
+    let d = |p: &str| Node::Dir {
+        p: p.into(),
+        mode: 0o775,
+        mtime: 1_600_000_309,
+    };
+    let xattr = |v: &str| xfer::tree::Meta {
+        xattrs: vec![
+            ("user.mime".into(), b"text/plain".to_vec()),
+            ("user.big".into(), v.as_bytes().to_vec()),
+        ],
+        acl: None,
+        dacl: None,
+    };
+    let mut cases = Vec::new();
+    for (args, prev_big) in [
+        (&["-rlt", "-X", "-i"][..], "b".repeat(40)),
+        (&["-r", "-X", "--no-i-r", "-i"][..], "b".repeat(40)),
+        (&["-rlt", "-X", "-i"][..], "c".repeat(40)),
+    ] {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--compare-dest=../prev", "../src/", "dst/"]);
+        let mut c = case(vec![d("c"), d("e"), file("e/f", 9)], vec![], &[], &all);
+        c.prev = vec![d("c"), d("e")];
+        for p in ["c", "e"] {
+            c.src_meta.insert(p.into(), xattr(&"b".repeat(40)));
+            c.prev_meta.insert(p.into(), xattr(&prev_big));
+        }
+        cases.push(c);
+    }
+    same_as_rsync(&cases);
+}

@@ -311,6 +311,8 @@ const FOUND_V2: &[(u64, usize)] = &[
     (20261207, 1717),
     // --backup-dir -K: the backup of a kept dirlink.
     (20261207, 4186),
+    // -X --compare-dest: a new directory gets the alt-dest's xattrs first.
+    (20261207, 2946),
 ];
 
 /// The seed of a plain run: its cases are all the same as rsync's, so

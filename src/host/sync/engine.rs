@@ -876,6 +876,24 @@ impl<'a> Engine<'a> {
                 self.fresh = Some(i);
             }
         }
+        if !self.dry() && is_new && self.a.xattrs > 0 && dpath.is_dir() {
+            // rsync's generator copies the alt-dest directory's xattrs to
+            // the new one (gen_entry_copy_xattrs, copy_xattrs: every
+            // name but system.*, or user.* alone when not root); its
+            // receiver then only sets those that differ from the
+            // source's (so a new directory's mode without -p stays
+            // dest_mode's when they are the same).
+            if let Some((p, _)) = cmp.as_ref().filter(|(p, _)| p.as_path() != dpath) {
+                let scope = super::xattrs::Scope {
+                    root: self.who.root,
+                    twice: true,
+                    sender: false,
+                };
+                if let Err(e) = super::xattrs::copy_onto(p, dpath, scope) {
+                    self.error(&e);
+                }
+            }
+        }
         if !self.dry() {
             let old = st.as_ref().map(|m| m.mode());
             let m = self.src_meta(it);
