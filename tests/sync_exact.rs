@@ -2530,3 +2530,36 @@ fn alt_dest_directory_xattrs_copied_first() {
     }
     same_as_rsync(&cases);
 }
+
+/// `-H -A`, a follower whose name is a directory at the destination and
+/// a leader that is transferred: rsync's finish_hard_link, when the
+/// leader's data is in, links the follower over the directory and
+/// itemizes it with the directory's stat, so get_acl's default-ACL read
+/// of what is now a file fails ("get_acl: sys_acl_get_file(sub/k,
+/// ACL_TYPE_DEFAULT): Permission denied (13)", exit 23) as with a leader
+/// left alone (hard_link_over_directory_with_acls). wsync read it but
+/// never printed the error. Seed 9601 case 295.
+#[test]
+fn hard_link_over_directory_with_acls_after_transfer() {
+    let src = [
+        with_mode(file("a", 30), 0o755),
+        dir("sub"),
+        Node::Hard {
+            p: "sub/k".into(),
+            target: "a".into(),
+        },
+        Node::Hard {
+            p: "b".into(),
+            target: "a".into(),
+        },
+    ];
+    same_for_each(
+        &src,
+        &[file("a", 40), dir("b"), dir("sub"), dir("sub/k")],
+        &[
+            &["-aHA", "-i", "../src/", "dst/"],
+            &["-aHA", "-i", "--no-i-r", "../src/", "dst/"],
+            &["-aHAX", "-i", "-b", "--suffix=.bak", "../src/", "dst/"],
+        ],
+    );
+}

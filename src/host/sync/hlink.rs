@@ -242,6 +242,10 @@ impl Engine<'_> {
         // directory's stat, as rsync's maybe_hard_link does: its default
         // ACL read fails there (acls::differ).
         let iflags = self.flags(it, cmp, LOCAL_CHANGE | XNAME_FOLLOWS);
+        // That error comes before the item (rsync's itemize reads the
+        // ACL first), here too when the leader's transfer is what
+        // finished the group, after the generator's pass over the list.
+        self.drain_meta_errors();
         let target = lit.path.clone();
         self.report(i, iflags, Some(&target), 0);
         // rsync's generator reports each name it links done.
