@@ -2563,3 +2563,45 @@ fn hard_link_over_directory_with_acls_after_transfer() {
         ],
     );
 }
+
+/// `-H -n`, a follower below a directory the dry run would make (a
+/// symlink there, no -K) that leads to a link to the group's file: rsync's
+/// generator stats nothing below its dry_missing_dir (statret -1), so the
+/// follower is new there, `>f+++++++++` when -u skipped the leader (dst
+/// newer), `hf+++++++++ ... => a` when the leader was done; wsync looked
+/// through the symlink and found the file (-u skipped the follower too;
+/// "already linked", `hf..t......`). Seed 9601 case 128.
+#[test]
+fn hard_link_follower_in_dry_run_missing_directory() {
+    let src = [
+        file("a", 10),
+        dir("d"),
+        Node::Hard {
+            p: "d/k".into(),
+            target: "a".into(),
+        },
+    ];
+    let dst = [
+        with_time(file("a", 10), 1_700_000_000),
+        dir("d.real"),
+        Node::Hard {
+            p: "d.real/k".into(),
+            target: "a".into(),
+        },
+        Node::Link {
+            p: "d".into(),
+            target: "d.real".into(),
+            mtime: 1_600_000_000,
+        },
+    ];
+    same_for_each(
+        &src,
+        &dst,
+        &[
+            &["-aH", "-u", "-n", "-i", "../src/", "dst/"],
+            &["-aH", "-u", "-n", "-i", "--no-i-r", "../src/", "dst/"],
+            &["-aH", "-n", "-i", "../src/", "dst/"],
+            &["-aH", "-i", "../src/", "dst/"],
+        ],
+    );
+}

@@ -240,6 +240,8 @@ const FOUND: &[(u64, usize)] = &[
     (9201, 237),
     // -H -A: a link over a directory once the leader is in, its ACL error.
     (9601, 295),
+    // -H -n: a follower below a directory the dry run would make.
+    (9601, 128),
 ];
 
 /// The second generation's found cases (gen::v2, which draws from the

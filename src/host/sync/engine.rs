@@ -191,6 +191,16 @@ impl<'a> Engine<'a> {
     }
 
     /// Whether item `i` is inside directory item `d`.
+    /// What stands at item `i`'s name, as rsync's generator sees it: in
+    /// a dry run nothing below a directory it would have made (its
+    /// dry_missing_dir: statret -1, whatever is in the way there).
+    pub(super) fn dst_stat(&self, i: usize, dpath: &Path) -> Option<fs::Metadata> {
+        if self.dry_missing.is_some_and(|d| self.is_below(i, d)) {
+            return None;
+        }
+        fs::symlink_metadata(dpath).ok()
+    }
+
     pub(super) fn is_below(&self, i: usize, d: usize) -> bool {
         let (p, dp) = (&self.item(i).path, &self.item(d).path);
         dp.is_empty() || (p.len() > dp.len() && p.starts_with(dp) && p[dp.len()] == b'/')
