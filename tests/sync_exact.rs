@@ -2437,57 +2437,6 @@ fn repeated_source_directory_read_again() {
     );
 }
 
-/// `-K` with a destination directory that is a symlink to one: rsync's
-/// generator sets the directory's attributes on the symlink's name
-/// (set_file_attrs through its held directory descriptor), and its
-/// chmod there (do_chmod_atfd, do_fchmodat_nofollow) refuses a symlink
-/// leaf with ELOOP: "failed to set permissions on ...: Too many levels
-/// of symbolic links (40)", exit 23, the directory's mode left as it
-/// was. Found while distilling v2 20261207/4186.
-#[test]
-fn keep_dirlinks_chmod_refused_on_the_symlink() {
-    let src = vec![
-        Node::Dir {
-            p: "d".into(),
-            mode: 0o700,
-            mtime: 1_600_000_100,
-        },
-        file("d/f", 10),
-        dir("s"),
-        Node::Dir {
-            p: "s/e".into(),
-            mode: 0o750,
-            mtime: 1_600_000_100,
-        },
-        file("s/e/g", 20),
-    ];
-    let dst = vec![
-        dir("real"),
-        Node::Link {
-            p: "d".into(),
-            target: "real".into(),
-            mtime: 1_600_000_000,
-        },
-        dir("s"),
-        dir("s/real"),
-        Node::Link {
-            p: "s/e".into(),
-            target: "real".into(),
-            mtime: 1_600_000_000,
-        },
-    ];
-    same_for_each(
-        &src,
-        &dst,
-        &[
-            &["-rpK", "-i", "../src/", "dst/"],
-            &["-aK", "-i", "../src/", "dst/"],
-            &["-rK", "-i", "../src/", "dst/"],
-            &["-rpK", "--no-i-r", "-v", "../src/", "dst/"],
-        ],
-    );
-}
-
 /// A new directory matched in a --compare-dest directory, with `-X`:
 /// rsync's generator copies that directory's xattrs onto the new one
 /// (gen_entry_copy_xattrs after its mkdir), and its receiver, which sets

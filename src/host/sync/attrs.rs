@@ -89,22 +89,12 @@ pub struct Want<'a> {
 /// ask. With `How::Check`, as rsync, a time is only set when the
 /// seconds differ; otherwise the nanoseconds too.
 pub fn set(path: &Path, w: &Want) -> Result<(), String> {
-    let md = fs::symlink_metadata(path).map_err(|e| super::call_failed("stat", path, &e))?;
-    // -K: a symlink to a directory stands for the directory (rsync's
-    // link_stat with keep_dirlinks), but the attributes are set on the
-    // name, following no symlink (see `At::via_link`). The root is not
-    // one: rsync's receiver works inside it.
-    if w.a.keep_dirlinks && w.it.kind == Kind::Dir && md.is_symlink() {
-        if let Ok(target) = fs::metadata(path) {
-            let at = At {
-                path,
-                file: None,
-                dir: parent(path),
-                via_link: !w.it.path.is_empty(),
-            };
-            return set_any(at, &target, w);
-        }
-    }
+    let md = if w.a.keep_dirlinks && w.it.kind == Kind::Dir {
+        fs::metadata(path).or_else(|_| fs::symlink_metadata(path))
+    } else {
+        fs::symlink_metadata(path)
+    };
+    let md = md.map_err(|e| super::call_failed("stat", path, &e))?;
     set_known(path, &md, w)
 }
 
@@ -126,7 +116,6 @@ pub fn set_known(path: &Path, md: &fs::Metadata, w: &Want) -> Result<(), String>
         path,
         file: None,
         dir: parent(path),
-        via_link: false,
     };
     set_any(at, md, w)
 }
@@ -141,7 +130,6 @@ pub fn set_temp(tmp: &Path, dest: &Path, w: &Want) -> Result<(), String> {
         path: tmp,
         file: None,
         dir: parent(dest),
-        via_link: false,
     };
     set_any(at, &md, w)
 }
@@ -160,12 +148,6 @@ struct At<'a> {
     path: &'a Path,
     file: Option<&'a fs::File>,
     dir: &'a Path,
-    /// `path` is a symlink to the directory whose metadata is at hand
-    /// (-K). rsync's set_file_attrs changes mode through its held
-    /// directory descriptor with do_chmod_atfd, whose
-    /// do_fchmodat_nofollow refuses a symlink leaf with ELOOP ("failed to
-    /// set permissions on ..."), the directory's mode left as it was.
-    via_link: bool,
 }
 
 /// `set` for a regular file still open as `file` (the one just written
@@ -180,18 +162,12 @@ pub fn set_open(file: &fs::File, path: &Path, dest: &Path, w: &Want) -> Result<(
         path,
         file: Some(file),
         dir: parent(dest),
-        via_link: false,
     };
     set_any(at, &md, w)
 }
 
 fn set_any(at: At, md: &fs::Metadata, w: &Want) -> Result<(), String> {
-    let At {
-        path,
-        file,
-        dir,
-        via_link,
-    } = at;
+    let At { path, file, dir } = at;
     let Want {
         it,
         a,
@@ -266,13 +242,7 @@ fn set_any(at: At, md: &fs::Metadata, w: &Want) -> Result<(), String> {
         }
         // chown clears set-id bits and an access ACL sets the mode:
         // set the mode after them.
-        if via_link && md.mode() & 0o7777 != want {
-            errors.push(format!(
-                "rsync: [generator] failed to set permissions on \"{}\": {}",
-                super::abs(path).display(),
-                super::os_error(&os(rustix::io::Errno::LOOP))
-            ));
-        } else if md.mode() & 0o7777 != want || uid.is_some() || gid.is_some() || acl_set {
+        if md.mode() & 0o7777 != want || uid.is_some() || gid.is_some() || acl_set {
             let mode = Mode::from_raw_mode(want as _);
             let r = match file {
                 Some(f) => rustix::fs::fchmod(f, mode),

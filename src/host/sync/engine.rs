@@ -910,25 +910,12 @@ impl<'a> Engine<'a> {
             if let Err(e) = attrs::set(dpath, &self.want(it, old, How::Check, &m)) {
                 self.error(&e);
             }
-            // Writable while filling it; fixed at the end. rsync's
-            // gen_entry_chmod follows no symlink (-K): ELOOP.
+            // Writable while filling it; fixed at the end.
             if !self.who.root && it.mode & 0o700 != 0o700 {
-                let link = !it.path.is_empty()
-                    && fs::symlink_metadata(dpath).is_ok_and(|m| m.is_symlink());
-                if link {
-                    self.error(&format!(
-                        "rsync: [generator] failed to modify permissions on \"{}\": {}",
-                        super::abs(dpath).display(),
-                        super::os_error(&std::io::Error::from_raw_os_error(
-                            rustix::io::Errno::LOOP.raw_os_error(),
-                        ))
-                    ));
-                } else {
-                    let _ = rustix::fs::chmod(
-                        dpath,
-                        rustix::fs::Mode::from_raw_mode((it.mode | 0o700) as _),
-                    );
-                }
+                let _ = rustix::fs::chmod(
+                    dpath,
+                    rustix::fs::Mode::from_raw_mode((it.mode | 0o700) as _),
+                );
             }
         }
         self.dirs.push(i);
