@@ -2479,3 +2479,121 @@ fn fuzzy_basis_for_an_empty_single_file() {
         &["-d", "-i", "-yy", "../src/a/notes.txt", "file"],
     )]);
 }
+
+/// A new directory matched in a --compare-dest directory, with `-X`:
+/// rsync's generator copies that directory's xattrs onto the new one
+/// (gen_entry_copy_xattrs after its mkdir), and its receiver, which sets
+/// a directory's xattrs with the source's own mode, is only asked to
+/// when the source's differ from them. Without `-p` and with the same
+/// xattrs the new directory keeps dest_mode's 0755 (the source's 0775
+/// under the umask); with other xattrs it gets 0775. wsync set the
+/// source's xattrs on the empty new directory, as a change, and took
+/// the source's mode. v2 20261207/2946.
+#[test]
+fn alt_dest_directory_xattrs_copied_first() {
+    let d = |p: &str| Node::Dir {
+        p: p.into(),
+        mode: 0o775,
+        mtime: 1_600_000_309,
+    };
+    let xattr = |v: &str| xfer::tree::Meta {
+        xattrs: vec![
+            ("user.mime".into(), b"text/plain".to_vec()),
+            ("user.big".into(), v.as_bytes().to_vec()),
+        ],
+        acl: None,
+        dacl: None,
+    };
+    let mut cases = Vec::new();
+    for (args, prev_big) in [
+        (&["-rlt", "-X", "-i"][..], "b".repeat(40)),
+        (&["-r", "-X", "--no-i-r", "-i"][..], "b".repeat(40)),
+        (&["-rlt", "-X", "-i"][..], "c".repeat(40)),
+    ] {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--compare-dest=../prev", "../src/", "dst/"]);
+        let mut c = case(vec![d("c"), d("e"), file("e/f", 9)], vec![], &[], &all);
+        c.prev = vec![d("c"), d("e")];
+        for p in ["c", "e"] {
+            c.src_meta.insert(p.into(), xattr(&"b".repeat(40)));
+            c.prev_meta.insert(p.into(), xattr(&prev_big));
+        }
+        cases.push(c);
+    }
+    same_as_rsync(&cases);
+}
+
+/// `-H -A`, a follower whose name is a directory at the destination and
+/// a leader that is transferred: rsync's finish_hard_link, when the
+/// leader's data is in, links the follower over the directory and
+/// itemizes it with the directory's stat, so get_acl's default-ACL read
+/// of what is now a file fails ("get_acl: sys_acl_get_file(sub/k,
+/// ACL_TYPE_DEFAULT): Permission denied (13)", exit 23) as with a leader
+/// left alone (hard_link_over_directory_with_acls). wsync read it but
+/// never printed the error. Seed 9601 case 295.
+#[test]
+fn hard_link_over_directory_with_acls_after_transfer() {
+    let src = [
+        with_mode(file("a", 30), 0o755),
+        dir("sub"),
+        Node::Hard {
+            p: "sub/k".into(),
+            target: "a".into(),
+        },
+        Node::Hard {
+            p: "b".into(),
+            target: "a".into(),
+        },
+    ];
+    same_for_each(
+        &src,
+        &[file("a", 40), dir("b"), dir("sub"), dir("sub/k")],
+        &[
+            &["-aHA", "-i", "../src/", "dst/"],
+            &["-aHA", "-i", "--no-i-r", "../src/", "dst/"],
+            &["-aHAX", "-i", "-b", "--suffix=.bak", "../src/", "dst/"],
+        ],
+    );
+}
+
+/// `-H -n`, a follower below a directory the dry run would make (a
+/// symlink there, no -K) that leads to a link to the group's file: rsync's
+/// generator stats nothing below its dry_missing_dir (statret -1), so the
+/// follower is new there, `>f+++++++++` when -u skipped the leader (dst
+/// newer), `hf+++++++++ ... => a` when the leader was done; wsync looked
+/// through the symlink and found the file (-u skipped the follower too;
+/// "already linked", `hf..t......`). Seed 9601 case 128.
+#[test]
+fn hard_link_follower_in_dry_run_missing_directory() {
+    let src = [
+        file("a", 10),
+        dir("d"),
+        Node::Hard {
+            p: "d/k".into(),
+            target: "a".into(),
+        },
+    ];
+    let dst = [
+        with_time(file("a", 10), 1_700_000_000),
+        dir("d.real"),
+        Node::Hard {
+            p: "d.real/k".into(),
+            target: "a".into(),
+        },
+        Node::Link {
+            p: "d".into(),
+            target: "d.real".into(),
+            mtime: 1_600_000_000,
+        },
+    ];
+    same_for_each(
+        &src,
+        &dst,
+        &[
+            &["-aH", "-u", "-n", "-i", "../src/", "dst/"],
+            &["-aH", "-u", "-n", "-i", "--no-i-r", "../src/", "dst/"],
+            &["-aH", "-n", "-i", "../src/", "dst/"],
+            &["-aH", "-i", "../src/", "dst/"],
+        ],
+    );
+}

@@ -243,6 +243,10 @@ const FOUND: &[(u64, usize)] = &[
     (9400, 175),
     // -y, an empty single file to a bare new name: the basis in ".".
     (9205, 211),
+    // -H -A: a link over a directory once the leader is in, its ACL error.
+    (9601, 295),
+    // -H -n: a follower below a directory the dry run would make.
+    (9601, 128),
 ];
 
 /// The second generation's found cases (gen::v2, which draws from the
@@ -316,6 +320,8 @@ const FOUND_V2: &[(u64, usize)] = &[
     (20261207, 1717),
     // --backup-dir -K: the backup of a kept dirlink.
     (20261207, 4186),
+    // -X --compare-dest: a new directory gets the alt-dest's xattrs first.
+    (20261207, 2946),
 ];
 
 /// The seed of a plain run: its cases are all the same as rsync's, so

@@ -191,6 +191,16 @@ impl<'a> Engine<'a> {
     }
 
     /// Whether item `i` is inside directory item `d`.
+    /// What stands at item `i`'s name, as rsync's generator sees it: in
+    /// a dry run nothing below a directory it would have made (its
+    /// dry_missing_dir: statret -1, whatever is in the way there).
+    pub(super) fn dst_stat(&self, i: usize, dpath: &Path) -> Option<fs::Metadata> {
+        if self.dry_missing.is_some_and(|d| self.is_below(i, d)) {
+            return None;
+        }
+        fs::symlink_metadata(dpath).ok()
+    }
+
     pub(super) fn is_below(&self, i: usize, d: usize) -> bool {
         let (p, dp) = (&self.item(i).path, &self.item(d).path);
         dp.is_empty() || (p.len() > dp.len() && p.starts_with(dp) && p[dp.len()] == b'/')
@@ -905,6 +915,24 @@ impl<'a> Engine<'a> {
             } else if !self.dry() && self.fresh.is_none() && self.may_trust_fresh() {
                 // The root, made before the run.
                 self.fresh = Some(i);
+            }
+        }
+        if !self.dry() && is_new && self.a.xattrs > 0 && dpath.is_dir() {
+            // rsync's generator copies the alt-dest directory's xattrs to
+            // the new one (gen_entry_copy_xattrs, copy_xattrs: every
+            // name but system.*, or user.* alone when not root); its
+            // receiver then only sets those that differ from the
+            // source's (so a new directory's mode without -p stays
+            // dest_mode's when they are the same).
+            if let Some((p, _)) = cmp.as_ref().filter(|(p, _)| p.as_path() != dpath) {
+                let scope = super::xattrs::Scope {
+                    root: self.who.root,
+                    twice: true,
+                    sender: false,
+                };
+                if let Err(e) = super::xattrs::copy_onto(p, dpath, scope) {
+                    self.error(&e);
+                }
             }
         }
         if !self.dry() {

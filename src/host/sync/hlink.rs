@@ -51,7 +51,7 @@ impl Engine<'_> {
         let it = self.item(i);
         let dpath = self.dst_path(it);
         let leads = i == last
-            || fs::symlink_metadata(&dpath).is_ok_and(|md| md.is_file())
+            || self.dst_stat(i, &dpath).is_some_and(|md| md.is_file())
             || self.alt_match(it).is_some()
             || self.basis_elsewhere(it, &dpath);
         if leads {
@@ -108,7 +108,7 @@ impl Engine<'_> {
             return false;
         }
         let dpath = self.dst_path(it);
-        let Ok(md) = fs::symlink_metadata(&dpath) else {
+        let Some(md) = self.dst_stat(i, &dpath) else {
             return true;
         };
         if super::timewin::update_skips(a, it, &md) {
@@ -123,7 +123,7 @@ impl Engine<'_> {
     fn plain_file(&mut self, i: usize) {
         let it = &self.sent.items[i];
         let dpath = self.dst_path(it);
-        let st = fs::symlink_metadata(&dpath).ok();
+        let st = self.dst_stat(i, &dpath);
         self.file(i, &dpath, st);
     }
 
@@ -199,7 +199,15 @@ impl Engine<'_> {
         let lit = &self.sent.items[leader];
         let dpath = self.dst_path(it);
         let lpath = self.dst_path(lit);
-        let st = fs::symlink_metadata(&dpath).ok();
+        // Reached in the pass (`alt`), the name is as rsync's
+        // recv_generator stat it (nothing in a dry run's missing
+        // directory); linked after the leader, as finish_hard_link's
+        // link_stat finds it.
+        let st = if alt {
+            self.dst_stat(i, &dpath)
+        } else {
+            fs::symlink_metadata(&dpath).ok()
+        };
         if let (Some(md), Ok(lmd)) = (&st, fs::symlink_metadata(&lpath)) {
             if md.dev() == lmd.dev() && md.ino() == lmd.ino() {
                 // Already linked: rsync's maybe_hard_link itemizes it as a
@@ -242,6 +250,10 @@ impl Engine<'_> {
         // directory's stat, as rsync's maybe_hard_link does: its default
         // ACL read fails there (acls::differ).
         let iflags = self.flags(it, cmp, LOCAL_CHANGE | XNAME_FOLLOWS);
+        // That error comes before the item (rsync's itemize reads the
+        // ACL first), here too when the leader's transfer is what
+        // finished the group, after the generator's pass over the list.
+        self.drain_meta_errors();
         let target = lit.path.clone();
         self.report(i, iflags, Some(&target), 0);
         // rsync's generator reports each name it links done.
