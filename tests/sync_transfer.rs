@@ -243,6 +243,9 @@ const FOUND: &[(u64, usize)] = &[
     (9400, 175),
     // -y, an empty single file to a bare new name: the basis in ".".
     (9205, 211),
+    // -J with --compare-dest: a link matching but for its time is exact.
+    (9401, 75),
+    (9403, 210),
 ];
 
 /// The second generation's found cases (gen::v2, which draws from the
