@@ -2597,3 +2597,33 @@ fn hard_link_follower_in_dry_run_missing_directory() {
         ],
     );
 }
+
+/// -J with an alt-dest: rsync's unchanged_attrs leaves a symlink's time
+/// out under --omit-link-times, so a link in --compare-dest/--link-dest/
+/// --copy-dest with the same target but another time is an exact match
+/// (not created for --compare-dest, linked for --link-dest, nothing
+/// itemized). Seed 9401 case 75.
+#[test]
+fn omit_link_times_alt_dest_link_matches() {
+    let link = |secs: i64| Node::Link {
+        p: "l".into(),
+        target: "there".into(),
+        mtime: secs,
+    };
+    let mut cases = Vec::new();
+    for how in [
+        "--compare-dest=../prev",
+        "--link-dest=../prev",
+        "--copy-dest=../prev",
+    ] {
+        for extra in [&["-J"][..], &[]] {
+            let mut args = vec!["-a", "-i"];
+            args.extend(extra);
+            args.extend([how, "../src/", "dst/"]);
+            let mut c = case(vec![link(1_600_000_007), file("f", 10)], vec![], &[], &args);
+            c.prev = vec![link(1_600_000_010)];
+            cases.push(c);
+        }
+    }
+    same_as_rsync(&cases);
+}

@@ -51,8 +51,53 @@ impl Case {
         if sources > 1 && self.args.iter().any(|a| a == "--remove-source-files") {
             return Some("--remove-source-files with several sources");
         }
+        if self.append_verify_fuzzy_racy() {
+            return Some("--append-verify onto a fuzzy basis, with incremental recursion");
+        }
         self.name2_racy()
             .then_some("--info=name2 without %i, with incremental recursion")
+    }
+
+    /// `--append-verify` with `-y`: a file appended onto a fuzzy basis
+    /// (another file's data) fails its check, and with incremental
+    /// recursion rsync's generator takes the receiver's request to send
+    /// it again whenever it arrives, among the next directories' files
+    /// (docs/RSYNC.md, "--append-verify's second send with incremental
+    /// recursion"). Seed 9401 case 224.
+    fn append_verify_fuzzy_racy(&self) -> bool {
+        let a = &self.rsync_args;
+        let has = |o: &str| a.iter().any(|x| x == o);
+        let short = |c: char| {
+            a.iter()
+                .any(|x| x.starts_with('-') && !x.starts_with("--") && x.contains(c))
+        };
+        let recursive = (short('r') || short('a') || has("--recursive") || has("--archive"))
+            && !has("--no-recursive")
+            && !has("--no-r");
+        let fuzzy = short('y') || has("--fuzzy");
+        has("--append-verify") && fuzzy && recursive && !self.inc_off()
+    }
+
+    /// Whether an option in the rsync arguments turns incremental
+    /// recursion off.
+    fn inc_off(&self) -> bool {
+        let a = &self.rsync_args;
+        let has = |o: &str| a.iter().any(|x| x == o);
+        let short_m = a
+            .iter()
+            .any(|x| x.starts_with('-') && !x.starts_with("--") && x.contains('m'));
+        [
+            "--delay-updates",
+            "--delete-before",
+            "--delete-after",
+            "--no-inc-recursive",
+            "--no-i-r",
+            "--prune-empty-dirs",
+            "--qsort",
+        ]
+        .iter()
+        .any(|o| has(o))
+            || short_m
     }
 
     /// `--info=name2` with a stdout format without `%i`: rsync's
@@ -78,18 +123,7 @@ impl Case {
             .map(str::to_string)
             .or_else(|| short('i').then(|| "%i".to_string()))
             .unwrap_or_default();
-        let inc_off = [
-            "--delay-updates",
-            "--delete-before",
-            "--delete-after",
-            "--no-inc-recursive",
-            "--no-i-r",
-            "--prune-empty-dirs",
-            "--qsort",
-        ]
-        .iter()
-        .any(|o| has(o))
-            || short('m');
+        let inc_off = self.inc_off();
         let dirs = self.src.iter().any(|n| matches!(n, Node::Dir { .. }));
         has("--info=name2") && !format_has_i(&format) && !inc_off && !short('H') && dirs
     }

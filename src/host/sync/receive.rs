@@ -500,8 +500,9 @@ impl Engine<'_> {
                 level = 2;
                 let d = attrs::diff(self.a, &self.who, it, &md);
                 // rsync's unchanged_attrs: a directory's time counts even
-                // with -O.
-                let time = self.a.times && attrs::mtime_differs(it, &md);
+                // with -O, a symlink's not with -J.
+                let link_omitted = it.kind == Kind::Symlink && self.a.more.omit_link_times;
+                let time = self.a.times && !link_omitted && attrs::mtime_differs(it, &md);
                 if !(time || d.perms || d.owner || d.group || self.meta_differs(it, &p, &md)) {
                     return Some((p, md, 3));
                 }
