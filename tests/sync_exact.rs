@@ -2627,3 +2627,40 @@ fn omit_link_times_alt_dest_link_matches() {
     }
     same_as_rsync(&cases);
 }
+
+/// -H with --compare-dest: a leader that matches its --compare-dest file
+/// is not made, and rsync's generator does not finish its group
+/// (try_dests_reg calls finish_hard_link for --link-dest and --copy-dest
+/// only): the next name is processed as a file of its own
+/// (hard_link_check returns 0), matched or sent. wsync linked it to the
+/// leader's missing name ("link ... failed", exit 23). 9611/199.
+#[test]
+fn compare_dest_leader_leaves_its_group_unfinished() {
+    let hard = |p: &str, t: &str| Node::Hard {
+        p: p.into(),
+        target: t.into(),
+    };
+    let src = vec![file("core", 3000), hard("sub", "core"), file("x", 10)];
+    let pair = vec![file("core", 3000), hard("sub", "core")];
+    let mut cases = Vec::new();
+    for (how, prev) in [
+        // The pair up to date in prev: nothing made, nothing said.
+        ("--compare-dest=../prev", pair.clone()),
+        ("--copy-dest=../prev", pair.clone()),
+        ("--link-dest=../prev", pair),
+        // One name there (with --compare-dest rsync 3.5.0 then fails
+        // with "File-list index ... not in" or hangs: not compared).
+        ("--copy-dest=../prev", vec![file("core", 3000)]),
+        ("--link-dest=../prev", vec![file("sub", 3000)]),
+    ] {
+        let mut c = case(
+            src.clone(),
+            Vec::new(),
+            &[],
+            &["-aH", "-i", how, "../src/", "dst/"],
+        );
+        c.prev = prev;
+        cases.push(c);
+    }
+    same_as_rsync(&cases);
+}

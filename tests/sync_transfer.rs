@@ -247,6 +247,8 @@ const FOUND: &[(u64, usize)] = &[
     (9601, 295),
     // -H -n: a follower below a directory the dry run would make.
     (9601, 128),
+    // -H --compare-dest: a matched leader leaves its group unfinished.
+    (9611, 199),
     // -J with --compare-dest: a link matching but for its time is exact.
     (9401, 75),
     (9403, 210),

@@ -173,6 +173,23 @@ impl Engine<'_> {
         }
     }
 
+    /// The leader matched a `--compare-dest` file and is not made there:
+    /// rsync's generator leaves the group unfinished (try_dests_reg calls
+    /// finish_hard_link for --link-dest and --copy-dest only), so its
+    /// next name is processed as a file of its own (hard_link_check
+    /// returns 0) and a leader is chosen again. Names that waited for
+    /// this one go as plain files.
+    pub(super) fn hl_unlead(&mut self, i: usize) {
+        if self.hl_role(i) != Some(true) {
+            return;
+        }
+        let k = self.hl_key(i).expect("a leader has a key");
+        self.hl.leader.remove(&k);
+        for f in self.hl.pending.remove(&k).unwrap_or_default() {
+            self.plain_file(f);
+        }
+    }
+
     /// The leader was skipped: the followers are sent as plain files.
     pub(super) fn hl_skipped(&mut self, i: usize) {
         if self.hl_role(i) != Some(true) {

@@ -264,7 +264,11 @@ impl Engine<'_> {
         if !self.alt_roots.is_empty() && (st.is_none() || a.alt_dest != Some(AltDest::Copy)) {
             match self.try_alt_file(i, dpath, st) {
                 AltResult::Done => {
-                    self.hl_done(i);
+                    if a.alt_dest.unwrap_or(AltDest::Compare) == AltDest::Compare {
+                        self.hl_unlead(i);
+                    } else {
+                        self.hl_done(i);
+                    }
                     self.synced.push(i);
                     return None;
                 }
