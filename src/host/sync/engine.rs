@@ -190,7 +190,6 @@ impl<'a> Engine<'a> {
         self.a.dry_run
     }
 
-    /// Whether item `i` is inside directory item `d`.
     /// What stands at item `i`'s name, as rsync's generator sees it: in
     /// a dry run nothing below a directory it would have made (its
     /// dry_missing_dir: statret -1, whatever is in the way there).
@@ -201,6 +200,7 @@ impl<'a> Engine<'a> {
         fs::symlink_metadata(dpath).ok()
     }
 
+    /// Whether item `i` is inside directory item `d`.
     pub(super) fn is_below(&self, i: usize, d: usize) -> bool {
         let (p, dp) = (&self.item(i).path, &self.item(d).path);
         dp.is_empty() || (p.len() > dp.len() && p.starts_with(dp) && p[dp.len()] == b'/')
