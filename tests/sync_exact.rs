@@ -2664,3 +2664,80 @@ fn compare_dest_leader_leaves_its_group_unfinished() {
     }
     same_as_rsync(&cases);
 }
+
+/// `--backup-dir` inside the destination, incremental recursion: rsync's
+/// generator fixes a directory's time once done with its list, so the
+/// backup directory made in the destination root after the top list is
+/// done leaves the root's time at "now": by the receiver (a file of a
+/// subdirectory replaced), or by the generator (a symlink replaced)
+/// when no file of the top list is still in transfer and it has looked
+/// for lists done (after each entry). Made during the
+/// top list, or by the deletions at the start of a subdirectory's list,
+/// it comes before the root's time is set. wsync set every directory's
+/// time at the end. 9002/176, 9202/188, 9502/278, 9614/108.
+#[test]
+fn backup_dir_made_after_the_top_list_is_done() {
+    let link = |target: &str| Node::Link {
+        p: "a/l".into(),
+        target: target.into(),
+        mtime: 1_600_000_001,
+    };
+    let a = || dir("a");
+    let t = |seed| with_seed(file("t", 1 << 20), seed);
+    let f = |seed| with_seed(file("a/f", 3000), seed);
+    let args = &["-a", "-i", "--backup-dir=bak", "../src/", "dst/"][..];
+    let del = &[
+        "-a",
+        "-i",
+        "--delete",
+        "--backup-dir=bak",
+        "../src/",
+        "dst/",
+    ][..];
+    let cases = vec![
+        // The receiver, in a's list: "now".
+        case(
+            vec![t(1), a(), f(1)],
+            vec![t(1), a(), with_time(f(2), 1_500_000_000)],
+            &[],
+            args,
+        ),
+        // The receiver, in the top list: the root's time.
+        case(
+            vec![with_time(t(1), 1_500_000_000), a(), f(1)],
+            vec![t(2), a(), f(1)],
+            &[],
+            args,
+        ),
+        // The generator, in a's list, with t in transfer: the root's time.
+        case(
+            vec![t(1), a(), link("x")],
+            vec![with_time(t(2), 1_500_000_000), a(), link("y")],
+            &[],
+            args,
+        ),
+        // ... with nothing in transfer, after the first entry of a's list
+        // (the generator looks for lists done after each entry): "now";
+        case(
+            vec![t(1), a(), f(1), link("x")],
+            vec![t(1), a(), f(1), link("y")],
+            &[],
+            args,
+        ),
+        // at the first, before it looks: the root's time.
+        case(
+            vec![t(1), a(), link("x")],
+            vec![t(1), a(), link("y")],
+            &[],
+            args,
+        ),
+        // A deletion at the start of a's list: the root's time.
+        case(
+            vec![t(1), a(), f(1)],
+            vec![t(1), a(), f(1), file("a/old", 5)],
+            &[],
+            del,
+        ),
+    ];
+    same_as_rsync(&cases);
+}

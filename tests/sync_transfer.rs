@@ -252,6 +252,9 @@ const FOUND: &[(u64, usize)] = &[
     // -J with --compare-dest: a link matching but for its time is exact.
     (9401, 75),
     (9403, 210),
+    // --backup-dir made in the root after the top list is done: "now".
+    (9002, 176),
+    (9614, 108),
 ];
 
 /// The second generation's found cases (gen::v2, which draws from the

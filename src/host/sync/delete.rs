@@ -34,6 +34,14 @@ pub enum Del {
     Error(String),
 }
 
+/// Which of rsync's processes would delete: each keeps its own
+/// --max-delete count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Generator,
+    Receiver,
+}
+
 /// Moves a file that is to be deleted to its backup place instead.
 pub type BackupFn<'a> = dyn FnMut(&[u8], Kind) -> Result<bool, String> + 'a;
 

@@ -6,6 +6,7 @@
 
 use super::args::{DeleteWhen, SyncArgs};
 use super::attrs::{self, How, Want, Who};
+use super::delete::Side;
 use super::delete::{Del, Deleter};
 use super::flist::{join, show, Item, Kind, Sent};
 use super::itemize::*;
@@ -76,9 +77,18 @@ pub struct Engine<'a> {
     io: IoKnown,
     /// rsync's incremental recursion (off for -m, --delete-before/after).
     pub(super) inc: bool,
-    /// A dry run's lists of an incremental recursion, for the sender's
-    /// `--info=progress2` line as each is done.
+    /// The lists of an incremental recursion, as rsync's generator tells
+    /// them done: for a dry run's `--info=progress2` line as each is
+    /// done (`list_lines`), and for the directories a backup directory
+    /// is made in (`backups_made`).
     lists: Option<super::listdone::ListsDone>,
+    list_lines: bool,
+    /// The directories the backup directories were made in, by the
+    /// engine or by the deleter, since last looked at.
+    pub(super) backups_made: BackupsMade,
+    /// The lists with a file sent (a generator's backup after them finds
+    /// them still in transfer).
+    sending: HashSet<Option<usize>>,
     /// Deletions made without the deleter: the generator's (without
     /// --delete) and the receiver's (clearing a backup's place), with
     /// those --max-delete refused on the generator's side.
@@ -172,6 +182,9 @@ impl<'a> Engine<'a> {
             aborted: false,
             inc: a.recursive && !super::inc_off(a),
             lists: None,
+            list_lines: false,
+            backups_made: Default::default(),
+            sending: HashSet::new(),
         }
     }
 
@@ -494,7 +507,8 @@ impl<'a> Engine<'a> {
         if self.a.delete == Some(DeleteWhen::Before) {
             self.delete_pass()?;
         }
-        if self.inc && self.a.dry_run && self.progress.whole_lines() {
+        self.list_lines = self.inc && self.a.dry_run && self.progress.whole_lines();
+        if self.list_lines || self.inc && self.backup_dir_inside() {
             let list = super::flist::list_parents(&self.sent.items);
             self.lists = Some(super::listdone::ListsDone::new(list));
         }
@@ -506,8 +520,10 @@ impl<'a> Engine<'a> {
                 top_sent = true;
                 self.log.release(true);
             }
+            let done_before = self.lists.as_ref().map_or(0, |l| l.done_count());
             self.list_at(i);
             self.one(i)?;
+            self.backups_made(i, done_before);
             if !self.starts_list(i) {
                 self.lists_done();
             }
@@ -582,7 +598,90 @@ impl<'a> Engine<'a> {
             .map(|&f| lists.of(f))
             .collect();
         for _ in 0..lists.check(|list| waiting.contains(&list)) {
-            self.progress.list_done(&mut self.log);
+            if self.list_lines {
+                self.progress.list_done(&mut self.log);
+            }
+        }
+    }
+
+    /// Whether backups go to a directory inside the destination, made
+    /// as the transfer goes (not with --delete-delay, where rsync's
+    /// generator fixes every directory's time at the end).
+    fn backup_dir_inside(&self) -> bool {
+        let Some(d) = &self.a.backup_dir else {
+            return false;
+        };
+        let dir = Path::new(d);
+        !self.a.dry_run
+            && self.a.delete != Some(DeleteWhen::Delay)
+            && !dir.is_absolute()
+            && !lexical(dir).starts_with("..")
+    }
+
+    /// rsync's generator fixes a directory's time when it is done with
+    /// the directory's list (incremental recursion): where a backup
+    /// directory is made in it after that, its time stays the time the
+    /// backup directory was made. Done, for the generator's own backups:
+    /// told done, with no file in transfer (the receiver lags behind);
+    /// for the receiver's, at item `at`: a list before `at`'s. With -t,
+    /// what stands in the way of a directory is backed up while its
+    /// parent's list is gone through, before the lists told done as the
+    /// directory's own list begins (`done_before` of them were before).
+    fn backups_made(&mut self, at: usize, done_before: usize) {
+        let made = std::mem::take(&mut *self.backups_made.borrow_mut());
+        let Some(lists) = &self.lists else {
+            return;
+        };
+        let at_list = if self.starts_list(at) {
+            Some(at)
+        } else {
+            lists.of(at)
+        };
+        let early = self.starts_list(at) && self.a.times && !self.a.omit_dir_times;
+        for b in made {
+            let rel = self.rel_of(&b.dir);
+            let Some(d) = self
+                .sent
+                .items
+                .iter()
+                .position(|it| it.is_dir() && it.path == rel)
+            else {
+                continue;
+            };
+            let list = (!rel.is_empty()).then_some(d);
+            let done = match b.side {
+                Side::Generator => {
+                    let told = if early && b.rel == self.item(at).path {
+                        lists.was_done(list, done_before)
+                    } else {
+                        lists.is_done(list)
+                    };
+                    told && !self.sending.contains(&list)
+                }
+                Side::Receiver => at_list != list && (list.is_none() || at > d),
+            };
+            if done {
+                self.dirs.retain(|&x| x != d);
+            }
+        }
+    }
+
+    /// A backup of `rel` made its directories in `made_in` (see
+    /// `backups_made`).
+    pub(super) fn backup_made_in(&mut self, made_in: Option<PathBuf>, side: Side, rel: &[u8]) {
+        if let Some(dir) = made_in {
+            self.backups_made.borrow_mut().push(BackupMade {
+                dir,
+                side,
+                rel: rel.to_vec(),
+            });
+        }
+    }
+
+    /// Item `i` is sent (see `backups_made`).
+    pub(super) fn sending(&mut self, i: usize) {
+        if let Some(lists) = &self.lists {
+            self.sending.insert(lists.of(i));
         }
     }
 
@@ -1176,6 +1275,19 @@ fn parent_name(it: &Item) -> &[u8] {
         Some(k) => &it.path[..k],
         None => b".",
     }
+}
+
+/// The directories backup directories were made in (see
+/// `Engine::backups_made`).
+pub(super) type BackupsMade = std::rc::Rc<std::cell::RefCell<Vec<BackupMade>>>;
+
+pub(super) struct BackupMade {
+    /// Where the first backup directory was made.
+    pub dir: PathBuf,
+    /// Which of rsync's processes made the backup.
+    pub side: Side,
+    /// What was backed up.
+    pub rel: Vec<u8>,
 }
 
 /// `a/b/../c` as `a/c`, without asking the file system.

@@ -17,6 +17,8 @@ pub struct ListsDone {
     /// Lists the generator began and has not yet told done, oldest
     /// first; the last is the one it goes through.
     open: VecDeque<List>,
+    /// Lists told done.
+    done: Vec<List>,
 }
 
 impl ListsDone {
@@ -25,6 +27,7 @@ impl ListsDone {
         ListsDone {
             list,
             open: VecDeque::from([None]),
+            done: Vec::new(),
         }
     }
 
@@ -44,6 +47,21 @@ impl ListsDone {
         (self.open.back() != Some(&list)).then_some(list)
     }
 
+    /// Whether `list` was told done.
+    pub fn is_done(&self, list: List) -> bool {
+        self.done.contains(&list)
+    }
+
+    /// Whether `list` was among the first `n` lists told done.
+    pub fn was_done(&self, list: List, n: usize) -> bool {
+        self.done[..n.min(self.done.len())].contains(&list)
+    }
+
+    /// How many lists were told done.
+    pub fn done_count(&self) -> usize {
+        self.done.len()
+    }
+
     pub fn begin(&mut self, list: List) {
         self.open.push_back(list);
     }
@@ -58,6 +76,7 @@ impl ListsDone {
                 break;
             }
             self.open.pop_front();
+            self.done.push(first);
             n += 1;
         }
         n

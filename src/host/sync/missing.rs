@@ -3,9 +3,9 @@
 //! "missing" entry that the receiver deletes (rsync's `missing_args`: 1
 //! or 2, in flist.c's `send_file_list` and generator.c).
 
+use super::delete::Side;
 use super::engine::Engine;
 use super::flist::{join, show, Kind};
-use super::replace::Side;
 use std::fs;
 use std::path::Path;
 

@@ -320,7 +320,8 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
     }
     eng.stats.flist_secs = started.elapsed().as_secs_f64();
     if a.delete.is_some() && eng.solo.is_none() {
-        eng.del = Some(deleter(a, &dst_root, receiver, &mut files2));
+        let made = eng.backups_made.clone();
+        eng.del = Some(deleter(a, &dst_root, receiver, &mut files2, made));
     }
     eng.delete_missing(&sent.missing);
     let r = eng.run();
@@ -562,6 +563,7 @@ fn deleter<'f>(
     dst_root: &'f Path,
     receiver: DirFilter,
     files: &'f mut FsFiles,
+    made: engine::BackupsMade,
 ) -> delete::Deleter<'f> {
     let mut del = delete::Deleter::new(dst_root, receiver, files);
     del.dry = a.dry_run;
@@ -586,7 +588,15 @@ fn deleter<'f>(
                 None => dst.clone(),
             }
             .join(std::ffi::OsStr::from_bytes(&name));
-            replace::make_backup(&dst, &to, rel, acls).map(|()| true)
+            let made_in = replace::make_backup(&dst, &to, rel, acls)?;
+            if let Some(dir) = made_in {
+                made.borrow_mut().push(engine::BackupMade {
+                    dir,
+                    side: delete::Side::Generator,
+                    rel: rel.to_vec(),
+                });
+            }
+            Ok(true)
         }));
     }
     del

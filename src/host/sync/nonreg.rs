@@ -4,11 +4,11 @@
 use super::abs;
 use super::args::AltDest;
 use super::attrs::{self, How};
+use super::delete::Side;
 use super::engine::Engine;
 use super::flist::{Item, Kind};
 use super::itemize::*;
 use super::meta::SrcMeta;
-use super::replace::Side;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};

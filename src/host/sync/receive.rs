@@ -4,10 +4,10 @@
 
 use super::args::AltDest;
 use super::attrs::{self, How};
+use super::delete::Side;
 use super::engine::Engine;
 use super::flist::{join, show, Item, Kind};
 use super::itemize::*;
-use super::replace::Side;
 use super::transfer::{self, Failed, Method};
 use std::fs;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -148,6 +148,7 @@ impl Engine<'_> {
         }
         self.stats.transferred += 1;
         self.stats.transferred_size += it.size;
+        self.sending(i);
         if self.dry() {
             // rsync's sender logs a dry run's transfer on stdout only.
             self.report(i, iflags, None, 0);

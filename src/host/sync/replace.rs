@@ -3,19 +3,12 @@
 //! contents logged as deletions), or moved to its backup place (`-b`,
 //! `--backup-dir`, `--suffix`).
 
+use super::delete::Side;
 use super::engine::Engine;
 use super::flist::{join, show, Kind};
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-
-/// Which of rsync's processes would delete: each keeps its own
-/// --max-delete count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Side {
-    Generator,
-    Receiver,
-}
 
 impl Engine<'_> {
     /// Removes what stands where an item of another type goes (rsync's
@@ -298,15 +291,18 @@ impl Engine<'_> {
                 ));
             }
         }
-        make_backup(&self.dst, &to, rel, self.a.acls)
+        let made_in = make_backup(&self.dst, &to, rel, self.a.acls)?;
+        self.backup_made_in(made_in, side, rel);
+        Ok(())
     }
 
     /// `--inplace -b`: the backup is a copy (the file is rewritten), with
     /// the original's time and owner as the options keep them (rsync's
     /// `set_file_attrs` on the backup).
-    pub(super) fn backup_copy(&self, rel: &[u8], dpath: &Path) -> Result<(), String> {
+    pub(super) fn backup_copy(&mut self, rel: &[u8], dpath: &Path) -> Result<(), String> {
         let to = self.backup_path(rel);
-        backup_dirs(&self.dst, &to, rel, self.a.acls)?;
+        let made_in = backup_dirs(&self.dst, &to, rel, self.a.acls)?;
+        self.backup_made_in(made_in, Side::Generator, rel);
         let failed = |e: std::io::Error| {
             format!(
                 "rsync: [receiver] backup \"{}\" failed: {}",
@@ -370,10 +366,16 @@ fn kind_desc(k: Kind) -> &'static str {
 
 /// Renames `dst/rel` to `to`, making `to`'s directories (each with the
 /// permissions, owner and, with `-A`, ACLs of the destination directory
-/// it stands for, as rsync's `copy_valid_path`).
-pub fn make_backup(dst: &Path, to: &Path, rel: &[u8], acls: bool) -> Result<(), String> {
+/// it stands for, as rsync's `copy_valid_path`). Gives the directory the
+/// first of them was made in, if any.
+pub fn make_backup(
+    dst: &Path,
+    to: &Path,
+    rel: &[u8],
+    acls: bool,
+) -> Result<Option<PathBuf>, String> {
     let from = join(dst, rel);
-    backup_dirs(dst, to, rel, acls)?;
+    let made_in = backup_dirs(dst, to, rel, acls)?;
     if fs::symlink_metadata(to).is_ok_and(|m| m.is_dir()) {
         let _ = fs::remove_dir_all(to);
     }
@@ -384,13 +386,15 @@ pub fn make_backup(dst: &Path, to: &Path, rel: &[u8], acls: bool) -> Result<(), 
             to.display(),
             super::os_error(&e)
         )
-    })
+    })?;
+    Ok(made_in)
 }
 
 /// Makes the missing directories of backup path `to`, each with the
 /// permissions, owner and, with `-A`, ACLs of the destination directory
-/// it stands for (rsync's `copy_valid_path`).
-fn backup_dirs(dst: &Path, to: &Path, rel: &[u8], acls: bool) -> Result<(), String> {
+/// it stands for (rsync's `copy_valid_path`). Gives the directory the
+/// first of them was made in, if any.
+fn backup_dirs(dst: &Path, to: &Path, rel: &[u8], acls: bool) -> Result<Option<PathBuf>, String> {
     let mut missing = Vec::new();
     let mut d = to.parent();
     let mut r = rel.to_vec();
@@ -404,6 +408,10 @@ fn backup_dirs(dst: &Path, to: &Path, rel: &[u8], acls: bool) -> Result<(), Stri
         missing.push((dir.to_path_buf(), join(dst, &r)));
         d = dir.parent();
     }
+    let made_in = missing
+        .last()
+        .and_then(|(dir, _)| dir.parent())
+        .map(Path::to_path_buf);
     for (dir, orig) in missing.into_iter().rev() {
         fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         if let Ok(md) = fs::metadata(&orig) {
@@ -423,5 +431,5 @@ fn backup_dirs(dst: &Path, to: &Path, rel: &[u8], acls: bool) -> Result<(), Stri
             }
         }
     }
-    Ok(())
+    Ok(made_in)
 }
