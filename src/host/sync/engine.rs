@@ -206,7 +206,7 @@ impl<'a> Engine<'a> {
     /// What stands at item `i`'s name, as rsync's generator sees it: in
     /// a dry run nothing below a directory it would have made (its
     /// dry_missing_dir: statret -1, whatever is in the way there).
-    pub(super) fn dst_stat(&self, i: usize, dpath: &Path) -> Option<fs::Metadata> {
+    pub(super) fn seen_at(&self, i: usize, dpath: &Path) -> Option<fs::Metadata> {
         if self.dry_missing.is_some_and(|d| self.is_below(i, d)) {
             return None;
         }

@@ -51,7 +51,7 @@ impl Engine<'_> {
         let it = self.item(i);
         let dpath = self.dst_path(it);
         let leads = i == last
-            || self.dst_stat(i, &dpath).is_some_and(|md| md.is_file())
+            || self.seen_at(i, &dpath).is_some_and(|md| md.is_file())
             || self.alt_match(it).is_some()
             || self.basis_elsewhere(it, &dpath);
         if leads {
@@ -108,7 +108,7 @@ impl Engine<'_> {
             return false;
         }
         let dpath = self.dst_path(it);
-        let Some(md) = self.dst_stat(i, &dpath) else {
+        let Some(md) = self.seen_at(i, &dpath) else {
             return true;
         };
         if super::timewin::update_skips(a, it, &md) {
@@ -123,7 +123,7 @@ impl Engine<'_> {
     fn plain_file(&mut self, i: usize) {
         let it = &self.sent.items[i];
         let dpath = self.dst_path(it);
-        let st = self.dst_stat(i, &dpath);
+        let st = self.seen_at(i, &dpath);
         self.file(i, &dpath, st);
     }
 
@@ -221,7 +221,7 @@ impl Engine<'_> {
         // directory); linked after the leader, as finish_hard_link's
         // link_stat finds it.
         let st = if alt {
-            self.dst_stat(i, &dpath)
+            self.seen_at(i, &dpath)
         } else {
             fs::symlink_metadata(&dpath).ok()
         };
