@@ -2741,3 +2741,38 @@ fn backup_dir_made_after_the_top_list_is_done() {
     ];
     same_as_rsync(&cases);
 }
+
+/// --list-only runs rsync's transfer with a generator that lists: the
+/// sender's file-list lines as for a transfer (-P's "sending incremental
+/// file list"; without incremental recursion, -m included, "building
+/// file list ... done", or -P's count of files to consider), and -m
+/// prunes empty directories from what is listed. wsync printed the list
+/// note for -v alone, always the incremental one with -r, and listed
+/// the empty directories.
+#[test]
+fn list_only_flist_lines_and_pruned_dirs() {
+    let src = vec![
+        file("a", 10),
+        dir("d"),
+        dir("d/e"),
+        dir("d/f"),
+        file("d/f/z", 20),
+        dir("g"),
+    ];
+    let cases: Vec<Case> = [
+        &["-a", "--list-only", "-P"][..],
+        &["-a", "--list-only", "--no-i-r", "-P"],
+        &["-a", "--list-only", "-m"],
+        &["-a", "--list-only", "-m", "-v"],
+        &["-r", "--list-only", "-m", "--progress"],
+        &["-a", "--list-only", "-v", "--delete-after"],
+    ]
+    .iter()
+    .map(|args| {
+        let mut args = args.to_vec();
+        args.extend(["../src/", "dst/"]);
+        case(src.clone(), vec![], &[], &args)
+    })
+    .collect();
+    same_as_rsync(&cases);
+}

@@ -3,10 +3,10 @@
 //! in generator.c), nothing transferred.
 
 use super::args::SyncArgs;
-use super::flist::{show, Item, Kind, Msg};
+use super::flist::{show, Item, Kind};
 use super::log::Log;
 use super::sources;
-use crate::filter::Filters;
+use crate::filter::{Filters, Side};
 use crate::host::exit;
 use std::ffi::OsString;
 
@@ -48,24 +48,16 @@ pub fn run(
     let mut a2 = a.clone();
     // rsync: listing implies --dirs where -r is not given.
     a2.dirs = true;
-    if a.verbose > 0 && !a.quiet {
-        log.raw(if a.recursive {
-            "sending incremental file list\n"
-        } else {
-            "building file list ... done\n"
-        });
-    }
-    log.file_line("building file list");
+    let flist_progress = super::flist_start(&a2, log);
     let mut files = super::FsFiles { stdin_used: false };
     let mut sent = sources::walk(&a2, srcs, filters, &mut files)?;
-    // A name listed twice is shown once (rsync's clean_flist).
-    super::flist::clean_list(&mut sent.items, None);
-    for m in &sent.messages {
-        match m {
-            Msg::Error(e) => log.error(e),
-            Msg::Note(n) => log.info(n),
-        }
-    }
+    super::list_messages(&a2, &sent, flist_progress, log);
+    // A name listed twice is shown once (rsync's clean_flist), and -m
+    // prunes as for a transfer (no destination: rules of the receiver's
+    // side from here).
+    let here = std::env::current_dir().unwrap_or_default();
+    let receiver = filters.for_side(Side::Receiver, here.as_os_str().as_encoded_bytes());
+    super::flist::clean_list(&mut sent.items, a.prune_empty_dirs.then_some(&receiver));
     // rsync's sender counts what it lists, repeated names too.
     let mut stats = super::stats::Stats {
         files: sent.listed,

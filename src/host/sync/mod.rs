@@ -249,16 +249,7 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
         log.flush();
         return Ok(exit::UNSUPPORTED);
     }
-    // rsync's sender: "building file list" in the log, then on stdout
-    // the incremental list's note, or the whole list's progress.
-    log.file_line("building file list");
-    let inc = a.recursive && !inc_off(a);
-    let flist_progress = a.info.flist() >= 1 && (a.recursive || a.dirs) && !inc;
-    if flist_progress {
-        log.partial("building file list ... ");
-    } else if inc && a.info.flist() >= 1 {
-        log.client("sending incremental file list");
-    }
+    let flist_progress = flist_start(a, &mut log);
     let preset_list = preset.is_some();
     let mut sent = match preset {
         Some(s) => s,
@@ -477,6 +468,21 @@ fn no_file_sum(a: &SyncArgs) -> bool {
 
 /// The sender's messages of the listing, with the "building file list"
 /// progress when `flist_progress`.
+/// rsync's sender starting its list: "building file list" in the log,
+/// then on stdout the incremental list's note, or the whole list's
+/// progress (true: "building file list ... " is open).
+fn flist_start(a: &SyncArgs, log: &mut log::Log) -> bool {
+    log.file_line("building file list");
+    let inc = a.recursive && !inc_off(a);
+    let flist_progress = a.info.flist() >= 1 && (a.recursive || a.dirs) && !inc;
+    if flist_progress {
+        log.partial("building file list ... ");
+    } else if inc && a.info.flist() >= 1 {
+        log.client("sending incremental file list");
+    }
+    flist_progress
+}
+
 fn list_messages(a: &SyncArgs, sent: &flist::Sent, flist_progress: bool, log: &mut log::Log) {
     let n = sent.listed.total();
     // rsync counts every hundredth entry as it lists, from the first: the
