@@ -2745,12 +2745,16 @@ fn backup_dir_made_after_the_top_list_is_done() {
 /// --list-only runs rsync's transfer with a generator that lists: the
 /// sender's file-list lines as for a transfer (-P's "sending incremental
 /// file list"; without incremental recursion, -m included, "building
-/// file list ... done", or -P's count of files to consider), and -m
-/// prunes empty directories from what is listed. wsync printed the list
-/// note for -v alone, always the incremental one with -r, and listed
-/// the empty directories.
+/// file list ... done", or -P's count of files to consider); -m prunes
+/// empty directories from what is listed, --chmod changes the modes
+/// listed (the receiver's list); the generator's lines are dropped by
+/// -q, from the log file too; --stats's block is logged; --delete works
+/// without -r (a listing implies -d). wsync printed the list note for -v
+/// alone, always the incremental one with -r, listed the empty
+/// directories and the modes as they were, logged the lines under -q,
+/// not the block, and refused --delete.
 #[test]
-fn list_only_flist_lines_and_pruned_dirs() {
+fn list_only_as_a_transfer_lists() {
     let src = vec![
         file("a", 10),
         dir("d"),
@@ -2766,6 +2770,10 @@ fn list_only_flist_lines_and_pruned_dirs() {
         &["-a", "--list-only", "-m", "-v"],
         &["-r", "--list-only", "-m", "--progress"],
         &["-a", "--list-only", "-v", "--delete-after"],
+        &["-a", "--list-only", "-q", "--log-file=log.txt"],
+        &["-r", "-i", "--stats", "--log-file=log.txt", "--list-only"],
+        &["-a", "--chmod=ug=rwX,o-r", "--list-only"],
+        &["-lpt", "--delete", "--list-only"],
     ]
     .iter()
     .map(|args| {

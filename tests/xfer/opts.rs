@@ -746,11 +746,8 @@ pub const EXTRA: &[Opt] = &[
             )]
         },
     },
-    // Not drawn yet: --list-only differs (with -v, --stats, --progress,
-    // --chmod, --min-size, --files-from, -m, --mkpath, --log-file,
-    // --delete: 693265440/16, 138, 153, 189, 191, 230, 266, 273, 274).
     Opt {
-        weight: 0,
+        weight: 2,
         group: "dry",
         make: |_| v(&["--list-only"]),
     },

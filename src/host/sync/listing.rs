@@ -58,6 +58,10 @@ pub fn run(
     let here = std::env::current_dir().unwrap_or_default();
     let receiver = filters.for_side(Side::Receiver, here.as_os_str().as_encoded_bytes());
     super::flist::clean_list(&mut sent.items, a.prune_empty_dirs.then_some(&receiver));
+    // rsync's receiver applies --chmod to the list it reads.
+    if let Some(c) = &a.chmod {
+        super::chmod_listed(c, &mut sent.items);
+    }
     // rsync's sender counts what it lists, repeated names too.
     let mut stats = super::stats::Stats {
         files: sent.listed,
@@ -68,21 +72,15 @@ pub fn run(
         stats.flist_size += it.path.len() as u64 + 10;
         // -R's implied directories are left out with --no-implied-dirs
         // (rsync's recv_generator with list_only), counted all the same.
+        // The generator's lines: -q drops them, from the log file too.
         if !(it.implied && it.is_dir() && !a.implied_dirs) {
-            log.info(&line(a, it));
+            log.info_server(&line(a, it));
         }
     }
-    let h = a.human + 1;
-    if a.stats && !a.quiet {
-        log.raw(&stats.block(h));
-    }
-    if (a.verbose > 0 || a.stats) && !a.quiet {
-        log.raw(&stats.summary(h, started.elapsed().as_secs_f64(), a.dry_run));
-    }
-    log.file_line(&stats.log_line());
-    log.flush();
-    if sent.io_error || sent.partial {
-        return Ok(super::fail_quiet(exit::PARTIAL));
-    }
-    Ok(0)
+    let status = if sent.io_error || sent.partial {
+        exit::PARTIAL
+    } else {
+        0
+    };
+    Ok(super::closing(log, &stats, a, status, started, false))
 }

@@ -637,41 +637,56 @@ fn finish(
     status: u8,
     started: std::time::Instant,
 ) -> u8 {
+    let aborted = eng.aborted;
+    closing(&mut eng.log, &eng.stats, a, status, started, aborted)
+}
+
+/// The run's closing lines: --stats's block, -v's summary, the log
+/// file's, rsync's error line for `status` (not after an `aborted`
+/// receiver); gives `status`.
+fn closing(
+    log: &mut log::Log,
+    stats: &stats::Stats,
+    a: &SyncArgs,
+    status: u8,
+    started: std::time::Instant,
+    aborted: bool,
+) -> u8 {
     let h = a.human + 1;
     let info = a.info;
-    if !eng.aborted && info.stats() >= 2 {
-        eng.log.client("");
+    if !aborted && info.stats() >= 2 {
+        log.client("");
         // Before protocol 31 rsync counts no deletions there.
         let old = a.more.protocol.is_some_and(|p| p < 31);
-        for line in eng.stats.block_lines(h) {
+        for line in stats.block_lines(h) {
             if old && line.starts_with("Number of deleted files") {
                 continue;
             }
-            eng.log.info(&line);
+            log.info(&line);
         }
     }
-    if !eng.aborted && info.stats() >= 1 {
-        eng.log.client("");
+    if !aborted && info.stats() >= 1 {
+        log.client("");
         let secs = started.elapsed().as_secs_f64();
-        for line in eng.stats.summary_lines(h, secs, a.dry_run) {
+        for line in stats.summary_lines(h, secs, a.dry_run) {
             // --only-write-batch: a dry run that wrote the batch.
             let line = if a.more.only_write_batch {
                 line.replace("(DRY RUN)", "(BATCH ONLY)")
             } else {
                 line
             };
-            eng.log.info(&line);
+            log.info(&line);
         }
     }
-    eng.log.end_line();
+    log.end_line();
     if status != 0 || info.stats() == 0 {
-        let line = eng.stats.log_line();
-        eng.log.file_line(&line);
+        let line = stats.log_line();
+        log.file_line(&line);
     }
     if status != 0 {
-        eng.log.error(&exit::line(status));
+        log.error(&exit::line(status));
     }
-    eng.log.flush();
+    log.flush();
     status
 }
 

@@ -162,7 +162,10 @@ impl SyncArgs {
             self.recursive = self.r_explicit;
             self.dirs = true;
         }
-        if self.delete.is_some() && !self.recursive && !self.dirs && !self.help {
+        // A listing (--list-only, or one path and no --read-batch)
+        // implies --dirs (rsync's xfer_dirs = list_only).
+        let listing = self.more.list_only || self.paths.len() < 2 && self.more.read_batch.is_none();
+        if self.delete.is_some() && !self.recursive && !self.dirs && !listing && !self.help {
             return Err(UsageError(
                 "--delete does not work without --recursive (-r) or --dirs (-d).".into(),
             ));
