@@ -2784,3 +2784,37 @@ fn list_only_as_a_transfer_lists() {
     .collect();
     same_as_rsync(&cases);
 }
+
+/// `-L` (or `-k`) through a symlink loop (`d/loop -> ..`): rsync 3.5.0's
+/// sender stats a directory's entries through the directory it holds
+/// open (send_directory's scan_dirfd), so the entry at the depth where
+/// the whole path has too many symlinks to resolve is still listed
+/// (`cd+++++++++`), and it is the opendir of that directory that fails
+/// ("Too many levels of symbolic links"). wsync followed the entry by
+/// its whole path: readlink_stat failed one level up. v2 693265440/177.
+#[test]
+fn symlink_loop_fails_at_the_deepest_opendir() {
+    let link = |p: &str, target: &str| Node::Link {
+        p: p.into(),
+        target: target.into(),
+        mtime: 1_600_000_000,
+    };
+    let src = vec![
+        dir("d"),
+        file("d/f", 10),
+        link("d/loop", ".."),
+        link("d/lf", "f"),
+        link("a", "b"),
+        link("b", "a"),
+    ];
+    same_for_each(
+        &src,
+        &[],
+        &[
+            &["-ai", "-L", "../src/", "dst/"],
+            &["-r", "-L", "--no-i-r", "../src/", "dst/"],
+            &["-ai", "-k", "../src/", "dst/"],
+            &["-ai", "-L", "--copy-unsafe-links", "../src/", "dst/"],
+        ],
+    );
+}

@@ -330,6 +330,8 @@ const FOUND_V2: &[(u64, usize)] = &[
     (20261207, 4186),
     // -X --compare-dest: a new directory gets the alt-dest's xattrs first.
     (20261207, 2946),
+    // -L through a symlink loop: the deepest directory's opendir fails.
+    (693265440, 177),
 ];
 
 /// The seed of a plain run: its cases are all the same as rsync's, so

@@ -595,6 +595,9 @@ pub struct WalkOptions {
     pub copy_links: bool,
     pub copy_dirlinks: bool,
     pub copy_unsafe_links: bool,
+    /// `--fake-super`: rsync's sender stats a listed entry by its whole
+    /// path (its am_root < 0), not through the directory it holds open.
+    pub fake_super: bool,
     /// `-x` (1), `-xx` (2); `fs_dev`: the file system of the top
     /// directory being sent.
     pub one_fs: u8,
@@ -658,13 +661,50 @@ pub fn child(dir: &[u8], name: &[u8]) -> Vec<u8> {
     p
 }
 
+/// An entry of a directory being listed, as rsync 3.5.0's sender stats
+/// it: relative to the directory it holds open (send_directory's
+/// scan_dirfd, for readlink_stat's link_stat_at and scan_readlink), so
+/// a path through a symlink loop too deep to resolve as a whole still
+/// lists the entry, and fails at the opendir of the directory instead.
+/// (Not with `--fake-super`: rsync then goes by the whole path.)
+#[derive(Clone, Copy)]
+pub struct At<'a> {
+    ent: &'a fs::DirEntry,
+    dir: Option<std::os::fd::BorrowedFd<'a>>,
+}
+
+/// `stat` of `path`, through the held directory of `at` if there is one.
+fn stat_at(path: &Path, at: Option<At<'_>>) -> std::io::Result<fs::Metadata> {
+    use rustix::fs::{Mode, OFlags};
+    match at.and_then(|a| a.dir.map(|d| (d, a.ent.file_name()))) {
+        Some((dir, name)) => {
+            let fd = rustix::fs::openat(dir, &name, OFlags::PATH | OFlags::CLOEXEC, Mode::empty())?;
+            fs::File::from(fd).metadata()
+        }
+        None => fs::metadata(path),
+    }
+}
+
+/// `readlink` of `path`, through the held directory of `at` if there is
+/// one.
+fn readlink_at(path: &Path, at: Option<At<'_>>) -> Option<Vec<u8>> {
+    match at.and_then(|a| a.dir.map(|d| (d, a.ent.file_name()))) {
+        Some((dir, name)) => rustix::fs::readlinkat(dir, &name, Vec::new())
+            .ok()
+            .map(|t| t.into_bytes()),
+        None => fs::read_link(path)
+            .ok()
+            .map(|t| t.into_os_string().as_bytes().to_vec()),
+    }
+}
+
 /// `lstat`, or `stat` with `-L` (a dangling symlink is then an error, as
 /// rsync's "symlink has no referent"), unless `excluded` says the entry
 /// is excluded as a file or as a directory: rsync's make_file then skips
 /// it quietly, whatever the error.
 fn stat_entry(
     path: &Path,
-    ent: Option<&fs::DirEntry>,
+    at: Option<At<'_>>,
     name: &[u8],
     o: &WalkOptions,
     sent: &mut Sent,
@@ -672,8 +712,8 @@ fn stat_entry(
 ) -> Option<fs::Metadata> {
     // A directory entry's lstat is relative to its open directory (no
     // walk of the whole path).
-    let md = match ent {
-        Some(e) => e.metadata(),
+    let md = match at {
+        Some(a) => a.ent.metadata(),
         None => fs::symlink_metadata(path),
     };
     match md {
@@ -681,29 +721,29 @@ fn stat_entry(
         // --copy-unsafe-links: a symlink out of the tree is its referent.
         Ok(md) if !o.copy_links && md.file_type().is_symlink() => {
             if o.copy_dirlinks {
-                if let Ok(m) = fs::metadata(path) {
+                if let Ok(m) = stat_at(path, at) {
                     if m.is_dir() {
                         return Some(m);
                     }
                 }
             }
             if o.copy_unsafe_links {
-                let target = fs::read_link(path).unwrap_or_default();
-                let target = target.as_os_str().as_bytes();
-                if unsafe_symlink(target, name) {
+                let target = readlink_at(path, at).unwrap_or_default();
+                if unsafe_symlink(&target, name) {
                     if o.symsafe {
                         sent.messages.push(Msg::Note(format!(
                             "copying unsafe symlink \"{}\" -> \"{}\"",
                             show(name),
-                            show(target)
+                            show(&target)
                         )));
                     }
-                    return follow(path, sent, excluded);
+                    // rsync's readlink_stat: x_stat of the whole path.
+                    return follow(path, None, sent, excluded);
                 }
             }
             Some(md)
         }
-        Ok(md) if o.copy_links && md.file_type().is_symlink() => follow(path, sent, excluded),
+        Ok(md) if o.copy_links && md.file_type().is_symlink() => follow(path, at, sent, excluded),
         Ok(md) => Some(md),
         Err(_) if excluded() => None,
         Err(e) => {
@@ -720,8 +760,13 @@ fn stat_entry(
 /// `stat` through a symlink (-L, --copy-unsafe-links): a dangling one is
 /// rsync's "symlink has no referent", unless `excluded` says the entry is
 /// excluded (as a file or as a directory): rsync then skips it quietly.
-fn follow(path: &Path, sent: &mut Sent, excluded: &dyn Fn() -> bool) -> Option<fs::Metadata> {
-    match fs::metadata(path) {
+fn follow(
+    path: &Path,
+    at: Option<At<'_>>,
+    sent: &mut Sent,
+    excluded: &dyn Fn() -> bool,
+) -> Option<fs::Metadata> {
+    match stat_at(path, at) {
         Ok(m) => Some(m),
         Err(_) if excluded() => None,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -740,11 +785,19 @@ fn follow(path: &Path, sent: &mut Sent, excluded: &dyn Fn() -> bool) -> Option<f
 }
 
 fn make_item(path: Vec<u8>, full: &Path, md: &fs::Metadata, root: u32) -> Item {
+    make_item_at(path, full, None, md, root)
+}
+
+fn make_item_at(
+    path: Vec<u8>,
+    full: &Path,
+    at: Option<At<'_>>,
+    md: &fs::Metadata,
+    root: u32,
+) -> Item {
     let mut it = Item::new(path, md, root);
     if it.kind == Kind::Symlink {
-        it.link = fs::read_link(full)
-            .ok()
-            .map(|t| t.into_os_string().as_bytes().to_vec());
+        it.link = readlink_at(full, at);
     }
     it
 }
@@ -895,6 +948,12 @@ pub fn send_dir(
             return Ok(());
         }
     };
+    // The directory held open for its entries' stat (rsync's scan_dirfd).
+    let held = if o.fake_super {
+        None
+    } else {
+        fs::File::open(&full).ok()
+    };
     let mut subdirs = Vec::new();
     let mut entries = Vec::new();
     for ent in rd {
@@ -914,12 +973,16 @@ pub fn send_dir(
     for (name, ent) in entries {
         let path = child(dir, name.as_bytes());
         let full = ent.path();
-        let Some(md) = stat_entry(&full, Some(&ent), &path, o, sent, &|| {
+        let at = Some(At {
+            ent: &ent,
+            dir: held.as_ref().map(std::os::fd::AsFd::as_fd),
+        });
+        let Some(md) = stat_entry(&full, at, &path, o, sent, &|| {
             filter.is_excluded(&path, false) || filter.is_excluded(&path, true)
         }) else {
             continue;
         };
-        let mut it = make_item(path, &full, &md, root_idx);
+        let mut it = make_item_at(path, &full, at, &md, root_idx);
         if it.is_dir() && recurse && o.one_fs > 0 && it.dev != o.fs_dev {
             // -x: a mount point is sent without its contents; -xx
             // leaves it out (rsync's FLAG_MOUNT_DIR).

@@ -277,6 +277,7 @@ fn walk_options(a: &SyncArgs) -> WalkOptions {
         copy_links: a.copy_links,
         copy_dirlinks: a.copy_dirlinks,
         copy_unsafe_links: a.copy_unsafe_links,
+        fake_super: a.more.fake_super,
         one_fs: a.more.one_file_system,
         fs_dev: 0,
         missing_args: if a.more.delete_missing_args {
