@@ -2818,3 +2818,39 @@ fn symlink_loop_fails_at_the_deepest_opendir() {
         ],
     );
 }
+
+/// `--remove-source-files` says "sender removed NAME" at --info=remove
+/// (which -vv implies), not only at -vv; -q and --info=remove0 keep it
+/// quiet. wsync looked at -vv alone. 891397409/1023.
+#[test]
+fn sender_removed_at_info_remove() {
+    let src = vec![file("a", 10), dir("d"), file("d/b", 20)];
+    same_for_each(
+        &src,
+        &[],
+        &[
+            &[
+                "-a",
+                "--info=remove",
+                "--remove-source-files",
+                "../src/",
+                "dst/",
+            ],
+            &[
+                "-a",
+                "-q",
+                "--info=remove",
+                "--remove-source-files",
+                "../src/",
+                "dst/",
+            ],
+            &[
+                "-a",
+                "--info=remove0",
+                "--remove-source-files",
+                "../src/",
+                "dst/",
+            ],
+        ],
+    );
+}

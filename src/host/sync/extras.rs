@@ -228,7 +228,7 @@ pub fn remove_sources(
         }
         match fs::remove_file(&p) {
             Ok(()) => {
-                if a.verbose >= 2 && !a.quiet {
+                if a.info.remove() >= 1 && !a.quiet {
                     log.info(&format!("sender removed {}", show(&it.path)));
                 }
             }

@@ -45,6 +45,7 @@ impl Info {
     level!(name, 6);
     level!(nonreg, 7);
     level!(progress, 8);
+    level!(remove, 9);
     level!(skip, 10);
     level!(stats, 11);
     level!(symsafe, 12);
