@@ -2854,3 +2854,70 @@ fn sender_removed_at_info_remove() {
         ],
     );
 }
+
+/// `-U` where rsync's access times move as it reads: with `-c` its
+/// sender reads each file as it lists it, so a second name of a file
+/// listed later has the time of that read ('u' against an unchanged
+/// copy); `-X` without `-t` sets a received file's time to second -1
+/// (set_xattr's "make sure caller sets mtime" left in the stat whose
+/// times it then sets with the access time); `--link-dest` sets the
+/// linked file's attributes (the access time, and without -p the mode
+/// of a new file: set-id bits off); a `--copy-dest` file matched but not
+/// exactly is stat'ed again after `-c` read it ('u').
+#[test]
+fn atimes_as_rsync_reads_and_sets_them() {
+    use xfer::tree::Meta;
+    let src = vec![
+        file("a", 100),
+        Node::Hard {
+            p: "b".into(),
+            target: "a".into(),
+        },
+    ];
+    let dst = vec![file("a", 100), file("b", 100)];
+    let mut cases = vec![case(
+        src,
+        dst,
+        &[],
+        &["-rlpt", "-i", "-c", "-U", "../src/", "dst/"],
+    )];
+    let mut c = case(
+        vec![file("f", 100)],
+        vec![],
+        &[],
+        &["-r", "-X", "-U", "../src/", "dst/"],
+    );
+    let meta = Meta {
+        xattrs: vec![("user.a".into(), b"1".to_vec())],
+        acl: None,
+        dacl: None,
+    };
+    c.src_meta.insert("f".into(), meta);
+    cases.push(c);
+    let setgid = with_mode(file("g", 100), 0o2750);
+    let mut c = case(
+        vec![setgid.clone()],
+        vec![],
+        &[],
+        &["-r", "-i", "--link-dest=../prev", "-U", "../src/", "dst/"],
+    );
+    c.prev = vec![setgid];
+    cases.push(c);
+    let mut c = case(
+        vec![file("s", 100)],
+        vec![],
+        &[],
+        &[
+            "-rp",
+            "-i",
+            "-c",
+            "--copy-dest=../prev",
+            "-U",
+            "../src/",
+            "dst/",
+        ],
+    );
+    c.prev = vec![with_mode(file("s", 100), 0o600)];
+    cases.push(c);
+    same_as_rsync(&cases);
+}

@@ -185,6 +185,10 @@ pub fn describe(root: &Path, times: bool, dir_times: bool) -> Vec<String> {
                 // recent is compared.
                 if md.mtime() > 1_700_000_000 {
                     line += " mtime now";
+                } else if md.mtime() == -1 {
+                    // rsync's -X -U without -t: second -1, with the
+                    // nanoseconds of the file's writing (attrs.rs).
+                    line += " mtime -1.(written)";
                 } else {
                     line += &format!(" mtime {}.{:09}", md.mtime(), md.mtime_nsec());
                 }

@@ -31,6 +31,13 @@ pub struct Case {
 }
 
 impl Case {
+    /// Whether the case keeps access times (`-U`, `--atimes`).
+    pub fn draws_atimes(&self) -> bool {
+        self.args.iter().any(|a| {
+            a == "--atimes" || (a.starts_with('-') && !a.starts_with("--") && a.contains('U'))
+        })
+    }
+
     /// Why rsync's result cannot be compared with, where rsync is not
     /// deterministic (docs/RSYNC.md, "Where rsync 3.5.0 is not
     /// deterministic"): in-place updates of a destination file with two

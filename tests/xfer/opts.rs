@@ -761,9 +761,8 @@ pub const EXTRA: &[Opt] = &[
         group: "",
         make: |_| v(&["--open-noatime"]),
     },
-    // Not drawn yet: -U differs (where rsync itemizes 'u').
     Opt {
-        weight: 0,
+        weight: 2,
         group: "",
         make: |_| v(&["-U"]),
     },

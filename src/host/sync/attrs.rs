@@ -203,7 +203,14 @@ fn set_any(at: At, md: &fs::Metadata, w: &Want) -> Result<(), String> {
             errors.push(e);
         }
     }
-    if let Err(e) = super::timewin::set_atime(path, file, md, it, a, accurate) {
+    // rsync's set_xattr marks the stat it was given as of time -1 ("make
+    // sure caller sets mtime") once it changed an xattr; without -t the
+    // receiver's finish_transfer then sets that -1 (with the stat's
+    // nanoseconds) along with the access time it always sets there.
+    let xattr_mtime =
+        (force_time && how == How::Transfer && !super::timewin::keeps_time(a, it.kind))
+            .then(|| (-1, md.mtime_nsec()));
+    if let Err(e) = super::timewin::set_atime(path, file, md, it, a, accurate, xattr_mtime) {
         errors.push(e);
     }
     let uid = (a.owner && who.root && md.uid() != it.uid).then(|| Uid::from_raw(it.uid));

@@ -503,6 +503,12 @@ pub struct Sent {
     /// `--usermap`/`--groupmap`/`--chown`: the receiver's maps, which
     /// its ACLs' named entries go through too.
     pub idmaps: Option<super::usermap::IdMaps>,
+    /// `-c -U`: rsync's sender reads each non-empty regular file for its
+    /// checksum as it lists it, which moves the file's access time (as
+    /// the kernel's relatime allows) before a later name of the same
+    /// file is listed; wsync reads them as it lists them too (with
+    /// `--open-noatime` when true).
+    pub sum_reads: Option<bool>,
 }
 
 /// A directory in a list of rsync's incremental sender (its dir_flist
@@ -558,6 +564,11 @@ impl Sent {
         if self.items.is_empty() && self.msgs_before_first.is_none() {
             self.msgs_before_first = Some(self.messages.len());
         }
+        if let Some(noatime) = self.sum_reads {
+            if it.kind == Kind::File && it.size > 0 {
+                sum_read(&self.src_path(&it), noatime);
+            }
+        }
         self.items.push(it);
     }
 
@@ -574,6 +585,24 @@ impl Sent {
         self.io_error = true;
         let at = self.listing.clone().unwrap_or_default();
         self.error_dirs.insert(at);
+    }
+}
+
+/// What rsync's `file_checksum` does to a file's access time: a read
+/// (one is enough; the data is not needed).
+fn sum_read(path: &Path, noatime: bool) {
+    use std::io::Read;
+    let mut o = fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(target_os = "linux")]
+    if noatime {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NOATIME);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = noatime;
+    if let Ok(mut f) = o.open(path).or_else(|_| fs::File::open(path)) {
+        let _ = f.read(&mut [0u8; 1]);
     }
 }
 

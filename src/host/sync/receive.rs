@@ -413,6 +413,23 @@ impl Engine<'_> {
             if kind == AltDest::Link && !self.dry() && fs::hard_link(&p, dpath).is_err() {
                 return self.alt_copy(i, &p, &md, dpath);
             }
+            if kind == AltDest::Link && !self.dry() && self.a.more.atimes > 0 {
+                // -U: rsync's try_dests_reg sets the linked file's
+                // attributes as for a file it keeps (set_file_attrs, no
+                // xattrs): the access time, and without -p the mode its
+                // generator made for the name (dest_mode: a new file's
+                // default permissions, or those of the file it replaced).
+                let m = self.src_meta(it);
+                let no_xattrs = super::meta::SrcMeta {
+                    xattrs: None,
+                    acl: m.acl.clone(),
+                };
+                let old = st.filter(|s| !s.is_dir()).map(|s| s.mode());
+                let want = self.want(it, old, How::Check, &no_xattrs);
+                if let Err(e) = attrs::set_known(dpath, &md, &want) {
+                    self.error(&e);
+                }
+            }
             let base = if kind == AltDest::Link {
                 LOCAL_CHANGE | XNAME_FOLLOWS
             } else {
@@ -516,7 +533,12 @@ impl Engine<'_> {
                 best = Some((p, md, level));
             }
         }
-        best
+        // With no exact match, rsync's try_dests_reg/try_dests_non stat
+        // the best one again: what `-c` read of it shows then (its
+        // access time moved, for -U's 'u').
+        let (p, _, level) = best?;
+        let md = fs::symlink_metadata(&p).ok()?;
+        Some((p, md, level))
     }
 
     /// Where an item would be in alt-dest directory `root`: under its
@@ -783,8 +805,11 @@ impl Engine<'_> {
             }
             let meta = self.src_meta(it);
             let how = How::Transfer;
+            // (rsync's finish_transfer without ok_to_set_time skips
+            // the access time too.)
             let mut untimed = a.clone();
             untimed.times = false;
+            untimed.more.atimes = 0;
             if let Err(e) = attrs::set(
                 dpath,
                 &attrs::Want {

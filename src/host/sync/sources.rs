@@ -353,6 +353,9 @@ pub fn walk(
     let o = walk_options(a);
     let list = sources(a, srcs, reader)?;
     let mut sent = Sent::default();
+    if a.checksum && a.more.atimes > 0 {
+        sent.sum_reads = Some(a.more.open_noatime);
+    }
     // With incremental recursion rsync's sender goes through every
     // argument first (listing only the contents of those named as
     // "dir/"), then lists the directories in file-list order.

@@ -56,7 +56,8 @@ pub fn atime_flag(a: &SyncArgs, it: &super::flist::Item, md: &std::fs::Metadata)
 
 /// `-U`: sets the access time (whole seconds, as rsync sends it) where
 /// it differs, or always when `accurate`; not for directories, nor for
-/// symlinks with `-J`.
+/// symlinks with `-J`. `mtime`: a modification time set along with it
+/// (None: left as it is).
 pub fn set_atime(
     path: &std::path::Path,
     file: Option<&std::fs::File>,
@@ -64,6 +65,7 @@ pub fn set_atime(
     it: &super::flist::Item,
     a: &SyncArgs,
     accurate: bool,
+    mtime: Option<(i64, i64)>,
 ) -> Result<(), String> {
     use rustix::fs::{AtFlags, Timespec, Timestamps, CWD, UTIME_OMIT};
     use std::os::unix::fs::MetadataExt;
@@ -79,9 +81,15 @@ pub fn set_atime(
             tv_sec: it.atime,
             tv_nsec: 0,
         },
-        last_modification: Timespec {
-            tv_sec: 0,
-            tv_nsec: UTIME_OMIT,
+        last_modification: match mtime {
+            Some((sec, nsec)) => Timespec {
+                tv_sec: sec,
+                tv_nsec: nsec as _,
+            },
+            None => Timespec {
+                tv_sec: 0,
+                tv_nsec: UTIME_OMIT,
+            },
         },
     };
     let r = match file {
