@@ -2674,7 +2674,7 @@ fn compare_dest_leader_leaves_its_group_unfinished() {
 /// for lists done (after each entry). Made during the
 /// top list, or by the deletions at the start of a subdirectory's list,
 /// it comes before the root's time is set. wsync set every directory's
-/// time at the end. 9002/176, 9202/188, 9502/278, 9614/108.
+/// time at the end. 9002/176, 9202/188, 9502/278, 9614/108, 358549058/42.
 #[test]
 fn backup_dir_made_after_the_top_list_is_done() {
     let link = |target: &str| Node::Link {
@@ -2737,6 +2737,14 @@ fn backup_dir_made_after_the_top_list_is_done() {
             vec![t(1), a(), f(1), file("a/old", 5)],
             &[],
             del,
+        ),
+        // A file in the way of directory z, made way for in the top
+        // list's loop (-t), before a's list: the root's time.
+        case(
+            vec![t(1), a(), f(1), dir("z"), file("z/g", 4)],
+            vec![t(1), a(), f(1), file("z", 9)],
+            &[],
+            args,
         ),
     ];
     same_as_rsync(&cases);

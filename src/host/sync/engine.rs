@@ -624,9 +624,10 @@ impl<'a> Engine<'a> {
     /// backup directory was made. Done, for the generator's own backups:
     /// told done, with no file in transfer (the receiver lags behind);
     /// for the receiver's, at item `at`: a list before `at`'s. With -t,
-    /// what stands in the way of a directory is backed up while its
-    /// parent's list is gone through, before the lists told done as the
-    /// directory's own list begins (`done_before` of them were before).
+    /// what stands in the way of a directory is backed up while the list
+    /// the directory is in is gone through (not done then), before the
+    /// lists told done as the directory's own list begins (`done_before`
+    /// of them were told before).
     fn backups_made(&mut self, at: usize, done_before: usize) {
         let made = std::mem::take(&mut *self.backups_made.borrow_mut());
         let Some(lists) = &self.lists else {
@@ -652,7 +653,7 @@ impl<'a> Engine<'a> {
             let done = match b.side {
                 Side::Generator => {
                     let told = if early && b.rel == self.item(at).path {
-                        lists.was_done(list, done_before)
+                        lists.was_done(list, done_before) && lists.of(at) != list
                     } else {
                         lists.is_done(list)
                     };
