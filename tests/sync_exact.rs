@@ -2757,7 +2757,8 @@ fn backup_dir_made_after_the_top_list_is_done() {
 /// empty directories from what is listed, --chmod changes the modes
 /// listed (the receiver's list); the generator's lines are dropped by
 /// -q, from the log file too; --stats's block is logged; --delete works
-/// without -r (a listing implies -d). wsync printed the list note for -v
+/// without -r (a listing implies -d); -U adds an access-time column
+/// (632955247/11). wsync printed the list note for -v
 /// alone, always the incremental one with -r, listed the empty
 /// directories and the modes as they were, logged the lines under -q,
 /// not the block, and refused --delete.
@@ -2782,6 +2783,7 @@ fn list_only_as_a_transfer_lists() {
         &["-r", "-i", "--stats", "--log-file=log.txt", "--list-only"],
         &["-a", "--chmod=ug=rwX,o-r", "--list-only"],
         &["-lpt", "--delete", "--list-only"],
+        &["-a", "--list-only", "-U"],
     ]
     .iter()
     .map(|args| {
@@ -2928,4 +2930,33 @@ fn atimes_as_rsync_reads_and_sets_them() {
     c.prev = vec![with_mode(file("s", 100), 0o600)];
     cases.push(c);
     same_as_rsync(&cases);
+}
+
+/// -L: the sender's stat errors name the path as rsync's client prints
+/// names (a newline as `\#012`), with -8 too. wsync printed the raw path
+/// (escaped on the way out without -8).
+/// 632955247/1785, 358549058/186.
+#[test]
+fn sender_stat_errors_escape_the_name() {
+    let link = |p: &str, t: &str| Node::Link {
+        p: p.into(),
+        target: t.into(),
+        mtime: 1_600_000_001,
+    };
+    let src = vec![
+        link("caf\u{e9}", "nowhere"),
+        link("new\nline", "nowhere"),
+        file("f", 3),
+        link("n\nl", "f/x"),
+        dir("d\nir"),
+        link("d\nir/k", "../f/x"),
+    ];
+    same_for_each(
+        &src,
+        &[],
+        &[
+            &["-a", "-L", "../src/", "dst/"],
+            &["-a", "-L", "-8", "../src/", "dst/"],
+        ],
+    );
 }

@@ -778,7 +778,7 @@ fn stat_entry(
         Err(e) => {
             sent.io_err(format!(
                 "rsync: [sender] link_stat \"{}\" failed: {}",
-                path.display(),
+                show(path.as_os_str().as_encoded_bytes()),
                 super::os_error(&e)
             ));
             None
@@ -799,13 +799,16 @@ fn follow(
         Ok(m) => Some(m),
         Err(_) if excluded() => None,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            sent.io_err(format!("symlink has no referent: \"{}\"", path.display()));
+            sent.io_err(format!(
+                "symlink has no referent: \"{}\"",
+                show(path.as_os_str().as_encoded_bytes())
+            ));
             None
         }
         Err(e) => {
             sent.io_err(format!(
                 "rsync: [sender] readlink_stat(\"{}\") failed: {}",
-                path.display(),
+                show(path.as_os_str().as_encoded_bytes()),
                 super::os_error(&e)
             ));
             None

@@ -33,8 +33,16 @@ pub fn line(a: &SyncArgs, it: &Item) -> String {
         (Some(l), true) => format!(" -> {}", show(l)),
         _ => String::new(),
     };
-    let name = format!("{name}{link}");
-    crate::host::text::mode::list_line(kind, it.mode, &size, width, it.mtime, &name)
+    // -U: the access time after the modification time, blank for a
+    // directory (list_file_entry's atime column, as wide as the mtime's
+    // and a space).
+    let atime = match (a.more.atimes > 0, it.kind) {
+        (false, _) => String::new(),
+        (true, Kind::Dir) => format!("{:20}", ""),
+        (true, _) => format!("{} ", crate::host::text::date::timestring(it.atime, ' ')),
+    };
+    let line = crate::host::text::mode::list_line(kind, it.mode, &size, width, it.mtime, "");
+    format!("{line}{atime}{name}{link}")
 }
 
 /// Lists the sources; returns the exit status.
