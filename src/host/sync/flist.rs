@@ -707,7 +707,13 @@ fn stat_at(path: &Path, at: Option<At<'_>>) -> std::io::Result<fs::Metadata> {
     use rustix::fs::{Mode, OFlags};
     match at.and_then(|a| a.dir.map(|d| (d, a.ent.file_name()))) {
         Some((dir, name)) => {
-            let fd = rustix::fs::openat(dir, &name, OFlags::PATH | OFlags::CLOEXEC, Mode::empty())?;
+            // O_PATH (Linux) opens what cannot be read too; elsewhere a
+            // non-blocking read-only open (a fifo must not block).
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            let how = OFlags::PATH;
+            #[cfg(not(any(target_os = "linux", target_os = "android")))]
+            let how = OFlags::RDONLY | OFlags::NONBLOCK;
+            let fd = rustix::fs::openat(dir, &name, how | OFlags::CLOEXEC, Mode::empty())?;
             fs::File::from(fd).metadata()
         }
         None => fs::metadata(path),
