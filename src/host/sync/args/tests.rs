@@ -109,7 +109,7 @@ fn usage_errors() {
             &["-r", "--delete-before", "--delete-after"],
             "You may not combine multiple --delete-WHEN options.",
         ),
-        (&["--delete"], "--delete does not work without"),
+        (&["--delete", "a", "b"], "--delete does not work without"),
         (&["--exclude"], "--exclude: missing argument"),
         (&["-f"], "-f: missing argument"),
         (&["--recursive=1"], "does not take an argument"),
