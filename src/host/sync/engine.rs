@@ -639,7 +639,20 @@ impl<'a> Engine<'a> {
             lists.of(at)
         };
         let early = self.starts_list(at) && self.a.times && !self.a.omit_dir_times;
+        let bak_root = self
+            .a
+            .backup_dir
+            .as_ref()
+            .map(|d| lexical(&self.dst.join(d)));
         for b in made {
+            // A directory of the backup tree is none of the list's (and
+            // the search below is over the whole list).
+            if bak_root
+                .as_ref()
+                .is_some_and(|r| lexical(&b.dir).starts_with(r))
+            {
+                continue;
+            }
             let rel = self.rel_of(&b.dir);
             let Some(d) = self
                 .sent
@@ -670,13 +683,7 @@ impl<'a> Engine<'a> {
     /// A backup of `rel` made its directories in `made_in` (see
     /// `backups_made`).
     pub(super) fn backup_made_in(&mut self, made_in: Option<PathBuf>, side: Side, rel: &[u8]) {
-        if let Some(dir) = made_in {
-            self.backups_made.borrow_mut().push(BackupMade {
-                dir,
-                side,
-                rel: rel.to_vec(),
-            });
-        }
+        note_backup(&self.backups_made, made_in, side, rel);
     }
 
     /// Item `i` is sent (see `backups_made`).
@@ -1281,6 +1288,17 @@ fn parent_name(it: &Item) -> &[u8] {
 /// The directories backup directories were made in (see
 /// `Engine::backups_made`).
 pub(super) type BackupsMade = std::rc::Rc<std::cell::RefCell<Vec<BackupMade>>>;
+
+/// Notes that a backup of `rel` made its directories in `made_in`.
+pub(super) fn note_backup(made: &BackupsMade, made_in: Option<PathBuf>, side: Side, rel: &[u8]) {
+    if let Some(dir) = made_in {
+        made.borrow_mut().push(BackupMade {
+            dir,
+            side,
+            rel: rel.to_vec(),
+        });
+    }
+}
 
 pub(super) struct BackupMade {
     /// Where the first backup directory was made.

@@ -699,13 +699,37 @@ pub fn child(dir: &[u8], name: &[u8]) -> Vec<u8> {
 #[derive(Clone, Copy)]
 pub struct At<'a> {
     ent: &'a fs::DirEntry,
-    dir: Option<std::os::fd::BorrowedFd<'a>>,
+    dir: Option<&'a HeldDir<'a>>,
+}
+
+impl<'a> At<'a> {
+    /// The held directory (None: it did not open) and the entry's name.
+    fn in_dir(self) -> Option<(std::os::fd::BorrowedFd<'a>, std::ffi::OsString)> {
+        Some((self.dir?.fd()?, self.ent.file_name()))
+    }
+}
+
+/// The directory being listed, opened the first time an entry is looked
+/// up through it (most entries need only their `DirEntry`).
+pub struct HeldDir<'a> {
+    path: &'a Path,
+    fd: std::cell::OnceCell<Option<fs::File>>,
+}
+
+impl HeldDir<'_> {
+    fn fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        use std::os::fd::AsFd;
+        self.fd
+            .get_or_init(|| fs::File::open(self.path).ok())
+            .as_ref()
+            .map(|f| f.as_fd())
+    }
 }
 
 /// `stat` of `path`, through the held directory of `at` if there is one.
 fn stat_at(path: &Path, at: Option<At<'_>>) -> std::io::Result<fs::Metadata> {
     use rustix::fs::{Mode, OFlags};
-    match at.and_then(|a| a.dir.map(|d| (d, a.ent.file_name()))) {
+    match at.and_then(At::in_dir) {
         Some((dir, name)) => {
             // O_PATH (Linux) opens what cannot be read too; elsewhere a
             // non-blocking read-only open (a fifo must not block).
@@ -723,7 +747,7 @@ fn stat_at(path: &Path, at: Option<At<'_>>) -> std::io::Result<fs::Metadata> {
 /// `readlink` of `path`, through the held directory of `at` if there is
 /// one.
 fn readlink_at(path: &Path, at: Option<At<'_>>) -> Option<Vec<u8>> {
-    match at.and_then(|a| a.dir.map(|d| (d, a.ent.file_name()))) {
+    match at.and_then(At::in_dir) {
         Some((dir, name)) => rustix::fs::readlinkat(dir, &name, Vec::new())
             .ok()
             .map(|t| t.into_bytes()),
@@ -987,11 +1011,10 @@ pub fn send_dir(
         }
     };
     // The directory held open for its entries' stat (rsync's scan_dirfd).
-    let held = if o.fake_super {
-        None
-    } else {
-        fs::File::open(&full).ok()
-    };
+    let held = (!o.fake_super).then(|| HeldDir {
+        path: &full,
+        fd: std::cell::OnceCell::new(),
+    });
     let mut subdirs = Vec::new();
     let mut entries = Vec::new();
     for ent in rd {
@@ -1013,7 +1036,7 @@ pub fn send_dir(
         let full = ent.path();
         let at = Some(At {
             ent: &ent,
-            dir: held.as_ref().map(std::os::fd::AsFd::as_fd),
+            dir: held.as_ref(),
         });
         let Some(md) = stat_entry(&full, at, &path, o, sent, &|| {
             filter.is_excluded(&path, false) || filter.is_excluded(&path, true)

@@ -466,8 +466,6 @@ fn no_file_sum(a: &SyncArgs) -> bool {
     a.checksum && file_sum.is_some_and(|s| s.eq_ignore_ascii_case("none"))
 }
 
-/// The sender's messages of the listing, with the "building file list"
-/// progress when `flist_progress`.
 /// rsync's sender starting its list: "building file list" in the log,
 /// then on stdout the incremental list's note, or the whole list's
 /// progress (true: "building file list ... " is open).
@@ -483,6 +481,8 @@ fn flist_start(a: &SyncArgs, log: &mut log::Log) -> bool {
     flist_progress
 }
 
+/// The sender's messages of the listing, with the "building file list"
+/// progress when `flist_progress`.
 fn list_messages(a: &SyncArgs, sent: &flist::Sent, flist_progress: bool, log: &mut log::Log) {
     let n = sent.listed.total();
     // rsync counts every hundredth entry as it lists, from the first: the
@@ -595,13 +595,7 @@ fn deleter<'f>(
             }
             .join(std::ffi::OsStr::from_bytes(&name));
             let made_in = replace::make_backup(&dst, &to, rel, acls)?;
-            if let Some(dir) = made_in {
-                made.borrow_mut().push(engine::BackupMade {
-                    dir,
-                    side: delete::Side::Generator,
-                    rel: rel.to_vec(),
-                });
-            }
+            engine::note_backup(&made, made_in, delete::Side::Generator, rel);
             Ok(true)
         }));
     }

@@ -535,7 +535,10 @@ impl Engine<'_> {
         }
         // With no exact match, rsync's try_dests_reg/try_dests_non stat
         // the best one again: what `-c` read of it shows then (its
-        // access time moved, for -U's 'u').
+        // access time moved, for -U's 'u'; nothing else a read changes).
+        if self.a.more.atimes == 0 {
+            return best;
+        }
         let (p, _, level) = best?;
         let md = fs::symlink_metadata(&p).ok()?;
         Some((p, md, level))
