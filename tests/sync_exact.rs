@@ -2960,3 +2960,95 @@ fn sender_stat_errors_escape_the_name() {
         ],
     );
 }
+
+/// `--inplace -b`: the backup is a copy, which rsync's `copy_file` gives
+/// the file's xattrs (`-X`); wsync's copy had none.
+/// 632955247/622, 545758774/269.
+#[test]
+fn inplace_backup_copies_the_xattrs() {
+    use xfer::tree::Meta;
+    let mut cases = Vec::new();
+    for args in [
+        &["-r", "-i", "-X", "--inplace", "-b", "../src/", "dst/"][..],
+        &[
+            "-rt",
+            "-X",
+            "--inplace",
+            "-b",
+            "--suffix=.old",
+            "../src/",
+            "dst/",
+        ],
+        &[
+            "-a",
+            "-X",
+            "-A",
+            "--inplace",
+            "-b",
+            "--no-whole-file",
+            "../src/",
+            "dst/",
+        ],
+    ] {
+        let mut c = case(
+            vec![file("f", 5000)],
+            vec![with_seed(file("f", 3000), 7)],
+            &[],
+            args,
+        );
+        let meta = Meta {
+            xattrs: vec![
+                ("user.a".into(), b"1".to_vec()),
+                ("user.b".into(), vec![b'x'; 100]),
+            ],
+            acl: None,
+            dacl: None,
+        };
+        c.dst_meta.insert("f".into(), meta);
+        cases.push(c);
+    }
+    same_as_rsync(&cases);
+}
+
+/// A directory emptied to make way for a file (`--force`) keeps what the
+/// filter rules exclude, with or without `--delete` (rsync's
+/// `delete_dir_contents` lists it through them): "cannot delete
+/// non-empty directory", the file not put in place. Without `--delete`
+/// wsync deleted (or backed up) everything. 2470924688/1298.
+#[test]
+fn make_way_keeps_what_the_rules_exclude() {
+    let src = vec![file("core", 13), file("k", 7)];
+    let dst = vec![
+        dir("core"),
+        file("core/b", 10),
+        file("core/b2", 20),
+        dir("core/sub2"),
+        file("core/sub2/inner", 30),
+    ];
+    same_for_each(
+        &src,
+        &dst,
+        &[
+            &["-a", "-v", "--force", "--exclude=*/", "../src/", "dst/"],
+            &[
+                "-a",
+                "-v",
+                "--force",
+                "-b",
+                "--exclude=*/",
+                "../src/",
+                "dst/",
+            ],
+            &[
+                "-a",
+                "--force",
+                "--backup-dir=../bak",
+                "--exclude=*/",
+                "../src/k",
+                "../src/core",
+                "dst/",
+            ],
+            &["-a", "-v", "--force", "--exclude=b2", "../src/", "dst/"],
+        ],
+    );
+}

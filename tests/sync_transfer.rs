@@ -257,6 +257,10 @@ const FOUND: &[(u64, usize)] = &[
     (9614, 108),
     // ... and what stood in a directory's way, backed up in its parent's list.
     (358549058, 42),
+    // --inplace -b -X: the backup copy has the file's xattrs.
+    (632955247, 622),
+    // --force without --delete: what the rules exclude stays in the way.
+    (2470924688, 1298),
 ];
 
 /// The second generation's found cases (gen::v2, which draws from the

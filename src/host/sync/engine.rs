@@ -50,6 +50,10 @@ pub struct Engine<'a> {
     /// Each item's index in rsync's list numbering (for progress lines).
     pub(super) positions: Vec<usize>,
     pub(super) del: Option<Deleter<'a>>,
+    /// Without `--delete`: the receiver's filter rules, which rsync's
+    /// `delete_dir_contents` still applies when a directory is emptied
+    /// to make way (`--force`): what they exclude stays.
+    pub(super) make_way_filter: Option<crate::filter::DirFilter>,
     pub(super) dry_missing: Option<usize>,
     /// A directory this run created: nothing below it exists yet, so
     /// its items are not looked up (rsync's generator would find none).
@@ -157,6 +161,7 @@ impl<'a> Engine<'a> {
             stats: Stats::default(),
             out: Outcome::default(),
             del: None,
+            make_way_filter: None,
             dry_missing: None,
             fresh: None,
             cwd: std::env::current_dir().unwrap_or_default(),

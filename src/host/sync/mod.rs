@@ -313,6 +313,8 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
     if a.delete.is_some() && eng.solo.is_none() {
         let made = eng.backups_made.clone();
         eng.del = Some(deleter(a, &dst_root, receiver, &mut files2, made));
+    } else {
+        eng.make_way_filter = Some(receiver);
     }
     eng.delete_missing(&sent.missing);
     let r = eng.run();

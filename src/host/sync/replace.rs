@@ -143,9 +143,14 @@ impl Engine<'_> {
         let mut all = true;
         for (base, kind) in ents.into_iter().rev() {
             let p = super::flist::child(name, &base);
-            if let Some(del) = &self.del {
-                // Protected (say, rsync's "P *~" for backups) stays.
-                if del.filter.check(&p, kind == Kind::Dir, true).is_excluded() {
+            let filter = match &self.del {
+                Some(del) => Some(&del.filter),
+                None => self.make_way_filter.as_ref(),
+            };
+            if let Some(filter) = filter {
+                // Excluded or protected (say, rsync's "P *~" for
+                // backups): it stays.
+                if filter.check(&p, kind == Kind::Dir, true).is_excluded() {
                     all = false;
                     continue;
                 }
@@ -297,8 +302,9 @@ impl Engine<'_> {
     }
 
     /// `--inplace -b`: the backup is a copy (the file is rewritten), with
-    /// the original's time and owner as the options keep them (rsync's
-    /// `set_file_attrs` on the backup).
+    /// the original's xattrs (`-X`), and its time and owner as the
+    /// options keep them (rsync's `copy_file` and `set_file_attrs` on the
+    /// backup).
     pub(super) fn backup_copy(&mut self, rel: &[u8], dpath: &Path) -> Result<(), String> {
         let to = self.backup_path(rel);
         let made_in = backup_dirs(&self.dst, &to, rel, self.a.acls)?;
@@ -323,6 +329,18 @@ impl Engine<'_> {
             _ => {}
         }
         fs::copy(dpath, &to).map_err(failed)?;
+        if self.a.xattrs > 0 {
+            // rsync's copy_file copies the file's xattrs too (copy_xattrs:
+            // all but system.* as root, else user.* alone).
+            let scope = super::xattrs::Scope {
+                root: self.who.root,
+                twice: true,
+                sender: false,
+            };
+            if let Err(e) = super::xattrs::copy_onto(dpath, &to, scope) {
+                self.error(&e);
+            }
+        }
         let uid = (self.a.owner && self.who.root).then_some(md.uid());
         let gid = self.a.group.then_some(md.gid());
         if uid.is_some() || gid.is_some() {
