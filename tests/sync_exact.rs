@@ -3052,3 +3052,46 @@ fn make_way_keeps_what_the_rules_exclude() {
         ],
     );
 }
+
+/// `--inplace --no-whole-file`: a block the file holds at the same offset
+/// is not written (rsync's receiver seeks past it), so a sparse file's
+/// holes stay and only rsync's blocks that differ count as literal data.
+/// wsync compared (and wrote) 256 KiB at a time. 2470924688/1313.
+#[test]
+fn inplace_leaves_the_same_blocks_alone() {
+    let sparse = |seed: u64| Node::File {
+        p: "k".into(),
+        size: 1 << 20,
+        seed,
+        mode: 0o644,
+        mtime: (1_600_000_000, 5),
+        owner: (0, 0),
+        sparse: true,
+    };
+    let src = vec![sparse(10)];
+    let dst = vec![with_time(sparse(11), 1_500_000_000)];
+    same_for_each(
+        &src,
+        &dst,
+        &[
+            &[
+                "-rt",
+                "--inplace",
+                "--no-whole-file",
+                "--stats",
+                "../src/",
+                "dst/",
+            ],
+            &[
+                "-r",
+                "--inplace",
+                "--no-whole-file",
+                "-B",
+                "3000",
+                "--stats",
+                "../src/",
+                "dst/",
+            ],
+        ],
+    );
+}

@@ -261,6 +261,8 @@ const FOUND: &[(u64, usize)] = &[
     (632955247, 622),
     // --force without --delete: what the rules exclude stays in the way.
     (2470924688, 1298),
+    // --inplace: a sparse file's holes stay where its blocks match.
+    (2470924688, 1313),
 ];
 
 /// The second generation's found cases (gen::v2, which draws from the

@@ -285,31 +285,46 @@ impl crate::Basis for FileBasis {
 }
 
 /// `--inplace`: rewrites only the blocks that differ from what the file
-/// holds (the matched data stays where it is), then sets the length.
+/// holds at the same offset (the matched data stays where it is, holes
+/// too), then sets the length. Blocks are rsync's (`-B` or its
+/// square-root rule on the file's length), read many at a time.
 pub fn inplace(src: &mut File, out: &File, m: &Method) -> Result<Sent, Failed> {
-    let block = m.block_size.unwrap_or(READ_CHUNK as u32) as usize;
-    let mut a = vec![0u8; block];
-    let mut b = vec![0u8; block];
+    let old_len = out.metadata().map_err(Failed::Write)?.len();
+    let blen = m
+        .block_size
+        .unwrap_or_else(|| crate::default_block_len(old_len))
+        .max(1) as usize;
+    let chunk = (READ_CHUNK / blen).max(1) * blen;
+    let mut a = vec![0u8; chunk];
+    let mut b = vec![0u8; chunk];
     let mut pos = 0u64;
     let mut sent = Sent::default();
-    let old_len = out.metadata().map_err(Failed::Write)?.len();
     let mut sink = Sink::new(out, 0, m);
     loop {
         let n = read_full(src, &mut a).map_err(Failed::Read)?;
         if n == 0 {
             break;
         }
-        let same = pos + n as u64 <= old_len && {
-            out.read_exact_at(&mut b[..n], pos).map_err(Failed::Write)?;
-            a[..n] == b[..n]
-        };
-        if same {
-            sent.matched += n as u64;
-            sink.pos += n as u64;
-        } else {
-            sent.literal += n as u64;
-            sink.write_all(&a[..n]).map_err(Failed::Write)?;
+        // What the file holds at the same offsets.
+        let have = old_len.saturating_sub(pos).min(n as u64) as usize;
+        out.read_exact_at(&mut b[..have], pos)
+            .map_err(Failed::Write)?;
+        // Runs of differing blocks are written at once.
+        let mut run = 0;
+        let mut i = 0;
+        while i < n {
+            let j = (i + blen).min(n);
+            if j <= have && a[i..j] == b[i..j] {
+                sink.write_all(&a[run..i]).map_err(Failed::Write)?;
+                sent.literal += (i - run) as u64;
+                sent.matched += (j - i) as u64;
+                sink.pos += (j - i) as u64;
+                run = j;
+            }
+            i = j;
         }
+        sink.write_all(&a[run..n]).map_err(Failed::Write)?;
+        sent.literal += (n - run) as u64;
         pos += n as u64;
     }
     sink.finish().map_err(Failed::Write)?;
