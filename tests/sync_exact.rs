@@ -3095,3 +3095,59 @@ fn inplace_leaves_the_same_blocks_alone() {
         ],
     );
 }
+
+/// `--remove-source-files -X` and a file already at the destination
+/// whose xattr value, over 32 bytes, differs there: rsync 3.5.0's
+/// sender removes the source before it reads the generator's request
+/// for that value ("failed to re-read xattr", the value set empty, exit
+/// 23), against its manual (docs/RSYNC.md, "Where rsync 3.5.0
+/// contradicts its own manual"). wsync sets the value and removes the
+/// source: compared with rsync without --remove-source-files, then the
+/// removal as a fixed expectation. 2470924688/4954.
+#[test]
+fn remove_source_files_keeps_long_xattr_values() {
+    use xfer::tree::Meta;
+    let meta = |v: u8| Meta {
+        xattrs: vec![("user.big".into(), vec![v; 40])],
+        acl: None,
+        dacl: None,
+    };
+    let mut c = case(
+        vec![file("f", 100)],
+        vec![file("f", 100)],
+        &[],
+        &["-aX", "-i", "../src/", "dst/"],
+    );
+    c.src_meta.insert("f".into(), meta(b'b'));
+    c.dst_meta.insert("f".into(), meta(b'c'));
+    assert!(c.rsync_fails().is_none());
+    same_as_rsync(std::slice::from_ref(&c));
+    c.args.insert(2, "--remove-source-files".into());
+    c.rsync_args = c.args.clone();
+    assert!(c.rsync_fails().is_some(), "the harness leaves it out");
+    // The fixed expectation.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    for (dir, v) in [("src", b'b'), ("w/dst", b'c')] {
+        std::fs::create_dir_all(root.join(dir)).unwrap();
+        let f = root.join(dir).join("f");
+        std::fs::write(&f, b"same").unwrap();
+        rustix::fs::setxattr(&f, "user.big", &[v; 40], rustix::fs::XattrFlags::empty()).unwrap();
+    }
+    let args: Vec<String> = [
+        "sync",
+        "-rX",
+        "-i",
+        "--remove-source-files",
+        "../src/",
+        "dst/",
+    ]
+    .map(String::from)
+    .to_vec();
+    let got = common::run_in(common::wsync_path(), &args, &root.join("w"), &[], None);
+    assert_eq!(got.code, 0, "{}", got.stderr);
+    assert!(!root.join("src/f").exists(), "the source is removed");
+    let mut v = [0u8; 64];
+    let n = rustix::fs::getxattr(root.join("w/dst/f"), "user.big", &mut v).unwrap();
+    assert_eq!(&v[..n], &[b'b'; 40]);
+}
