@@ -3151,3 +3151,165 @@ fn remove_source_files_keeps_long_xattr_values() {
     let n = rustix::fs::getxattr(root.join("w/dst/f"), "user.big", &mut v).unwrap();
     assert_eq!(&v[..n], &[b'b'; 40]);
 }
+
+/// `--no-p -A`: rsync's generator compares ACLs against the mode the
+/// entry keeps (dest_mode: the destination's permissions), so a mask
+/// that follows other group bits there is an `a`. wsync compared with
+/// the source's mode. 632955247/3056.
+#[test]
+fn acls_without_perms_compare_with_the_mode_kept() {
+    use xfer::tree::Meta;
+    let acl = Meta {
+        xattrs: vec![],
+        acl: Some((5, vec![(2, 6, 4242)])),
+        dacl: None,
+    };
+    let d = |mode: u32| Node::Dir {
+        p: "d".into(),
+        mode,
+        mtime: 1_600_000_100,
+    };
+    let mut cases = Vec::new();
+    for args in [
+        &["-rA", "-i", "--no-p", "../src/", "dst/"][..],
+        &["-aA", "-i", "-I", "--no-p", "../src/", "dst/"],
+        &["-aA", "-i", "--no-p", "-E", "../src/", "dst/"],
+    ] {
+        let mut c = case(
+            vec![d(0o750), with_mode(file("d/f", 10), 0o750)],
+            vec![d(0o711), with_mode(file("d/f", 10), 0o611)],
+            &[],
+            args,
+        );
+        for m in [&mut c.src_meta, &mut c.dst_meta] {
+            m.insert("d".into(), acl.clone());
+            m.insert("d/f".into(), acl.clone());
+        }
+        cases.push(c);
+    }
+    same_as_rsync(&cases);
+}
+
+/// `--no-dirs` given: a listing does not imply `-d` then (rsync's
+/// xfer_dirs 0, not unset), so a directory is skipped and `--delete` is
+/// refused; nor does `--files-from`. wsync took --no-dirs for no -d.
+#[test]
+fn no_dirs_is_not_implied_away() {
+    let src = vec![file("a", 10), dir("d"), file("d/b", 20)];
+    let list = [("list.txt", "a\nd\nd/b\n")];
+    let mut cases: Vec<Case> = [
+        &["--list-only", "--no-dirs", "../src/"][..],
+        &["--list-only", "--no-d", "--delete", "../src/"],
+        &["--no-dirs", "--delete", "../src/"],
+        &["--no-dirs", "../src/"],
+        &["--dirs", "--no-dirs", "--list-only", "../src/", "dst/"],
+        &["-r", "--no-dirs", "--list-only", "../src/"],
+        &["--no-dirs", "-a", "../src/", "dst/"],
+    ]
+    .iter()
+    .map(|args| case(src.clone(), vec![], &[], args))
+    .collect();
+    for args in [
+        &[
+            "-i",
+            "--no-dirs",
+            "--files-from=list.txt",
+            "../src/",
+            "dst/",
+        ][..],
+        &[
+            "-i",
+            "--no-dirs",
+            "--delete",
+            "--files-from=list.txt",
+            "../src/",
+            "dst/",
+        ],
+    ] {
+        cases.push(case(src.clone(), vec![], &list, args));
+    }
+    same_as_rsync(&cases);
+}
+
+/// `--usermap`/`--groupmap` and ACLs: with incremental recursion rsync's
+/// receiver maps a named entry as it reads it, and with `--numeric-ids`
+/// not a user's (nor, as root, a group's); without incremental recursion
+/// it maps them all once the list is in (match_acl_ids). wsync mapped
+/// them all. 1510018074/1201, 1510018074/1221.
+#[test]
+fn acl_ids_mapped_as_rsync_reads_them() {
+    use xfer::tree::Meta;
+    let acl = Meta {
+        xattrs: vec![],
+        acl: Some((4, vec![(2, 6, 4242), (8, 4, 4243)])),
+        dacl: None,
+    };
+    let mut cases = Vec::new();
+    for args in [
+        &[
+            "-rA",
+            "--numeric-ids",
+            "--usermap=4242:0",
+            "--groupmap=4243:7",
+            "../src/",
+            "dst/",
+        ][..],
+        &[
+            "-rA",
+            "--numeric-ids",
+            "--no-i-r",
+            "--usermap=4242:0",
+            "--groupmap=4243:7",
+            "../src/",
+            "dst/",
+        ],
+        &[
+            "-rA",
+            "--usermap=4242:0",
+            "--groupmap=4243:7",
+            "../src/",
+            "dst/",
+        ],
+        &[
+            "-dA",
+            "--numeric-ids",
+            "--usermap=4242:0",
+            "../src/",
+            "dst/",
+        ],
+    ] {
+        let mut c = case(vec![file("f", 10), dir("d")], vec![], &[], args);
+        c.src_meta.insert("f".into(), acl.clone());
+        cases.push(c);
+    }
+    same_as_rsync(&cases);
+}
+
+/// `--list-only -U` of a named symlink: its access time as rsync's
+/// link_stat finds it, before anything reads the link. wsync stat'ed
+/// through it first (for -x's file system), which read it.
+/// 1510018074/2498.
+#[test]
+fn list_only_atime_of_a_named_symlink() {
+    let src = vec![
+        Node::Link {
+            p: "c".into(),
+            target: "nowhere".into(),
+            mtime: 1_600_000_001,
+        },
+        file("f", 3),
+        Node::Link {
+            p: "l".into(),
+            target: "f".into(),
+            mtime: 1_600_000_001,
+        },
+    ];
+    same_for_each(
+        &src,
+        &[],
+        &[
+            &["-d", "--list-only", "-U", "../src/c", "../src/l"],
+            &["-x", "--list-only", "-U", "../src/l"],
+        ],
+    );
+}

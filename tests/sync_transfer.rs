@@ -280,6 +280,13 @@ const FOUND: &[(u64, usize)] = &[
     (2470924688, 1298),
     // --inplace: a sparse file's holes stay where its blocks match.
     (2470924688, 1313),
+    // --no-p -A: ACLs compared with the mode the entry keeps.
+    (632955247, 3056),
+    // --usermap --numeric-ids: a named ACL user kept as read.
+    (1510018074, 1201),
+    (1510018074, 1221),
+    // --list-only -U: a named symlink's access time before it is read.
+    (1510018074, 2498),
 ];
 
 /// The second generation's found cases (gen::v2, which draws from the

@@ -887,8 +887,25 @@ pub fn send_tree(
         return Ok(false);
     }
     let mut o = *o;
-    if let Ok(md) = fs::metadata(top.map_or(root.to_path_buf(), |t| join(root, t))) {
-        o.fs_dev = md.dev();
+    if o.one_fs > 0 {
+        // -x: the file system of what rsync's link_stat finds there (a
+        // symlink followed only to a directory with -k or a trailing
+        // slash). Nothing else follows it: that would read a symlink,
+        // moving its access time before -U lists it.
+        let p = top.map_or(root.to_path_buf(), |t| join(root, t));
+        let md = fs::symlink_metadata(&p).map(|md| {
+            let follow = o.copy_links || o.copy_dirlinks || top.is_none() || top_contents;
+            if !(md.is_symlink() && follow) {
+                return md;
+            }
+            match fs::metadata(&p) {
+                Ok(m) if o.copy_links || m.is_dir() => m,
+                _ => md,
+            }
+        });
+        if let Ok(md) = md {
+            o.fs_dev = md.dev();
+        }
     }
     let o = &o;
     match top {

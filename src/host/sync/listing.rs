@@ -54,8 +54,9 @@ pub fn run(
 ) -> Result<u8, (String, u8)> {
     let started = std::time::Instant::now();
     let mut a2 = a.clone();
-    // rsync: listing implies --dirs where -r is not given.
-    a2.dirs = true;
+    // rsync: listing implies --dirs where -r is not given (and
+    // --no-dirs is not).
+    a2.dirs |= !a.no_dirs;
     let flist_progress = super::flist_start(&a2, log);
     let mut files = super::FsFiles { stdin_used: false };
     let mut sent = sources::walk(&a2, srcs, filters, &mut files)?;

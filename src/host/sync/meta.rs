@@ -67,13 +67,19 @@ pub fn read(a: &SyncArgs, who: &Who, it: &Item, src: &Path) -> Result<SrcMeta, S
 }
 
 /// Maps the named entries of a received ACL (rsync's match_acl_ids).
-pub(super) fn map_acl(maps: &IdMaps, acl: &mut acls::Acl) {
+/// With incremental recursion rsync's receiver maps them as it reads
+/// them (recv_ida_entries), and with `--numeric-ids` not a user's, nor
+/// as root a group's.
+pub(super) fn map_acl(maps: &IdMaps, acl: &mut acls::Acl, a: &SyncArgs, who: &Who) {
+    let as_read = a.recursive && !super::inc_off(a) && a.more.protocol.is_none_or(|p| p >= 30);
+    let users = !(as_read && a.numeric_ids);
+    let groups = !(as_read && a.numeric_ids && who.root);
     for n in &mut acl.names {
-        n.id = if n.group {
-            maps.gid(n.id)
-        } else {
-            maps.uid(n.id)
-        };
+        if n.group && groups {
+            n.id = maps.gid(n.id);
+        } else if !n.group && users {
+            n.id = maps.uid(n.id);
+        }
     }
     acl.names.sort();
 }

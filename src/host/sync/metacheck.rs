@@ -28,9 +28,9 @@ impl Engine<'_> {
         let m = match read(self.a, &self.who, it, &self.sent.src_path(it)) {
             Ok(mut m) => {
                 if let (Some(maps), Some(acl)) = (&self.sent.idmaps, &mut m.acl) {
-                    map_acl(maps, &mut acl.access);
+                    map_acl(maps, &mut acl.access, self.a, &self.who);
                     if let Some(d) = &mut acl.default {
-                        map_acl(maps, d);
+                        map_acl(maps, d, self.a, &self.who);
                     }
                 }
                 Rc::new(m)
@@ -51,7 +51,7 @@ impl Engine<'_> {
         let mut iflags = 0;
         if let Some(sent) = &m.acl {
             let name = super::flist::show(&it.path);
-            match acls::differ(path, md, &name, sent, it.mode) {
+            match acls::differ(path, md, &name, sent, self.listed_mode(it, path, md)) {
                 Ok(true) => iflags |= REPORT_ACL,
                 Ok(false) => {}
                 // rsync's set_acl finds no ACL read: it differs.
@@ -98,6 +98,28 @@ impl Engine<'_> {
                 have
             }
         }
+    }
+
+    /// The mode rsync's generator compares ACLs for: without `-p` the
+    /// list's mode becomes `dest_mode`'s (the permissions of what the
+    /// destination holds, a new entry's otherwise), also when an alt-dest
+    /// entry at `path` is compared.
+    fn listed_mode(&self, it: &Item, path: &Path, md: &fs::Metadata) -> u32 {
+        use super::flist::Kind;
+        if self.a.perms {
+            return it.mode;
+        }
+        let dest = self.dst_path(it);
+        let at_dest = if dest == path {
+            Some(md.clone())
+        } else {
+            fs::symlink_metadata(&dest).ok()
+        };
+        // A directory in a non-directory's way: as a new entry.
+        let existing = at_dest
+            .filter(|d| it.kind == Kind::Dir || !d.is_dir())
+            .map(|d| d.mode());
+        it.mode & !0o7777 | super::attrs::dest_perms(self.a, &self.who, it, existing)
     }
 
     /// Whether an alt-dest entry's ACLs or xattrs keep it from being used

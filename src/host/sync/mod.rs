@@ -936,7 +936,7 @@ pub(super) fn fail_quiet(code: u8) -> u8 {
 }
 
 /// rsync turns incremental recursion off for these (and `--no-i-r`).
-fn inc_off(a: &SyncArgs) -> bool {
+pub(super) fn inc_off(a: &SyncArgs) -> bool {
     a.prune_empty_dirs
         || a.delay_updates
         || matches!(a.delete, Some(DeleteWhen::Before) | Some(DeleteWhen::After))

@@ -48,6 +48,9 @@ pub struct SyncArgs {
     /// `-r` given itself (not implied by `-a`): `--files-from` needs it.
     pub r_explicit: bool,
     pub dirs: bool,
+    /// `--no-dirs` given last (rsync's xfer_dirs 0, not unset): no
+    /// listing or `--files-from` implies `-d` then.
+    pub no_dirs: bool,
     pub links: bool,
     pub copy_links: bool,
     /// `-k`: symlinks to directories on the sender are sent as directories.
@@ -160,11 +163,14 @@ impl SyncArgs {
             // -r does), and --files-from implies -d and -R.
             self.relative = true;
             self.recursive = self.r_explicit;
-            self.dirs = true;
+            self.dirs |= !self.no_dirs;
         }
         // A listing (--list-only, or one path and no --read-batch)
-        // implies --dirs (rsync's xfer_dirs = list_only).
-        let listing = self.more.list_only || self.paths.len() < 2 && self.more.read_batch.is_none();
+        // implies --dirs (rsync's xfer_dirs = list_only) unless
+        // --no-dirs is given.
+        let listing = (self.more.list_only
+            || self.paths.len() < 2 && self.more.read_batch.is_none())
+            && !self.no_dirs;
         if self.delete.is_some() && !self.recursive && !self.dirs && !listing && !self.help {
             return Err(UsageError(
                 "--delete does not work without --recursive (-r) or --dirs (-d).".into(),

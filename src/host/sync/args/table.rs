@@ -46,7 +46,10 @@ pub(super) const OPTIONS: &[Opt] = &[
         a.recursive = v;
         a.r_explicit = v
     }),
-    flag("dirs", Some('d'), |a, v| a.dirs = v),
+    flag("dirs", Some('d'), |a, v| {
+        a.dirs = v;
+        a.no_dirs = !v;
+    }),
     flag("links", Some('l'), |a, v| a.links = v),
     flag("copy-links", Some('L'), |a, v| a.copy_links = v),
     flag("copy-dirlinks", Some('k'), |a, v| a.copy_dirlinks = v),
