@@ -2960,3 +2960,46 @@ fn sender_stat_errors_escape_the_name() {
         ],
     );
 }
+
+/// -H with --compare-dest: a name of a hard-link group matched in the
+/// compare-dest directory but not exactly (its permissions differ there)
+/// is copied from it (`cf`), and rsync's generator then links the rest
+/// of the group to it (try_dests_reg's copy calls finish_hard_link; only
+/// an exact match leaves the group unfinished): `hf ... => LEADER`, in
+/// another directory's list too, and in a dry run. wsync took the copy
+/// like an exact match and made each name on its own, not linked.
+/// 2470924688/2859, 545758774/71, 632955247/1947.
+#[test]
+fn compare_dest_inexact_leader_links_its_group() {
+    let hard = |p: &str, t: &str| Node::Hard {
+        p: p.into(),
+        target: t.into(),
+    };
+    let old = |p: &str| with_mode(file(p, 3000), 0o600);
+    let src = vec![file("core", 3000), hard("sub", "core"), file("x", 10)];
+    let deep = vec![
+        dir("a"),
+        dir("b"),
+        file("a/core", 3000),
+        hard("b/sub", "a/core"),
+        file("a/x", 10),
+    ];
+    let mut cases = Vec::new();
+    for (src, prev, dry) in [
+        (&src, vec![old("core"), hard("sub", "core")], false),
+        (&src, vec![old("core")], false),
+        (&src, vec![old("sub")], false),
+        (&src, vec![old("core")], true),
+        (&deep, vec![dir("a"), dir("b"), old("a/core")], false),
+        (&deep, vec![dir("a"), dir("b"), old("b/sub")], false),
+    ] {
+        let mut args = vec!["-aH", "-i", "--compare-dest=../prev", "../src/", "dst/"];
+        if dry {
+            args.insert(1, "-n");
+        }
+        let mut c = case(src.clone(), Vec::new(), &[], &args);
+        c.prev = prev;
+        cases.push(c);
+    }
+    same_as_rsync(&cases);
+}

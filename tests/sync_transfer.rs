@@ -249,6 +249,8 @@ const FOUND: &[(u64, usize)] = &[
     (9601, 128),
     // -H --compare-dest: a matched leader leaves its group unfinished.
     (9611, 199),
+    // ... one copied from an inexact match links its group to it.
+    (2470924688, 2859),
     // -J with --compare-dest: a link matching but for its time is exact.
     (9401, 75),
     (9403, 210),

@@ -173,9 +173,10 @@ impl Engine<'_> {
         }
     }
 
-    /// The leader matched a `--compare-dest` file and is not made there:
-    /// rsync's generator leaves the group unfinished (try_dests_reg calls
-    /// finish_hard_link for --link-dest and --copy-dest only), so its
+    /// The leader matched a `--compare-dest` file exactly and is not made
+    /// there: rsync's generator leaves the group unfinished (try_dests_reg
+    /// calls finish_hard_link for --link-dest and --copy-dest, and for a
+    /// --compare-dest match it copied, one whose attributes differ), so its
     /// next name is processed as a file of its own (hard_link_check
     /// returns 0) and a leader is chosen again. Names that waited for
     /// this one go as plain files.
