@@ -3003,3 +3003,42 @@ fn compare_dest_inexact_leader_links_its_group() {
     }
     same_as_rsync(&cases);
 }
+
+/// -H --compare-dest without incremental recursion: a name of a group
+/// that matches its --compare-dest file exactly is not made, but stays
+/// in rsync's chain of the group (F_HL_PREV, neither done nor sent): the
+/// next name is processed on its own ("looking for a leader"), and the
+/// name that finishes the group later links every name before it, the
+/// matched one too (`hf a1 => a3`); when none does (the last name
+/// matched too), the names that waited for a leader are never made.
+/// wsync left the matched name out and sent the names that waited as
+/// plain files.
+#[test]
+fn compare_dest_exact_match_stays_in_its_group() {
+    let hard = |p: &str| Node::Hard {
+        p: p.into(),
+        target: "a1".into(),
+    };
+    let src = vec![file("a1", 700), hard("a2"), hard("a3"), file("b", 10)];
+    let mut cases = Vec::new();
+    for exact in [&["a1"][..], &["a2"], &["a3"], &["a1", "a3"], &["a2", "a3"]] {
+        for extra in ["--no-i-r", "--delete-after"] {
+            let mut c = case(
+                src.clone(),
+                Vec::new(),
+                &[],
+                &[
+                    "-aH",
+                    "-i",
+                    extra,
+                    "--compare-dest=../prev",
+                    "../src/",
+                    "dst/",
+                ],
+            );
+            c.prev = exact.iter().map(|p| file(p, 700)).collect();
+            cases.push(c);
+        }
+    }
+    same_as_rsync(&cases);
+}
