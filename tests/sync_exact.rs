@@ -3012,7 +3012,7 @@ fn compare_dest_inexact_leader_links_its_group() {
 /// matched one too (`hf a1 => a3`); when none does (the last name
 /// matched too), the names that waited for a leader are never made.
 /// wsync left the matched name out and sent the names that waited as
-/// plain files.
+/// plain files. 26/1744 (--delay-updates).
 #[test]
 fn compare_dest_exact_match_stays_in_its_group() {
     let hard = |p: &str| Node::Hard {

@@ -251,6 +251,8 @@ const FOUND: &[(u64, usize)] = &[
     (9611, 199),
     // ... one copied from an inexact match links its group to it.
     (2470924688, 2859),
+    // ... without incremental recursion an exact match stays in its group.
+    (26, 1744),
     // -J with --compare-dest: a link matching but for its time is exact.
     (9401, 75),
     (9403, 210),
