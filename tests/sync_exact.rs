@@ -3313,3 +3313,85 @@ fn list_only_atime_of_a_named_symlink() {
         ],
     );
 }
+
+/// -H with --compare-dest: a name of a hard-link group matched in the
+/// compare-dest directory but not exactly (its permissions differ there)
+/// is copied from it (`cf`), and rsync's generator then links the rest
+/// of the group to it (try_dests_reg's copy calls finish_hard_link; only
+/// an exact match leaves the group unfinished): `hf ... => LEADER`, in
+/// another directory's list too, and in a dry run. wsync took the copy
+/// like an exact match and made each name on its own, not linked.
+/// 2470924688/2859, 545758774/71, 632955247/1947.
+#[test]
+fn compare_dest_inexact_leader_links_its_group() {
+    let hard = |p: &str, t: &str| Node::Hard {
+        p: p.into(),
+        target: t.into(),
+    };
+    let old = |p: &str| with_mode(file(p, 3000), 0o600);
+    let src = vec![file("core", 3000), hard("sub", "core"), file("x", 10)];
+    let deep = vec![
+        dir("a"),
+        dir("b"),
+        file("a/core", 3000),
+        hard("b/sub", "a/core"),
+        file("a/x", 10),
+    ];
+    let mut cases = Vec::new();
+    for (src, prev, dry) in [
+        (&src, vec![old("core"), hard("sub", "core")], false),
+        (&src, vec![old("core")], false),
+        (&src, vec![old("sub")], false),
+        (&src, vec![old("core")], true),
+        (&deep, vec![dir("a"), dir("b"), old("a/core")], false),
+        (&deep, vec![dir("a"), dir("b"), old("b/sub")], false),
+    ] {
+        let mut args = vec!["-aH", "-i", "--compare-dest=../prev", "../src/", "dst/"];
+        if dry {
+            args.insert(1, "-n");
+        }
+        let mut c = case(src.clone(), Vec::new(), &[], &args);
+        c.prev = prev;
+        cases.push(c);
+    }
+    same_as_rsync(&cases);
+}
+
+/// -H --compare-dest without incremental recursion: a name of a group
+/// that matches its --compare-dest file exactly is not made, but stays
+/// in rsync's chain of the group (F_HL_PREV, neither done nor sent): the
+/// next name is processed on its own ("looking for a leader"), and the
+/// name that finishes the group later links every name before it, the
+/// matched one too (`hf a1 => a3`); when none does (the last name
+/// matched too), the names that waited for a leader are never made.
+/// wsync left the matched name out and sent the names that waited as
+/// plain files. 26/1744 (--delay-updates).
+#[test]
+fn compare_dest_exact_match_stays_in_its_group() {
+    let hard = |p: &str| Node::Hard {
+        p: p.into(),
+        target: "a1".into(),
+    };
+    let src = vec![file("a1", 700), hard("a2"), hard("a3"), file("b", 10)];
+    let mut cases = Vec::new();
+    for exact in [&["a1"][..], &["a2"], &["a3"], &["a1", "a3"], &["a2", "a3"]] {
+        for extra in ["--no-i-r", "--delete-after"] {
+            let mut c = case(
+                src.clone(),
+                Vec::new(),
+                &[],
+                &[
+                    "-aH",
+                    "-i",
+                    extra,
+                    "--compare-dest=../prev",
+                    "../src/",
+                    "dst/",
+                ],
+            );
+            c.prev = exact.iter().map(|p| file(p, 700)).collect();
+            cases.push(c);
+        }
+    }
+    same_as_rsync(&cases);
+}

@@ -173,18 +173,33 @@ impl Engine<'_> {
         }
     }
 
-    /// The leader matched a `--compare-dest` file and is not made there:
-    /// rsync's generator leaves the group unfinished (try_dests_reg calls
-    /// finish_hard_link for --link-dest and --copy-dest only), so its
+    /// The leader matched a `--compare-dest` file exactly and is not made
+    /// there: rsync's generator leaves the group unfinished (try_dests_reg
+    /// calls finish_hard_link for --link-dest and --copy-dest, and for a
+    /// --compare-dest match it copied, one whose attributes differ), so its
     /// next name is processed as a file of its own (hard_link_check
-    /// returns 0) and a leader is chosen again. Names that waited for
-    /// this one go as plain files.
+    /// finds the name before it neither done nor sent: "looking for a
+    /// leader") and a leader is chosen again. The name stays in the
+    /// group's chain (F_HL_PREV): without incremental recursion the name
+    /// that finishes the group later links it and the names that waited
+    /// before it (`hf NAME => LEADER`), and when no later name does, those
+    /// that waited are never made. With incremental recursion rsync links
+    /// it only when its file list is still there by then, and then it
+    /// fails ("File-list index ... not in", or its generator waits
+    /// forever: docs/RSYNC.md); once the list is freed the later names
+    /// take it as skipped ("virtual first"), as wsync does. Names that
+    /// waited before it (their list held, so rsync fails) go as plain
+    /// files.
     pub(super) fn hl_unlead(&mut self, i: usize) {
         if self.hl_role(i) != Some(true) {
             return;
         }
         let k = self.hl_key(i).expect("a leader has a key");
         self.hl.leader.remove(&k);
+        if !self.inc {
+            self.hl.pending.entry(k).or_default().push(i);
+            return;
+        }
         for f in self.hl.pending.remove(&k).unwrap_or_default() {
             self.plain_file(f);
         }

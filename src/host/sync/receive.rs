@@ -18,9 +18,13 @@ use std::path::{Path, PathBuf};
 // not worth an allocation per file.
 #[allow(clippy::large_enum_variant)]
 pub(super) enum AltResult {
-    /// Put in place from an alt-dest entry (or matched there): rsync's
-    /// generator reports it done (`try_dests_reg` returns -2).
+    /// Put in place from an alt-dest entry (linked or copied): rsync's
+    /// generator reports it done (`try_dests_reg` returns -2) and, with
+    /// -H, links the rest of its group to it (finish_hard_link).
     Done,
+    /// An exact --compare-dest match: nothing made, and -H's group left
+    /// unfinished (try_dests_reg returns -2 with no finish_hard_link).
+    Exact,
     /// An alt-dest copy that failed (reported).
     Failed,
     Basis(PathBuf, fs::Metadata),
@@ -265,11 +269,12 @@ impl Engine<'_> {
         if !self.alt_roots.is_empty() && (st.is_none() || a.alt_dest != Some(AltDest::Copy)) {
             match self.try_alt_file(i, dpath, st) {
                 AltResult::Done => {
-                    if a.alt_dest.unwrap_or(AltDest::Compare) == AltDest::Compare {
-                        self.hl_unlead(i);
-                    } else {
-                        self.hl_done(i);
-                    }
+                    self.hl_done(i);
+                    self.synced.push(i);
+                    return None;
+                }
+                AltResult::Exact => {
+                    self.hl_unlead(i);
                     self.synced.push(i);
                     return None;
                 }
@@ -436,7 +441,11 @@ impl Engine<'_> {
                 0
             };
             self.report_exact(i, &p, &md, base);
-            return AltResult::Done;
+            return if kind == AltDest::Compare {
+                AltResult::Exact
+            } else {
+                AltResult::Done
+            };
         }
         if st.is_some() {
             return AltResult::Nothing;
