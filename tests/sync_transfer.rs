@@ -102,39 +102,22 @@ fn run_all(cases: Vec<(String, Maker)>) -> Vec<(String, Vec<Problem>)> {
             });
         }
     });
-    let n = left_out.into_inner();
-    if n > 0 {
-        // Where rsync is not deterministic (docs/RSYNC.md), its result
-        // is no reference.
-        let _ = writeln!(
-            std::io::stderr(),
-            "sync_transfer: {n} of {} cases left out: where rsync is not deterministic (docs/RSYNC.md)",
-            cases.len()
-        );
-    }
-    let n = failing.into_inner();
-    if n > 0 {
-        let _ = writeln!(
-            std::io::stderr(),
-            "sync_transfer: {n} of {} cases left out: where rsync fails what its manual promises (docs/RSYNC.md)",
-            cases.len()
-        );
-    }
-    let n = broke.into_inner();
-    if n > 0 {
-        let _ = writeln!(
-            std::io::stderr(),
-            "sync_transfer: {n} of {} cases left out: rsync stopped on its own protocol error (docs/RSYNC.md)",
-            cases.len()
-        );
-    }
-    let n = hung.into_inner();
-    if n > 0 {
-        let _ = writeln!(
-            std::io::stderr(),
-            "sync_transfer: {n} of {} cases left out: rsync did not finish (docs/RSYNC.md)",
-            cases.len()
-        );
+    // Where rsync's result is no reference (docs/RSYNC.md), the cases
+    // are left out and counted.
+    let total = cases.len();
+    for (n, why) in [
+        (left_out, "where rsync is not deterministic"),
+        (failing, "where rsync fails what its manual promises"),
+        (broke, "rsync stopped on its own protocol error"),
+        (hung, "rsync did not finish"),
+    ] {
+        let n = n.into_inner();
+        if n > 0 {
+            let _ = writeln!(
+                std::io::stderr(),
+                "sync_transfer: {n} of {total} cases left out: {why} (docs/RSYNC.md)"
+            );
+        }
     }
     let mut v = out.into_inner().unwrap();
     v.sort_by_key(|(i, _)| *i);
