@@ -91,6 +91,8 @@ const MISSES_BEFORE_SKIP: u32 = 3;
 struct Index {
     /// `(weak sum, block)`, sorted.
     pairs: Vec<(u32, u32)>,
+    /// Each block's weak sum.
+    weak: Vec<u32>,
     /// Each block's xxh3-128.
     strong: Vec<u128>,
     /// Two bits a block in one of its words (`crate::miss_scan::slot`).
@@ -125,13 +127,14 @@ impl Index {
             let (word, mask) = slot(w, shift);
             filter[word] |= mask;
         }
-        let mut pairs: Vec<(u32, u32)> = weak.into_iter().zip(0u32..).collect();
+        let mut pairs: Vec<(u32, u32)> = weak.iter().copied().zip(0u32..).collect();
         pairs.sort_unstable();
         let crowded = pairs
             .chunk_by(|a, b| a.0 == b.0)
             .any(|run| run.len() > MAX_CHAIN_LEN);
         Ok(Index {
             pairs,
+            weak,
             strong,
             filter,
             shift,
@@ -148,23 +151,29 @@ impl Index {
 
     /// What rsync finds at a window with weak sum `w` and xxh3 `strong()`
     /// (computed only when some block has that weak sum): of the first
-    /// `MAX_CHAIN_LEN` blocks with that sum that are `usable`, from the
-    /// last down, one with the same xxh3, and `want` (the block after the
-    /// last match) in its place when that one is the same too.
+    /// `MAX_CHAIN_LEN` blocks with that sum, from the last down, one with
+    /// the same xxh3, and `want` (the block after the last match) in its
+    /// place when that one is the same too. The blocks before `first` are
+    /// tried only when in `low` (ascending; in place: rsync drops the
+    /// others from its chains, see `Updating`).
     fn find(
         &self,
         w: u32,
         strong: impl FnOnce() -> u128,
         want: Option<usize>,
-        usable: impl Fn(usize) -> bool,
+        first: usize,
+        low: &[u32],
     ) -> Found {
         let from = self.pairs.partition_point(|p| p.0 < w);
         let len = self.pairs[from..].partition_point(|p| p.0 == w);
-        let mut chain = self.pairs[from..from + len]
+        let run = &self.pairs[from..from + len];
+        let split = run.partition_point(|p| (p.1 as usize) < first);
+        let low = &low[..low.partition_point(|&b| (b as usize) < first)];
+        let mut chain = run[split..]
             .iter()
             .rev()
             .map(|p| p.1 as usize)
-            .filter(|&b| usable(b))
+            .chain(low.iter().rev().map(|&b| b as usize))
             .take(MAX_CHAIN_LEN)
             .peekable();
         if chain.peek().is_none() {
@@ -182,7 +191,7 @@ impl Index {
 
     /// Whether block `b`'s weak sum is 0 (rsync's realignment over zeros).
     fn weak_is_zero(&self, b: usize) -> bool {
-        self.pairs.binary_search(&(0, b as u32)).is_ok()
+        self.weak[b] == 0
     }
 }
 
@@ -275,17 +284,29 @@ fn count(src: &File, basis: &File, m: &Method, failed: &AtomicBool) -> Result<Se
     scan(src, basis, m, failed, None)
 }
 
-/// The search's state when updating the basis in place.
+/// The search's state when updating the basis in place. rsync drops a
+/// block from its hash chains once the window is past its offset, unless
+/// it was found at its own offset (SUMFLG_SAME_OFFSET): those are kept
+/// here, by weak sum, so that a position looks at no dropped block.
 struct Updating<'o, 'f> {
     out: &'o mut InPlace<'f>,
-    /// rsync's SUMFLG_SAME_OFFSET: blocks found at their own offset, a
-    /// bit each.
+    /// The blocks found at their own offset, a bit each.
     same: Vec<u64>,
+    /// The same blocks by weak sum, ascending (each is found at its own
+    /// offset after the ones before it).
+    same_by_sum: std::collections::HashMap<u32, Vec<u32>>,
 }
 
 impl Updating<'_, '_> {
     fn is_same(&self, b: usize) -> bool {
         self.same[b / 64] >> (b % 64) & 1 == 1
+    }
+
+    fn set_same(&mut self, b: usize, weak: u32) {
+        if !self.is_same(b) {
+            self.same[b / 64] |= 1 << (b % 64);
+            self.same_by_sum.entry(weak).or_default().push(b as u32);
+        }
     }
 }
 
@@ -327,6 +348,7 @@ fn scan(
     let mut up = out.map(|out| Updating {
         out,
         same: Vec::new(),
+        same_by_sum: Default::default(),
     });
     // rsync counts blocks in an int32 and sends such a file whole.
     if nblocks + u64::from(tail_len > 0) > i32::MAX as u64 {
@@ -430,11 +452,19 @@ fn scan(
         if !matches!(found, Found::Block(_)) {
             let w = weak.get_or_insert_with(|| Weak::of(window)).value();
             if index.may_hold(w) {
+                let (first, low) = match &up {
+                    Some(u) => (
+                        offset.div_ceil(blen64) as usize,
+                        u.same_by_sum.get(&w).map_or(&[][..], |v| &v[..]),
+                    ),
+                    None => (0, &[][..]),
+                };
                 found = index.find(
                     w,
                     || *strong.get_or_insert_with(|| xxh3_128(window)),
                     next_block.filter(|_| up.is_none()),
-                    usable,
+                    first,
+                    low,
                 );
             }
         }
@@ -607,7 +637,7 @@ fn choose(
             }
         }
         if ok {
-            u.same[i / 64] |= 1 << (i % 64);
+            u.set_same(i, index.weak[i]);
             *want = Some(i);
         }
     }
