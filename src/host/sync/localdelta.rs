@@ -406,6 +406,11 @@ fn scan(
     // Positions in a row where blocks had the window's weak sum but none
     // matched (see `MISSES_BEFORE_SKIP`).
     let mut misses = 0u32;
+    // The last weak sum with no block to try: it never has one again (in
+    // place, the blocks past the window's offset only get fewer, and none
+    // of them has it), so a run of it (zeros past all the file's zero
+    // blocks) rolls on at once, as rsync's emptied hash bucket does.
+    let mut dead: Option<u32> = None;
     let blen64 = blen as u64;
     loop {
         // Keep `ahead` and a byte (to roll) in memory.
@@ -451,7 +456,7 @@ fn scan(
         }
         if !matches!(found, Found::Block(_)) {
             let w = weak.get_or_insert_with(|| Weak::of(window)).value();
-            if index.may_hold(w) {
+            if index.may_hold(w) && dead != Some(w) {
                 let (first, low) = match &up {
                     Some(u) => (
                         offset.div_ceil(blen64) as usize,
@@ -466,6 +471,9 @@ fn scan(
                     first,
                     low,
                 );
+                if matches!(found, Found::Nothing) {
+                    dead = Some(w);
+                }
             }
         }
         match found {
@@ -523,7 +531,7 @@ fn scan(
         loop {
             w.roll(data[pos], data[pos + blen]);
             pos += 1;
-            if pos == last || index.may_hold(w.value()) {
+            if pos == last || (index.may_hold(w.value()) && dead != Some(w.value())) {
                 break;
             }
             misses = 0; // no block has this position's weak sum
