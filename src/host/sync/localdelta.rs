@@ -4,7 +4,9 @@
 //! a time, and a candidate block is confirmed by the xxh3 of the window.
 //! Literal and matched counts are rsync's (same block length, same
 //! "next block first" rule, same cap on the blocks tried at one
-//! position, same short last block).
+//! position, same short last block). `inplace` is the same search with
+//! rsync's rules for updating the basis file itself (`--inplace`), which
+//! writes over the file as it goes.
 //!
 //! The result is the new file's bytes whatever matches: they are copied
 //! (by the kernel) on a second thread while this one works out the
