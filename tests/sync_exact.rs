@@ -3395,3 +3395,77 @@ fn compare_dest_exact_match_stays_in_its_group() {
     }
     same_as_rsync(&cases);
 }
+
+/// `--inplace --no-whole-file` finds what rsync's sender finds when it
+/// updates the basis file itself (match.c hash_search with
+/// `updating_basis_file`): a block is looked for only at or before its
+/// own offset (or where it was already found at its own), the block at
+/// the window's own offset is taken first, and a run of zeros off a
+/// block boundary realigns to the zeros the file has at the next one
+/// (the bytes up to it literal, the rest seeked over). So content moved
+/// back (bytes deleted before it) is matched, content moved on (bytes
+/// inserted) is literal; with `-S` the zeros written over the old data
+/// are holes punched, not skipped. The sources are beside (`prev/`), the
+/// old files in `dst/`, one of them sparse; `-I`: some have the same size.
+#[test]
+fn inplace_finds_moved_blocks_as_rsync() {
+    use xfer::tree::content;
+    let cut = |d: &[u8], at: usize, n: usize| [&d[..at], &d[at + n..]].concat();
+    let put = |d: &[u8], at: usize, x: &[u8]| [&d[..at], x, &d[at..]].concat();
+    let mut files: Vec<(String, Vec<u8>, Vec<u8>)> = Vec::new();
+    // 2 bytes inserted, then 100 deleted: literal between, matched after.
+    let a = content(300_000, 1);
+    files.push((
+        "a".into(),
+        a.clone(),
+        cut(&put(&a, 50_000, b"xx"), 120_002, 100),
+    ));
+    // A run of zeros that starts 300 bytes earlier: off the boundaries,
+    // realigned to the zeros the file has at the next one.
+    let z = |n: usize| vec![0u8; n];
+    let b = [content(10_000, 2), z(100_000), content(90_000, 3)].concat();
+    let nb = [&b[..9_700], &z(100_300), &b[110_000..]].concat();
+    files.push(("b".into(), b, nb));
+    // Inserted near the start: nothing after it can be matched.
+    let c = content(150_000, 4);
+    files.push(("c".into(), c.clone(), put(&c, 1_000, &content(3_000, 5))));
+    // Deleted, zeros written over data, a block moved back.
+    let d = [content(80_000, 6), z(40_000), content(80_000, 7)].concat();
+    let mut nd = cut(&d, 500, 7);
+    nd[20_000..60_000].fill(0);
+    let nd = put(&cut(&nd, 150_000, 5_000), 30_000, &d[170_000..172_000]);
+    files.push(("d".into(), d, nd));
+    // A sparse file (1 MiB: 100 bytes, a hole, 5,000 bytes at 512 KiB, a
+    // hole) with 10 bytes deleted near its start.
+    let mut e = vec![0u8; 1 << 20];
+    e[..100].copy_from_slice(&content(100, 20));
+    e[1 << 19..(1 << 19) + 5000].copy_from_slice(&content(5000, 21));
+    let sparse = Node::File {
+        p: "e".into(),
+        size: 1 << 20,
+        seed: 20,
+        mode: 0o644,
+        mtime: (1_500_000_000, 0),
+        owner: (0, 0),
+        sparse: true,
+    };
+    let mut all = vec![("prev/e".to_string(), cut(&e, 40, 10))];
+    for (name, old, new) in files {
+        all.push((format!("prev/{name}"), new));
+        all.push((format!("dst/{name}"), old));
+    }
+    let base = ["-r", "-I", "--inplace", "--no-whole-file", "--stats"];
+    let mut cases = Vec::new();
+    for extra in [&[][..], &["-B", "1000"], &["-S"], &["-S", "-B", "512"]] {
+        let args: Vec<&str> = base
+            .iter()
+            .chain(extra)
+            .chain(&["prev/", "dst/"])
+            .copied()
+            .collect();
+        let mut c = case(Vec::new(), vec![sparse.clone()], &[], &args);
+        c.files = all.clone();
+        cases.push(c);
+    }
+    same_as_rsync(&cases);
+}

@@ -4,7 +4,9 @@
 //! a time, and a candidate block is confirmed by the xxh3 of the window.
 //! Literal and matched counts are rsync's (same block length, same
 //! "next block first" rule, same cap on the blocks tried at one
-//! position, same short last block).
+//! position, same short last block). `inplace` is the same search with
+//! rsync's rules for updating the basis file itself (`--inplace`), which
+//! writes over the file as it goes.
 //!
 //! The result is the new file's bytes whatever matches: they are copied
 //! (by the kernel) on a second thread while this one works out the
@@ -13,7 +15,7 @@
 //! scan, both in 256 KiB pieces that stay in the cache while they are
 //! summed), and the basis's sums are computed in two halves at once.
 
-use super::transfer::{copy_at, Failed, Method, Sent};
+use super::transfer::{copy_at, Failed, InPlace, Method, Sent};
 use super::weaksum::Weak;
 use crate::miss_scan::slot;
 use std::fs::File;
@@ -91,6 +93,8 @@ const MISSES_BEFORE_SKIP: u32 = 3;
 struct Index {
     /// `(weak sum, block)`, sorted.
     pairs: Vec<(u32, u32)>,
+    /// Each block's weak sum.
+    weak: Vec<u32>,
     /// Each block's xxh3-128.
     strong: Vec<u128>,
     /// Two bits a block in one of its words (`crate::miss_scan::slot`).
@@ -125,13 +129,14 @@ impl Index {
             let (word, mask) = slot(w, shift);
             filter[word] |= mask;
         }
-        let mut pairs: Vec<(u32, u32)> = weak.into_iter().zip(0u32..).collect();
+        let mut pairs: Vec<(u32, u32)> = weak.iter().copied().zip(0u32..).collect();
         pairs.sort_unstable();
         let crowded = pairs
             .chunk_by(|a, b| a.0 == b.0)
             .any(|run| run.len() > MAX_CHAIN_LEN);
         Ok(Index {
             pairs,
+            weak,
             strong,
             filter,
             shift,
@@ -150,26 +155,45 @@ impl Index {
     /// (computed only when some block has that weak sum): of the first
     /// `MAX_CHAIN_LEN` blocks with that sum, from the last down, one with
     /// the same xxh3, and `want` (the block after the last match) in its
-    /// place when that one is the same too.
-    fn find(&self, w: u32, strong: impl FnOnce() -> u128, want: Option<usize>) -> Found {
+    /// place when that one is the same too. The blocks before `first` are
+    /// tried only when in `low` (ascending; in place: rsync drops the
+    /// others from its chains, see `Updating`).
+    fn find(
+        &self,
+        w: u32,
+        strong: impl FnOnce() -> u128,
+        want: Option<usize>,
+        first: usize,
+        low: &[u32],
+    ) -> Found {
         let from = self.pairs.partition_point(|p| p.0 < w);
         let len = self.pairs[from..].partition_point(|p| p.0 == w);
-        if len == 0 {
+        let run = &self.pairs[from..from + len];
+        let split = run.partition_point(|p| (p.1 as usize) < first);
+        let low = &low[..low.partition_point(|&b| (b as usize) < first)];
+        let mut chain = run[split..]
+            .iter()
+            .rev()
+            .map(|p| p.1 as usize)
+            .chain(low.iter().rev().map(|&b| b as usize))
+            .take(MAX_CHAIN_LEN)
+            .peekable();
+        if chain.peek().is_none() {
             return Found::Nothing;
         }
         let s = strong();
-        let Some(found) = self.pairs[from..from + len]
-            .iter()
-            .rev()
-            .take(MAX_CHAIN_LEN)
-            .find(|p| self.strong[p.1 as usize] == s)
-        else {
+        let Some(found) = chain.find(|&b| self.strong[b] == s) else {
             return Found::Miss;
         };
         match want {
             Some(nb) if nb < self.strong.len() && self.strong[nb] == s => Found::Block(nb),
-            _ => Found::Block(found.1 as usize),
+            _ => Found::Block(found),
         }
+    }
+
+    /// Whether block `b`'s weak sum is 0 (rsync's realignment over zeros).
+    fn weak_is_zero(&self, b: usize) -> bool {
+        self.weak[b] == 0
     }
 }
 
@@ -234,48 +258,145 @@ pub fn delta(src: &mut File, basis: &File, out: &File, m: &Method) -> Result<Sen
     })
 }
 
+/// `--inplace` over the file itself (rsync's `updating_basis_file`):
+/// the file's blocks are indexed, then `src` is searched against them as
+/// rsync's sender does when it updates the basis in place, and written
+/// over the file as its receiver does (`transfer::InPlace`): a block
+/// found at its own offset is left alone, what comes before it written.
+/// A block is only looked for at or before its own offset (the receiver
+/// copies it from the file, which is intact there), or where one was
+/// already found at its own offset; one at its own offset is taken over
+/// another with the same bytes, and a run of zeros that the file has
+/// further on (at a block boundary) is realigned to it. Memory: the
+/// index (24 bytes a block) and a bit a block.
+pub fn inplace(src: &mut File, file: &File, m: &Method) -> Result<Sent, Failed> {
+    let old_len = file.metadata().map_err(Failed::Write)?.len();
+    let mut out = InPlace::new(file, old_len, m);
+    let sent = scan(src, file, m, &AtomicBool::new(false), Some(&mut out))?;
+    out.finish().map_err(Failed::Write)?;
+    Ok(sent)
+}
+
 /// rsync's literal and matched split of `src` against the basis. The
 /// basis's last block is shorter when its length is not a multiple of
 /// the block length (the whole basis when shorter than one): rsync's
 /// window shrinks at the end of the new file, and matches that block
 /// only there, when the new file ends with it.
 fn count(src: &File, basis: &File, m: &Method, failed: &AtomicBool) -> Result<Sent, Failed> {
+    scan(src, basis, m, failed, None)
+}
+
+/// The search's state when updating the basis in place. rsync drops a
+/// block from its hash chains once the window is past its offset, unless
+/// it was found at its own offset (SUMFLG_SAME_OFFSET): those are kept
+/// here, by weak sum, so that a position looks at no dropped block.
+struct Updating<'o, 'f> {
+    out: &'o mut InPlace<'f>,
+    /// The blocks found at their own offset, a bit each.
+    same: Vec<u64>,
+    /// The same blocks by weak sum, ascending (each is found at its own
+    /// offset after the ones before it).
+    same_by_sum: std::collections::HashMap<u32, Vec<u32>>,
+}
+
+impl Updating<'_, '_> {
+    fn is_same(&self, b: usize) -> bool {
+        self.same[b / 64] >> (b % 64) & 1 == 1
+    }
+
+    fn set_same(&mut self, b: usize, weak: u32) {
+        if !self.is_same(b) {
+            self.same[b / 64] |= 1 << (b % 64);
+            self.same_by_sum.entry(weak).or_default().push(b as u32);
+        }
+    }
+}
+
+/// `literal` counted (and written, in place).
+fn lit(sent: &mut Sent, up: &mut Option<Updating>, data: &[u8]) -> Result<(), Failed> {
+    sent.literal += data.len() as u64;
+    if let Some(u) = up {
+        u.out.write(data).map_err(Failed::Write)?;
+    }
+    Ok(())
+}
+
+/// A block matched (in place: kept when at its own offset, else written).
+fn hit(sent: &mut Sent, up: &mut Option<Updating>, data: &[u8], own: bool) -> Result<(), Failed> {
+    sent.matched += data.len() as u64;
+    if let Some(u) = up {
+        if own {
+            u.out.keep(data)
+        } else {
+            u.out.write(data)
+        }
+        .map_err(Failed::Write)?;
+    }
+    Ok(())
+}
+
+fn scan(
+    src: &File,
+    basis: &File,
+    m: &Method,
+    failed: &AtomicBool,
+    out: Option<&mut InPlace>,
+) -> Result<Sent, Failed> {
     let basis_len = basis.metadata().map_err(Failed::Read)?.len();
     let blen = block_len(m, basis_len);
     let nblocks = basis_len / blen as u64;
     let tail_len = (basis_len % blen as u64) as usize;
     let mut sent = Sent::default();
+    let mut up = out.map(|out| Updating {
+        out,
+        same: Vec::new(),
+        same_by_sum: Default::default(),
+    });
     // rsync counts blocks in an int32 and sends such a file whole.
     if nblocks + u64::from(tail_len > 0) > i32::MAX as u64 {
-        sent.literal = src.metadata().map_err(Failed::Read)?.len();
-        return Ok(sent);
+        return whole(src, &mut sent, &mut up).map(|()| sent);
     }
     let nblocks = nblocks as usize;
+    if let Some(u) = &mut up {
+        u.same = vec![0; nblocks.div_ceil(64)];
+    }
     let mut tail = vec![0u8; tail_len];
     basis
         .read_exact_at(&mut tail, nblocks as u64 * blen as u64)
         .map_err(Failed::Read)?;
     if nblocks == 0 {
-        // No full block to match: the new file's end against the basis.
+        // No full block to match: the new file's end against the basis
+        // (in place: only at its own offset, the whole file the same).
         let total = src.metadata().map_err(Failed::Read)?.len();
-        if tail_len > 0 && total >= tail_len as u64 {
+        let fits = match up {
+            Some(_) => total == tail_len as u64,
+            None => total >= tail_len as u64,
+        };
+        if tail_len > 0 && fits {
             let mut end = vec![0u8; tail_len];
             src.read_exact_at(&mut end, total - tail_len as u64)
                 .map_err(Failed::Read)?;
             if end == tail {
+                if let Some(u) = &mut up {
+                    u.out.keep(&end).map_err(Failed::Write)?;
+                    sent.matched = tail_len as u64;
+                    return Ok(sent);
+                }
                 sent.matched = tail_len as u64;
                 sent.literal = total - tail_len as u64;
                 return Ok(sent);
             }
         }
-        sent.literal = total;
-        return Ok(sent);
+        return whole(src, &mut sent, &mut up).map(|()| sent);
     }
     let index = Index::build(basis, blen, nblocks)?;
+    // In place, a realignment over zeros looks up to a block past the
+    // window: two blocks and a byte are kept ahead.
+    let ahead = if up.is_some() { 2 * blen } else { blen };
     // A window over the new file: `buf[pos..end]` is unscanned so far.
     // Each read lands at `head`, a page boundary, with what is left of
-    // the last one (at most a block) moved just before it.
-    let head = (blen + 1).div_ceil(PAGE) * PAGE;
+    // the last one (at most `ahead`) moved just before it.
+    let head = (ahead + 1).div_ceil(PAGE) * PAGE;
     let mut buf = PageBuf::new(head + CHUNK.max(4 * blen));
     let (mut pos, mut end, mut lit_start) = (head, head, head);
     let mut read_at = 0u64;
@@ -287,13 +408,19 @@ fn count(src: &File, basis: &File, m: &Method, failed: &AtomicBool) -> Result<Se
     // Positions in a row where blocks had the window's weak sum but none
     // matched (see `MISSES_BEFORE_SKIP`).
     let mut misses = 0u32;
+    // The last weak sum with no block to try: it never has one again (in
+    // place, the blocks past the window's offset only get fewer, and none
+    // of them has it), so a run of it (zeros past all the file's zero
+    // blocks) rolls on at once, as rsync's emptied hash bucket does.
+    let mut dead: Option<u32> = None;
+    let blen64 = blen as u64;
     loop {
-        // Keep a block and a byte ahead of `pos` (to roll) in memory.
-        if !eof && end - pos <= blen {
+        // Keep `ahead` and a byte (to roll) in memory.
+        if !eof && end - pos <= ahead {
             if failed.load(Ordering::Relaxed) {
                 return Err(Failed::Write(std::io::Error::other("copy failed")));
             }
-            sent.literal += (pos - lit_start) as u64;
+            lit(&mut sent, &mut up, &buf[lit_start..pos])?;
             let left = end - pos;
             buf.copy_within(pos..end, head - left);
             pos = head - left;
@@ -306,6 +433,13 @@ fn count(src: &File, basis: &File, m: &Method, failed: &AtomicBool) -> Result<Se
         if end - pos < blen {
             break;
         }
+        // The window's offset in the new file.
+        let offset = read_at - (end - pos) as u64;
+        // In place, only blocks at or past it, or found at their own.
+        let usable = |b: usize| match &up {
+            Some(u) => b as u64 * blen64 >= offset || u.is_same(b),
+            None => true,
+        };
         let window = &buf[pos..pos + blen];
         let mut strong = None;
         let mut found = Found::Nothing;
@@ -314,7 +448,7 @@ fn count(src: &File, basis: &File, m: &Method, failed: &AtomicBool) -> Result<Se
         // window's weak sum, the same bytes having the same sums; only
         // a crowded weak sum, where the cap may skip it, needs `find`).
         if let (None, Some(nb), false) = (weak, next_block, index.crowded) {
-            if nb < nblocks {
+            if nb < nblocks && usable(nb) {
                 let s = xxh3_128(window);
                 strong = Some(s);
                 if s == index.strong[nb] {
@@ -324,18 +458,46 @@ fn count(src: &File, basis: &File, m: &Method, failed: &AtomicBool) -> Result<Se
         }
         if !matches!(found, Found::Block(_)) {
             let w = weak.get_or_insert_with(|| Weak::of(window)).value();
-            if index.may_hold(w) {
+            if index.may_hold(w) && dead != Some(w) {
+                let (first, low) = match &up {
+                    Some(u) => (
+                        offset.div_ceil(blen64) as usize,
+                        u.same_by_sum.get(&w).map_or(&[][..], |v| &v[..]),
+                    ),
+                    None => (0, &[][..]),
+                };
                 found = index.find(
                     w,
                     || *strong.get_or_insert_with(|| xxh3_128(window)),
-                    next_block,
+                    next_block.filter(|_| up.is_none()),
+                    first,
+                    low,
                 );
+                if matches!(found, Found::Nothing) {
+                    dead = Some(w);
+                }
             }
         }
         match found {
             Found::Block(b) => {
-                sent.literal += (pos - lit_start) as u64;
-                sent.matched += blen as u64;
+                let (b, skip) = match &mut up {
+                    None => (b, 0),
+                    Some(u) => {
+                        let s = *strong.get_or_insert_with(|| xxh3_128(window));
+                        let at = Place {
+                            offset,
+                            pos,
+                            end,
+                            blen,
+                            nblocks,
+                        };
+                        choose(&index, u, &buf, at, b, s, &mut next_block)
+                    }
+                };
+                lit(&mut sent, &mut up, &buf[lit_start..pos + skip])?;
+                pos += skip;
+                let own = b as u64 * blen64 == offset + skip as u64;
+                hit(&mut sent, &mut up, &buf[pos..pos + blen], own)?;
                 pos += blen;
                 lit_start = pos;
                 weak = None;
@@ -371,7 +533,7 @@ fn count(src: &File, basis: &File, m: &Method, failed: &AtomicBool) -> Result<Se
         loop {
             w.roll(data[pos], data[pos + blen]);
             pos += 1;
-            if pos == last || index.may_hold(w.value()) {
+            if pos == last || (index.may_hold(w.value()) && dead != Some(w.value())) {
                 break;
             }
             misses = 0; // no block has this position's weak sum
@@ -379,14 +541,126 @@ fn count(src: &File, basis: &File, m: &Method, failed: &AtomicBool) -> Result<Se
         weak = Some(w);
     }
     // The rest is shorter than a block: literal, but for the basis's
-    // short last block when the new file ends with it.
-    if tail_len > 0 && end - pos >= tail_len && buf[end - tail_len..end] == tail[..] {
-        sent.literal += (end - tail_len - lit_start) as u64;
-        sent.matched += tail_len as u64;
+    // short last block when the new file ends with it (in place, when
+    // that is at or before its own offset).
+    let tail_at = read_at - tail_len as u64;
+    let tail_usable = up.is_none() || nblocks as u64 * blen64 >= tail_at;
+    if tail_len > 0 && end - pos >= tail_len && tail_usable && buf[end - tail_len..end] == tail[..]
+    {
+        lit(&mut sent, &mut up, &buf[lit_start..end - tail_len])?;
+        let own = nblocks as u64 * blen64 == tail_at;
+        hit(&mut sent, &mut up, &buf[end - tail_len..end], own)?;
     } else {
-        sent.literal += (end - lit_start) as u64;
+        lit(&mut sent, &mut up, &buf[lit_start..end])?;
     }
     Ok(sent)
+}
+
+/// All of `src` as literal data (written, in place).
+fn whole(src: &File, sent: &mut Sent, up: &mut Option<Updating>) -> Result<(), Failed> {
+    if up.is_none() {
+        sent.literal = src.metadata().map_err(Failed::Read)?.len();
+        return Ok(());
+    }
+    let mut buf = PageBuf::new(CHUNK);
+    let mut at = 0u64;
+    loop {
+        let n = read_full_at(src, &mut buf, at).map_err(Failed::Read)?;
+        lit(sent, up, &buf[..n])?;
+        at += n as u64;
+        if n < buf.len() {
+            return Ok(());
+        }
+    }
+}
+
+/// Where a match was found: the window's offset in the new file, its
+/// place in the buffer (`buf[pos..end]` read), the block length and the
+/// number of full blocks.
+struct Place {
+    offset: u64,
+    pos: usize,
+    end: usize,
+    blen: usize,
+    nblocks: usize,
+}
+
+/// rsync's choice of block when updating the basis in place (match.c
+/// hash_search, `updating_basis_file`), the window's bytes being block
+/// `found`'s (xxh3 `s`): the block at the window's own offset when the
+/// window starts on a block boundary and that block has the same bytes;
+/// a window of zeros (weak sum 0) off a boundary whose next boundary
+/// holds the same zeros in both files moves there (the bytes up to it
+/// literal: `skip`); then either is marked SUMFLG_SAME_OFFSET (usable
+/// from then on) and `want` follows it. Otherwise `want` (the block after
+/// the last match) when usable and the same. Returns the block and
+/// `skip`; `want` is set to the block chosen, the caller moves it on.
+fn choose(
+    index: &Index,
+    u: &mut Updating,
+    buf: &[u8],
+    at: Place,
+    found: usize,
+    s: u128,
+    want: &mut Option<usize>,
+) -> (usize, usize) {
+    let Place {
+        offset,
+        pos,
+        end,
+        blen,
+        nblocks,
+    } = at;
+    let blen64 = blen as u64;
+    let aligned_i = offset.div_ceil(blen64);
+    let aligned = aligned_i * blen64;
+    let aligned_i = aligned_i as usize;
+    let gap = (aligned - offset) as usize;
+    let mut i = found;
+    let mut skip = 0;
+    // What rsync then compares `want_i` with: the window's sums, or
+    // those of the bytes at the boundary when a realignment failed there.
+    let mut cmp_strong = Some(s);
+    if aligned_i < nblocks && (gap == 0 || (gap + blen <= end - pos && index.weak_is_zero(found))) {
+        let mut ok = true;
+        if i != aligned_i {
+            if index.strong[aligned_i] == s {
+                i = aligned_i;
+            } else {
+                ok = false;
+            }
+        }
+        if ok && gap > 0 {
+            let there = &buf[pos + gap..pos + gap + blen];
+            if Weak::of(there).value() != 0 {
+                // No block with the window's xxh3 has that weak sum.
+                cmp_strong = None;
+                ok = false;
+            } else {
+                let s2 = xxh3_128(there);
+                if s2 == index.strong[i] {
+                    skip = gap;
+                } else {
+                    cmp_strong = Some(s2);
+                    ok = false;
+                }
+            }
+        }
+        if ok {
+            u.set_same(i, index.weak[i]);
+            *want = Some(i);
+        }
+    }
+    if let (Some(nb), Some(cs)) = (*want, cmp_strong) {
+        if nb != i
+            && nb < nblocks
+            && (nb as u64 * blen64 >= offset + skip as u64 || u.is_same(nb))
+            && index.strong[nb] == cs
+        {
+            i = nb;
+        }
+    }
+    (i, skip)
 }
 
 /// Reads at `at` until `buf` is full or the file ends.
@@ -662,6 +936,165 @@ mod tests {
             let new = parts.concat();
             assert_eq!(reference(&basis, &new, 4096), want, "{} bytes", new.len());
             assert_eq!(counts(&basis, &new, 4096), want, "{} bytes", new.len());
+        }
+    }
+
+    /// rsync's `hash_search` with `updating_basis_file` (`--inplace`),
+    /// written plainly as match.c has it: blocks before the offset
+    /// dropped unless found at their own offset, the block at the aligned
+    /// offset first, the realignment over zeros, `want_i` when usable.
+    /// The counts to expect and the blocks found at their own offset.
+    fn reference_inplace(basis: &[u8], new: &[u8], blen: usize) -> (u64, u64, usize) {
+        let blocks: Vec<&[u8]> = basis.chunks(blen).collect();
+        let count = blocks.len();
+        let len = new.len();
+        let Some(last) = blocks.last() else {
+            return (len as u64, 0, 0);
+        };
+        let sums: Vec<u32> = blocks.iter().map(|b| Weak::of(b).value()).collect();
+        // The hash chains: blocks by weak sum, from the last down.
+        let mut chains = std::collections::HashMap::<u32, Vec<usize>>::new();
+        for i in (0..count).rev() {
+            chains.entry(sums[i]).or_default().push(i);
+        }
+        let mut same = vec![false; count];
+        let end = (len + 1).saturating_sub(last.len());
+        let (mut offset, mut want, mut matched, mut misses, mut kept) = (0, 0, 0, 0, 0);
+        while offset < end {
+            let k = blen.min(len - offset);
+            let window = &new[offset..offset + k];
+            let sum = Weak::of(window).value();
+            let usable = |i: usize, o: usize, same: &[bool]| i * blen >= o || same[i];
+            let mut chain = chains
+                .get(&sum)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|&i| blocks[i].len() == k && usable(i, offset, &same))
+                .peekable();
+            let tried = chain.peek().is_some();
+            let found = chain.take(MAX_CHAIN_LEN).find(|&i| blocks[i] == window);
+            let Some(mut i) = found else {
+                if !tried {
+                    misses = 0;
+                } else {
+                    misses += 1;
+                    if misses > MISSES_BEFORE_SKIP && k > 1 {
+                        misses = MISSES_BEFORE_SKIP;
+                        offset += (end - 1).saturating_sub(offset).min(k - 1);
+                    }
+                }
+                offset += 1;
+                continue;
+            };
+            let aligned_i = offset.div_ceil(blen);
+            let aligned = aligned_i * blen;
+            let mut cmp: Option<&[u8]> = Some(window);
+            if (offset == aligned || (sum == 0 && k == blen && aligned + k <= len))
+                && aligned_i < count
+            {
+                let mut ok = true;
+                if i != aligned_i {
+                    if blocks[aligned_i] == window {
+                        i = aligned_i;
+                    } else {
+                        ok = false;
+                    }
+                }
+                if ok && offset != aligned {
+                    let there = &new[aligned..aligned + k];
+                    if Weak::of(there).value() != sums[i] {
+                        cmp = None;
+                        ok = false;
+                    } else if there != blocks[i] {
+                        cmp = Some(there);
+                        ok = false;
+                    } else {
+                        offset = aligned;
+                    }
+                }
+                if ok {
+                    same[i] = true;
+                    want = i;
+                }
+            }
+            if let Some(cmp) = cmp {
+                if i != want && want < count && usable(want, offset, &same) && blocks[want] == cmp {
+                    i = want;
+                }
+            }
+            want = i + 1;
+            matched += blocks[i].len();
+            if i * blen == offset {
+                kept += blocks[i].len();
+            }
+            offset += blocks[i].len();
+            misses = 0;
+        }
+        ((len - matched) as u64, matched as u64, kept)
+    }
+
+    /// `inplace` of `new` over a file holding `old`: the file after, and
+    /// the counts.
+    fn run_inplace(old: &[u8], new: &[u8], blen: usize, sparse: bool) -> (Vec<u8>, Sent) {
+        let dir = tempfile::tempdir().unwrap();
+        let [fp, np] = ["f", "n"].map(|n| dir.path().join(n));
+        std::fs::write(&fp, old).unwrap();
+        std::fs::write(&np, new).unwrap();
+        let m = Method {
+            block_size: Some(blen as u32),
+            sparse,
+            ..Default::default()
+        };
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&fp)
+            .unwrap();
+        let sent = inplace(&mut File::open(&np).unwrap(), &file, &m).unwrap();
+        (std::fs::read(&fp).unwrap(), sent)
+    }
+
+    /// Content moved back and on, repeated, runs of zeros moved off the
+    /// block boundaries, files longer and shorter, with and without a
+    /// short last block, `-S` or not: the file becomes the new one, with
+    /// the counts of rsync's search when updating in place.
+    #[test]
+    fn inplace_counts_equal_rsyncs_search() {
+        for (seed, blen) in [(1, 700), (2, 64), (3, 100), (4, 1000), (5, 333), (6, 4096)] {
+            let mut old = noise(seed, 300_000 + seed as usize * 777);
+            old[40_000..90_000].fill(0);
+            old[200_000..203_000].fill(0);
+            let r = noise(seed + 50, 20_000);
+            let mut new = Vec::new();
+            new.extend_from_slice(&old[..10_000]);
+            new.extend_from_slice(&old[10_333..45_000]); // moved back
+            new.extend_from_slice(&[0; 61_111]); // zeros off the boundaries
+            new.extend_from_slice(&old[100_000..150_000]); // moved back
+            new.extend_from_slice(&r[..1_234]); // literal: the rest moves on
+            new.extend_from_slice(&old[150_000..180_000]);
+            new.extend_from_slice(&old[5_000..9_000]); // a copy from before
+            new.extend_from_slice(&old[250_000..]); // back to before its place
+            let want = reference_inplace(&old, &new, blen);
+            assert!(want.1 > 100_000 && want.2 > 10_000, "{want:?}");
+            for sparse in [false, true] {
+                let (got, sent) = run_inplace(&old, &new, blen, sparse);
+                assert!(got == new, "blen {blen}: the file is not the new one");
+                assert_eq!(
+                    (sent.literal, sent.matched),
+                    (want.0, want.1),
+                    "blen {blen}"
+                );
+            }
+            // Shorter than the file, and the file unchanged.
+            let short = &old[..old.len() - 3_000];
+            let (got, sent) = run_inplace(&old, short, blen, false);
+            assert!(got == short);
+            let want = reference_inplace(&old, short, blen);
+            assert_eq!((sent.literal, sent.matched), (want.0, want.1));
+            let (got, sent) = run_inplace(&old, &old, blen, true);
+            assert!(got == old);
+            assert_eq!((sent.literal, sent.matched), (0, old.len() as u64));
         }
     }
 

@@ -284,51 +284,155 @@ impl crate::Basis for FileBasis {
     }
 }
 
-/// `--inplace`: rewrites only the blocks that differ from what the file
-/// holds at the same offset (the matched data stays where it is, holes
-/// too), then sets the length. Blocks are rsync's (`-B` or its
-/// square-root rule on the file's length), read many at a time.
+/// `--inplace`: rsync's delta search with `updating_basis_file` (the
+/// basis is the file itself), in localdelta.rs: a block found at its own
+/// offset is left alone (the matched data stays where it is, holes too),
+/// everything else is written over the file, then the length is set.
 pub fn inplace(src: &mut File, out: &File, m: &Method) -> Result<Sent, Failed> {
-    let old_len = out.metadata().map_err(Failed::Write)?.len();
-    let blen = m
-        .block_size
-        .unwrap_or_else(|| crate::default_block_len(old_len))
-        .max(1) as usize;
-    let chunk = (READ_CHUNK / blen).max(1) * blen;
-    let mut a = vec![0u8; chunk];
-    let mut b = vec![0u8; chunk];
-    let mut pos = 0u64;
-    let mut sent = Sent::default();
-    let mut sink = Sink::new(out, 0, m);
-    loop {
-        let n = read_full(src, &mut a).map_err(Failed::Read)?;
-        if n == 0 {
-            break;
+    super::localdelta::inplace(src, out, m)
+}
+
+/// What rsync's receiver does to a file it updates in place
+/// (receive_data with `updating_basis_or_equiv`): data it got (literal,
+/// or a block from elsewhere) is written at the current offset, a block
+/// at its own offset is seeked over. With `-S` (fileio.c write_sparse)
+/// the leading and trailing zeros of each piece, and its runs of at
+/// least 1 KiB of zeros, become holes, punched where the file was
+/// (rsync's `preallocated_len`, the old length) and seeked over past
+/// it; in a block kept in place too.
+pub struct InPlace<'a> {
+    sink: Sink<'a>,
+    sparse: bool,
+    old_len: u64,
+    /// Zeros owed just before `sink.pos` (a hole to be made).
+    hole: u64,
+}
+
+/// rsync's SPARSE_WRITE_SIZE: a shorter run of zeros inside a piece is
+/// written as data.
+const SPARSE_WRITE_SIZE: usize = 1024;
+
+impl<'a> InPlace<'a> {
+    pub fn new(file: &'a File, old_len: u64, m: &Method) -> InPlace<'a> {
+        let plain = Method {
+            sparse: false,
+            ..*m
+        };
+        InPlace {
+            sink: Sink::new(file, 0, &plain),
+            sparse: m.sparse,
+            old_len,
+            hole: 0,
         }
-        // What the file holds at the same offsets.
-        let have = old_len.saturating_sub(pos).min(n as u64) as usize;
-        out.read_exact_at(&mut b[..have], pos)
-            .map_err(Failed::Write)?;
-        // Runs of differing blocks are written at once.
-        let mut run = 0;
-        let mut i = 0;
-        while i < n {
-            let j = (i + blen).min(n);
-            if j <= have && a[i..j] == b[i..j] {
-                sink.write_all(&a[run..i]).map_err(Failed::Write)?;
-                sent.literal += (i - run) as u64;
-                sent.matched += (j - i) as u64;
-                sink.pos += (j - i) as u64;
-                run = j;
-            }
-            i = j;
-        }
-        sink.write_all(&a[run..n]).map_err(Failed::Write)?;
-        sent.literal += (n - run) as u64;
-        pos += n as u64;
     }
-    sink.finish().map_err(Failed::Write)?;
-    Ok(sent)
+
+    /// `data` written at the current offset.
+    pub fn write(&mut self, data: &[u8]) -> io::Result<()> {
+        self.put(data, true)
+    }
+
+    /// `data`, which the file already holds at the current offset, kept.
+    pub fn keep(&mut self, data: &[u8]) -> io::Result<()> {
+        self.put(data, false)
+    }
+
+    fn put(&mut self, data: &[u8], write: bool) -> io::Result<()> {
+        if !self.sparse {
+            if write {
+                self.sink.write_all(data)?;
+            } else {
+                if super::signals::caught() {
+                    return Err(io::Error::other("received a signal"));
+                }
+                self.sink.pos += data.len() as u64;
+            }
+            return Ok(());
+        }
+        let at = self.sink.pos;
+        let len = data.len();
+        let l1 = data.iter().position(|&b| b != 0).unwrap_or(len);
+        self.hole += l1 as u64;
+        if l1 == len {
+            self.sink.pos += len as u64;
+            return Ok(());
+        }
+        let l2 = data.iter().rev().position(|&b| b != 0).unwrap_or(0);
+        let stop = len - l2;
+        let (mut start, mut i) = (l1, l1);
+        while i < stop {
+            if data[i] != 0 {
+                i += 1;
+                continue;
+            }
+            let z = data[i..stop]
+                .iter()
+                .position(|&b| b != 0)
+                .unwrap_or(stop - i);
+            if z >= SPARSE_WRITE_SIZE {
+                self.span(at + start as u64, &data[start..i], write)?;
+                self.hole += z as u64;
+                start = i + z;
+            }
+            i += z;
+        }
+        self.span(at + start as u64, &data[start..stop], write)?;
+        self.hole = l2 as u64;
+        self.sink.pos = at + len as u64;
+        Ok(())
+    }
+
+    /// One piece of `put` at `at`, after the hole owed before it.
+    fn span(&mut self, at: u64, data: &[u8], write: bool) -> io::Result<()> {
+        self.make_hole(at)?;
+        self.sink.pos = at;
+        if write {
+            self.sink.write_all(data)?;
+        } else {
+            self.sink.pos += data.len() as u64;
+        }
+        Ok(())
+    }
+
+    /// The zeros owed before `at`: a hole punched within the old length
+    /// (past it the file has none to punch).
+    fn make_hole(&mut self, at: u64) -> io::Result<()> {
+        let from = at - self.hole;
+        if self.hole > 0 && from < self.old_len {
+            punch_hole(self.sink.file, from, self.hole)?;
+        }
+        self.hole = 0;
+        Ok(())
+    }
+
+    /// Punches the zeros owed at the end and sets the length.
+    pub fn finish(mut self) -> io::Result<u64> {
+        let end = self.sink.pos;
+        self.make_hole(end)?;
+        self.sink.finish()
+    }
+}
+
+/// Zeros over `len` bytes at `at`: a hole (FALLOC_FL_PUNCH_HOLE, or
+/// ZERO_RANGE), else written, as rsync's do_punch_hole.
+fn punch_hole(f: &File, at: u64, len: u64) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{fallocate, FallocateFlags};
+        let punch = FallocateFlags::PUNCH_HOLE | FallocateFlags::KEEP_SIZE;
+        if fallocate(f, punch, at, len).is_ok()
+            || fallocate(f, FallocateFlags::ZERO_RANGE, at, len).is_ok()
+        {
+            return Ok(());
+        }
+    }
+    let zeros = [0u8; 4096];
+    let mut done = 0;
+    while done < len {
+        let n = (len - done).min(zeros.len() as u64) as usize;
+        f.write_all_at(&zeros[..n], at + done)?;
+        done += n as u64;
+    }
+    Ok(())
 }
 
 /// `--append`: writes the source's bytes past `start` (the length of
