@@ -3469,3 +3469,58 @@ fn inplace_finds_moved_blocks_as_rsync() {
     }
     same_as_rsync(&cases);
 }
+
+/// `-c --checksum-choice=none`: rsync's sender fails when it sums its
+/// first regular file as it lists (after "sending incremental file
+/// list", and "building file list" and a closing "sent 0 bytes" line in
+/// the log); a list without a regular file goes through. wsync refused
+/// before listing, whatever the list held. 485721221/4021.
+#[test]
+fn no_file_sum_fails_at_the_first_file() {
+    let link = Node::Link {
+        p: "l".into(),
+        target: "f".into(),
+        mtime: 1_600_000_001,
+    };
+    let mut cases = Vec::new();
+    for (src, args) in [
+        (
+            vec![file("f", 5), dir("d")],
+            &[
+                "-r",
+                "-v",
+                "--log-file=log.txt",
+                "-c",
+                "--checksum-choice=none",
+                "../src/",
+                "dst/",
+            ][..],
+        ),
+        (
+            vec![dir("d"), link.clone()],
+            &[
+                "-r",
+                "-v",
+                "--log-file=log.txt",
+                "-c",
+                "--checksum-choice=none",
+                "../src/",
+                "dst/",
+            ],
+        ),
+        (
+            vec![dir("d"), link],
+            &[
+                "-rl",
+                "-i",
+                "-c",
+                "--checksum-choice=xxh64,none",
+                "../src/",
+                "dst/",
+            ],
+        ),
+    ] {
+        cases.push(case(src, vec![], &[], args));
+    }
+    same_as_rsync(&cases);
+}

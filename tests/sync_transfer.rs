@@ -287,6 +287,8 @@ const FOUND: &[(u64, usize)] = &[
     (1510018074, 1221),
     // --list-only -U: a named symlink's access time before it is read.
     (1510018074, 2498),
+    // -c --checksum-choice=none: refused at the first regular file.
+    (485721221, 4021),
 ];
 
 /// The second generation's found cases (gen::v2, which draws from the

@@ -127,9 +127,9 @@ const RSYNC_LIMIT: &str = "60";
 pub const RSYNC_HUNG: &str = "rsync did not finish";
 
 /// The kind of a case where rsync 3.5.0 stops on its own protocol error
-/// (docs/RSYNC.md: `-H --compare-dest` with incremental recursion, a
-/// group's first name matched exactly and its list freed:
-/// "File-list index N not in ... (finish_hard_link) [generator]").
+/// (docs/RSYNC.md: "File-list index N not in ... [generator]" from
+/// finish_hard_link or got_flist_entry_status, a hard-link group's
+/// first name not sent and its file list freed).
 pub const RSYNC_BROKE: &str = "rsync stopped on its own protocol error";
 
 /// Runs `case`; the differences (none when rsync and wsync agree).
@@ -217,7 +217,9 @@ pub fn run_case(case: &Case, keep: bool) -> (Vec<Problem>, Run, Run) {
             },
         );
     }
-    if want.code == 2 && want.stderr.contains("(finish_hard_link) [generator]") {
+    let lost_list = want.stderr.contains("(finish_hard_link) [generator]")
+        || want.stderr.contains("(got_flist_entry_status) [generator]");
+    if want.code == 2 && lost_list {
         // No reference either: left out (and counted).
         let p = Problem {
             kind: RSYNC_BROKE.into(),

@@ -240,21 +240,23 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
         return listing::run(a, srcs, &filters, &mut log);
     }
     refuse_daemon_only(a)?;
-    if no_file_sum(a) {
-        // rsync's sender refuses it once started; its receiver is
-        // stopped (SIGUSR1).
-        log.error("Invalid checksum-choice for --checksum: none (0)");
-        log.error(&exit::line(exit::UNSUPPORTED));
-        log.error_server(&exit::line(exit::SIGUSR1));
-        log.flush();
-        return Ok(exit::UNSUPPORTED);
-    }
     let flist_progress = flist_start(a, &mut log);
     let preset_list = preset.is_some();
     let mut sent = match preset {
         Some(s) => s,
         None => sources::walk(a, srcs, &filters, &mut files)?,
     };
+    if no_file_sum(a) && sent.items.iter().any(|it| it.kind == flist::Kind::File) {
+        // rsync's sender refuses it when it sums its first regular file
+        // as it lists (nothing sent yet); its receiver is stopped
+        // (SIGUSR1). A list without one goes on.
+        log.error("Invalid checksum-choice for --checksum: none (0)");
+        log.file_line("sent 0 bytes  received 0 bytes  total size 0");
+        log.error(&exit::line(exit::UNSUPPORTED));
+        log.error_server(&exit::line(exit::SIGUSR1));
+        log.flush();
+        return Ok(exit::UNSUPPORTED);
+    }
     if !preset_list {
         extras::after_walk(a, &mut sent, &mut log)?;
     }
