@@ -289,6 +289,8 @@ const FOUND: &[(u64, usize)] = &[
     (1510018074, 2498),
     // -c --checksum-choice=none: refused at the first regular file.
     (485721221, 4021),
+    // --inplace --stats: rsync's in-place search and its counts.
+    (485721221, 1574),
 ];
 
 /// The second generation's found cases (gen::v2, which draws from the

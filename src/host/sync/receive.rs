@@ -791,7 +791,10 @@ impl Engine<'_> {
                 Err(e) => Err(Failed::Read(e)),
             }
         } else if st.is_some() && m.delta {
-            transfer::inplace(&mut src, &file, &m)
+            // rsync's delta search with `updating_basis_file` (the basis
+            // is the file itself): a block found at its own offset is
+            // left alone, everything else written over the file.
+            super::localdelta::inplace(&mut src, &file, &m)
         } else {
             file.set_len(0).map_err(|e| Some(write_err(dpath, &e)))?;
             transfer::whole(&mut src, &file, &m)

@@ -284,14 +284,6 @@ impl crate::Basis for FileBasis {
     }
 }
 
-/// `--inplace`: rsync's delta search with `updating_basis_file` (the
-/// basis is the file itself), in localdelta.rs: a block found at its own
-/// offset is left alone (the matched data stays where it is, holes too),
-/// everything else is written over the file, then the length is set.
-pub fn inplace(src: &mut File, out: &File, m: &Method) -> Result<Sent, Failed> {
-    super::localdelta::inplace(src, out, m)
-}
-
 /// What rsync's receiver does to a file it updates in place
 /// (receive_data with `updating_basis_or_equiv`): data it got (literal,
 /// or a block from elsewhere) is written at the current offset, a block
