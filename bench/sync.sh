@@ -9,10 +9,11 @@
 # and whether the two destinations came out the same.
 # Data lives under $BENCH_DIR (made once); FILES and BIG_MB shrink it.
 # The sources are read once before the runs (both tools then read from
-# the page cache). ext4 skips inodes freed in the last minutes when it
-# allocates (recently_deleted), which made whichever tool ran first right
-# after an earlier run's clean-up several times slower; the script now
-# waits until 5 minutes have passed since its last mass deletion.
+# the page cache). ext4 without a journal skips inodes freed in the last
+# minutes when it allocates (recently_deleted), which made a tool right
+# after an earlier run's clean-up several times slower; the script waits
+# until 370 s have passed since its last mass deletion and writes the
+# page cache out before each timed run (see the note at the wait).
 # FIRST=rsync runs rsync first in the pairs of (a) and (c) and in (b).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,6 +69,7 @@ fi
 # run NAME CMD...: wall seconds and max RSS (KiB) of one command.
 run() {
   local log="$BENCH_DIR/time.log"
+  sync
   /usr/bin/time -v -o "$log" "$@" > "$BENCH_DIR/out.log" 2>&1 || {
     echo "FAILED: $*" >&2
     cat "$BENCH_DIR/out.log" >&2
@@ -118,18 +120,23 @@ row() { # LABEL "wall rss cpu" "wall rss cpu" VERDICT
 
 sync
 W="$BENCH_DIR/w" R="$BENCH_DIR/r"
-# ext4 skips inodes freed in the last 60 s (300 s while their inode table
-# block is dirty) when it allocates, scanning past each one: right after
-# the 200,000 files of an earlier run are deleted, creating files costs
-# several times more system time (measured: the same copy took 53 s of
-# system time instead of 5). Delete old results first, then wait until
-# five minutes have passed since the last such deletion.
+# ext4 without a journal (as here) skips inodes freed in the last 60 s
+# when it allocates, 360 s while their inode table block is dirty
+# (recently_deleted in fs/ext4/ialloc.c), scanning past each one: right
+# after the 200,000 files of an earlier run are deleted, creating files
+# costs several times more system time (measured: the same copy took 53 s
+# of system time instead of 5). The first tool's new inodes dirty the
+# very blocks that hold the freed ones, so the second tool of a pair
+# still saw them as recent after a 300 s wait (perf: 60% of its time in
+# recently_deleted; 18-25 s against 7-9 s for the same copy). Delete old
+# results first, then wait until 370 s have passed since the last such
+# deletion; run() also syncs before each timed run.
 rm -rf "$W" "$R" && sync
 stamp="$BENCH_DIR/deleted.stamp"
 if [ -f "$stamp" ]; then
-  wait_s=$(( $(stat -c %Y "$stamp") + 300 - $(date +%s) ))
+  wait_s=$(( $(stat -c %Y "$stamp") + 370 - $(date +%s) ))
   if [ "$wait_s" -gt 0 ]; then
-    echo "bench: waiting ${wait_s} s: files were deleted less than 5 minutes ago (ext4 inode reuse)" >&2
+    echo "bench: waiting ${wait_s} s: files were deleted less than 370 s ago (ext4 inode reuse)" >&2
     sleep "$wait_s"
   fi
 fi
