@@ -235,6 +235,31 @@ fn cmp_with_slash(a: &[u8], b: &[u8]) -> Ordering {
 
 /// rsync's `f_name_cmp` (protocol 29 and later).
 pub fn f_name_cmp(a: &[u8], a_dir: bool, b: &[u8], b_dir: bool) -> Ordering {
+    // The elements before the one where the names first differ are the
+    // same in both and on the way in both (equal): start at that one.
+    let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let start = a[..same]
+        .iter()
+        .rposition(|&c| c == b'/')
+        .map_or(0, |i| i + 1);
+    let (a, b) = (&a[start..], &b[start..]);
+    // Most often that first element decides.
+    let ea = a.iter().position(|&c| c == b'/');
+    let eb = b.iter().position(|&c| c == b'/');
+    let xp = ea.is_some() || a_dir;
+    let yp = eb.is_some() || b_dir;
+    if xp != yp {
+        return if xp {
+            Ordering::Greater
+        } else {
+            Ordering::Less
+        };
+    }
+    let (x, y) = (&a[..ea.unwrap_or(a.len())], &b[..eb.unwrap_or(b.len())]);
+    let o = if xp { cmp_with_slash(x, y) } else { x.cmp(y) };
+    if o != Ordering::Equal {
+        return o;
+    }
     let mut ia = a.split(|&c| c == b'/').peekable();
     let mut ib = b.split(|&c| c == b'/').peekable();
     loop {
@@ -263,14 +288,50 @@ pub fn f_name_cmp(a: &[u8], a_dir: bool, b: &[u8], b_dir: bool) -> Ordering {
     }
 }
 
-/// Sorts a file list as rsync does.
+/// A name's key for `f_name_cmp`'s order as plain byte order: each
+/// element as a type byte (1 for the final non-directory, 2 for a
+/// directory or one on the way, which sort after), its bytes, and an end
+/// byte (0 for the final non-directory, so a shorter name comes first;
+/// '/' for a directory, compared as `name/`). Names hold no 0 byte.
+fn sort_key(path: &[u8], dir: bool, key: &mut Vec<u8>) {
+    if path.is_empty() {
+        return;
+    }
+    let n = path.split(|&c| c == b'/').count();
+    for (i, e) in path.split(|&c| c == b'/').enumerate() {
+        let on_the_way = i + 1 < n || dir;
+        key.push(if on_the_way { 2 } else { 1 });
+        key.extend_from_slice(e);
+        key.push(if on_the_way { b'/' } else { 0 });
+    }
+}
+
+/// Sorts a file list as rsync does (stable; the root entry, with an
+/// empty name, first). The entries are large, so their indices are
+/// sorted by `sort_key` and the entries then moved once each.
 pub fn sort_items(items: &mut [Item]) {
-    items.sort_by(|a, b| match (a.path.is_empty(), b.path.is_empty()) {
-        (true, true) => Ordering::Equal,
-        (true, false) => Ordering::Less,
-        (false, true) => Ordering::Greater,
-        _ => f_name_cmp(&a.path, a.is_dir(), &b.path, b.is_dir()),
-    });
+    let mut keys = Vec::new();
+    let mut ends = Vec::with_capacity(items.len() + 1);
+    ends.push(0);
+    for it in items.iter() {
+        sort_key(&it.path, it.is_dir(), &mut keys);
+        ends.push(keys.len());
+    }
+    let key = |i: usize| &keys[ends[i]..ends[i + 1]];
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by(|&i, &j| key(i).cmp(key(j)));
+    // Position k takes the entry at order[k]: each cycle of the
+    // permutation by swaps, marking a done position with order[k] = k.
+    for start in 0..order.len() {
+        let mut cur = start;
+        while order[cur] != start {
+            let next = order[cur];
+            items.swap(cur, next);
+            order[cur] = cur;
+            cur = next;
+        }
+        order[cur] = cur;
+    }
 }
 
 /// rsync's receiver's `clean_flist` on the sorted list: repeated names
@@ -286,6 +347,12 @@ pub fn clean_list(items: &mut Vec<Item>, prune: Option<&DirFilter>) -> Vec<bool>
     let n = items.len();
     let mut dropped = vec![false; n];
     let mut files: std::collections::HashMap<Vec<u8>, usize> = Default::default();
+    // Only a non-directory named as a directory can be dropped for one.
+    let dir_names: std::collections::HashSet<Vec<u8>> = items
+        .iter()
+        .filter(|it| it.is_dir())
+        .map(|it| it.path.clone())
+        .collect();
     let mut prev: Option<usize> = None;
     for i in 0..n {
         let same =
@@ -310,7 +377,7 @@ pub fn clean_list(items: &mut Vec<Item>, prune: Option<&DirFilter>) -> Vec<bool>
                 dropped[i] = true;
             }
             None => {
-                if !items[i].is_dir() {
+                if !items[i].is_dir() && dir_names.contains(&items[i].path) {
                     files.insert(items[i].path.clone(), i);
                 }
                 prev = Some(i);
@@ -1341,5 +1408,124 @@ mod unsafe_tests {
                 "{name} -> {target}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// f_name_cmp element by element from the start (no shortcut).
+    fn by_elements(a: &[u8], a_dir: bool, b: &[u8], b_dir: bool) -> Ordering {
+        let (xa, xb): (Vec<&[u8]>, Vec<&[u8]>) = (
+            a.split(|&c| c == b'/').collect(),
+            b.split(|&c| c == b'/').collect(),
+        );
+        for k in 0.. {
+            match (xa.get(k), xb.get(k)) {
+                (None, None) => return Ordering::Equal,
+                (None, Some(_)) => return Ordering::Less,
+                (Some(_), None) => return Ordering::Greater,
+                (Some(x), Some(y)) => {
+                    let xp = k + 1 < xa.len() || a_dir;
+                    let yp = k + 1 < xb.len() || b_dir;
+                    if xp != yp {
+                        return if xp {
+                            Ordering::Greater
+                        } else {
+                            Ordering::Less
+                        };
+                    }
+                    let o = if xp { cmp_with_slash(x, y) } else { x.cmp(y) };
+                    if o != Ordering::Equal {
+                        return o;
+                    }
+                }
+            }
+        }
+        unreachable!()
+    }
+
+    #[test]
+    fn name_order_shortcut_agrees() {
+        let names: Vec<&[u8]> = vec![
+            b"a", b"a/b", b"ab", b"a.b", b"a/b/c", b"a/bc", b"ab/c", b"a-", b"a/b-", b"b",
+            b"x/a/b", b"x/ab", b"x/a", b"x/a.", b"x/a/b/c", b"x", b"x-/a",
+        ];
+        for a in &names {
+            for b in &names {
+                for (ad, bd) in [(false, false), (false, true), (true, false), (true, true)] {
+                    assert_eq!(
+                        f_name_cmp(a, ad, b, bd),
+                        by_elements(a, ad, b, bd),
+                        "{:?} {ad} {:?} {bd}",
+                        String::from_utf8_lossy(a),
+                        String::from_utf8_lossy(b)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sort_keys_order_as_f_name_cmp() {
+        let names: Vec<&[u8]> = vec![
+            b"a", b"a/b", b"ab", b"a.b", b"a/b/c", b"a/bc", b"ab/c", b"a-", b"a/b-", b"b",
+            b"x/a/b", b"x/ab", b"x/a", b"x/a.", b"x/a/b/c", b"x", b"x-/a", b"a b", b"a\x01",
+        ];
+        let key = |n: &[u8], d: bool| {
+            let mut k = Vec::new();
+            sort_key(n, d, &mut k);
+            k
+        };
+        for a in &names {
+            for b in &names {
+                for (ad, bd) in [(false, false), (false, true), (true, false), (true, true)] {
+                    assert_eq!(
+                        key(a, ad).cmp(&key(b, bd)),
+                        by_elements(a, ad, b, bd),
+                        "{:?} {ad} {:?} {bd}",
+                        String::from_utf8_lossy(a),
+                        String::from_utf8_lossy(b)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sorting_moves_each_entry_to_its_place() {
+        let dir = fs::symlink_metadata(".").unwrap();
+        let file = fs::symlink_metadata("Cargo.toml").unwrap();
+        let names = [
+            ("d/b", &file),
+            ("c", &dir),
+            ("d", &dir),
+            ("a", &file),
+            ("d/a", &dir),
+            ("b", &file),
+            ("", &dir),
+            ("d/c/x", &file),
+            ("d/c", &dir),
+            ("c-", &file),
+            ("b", &file),
+        ];
+        let mut items: Vec<Item> = names
+            .iter()
+            .map(|(n, md)| Item::new(n.as_bytes().to_vec(), md, 0))
+            .collect();
+        for (i, it) in items.iter_mut().enumerate() {
+            it.ino = i as u64;
+        }
+        let mut want = items.clone();
+        want.sort_by(|a, b| match (a.path.is_empty(), b.path.is_empty()) {
+            (true, true) => Ordering::Equal,
+            (true, false) => Ordering::Less,
+            (false, true) => Ordering::Greater,
+            _ => f_name_cmp(&a.path, a.is_dir(), &b.path, b.is_dir()),
+        });
+        sort_items(&mut items);
+        let ids = |v: &[Item]| v.iter().map(|i| i.ino).collect::<Vec<_>>();
+        assert_eq!(ids(&items), ids(&want));
     }
 }

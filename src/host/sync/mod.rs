@@ -435,6 +435,9 @@ fn after_run(
         return Err((format!("wsync: {e}"), e.exit_code()));
     }
     let synced = std::mem::take(&mut eng.synced);
+    if !a.more.remove_source_files || a.dry_run {
+        return Ok(());
+    }
     let dsts: Vec<PathBuf> = synced
         .iter()
         .map(|&i| eng.dst_path(&sent.items[i]))
