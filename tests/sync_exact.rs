@@ -3524,3 +3524,60 @@ fn no_file_sum_fails_at_the_first_file() {
     }
     same_as_rsync(&cases);
 }
+
+/// `-c` and an unchanged file whose time differs within the modify
+/// window: rsync's generator sets its time to the source's exactly
+/// (set_file_attrs with ATTRS_ACCURATE_TIME under --checksum), though it
+/// itemizes no 't'; wsync compared with the window and left the old
+/// time. 964976635/1911.
+#[test]
+fn checksum_sets_times_within_the_window() {
+    let t = 1_600_000_000;
+    let src = vec![
+        with_time(file("a", 10), t),
+        file("b", 10),
+        with_time(file("c", 10), t),
+    ];
+    // The same content (file() seeds by size), other times.
+    let old = vec![
+        with_time(file("a", 10), t + 50),
+        with_time(file("b", 10), t),
+        with_time(file("c", 10), t - 1),
+    ];
+    same_for_each(
+        &src,
+        &old,
+        &[
+            &["-a", "-i", "-c", "--modify-window=100", "../src/", "dst/"],
+            &["-a", "-i", "-c", "../src/", "dst/"],
+            &["-a", "-i", "--modify-window=100", "../src/", "dst/"],
+            &["-a", "-i", "-c", "--modify-window=-1", "../src/", "dst/"],
+        ],
+    );
+}
+
+/// `-8` and an error rsync's generator prints itself: a name's high-bit
+/// bytes as they are (its filtered_fwrite without isprint), control
+/// characters still escaped; wsync escaped them all. 964976635/2523.
+#[test]
+fn eight_bit_names_in_generator_errors() {
+    // dst/d is a file: mkdir of each directory under it fails.
+    let src = vec![dir("d"), dir("d/café"), dir("d/new\nline")];
+    let old = vec![file("d", 3)];
+    same_for_each(
+        &src,
+        &old,
+        &[
+            &["-r", "-8", "--ignore-existing", "../src/", "dst/"],
+            &["-r", "--ignore-existing", "../src/", "dst/"],
+            &[
+                "-r",
+                "-8",
+                "--ignore-existing",
+                "--stderr=client",
+                "../src/",
+                "dst/",
+            ],
+        ],
+    );
+}

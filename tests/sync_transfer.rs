@@ -368,6 +368,10 @@ const FOUND_V2: &[(u64, usize)] = &[
     (20261207, 2946),
     // -L through a symlink loop: the deepest directory's opendir fails.
     (693265440, 177),
+    // -c --modify-window: an unchanged file's time set to the nanosecond.
+    (964976635, 1911),
+    // -8: a generator error's name with its high-bit bytes as they are.
+    (964976635, 2523),
 ];
 
 /// The seed of a plain run: its cases are all the same as rsync's, so

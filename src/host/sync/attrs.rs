@@ -192,7 +192,13 @@ fn set_any(at: At, md: &fs::Metadata, w: &Want) -> Result<(), String> {
             Err(e) => errors.push(e),
         }
     }
-    let differs = mtime_differs(it, md) || (accurate && md.mtime_nsec() != i64::from(it.nsec));
+    // rsync's same_mtime: with ATTRS_ACCURATE_TIME (after a transfer, or
+    // a --checksum match) to the nanosecond, past --modify-window.
+    let differs = if accurate {
+        md.mtime() != it.mtime || md.mtime_nsec() != i64::from(it.nsec)
+    } else {
+        mtime_differs(it, md)
+    };
     if super::timewin::keeps_time(a, it.kind) && (differs || force_time) {
         let r = match file {
             Some(f) => rustix::fs::futimens(f, &mtime_only(it))

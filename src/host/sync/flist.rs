@@ -186,9 +186,14 @@ pub fn show(name: &[u8]) -> String {
 pub fn escaped_server(msg: &str) -> String {
     let raw = unshow(msg);
     let mut out = String::with_capacity(raw.len());
+    // -8: only control characters escaped (rsync's filtered_fwrite
+    // without isprint); a high-bit byte is carried (outbytes).
+    let eight_bit = super::outbytes::eight_bit();
     for &b in &raw {
-        if b == b'\t' || (0x20..0x7f).contains(&b) {
+        if b == b'\t' || (0x20..0x7f).contains(&b) || eight_bit && b == 0x7f {
             out.push(b as char);
+        } else if eight_bit && b >= 0x80 {
+            out.push(super::outbytes::carry(b));
         } else {
             out.push_str(&format!("\\#{b:03o}"));
         }

@@ -276,7 +276,10 @@ impl Log {
         }
         // (rsync's client's half-written line is its own: no newline.)
         let _ = self.out.flush();
-        eprintln!("{}", super::flist::escaped_server(line));
+        let line = super::flist::escaped_server(line);
+        let mut e = std::io::stderr().lock();
+        let _ = e.write_all(&super::outbytes::bytes(&line));
+        let _ = e.write_all(b"\n");
     }
 
     /// A line in the log file only (rsync's FLOG), with rsync's prefix:
@@ -582,7 +585,16 @@ fn reshow_cr(line: &str) -> String {
 /// (with `-8` the lines carry high-bit bytes as they are: kept).
 fn reshow(line: &str) -> String {
     if super::outbytes::eight_bit() {
-        line.to_string()
+        // Control characters still escaped (rsync's filtered_fwrite).
+        let mut out = String::with_capacity(line.len());
+        for c in line.chars() {
+            if c < ' ' && c != '\t' {
+                out.push_str(&format!("\\#{:03o}", c as u32));
+            } else {
+                out.push(c);
+            }
+        }
+        out
     } else {
         show(&unshow(line))
     }

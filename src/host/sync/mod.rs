@@ -108,7 +108,11 @@ impl MergeSource for FsFiles {
 
 fn fail(msg: &str, code: u8) -> u8 {
     if !msg.is_empty() {
-        eprintln!("{msg}");
+        // (-8: a name's high-bit bytes are carried through the line.)
+        use std::io::Write;
+        let mut e = std::io::stderr().lock();
+        let _ = e.write_all(&outbytes::bytes(msg));
+        let _ = e.write_all(b"\n");
     }
     fail_quiet(code)
 }
