@@ -3524,3 +3524,50 @@ fn no_file_sum_fails_at_the_first_file() {
     }
     same_as_rsync(&cases);
 }
+
+/// A dry run with -X and an alt-dest directory, below a directory whose
+/// name is a symlink in the destination: rsync's generator would have
+/// made that directory (its children are not looked at), but
+/// gen_entry_copy_xattrs holds their parent as its dirfd cache does
+/// (dpc_dir_fd: through relative symlinks beneath the destination), so
+/// a directory there reached through the symlink gets the alt-dest
+/// directory's xattrs, a missing one fails its openat (ENOENT), and a
+/// symlink to an absolute path or out of the destination fails the
+/// secure walk (ELOOP). wsync said ENOENT for all.
+/// 485721221/3951.
+#[test]
+fn dry_run_alt_dest_xattrs_through_a_symlinked_parent() {
+    let link = |p: &str, t: &str| Node::Link {
+        p: p.into(),
+        target: t.into(),
+        mtime: 1_600_000_000,
+    };
+    let tree: Vec<Node> = ["d", "d/new", "d/sub", "e", "e/sub", "f", "f/sub"]
+        .into_iter()
+        .map(dir)
+        .collect();
+    let mut c = case(
+        tree.clone(),
+        vec![
+            link("d", "d.real"),
+            dir("d.real"),
+            dir("d.real/sub"),
+            link("e", "/"),
+            link("f", "../prev/f"),
+        ],
+        &[],
+        &["-rn", "-X", "-i", "--copy-dest=../prev", "../src/", "dst/"],
+    );
+    c.prev = tree;
+    for d in ["d/new", "d/sub", "e/sub", "f/sub"] {
+        c.prev_meta.insert(
+            d.into(),
+            xfer::tree::Meta {
+                xattrs: vec![("user.x".into(), b"hello".to_vec())],
+                acl: None,
+                dacl: None,
+            },
+        );
+    }
+    same_as_rsync(&[c]);
+}
