@@ -3571,3 +3571,47 @@ fn dry_run_alt_dest_xattrs_through_a_symlinked_parent() {
     }
     same_as_rsync(&[c]);
 }
+
+/// A name of a hard-link group that rsync's generator passes over
+/// (handle_skipped_hlink: --append with the destination as long, -u,
+/// --ignore-existing) leaves the group, which goes on without it
+/// (check_prior steps over it: "virtual first"): a later name is its
+/// leader, and the names that waited are linked to it; when the name
+/// passed over was the last, the newest name that waited is gone
+/// through again and sent. wsync sent every other name as a file of its
+/// own. 485721221/311.
+#[test]
+fn hard_link_group_goes_on_past_a_skipped_name() {
+    let hard = |p: &str, t: &str| Node::Hard {
+        p: p.into(),
+        target: t.into(),
+    };
+    let mut cases = Vec::new();
+    // --append: a/x as long at the destination (another time: not up to
+    // date); b/m waits, b/t is sent and b/m linked to it.
+    let src = vec![
+        dir("a"),
+        file("a/x", 3000),
+        dir("b"),
+        hard("b/m", "a/x"),
+        hard("b/t", "a/x"),
+    ];
+    let old = with_time(with_seed(file("a/x", 3000), 5), 1_500_000_000);
+    for extra in [&[][..], &["--no-i-r"], &["-b"]] {
+        let mut args = vec!["-aH", "-i", "--append-verify"];
+        args.extend_from_slice(extra);
+        args.extend(["../src/", "dst/"]);
+        cases.push(case(src.clone(), vec![dir("a"), old.clone()], &[], &args));
+    }
+    // -u and --ignore-existing, the name passed over first, in the
+    // middle, last.
+    let src = vec![file("a", 500), hard("b", "a"), hard("c", "a")];
+    for name in ["a", "b", "c"] {
+        let newer = with_time(with_seed(file(name, 500), 9), 1_700_000_000);
+        for opt in ["-u", "--ignore-existing"] {
+            let args = ["-aH", "-i", opt, "../src/", "dst/"];
+            cases.push(case(src.clone(), vec![newer.clone()], &[], &args));
+        }
+    }
+    same_as_rsync(&cases);
+}

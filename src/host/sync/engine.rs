@@ -709,7 +709,7 @@ impl<'a> Engine<'a> {
         }
         if let Some(sd) = self.skip_dir {
             if self.is_below(i, sd) {
-                self.hl_skipped(i);
+                self.hl_dropped(i);
                 return Ok(());
             }
             self.skip_dir = None;
@@ -749,7 +749,7 @@ impl<'a> Engine<'a> {
             if it.is_dir() {
                 self.skip_dir = Some(i);
             } else {
-                self.hl_skipped(i);
+                self.hl_dropped(i);
             }
             return Ok(());
         }
@@ -771,7 +771,7 @@ impl<'a> Engine<'a> {
                 }
                 return self.ignored_dir(i);
             }
-            self.hl_skipped(i);
+            self.hl_dropped(i);
             return Ok(());
         }
         self.by_kind(i, &dpath, st)
