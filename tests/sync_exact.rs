@@ -3581,3 +3581,94 @@ fn eight_bit_names_in_generator_errors() {
         ],
     );
 }
+
+/// A dry run with -X and an alt-dest directory, below a directory whose
+/// name is a symlink in the destination: rsync's generator would have
+/// made that directory (its children are not looked at), but
+/// gen_entry_copy_xattrs holds their parent as its dirfd cache does
+/// (dpc_dir_fd: through relative symlinks beneath the destination), so
+/// a directory there reached through the symlink gets the alt-dest
+/// directory's xattrs, a missing one fails its openat (ENOENT), and a
+/// symlink to an absolute path or out of the destination fails the
+/// secure walk (ELOOP). wsync said ENOENT for all.
+/// 485721221/3951.
+#[test]
+fn dry_run_alt_dest_xattrs_through_a_symlinked_parent() {
+    let link = |p: &str, t: &str| Node::Link {
+        p: p.into(),
+        target: t.into(),
+        mtime: 1_600_000_000,
+    };
+    let tree: Vec<Node> = ["d", "d/new", "d/sub", "e", "e/sub", "f", "f/sub"]
+        .into_iter()
+        .map(dir)
+        .collect();
+    let mut c = case(
+        tree.clone(),
+        vec![
+            link("d", "d.real"),
+            dir("d.real"),
+            dir("d.real/sub"),
+            link("e", "/"),
+            link("f", "../prev/f"),
+        ],
+        &[],
+        &["-rn", "-X", "-i", "--copy-dest=../prev", "../src/", "dst/"],
+    );
+    c.prev = tree;
+    for d in ["d/new", "d/sub", "e/sub", "f/sub"] {
+        c.prev_meta.insert(
+            d.into(),
+            xfer::tree::Meta {
+                xattrs: vec![("user.x".into(), b"hello".to_vec())],
+                acl: None,
+                dacl: None,
+            },
+        );
+    }
+    same_as_rsync(&[c]);
+}
+
+/// A name of a hard-link group that rsync's generator passes over
+/// (handle_skipped_hlink: --append with the destination as long, -u,
+/// --ignore-existing) leaves the group, which goes on without it
+/// (check_prior steps over it: "virtual first"): a later name is its
+/// leader, and the names that waited are linked to it; when the name
+/// passed over was the last, the newest name that waited is gone
+/// through again and sent. wsync sent every other name as a file of its
+/// own. 485721221/311.
+#[test]
+fn hard_link_group_goes_on_past_a_skipped_name() {
+    let hard = |p: &str, t: &str| Node::Hard {
+        p: p.into(),
+        target: t.into(),
+    };
+    let mut cases = Vec::new();
+    // --append: a/x as long at the destination (another time: not up to
+    // date); b/m waits, b/t is sent and b/m linked to it.
+    let src = vec![
+        dir("a"),
+        file("a/x", 3000),
+        dir("b"),
+        hard("b/m", "a/x"),
+        hard("b/t", "a/x"),
+    ];
+    let old = with_time(with_seed(file("a/x", 3000), 5), 1_500_000_000);
+    for extra in [&[][..], &["--no-i-r"], &["-b"]] {
+        let mut args = vec!["-aH", "-i", "--append-verify"];
+        args.extend_from_slice(extra);
+        args.extend(["../src/", "dst/"]);
+        cases.push(case(src.clone(), vec![dir("a"), old.clone()], &[], &args));
+    }
+    // -u and --ignore-existing, the name passed over first, in the
+    // middle, last.
+    let src = vec![file("a", 500), hard("b", "a"), hard("c", "a")];
+    for name in ["a", "b", "c"] {
+        let newer = with_time(with_seed(file(name, 500), 9), 1_700_000_000);
+        for opt in ["-u", "--ignore-existing"] {
+            let args = ["-aH", "-i", opt, "../src/", "dst/"];
+            cases.push(case(src.clone(), vec![newer.clone()], &[], &args));
+        }
+    }
+    same_as_rsync(&cases);
+}

@@ -291,6 +291,10 @@ const FOUND: &[(u64, usize)] = &[
     (485721221, 4021),
     // --inplace --stats: rsync's in-place search and its counts.
     (485721221, 1574),
+    // -n -X --copy-dest: xattrs copied below a symlink the dry run left.
+    (485721221, 3951),
+    // -H --append-verify: the group goes on past a leader --append skips.
+    (485721221, 311),
 ];
 
 /// The second generation's found cases (gen::v2, which draws from the

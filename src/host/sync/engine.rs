@@ -709,7 +709,7 @@ impl<'a> Engine<'a> {
         }
         if let Some(sd) = self.skip_dir {
             if self.is_below(i, sd) {
-                self.hl_skipped(i);
+                self.hl_dropped(i);
                 return Ok(());
             }
             self.skip_dir = None;
@@ -749,7 +749,7 @@ impl<'a> Engine<'a> {
             if it.is_dir() {
                 self.skip_dir = Some(i);
             } else {
-                self.hl_skipped(i);
+                self.hl_dropped(i);
             }
             return Ok(());
         }
@@ -771,7 +771,7 @@ impl<'a> Engine<'a> {
                 }
                 return self.ignored_dir(i);
             }
-            self.hl_skipped(i);
+            self.hl_dropped(i);
             return Ok(());
         }
         self.by_kind(i, &dpath, st)
@@ -946,8 +946,6 @@ impl<'a> Engine<'a> {
     ) -> Result<(), FilterError> {
         let it = self.item(i);
         let mut st = st;
-        // A dry run leaves what is in the way there.
-        let st_in_way = st.is_some() && self.dry();
         if let Some(md) = &st {
             if !md.is_dir() {
                 if !self.remove_for_replace(dpath, md, Kind::Dir) {
@@ -981,21 +979,8 @@ impl<'a> Engine<'a> {
             // the new one (gen_entry_copy_xattrs), even in a dry run,
             // where that directory is not there to open: through its
             // parent's held descriptor when the parent exists, else by
-            // its secure path walk. (A destination a dry run did not
-            // make: rsync stays where it is, and that is there.)
-            let top = !it.path.contains(&b'/');
-            let parent_there = (top && self.root_created)
-                || dpath
-                    .parent()
-                    .map(|p| {
-                        if p.as_os_str().is_empty() {
-                            Path::new(".")
-                        } else {
-                            p
-                        }
-                    })
-                    .is_some_and(super::sources::is_dir);
-            if let Some(e) = self.dry_copy_xattrs(dpath, &cmp, parent_there, st_in_way) {
+            // its secure path walk.
+            if let Some(e) = self.dry_copy_xattrs(&it.path, dpath, &cmp) {
                 self.error(&e);
             }
         }
@@ -1109,40 +1094,50 @@ impl<'a> Engine<'a> {
     }
 
     /// rsync's gen_entry_copy_xattrs in a dry run, for a new directory
-    /// matched in an alt-dest directory (`cmp`): through its parent's held
-    /// descriptor when the parent is there (`openat`, O_NOFOLLOW, of what
-    /// a dry run leaves in the way: a symlink fails with ELOOP, another
-    /// entry gets the alt-dest directory's xattrs), else by its secure
-    /// path walk, which finds nothing. The error to report, if any.
+    /// matched in an alt-dest directory (`cmp`): its parent held as
+    /// rsync's generator holds it (`xattrs::held_dir`: through symlinks
+    /// in the tree, so also below a directory the dry run would have made
+    /// in a symlink's place), then what a dry run leaves at its name
+    /// opened there (`openat`, O_NOFOLLOW): nothing fails with ENOENT, a
+    /// symlink with ELOOP, another entry gets the alt-dest directory's
+    /// xattrs. A parent not found fails its secure path walk with that
+    /// walk's error. (A destination a dry run did not make: rsync stays
+    /// where it is, where the top-level names are not.) The error to
+    /// report, if any.
     fn dry_copy_xattrs(
         &self,
+        path: &[u8],
         dpath: &Path,
         cmp: &Option<(PathBuf, fs::Metadata)>,
-        parent_there: bool,
-        in_way: bool,
     ) -> Option<String> {
         use rustix::fs::{Mode, OFlags};
-        let failed = |how: &str, close: &str, e: &std::io::Error| {
+        use std::os::unix::ffi::OsStrExt;
+        let failed = |how: &str, close: &str, e: rustix::io::Errno| {
+            let e = std::io::Error::from_raw_os_error(e.raw_os_error());
             Some(format!(
                 "rsync: [generator] gen_entry_copy_xattrs: {how}\"{}\"{close} failed: {}",
                 super::abs(dpath).display(),
-                super::os_error(e)
+                super::os_error(&e)
             ))
         };
-        let enoent = std::io::Error::from_raw_os_error(libc::ENOENT);
-        if !parent_there {
-            return failed("secure open of ", "", &enoent);
+        let (parent, leaf) = match path.iter().rposition(|&b| b == b'/') {
+            Some(k) => (&path[..k], &path[k + 1..]),
+            None => (&path[..0], path),
+        };
+        if self.root_created {
+            return match parent.is_empty() {
+                true => failed("openat(", ")", rustix::io::Errno::NOENT),
+                false => failed("secure open of ", "", rustix::io::Errno::NOENT),
+            };
         }
-        if !in_way {
-            return failed("openat(", ")", &enoent);
-        }
+        let dir = match super::xattrs::held_dir(&self.dst, parent) {
+            Ok(fd) => fd,
+            Err(e) => return failed("secure open of ", "", e),
+        };
         let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::NOCTTY;
-        if let Err(e) = rustix::fs::open(dpath, flags | OFlags::CLOEXEC, Mode::empty()) {
-            return failed(
-                "openat(",
-                ")",
-                &std::io::Error::from_raw_os_error(e.raw_os_error()),
-            );
+        let name = std::ffi::OsStr::from_bytes(leaf);
+        if let Err(e) = rustix::fs::openat(&dir, name, flags | OFlags::CLOEXEC, Mode::empty()) {
+            return failed("openat(", ")", e);
         }
         let (src, _) = cmp.as_ref()?;
         let scope = super::xattrs::Scope {

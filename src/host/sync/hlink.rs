@@ -217,6 +217,32 @@ impl Engine<'_> {
         }
     }
 
+    /// A name rsync's generator passes over (handle_skipped_hlink: below a
+    /// directory it skips, --existing, --ignore-existing, -u, --append
+    /// with the destination as long): it leaves the group, which goes on
+    /// without it (skip_hard_link flags it FLAG_SKIP_HLINK, and
+    /// check_prior steps over it: the next name reached is taken as the
+    /// first, "virtual first"). The names that waited stay waiting for
+    /// the group's leader, chosen again as the next names are reached;
+    /// when the name was the group's last, the newest of those becomes
+    /// the last and is gone through again now (as its leader).
+    pub(super) fn hl_dropped(&mut self, i: usize) {
+        if self.hl_role(i) != Some(true) {
+            return;
+        }
+        let k = self.hl_key(i).expect("a leader has a key");
+        self.hl.leader.remove(&k);
+        if self.hl.last.get(&k) != Some(&i) {
+            return;
+        }
+        let Some(p) = self.hl.pending.get_mut(&k).and_then(|v| v.pop()) else {
+            return;
+        };
+        self.hl.last.insert(k, p);
+        self.hl.leader.insert(k, p);
+        self.plain_file(p);
+    }
+
     /// Links follower `i` to `leader`; `alt`: the follower may be
     /// itemized against an alt-dest entry (rsync's `hard_link_check`).
     pub(super) fn link_to(&mut self, i: usize, leader: usize, alt: bool) {

@@ -64,7 +64,13 @@ impl Engine<'_> {
                 let line = format!("{} is {why}", super::flist::show(&it.path));
                 self.log.info_server(&line);
             }
-            self.hl_skipped(i);
+            // rsync's generator passes over a name -u skips
+            // (handle_skipped_hlink), not one a size limit does.
+            if why == "newer" {
+                self.hl_dropped(i);
+            } else {
+                self.hl_skipped(i);
+            }
             return;
         }
         let mut st = st;
@@ -115,7 +121,7 @@ impl Engine<'_> {
         if a.append > 0 {
             let have = cmp_st.as_ref().map(|(_, md)| md.len()).or(fuzzy_size);
             if have.is_some_and(|n| n >= it.size) {
-                self.hl_skipped(i);
+                self.hl_dropped(i);
                 return;
             }
         }

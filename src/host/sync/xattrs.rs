@@ -197,6 +197,66 @@ pub fn copy_onto(src: &Path, dst: &Path, scope: Scope) -> Result<(), String> {
     Ok(())
 }
 
+/// The directory `rel` (a path of the file list, relative to `root`), as
+/// rsync's generator holds it for gen_entry_copy_xattrs (held_dfd_for,
+/// dpc_dir_fd and ds_descend in syscall.c): each component opened
+/// O_NOFOLLOW beneath `root`; a symlink's relative value walked in its
+/// place (`..` back to the parent held, never above `root`), at most 40
+/// of them for each component; an absolute or empty one ELOOP. So a
+/// directory reached through a symlink in the tree is found.
+pub fn held_dir(root: &Path, rel: &[u8]) -> Result<std::os::fd::OwnedFd, Errno> {
+    use rustix::fs::{Mode, OFlags};
+    let step = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let base = rustix::fs::open(root, step.difference(OFlags::NOFOLLOW), Mode::empty())?;
+    let mut stack = vec![base];
+    fn descend(
+        stack: &mut Vec<std::os::fd::OwnedFd>,
+        part: &[u8],
+        hops: &mut usize,
+        step: OFlags,
+    ) -> Result<(), Errno> {
+        match part {
+            b"" | b"." => return Ok(()),
+            b".." => {
+                if stack.len() == 1 {
+                    return Err(Errno::LOOP);
+                }
+                stack.pop();
+                return Ok(());
+            }
+            _ => {}
+        }
+        let name = std::ffi::OsStr::from_bytes(part);
+        let cur = stack.last().expect("the root stays");
+        let open_err = match rustix::fs::openat(cur, name, step, Mode::empty()) {
+            Ok(fd) => {
+                stack.push(fd);
+                return Ok(());
+            }
+            Err(e) if e == Errno::NOTDIR || e == Errno::LOOP => e,
+            Err(e) => return Err(e),
+        };
+        let target = match rustix::fs::readlinkat(cur, name, Vec::new()) {
+            Ok(t) => t.into_bytes(),
+            Err(Errno::INVAL) => return Err(open_err),
+            Err(e) => return Err(e),
+        };
+        if target.is_empty() || target[0] == b'/' || *hops == 0 {
+            return Err(Errno::LOOP);
+        }
+        *hops -= 1;
+        for c in target.split(|&b| b == b'/') {
+            descend(stack, c, hops, step)?;
+        }
+        Ok(())
+    }
+    for part in rel.split(|&b| b == b'/') {
+        let mut hops = 40;
+        descend(&mut stack, part, &mut hops, step)?;
+    }
+    Ok(stack.pop().expect("the root stays"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
