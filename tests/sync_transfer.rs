@@ -291,6 +291,8 @@ const FOUND: &[(u64, usize)] = &[
     (485721221, 4021),
     // --inplace --stats: rsync's in-place search and its counts.
     (485721221, 1574),
+    // --append-verify --stats: the failed file's redo searched in place.
+    (964976635, 65),
 ];
 
 /// The second generation's found cases (gen::v2, which draws from the
