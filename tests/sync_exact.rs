@@ -3672,3 +3672,32 @@ fn hard_link_group_goes_on_past_a_skipped_name() {
     }
     same_as_rsync(&cases);
 }
+
+/// The redo of a file whose `--append-verify` check failed goes as
+/// rsync's: its --append set --inplace, so the sender searches with
+/// `updating_basis_file` (a block only at or past its own offset) and
+/// what the old start holds of the file further on is literal data.
+/// Here the old file is the new one's bytes 512 to 4608: rsync counts
+/// the first six blocks (4,200 bytes) literal; wsync redid it as a
+/// delta against a copy and matched five of them. 964976635/65.
+#[test]
+fn append_verify_redo_searches_in_place() {
+    use xfer::tree::content;
+    let src = vec![file("a", 70_001), file("z", 9)];
+    let old = content(70_001, 70_008)[512..4608].to_vec();
+    let mut cases = Vec::new();
+    for extra in [
+        &["--append-verify"][..],
+        &["--append-verify", "-z"],
+        &["--append-verify", "-i"],
+        &["--append"],
+    ] {
+        let mut args = vec!["-a", "--no-i-r", "--stats"];
+        args.extend(extra);
+        args.extend(["../src/", "dst/"]);
+        let mut c = case(src.clone(), vec![file("z", 9)], &[], &args);
+        c.files = vec![("dst/a".to_string(), old.clone())];
+        cases.push(c);
+    }
+    same_as_rsync(&cases);
+}

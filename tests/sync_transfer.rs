@@ -295,6 +295,12 @@ const FOUND: &[(u64, usize)] = &[
     (485721221, 3951),
     // -H --append-verify: the group goes on past a leader --append skips.
     (485721221, 311),
+    // --append-verify --stats: the failed file's redo searched in place.
+    (964976635, 65),
+    // -c --modify-window: an unchanged file's time set to the nanosecond.
+    (964976635, 1911),
+    // -8: a generator error's name with its high-bit bytes as they are.
+    (964976635, 2523),
 ];
 
 /// The second generation's found cases (gen::v2, which draws from the
@@ -372,10 +378,6 @@ const FOUND_V2: &[(u64, usize)] = &[
     (20261207, 2946),
     // -L through a symlink loop: the deepest directory's opendir fails.
     (693265440, 177),
-    // -c --modify-window: an unchanged file's time set to the nanosecond.
-    (964976635, 1911),
-    // -8: a generator error's name with its high-bit bytes as they are.
-    (964976635, 2523),
 ];
 
 /// The seed of a plain run: its cases are all the same as rsync's, so

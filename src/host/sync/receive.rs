@@ -986,32 +986,25 @@ impl Engine<'_> {
             whole.append = 0;
             let a = &whole;
             // rsync's redo goes as a delta against what the failed pass
-            // left (its matched data counts in --stats).
+            // left (its matched data counts in --stats), in place: its
+            // --append set --inplace, so the sender searches with
+            // `updating_basis_file` (a block found only at or past its
+            // own offset) and the receiver writes over the file. Its
+            // receiver turns --sparse off for the redo.
             let m = Method {
                 delta: true,
                 block_size: a.block_size,
-                sparse: a.sparse,
+                sparse: false,
                 bwlimit: a.bwlimit,
             };
-            // In place, as rsync's (its directory untouched): the new
-            // data is built aside (an unnamed temporary file), then
-            // written over the file.
-            let r = fs::File::open(&dpath)
-                .and_then(|basis| Ok((basis, tempfile::tempfile()?)))
+            let r = fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&dpath)
                 .map_err(Failed::Write)
-                .and_then(|(basis, mut out)| {
+                .and_then(|file| {
                     let mut src = src;
-                    let sent = super::localdelta::delta(&mut src, &basis, &out, &m)?;
-                    drop(basis);
-                    let mut copy = || -> std::io::Result<()> {
-                        use std::io::Seek;
-                        out.seek(std::io::SeekFrom::Start(0))?;
-                        let mut f = fs::OpenOptions::new().write(true).open(&dpath)?;
-                        let n = std::io::copy(&mut out, &mut f)?;
-                        f.set_len(n)
-                    };
-                    copy().map_err(Failed::Write)?;
-                    Ok(sent)
+                    super::localdelta::inplace(&mut src, &file, &m)
                 });
             let literal = r.as_ref().map_or(0, |s| s.literal);
             self.progress.file_done(&mut self.log, it, it.size);
