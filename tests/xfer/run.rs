@@ -132,11 +132,29 @@ pub const RSYNC_HUNG: &str = "rsync did not finish";
 /// first name not sent and its file list freed).
 pub const RSYNC_BROKE: &str = "rsync stopped on its own protocol error";
 
+/// The kind of a case where wsync's result differs from rsync's first
+/// run but is exactly what rsync gave when run again on the same case
+/// (docs/RSYNC.md, "Where rsync 3.5.0 is not deterministic").
+pub const RSYNC_VARIES: &str = "rsync's own result varies";
+
+/// How many more times rsync runs on a case whose first run wsync does
+/// not match (WSYNC_XFER_RECHECK, default 2; 0 for none).
+fn rechecks() -> usize {
+    std::env::var("WSYNC_XFER_RECHECK")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2)
+}
+
 /// Runs `case`; the differences (none when rsync and wsync agree).
-/// `keep` leaves the directories in place and says where. With
-/// WSYNC_XFER_SELFCHECK set, rsync runs a second time too and what
-/// differs between its two runs comes back as kinds "rsync itself: ..."
-/// (evidence of where rsync is not deterministic).
+/// `keep` leaves the directories in place and says where. Where wsync's
+/// result differs from rsync's, rsync runs again (`rechecks`): when one
+/// of those runs gives exactly wsync's result, the one problem returned
+/// is of kind RSYNC_VARIES; a result of wsync's that no run of rsync
+/// gave stays a difference. With WSYNC_XFER_SELFCHECK set, rsync runs a
+/// second time in every case and what differs between its two runs
+/// comes back as kinds "rsync itself: ..." (evidence of where rsync is
+/// not deterministic).
 pub fn run_case(case: &Case, keep: bool) -> (Vec<Problem>, Run, Run) {
     let selfcheck = std::env::var_os("WSYNC_XFER_SELFCHECK").is_some();
     let tmp = tempfile::tempdir().unwrap();
@@ -161,7 +179,7 @@ pub fn run_case(case: &Case, keep: bool) -> (Vec<Problem>, Run, Run) {
         Some(rest) if own_src => format!("src{rest}"),
         _ => a.clone(),
     };
-    for side in &sides {
+    let prepare = |side: &str| {
         let dir = root.join(side);
         fs::create_dir_all(&dir).unwrap();
         if own_src {
@@ -175,6 +193,9 @@ pub fn run_case(case: &Case, keep: bool) -> (Vec<Problem>, Run, Run) {
         for (name, data) in &case.files {
             fs::write(dir.join(name), data).unwrap();
         }
+    };
+    for side in &sides {
+        prepare(side);
     }
     let side_root = |s: &str| root.join(s).display().to_string();
     let rsync = |side: &str| {
@@ -242,7 +263,37 @@ pub fn run_case(case: &Case, keep: bool) -> (Vec<Problem>, Run, Run) {
     let roots: Vec<String> = ["r", "w", "q"].iter().map(|s| side_root(s)).collect();
     let p2 = case.args.iter().any(|a| a == "--info=progress2");
     let mut problems = compare(&root, (&want, "r"), (&got, "w"), &roots, p2);
+    if !problems.is_empty() && !keep {
+        for k in 0..rechecks() {
+            let q = root.join("q");
+            if q.exists() {
+                fs::remove_dir_all(&q).unwrap();
+            }
+            prepare("q");
+            if let Some(t) = &atimes {
+                restore_access_times(t);
+            }
+            let again = rsync("q");
+            if compare(&root, (&again, "q"), (&got, "w"), &roots, p2).is_empty() {
+                let p = Problem {
+                    kind: RSYNC_VARIES.into(),
+                    text: format!(
+                        "{RSYNC_VARIES}: wsync gave what rsync gave on its run {} (not its first)",
+                        k + 2
+                    ),
+                };
+                return (vec![p], want, got);
+            }
+        }
+        let q = root.join("q");
+        if q.exists() {
+            fs::remove_dir_all(&q).unwrap();
+        }
+    }
     if selfcheck {
+        if !root.join("q").exists() {
+            prepare("q");
+        }
         if let Some(t) = &atimes {
             restore_access_times(t);
         }
