@@ -3701,3 +3701,70 @@ fn append_verify_redo_searches_in_place() {
     }
     same_as_rsync(&cases);
 }
+
+/// `--remove-source-files --info=remove`: where "sender removed NAME"
+/// comes among the item lines. rsync's generator says itself that an
+/// entry it left in sync is done (a file up to date, a symlink made, a
+/// hard link made): a message, which reaches the sender ahead of the
+/// items waiting in its buffer (sent after the list's first entry and
+/// at the end of the list). The receiver's word on each file it took in
+/// comes through the generator once it has gone through the list, after
+/// all items, a hard-link leader's followed by the names linked to it.
+/// wsync printed every "sender removed" line after the items, in list
+/// order. 485721221/1602.
+#[test]
+fn sender_removed_where_rsync_says_it() {
+    let up = |n: Node| (n.clone(), n);
+    let (a, a2) = up(file("a", 10));
+    let (c, c2) = up(file("c", 30));
+    let (dx, dx2) = up(file("d/x", 40));
+    let src = vec![
+        a,
+        file("b", 2000),
+        Node::Hard {
+            p: "-h".into(),
+            target: "b".into(),
+        },
+        c,
+        Node::Link {
+            p: "l".into(),
+            target: "c".into(),
+            mtime: 1_600_000_001,
+        },
+        file("e", 3000),
+        dir("d"),
+        dx,
+        file("d/y", 50),
+    ];
+    let dst = vec![a2, c2, dir("d"), dx2];
+    let mut cases = Vec::new();
+    for args in [
+        &["-aH", "-ii", "--remove-source-files", "--info=remove"][..],
+        &["-aH", "-v", "--remove-source-files", "--info=remove"],
+        &[
+            "-a",
+            "-i",
+            "--no-i-r",
+            "--remove-source-files",
+            "--info=remove",
+        ],
+        &[
+            "-a",
+            "--info=name,remove",
+            "--no-i-r",
+            "--remove-source-files",
+        ],
+        &[
+            "-aH",
+            "-i",
+            "--delay-updates",
+            "--remove-source-files",
+            "--info=remove",
+        ],
+    ] {
+        let mut v = args.to_vec();
+        v.extend(["../src/", "dst/"]);
+        cases.push(case(src.clone(), dst.clone(), &[], &v));
+    }
+    same_as_rsync(&cases);
+}

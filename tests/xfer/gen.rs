@@ -61,6 +61,9 @@ impl Case {
         if self.append_verify_fuzzy_racy() {
             return Some("--append-verify onto a fuzzy basis, with incremental recursion");
         }
+        if self.removed_racy() {
+            return Some("--remove-source-files with its lines, where a wait of rsync's decides");
+        }
         self.name2_racy()
             .then_some("--info=name2 without %i, with incremental recursion")
     }
@@ -118,6 +121,43 @@ impl Case {
             && !has("--no-r");
         let fuzzy = short('y') || has("--fuzzy");
         has("--append-verify") && fuzzy && recursive && !self.inc_off()
+    }
+
+    /// `--remove-source-files` with its "sender removed NAME" lines shown
+    /// (`--info=remove`, `-vv`): where they come among the item lines
+    /// depends on whether rsync's generator waits for the second file
+    /// list (incremental recursion without `-H`, a directory in the
+    /// source) and on when it hears of files once it waited for one with
+    /// 10 in transfer (more than 10 regular files): docs/RSYNC.md,
+    /// "Where "sender removed NAME" comes". 891397409/1023.
+    fn removed_racy(&self) -> bool {
+        let a = &self.rsync_args;
+        let has = |o: &str| a.iter().any(|x| x == o);
+        if !has("--remove-source-files") {
+            return false;
+        }
+        let shorts = a
+            .iter()
+            .filter(|x| x.starts_with('-') && !x.starts_with("--"));
+        let vs: usize = shorts
+            .clone()
+            .map(|x| x.matches('v').count())
+            .sum::<usize>()
+            + a.iter().filter(|x| *x == "--verbose").count();
+        let info = a
+            .iter()
+            .any(|x| x.starts_with("--info=") && x.contains("remove") && !x.contains("remove0"));
+        if vs < 2 && !info {
+            return false;
+        }
+        let hard = shorts.clone().any(|x| x.contains('H')) || has("--hard-links");
+        let dirs = self.src.iter().any(|n| matches!(n, Node::Dir { .. }));
+        let files = self
+            .src
+            .iter()
+            .filter(|n| matches!(n, Node::File { .. } | Node::Hard { .. }))
+            .count();
+        (dirs && !self.inc_off() && !hard) || files > 10
     }
 
     /// Whether an option in the rsync arguments turns incremental

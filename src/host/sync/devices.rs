@@ -71,7 +71,7 @@ impl Engine<'_> {
                     self.error(&e);
                 }
                 self.report(i, iflags, None, n);
-                self.synced.push(i);
+                self.received_ok(i);
             }
             Err(e) => self.error(&e),
         }

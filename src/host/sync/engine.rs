@@ -103,9 +103,10 @@ pub struct Engine<'a> {
     pub(super) aborted: bool,
     /// `-X`/`-A`: the source's xattrs and ACLs read, and what was seen.
     pub(super) meta: super::meta::MetaCache,
-    /// Non-directories left in sync at the destination, in list order
-    /// (rsync's MSG_SUCCESS: for `--remove-source-files`).
-    pub synced: Vec<usize>,
+    /// Files the receiver took in whose MSG_SUCCESS rsync's generator
+    /// has yet to pass on to the sender (`--remove-source-files`: see
+    /// `received_ok`).
+    pub(super) relayed: Vec<usize>,
     /// `-y`: the fuzzy basis search's state.
     pub(super) fuzzy: super::fuzzy::Fuzzy,
     /// `--append-verify`: the file just appended failed its check (what
@@ -176,7 +177,7 @@ impl<'a> Engine<'a> {
             hl: Default::default(),
             io: IoKnown::default(),
             meta: Default::default(),
-            synced: Vec::new(),
+            relayed: Vec::new(),
             verify_failed: None,
             redo: Vec::new(),
             stat_err: None,
@@ -547,11 +548,36 @@ impl<'a> Engine<'a> {
             return Ok(());
         }
         self.redo_pass();
+        // The names linked to a leader once its data is in are items
+        // the generator tells the sender of in its buffer; with
+        // --remove-source-files the successes it passes on are messages,
+        // ahead of that buffer, which it sends once it has no more to
+        // read.
+        let relaying = self.a.more.remove_source_files && !self.a.dry_run;
+        if relaying {
+            self.log.hold();
+        }
         self.finish_received_links();
+        if !self.a.delay_updates {
+            self.relay(None);
+        }
+        if relaying {
+            self.log.release(false);
+        }
         self.progress.finish(&mut self.log);
         self.finish_delayed();
+        // With --delay-updates rsync's receiver tells of each file once
+        // it put it in place (handle_delayed_updates), at the end.
+        if relaying {
+            self.log.hold();
+        }
         for (f, leader) in std::mem::take(&mut self.hl.delayed_links) {
+            self.relay(Some(leader));
             self.link_to(f, leader, false);
+        }
+        self.relay(None);
+        if relaying {
+            self.log.release(false);
         }
         if matches!(self.a.delete, Some(DeleteWhen::After)) {
             self.delete_pass()?;

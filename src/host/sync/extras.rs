@@ -171,81 +171,87 @@ pub fn remove_sources(
     dsts: &[std::path::PathBuf],
     log: &mut Log,
 ) -> bool {
+    let mut failed = false;
+    for (&i, dst) in done.iter().zip(dsts) {
+        failed |= remove_source(a, sent, i, dst, log);
+    }
+    failed
+}
+
+/// `--remove-source-files` for item `i` (at `dst` on the receiving
+/// side), as rsync's sender does when it reads the item's MSG_SUCCESS
+/// (`successful_send`). Returns whether an error was reported.
+pub fn remove_source(a: &SyncArgs, sent: &Sent, i: usize, dst: &Path, log: &mut Log) -> bool {
     if !a.more.remove_source_files || a.dry_run {
         return false;
     }
-    let mut failed = false;
-    for (&i, dst) in done.iter().zip(dsts) {
-        let it = &sent.items[i];
-        if it.is_dir() {
-            continue;
+    let it = &sent.items[i];
+    if it.is_dir() {
+        return false;
+    }
+    let p = sent.src_path(it);
+    let md = if a.copy_links {
+        fs::metadata(&p)
+    } else {
+        fs::symlink_metadata(&p)
+    };
+    let md = match md {
+        Ok(md) => md,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // (a name listed twice, removed through the first)
+            log.info(&format!("sender file already removed: {}", show(&it.path)));
+            return false;
         }
-        let p = sent.src_path(it);
-        let md = if a.copy_links {
-            fs::metadata(&p)
-        } else {
-            fs::symlink_metadata(&p)
-        };
-        let md = match md {
-            Ok(md) => md,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                // (a name listed twice, removed through the first)
-                log.info(&format!("sender file already removed: {}", show(&it.path)));
-                continue;
-            }
-            Err(e) => {
-                log.error(&format!(
-                    "rsync: [sender] sender failed to re-lstat {}: {}",
-                    show(&it.path),
-                    super::os_error(&e)
-                ));
-                failed = true;
-                continue;
-            }
-        };
-        if let Ok(d) = fs::symlink_metadata(dst) {
-            if d.dev() == md.dev() && d.ino() == md.ino() {
-                log.error(&format!(
-                    "ERROR: Skipping sender remove of destination file: {}",
-                    show(&it.path)
-                ));
-                failed = true;
-                continue;
-            }
-        }
-        let size = if it.kind == Kind::File {
-            md.len()
-        } else {
-            it.size
-        };
-        if size != it.size || md.mtime() != it.mtime {
+        Err(e) => {
             log.error(&format!(
-                "ERROR: Skipping sender remove for changed file: {}",
+                "rsync: [sender] sender failed to re-lstat {}: {}",
+                show(&it.path),
+                super::os_error(&e)
+            ));
+            return true;
+        }
+    };
+    if let Ok(d) = fs::symlink_metadata(dst) {
+        if d.dev() == md.dev() && d.ino() == md.ino() {
+            log.error(&format!(
+                "ERROR: Skipping sender remove of destination file: {}",
                 show(&it.path)
             ));
-            failed = true;
-            continue;
-        }
-        match fs::remove_file(&p) {
-            Ok(()) => {
-                if a.info.remove() >= 1 && !a.quiet {
-                    log.info(&format!("sender removed {}", show(&it.path)));
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                log.info(&format!("sender file already removed: {}", show(&it.path)));
-            }
-            Err(e) => {
-                log.error(&format!(
-                    "rsync: [sender] sender failed to remove {}: {}",
-                    show(&it.path),
-                    super::os_error(&e)
-                ));
-                failed = true;
-            }
+            return true;
         }
     }
-    failed
+    let size = if it.kind == Kind::File {
+        md.len()
+    } else {
+        it.size
+    };
+    if size != it.size || md.mtime() != it.mtime {
+        log.error(&format!(
+            "ERROR: Skipping sender remove for changed file: {}",
+            show(&it.path)
+        ));
+        return true;
+    }
+    match fs::remove_file(&p) {
+        Ok(()) => {
+            if a.info.remove() >= 1 && !a.quiet {
+                log.info(&format!("sender removed {}", show(&it.path)));
+            }
+            false
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            log.info(&format!("sender file already removed: {}", show(&it.path)));
+            false
+        }
+        Err(e) => {
+            log.error(&format!(
+                "rsync: [sender] sender failed to remove {}: {}",
+                show(&it.path),
+                super::os_error(&e)
+            ));
+            true
+        }
+    }
 }
 
 /// Puts a finished temporary file in place: a rename, or (`-T` on
@@ -307,4 +313,57 @@ pub fn check_temp_dir(a: &SyncArgs, dst_root: &Path) -> Result<(), (String, u8)>
         ));
     }
     Ok(())
+}
+
+/// `--remove-source-files` in a local run: when rsync's sender hears of
+/// each item in sync (MSG_SUCCESS), it removes the source and prints
+/// "sender removed NAME" there, among the item lines it prints as it
+/// reads the generator's buffer (`Log::hold`).
+impl super::engine::Engine<'_> {
+    /// Item `i` is in sync and rsync's generator says so itself (a file
+    /// up to date, a symlink or device made or found, a hard link made,
+    /// an alt-dest match): its MSG_SUCCESS is a message, which reaches
+    /// the sender ahead of the items still in the generator's buffer.
+    pub(super) fn sent_ok(&mut self, i: usize) {
+        if !self.a.more.remove_source_files || self.a.dry_run {
+            return;
+        }
+        let dst = self.dst_path(&self.sent.items[i]);
+        let (a, sent) = (self.a, self.sent);
+        if self.log.ahead(|log| remove_source(a, sent, i, &dst, log)) {
+            self.out.partial = true;
+        }
+    }
+
+    /// File `i` was taken in by rsync's receiver: its MSG_SUCCESS goes
+    /// to the generator, which passes it on when it next reads from the
+    /// receiver. The receiver has a file only once the generator sent
+    /// the sender its buffer, so in a local run that is once the
+    /// generator went through the list (`relay`), after its items.
+    pub(super) fn received_ok(&mut self, i: usize) {
+        if self.a.more.remove_source_files && !self.a.dry_run {
+            self.relayed.push(i);
+        }
+    }
+
+    /// The generator passes on the receiver's successes taken so far, up
+    /// to and with file `upto` (None: all); for a hard-link leader it
+    /// then links the names waiting for it (`finish_hard_link`, whose
+    /// successes come next).
+    pub(super) fn relay(&mut self, upto: Option<usize>) {
+        let n = match upto {
+            Some(i) => match self.relayed.iter().position(|&j| j == i) {
+                Some(k) => k + 1,
+                None => return,
+            },
+            None => self.relayed.len(),
+        };
+        let (a, sent) = (self.a, self.sent);
+        for i in self.relayed.drain(..n).collect::<Vec<_>>() {
+            let dst = self.dst_path(&sent.items[i]);
+            if self.log.ahead(|log| remove_source(a, sent, i, &dst, log)) {
+                self.out.partial = true;
+            }
+        }
+    }
 }

@@ -167,8 +167,14 @@ impl Engine<'_> {
     /// The links to leaders whose data was received, in the order they
     /// were: rsync's generator makes them when it hears of each file,
     /// which in a local run is after it went through the list.
+    /// With `--remove-source-files` the generator passes on each file's
+    /// success as it hears of it, a leader's before the names it links
+    /// then (`relay`).
     pub(super) fn finish_received_links(&mut self) {
         for i in std::mem::take(&mut self.hl.finished) {
+            if !self.a.delay_updates {
+                self.relay(Some(i));
+            }
             self.finish_links(i);
         }
     }
@@ -272,7 +278,7 @@ impl Engine<'_> {
                 // local change with an (empty) name following, seen by -ii.
                 let iflags = self.flags_no_xname(it, &dpath, md, LOCAL_CHANGE | XNAME_FOLLOWS);
                 self.report(i, iflags, None, 0);
-                self.synced.push(i);
+                self.sent_ok(i);
                 return;
             }
         }
@@ -296,7 +302,7 @@ impl Engine<'_> {
         if cmp.is_none() && alt {
             match self.follower_alt(i, &lpath) {
                 Some((_, _, true)) => {
-                    self.synced.push(i);
+                    self.sent_ok(i);
                     return;
                 }
                 Some((p, md, false)) => cmp = Some((p, md)),
@@ -315,7 +321,7 @@ impl Engine<'_> {
         let target = lit.path.clone();
         self.report(i, iflags, Some(&target), 0);
         // rsync's generator reports each name it links done.
-        self.synced.push(i);
+        self.sent_ok(i);
     }
 
     /// rsync's `hard_link_check` for a follower new here, its leader done

@@ -496,14 +496,15 @@ impl Log {
 
     /// Runs `f`, which prints what rsync's generator sends the client as
     /// a message of its own, ahead of what is held back.
-    fn ahead(&mut self, f: impl FnOnce(&mut Log)) {
+    pub(super) fn ahead<R>(&mut self, f: impl FnOnce(&mut Log) -> R) -> R {
         let Some(held) = self.held.take() else {
             return f(self);
         };
         let held_file = self.held_file.take();
-        f(self);
+        let r = f(self);
         self.held = Some(held);
         self.held_file = held_file;
+        r
     }
 
     /// Ends a line left open on stdout (rsync's exit_cleanup does, before

@@ -324,7 +324,7 @@ fn run_with(a: &SyncArgs, preset: Option<flist::Sent>) -> Result<u8, (String, u8
     }
     eng.delete_missing(&sent.missing);
     let r = eng.run();
-    after_run(&mut eng, a, &sent, r)?;
+    after_run(&mut eng, a, r)?;
     let status = status(&eng, &sent);
     Ok(finish(&mut eng, a, status, started))
 }
@@ -411,7 +411,6 @@ fn clean_list(a: &SyncArgs, items: &mut Vec<flist::Item>, receiver: &DirFilter) 
 fn after_run(
     eng: &mut engine::Engine<'_>,
     a: &SyncArgs,
-    sent: &flist::Sent,
     r: Result<(), FilterError>,
 ) -> Result<(), (String, u8)> {
     if signals::caught() {
@@ -438,17 +437,8 @@ fn after_run(
         eng.log.flush();
         return Err((format!("wsync: {e}"), e.exit_code()));
     }
-    let synced = std::mem::take(&mut eng.synced);
-    if !a.more.remove_source_files || a.dry_run {
-        return Ok(());
-    }
-    let dsts: Vec<PathBuf> = synced
-        .iter()
-        .map(|&i| eng.dst_path(&sent.items[i]))
-        .collect();
-    if extras::remove_sources(a, sent, &synced, &dsts, &mut eng.log) {
-        eng.out.partial = true;
-    }
+    // (What the run left to pass on: an aborted run's.)
+    eng.relay(None);
     Ok(())
 }
 

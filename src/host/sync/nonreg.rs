@@ -25,7 +25,7 @@ impl Engine<'_> {
                 self.set_attrs(dpath, it, Some(md.mode()));
                 self.attrs_report(i, iflags);
                 self.report(i, iflags, None, 0);
-                self.synced.push(i);
+                self.sent_ok(i);
                 return;
             }
         }
@@ -109,7 +109,7 @@ impl Engine<'_> {
         if let Some(iflags) = iflags {
             self.report(i, iflags, None, 0);
         }
-        self.synced.push(i);
+        self.sent_ok(i);
     }
 
     pub(super) fn create_nonreg(

@@ -250,7 +250,7 @@ impl Engine<'_> {
                 }
                 self.hl.received.insert(i);
                 self.hl_done(i);
-                self.synced.push(i);
+                self.received_ok(i);
             }
             Err(msg) => {
                 if let Some(m) = msg {
@@ -276,12 +276,12 @@ impl Engine<'_> {
             match self.try_alt_file(i, dpath, st) {
                 AltResult::Done => {
                     self.hl_done(i);
-                    self.synced.push(i);
+                    self.sent_ok(i);
                     return None;
                 }
                 AltResult::Exact => {
                     self.hl_unlead(i);
-                    self.synced.push(i);
+                    self.sent_ok(i);
                     return None;
                 }
                 AltResult::Failed => {
@@ -360,7 +360,7 @@ impl Engine<'_> {
         self.attrs_report(i, iflags);
         self.report(i, iflags, None, 0);
         self.hl_done(i);
-        self.synced.push(i);
+        self.sent_ok(i);
     }
 
     /// Opens a file's source as rsync's sender does before it sends it:
@@ -1021,7 +1021,7 @@ impl Engine<'_> {
                     }
                     self.hl.received.insert(i);
                     self.hl_done(i);
-                    self.synced.push(i);
+                    self.received_ok(i);
                 }
                 Err(e) => {
                     let src_path = self.sent.src_path(it);
