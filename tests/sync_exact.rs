@@ -3768,3 +3768,35 @@ fn sender_removed_where_rsync_says_it() {
     }
     same_as_rsync(&cases);
 }
+
+/// `--append-verify --progress`: the line of a file sent again after its
+/// check failed counts "to-chk" from that file's own place in the list
+/// (rsync's current_file_index), not from the list's end. 760550588/162.
+#[test]
+fn append_verify_redo_progress_counts_from_the_file() {
+    // "a" fails its check (its start differs), "b" and "c" are new.
+    let src = vec![file("a", 5000), file("b", 700), file("c", 700)];
+    let old = vec![with_seed(file("a", 3000), 1)];
+    same_for_each(
+        &src,
+        &old,
+        &[
+            &[
+                "-a",
+                "-i",
+                "--progress",
+                "--append-verify",
+                "../src/",
+                "dst/",
+            ],
+            &[
+                "-a",
+                "--progress",
+                "--append-verify",
+                "--no-i-r",
+                "../src/",
+                "dst/",
+            ],
+        ],
+    );
+}

@@ -324,6 +324,8 @@ const FOUND: &[(u64, usize)] = &[
     (964976635, 1911),
     // -8: a generator error's name with its high-bit bytes as they are.
     (964976635, 2523),
+    // --append-verify --progress: the redo's to-chk from its own index.
+    (760550588, 162),
 ];
 
 /// The second generation's found cases (gen::v2, which draws from the

@@ -982,6 +982,10 @@ impl Engine<'_> {
                 continue;
             };
             self.report_before(i, iflags);
+            // rsync's progress line counts "to-chk" from the file's own
+            // index (its receiver's current_file_index).
+            self.progress
+                .at(self.positions.get(i).copied().unwrap_or(i));
             let mut whole = self.a.clone();
             whole.append = 0;
             let a = &whole;
