@@ -77,6 +77,20 @@ fn case(src: Vec<Node>, dst: Vec<Node>, files: &[(&str, &str)], args: &[&str]) -
     }
 }
 
+/// Gives each of `paths` the xattr `user.x=hello` in `metas`.
+fn user_x_hello(metas: &mut Metas, paths: &[&str]) {
+    for p in paths {
+        metas.insert(
+            p.to_string(),
+            xfer::tree::Meta {
+                xattrs: vec![("user.x".into(), b"hello".to_vec())],
+                acl: None,
+                dacl: None,
+            },
+        );
+    }
+}
+
 /// Runs each case; fails with every difference found.
 fn same_as_rsync(cases: &[Case]) {
     rsync_version();
@@ -1600,16 +1614,7 @@ fn dry_run_alt_dest_xattrs_onto_what_is_in_the_way() {
         &["-rn", "-X", "-i", "--copy-dest=../prev", "../src/", "dst/"],
     );
     c.prev = dirs;
-    for d in ["deep", "fifo", "ln", "new"] {
-        c.prev_meta.insert(
-            d.into(),
-            xfer::tree::Meta {
-                xattrs: vec![("user.x".into(), b"hello".to_vec())],
-                acl: None,
-                dacl: None,
-            },
-        );
-    }
+    user_x_hello(&mut c.prev_meta, &["deep", "fifo", "ln", "new"]);
     same_as_rsync(&[c]);
 }
 
@@ -3616,16 +3621,7 @@ fn dry_run_alt_dest_xattrs_through_a_symlinked_parent() {
         &["-rn", "-X", "-i", "--copy-dest=../prev", "../src/", "dst/"],
     );
     c.prev = tree;
-    for d in ["d/new", "d/sub", "e/sub", "f/sub"] {
-        c.prev_meta.insert(
-            d.into(),
-            xfer::tree::Meta {
-                xattrs: vec![("user.x".into(), b"hello".to_vec())],
-                acl: None,
-                dacl: None,
-            },
-        );
-    }
+    user_x_hello(&mut c.prev_meta, &["d/new", "d/sub", "e/sub", "f/sub"]);
     same_as_rsync(&[c]);
 }
 
