@@ -328,6 +328,12 @@ impl super::engine::Engine<'_> {
         if !self.a.more.remove_source_files || self.a.dry_run {
             return;
         }
+        self.remove_source(i);
+    }
+
+    /// rsync's sender hears of item `i`'s success: its source removed,
+    /// "sender removed NAME" printed ahead of the held item lines.
+    fn remove_source(&mut self, i: usize) {
         let dst = self.dst_path(&self.sent.items[i]);
         let (a, sent) = (self.a, self.sent);
         if self.log.ahead(|log| remove_source(a, sent, i, &dst, log)) {
@@ -358,12 +364,8 @@ impl super::engine::Engine<'_> {
             },
             None => self.relayed.len(),
         };
-        let (a, sent) = (self.a, self.sent);
         for i in self.relayed.drain(..n).collect::<Vec<_>>() {
-            let dst = self.dst_path(&sent.items[i]);
-            if self.log.ahead(|log| remove_source(a, sent, i, &dst, log)) {
-                self.out.partial = true;
-            }
+            self.remove_source(i);
         }
     }
 }

@@ -238,6 +238,18 @@ fn cmp_with_slash(a: &[u8], b: &[u8]) -> Ordering {
     ca.cmp(&cb)
 }
 
+/// One path element of each name: "t_PATH" (`xp`: a directory, or one
+/// on the way to the item, compared as `x/`) after "t_ITEM" (the final
+/// non-directory).
+fn element_cmp(x: &[u8], xp: bool, y: &[u8], yp: bool) -> Ordering {
+    match (xp, yp) {
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        (true, true) => cmp_with_slash(x, y),
+        (false, false) => x.cmp(y),
+    }
+}
+
 /// rsync's `f_name_cmp` (protocol 29 and later).
 pub fn f_name_cmp(a: &[u8], a_dir: bool, b: &[u8], b_dir: bool) -> Ordering {
     // The elements before the one where the names first differ are the
@@ -248,23 +260,6 @@ pub fn f_name_cmp(a: &[u8], a_dir: bool, b: &[u8], b_dir: bool) -> Ordering {
         .rposition(|&c| c == b'/')
         .map_or(0, |i| i + 1);
     let (a, b) = (&a[start..], &b[start..]);
-    // Most often that first element decides.
-    let ea = a.iter().position(|&c| c == b'/');
-    let eb = b.iter().position(|&c| c == b'/');
-    let xp = ea.is_some() || a_dir;
-    let yp = eb.is_some() || b_dir;
-    if xp != yp {
-        return if xp {
-            Ordering::Greater
-        } else {
-            Ordering::Less
-        };
-    }
-    let (x, y) = (&a[..ea.unwrap_or(a.len())], &b[..eb.unwrap_or(b.len())]);
-    let o = if xp { cmp_with_slash(x, y) } else { x.cmp(y) };
-    if o != Ordering::Equal {
-        return o;
-    }
     let mut ia = a.split(|&c| c == b'/').peekable();
     let mut ib = b.split(|&c| c == b'/').peekable();
     loop {
@@ -273,18 +268,12 @@ pub fn f_name_cmp(a: &[u8], a_dir: bool, b: &[u8], b_dir: bool) -> Ordering {
             (None, Some(_)) => return Ordering::Less,
             (Some(_), None) => return Ordering::Greater,
             (Some(x), Some(y)) => {
-                // A path element is "t_PATH" (a directory, or one on the
-                // way to the item) or "t_ITEM" (the final non-directory).
-                let xp = ia.peek().is_some() || a_dir;
-                let yp = ib.peek().is_some() || b_dir;
-                if xp != yp {
-                    return if xp {
-                        Ordering::Greater
-                    } else {
-                        Ordering::Less
-                    };
-                }
-                let o = if xp { cmp_with_slash(x, y) } else { x.cmp(y) };
+                let o = element_cmp(
+                    x,
+                    ia.peek().is_some() || a_dir,
+                    y,
+                    ib.peek().is_some() || b_dir,
+                );
                 if o != Ordering::Equal {
                     return o;
                 }
@@ -1432,16 +1421,7 @@ mod tests {
                 (None, Some(_)) => return Ordering::Less,
                 (Some(_), None) => return Ordering::Greater,
                 (Some(x), Some(y)) => {
-                    let xp = k + 1 < xa.len() || a_dir;
-                    let yp = k + 1 < xb.len() || b_dir;
-                    if xp != yp {
-                        return if xp {
-                            Ordering::Greater
-                        } else {
-                            Ordering::Less
-                        };
-                    }
-                    let o = if xp { cmp_with_slash(x, y) } else { x.cmp(y) };
+                    let o = element_cmp(x, k + 1 < xa.len() || a_dir, y, k + 1 < xb.len() || b_dir);
                     if o != Ordering::Equal {
                         return o;
                     }

@@ -260,9 +260,7 @@ impl Log {
         if std::mem::take(&mut self.needs_newline) {
             eprintln!();
         }
-        let mut e = std::io::stderr().lock();
-        let _ = e.write_all(&super::outbytes::bytes(line));
-        let _ = e.write_all(b"\n");
+        super::outbytes::eprint_line(line);
     }
 
     /// An error rsync's generator or receiver prints on stderr itself:
@@ -276,10 +274,7 @@ impl Log {
         }
         // (rsync's client's half-written line is its own: no newline.)
         let _ = self.out.flush();
-        let line = super::flist::escaped_server(line);
-        let mut e = std::io::stderr().lock();
-        let _ = e.write_all(&super::outbytes::bytes(&line));
-        let _ = e.write_all(b"\n");
+        super::outbytes::eprint_line(&super::flist::escaped_server(line));
     }
 
     /// A line in the log file only (rsync's FLOG), with rsync's prefix:

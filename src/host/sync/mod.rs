@@ -109,10 +109,7 @@ impl MergeSource for FsFiles {
 fn fail(msg: &str, code: u8) -> u8 {
     if !msg.is_empty() {
         // (-8: a name's high-bit bytes are carried through the line.)
-        use std::io::Write;
-        let mut e = std::io::stderr().lock();
-        let _ = e.write_all(&outbytes::bytes(msg));
-        let _ = e.write_all(b"\n");
+        outbytes::eprint_line(msg);
     }
     fail_quiet(code)
 }

@@ -56,6 +56,14 @@ pub fn bytes(s: &str) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
+/// Writes `line` and a newline on stderr, carried bytes as themselves.
+pub fn eprint_line(line: &str) {
+    use std::io::Write;
+    let mut e = std::io::stderr().lock();
+    let _ = e.write_all(&bytes(line));
+    let _ = e.write_all(b"\n");
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
